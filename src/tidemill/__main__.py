@@ -1,0 +1,5 @@
+"""`python -m tidemill` runs the CLI."""
+
+from tidemill.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The HTTP edge: the Pandora wire format over FastAPI."""

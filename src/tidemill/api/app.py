@@ -1,0 +1,46 @@
+"""create_app(settings) -> the FastAPI application serving the Pandora batch API v2."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tidemill.api.auth import PandoraEdge
+from tidemill.api.errors import install_error_handlers
+from tidemill.api.routes import batches, datasources, jobs, variables, workflows
+from tidemill.config import Settings
+from tidemill.runtime import Runtime, build_runtime
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The app; `runtime` lets tests inject one (e.g. with a FixedClock)."""
+    runtime = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.close()
+
+    app = FastAPI(
+        title="Tidemill",
+        summary="Batch SQL computation, wire-compatible with the Pandora batch API v2",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,  # a trailing '/' is not part of any route (§1.4 item 7)
+    )
+    app.state.runtime = runtime
+    app.state.sdk_codes = settings.error_codes == "sdk"
+    for module in (datasources, jobs, batches, variables, workflows):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    app.add_middleware(PandoraEdge, runtime=runtime)
+    return app
+
+
+def serve_app() -> FastAPI:
+    """Zero-argument factory for `uvicorn --factory tidemill.api.app:serve_app`."""
+    return create_app(Settings())

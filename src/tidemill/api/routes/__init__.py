@@ -1,0 +1,1 @@
+"""Thin routes: name check, body parse, one service call, one response."""

@@ -1,0 +1,61 @@
+"""Settings, read once at an entry point from TIDEMILL_* variables, then passed down explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseModel):
+    max_body_bytes: int = 4 * 1024 * 1024  # spec §1.6.3 REQ_TOO_LARGE proposal
+    date_skew_seconds: int = 15 * 60  # spec §2.1: Date within 15 minutes of server time
+    regions: tuple[str, ...] = ("nb",)  # spec §4.1: only "nb" is documented
+
+
+class Settings(BaseSettings):
+    """Everything Tidemill can be told; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TIDEMILL_", env_nested_delimiter="__", frozen=True, extra="ignore"
+    )
+
+    data_dir: Path = Path("./data")
+    # Empty means "a SQLite file in the data directory"; else a SQLAlchemy URL such as
+    # postgresql+psycopg://user:pass@host:5432/tidemill
+    database_url: str = ""
+    timezone: str = "Asia/Shanghai"
+    host: str = "127.0.0.1"
+    port: int = 9017
+    # The bootstrap account: created (or refreshed) at start-up when both keys are set.
+    access_key: str = ""
+    secret_key: SecretStr = SecretStr("")
+    account: str = "default"
+    # Export targets (D-23); an export of an unconfigured type is refused with E18303.
+    logdb_url: str = ""  # an Elasticsearch/OpenSearch-compatible endpoint with a _bulk API
+    tsdb_url: str = ""  # an InfluxDB 1.x HTTP endpoint
+    api: ApiSettings = ApiSettings()
+    # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
+    error_codes: Literal["seed", "sdk"] = "seed"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def metadata_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tidemill.db').resolve()}"

@@ -1,0 +1,35 @@
+"""The GET bodies of jobs and exports (spec §6.3, §6.4, §8.1)."""
+
+from __future__ import annotations
+
+from tidemill.core.models import JSON, Export, Job, SchedulerMode
+
+
+def job_public(job: Job, *, with_name: bool = False) -> JSON:
+    definition = job.definition
+    body: JSON = {"name": job.name} if with_name else {}
+    body["srcs"] = [
+        {"name": s.get("name"), "fileFilter": s.get("fileFilter") or "", "type": s.get("type"),
+         "tableName": s.get("tableName")}
+        for s in definition.get("srcs") or []
+    ]  # fmt: skip
+    body["computation"] = definition.get("computation", {})
+    if job.mode is not SchedulerMode.DEPEND:  # the SDK marks container and params omitempty
+        body["container"] = definition.get("container", {})
+        body["params"] = [
+            {"name": p.get("name"), "default": p.get("default") or ""}
+            for p in definition.get("params") or []
+        ]
+    body["scheduler"] = definition.get("scheduler") or {"type": job.mode.value}
+    body["schema"] = [{"key": f.key, "valtype": f.valtype} for f in job.schema]
+    body["workflow"] = job.workflow
+    return body
+
+
+def export_public(export: Export, workflow: str | None = None, *, with_name: bool = False) -> JSON:
+    body: JSON = {"name": export.name} if with_name else {}
+    body["type"] = export.type
+    body["spec"] = export.spec
+    if workflow is not None:
+        body["workflow"] = workflow
+    return body

@@ -1,0 +1,44 @@
+"""build_runtime(settings): the only place where the service's parts are wired together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from tidemill.clock import Clock, SystemClock
+from tidemill.config import Settings
+from tidemill.store import accounts
+from tidemill.store.db import open_database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: sa.Engine
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.settings.zone
+
+    def timestamp(self, moment: object) -> str:
+        """RFC 3339 with offset in the configured zone (D-17); '' for no time."""
+        if not isinstance(moment, datetime):
+            return ""
+        return moment.astimezone(self.zone).isoformat(timespec="seconds")
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    runtime = Runtime(settings, open_database(settings.metadata_url), clock or SystemClock())
+    secret = settings.secret_key.get_secret_value()
+    if settings.access_key and secret:
+        with runtime.db.begin() as conn:
+            accounts.put_key(conn, settings.account, settings.access_key, secret, runtime.clock.now())
+    return runtime

@@ -1,0 +1,78 @@
+"""Datasource use cases (spec §4)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tidemill.core import datasources as rules
+from tidemill.core.models import JSON, Datasource
+from tidemill.core.names import check_name
+from tidemill.errors import ConflictError, Failure, NotFoundError, StateError
+from tidemill.runtime import Runtime
+from tidemill.services.guards import need_datasource, workflow_idle
+from tidemill.store import repository as repo
+
+
+def _variable_types(conn: sa.Connection, account: int) -> dict[str, str]:
+    return {v.name: v.type for v in repo.list_variables(conn, account)}
+
+
+def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
+    check_name(name, Failure.DS_NAME_INVALID, "datasource")
+    with rt.db.begin() as conn:
+        given = rules.validate_create(body, rt.settings.api.regions, _variable_types(conn, account))
+        if repo.get_datasource(conn, account, name) is not None:
+            raise ConflictError(Failure.DS_EXISTS, f"datasource {name!r} already exists")
+        if given.workflow:
+            check_name(given.workflow, Failure.WF_NAME_INVALID, "workflow")
+            if repo.get_workflow(conn, account, given.workflow) is None:
+                raise NotFoundError(
+                    Failure.WF_NOT_FOUND,
+                    f"workflow {given.workflow!r} does not exist; create it before its datasources",
+                )
+            workflow_idle(conn, account, given.workflow, f"add datasource {name!r}")
+        ds = Datasource(name, given.region, given.type, given.spec, given.schema, given.workflow)
+        repo.insert_datasource(conn, account, ds, rt.clock.now())
+
+
+def update(rt: Runtime, account: int, name: str, body: JSON) -> None:
+    check_name(name, Failure.DS_NAME_INVALID, "datasource")
+    with rt.db.begin() as conn:
+        stored = need_datasource(conn, account, name)
+        spec, schema = rules.validate_update(body, stored, _variable_types(conn, account))
+        workflow_idle(conn, account, stored.workflow, f"update datasource {name!r}")
+        new = Datasource(name, stored.region, stored.type, spec, schema, stored.workflow)
+        repo.update_datasource(conn, account, new, rt.clock.now())
+
+
+def get(rt: Runtime, account: int, name: str) -> JSON:
+    check_name(name, Failure.DS_NAME_INVALID, "datasource")
+    with rt.db.connect() as conn:
+        return rules.datasource_public(need_datasource(conn, account, name))
+
+
+def list_all(rt: Runtime, account: int) -> JSON:
+    with rt.db.connect() as conn:
+        found = repo.list_datasources(conn, account)
+    return {"datasources": [rules.datasource_public(ds, with_name=True) for ds in found]}
+
+
+def exists(rt: Runtime, account: int, name: str) -> JSON:
+    check_name(name, Failure.DS_NAME_INVALID, "datasource")
+    with rt.db.connect() as conn:
+        return {"exist": repo.get_datasource(conn, account, name) is not None}
+
+
+def delete(rt: Runtime, account: int, name: str) -> None:
+    check_name(name, Failure.DS_NAME_INVALID, "datasource")
+    with rt.db.begin() as conn:
+        stored = need_datasource(conn, account, name)
+        readers = repo.list_jobs(conn, account, source_type="datasource", source=name)
+        if readers:
+            raise StateError(
+                Failure.DS_CASCADING,
+                f"datasource {name!r} is read by job(s) {', '.join(j.name for j in readers)}; "
+                "delete or change those jobs first",
+            )
+        workflow_idle(conn, account, stored.workflow, f"delete datasource {name!r}")
+        repo.delete_datasource(conn, account, name)

@@ -1,0 +1,102 @@
+"""Job export use cases (spec §8.1): create, update, read, list, delete."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tidemill.config import Settings
+from tidemill.core.exports import ExportTarget, validate_export
+from tidemill.core.models import JSON, Export, Job
+from tidemill.core.names import check_name
+from tidemill.core.public import export_public
+from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundError
+from tidemill.runtime import Runtime
+from tidemill.services.guards import need_job, workflow_idle
+from tidemill.store import repository as repo
+
+# D-23: these targets are other services; without a configured endpoint nothing could receive
+# the rows, so the export is refused up front rather than failing every batch later.
+_TARGET_SETTING = {"logdb": "TIDEMILL_LOGDB_URL", "tsdb": "TIDEMILL_TSDB_URL"}
+
+
+def _check_target(settings: Settings, target: ExportTarget) -> None:
+    configured = {"logdb": settings.logdb_url, "tsdb": settings.tsdb_url}
+    if target.type in configured and not configured[target.type]:
+        raise InvalidInputError(
+            Failure.EXP_SUBMIT_FAILED,
+            f"{target.type} exports are disabled: no {target.type} target is configured; "
+            f"set {_TARGET_SETTING[target.type]} on the Tidemill server",
+        )
+
+
+def _names(job: str, name: str) -> None:
+    check_name(job, Failure.JOB_NAME_INVALID, "job")
+    check_name(name, Failure.EXP_NAME_INVALID, "export")
+
+
+def _columns(job: Job) -> dict[str, str]:
+    return {f.key: f.valtype for f in job.schema}
+
+
+def _need_export(conn: sa.Connection, account: int, job_name: str, name: str) -> Export:
+    export = repo.get_export(conn, account, job_name, name)
+    if export is None:
+        raise NotFoundError(Failure.EXP_NOT_FOUND, f"job {job_name!r} has no export {name!r}")
+    return export
+
+
+def create(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> None:
+    _names(job_name, name)
+    validate_export(body, output_columns=None)  # field checks come before existence checks
+    with rt.db.begin() as conn:
+        job = need_job(conn, account, job_name)
+        if repo.get_export(conn, account, job_name, name) is not None:
+            raise ConflictError(Failure.EXP_EXISTS, f"job {job_name!r} already has an export {name!r}")
+        target = validate_export(body, output_columns=_columns(job))
+        _check_target(rt.settings, target)
+        workflow_idle(conn, account, job.workflow, f"add export {name!r}")
+        export = Export(job_name, name, target.type, target.spec)
+        repo.put_export(conn, account, export, rt.clock.now(), new=True)
+
+
+def update(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> None:
+    _names(job_name, name)
+    with rt.db.begin() as conn:
+        job = need_job(conn, account, job_name)
+        stored = _need_export(conn, account, job_name, name)
+        target = validate_export(body, output_columns=_columns(job), stored_type=stored.type)
+        _check_target(rt.settings, target)
+        workflow_idle(conn, account, job.workflow, f"update export {name!r}")
+        export = Export(job_name, name, target.type, target.spec)
+        repo.put_export(conn, account, export, rt.clock.now(), new=False)
+
+
+def get(rt: Runtime, account: int, job_name: str, name: str) -> JSON:
+    _names(job_name, name)
+    with rt.db.connect() as conn:
+        job = need_job(conn, account, job_name)
+        return export_public(_need_export(conn, account, job_name, name), job.workflow)
+
+
+def list_all(rt: Runtime, account: int, job_name: str) -> JSON:
+    check_name(job_name, Failure.JOB_NAME_INVALID, "job")
+    with rt.db.connect() as conn:
+        need_job(conn, account, job_name)
+        found = repo.list_exports(conn, account, job_name)
+    return {"exports": [export_public(e, with_name=True) for e in found]}
+
+
+def exists(rt: Runtime, account: int, job_name: str, name: str) -> JSON:
+    _names(job_name, name)
+    with rt.db.connect() as conn:
+        need_job(conn, account, job_name)
+        return {"exist": repo.get_export(conn, account, job_name, name) is not None}
+
+
+def delete(rt: Runtime, account: int, job_name: str, name: str) -> None:
+    _names(job_name, name)
+    with rt.db.begin() as conn:
+        job = need_job(conn, account, job_name)
+        _need_export(conn, account, job_name, name)
+        workflow_idle(conn, account, job.workflow, f"delete export {name!r}")
+        repo.delete_export(conn, account, job_name, name)

@@ -1,0 +1,172 @@
+"""Workflow use cases (spec §10)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tidemill.core import datasources as ds_rules
+from tidemill.core import fields
+from tidemill.core import workflows as rules
+from tidemill.core.models import BUSY_WORKFLOW_STATES, JSON, Datasource, Export, Job, Workflow
+from tidemill.core.models import WorkflowStatus as Status
+from tidemill.core.names import check_name, is_resource_name
+from tidemill.core.public import export_public, job_public
+from tidemill.errors import (
+    ConflictError,
+    Failure,
+    InvalidInputError,
+    NotFoundError,
+    StateError,
+)
+from tidemill.runtime import Runtime
+from tidemill.store import repository as repo
+
+COMMENT_LIMIT = 1500
+
+
+def _need(conn: sa.Connection, account: int, name: str) -> Workflow:
+    wf = repo.get_workflow(conn, account, name)
+    if wf is None:
+        raise NotFoundError(Failure.WF_NOT_FOUND, f"workflow {name!r} does not exist")
+    return wf
+
+
+def _comment(body: JSON) -> str | None:
+    comment = fields.opt_str(body, "comment")
+    if comment is not None:
+        fields.check_length(comment, COMMENT_LIMIT, "comment")
+    return comment
+
+
+def _public(rt: Runtime, conn: sa.Connection, account: int, wf: Workflow) -> JSON:
+    datasources, jobs, exports = repo.workflow_members(conn, account, wf.name)
+    workflow_of = {job.name: job.workflow for job in jobs}
+
+    def data(resource: object) -> JSON:
+        if isinstance(resource, Datasource):
+            return ds_rules.datasource_public(resource)
+        if isinstance(resource, Job):
+            return job_public(resource)
+        assert isinstance(resource, Export)
+        return export_public(resource, workflow_of.get(resource.job_name, ""))
+
+    nodes = rules.nodes(datasources, jobs, exports, data)
+    return rules.workflow_public(
+        wf, nodes, rules.can_start(exports), rules.is_manual(jobs), rt.timestamp
+    )
+
+
+def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
+    check_name(name, Failure.WF_NAME_INVALID, "workflow")
+    region = ds_rules.check_region(
+        fields.opt_str(body, "region"), rt.settings.api.regions, Failure.WF_SPEC_INVALID
+    )
+    comment = _comment(body) or ""
+    with rt.db.begin() as conn:
+        if repo.get_workflow(conn, account, name) is not None:
+            raise ConflictError(Failure.WF_EXISTS, f"workflow {name!r} already exists")
+        if repo.get_datasource(conn, account, name) is not None:
+            raise ConflictError(
+                Failure.WF_NAME_CLASH,
+                f"a datasource is already called {name!r}; a workflow needs a name of its own",
+            )
+        now = rt.clock.now()
+        repo.insert_workflow(conn, account, Workflow(name, region, comment, Status.READY, now, now))
+
+
+def update(rt: Runtime, account: int, name: str, body: JSON) -> None:
+    check_name(name, Failure.WF_NAME_INVALID, "workflow")
+    region = fields.opt_str(body, "region")
+    if region:
+        ds_rules.check_region(region, rt.settings.api.regions, Failure.WF_SPEC_INVALID)
+    # D-28: nodes are derived from the resources; a PUT may only carry valid node names.
+    for node_id, node in (fields.opt_obj(body, "nodes") or {}).items():
+        node_name = node.get("name") if isinstance(node, dict) else None
+        if not isinstance(node_name, str) or not is_resource_name(node_name):
+            raise InvalidInputError(
+                Failure.WF_SPEC_INVALID, f"node {node_id!r} has an invalid name {node_name!r}"
+            )
+    comment = _comment(body)
+    with rt.db.begin() as conn:
+        wf = _need(conn, account, name)
+        if wf.status in BUSY_WORKFLOW_STATES:
+            raise StateError(
+                Failure.WF_STATE, f"workflow {name!r} is {wf.status.value}; stop it to change it"
+            )
+        repo.update_workflow(conn, account, name, rt.clock.now(), comment=comment)
+
+
+def get(rt: Runtime, account: int, name: str) -> JSON:
+    check_name(name, Failure.WF_NAME_INVALID, "workflow")
+    with rt.db.connect() as conn:
+        return _public(rt, conn, account, _need(conn, account, name))
+
+
+def list_all(rt: Runtime, account: int) -> list[JSON]:
+    with rt.db.connect() as conn:
+        return [_public(rt, conn, account, wf) for wf in repo.list_workflows(conn, account)]
+
+
+def status(rt: Runtime, account: int, name: str) -> JSON:
+    check_name(name, Failure.WF_NAME_INVALID, "workflow")
+    with rt.db.connect() as conn:
+        wf = _need(conn, account, name)
+        datasources, jobs, exports = repo.workflow_members(conn, account, name)
+    members = (
+        [(d.name, rules.DATASOURCE) for d in datasources]
+        + [(j.name, rules.JOB) for j in jobs]
+        + [(e.name, rules.EXPORT) for e in exports]
+    )
+    return {
+        "name": wf.name,
+        "region": wf.region,
+        "status": wf.status.value,
+        "nodes": [{"name": n, "type": t, "status": wf.status.value} for n, t in members],
+    }
+
+
+def start(rt: Runtime, account: int, name: str) -> None:
+    check_name(name, Failure.WF_NAME_INVALID, "workflow")
+    with rt.db.begin() as conn:
+        wf = _need(conn, account, name)
+        if wf.status in (Status.STARTING, Status.STARTED):
+            raise StateError(Failure.WF_CANNOT_START, f"workflow {name!r} is already {wf.status.value}")
+        if wf.status is Status.STOPPING:
+            raise StateError(Failure.WF_CANNOT_START, f"workflow {name!r} is still stopping")
+        _, _, exports = repo.workflow_members(conn, account, name)
+        if not rules.can_start(exports):
+            raise StateError(
+                Failure.WF_CANNOT_START,
+                f"workflow {name!r} has nothing to run: add an export to one of its jobs first",
+            )
+        # Schedules are activated synchronously, so Starting is never observable for long.
+        repo.update_workflow(conn, account, name, rt.clock.now(), status=Status.STARTED)
+
+
+def stop(rt: Runtime, account: int, name: str) -> None:
+    check_name(name, Failure.WF_NAME_INVALID, "workflow")
+    with rt.db.begin() as conn:
+        wf = _need(conn, account, name)
+        if wf.status not in (Status.STARTING, Status.STARTED):
+            raise StateError(
+                Failure.WF_CANNOT_STOP, f"workflow {name!r} is {wf.status.value}, not started"
+            )
+        repo.update_workflow(conn, account, name, rt.clock.now(), status=Status.STOPPED)
+
+
+def delete(rt: Runtime, account: int, name: str) -> None:
+    check_name(name, Failure.WF_NAME_INVALID, "workflow")
+    with rt.db.begin() as conn:
+        wf = _need(conn, account, name)
+        if wf.status in BUSY_WORKFLOW_STATES:
+            raise StateError(
+                Failure.WF_STATE, f"workflow {name!r} is {wf.status.value}; stop it first"
+            )
+        datasources, jobs, _ = repo.workflow_members(conn, account, name)
+        if datasources or jobs:
+            held = [f"datasource {d.name!r}" for d in datasources] + [f"job {j.name!r}" for j in jobs]
+            raise StateError(
+                Failure.WF_NOT_EMPTY,
+                f"workflow {name!r} still holds {', '.join(held)}; delete them first",
+            )
+        repo.delete_workflow(conn, account, name)

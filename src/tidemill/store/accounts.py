@@ -1,0 +1,58 @@
+"""Accounts and their access keys."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from tidemill.store.tables import access_keys, accounts
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPair:
+    account: str
+    account_id: int
+    access_key: str
+    secret_key: str
+
+
+def ensure_account(conn: sa.Connection, name: str, now: datetime) -> int:
+    found = conn.execute(sa.select(accounts.c.id).where(accounts.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    result = conn.execute(sa.insert(accounts).values(name=name, created_at=now))
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
+
+def put_key(conn: sa.Connection, account: str, access_key: str, secret_key: str, now: datetime) -> KeyPair:
+    """Store `access_key` for `account` (created if new); an existing key gets the new secret."""
+    account_id = ensure_account(conn, account, now)
+    conn.execute(sa.delete(access_keys).where(access_keys.c.access_key == access_key))
+    conn.execute(
+        sa.insert(access_keys).values(
+            access_key=access_key, secret_key=secret_key, account_id=account_id, created_at=now
+        )
+    )
+    return KeyPair(account, account_id, access_key, secret_key)
+
+
+def create_key(conn: sa.Connection, account: str, now: datetime) -> KeyPair:
+    """A new random key pair for `account`."""
+    access_key = "TM" + secrets.token_hex(15).upper()
+    secret_key = secrets.token_urlsafe(30)
+    return put_key(conn, account, access_key, secret_key, now)
+
+
+def find_key(conn: sa.Connection, access_key: str) -> KeyPair | None:
+    row = conn.execute(
+        sa.select(access_keys.c.secret_key, accounts.c.id, accounts.c.name)
+        .join(accounts, accounts.c.id == access_keys.c.account_id)
+        .where(access_keys.c.access_key == access_key)
+    ).first()
+    if row is None:
+        return None
+    return KeyPair(row.name, row.id, access_key, row.secret_key)

@@ -1,0 +1,361 @@
+"""Reads and writes of the batch resources, every one scoped to an account id.
+
+Functions take a Connection (the caller owns the transaction) and return core models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidemill.core.models import (
+    JSON,
+    Datasource,
+    Export,
+    Job,
+    JobSource,
+    SchedulerMode,
+    SchemaField,
+    Variable,
+    Workflow,
+    WorkflowStatus,
+)
+from tidemill.store.tables import (
+    datasources,
+    job_exports,
+    job_sources,
+    jobs,
+    variables,
+    workflows,
+)
+
+
+def _schema_in(schema: Iterable[SchemaField]) -> list[JSON]:
+    return [f.public() for f in schema]
+
+
+def _schema_out(rows: Sequence[JSON]) -> tuple[SchemaField, ...]:
+    return tuple(SchemaField(r["key"], r["valtype"], bool(r.get("required"))) for r in rows)
+
+
+# --- datasources -------------------------------------------------------------------------
+
+
+def _datasource(row: Any) -> Datasource:
+    return Datasource(
+        row.name, row.region, row.type, row.spec, _schema_out(row.schema), row.workflow
+    )
+
+
+def get_datasource(conn: sa.Connection, account: int, name: str) -> Datasource | None:
+    row = conn.execute(
+        sa.select(datasources).where(datasources.c.account_id == account, datasources.c.name == name)
+    ).first()
+    return None if row is None else _datasource(row)
+
+
+def list_datasources(conn: sa.Connection, account: int) -> list[Datasource]:
+    rows = conn.execute(
+        sa.select(datasources).where(datasources.c.account_id == account).order_by(datasources.c.name)
+    )
+    return [_datasource(row) for row in rows]
+
+
+def insert_datasource(conn: sa.Connection, account: int, ds: Datasource, now: datetime) -> None:
+    conn.execute(
+        sa.insert(datasources).values(
+            account_id=account, name=ds.name, region=ds.region, type=ds.type, spec=ds.spec,
+            schema=_schema_in(ds.schema), workflow=ds.workflow, created_at=now, updated_at=now,
+        )
+    )  # fmt: skip
+
+
+def update_datasource(conn: sa.Connection, account: int, ds: Datasource, now: datetime) -> None:
+    conn.execute(
+        sa.update(datasources)
+        .where(datasources.c.account_id == account, datasources.c.name == ds.name)
+        .values(spec=ds.spec, schema=_schema_in(ds.schema), updated_at=now)
+    )
+
+
+def delete_datasource(conn: sa.Connection, account: int, name: str) -> None:
+    conn.execute(
+        sa.delete(datasources).where(datasources.c.account_id == account, datasources.c.name == name)
+    )
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+def _job(row: Any, sources: Sequence[Any]) -> Job:
+    return Job(
+        name=row.name,
+        definition=row.definition,
+        mode=SchedulerMode(row.mode),
+        sources=tuple(
+            JobSource(s.source_type, s.source_name, s.table_name, _filter(row.definition, s.position))
+            for s in sources
+        ),
+        schema=_schema_out(row.schema),
+        workflow=row.workflow,
+    )
+
+
+def _filter(definition: JSON, position: int) -> str:
+    srcs = definition.get("srcs") or []
+    value = srcs[position].get("fileFilter") if position < len(srcs) else ""
+    return value or ""
+
+
+def _sources_by_job(conn: sa.Connection, account: int, names: Sequence[str] | None) -> dict[str, list[Any]]:
+    query = sa.select(job_sources).where(job_sources.c.account_id == account)
+    if names is not None:
+        query = query.where(job_sources.c.job_name.in_(names))
+    grouped: dict[str, list[Any]] = {}
+    for row in conn.execute(query.order_by(job_sources.c.job_name, job_sources.c.position)):
+        grouped.setdefault(row.job_name, []).append(row)
+    return grouped
+
+
+def get_job(conn: sa.Connection, account: int, name: str) -> Job | None:
+    row = conn.execute(
+        sa.select(jobs).where(jobs.c.account_id == account, jobs.c.name == name)
+    ).first()
+    if row is None:
+        return None
+    return _job(row, _sources_by_job(conn, account, [name]).get(name, []))
+
+
+def list_jobs(
+    conn: sa.Connection, account: int, *, source_type: str | None = None, source: str | None = None
+) -> list[Job]:
+    query = sa.select(jobs).where(jobs.c.account_id == account).order_by(jobs.c.name)
+    if source_type is not None and source is not None:
+        readers = sa.select(job_sources.c.job_name).where(
+            job_sources.c.account_id == account,
+            job_sources.c.source_type == source_type,
+            job_sources.c.source_name == source,
+        )
+        query = query.where(jobs.c.name.in_(readers))
+    rows = list(conn.execute(query))
+    sources = _sources_by_job(conn, account, [r.name for r in rows] if source else None)
+    return [_job(row, sources.get(row.name, [])) for row in rows]
+
+
+def _insert_sources(conn: sa.Connection, account: int, job: Job) -> None:
+    if job.sources:
+        conn.execute(
+            sa.insert(job_sources),
+            [
+                dict(account_id=account, job_name=job.name, position=i, source_type=s.type,
+                     source_name=s.name, table_name=s.table_name)
+                for i, s in enumerate(job.sources)
+            ],
+        )  # fmt: skip
+
+
+def insert_job(conn: sa.Connection, account: int, job: Job, now: datetime) -> None:
+    conn.execute(
+        sa.insert(jobs).values(
+            account_id=account, name=job.name, definition=job.definition, mode=job.mode.value,
+            schema=_schema_in(job.schema), workflow=job.workflow, created_at=now, updated_at=now,
+        )
+    )  # fmt: skip
+    _insert_sources(conn, account, job)
+
+
+def update_job(conn: sa.Connection, account: int, job: Job, now: datetime) -> None:
+    conn.execute(
+        sa.update(jobs)
+        .where(jobs.c.account_id == account, jobs.c.name == job.name)
+        .values(definition=job.definition, mode=job.mode.value, schema=_schema_in(job.schema),
+                workflow=job.workflow, updated_at=now)
+    )  # fmt: skip
+    conn.execute(
+        sa.delete(job_sources).where(
+            job_sources.c.account_id == account, job_sources.c.job_name == job.name
+        )
+    )
+    _insert_sources(conn, account, job)
+
+
+def delete_job(conn: sa.Connection, account: int, name: str) -> None:
+    conn.execute(
+        sa.delete(job_sources).where(job_sources.c.account_id == account, job_sources.c.job_name == name)
+    )
+    conn.execute(sa.delete(jobs).where(jobs.c.account_id == account, jobs.c.name == name))
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+def _export(row: Any) -> Export:
+    return Export(row.job_name, row.name, row.type, row.spec)
+
+
+def get_export(conn: sa.Connection, account: int, job: str, name: str) -> Export | None:
+    row = conn.execute(
+        sa.select(job_exports).where(
+            job_exports.c.account_id == account,
+            job_exports.c.job_name == job,
+            job_exports.c.name == name,
+        )
+    ).first()
+    return None if row is None else _export(row)
+
+
+def list_exports(conn: sa.Connection, account: int, job: str | None = None) -> list[Export]:
+    query = sa.select(job_exports).where(job_exports.c.account_id == account)
+    if job is not None:
+        query = query.where(job_exports.c.job_name == job)
+    return [_export(r) for r in conn.execute(query.order_by(job_exports.c.job_name, job_exports.c.name))]
+
+
+def put_export(conn: sa.Connection, account: int, export: Export, now: datetime, *, new: bool) -> None:
+    if new:
+        conn.execute(
+            sa.insert(job_exports).values(
+                account_id=account, job_name=export.job_name, name=export.name, type=export.type,
+                spec=export.spec, created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+        return
+    conn.execute(
+        sa.update(job_exports)
+        .where(
+            job_exports.c.account_id == account,
+            job_exports.c.job_name == export.job_name,
+            job_exports.c.name == export.name,
+        )
+        .values(spec=export.spec, updated_at=now)
+    )
+
+
+def delete_export(conn: sa.Connection, account: int, job: str, name: str) -> None:
+    conn.execute(
+        sa.delete(job_exports).where(
+            job_exports.c.account_id == account,
+            job_exports.c.job_name == job,
+            job_exports.c.name == name,
+        )
+    )
+
+
+# --- variables -----------------------------------------------------------------------------
+
+
+def get_variable(conn: sa.Connection, account: int, name: str) -> Variable | None:
+    row = conn.execute(
+        sa.select(variables).where(variables.c.account_id == account, variables.c.name == name)
+    ).first()
+    return None if row is None else Variable(row.name, row.type, row.value, row.format)
+
+
+def list_variables(conn: sa.Connection, account: int) -> list[Variable]:
+    rows = conn.execute(
+        sa.select(variables).where(variables.c.account_id == account).order_by(variables.c.name)
+    )
+    return [Variable(r.name, r.type, r.value, r.format) for r in rows]
+
+
+def put_variable(conn: sa.Connection, account: int, var: Variable, now: datetime, *, new: bool) -> None:
+    values = dict(type=var.type, value=var.value, format=var.format, updated_at=now)
+    if new:
+        conn.execute(
+            sa.insert(variables).values(account_id=account, name=var.name, created_at=now, **values)
+        )
+    else:
+        conn.execute(
+            sa.update(variables)
+            .where(variables.c.account_id == account, variables.c.name == var.name)
+            .values(**values)
+        )
+
+
+def delete_variable(conn: sa.Connection, account: int, name: str) -> None:
+    conn.execute(sa.delete(variables).where(variables.c.account_id == account, variables.c.name == name))
+
+
+# --- workflows -----------------------------------------------------------------------------
+
+
+def _workflow(row: Any) -> Workflow:
+    return Workflow(
+        row.name, row.region, row.comment, WorkflowStatus(row.status), row.created_at, row.updated_at
+    )
+
+
+def get_workflow(conn: sa.Connection, account: int, name: str) -> Workflow | None:
+    row = conn.execute(
+        sa.select(workflows).where(workflows.c.account_id == account, workflows.c.name == name)
+    ).first()
+    return None if row is None else _workflow(row)
+
+
+def list_workflows(conn: sa.Connection, account: int) -> list[Workflow]:
+    rows = conn.execute(
+        sa.select(workflows).where(workflows.c.account_id == account).order_by(workflows.c.name)
+    )
+    return [_workflow(r) for r in rows]
+
+
+def insert_workflow(conn: sa.Connection, account: int, wf: Workflow) -> None:
+    conn.execute(
+        sa.insert(workflows).values(
+            account_id=account, name=wf.name, region=wf.region, comment=wf.comment,
+            status=wf.status.value, created_at=wf.created_at, updated_at=wf.updated_at,
+        )
+    )  # fmt: skip
+
+
+def update_workflow(
+    conn: sa.Connection,
+    account: int,
+    name: str,
+    now: datetime,
+    *,
+    comment: str | None = None,
+    status: WorkflowStatus | None = None,
+) -> None:
+    values: dict[str, Any] = {"updated_at": now}
+    if comment is not None:
+        values["comment"] = comment
+    if status is not None:
+        values["status"] = status.value
+    conn.execute(
+        sa.update(workflows)
+        .where(workflows.c.account_id == account, workflows.c.name == name)
+        .values(**values)
+    )
+
+
+def delete_workflow(conn: sa.Connection, account: int, name: str) -> None:
+    conn.execute(sa.delete(workflows).where(workflows.c.account_id == account, workflows.c.name == name))
+
+
+def workflow_members(conn: sa.Connection, account: int, name: str) -> tuple[list[Datasource], list[Job], list[Export]]:
+    ds_rows = conn.execute(
+        sa.select(datasources)
+        .where(datasources.c.account_id == account, datasources.c.workflow == name)
+        .order_by(datasources.c.name)
+    )
+    members_ds = [_datasource(r) for r in ds_rows]
+    job_rows = list(
+        conn.execute(
+            sa.select(jobs).where(jobs.c.account_id == account, jobs.c.workflow == name).order_by(jobs.c.name)
+        )
+    )
+    sources = _sources_by_job(conn, account, [r.name for r in job_rows])
+    members_jobs = [_job(r, sources.get(r.name, [])) for r in job_rows]
+    exports: list[Export] = []
+    if job_rows:
+        exp_rows = conn.execute(
+            sa.select(job_exports)
+            .where(job_exports.c.account_id == account, job_exports.c.job_name.in_([r.name for r in job_rows]))
+            .order_by(job_exports.c.job_name, job_exports.c.name)
+        )
+        exports = [_export(r) for r in exp_rows]
+    return members_ds, members_jobs, exports

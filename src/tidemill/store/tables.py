@@ -1,0 +1,139 @@
+"""Table definitions of the metadata store and the UTCDateTime column type."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Stores UTC; always hands back aware datetimes (SQLite would return naive ones)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAME = sa.String(128)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", NAME, nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+access_keys = sa.Table(
+    "access_keys",
+    metadata,
+    sa.Column("access_key", sa.String(64), primary_key=True),
+    sa.Column("secret_key", sa.String(128), nullable=False),
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+workflows = sa.Table(
+    "workflows",
+    metadata,
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("name", NAME, primary_key=True),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+datasources = sa.Table(
+    "datasources",
+    metadata,
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("name", NAME, primary_key=True),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("schema", sa.JSON, nullable=False),
+    sa.Column("workflow", NAME, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("name", NAME, primary_key=True),
+    # The definition as received (spec D-9 echo): srcs, computation, container, scheduler, params.
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),  # crontab | loop | manual | depend
+    sa.Column("schema", sa.JSON, nullable=False),  # output schema, spec §6.9
+    sa.Column("workflow", NAME, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One row per src of a job, so "who reads X" is a query rather than a scan of JSON.
+job_sources = sa.Table(
+    "job_sources",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("job_name", NAME, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("source_type", sa.String(16), nullable=False),  # datasource | job
+    sa.Column("source_name", NAME, nullable=False),
+    sa.Column("table_name", NAME, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["account_id", "job_name"], ["jobs.account_id", "jobs.name"], ondelete="CASCADE"
+    ),
+    sa.Index("ix_job_sources_source", "account_id", "source_type", "source_name"),
+)
+
+job_exports = sa.Table(
+    "job_exports",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("job_name", NAME, primary_key=True),
+    sa.Column("name", NAME, primary_key=True),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.ForeignKeyConstraint(["account_id", "job_name"], ["jobs.account_id", "jobs.name"]),
+)
+
+variables = sa.Table(
+    "variables",
+    metadata,
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("name", NAME, primary_key=True),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("value", sa.String(256), nullable=False),
+    sa.Column("format", sa.String(128), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
