@@ -12,6 +12,7 @@ import typer
 from tidemill.config import Settings
 from tidemill.errors import (
     AuthError,
+    Failure,
     ConfigError,
     ConflictError,
     InvalidInputError,
@@ -53,7 +54,6 @@ def keys_create(
 ) -> None:
     """Create an access key pair for ACCOUNT and print it as JSON."""
     from tidemill.core.names import check_name
-    from tidemill.errors import Failure
     from tidemill.runtime import build_runtime
     from tidemill.services.accounts import create_key
 
@@ -73,12 +73,104 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
 ) -> None:
     """Run the API server."""
+    settings = settings_for(data_dir=data_dir, host=host, port=port)
+    typer.echo(f"Tidemill listening on http://{settings.host}:{settings.port} (data: {settings.data_dir})")
+    _serve(settings)
+
+
+CREDENTIALS_FILE = "demo-credentials.json"
+
+
+def _demo_credentials(settings: Settings) -> tuple[str, str]:
+    """The demo account's key pair: from the environment, else made once and kept in the data dir."""
+    from tidemill.runtime import build_runtime
+    from tidemill.services.accounts import create_key
+
+    if settings.access_key and settings.secret_key.get_secret_value():
+        return settings.access_key, settings.secret_key.get_secret_value()
+    path = settings.data_dir / CREDENTIALS_FILE
+    if path.exists():
+        saved = json.loads(path.read_text())
+        return str(saved["accessKey"]), str(saved["secretKey"])
+    runtime = build_runtime(settings)
+    try:
+        pair = create_key(runtime, "demo")
+    finally:
+        runtime.close()
+    path.write_text(json.dumps({"accessKey": pair.access_key, "secretKey": pair.secret_key}))
+    path.chmod(0o600)
+    return pair.access_key, pair.secret_key
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Start the service on embedded defaults with a demo account, printing how to call it."""
+    settings = settings_for(data_dir=data_dir, host=host, port=port)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    access_key, secret_key = _demo_credentials(settings)
+    settings = settings_for(
+        data_dir=data_dir, host=host, port=port, access_key=access_key, secret_key=secret_key,
+        account=settings.account if settings.access_key else "demo",
+    )  # fmt: skip
+    url = f"http://{settings.host}:{settings.port}"
+    typer.echo(
+        f"""
+Tidemill is starting at {url}
+  data directory : {settings.data_dir.resolve()}
+  access key     : {access_key}
+  secret key     : {secret_key}
+Try it (in another shell):
+  curl -s -H @<(.venv/bin/tidemill sign GET /v2/variables --data-dir {settings.data_dir}) \\
+       '{url}/v2/variables?type=system'
+"""
+    )
+    _serve(settings)
+
+
+@app.command("sign")
+def sign_request(
+    method: Annotated[str, typer.Argument(help="HTTP method, e.g. GET")],
+    path: Annotated[str, typer.Argument(help="Request path without the query, e.g. /v2/jobs")],
+    content_type: Annotated[
+        str, typer.Option("--content-type", help="Content-Type the request will carry")
+    ] = "",
+    access_key: Annotated[str | None, typer.Option("--access-key", envvar="TIDEMILL_ACCESS_KEY")] = None,
+    secret_key: Annotated[str | None, typer.Option("--secret-key", envvar="TIDEMILL_SECRET_KEY")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Print the Date and Authorization headers for one request (for curl -H @file)."""
+    from email.utils import formatdate
+
+    from tidemill.core.signing import SignedRequest, candidates, sign
+
+    if not (access_key and secret_key):
+        path_file = settings_for(data_dir=data_dir).data_dir / CREDENTIALS_FILE
+        if not path_file.exists():
+            raise ConfigError(
+                Failure.INTERNAL,
+                "no key given: pass --access-key/--secret-key or run 'make run' first",
+            )
+        saved = json.loads(path_file.read_text())
+        access_key, secret_key = saved["accessKey"], saved["secretKey"]
+    assert access_key and secret_key
+    date = formatdate(usegmt=True)
+    headers = {"date": date, "content-type": content_type}
+    request = SignedRequest(method.upper(), path, [], headers)
+    typer.echo(f"Date: {date}")
+    if content_type:
+        typer.echo(f"Content-Type: {content_type}")
+    typer.echo(f"Authorization: Pandora {access_key}:{sign(secret_key, candidates(request)[0])}")
+
+
+def _serve(settings: Settings) -> None:
     import uvicorn
 
     from tidemill.api.app import create_app
 
-    settings = settings_for(data_dir=data_dir, host=host, port=port)
-    typer.echo(f"Tidemill listening on http://{settings.host}:{settings.port} (data: {settings.data_dir})")
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_level="warning",
         access_log=False,

@@ -1,0 +1,55 @@
+# Tidemill: `make run` to try it, `make test` to run every test against real services.
+SHELL := /bin/bash
+PY ?= python3
+UV := $(shell command -v uv 2>/dev/null)
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= ./data
+
+.PHONY: venv run test services conformance bench check fmt lint types clean
+
+$(BIN)/tidemill: pyproject.toml uv.lock
+	@if [ -z "$(UV)" ]; then $(PY) -m pip install --quiet uv; fi
+	uv sync --frozen --quiet
+	@touch $@
+
+venv: $(BIN)/tidemill
+
+## run: set up and start the service on embedded defaults (SQLite, local data dir)
+run: venv
+	@$(BIN)/python -m tidemill demo --data-dir $(DATA)
+
+## services: install the real servers the tests use (PostgreSQL, Go) when missing
+services:
+	@scripts/install-services.sh
+
+## test: everything — unit, store (SQLite + PostgreSQL), API, CLI and Go conformance
+test: venv services
+	$(BIN)/pytest -q -p no:cacheprovider
+	bash conformance/run.sh
+
+conformance: venv
+	bash conformance/run.sh
+
+## bench: the performance figures (API throughput and latency)
+bench: venv services
+	$(BIN)/python bench/run.py
+
+fmt: venv
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+lint: venv
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+
+types: venv
+	$(BIN)/mypy
+
+## check: format, lint, types, import layers, tests
+check: lint types
+	$(BIN)/lint-imports
+	$(MAKE) test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
