@@ -1,0 +1,3 @@
+module tidemill/loadgen
+
+go 1.26

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"tidemill/conformance/client"
+)
+
+// finalStatuses are the batch statuses that allow a rerun (spec §7.2).
+var finalStatuses = map[string]bool{"Successful": true, "Failed": true, "Canceled": true}
+
+// waitFinal polls the job history until the batch runID (or, with runID 0,
+// the newest batch) has a final status.
+func (s *suite) waitFinal(job string, runID int64) (client.BatchHistory, error) {
+	deadline := time.Now().Add(*flagRunTimeout)
+	var last client.BatchHistory
+	for {
+		out, err := s.c.GetJobHistory(job)
+		if err != nil {
+			return last, err
+		}
+		for _, b := range out.History {
+			if runID == 0 && b.RunID > last.RunID || runID != 0 && b.RunID == runID {
+				last = b
+			}
+		}
+		if last.RunID != 0 && finalStatuses[last.Status] {
+			return last, nil
+		}
+		if time.Now().After(deadline) {
+			return last, fmt.Errorf("batch %+v not final after %s", last, *flagRunTimeout)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// executionChecks (flag -execution): spec §6.5, §6.6 and §7. Batches read a bucket that need not exist, so
+// "Failed" is as good a final status as "Successful" here; what is checked
+// is the wire contract and the state machine.
+func (s *suite) executionChecks() {
+	c := s.c
+	ds, jm, jd, jl := s.name("xds"), s.name("manual"), s.name("xdep"), s.name("xloop")
+	s.defer_(func() { _ = c.DeleteDatasource(ds) })
+	s.defer_(func() { _ = c.DeleteJob(jm) })
+	s.defer_(func() { _ = c.DeleteJob(jl) })
+	s.defer_(func() { _ = c.DeleteJob(jd) })
+
+	manual := loopJob(jm, ds)
+	manual.Scheduler = &client.JobScheduler{Type: "manual"}
+	s.check("exec.setup", func() error {
+		if err := c.CreateDatasource(kodoDatasource(ds, "")); err != nil {
+			return fmt.Errorf("create datasource: %v", err)
+		}
+		if err := c.CreateJob(manual); err != nil {
+			return fmt.Errorf("create manual job: %v", err)
+		}
+		if err := c.CreateJob(dependJob(jd, jm)); err != nil {
+			return fmt.Errorf("create depend job: %v", err)
+		}
+		return wantOK(c.CreateJob(loopJob(jl, ds)))
+	})
+	s.check("exec.history_empty", func() error {
+		out, err := c.GetJobHistory(jm)
+		if err != nil {
+			return wantOK(err)
+		}
+		if out.Total != 0 || len(out.History) != 0 {
+			return fmt.Errorf("total %d, %d batches before any start", out.Total, len(out.History))
+		}
+		return nil
+	})
+	s.check("exec.history_missing_job_E18202", func() error {
+		_, err := c.GetJobHistory(s.name("nojob"))
+		return wantErr(err, 404, "E18202", "IsNoSuchResource", client.IsNoSuchResource)
+	})
+	s.check("exec.start_undeclared_param_E18207", func() error {
+		return wantErr(c.StartJob(&client.StartJobInput{JobName: jm, Params: []client.Param{{Name: "zz", Value: "1"}}}), 400, "E18207", "", nil)
+	})
+	s.check("exec.start_depend_refused_E18644", func() error {
+		return wantErr(c.StartJob(&client.StartJobInput{JobName: jd}), 400, "E18644", "", nil)
+	})
+	s.check("exec.start_manual_with_params", func() error {
+		return wantOK(c.StartJob(&client.StartJobInput{JobName: jm, Params: []client.Param{{Name: "p1", Value: "y"}}}))
+	})
+	var run client.BatchHistory
+	s.checkNote("exec.batch_reaches_final_status", func() (string, error) {
+		b, err := s.waitFinal(jm, 0)
+		run = b
+		if err != nil {
+			return "", err
+		}
+		if b.BatchTime == "" {
+			return "", fmt.Errorf("batch %+v has empty batchTime", b)
+		}
+		return fmt.Sprintf("runId %d %s: %s", b.RunID, b.Status, b.Message), nil
+	})
+	s.check("exec.history_fields", func() error {
+		out, err := c.GetJobHistory(jm)
+		if err != nil {
+			return wantOK(err)
+		}
+		if out.Total < 1 || len(out.History) < 1 {
+			return fmt.Errorf("total %d with %d batches after a start", out.Total, len(out.History))
+		}
+		return nil
+	})
+	s.check("exec.stop_final_batch_E18645", func() error {
+		_, err := c.StopJobBatch(&client.JobBatchInput{JobName: jm, RunID: run.RunID})
+		return wantErr(err, 400, "E18645", "", nil)
+	})
+	s.checkNote("exec.rerun_batch", func() (string, error) {
+		out, err := c.RerunJobBatch(&client.JobBatchInput{JobName: jm, RunID: run.RunID})
+		if err != nil {
+			return "", wantOK(err)
+		}
+		var d diffs
+		d.eq("preStatus", out.PreStatus, run.Status)
+		if out.RerunCount != 1 {
+			d.add("rerunCount = %d, want 1", out.RerunCount)
+		}
+		switch out.PostStatus {
+		case "Running", "Restarting", "Ready", "Successful", "Failed":
+		default:
+			d.add("postStatus = %q", out.PostStatus)
+		}
+		return fmt.Sprintf("%s -> %s", out.PreStatus, out.PostStatus), d.err(out)
+	})
+	s.check("exec.rerun_keeps_runId_and_batchTime", func() error {
+		b, err := s.waitFinal(jm, run.RunID)
+		if err != nil {
+			return err
+		}
+		if b.BatchTime != run.BatchTime {
+			return fmt.Errorf("batchTime changed from %q to %q", run.BatchTime, b.BatchTime)
+		}
+		return nil
+	})
+	s.check("exec.batch_missing_runId", func() error {
+		_, err := c.RerunJobBatch(&client.JobBatchInput{JobName: jm, RunID: run.RunID + 1000})
+		return wantErr(err, 404, "E18202", "IsNoSuchResource", client.IsNoSuchResource)
+	})
+	s.check("exec.stop_idle_manual_job_E18645", func() error {
+		return wantErr(c.StopJob(jm), 400, "E18645", "", nil)
+	})
+	s.check("exec.start_loop_job", func() error { return wantOK(c.StartJob(&client.StartJobInput{JobName: jl})) })
+	s.check("exec.start_started_loop_job_E18644", func() error {
+		return wantErr(c.StartJob(&client.StartJobInput{JobName: jl}), 400, "E18644", "", nil)
+	})
+	s.check("exec.stop_loop_job", func() error { return wantOK(c.StopJob(jl)) })
+
+}

@@ -1,0 +1,3 @@
+module tidemill/conformance
+
+go 1.26

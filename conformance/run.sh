@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Start a throwaway Tidemill server and run the Go conformance program
+# against it. Extra arguments go to the program (e.g. -execution, -v).
+#
+#   bash conformance/run.sh [-execution] [-v] [-only auth,batch]
+#
+# VENV (default: .venv in the repo root) must contain the `tidemill` CLI.
+# Exits with the conformance program's status.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+case "$VENV" in /*) ;; *) VENV="$ROOT/$VENV" ;; esac
+TIDEMILL="$VENV/bin/tidemill"
+[ -x "$TIDEMILL" ] || { echo "run.sh: $TIDEMILL not found (set VENV)" >&2; exit 2; }
+command -v go >/dev/null || { echo "run.sh: go not found" >&2; exit 2; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/tidemill-conformance.XXXXXX")"
+D="$WORK/data"
+mkdir -p "$D"
+SERVER_PID=""
+
+cleanup() {
+	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		for _ in $(seq 1 50); do
+			kill -0 "$SERVER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	if [ -z "${KEEP_WORK:-}" ]; then
+		rm -rf "$WORK"
+	else
+		echo "run.sh: kept $WORK" >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Keys: {"account":..,"accessKey":..,"secretKey":..}
+KEYS_JSON="$("$TIDEMILL" keys create --account conformance --data-dir "$D")"
+read -r AK SK < <(printf '%s' "$KEYS_JSON" | python3 -c '
+import json, sys
+k = json.load(sys.stdin)
+print(k["accessKey"], k["secretKey"])')
+[ -n "$AK" ] && [ -n "$SK" ] || { echo "run.sh: could not parse keys from: $KEYS_JSON" >&2; exit 2; }
+
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+LOG="$WORK/server.log"
+"$TIDEMILL" serve --data-dir "$D" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
+SERVER_PID=$!
+
+# Wait up to 30 s for the port to accept connections.
+up=""
+for _ in $(seq 1 300); do
+	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+		echo "run.sh: server exited early; log:" >&2
+		cat "$LOG" >&2
+		exit 2
+	fi
+	if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+		up=1
+		break
+	fi
+	sleep 0.1
+done
+[ -n "$up" ] || { echo "run.sh: server did not listen on $PORT within 30 s; log:" >&2; cat "$LOG" >&2; exit 2; }
+
+BIN="$WORK/conformance"
+(cd "$ROOT/conformance/go" && GOFLAGS=-mod=mod GOPROXY=off go build -o "$BIN" .)
+
+status=0
+TIDEMILL_URL="http://127.0.0.1:$PORT" TIDEMILL_ACCESS_KEY="$AK" TIDEMILL_SECRET_KEY="$SK" \
+	"$BIN" "$@" || status=$?
+if [ "$status" -ne 0 ] && [ -n "${SHOW_SERVER_LOG:-}" ]; then
+	echo "---- server log ----" >&2
+	cat "$LOG" >&2
+fi
+exit "$status"
