@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from email.utils import formatdate
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 from fastapi.testclient import TestClient
@@ -15,7 +16,9 @@ AK = "ak_test_0123456789"
 SK = "sk_test_abcdefghijklmnopqrstuvwxyz"
 
 
-def authorization(method: str, path: str, headers: dict[str, str], ak: str = AK, sk: str = SK) -> str:
+def authorization(
+    method: str, path: str, headers: dict[str, str], ak: str = AK, sk: str = SK
+) -> str:
     request = SignedRequest(method, path, [], {k.lower(): v for k, v in headers.items()})
     return f"Pandora {ak}:{sign(sk, candidates(request)[0])}"
 
@@ -49,7 +52,9 @@ class Client:
         if content is not None and content_type is not None:
             sent["Content-Type"] = content_type
         sent.update(headers or {})
-        sent["Authorization"] = authorization(method, path.split("?")[0], sent, self.ak, self.sk)
+        # Like the Go SDK: sign the decoded path, without the query.
+        signed_path = unquote(path.split("?")[0])
+        sent["Authorization"] = authorization(method, signed_path, sent, self.ak, self.sk)
         return self.http.request(method, path, content=content, headers=sent, params=params)
 
     def get(self, path: str, **kw: Any) -> httpx.Response:
