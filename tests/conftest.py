@@ -47,7 +47,9 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield url
     finally:
-        subprocess.run([str(ROOT / "scripts/postgres.sh"), "stop", str(directory / "data")], check=False)
+        subprocess.run(
+            [str(ROOT / "scripts/postgres.sh"), "stop", str(directory / "data")], check=False
+        )
 
 
 @pytest.fixture

@@ -12,8 +12,13 @@ from tidemill.errors import Failure, InvalidInputError, malformed
 
 JSONObject = dict[str, Any]
 
-_TYPE_NAMES = {str: "a string", bool: "a boolean", int: "an integer", list: "an array",
-               dict: "an object"}
+_TYPE_NAMES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    list: "an array",
+    dict: "an object",
+}
 
 
 def _typed(obj: JSONObject, key: str, kind: type, where: str) -> Any:
