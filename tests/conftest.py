@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -33,23 +35,26 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
     """One real PostgreSQL for the whole run (scripts/postgres.sh), or TIDEMILL_TEST_POSTGRES_URL."""
     given = os.environ.get("TIDEMILL_TEST_POSTGRES_URL")
     if given:
         yield given
         return
-    directory = tmp_path_factory.mktemp("postgres")
-    url = subprocess.run(
-        [str(ROOT / "scripts/postgres.sh"), "start", str(directory / "data"), str(free_port())],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
+    # Outside pytest's 0700 temp tree: the server runs as the postgres user, not as root.
+    directory = Path(tempfile.mkdtemp(prefix="tidemill-pg-"))
+    directory.chmod(0o755)
+    script = str(ROOT / "scripts/postgres.sh")
+    started = subprocess.run(
+        [script, "start", str(directory / "data"), str(free_port())], capture_output=True, text=True
+    )
+    if started.returncode != 0:
+        pytest.fail(f"could not start PostgreSQL: {started.stderr.strip()}")
     try:
-        yield url
+        yield started.stdout.strip()
     finally:
-        subprocess.run(
-            [str(ROOT / "scripts/postgres.sh"), "stop", str(directory / "data")], check=False
-        )
+        subprocess.run([script, "stop", str(directory / "data")], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
