@@ -120,7 +120,12 @@ def test_job_round_trip_keeps_sources_filters_and_schema(engine: sa.Engine, acco
 
 
 def test_job_update_replaces_its_sources(engine: sa.Engine, account: int) -> None:
-    changed = Job("j", {"srcs": []}, SchedulerMode.DEPEND, (JobSource("job", "up", "u"),))
+    changed = Job(
+        "j",
+        {"srcs": [{"name": "up", "type": "job", "tableName": "u"}], "scheduler": {"type": "depend"}},
+        SchedulerMode.DEPEND,
+        (JobSource("job", "up", "u"),),
+    )
     with engine.begin() as conn:
         repo.insert_job(conn, account, JOB, NOW)
         repo.update_job(conn, account, changed, NOW + timedelta(minutes=1))

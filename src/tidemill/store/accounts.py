@@ -28,7 +28,9 @@ def ensure_account(conn: sa.Connection, name: str, now: datetime) -> int:
     return int(result.inserted_primary_key[0])
 
 
-def put_key(conn: sa.Connection, account: str, access_key: str, secret_key: str, now: datetime) -> KeyPair:
+def put_key(
+    conn: sa.Connection, account: str, access_key: str, secret_key: str, now: datetime
+) -> KeyPair:
     """Store `access_key` for `account` (created if new); an existing key gets the new secret."""
     account_id = ensure_account(conn, account, now)
     conn.execute(sa.delete(access_keys).where(access_keys.c.access_key == access_key))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,6 +42,18 @@ def _schema_out(rows: Sequence[JSON]) -> tuple[SchemaField, ...]:
     return tuple(SchemaField(r["key"], r["valtype"], bool(r.get("required"))) for r in rows)
 
 
+@cache
+def _by_name(table: sa.Table) -> sa.Select[Any]:
+    """SELECT one row by (account, name), built once: statement building dominates hot reads."""
+    return sa.select(table).where(
+        table.c.account_id == sa.bindparam("account"), table.c.name == sa.bindparam("name")
+    )
+
+
+def _one(conn: sa.Connection, table: sa.Table, account: int, name: str) -> Any:
+    return conn.execute(_by_name(table), {"account": account, "name": name}).first()
+
+
 # --- datasources -------------------------------------------------------------------------
 
 
@@ -51,15 +64,15 @@ def _datasource(row: Any) -> Datasource:
 
 
 def get_datasource(conn: sa.Connection, account: int, name: str) -> Datasource | None:
-    row = conn.execute(
-        sa.select(datasources).where(datasources.c.account_id == account, datasources.c.name == name)
-    ).first()
+    row = _one(conn, datasources, account, name)
     return None if row is None else _datasource(row)
 
 
 def list_datasources(conn: sa.Connection, account: int) -> list[Datasource]:
     rows = conn.execute(
-        sa.select(datasources).where(datasources.c.account_id == account).order_by(datasources.c.name)
+        sa.select(datasources)
+        .where(datasources.c.account_id == account)
+        .order_by(datasources.c.name)
     )
     return [_datasource(row) for row in rows]
 
@@ -83,50 +96,34 @@ def update_datasource(conn: sa.Connection, account: int, ds: Datasource, now: da
 
 def delete_datasource(conn: sa.Connection, account: int, name: str) -> None:
     conn.execute(
-        sa.delete(datasources).where(datasources.c.account_id == account, datasources.c.name == name)
+        sa.delete(datasources).where(
+            datasources.c.account_id == account, datasources.c.name == name
+        )
     )
 
 
 # --- jobs ----------------------------------------------------------------------------------
 
 
-def _job(row: Any, sources: Sequence[Any]) -> Job:
+def _job(row: Any) -> Job:
+    # The srcs are read from the stored definition; job_sources mirrors them for queries.
+    sources = tuple(
+        JobSource(str(s["type"]).lower(), s["name"], s["tableName"], s.get("fileFilter") or "")
+        for s in row.definition.get("srcs") or []
+    )
     return Job(
         name=row.name,
         definition=row.definition,
         mode=SchedulerMode(row.mode),
-        sources=tuple(
-            JobSource(s.source_type, s.source_name, s.table_name, _filter(row.definition, s.position))
-            for s in sources
-        ),
+        sources=sources,
         schema=_schema_out(row.schema),
         workflow=row.workflow,
     )
 
 
-def _filter(definition: JSON, position: int) -> str:
-    srcs = definition.get("srcs") or []
-    value = srcs[position].get("fileFilter") if position < len(srcs) else ""
-    return value or ""
-
-
-def _sources_by_job(conn: sa.Connection, account: int, names: Sequence[str] | None) -> dict[str, list[Any]]:
-    query = sa.select(job_sources).where(job_sources.c.account_id == account)
-    if names is not None:
-        query = query.where(job_sources.c.job_name.in_(names))
-    grouped: dict[str, list[Any]] = {}
-    for row in conn.execute(query.order_by(job_sources.c.job_name, job_sources.c.position)):
-        grouped.setdefault(row.job_name, []).append(row)
-    return grouped
-
-
 def get_job(conn: sa.Connection, account: int, name: str) -> Job | None:
-    row = conn.execute(
-        sa.select(jobs).where(jobs.c.account_id == account, jobs.c.name == name)
-    ).first()
-    if row is None:
-        return None
-    return _job(row, _sources_by_job(conn, account, [name]).get(name, []))
+    row = _one(conn, jobs, account, name)
+    return None if row is None else _job(row)
 
 
 def list_jobs(
@@ -140,9 +137,7 @@ def list_jobs(
             job_sources.c.source_name == source,
         )
         query = query.where(jobs.c.name.in_(readers))
-    rows = list(conn.execute(query))
-    sources = _sources_by_job(conn, account, [r.name for r in rows] if source else None)
-    return [_job(row, sources.get(row.name, [])) for row in rows]
+    return [_job(row) for row in conn.execute(query)]
 
 
 def _insert_sources(conn: sa.Connection, account: int, job: Job) -> None:
@@ -184,7 +179,9 @@ def update_job(conn: sa.Connection, account: int, job: Job, now: datetime) -> No
 
 def delete_job(conn: sa.Connection, account: int, name: str) -> None:
     conn.execute(
-        sa.delete(job_sources).where(job_sources.c.account_id == account, job_sources.c.job_name == name)
+        sa.delete(job_sources).where(
+            job_sources.c.account_id == account, job_sources.c.job_name == name
+        )
     )
     conn.execute(sa.delete(jobs).where(jobs.c.account_id == account, jobs.c.name == name))
 
@@ -211,10 +208,14 @@ def list_exports(conn: sa.Connection, account: int, job: str | None = None) -> l
     query = sa.select(job_exports).where(job_exports.c.account_id == account)
     if job is not None:
         query = query.where(job_exports.c.job_name == job)
-    return [_export(r) for r in conn.execute(query.order_by(job_exports.c.job_name, job_exports.c.name))]
+    return [
+        _export(r) for r in conn.execute(query.order_by(job_exports.c.job_name, job_exports.c.name))
+    ]
 
 
-def put_export(conn: sa.Connection, account: int, export: Export, now: datetime, *, new: bool) -> None:
+def put_export(
+    conn: sa.Connection, account: int, export: Export, now: datetime, *, new: bool
+) -> None:
     if new:
         conn.execute(
             sa.insert(job_exports).values(
@@ -248,9 +249,7 @@ def delete_export(conn: sa.Connection, account: int, job: str, name: str) -> Non
 
 
 def get_variable(conn: sa.Connection, account: int, name: str) -> Variable | None:
-    row = conn.execute(
-        sa.select(variables).where(variables.c.account_id == account, variables.c.name == name)
-    ).first()
+    row = _one(conn, variables, account, name)
     return None if row is None else Variable(row.name, row.type, row.value, row.format)
 
 
@@ -261,7 +260,9 @@ def list_variables(conn: sa.Connection, account: int) -> list[Variable]:
     return [Variable(r.name, r.type, r.value, r.format) for r in rows]
 
 
-def put_variable(conn: sa.Connection, account: int, var: Variable, now: datetime, *, new: bool) -> None:
+def put_variable(
+    conn: sa.Connection, account: int, var: Variable, now: datetime, *, new: bool
+) -> None:
     values = dict(type=var.type, value=var.value, format=var.format, updated_at=now)
     if new:
         conn.execute(
@@ -276,7 +277,9 @@ def put_variable(conn: sa.Connection, account: int, var: Variable, now: datetime
 
 
 def delete_variable(conn: sa.Connection, account: int, name: str) -> None:
-    conn.execute(sa.delete(variables).where(variables.c.account_id == account, variables.c.name == name))
+    conn.execute(
+        sa.delete(variables).where(variables.c.account_id == account, variables.c.name == name)
+    )
 
 
 # --- workflows -----------------------------------------------------------------------------
@@ -284,14 +287,17 @@ def delete_variable(conn: sa.Connection, account: int, name: str) -> None:
 
 def _workflow(row: Any) -> Workflow:
     return Workflow(
-        row.name, row.region, row.comment, WorkflowStatus(row.status), row.created_at, row.updated_at
+        row.name,
+        row.region,
+        row.comment,
+        WorkflowStatus(row.status),
+        row.created_at,
+        row.updated_at,
     )
 
 
 def get_workflow(conn: sa.Connection, account: int, name: str) -> Workflow | None:
-    row = conn.execute(
-        sa.select(workflows).where(workflows.c.account_id == account, workflows.c.name == name)
-    ).first()
+    row = _one(conn, workflows, account, name)
     return None if row is None else _workflow(row)
 
 
@@ -333,10 +339,14 @@ def update_workflow(
 
 
 def delete_workflow(conn: sa.Connection, account: int, name: str) -> None:
-    conn.execute(sa.delete(workflows).where(workflows.c.account_id == account, workflows.c.name == name))
+    conn.execute(
+        sa.delete(workflows).where(workflows.c.account_id == account, workflows.c.name == name)
+    )
 
 
-def workflow_members(conn: sa.Connection, account: int, name: str) -> tuple[list[Datasource], list[Job], list[Export]]:
+def workflow_members(
+    conn: sa.Connection, account: int, name: str
+) -> tuple[list[Datasource], list[Job], list[Export]]:
     ds_rows = conn.execute(
         sa.select(datasources)
         .where(datasources.c.account_id == account, datasources.c.workflow == name)
@@ -345,16 +355,20 @@ def workflow_members(conn: sa.Connection, account: int, name: str) -> tuple[list
     members_ds = [_datasource(r) for r in ds_rows]
     job_rows = list(
         conn.execute(
-            sa.select(jobs).where(jobs.c.account_id == account, jobs.c.workflow == name).order_by(jobs.c.name)
+            sa.select(jobs)
+            .where(jobs.c.account_id == account, jobs.c.workflow == name)
+            .order_by(jobs.c.name)
         )
     )
-    sources = _sources_by_job(conn, account, [r.name for r in job_rows])
-    members_jobs = [_job(r, sources.get(r.name, [])) for r in job_rows]
+    members_jobs = [_job(r) for r in job_rows]
     exports: list[Export] = []
     if job_rows:
         exp_rows = conn.execute(
             sa.select(job_exports)
-            .where(job_exports.c.account_id == account, job_exports.c.job_name.in_([r.name for r in job_rows]))
+            .where(
+                job_exports.c.account_id == account,
+                job_exports.c.job_name.in_([r.name for r in job_rows]),
+            )
             .order_by(job_exports.c.job_name, job_exports.c.name)
         )
         exports = [_export(r) for r in exp_rows]
