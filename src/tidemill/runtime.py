@@ -40,5 +40,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     secret = settings.secret_key.get_secret_value()
     if settings.access_key and secret:
         with runtime.db.begin() as conn:
-            accounts.put_key(conn, settings.account, settings.access_key, secret, runtime.clock.now())
+            accounts.put_key(
+                conn, settings.account, settings.access_key, secret, runtime.clock.now()
+            )
     return runtime

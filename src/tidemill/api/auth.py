@@ -80,5 +80,11 @@ class PandoraEdge:
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         request = SignedRequest(scope["method"], scope["path"], query, headers)
         settings = self.runtime.settings.api
-        verify(credentials, pair.secret_key, request, self.runtime.clock.now(), settings.date_skew_seconds)
+        verify(
+            credentials,
+            pair.secret_key,
+            request,
+            self.runtime.clock.now(),
+            settings.date_skew_seconds,
+        )
         return pair.account_id

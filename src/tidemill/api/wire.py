@@ -31,7 +31,9 @@ def parse_body(raw: bytes, *, required: bool) -> dict[str, Any]:
     """
     if not raw.strip():
         if required:
-            raise InvalidInputError(Failure.REQ_EMPTY, "the request body is empty; send a JSON object")
+            raise InvalidInputError(
+                Failure.REQ_EMPTY, "the request body is empty; send a JSON object"
+            )
         return {}
     try:
         value = json.loads(raw, parse_constant=_no_constants)

@@ -37,7 +37,8 @@ keys = typer.Typer(no_args_is_help=True, help="Access keys of accounts.")
 app.add_typer(keys, name="keys")
 
 DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", help="Data directory (default: TIDEMILL_DATA_DIR or ./data)")
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default: TIDEMILL_DATA_DIR or ./data)"),
 ]
 
 
@@ -63,7 +64,11 @@ def keys_create(
         pair = create_key(runtime, account)
     finally:
         runtime.close()
-    typer.echo(json.dumps({"account": pair.account, "accessKey": pair.access_key, "secretKey": pair.secret_key}))
+    typer.echo(
+        json.dumps(
+            {"account": pair.account, "accessKey": pair.access_key, "secretKey": pair.secret_key}
+        )
+    )
 
 
 @app.command()
@@ -74,7 +79,9 @@ def serve(
 ) -> None:
     """Run the API server."""
     settings = settings_for(data_dir=data_dir, host=host, port=port)
-    typer.echo(f"Tidemill listening on http://{settings.host}:{settings.port} (data: {settings.data_dir})")
+    typer.echo(
+        f"Tidemill listening on http://{settings.host}:{settings.port} (data: {settings.data_dir})"
+    )
     _serve(settings)
 
 
@@ -138,8 +145,12 @@ def sign_request(
     content_type: Annotated[
         str, typer.Option("--content-type", help="Content-Type the request will carry")
     ] = "",
-    access_key: Annotated[str | None, typer.Option("--access-key", envvar="TIDEMILL_ACCESS_KEY")] = None,
-    secret_key: Annotated[str | None, typer.Option("--secret-key", envvar="TIDEMILL_SECRET_KEY")] = None,
+    access_key: Annotated[
+        str | None, typer.Option("--access-key", envvar="TIDEMILL_ACCESS_KEY")
+    ] = None,
+    secret_key: Annotated[
+        str | None, typer.Option("--secret-key", envvar="TIDEMILL_SECRET_KEY")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Print the Date and Authorization headers for one request (for curl -H @file)."""

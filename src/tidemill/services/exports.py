@@ -51,7 +51,9 @@ def create(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> N
     with rt.db.begin() as conn:
         job = need_job(conn, account, job_name)
         if repo.get_export(conn, account, job_name, name) is not None:
-            raise ConflictError(Failure.EXP_EXISTS, f"job {job_name!r} already has an export {name!r}")
+            raise ConflictError(
+                Failure.EXP_EXISTS, f"job {job_name!r} already has an export {name!r}"
+            )
         target = validate_export(body, output_columns=_columns(job))
         _check_target(rt.settings, target)
         workflow_idle(conn, account, job.workflow, f"add export {name!r}")

@@ -48,7 +48,9 @@ def _user_variables(conn: sa.Connection, account: int) -> dict[str, UserVariable
     }
 
 
-def _check_variables(given: JobInput, params: Mapping[str, str], user: Mapping[str, object]) -> None:
+def _check_variables(
+    given: JobInput, params: Mapping[str, str], user: Mapping[str, object]
+) -> None:
     known = set(params) | set(user) | set(SYSTEM_VARIABLES)
     texts = [("computation.code", given.code)] + [
         (f"srcs[{i}].fileFilter", s.file_filter) for i, s in enumerate(given.sources)
@@ -108,7 +110,9 @@ def _resolve(rt: Runtime, conn: sa.Connection, account: int, name: str, given: J
     user = _user_variables(conn, account)
     _check_variables(given, params, user)
     moment = rt.clock.now().astimezone(rt.zone)
-    values = resolve(referenced_names(given.code), runtime={}, params=params, user=user, moment=moment)
+    values = resolve(
+        referenced_names(given.code), runtime={}, params=params, user=user, moment=moment
+    )
     columns = output_schema(render(given.code, values), _tables(conn, account, given, lookup))
     workflow = job_graph.common_workflow(workflows)
     return Job(
@@ -198,7 +202,9 @@ def delete(rt: Runtime, account: int, name: str) -> None:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     with rt.db.begin() as conn:
         job = need_job(conn, account, name)
-        blockers: Sequence[str] = [f"export {e.name!r}" for e in repo.list_exports(conn, account, name)]
+        blockers: Sequence[str] = [
+            f"export {e.name!r}" for e in repo.list_exports(conn, account, name)
+        ]
         blockers = [*blockers, *(f"job {d.name!r}" for d in _downstream(conn, account, name))]
         if blockers:
             raise StateError(
@@ -207,4 +213,3 @@ def delete(rt: Runtime, account: int, name: str) -> None:
             )
         workflow_idle(conn, account, job.workflow, f"delete job {name!r}")
         repo.delete_job(conn, account, name)
-

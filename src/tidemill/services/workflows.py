@@ -130,7 +130,9 @@ def start(rt: Runtime, account: int, name: str) -> None:
     with rt.db.begin() as conn:
         wf = _need(conn, account, name)
         if wf.status in (Status.STARTING, Status.STARTED):
-            raise StateError(Failure.WF_CANNOT_START, f"workflow {name!r} is already {wf.status.value}")
+            raise StateError(
+                Failure.WF_CANNOT_START, f"workflow {name!r} is already {wf.status.value}"
+            )
         if wf.status is Status.STOPPING:
             raise StateError(Failure.WF_CANNOT_START, f"workflow {name!r} is still stopping")
         _, _, exports = repo.workflow_members(conn, account, name)
@@ -164,7 +166,9 @@ def delete(rt: Runtime, account: int, name: str) -> None:
             )
         datasources, jobs, _ = repo.workflow_members(conn, account, name)
         if datasources or jobs:
-            held = [f"datasource {d.name!r}" for d in datasources] + [f"job {j.name!r}" for j in jobs]
+            held = [f"datasource {d.name!r}" for d in datasources] + [
+                f"job {j.name!r}" for j in jobs
+            ]
             raise StateError(
                 Failure.WF_NOT_EMPTY,
                 f"workflow {name!r} still holds {', '.join(held)}; delete them first",

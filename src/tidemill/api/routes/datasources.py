@@ -16,14 +16,18 @@ NAME = Failure.DS_NAME_INVALID
 
 
 @router.post("/v2/datasources/{name}")
-def create(name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+def create(
+    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
+) -> Response:
     check_name(name, NAME, "datasource")
     datasources.create(rt, account, name, body_of(raw))
     return empty_response(reqid)
 
 
 @router.put("/v2/datasources/{name}")
-def update(name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+def update(
+    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
+) -> Response:
     check_name(name, NAME, "datasource")
     datasources.update(rt, account, name, body_of(raw))
     return empty_response(reqid)

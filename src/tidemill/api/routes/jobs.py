@@ -16,14 +16,18 @@ JOB = Failure.JOB_NAME_INVALID
 
 
 @router.post("/v2/jobs/{name}")
-def create(name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+def create(
+    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
+) -> Response:
     check_name(name, JOB, "job")
     jobs.create(rt, account, name, body_of(raw))
     return empty_response(reqid)
 
 
 @router.put("/v2/jobs/{name}")
-def update(name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+def update(
+    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
+) -> Response:
     check_name(name, JOB, "job")
     jobs.update(rt, account, name, body_of(raw))
     return empty_response(reqid)
@@ -82,7 +86,9 @@ def update_export(
 
 
 @router.get("/v2/jobs/{job}/exports/{name}")
-def get_export(job: str, name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+def get_export(
+    job: str, name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
+) -> Response:
     return json_response(exports.get(rt, account, job, name), reqid)
 
 
@@ -92,11 +98,15 @@ def list_exports(job: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep)
 
 
 @router.delete("/v2/jobs/{job}/exports/{name}")
-def delete_export(job: str, name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+def delete_export(
+    job: str, name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
+) -> Response:
     exports.delete(rt, account, job, name)
     return empty_response(reqid)
 
 
 @router.get("/v2/jobs/{job}/exports/{name}/exists")
-def export_exists(job: str, name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+def export_exists(
+    job: str, name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
+) -> Response:
     return json_response(exports.exists(rt, account, job, name), reqid)

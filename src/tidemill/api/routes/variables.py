@@ -16,14 +16,18 @@ NAME = Failure.VAR_NAME_INVALID
 
 
 @router.post("/v2/variables/{name}")
-def create(name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+def create(
+    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
+) -> Response:
     check_name(name, NAME, "variable")
     variables.create(rt, account, name, body_of(raw))
     return empty_response(reqid)
 
 
 @router.put("/v2/variables/{name}")
-def update(name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+def update(
+    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
+) -> Response:
     check_name(name, NAME, "variable")
     variables.update(rt, account, name, body_of(raw))
     return empty_response(reqid)
