@@ -30,14 +30,17 @@ def check_chain_tables(name: str, sources: Sequence[JobSource], lookup: JobLooku
     owners: dict[str, str] = {}
     for table, owner in chain_tables(sources, lookup):
         key = table.lower()  # the engine resolves table names case-insensitively
+        owner = owner or name
         if key in owners:
-            first = owners[key] or name
+            users = f"job {owners[key]!r}" + (
+                f" and job {owner!r}" if owner != owners[key] else " twice"
+            )
             raise InvalidInputError(
                 Failure.JOB_TABLE_DUP,
-                f"tableName {table!r} is already used by job {first!r} along the upstream chain; "
-                "table names must be unique across a chain of depend jobs",
+                f"tableName {table!r} is used by {users} along one chain of depend jobs; "
+                "table names must be unique across the chain",
             )
-        owners[key] = owner or name
+        owners[key] = owner
 
 
 def check_no_cycle(name: str, sources: Sequence[JobSource], lookup: JobLookup) -> None:

@@ -15,7 +15,10 @@ def job_public(job: Job, *, with_name: bool = False) -> JSON:
     ]  # fmt: skip
     body["computation"] = definition.get("computation", {})
     if job.mode is not SchedulerMode.DEPEND:  # the SDK marks container and params omitempty
-        body["container"] = definition.get("container", {})
+        # Only type and count: the SDK's `status` is ignored (§3.3), and count is an int64 to
+        # the SDK even if the client sent 2.0.
+        container = definition.get("container") or {}
+        body["container"] = {"type": container.get("type"), "count": int(container.get("count", 0))}
         body["params"] = [
             {"name": p.get("name"), "default": p.get("default") or ""}
             for p in definition.get("params") or []
