@@ -11,22 +11,22 @@ from tidemill.errors import Failure, InvalidInputError
 from tidemill.runtime import Runtime
 
 
-def _runtime(request: Request) -> Runtime:
+async def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def _account(request: Request) -> int:
+async def _account(request: Request) -> int:
     return int(request.state.account_id)
 
 
-def _reqid(request: Request) -> str:
+async def _reqid(request: Request) -> str:
     return str(request.state.reqid)
 
 
 async def _raw_body(request: Request) -> bytes:
     """The body, refused past the size limit without reading it all (REQ_TOO_LARGE)."""
-    limit = _runtime(request).settings.api.max_body_bytes
+    limit = request.app.state.runtime.settings.api.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 from http import HTTPStatus
@@ -15,9 +16,16 @@ from tidemill.errors import Failure, InvalidInputError, malformed
 JSON_TYPE = "application/json"
 
 
+# A random per-process prefix and a counter: unique without a urandom call per request, which
+# costs ~0.1 ms on some virtual machines.
+_PREFIX = os.urandom(6)
+_COUNTER = itertools.count(int.from_bytes(os.urandom(3), "big"))
+
+
 def new_reqid() -> str:
     """16 URL-safe base64 characters, in the style of Qiniu request ids."""
-    return base64.urlsafe_b64encode(os.urandom(12)).decode()
+    serial = next(_COUNTER) % (1 << 48)
+    return base64.urlsafe_b64encode(_PREFIX + serial.to_bytes(6, "big")).decode()
 
 
 def _no_constants(name: str) -> Any:

@@ -32,9 +32,13 @@ def _need(conn: sa.Connection, account: int, name: str) -> Workflow:
 
 
 def _comment(body: JSON) -> str | None:
-    comment = fields.opt_str(body, "comment")
-    if comment is not None:
-        fields.check_length(comment, COMMENT_LIMIT, "comment")
+    comment = body.get("comment")
+    if comment is None:
+        return None
+    if not isinstance(comment, str):
+        # §1.6.3 names "comment type" as a WF_SPEC_INVALID cause, more specific than §1.4.6.
+        raise InvalidInputError(Failure.WF_SPEC_INVALID, "comment must be a string")
+    fields.check_length(comment, COMMENT_LIMIT, "comment")
     return comment
 
 
