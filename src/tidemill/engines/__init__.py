@@ -1,0 +1,1 @@
+"""SQL engine adapters. Each one turns its library's errors into ours at its boundary."""

@@ -1,0 +1,243 @@
+"""The in-process DuckDB engine: sandboxed connections with Spark gap macros; job output schemas.
+
+duckdb's exceptions stop here: callers get `InvalidInputError`/`BackendError`, never `duckdb.Error`.
+
+Decisions recorded here:
+
+* The `date` valtype is `TIMESTAMP WITH TIME ZONE`. Pandora dates are RFC 3339 instants and a
+  Spark TIMESTAMP is an instant shown in the session time zone; DuckDB's TIMESTAMPTZ behaves the
+  same way with `TimeZone` set to the configured zone (`connect(time_zone=...)`).
+* Table names are matched case-insensitively, as Spark and DuckDB both do: `FROM LOGS` reads the
+  job's `logs` table, and two tables (or two columns of one table) that differ only in case
+  cannot be used together.
+* Unaliased expressions keep DuckDB's column names (`count(*)` is `count_star()`, Spark says
+  `count(1)`), sanitised into schema keys by `tidemill.core.sql.schema_keys`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+
+import duckdb
+
+from tidemill.core import sql
+from tidemill.errors import BackendError, Failure, InvalidInputError
+
+DUCKDB_TYPE_BY_VALTYPE: Mapping[str, str] = {
+    "boolean": "BOOLEAN",
+    "long": "BIGINT",
+    "float": "DOUBLE",
+    "date": "TIMESTAMP WITH TIME ZONE",
+    "string": "VARCHAR",
+}
+
+# Spec §3.2, result column → valtype. Types not listed (VARCHAR, BLOB, UUID, TIME, INTERVAL,
+# lists, structs, maps, NULL ...) are `string`.
+VALTYPE_BY_DUCKDB_TYPE: Mapping[str, str] = {
+    "BOOLEAN": "boolean",
+    **dict.fromkeys(
+        [
+            "TINYINT",
+            "SMALLINT",
+            "INTEGER",
+            "BIGINT",
+            "HUGEINT",
+            "UTINYINT",
+            "USMALLINT",
+            "UINTEGER",
+            "UBIGINT",
+            "UHUGEINT",
+        ],
+        "long",
+    ),
+    **dict.fromkeys(["FLOAT", "DOUBLE", "DECIMAL"], "float"),
+    **dict.fromkeys(
+        [
+            "DATE",
+            "TIMESTAMP",
+            "TIMESTAMP WITH TIME ZONE",
+            "TIMESTAMP_S",
+            "TIMESTAMP_MS",
+            "TIMESTAMP_NS",
+        ],
+        "date",
+    ),
+}
+
+# Spark functions DuckDB lacks, under their Spark names (sqlglot passes them through unchanged),
+# plus the macro core.sql emits for unix_timestamp. Arguments are cast where Spark casts them.
+SPARK_MACROS: tuple[str, ...] = (
+    """CREATE MACRO substring_index(str, delim, count) AS CASE
+        WHEN str IS NULL OR delim IS NULL OR count IS NULL THEN NULL
+        WHEN delim = '' OR count = 0 THEN ''
+        WHEN count > 0 THEN array_to_string(
+            string_split(CAST(str AS VARCHAR), delim)[1:count], delim)
+        ELSE array_to_string(string_split(CAST(str AS VARCHAR), delim)[count:], delim)
+    END""",
+    f"""CREATE MACRO {sql.UNIX_TIMESTAMP_MACRO}(x, fmt) AS CAST(floor(epoch(CASE
+        WHEN typeof(x) = 'VARCHAR' THEN CAST(try_strptime(CAST(x AS VARCHAR), fmt) AS TIMESTAMPTZ)
+        ELSE TRY_CAST(x AS TIMESTAMPTZ)
+    END)) AS BIGINT)""",
+    'CREATE MACRO "isnull"(x) AS (x IS NULL)',  # quoted: ISNULL is a DuckDB keyword
+    'CREATE MACRO "isnotnull"(x) AS (x IS NOT NULL)',
+    "CREATE MACRO pmod(a, n) AS CASE WHEN a % n < 0 THEN (a % n + n) % n ELSE a % n END",
+    "CREATE MACRO nanvl(a, b) AS CASE WHEN isnan(a) THEN b ELSE a END",
+    "CREATE MACRO btrim(s) AS trim(s), (s, chars) AS trim(s, chars)",
+    "CREATE MACRO timestamp_seconds(n) AS to_timestamp(n)",
+    """CREATE MACRO format_number(x, d) AS
+        CASE WHEN d < 0 THEN NULL ELSE format('{:,.{}f}', CAST(x AS DOUBLE), d) END""",
+)
+
+# DuckDB appends candidate signatures and a caret under the *transpiled* SQL: drop both.
+_NOISE = re.compile(r"\n\s*(?:Candidate functions:|LINE \d+:).*", re.DOTALL)
+_schema_lock = threading.Lock()
+
+
+def connect(
+    *,
+    time_zone: str = "UTC",
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    allowed_directories: Sequence[str] = (),
+) -> duckdb.DuckDBPyConnection:
+    """A new in-memory database ready for users' SQL (the output of `core.sql.to_duckdb`).
+
+    It has the Spark gap macros, Spark-like implicit casts to VARCHAR, `TimeZone` set for every
+    cursor, and only built-in extensions (no install or autoload). External access is switched
+    off before it is returned, for good: only files under `allowed_directories` can be read, so
+    register sources that live elsewhere through Arrow. Opening one costs ~25 ms; reuse it
+    through cursors. Raises BackendError if DuckDB refuses the settings.
+    """
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+    }
+    if threads is not None:
+        config["threads"] = threads
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
+    try:
+        con = duckdb.connect(":memory:", config=config)
+        con.execute(f"SET GLOBAL TimeZone = {_quote_literal(time_zone)}")
+        # Spark casts numbers and booleans to strings where a string is expected
+        # (length(status), concat(bytes, 'B'), status LIKE '2%'); DuckDB does so only with this.
+        con.execute("SET GLOBAL old_implicit_casting = true")
+        for macro in SPARK_MACROS:
+            con.execute(macro)
+        directories = ", ".join(_quote_literal(d) for d in allowed_directories)
+        con.execute(f"SET allowed_directories = [{directories}]")
+        con.execute("SET enable_external_access = false")
+    except duckdb.Error as exc:
+        raise BackendError(Failure.INTERNAL, f"cannot open DuckDB: {_message(exc)}") from exc
+    return con
+
+
+def output_schema(
+    spark_sql: str, tables: Mapping[str, Sequence[tuple[str, str]]]
+) -> list[tuple[str, str]]:
+    """The (key, valtype) columns `spark_sql` returns when run over `tables` (spec §6.9).
+
+    `tables` maps each table name to its (key, valtype) columns. The query is planned against
+    empty tables, never run. Raises InvalidInputError: JOB_SQL_INVALID for SQL that is not one
+    query, reads a table not in `tables`, or names an unknown column or function or mixes
+    types; JOB_TABLE_DUP / SCHEMA_KEY_DUP for names that differ only in case;
+    SCHEMA_TYPE_INVALID for a valtype outside spec §3.2.
+    """
+    duckdb_sql = sql.to_duckdb(spark_sql)
+    _check_tables_known(sql.referenced_tables(spark_sql), tables)
+    _check_case_clashes(tables)
+    ddl = [_create_table(name, columns) for name, columns in tables.items()]
+    with _schema_cursor() as cur:
+        try:
+            for statement in ddl:
+                cur.execute(statement)
+        except duckdb.Error as exc:
+            raise BackendError(Failure.INTERNAL, f"cannot create tables: {_message(exc)}") from exc
+        try:
+            described = cur.execute(f"DESCRIBE {duckdb_sql}").fetchall()
+        except duckdb.Error as exc:
+            raise InvalidInputError(Failure.JOB_SQL_INVALID, _message(exc)) from exc
+    keys = sql.schema_keys(str(row[0]) for row in described)
+    return [(key, valtype(str(row[1]))) for key, row in zip(keys, described, strict=True)]
+
+
+def valtype(duckdb_type: str) -> str:
+    """The spec §3.2 valtype of a DuckDB type name as DESCRIBE prints it."""
+    if duckdb_type.endswith("]"):  # LIST (INTEGER[]) or ARRAY (INTEGER[3])
+        return "string"
+    base = duckdb_type.split("(", 1)[0].strip().upper()  # DECIMAL(18,3), STRUCT(...), MAP(...)
+    return VALTYPE_BY_DUCKDB_TYPE.get(base, "string")
+
+
+@cache
+def _schema_database() -> duckdb.DuckDBPyConnection:
+    # One database per process for every output_schema call: opening one costs ~25 ms, a cursor
+    # well under 1 ms. Each call gets its own cursor, whose TEMP tables no other cursor sees
+    # and which vanish when it closes.
+    return connect(threads=1)
+
+
+if hasattr(os, "register_at_fork"):  # a forked worker must not share the parent's database
+    os.register_at_fork(after_in_child=_schema_database.cache_clear)
+
+
+def _schema_cursor() -> duckdb.DuckDBPyConnection:
+    with _schema_lock:
+        return _schema_database().cursor()
+
+
+def _check_tables_known(
+    referenced: Iterable[str], tables: Mapping[str, Sequence[tuple[str, str]]]
+) -> None:
+    known = {name.lower() for name in tables}
+    unknown = sorted(name for name in referenced if name.lower() not in known)
+    if unknown:
+        defined = ", ".join(sorted(tables)) or "none"
+        raise InvalidInputError(
+            Failure.JOB_SQL_INVALID,
+            f"unknown table {unknown[0]!r}: the job's tables are {defined}",
+            tables=unknown,
+        )
+
+
+def _check_case_clashes(tables: Mapping[str, Sequence[tuple[str, str]]]) -> None:
+    _check_distinct("tables", list(tables), Failure.JOB_TABLE_DUP)
+    for table, columns in tables.items():
+        _check_distinct(f"columns of {table!r}", [k for k, _ in columns], Failure.SCHEMA_KEY_DUP)
+
+
+def _check_distinct(what: str, names: Sequence[str], failure: Failure) -> None:
+    seen: dict[str, str] = {}
+    for name in names:
+        if (other := seen.setdefault(name.lower(), name)) != name:
+            raise InvalidInputError(failure, f"{what}: {other!r} and {name!r} differ only in case")
+
+
+def _create_table(name: str, columns: Sequence[tuple[str, str]]) -> str:
+    if not columns:
+        raise InvalidInputError(Failure.SCHEMA_EMPTY, f"table {name!r} has no columns")
+    defs = []
+    for key, vt in columns:
+        if vt not in DUCKDB_TYPE_BY_VALTYPE:
+            raise InvalidInputError(
+                Failure.SCHEMA_TYPE_INVALID, f"column {key!r} of table {name!r}: valtype {vt!r}"
+            )
+        defs.append(f"{_quote_identifier(key)} {DUCKDB_TYPE_BY_VALTYPE[vt]}")
+    return f"CREATE TEMP TABLE {_quote_identifier(name)} ({', '.join(defs)})"
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _message(exc: duckdb.Error) -> str:
+    return " ".join(_NOISE.sub("", str(exc)).split())

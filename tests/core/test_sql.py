@@ -1,0 +1,230 @@
+"""Users' Spark SQL: which statements are accepted, what DuckDB SQL they become, what they read."""
+
+from __future__ import annotations
+
+import pytest
+from sqlglot import exp
+
+from tidemill.core.sql import parse_query, referenced_tables, schema_keys, to_duckdb
+from tidemill.errors import Failure, InvalidInputError
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "expected"),
+    [
+        pytest.param(
+            "select url, count(*) as hits from logs group by url",
+            "SELECT url, COUNT(*) AS hits FROM logs GROUP BY url",
+            id="group-by",
+        ),
+        pytest.param(
+            "with x as (select * from t) select * from x union all select * from u",
+            "WITH x AS (SELECT * FROM t) SELECT * FROM x UNION ALL SELECT * FROM u",
+            id="cte-and-union",
+        ),
+        pytest.param("(select 1)", "(SELECT 1)", id="parenthesised"),
+        pytest.param("values (1, 2)", "VALUES (1, 2)", id="values"),
+        pytest.param("select 1;", "SELECT 1", id="trailing-semicolon"),
+        pytest.param(
+            "-- total\nselect 1;;", "/* total */ SELECT 1", id="comment-and-empty-statement"
+        ),
+        pytest.param("select * from range(3)", "SELECT * FROM RANGE(3)", id="spark-table-function"),
+        pytest.param(
+            "select split(url, '/')[0] as s from logs",
+            "SELECT STR_SPLIT_REGEX(url, '/')[1] AS s FROM logs",
+            id="split-index-is-one-based",
+        ),
+        pytest.param(
+            "select substring_index(url, '/', 3) as p from logs",
+            "SELECT SUBSTRING_INDEX(url, '/', 3) AS p FROM logs",
+            id="substring-index-left-for-the-macro",
+        ),
+        pytest.param(
+            "select unix_timestamp(time) as u from logs",
+            "SELECT TIDEMILL_UNIX_TIMESTAMP(time, '%Y-%m-%d %H:%M:%S') AS u FROM logs",
+            id="unix-timestamp",
+        ),
+        pytest.param(
+            "select unix_timestamp(s, 'yyyy/MM/dd HH:mm') as u from logs",
+            "SELECT TIDEMILL_UNIX_TIMESTAMP(s, '%Y/%m/%d %H:%M') AS u FROM logs",
+            id="unix-timestamp-format",
+        ),
+        pytest.param(
+            "select unix_timestamp() as u",
+            "SELECT TIDEMILL_UNIX_TIMESTAMP(CURRENT_TIMESTAMP, '%Y-%m-%d %H:%M:%S') AS u",
+            id="unix-timestamp-now",
+        ),
+        pytest.param(
+            "select to_unix_timestamp(s, 'yyyy-MM-dd') as u from logs",
+            "SELECT TIDEMILL_UNIX_TIMESTAMP(s, '%Y-%m-%d') AS u FROM logs",
+            id="to-unix-timestamp-format-translated",
+        ),
+        pytest.param(
+            "select bigint(s) as b, tinyint(s) as t, smallint(s) as m, binary(s) as x from logs",
+            "SELECT CAST(s AS BIGINT) AS b, CAST(s AS TINYINT) AS t, CAST(s AS SMALLINT) AS m,"
+            " CAST(s AS BLOB) AS x FROM logs",
+            id="cast-functions",
+        ),
+        pytest.param(
+            "select date_format(time, 'yyyy-MM-dd HH') as h from logs",
+            "SELECT STRFTIME(CAST(time AS TIMESTAMP), '%Y-%m-%d %H') AS h FROM logs",
+            id="date-format",
+        ),
+        pytest.param(
+            "select nvl(a, 'x') as n, if(a > 1, 'y', 'n') as i from t",
+            "SELECT COALESCE(a, 'x') AS n, CASE WHEN a > 1 THEN 'y' ELSE 'n' END AS i FROM t",
+            id="nvl-and-if",
+        ),
+    ],
+)
+def test_spark_query_becomes_duckdb(spark_sql, expected) -> None:
+    assert to_duckdb(spark_sql) == expected
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "message"),
+    [
+        pytest.param("", "SQL is empty: write one SELECT statement", id="empty"),
+        pytest.param(" ;\n", "SQL is empty: write one SELECT statement", id="only-semicolon"),
+        pytest.param("-- nothing", "SQL is empty: write one SELECT statement", id="only-comment"),
+        pytest.param(
+            "select 1; select 2", "SQL must be exactly one statement, found 2", id="two-queries"
+        ),
+        pytest.param(
+            "select * from t; drop table t",
+            "SQL must be exactly one statement, found 2",
+            id="query-then-ddl",
+        ),
+        pytest.param(
+            "insert into t select 1", "SQL must be a query (SELECT ...), not INSERT", id="insert"
+        ),
+        pytest.param(
+            "create table x as select 1",
+            "SQL must be a query (SELECT ...), not CREATE",
+            id="create-as-select",
+        ),
+        pytest.param("drop table t", "SQL must be a query (SELECT ...), not DROP", id="drop"),
+        pytest.param("delete from t", "SQL must be a query (SELECT ...), not DELETE", id="delete"),
+        pytest.param(
+            "cache table x as select 1", "SQL must be a query (SELECT ...), not CACHE", id="cache"
+        ),
+        pytest.param(
+            "set spark.sql.ansi.enabled=false",
+            "SQL must be a query (SELECT ...), not SET",
+            id="set",
+        ),
+        pytest.param(
+            "select a,\n b c d from t",
+            "SQL syntax error at line 2, column 6 (near 'd'):"
+            " Invalid expression / Unexpected token",
+            id="syntax-error-with-position",
+        ),
+        pytest.param(
+            "select * from",
+            "SQL syntax error at line 1, column 13 (near 'from'): Expected table name but got"
+            " SENTINEL",
+            id="missing-table",
+        ),
+        pytest.param(
+            "select 'abc", "SQL cannot be read: Error tokenizing 'select 'ab'", id="open-string"
+        ),
+        pytest.param(
+            "select * from read_csv('/etc/passwd')",
+            "table function read_csv() is not available; read the job's tables",
+            id="duckdb-file-reader",
+        ),
+        pytest.param(
+            "select * from duckdb_settings()",
+            "table function duckdb_settings() is not available; read the job's tables",
+            id="duckdb-table-function",
+        ),
+        pytest.param(
+            "select * from t where",
+            "SQL syntax error at line 1, column 21 (near 'where'): Required keyword: 'this'"
+            " missing for Where",
+            id="unfinished-where",
+        ),
+        pytest.param(
+            "select parse_url(url, 'HOST') as h from logs",
+            "SQL uses something the DuckDB engine cannot run: PARSE_URL is not supported in DuckDB",
+            id="no-duckdb-equivalent",
+        ),
+    ],
+)
+def test_sql_that_is_not_one_runnable_query_is_job_sql_invalid(spark_sql, message) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        to_duckdb(spark_sql)
+
+    assert caught.value.failure is Failure.JOB_SQL_INVALID
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "expected"),
+    [
+        pytest.param("select * from logs", {"logs"}, id="one"),
+        pytest.param("select * from a join B on a.x = B.x", {"a", "B"}, id="join-keeps-case"),
+        pytest.param(
+            "select * from a where x in (select x from c) union select * from d",
+            {"a", "c", "d"},
+            id="subquery-and-union",
+        ),
+        pytest.param("with w as (select 1 as x) select * from w, b", {"b"}, id="cte-name-excluded"),
+        pytest.param(
+            "with t as (select * from t) select * from t",
+            {"t"},
+            id="cte-reading-the-table-it-shadows",
+        ),
+        pytest.param(
+            "with w1 as (select * from a), w2 as (select * from w1) select * from w2",
+            {"a"},
+            id="cte-chain",
+        ),
+        pytest.param("select * from db.t", {"db.t"}, id="qualified"),
+        pytest.param("select * from range(10)", set(), id="table-function"),
+        pytest.param(
+            "select s, item from t lateral view explode(split(s, ',')) x as item",
+            {"t"},
+            id="lateral-view",
+        ),
+        pytest.param("select 1", set(), id="no-table"),
+        pytest.param("values (1)", set(), id="values"),
+    ],
+)
+def test_referenced_tables(spark_sql, expected) -> None:
+    assert referenced_tables(spark_sql) == expected
+
+
+def test_referenced_tables_of_a_non_query_is_job_sql_invalid() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        referenced_tables("insert into t select * from u")
+
+    assert caught.value.failure is Failure.JOB_SQL_INVALID
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        pytest.param(["url", "hits"], ["url", "hits"], id="valid-unchanged"),
+        pytest.param(["count(1)"], ["count_1_"], id="illegal-characters"),
+        pytest.param(["1x", "2"], ["_1x", "_2"], id="leading-digit"),
+        pytest.param([""], ["_"], id="empty"),
+        pytest.param(["数量"], ["__"], id="non-ascii"),
+        pytest.param(["a", "a", "a"], ["a", "a_1", "a_2"], id="repeats"),
+        pytest.param(["a", "A"], ["a", "A_1"], id="repeats-ignore-case"),
+        pytest.param(["a_1", "a", "a"], ["a_1", "a", "a_2"], id="suffix-skips-taken"),
+        pytest.param(["sum(x)", "sum x"], ["sum_x_", "sum_x"], id="distinct-after-sanitising"),
+        pytest.param(["x" * 130], ["x" * 128], id="truncated"),
+        pytest.param(["x" * 130, "x" * 128], ["x" * 128, "x" * 126 + "_1"], id="truncated-repeat"),
+    ],
+)
+def test_schema_keys(names, expected) -> None:
+    assert schema_keys(names) == expected
+
+
+def test_parsed_queries_are_not_shared_with_callers() -> None:
+    spark_sql = "select a from t"
+    parse_query(spark_sql).find(exp.Table).replace(exp.to_table("other"))  # type: ignore[union-attr]
+
+    assert referenced_tables(spark_sql) == {"t"}
+    assert to_duckdb(spark_sql) == "SELECT a FROM t"

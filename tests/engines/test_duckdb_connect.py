@@ -1,0 +1,85 @@
+"""DuckDB connections for users' SQL: Spark's functions give Spark's results; files stay shut."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tidemill.core.sql import to_duckdb
+from tidemill.engines.duckdb import connect
+
+
+@pytest.fixture(scope="module")
+def los_angeles() -> duckdb.DuckDBPyConnection:
+    # The Spark function reference computes its examples in America/Los_Angeles.
+    return connect(time_zone="America/Los_Angeles")
+
+
+@pytest.mark.parametrize(
+    ("spark_expression", "spark_result"),
+    [
+        ("substring_index('www.apache.org', '.', 2)", "www.apache"),
+        ("substring_index('www.apache.org', '.', -2)", "apache.org"),
+        ("substring_index('www.apache.org', '.', 1)", "www"),
+        ("substring_index('www.apache.org', '.', 0)", ""),
+        ("substring_index('www.apache.org', '.', 9)", "www.apache.org"),
+        ("substring_index('www.apache.org', '.', -9)", "www.apache.org"),
+        ("substring_index('www.apache.org', '', 1)", ""),
+        ("substring_index('a::b::c', '::', -1)", "c"),
+        ("substring_index(NULL, '.', 1)", None),
+        ("unix_timestamp('2016-04-08', 'yyyy-MM-dd')", 1460098800),
+        ("unix_timestamp('2016-04-08 00:00:01')", 1460098801),
+        ("unix_timestamp(to_date('2016-04-08'))", 1460098800),
+        ("unix_timestamp(timestamp_seconds(1230219000))", 1230219000),
+        ("unix_timestamp('not a time')", None),
+        ("from_unixtime(0, 'yyyy-MM-dd HH:mm:ss')", "1969-12-31 16:00:00"),
+        ("date_format(from_unixtime(0), 'yyyy-MM-dd')", "1969-12-31"),
+        ("pmod(10, 3)", 1),
+        ("pmod(-10, 3)", 2),
+        ("pmod(10, -3)", 1),
+        ("isnull(1)", False),
+        ("isnotnull(1)", True),
+        ("nanvl(cast('NaN' as double), 123)", 123.0),
+        ("btrim('    SparkSQL   ')", "SparkSQL"),
+        ("btrim('SSparkSQLS', 'SL')", "parkSQ"),
+        ("format_number(12332.123456, 4)", "12,332.1235"),
+        ("format_number(12332.5, 0)", "12,332"),
+        ("split('a b c', ' ')[1]", "b"),
+        ("length(12345)", 5),
+        ("bigint('42')", 42),
+    ],
+)
+def test_spark_functions_give_sparks_results(los_angeles, spark_expression, spark_result) -> None:
+    query = to_duckdb(f"select {spark_expression} as v")
+
+    with los_angeles.cursor() as cur:
+        row = cur.execute(query).fetchone()
+
+    assert row == (spark_result,)
+
+
+def test_connections_cannot_touch_files(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.csv"
+    outside.write_text("a\n1\n")
+    con = connect()
+
+    with pytest.raises(duckdb.PermissionException):
+        con.execute(f"select * from read_csv('{outside}')")
+    with pytest.raises(duckdb.PermissionException):
+        con.execute(f"copy (select 1) to '{tmp_path / 'out.csv'}'")
+    with pytest.raises(duckdb.Error):
+        con.execute("set enable_external_access = true")
+
+
+def test_connections_read_allowed_directories_only(tmp_path: Path) -> None:
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "a.csv").write_text("a\n1\n")
+    (tmp_path / "b.csv").write_text("a\n2\n")
+    con = connect(allowed_directories=[str(allowed)])
+
+    assert con.execute(f"select a from read_csv('{allowed / 'a.csv'}')").fetchall() == [(1,)]
+    with pytest.raises(duckdb.PermissionException):
+        con.execute(f"select a from read_csv('{tmp_path / 'b.csv'}')")
