@@ -28,7 +28,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def signed(method: str, path: str, ak: str, sk: str, body: dict[str, object] | None, url: str) -> None:
+def signed(
+    method: str, path: str, ak: str, sk: str, body: dict[str, object] | None, url: str
+) -> None:
     from email.utils import formatdate
 
     from tidemill.core.signing import SignedRequest, candidates, sign
@@ -40,7 +42,9 @@ def signed(method: str, path: str, ak: str, sk: str, body: dict[str, object] | N
         data = json.dumps(body).encode()
     request = SignedRequest(method, path, [], {k.lower(): v for k, v in headers.items()})
     headers["Authorization"] = f"Pandora {ak}:{sign(sk, candidates(request)[0])}"
-    with urllib.request.urlopen(urllib.request.Request(url + path, data, headers, method=method)) as r:
+    with urllib.request.urlopen(
+        urllib.request.Request(url + path, data, headers, method=method)
+    ) as r:
         assert r.status == 200, r.read()
 
 

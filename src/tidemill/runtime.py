@@ -21,6 +21,11 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
 
     @property
+    def inline_reads(self) -> bool:
+        """Whether reads are cheap enough to run on the event loop (an embedded SQLite)."""
+        return self.db.dialect.name == "sqlite"
+
+    @property
     def zone(self) -> ZoneInfo:
         return self.settings.zone
 

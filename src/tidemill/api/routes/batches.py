@@ -16,33 +16,33 @@ def _not_yet(what: str) -> TidemillError:
 
 
 @router.post("/v2/jobs/{name}/actions/start")
-def start(name: str) -> Response:
+async def start(name: str) -> Response:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     raise _not_yet("starting a job")
 
 
 @router.post("/v2/jobs/{name}/actions/stop")
-def stop(name: str) -> Response:
+async def stop(name: str) -> Response:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     raise _not_yet("stopping a job")
 
 
 @router.get("/v2/jobs/{name}/history")
-def history(name: str) -> Response:
+async def history(name: str) -> Response:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     raise _not_yet("job history")
 
 
 @router.post("/v2/batch/actions/stop")
-def stop_batch() -> Response:
+async def stop_batch() -> Response:
     raise _not_yet("stopping a batch")
 
 
 @router.post("/v2/batch/actions/rerun")
-def rerun_batch() -> Response:
+async def rerun_batch() -> Response:
     raise _not_yet("rerunning a batch")
 
 
 @router.post("/v2/schemas")
-def retrieve_schema() -> Response:
+async def retrieve_schema() -> Response:
     raise _not_yet("schema inference")

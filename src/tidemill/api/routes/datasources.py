@@ -1,12 +1,11 @@
-"""Datasource endpoints (spec §4) and schema inference (§5)."""
+"""Datasource endpoints (spec §4)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from tidemill.api.deps import AccountDep, BodyDep, ReqIdDep, RuntimeDep, body_of
-from tidemill.api.wire import empty_response, json_response
+from tidemill.api.deps import answer, read_body
 from tidemill.core.names import check_name
 from tidemill.errors import Failure
 from tidemill.services import datasources
@@ -16,39 +15,32 @@ NAME = Failure.DS_NAME_INVALID
 
 
 @router.post("/v2/datasources/{name}")
-def create(
-    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
+async def create(request: Request, name: str) -> Response:
     check_name(name, NAME, "datasource")
-    datasources.create(rt, account, name, body_of(raw))
-    return empty_response(reqid)
+    return await answer(request, datasources.create, name, await read_body(request), write=True)
 
 
 @router.put("/v2/datasources/{name}")
-def update(
-    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
+async def update(request: Request, name: str) -> Response:
     check_name(name, NAME, "datasource")
-    datasources.update(rt, account, name, body_of(raw))
-    return empty_response(reqid)
+    return await answer(request, datasources.update, name, await read_body(request), write=True)
 
 
 @router.get("/v2/datasources/{name}")
-def get(name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    return json_response(datasources.get(rt, account, name), reqid)
+async def get(request: Request, name: str) -> Response:
+    return await answer(request, datasources.get, name)
 
 
 @router.get("/v2/datasources")
-def list_all(rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    return json_response(datasources.list_all(rt, account), reqid)
+async def list_all(request: Request) -> Response:
+    return await answer(request, datasources.list_all)
 
 
 @router.delete("/v2/datasources/{name}")
-def delete(name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    datasources.delete(rt, account, name)
-    return empty_response(reqid)
+async def delete(request: Request, name: str) -> Response:
+    return await answer(request, datasources.delete, name, write=True)
 
 
 @router.get("/v2/datasources/{name}/exists")
-def exists(name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    return json_response(datasources.exists(rt, account, name), reqid)
+async def exists(request: Request, name: str) -> Response:
+    return await answer(request, datasources.exists, name)

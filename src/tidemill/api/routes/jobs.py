@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from tidemill.api.deps import AccountDep, BodyDep, ReqIdDep, RuntimeDep, body_of
-from tidemill.api.wire import empty_response, json_response
+from tidemill.api.deps import answer, read_body
 from tidemill.core.names import check_name
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.services import exports, jobs
@@ -16,30 +15,24 @@ JOB = Failure.JOB_NAME_INVALID
 
 
 @router.post("/v2/jobs/{name}")
-def create(
-    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
+async def create(request: Request, name: str) -> Response:
     check_name(name, JOB, "job")
-    jobs.create(rt, account, name, body_of(raw))
-    return empty_response(reqid)
+    return await answer(request, jobs.create, name, await read_body(request), write=True)
 
 
 @router.put("/v2/jobs/{name}")
-def update(
-    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
+async def update(request: Request, name: str) -> Response:
     check_name(name, JOB, "job")
-    jobs.update(rt, account, name, body_of(raw))
-    return empty_response(reqid)
+    return await answer(request, jobs.update, name, await read_body(request), write=True)
 
 
 @router.get("/v2/jobs/{name}")
-def get(name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    return json_response(jobs.get(rt, account, name), reqid)
+async def get(request: Request, name: str) -> Response:
+    return await answer(request, jobs.get, name)
 
 
 @router.get("/v2/jobs")
-def list_all(request: Request, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+async def list_all(request: Request) -> Response:
     query = request.query_params
     # O-3: the doc's note spells it srcDataSource; the SDK sends srcDatasource.
     src_datasource = query.get("srcDatasource", query.get("srcDataSource"))
@@ -48,18 +41,17 @@ def list_all(request: Request, rt: RuntimeDep, account: AccountDep, reqid: ReqId
         raise InvalidInputError(
             Failure.QUERY_INVALID, "srcDatasource and srcJob may not be given together"
         )
-    return json_response(jobs.list_all(rt, account, src_datasource, src_job), reqid)
+    return await answer(request, jobs.list_all, src_datasource, src_job)
 
 
 @router.delete("/v2/jobs/{name}")
-def delete(name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    jobs.delete(rt, account, name)
-    return empty_response(reqid)
+async def delete(request: Request, name: str) -> Response:
+    return await answer(request, jobs.delete, name, write=True)
 
 
 @router.get("/v2/jobs/{name}/exists")
-def exists(name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    return json_response(jobs.exists(rt, account, name), reqid)
+async def exists(request: Request, name: str) -> Response:
+    return await answer(request, jobs.exists, name)
 
 
 def _names(job: str, export: str) -> None:
@@ -68,45 +60,34 @@ def _names(job: str, export: str) -> None:
 
 
 @router.post("/v2/jobs/{job}/exports/{name}")
-def create_export(
-    job: str, name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
+async def create_export(request: Request, job: str, name: str) -> Response:
     _names(job, name)
-    exports.create(rt, account, job, name, body_of(raw))
-    return empty_response(reqid)
+    body = await read_body(request)
+    return await answer(request, exports.create, job, name, body, write=True)
 
 
 @router.put("/v2/jobs/{job}/exports/{name}")
-def update_export(
-    job: str, name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
+async def update_export(request: Request, job: str, name: str) -> Response:
     _names(job, name)
-    exports.update(rt, account, job, name, body_of(raw))
-    return empty_response(reqid)
+    body = await read_body(request)
+    return await answer(request, exports.update, job, name, body, write=True)
 
 
 @router.get("/v2/jobs/{job}/exports/{name}")
-def get_export(
-    job: str, name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
-    return json_response(exports.get(rt, account, job, name), reqid)
+async def get_export(request: Request, job: str, name: str) -> Response:
+    return await answer(request, exports.get, job, name)
 
 
 @router.get("/v2/jobs/{job}/exports")
-def list_exports(job: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    return json_response(exports.list_all(rt, account, job), reqid)
+async def list_exports(request: Request, job: str) -> Response:
+    return await answer(request, exports.list_all, job)
 
 
 @router.delete("/v2/jobs/{job}/exports/{name}")
-def delete_export(
-    job: str, name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
-    exports.delete(rt, account, job, name)
-    return empty_response(reqid)
+async def delete_export(request: Request, job: str, name: str) -> Response:
+    return await answer(request, exports.delete, job, name, write=True)
 
 
 @router.get("/v2/jobs/{job}/exports/{name}/exists")
-def export_exists(
-    job: str, name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
-    return json_response(exports.exists(rt, account, job, name), reqid)
+async def export_exists(request: Request, job: str, name: str) -> Response:
+    return await answer(request, exports.exists, job, name)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from tidemill.api.deps import AccountDep, BodyDep, ReqIdDep, RuntimeDep, body_of
-from tidemill.api.wire import empty_response, json_response
+from tidemill.api.deps import answer, read_body
 from tidemill.core.names import check_name
 from tidemill.errors import Failure
 from tidemill.services import variables
@@ -16,35 +15,28 @@ NAME = Failure.VAR_NAME_INVALID
 
 
 @router.post("/v2/variables/{name}")
-def create(
-    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
+async def create(request: Request, name: str) -> Response:
     check_name(name, NAME, "variable")
-    variables.create(rt, account, name, body_of(raw))
-    return empty_response(reqid)
+    return await answer(request, variables.create, name, await read_body(request), write=True)
 
 
 @router.put("/v2/variables/{name}")
-def update(
-    name: str, raw: BodyDep, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep
-) -> Response:
+async def update(request: Request, name: str) -> Response:
     check_name(name, NAME, "variable")
-    variables.update(rt, account, name, body_of(raw))
-    return empty_response(reqid)
+    return await answer(request, variables.update, name, await read_body(request), write=True)
 
 
 @router.get("/v2/variables/{name}")
-def get(name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    return json_response(variables.get(rt, account, name), reqid)
+async def get(request: Request, name: str) -> Response:
+    return await answer(request, variables.get, name)
 
 
 @router.get("/v2/variables")
-def list_all(request: Request, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
-    return json_response(variables.list_all(rt, account, request.query_params.get("type")), reqid)
+async def list_all(request: Request) -> Response:
+    return await answer(request, variables.list_all, request.query_params.get("type"))
 
 
 @router.delete("/v2/variables/{name}")
-def delete(name: str, rt: RuntimeDep, account: AccountDep, reqid: ReqIdDep) -> Response:
+async def delete(request: Request, name: str) -> Response:
     # The SDK sends {"name": ...} on DELETE; the body is ignored (§1.4 item 2).
-    variables.delete(rt, account, name)
-    return empty_response(reqid)
+    return await answer(request, variables.delete, name, write=True)
