@@ -69,37 +69,88 @@ def api_throughput(work: Path, connections: int, seconds: int) -> dict[str, floa
     data = work / "data"
     keys = json.loads(
         subprocess.run(
-            [str(VENV_BIN / "tidemill"), "keys", "create", "--account", "bench", "--data-dir", str(data)],
-            check=True, capture_output=True, text=True,
+            [
+                str(VENV_BIN / "tidemill"),
+                "keys",
+                "create",
+                "--account",
+                "bench",
+                "--data-dir",
+                str(data),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
-    )  # fmt: skip
+    )
     ak, sk = keys["accessKey"], keys["secretKey"]
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(VENV_BIN / "tidemill"), "serve", "--data-dir", str(data), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_up(url, time.monotonic() + 30)
-        signed("POST", "/v2/datasources/logs", ak, sk, {
-            "region": "nb", "type": "kodo", "noVerifySchema": True,
-            "spec": {"bucket": "bench-logs", "keyPrefixes": ["cdn/"], "fileType": "json"},
-            "schema": [{"key": "url", "valtype": "string"}, {"key": "bytes", "valtype": "long"}],
-        }, url)  # fmt: skip
-        signed("POST", "/v2/jobs/traffic", ak, sk, {
-            "srcs": [{"name": "logs", "type": "DataSource", "tableName": "logs", "fileFilter": ""}],
-            "computation": {"type": "sql",
-                            "code": "select url, sum(bytes) as total from logs group by url"},
-            "container": {"type": "1U2G", "count": 1},
-            "scheduler": {"type": "crontab", "spec": {"crontab": "0 0 0/1 * *"}},
-        }, url)  # fmt: skip
+        signed(
+            "POST",
+            "/v2/datasources/logs",
+            ak,
+            sk,
+            {
+                "region": "nb",
+                "type": "kodo",
+                "noVerifySchema": True,
+                "spec": {"bucket": "bench-logs", "keyPrefixes": ["cdn/"], "fileType": "json"},
+                "schema": [
+                    {"key": "url", "valtype": "string"},
+                    {"key": "bytes", "valtype": "long"},
+                ],
+            },
+            url,
+        )
+        signed(
+            "POST",
+            "/v2/jobs/traffic",
+            ak,
+            sk,
+            {
+                "srcs": [
+                    {"name": "logs", "type": "DataSource", "tableName": "logs", "fileFilter": ""}
+                ],
+                "computation": {
+                    "type": "sql",
+                    "code": "select url, sum(bytes) as total from logs group by url",
+                },
+                "container": {"type": "1U2G", "count": 1},
+                "scheduler": {"type": "crontab", "spec": {"crontab": "0 0 0/1 * *"}},
+            },
+            url,
+        )
         loadgen = build_loadgen(work)
         result = subprocess.run(
-            [str(loadgen), "-url", url, "-ak", ak, "-sk", sk, "-path", "/v2/jobs/traffic",
-             "-c", str(connections), "-d", f"{seconds}s", "-warmup", "2s"],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                str(loadgen),
+                "-url",
+                url,
+                "-ak",
+                ak,
+                "-sk",
+                sk,
+                "-path",
+                "/v2/jobs/traffic",
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",
+                "-warmup",
+                "2s",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         figures: dict[str, float] = json.loads(result.stdout)
         return figures
     finally:
@@ -121,11 +172,15 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"API GET /v2/jobs/<name>  ({connections} connections, {seconds} s, loopback, 2 cores)")
-    print(f"  throughput : {api['rps']:8.0f} req/s   goal >= {GOALS['rps']:.0f}   "
-          f"{verdict(api['rps'], GOALS['rps'], True)}")  # fmt: skip
-    print(f"  latency    : p50 {api['p50_ms']:.1f} ms  p90 {api['p90_ms']:.1f} ms  "
-          f"p99 {api['p99_ms']:.1f} ms   goal p99 <= {GOALS['p99_ms']:.0f} ms   "
-          f"{verdict(api['p99_ms'], GOALS['p99_ms'], False)}")  # fmt: skip
+    print(
+        f"  throughput : {api['rps']:8.0f} req/s   goal >= {GOALS['rps']:.0f}   "
+        f"{verdict(api['rps'], GOALS['rps'], True)}"
+    )
+    print(
+        f"  latency    : p50 {api['p50_ms']:.1f} ms  p90 {api['p90_ms']:.1f} ms  "
+        f"p99 {api['p99_ms']:.1f} ms   goal p99 <= {GOALS['p99_ms']:.0f} ms   "
+        f"{verdict(api['p99_ms'], GOALS['p99_ms'], False)}"
+    )
     print(f"  requests   : {api['requests']:.0f} ({api['errors']:.0f} errors)")
     print(json.dumps({"api_get_job": api}))
 

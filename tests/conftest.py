@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,7 +36,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """One real PostgreSQL for the whole run (scripts/postgres.sh), or TIDEMILL_TEST_POSTGRES_URL."""
+    """One real PostgreSQL per run (scripts/postgres.sh), or TIDEMILL_TEST_POSTGRES_URL."""
     given = os.environ.get("TIDEMILL_TEST_POSTGRES_URL")
     if given:
         yield given

@@ -7,7 +7,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote
 
-import httpx
+import httpx2 as httpx
 from fastapi.testclient import TestClient
 
 from tidemill.core.signing import SignedRequest, candidates, sign
@@ -72,7 +72,7 @@ class Client:
 
 def error_code(response: httpx.Response) -> str:
     """The Pandora code of an error response, as the Go SDK extracts it (§1.5)."""
-    message = response.json()["error"]
+    message = str(response.json()["error"])
     return message[:6].split(":")[0]
 
 

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -73,8 +73,12 @@ REPORT_BODY: JSON = {
         "saveMode": "append",
     },
 }
-ALWAYS_ON = {"kodo": SDK_BODIES["kodo"], "hdfs": SDK_BODIES["hdfs"],
-             "http": SDK_BODIES["http"], "report": REPORT_BODY}  # fmt: skip
+ALWAYS_ON = {
+    "kodo": SDK_BODIES["kodo"],
+    "hdfs": SDK_BODIES["hdfs"],
+    "http": SDK_BODIES["http"],
+    "report": REPORT_BODY,
+}
 NEEDS_TARGET = ["logdb", "tsdb"]
 
 # §8.2-§8.7: the documented examples (kodo's bucket "b" made valid), for the "docs" job.
@@ -634,9 +638,10 @@ def test_create_without_content_type_parses_the_json_body(client: Client, job: s
 
 
 @pytest.mark.parametrize(
-    ("raw", "code"), [(b"", "E18006"), (b"{", "E18007"), (b"[]", "E18007")],
+    ("raw", "code"),
+    [(b"", "E18006"), (b"{", "E18007"), (b"[]", "E18007")],
     ids=["empty", "not-json", "array"],
-)  # fmt: skip
+)
 @pytest.mark.parametrize("method", ["POST", "PUT"])
 def test_malformed_body_is_refused(
     client: Client, job: str, method: str, raw: bytes, code: str

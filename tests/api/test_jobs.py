@@ -6,7 +6,7 @@ import copy
 import json
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 from tests.support import Client, assert_error

@@ -7,22 +7,45 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 from tests.support import Client, assert_error
 
-DS = {"region": "nb", "type": "kodo", "schema": [{"key": "a", "valtype": "long", "required": True}],
-      "spec": {"bucket": "bkt1", "keyPrefixes": ["p/"], "fileType": "csv", "delimiter": ",",
-               "containsHeader": True}}  # fmt: skip
-JOB = {"srcs": [{"name": "ds", "fileFilter": "", "type": "datasource", "tableName": "t"}],
-       "computation": {"code": "select a from t", "type": "sql"},
-       "container": {"type": "1U2G", "count": 1},
-       "scheduler": {"type": "loop", "spec": {"loop": "10m"}},
-       "params": [{"name": "p", "default": "x"}]}  # fmt: skip
-EXPORT = {"type": "kodo", "spec": {"bucket": "bkt1", "keyPrefix": "o/", "format": "csv", "delimiter": ",",
-          "containsHeader": True, "compression": "gzip", "partitionBy": ["a"], "fileCount": 2,
-          "saveMode": "append", "retention": 3}}  # fmt: skip
+DS = {
+    "region": "nb",
+    "type": "kodo",
+    "schema": [{"key": "a", "valtype": "long", "required": True}],
+    "spec": {
+        "bucket": "bkt1",
+        "keyPrefixes": ["p/"],
+        "fileType": "csv",
+        "delimiter": ",",
+        "containsHeader": True,
+    },
+}
+JOB = {
+    "srcs": [{"name": "ds", "fileFilter": "", "type": "datasource", "tableName": "t"}],
+    "computation": {"code": "select a from t", "type": "sql"},
+    "container": {"type": "1U2G", "count": 1},
+    "scheduler": {"type": "loop", "spec": {"loop": "10m"}},
+    "params": [{"name": "p", "default": "x"}],
+}
+EXPORT = {
+    "type": "kodo",
+    "spec": {
+        "bucket": "bkt1",
+        "keyPrefix": "o/",
+        "format": "csv",
+        "delimiter": ",",
+        "containsHeader": True,
+        "compression": "gzip",
+        "partitionBy": ["a"],
+        "fileCount": 2,
+        "saveMode": "append",
+        "retention": 3,
+    },
+}
 VARIABLE = {"type": "time", "value": "$(now)-5h", "format": "yyyy-MM-dd HH:mm:ss"}
 WORKFLOW = {"region": "nb", "comment": "c"}
 
@@ -244,18 +267,30 @@ def test_invalid_names_are_400(seeded: Client, method, path, body, bad) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/"), ("GET", "/v2"), ("GET", "/v1/jobs"), ("GET", "/v2/jobs/j/x"), ("GET", "/v2/jobs/"),
-     ("POST", "/v2/repos/r"), ("GET", "/v2/datasources/ds/exists/more")],
-)  # fmt: skip
+    [
+        ("GET", "/"),
+        ("GET", "/v2"),
+        ("GET", "/v1/jobs"),
+        ("GET", "/v2/jobs/j/x"),
+        ("GET", "/v2/jobs/"),
+        ("POST", "/v2/repos/r"),
+        ("GET", "/v2/datasources/ds/exists/more"),
+    ],
+)
 def test_unknown_paths_are_404_e9001(seeded: Client, method, path) -> None:
     assert_error(seeded.request(method, path), 404, "E9001")
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("PATCH", "/v2/jobs/j"), ("POST", "/v2/jobs"), ("DELETE", "/v2/datasources"),
-     ("PUT", "/v2/workflows/w/start"), ("GET", "/v2/batch/actions/rerun")],
-)  # fmt: skip
+    [
+        ("PATCH", "/v2/jobs/j"),
+        ("POST", "/v2/jobs"),
+        ("DELETE", "/v2/datasources"),
+        ("PUT", "/v2/workflows/w/start"),
+        ("GET", "/v2/batch/actions/rerun"),
+    ],
+)
 def test_wrong_methods_are_405(seeded: Client, method, path) -> None:
     response = seeded.request(method, path)
 

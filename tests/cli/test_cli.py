@@ -66,9 +66,18 @@ def test_keys_create_refuses_an_invalid_account_name(tmp_path: Path) -> None:
 def test_sign_prints_headers_that_verify(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
-        ["sign", "POST", "/v2/jobs/j", "--content-type", "application/json",
-         "--access-key", "AK", "--secret-key", "SK"],
-    )  # fmt: skip
+        [
+            "sign",
+            "POST",
+            "/v2/jobs/j",
+            "--content-type",
+            "application/json",
+            "--access-key",
+            "AK",
+            "--secret-key",
+            "SK",
+        ],
+    )
 
     assert result.exit_code == 0, result.output
     headers = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines())

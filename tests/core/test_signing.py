@@ -30,27 +30,44 @@ def request(method, path, query=(), **headers) -> SignedRequest:
 SIGNATURE_VECTORS = [
     pytest.param(
         request("POST", "/v2/datasources/my_ds", content_type=JSON, date=DATE),
-        "fFMotMoN5uU38v6Z5-W8zKAYFlc=", id="A-create-datasource",
+        "fFMotMoN5uU38v6Z5-W8zKAYFlc=",
+        id="A-create-datasource",
     ),
     pytest.param(
         request("GET", "/v2/jobs/my_job/history", [("page", "1"), ("size", "20")], date=DATE),
-        "R9V3v7DSCC5Te1fR9cBdDxGOElU=", id="B-query-not-signed",
+        "R9V3v7DSCC5Te1fR9cBdDxGOElU=",
+        id="B-query-not-signed",
     ),
     pytest.param(
         request("GET", "/v2/jobs/my_job/history", [("page", "1"), ("size", "20")], date=DATE),
-        "13wSk428LjdKllUhQONDWxExJb8=", id="B-doc-literal-sorted-query",
+        "13wSk428LjdKllUhQONDWxExJb8=",
+        id="B-doc-literal-sorted-query",
     ),
     pytest.param(
-        request("POST", "/v2/batch/actions/rerun", content_type=JSON, date=DATE,
-                x_qiniu_zeta="2", x_qiniu_alpha="1"),
-        "qSZG9yM6JQSC0UzzO9KNWvIdxSI=", id="C-go-header-layout",
+        request(
+            "POST",
+            "/v2/batch/actions/rerun",
+            content_type=JSON,
+            date=DATE,
+            x_qiniu_zeta="2",
+            x_qiniu_alpha="1",
+        ),
+        "qSZG9yM6JQSC0UzzO9KNWvIdxSI=",
+        id="C-go-header-layout",
     ),
     pytest.param(
-        request("POST", "/v2/batch/actions/rerun", content_type=JSON, date=DATE,
-                x_qiniu_zeta="2", x_qiniu_alpha="1"),
-        "daMc7HQV5A-rZeR2eLUlPJfirww=", id="C-doc-header-layout",
+        request(
+            "POST",
+            "/v2/batch/actions/rerun",
+            content_type=JSON,
+            date=DATE,
+            x_qiniu_zeta="2",
+            x_qiniu_alpha="1",
+        ),
+        "daMc7HQV5A-rZeR2eLUlPJfirww=",
+        id="C-doc-header-layout",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("req", "signature"), SIGNATURE_VECTORS)
@@ -107,12 +124,32 @@ def test_spec_token_vectors_verify_without_date(token, req) -> None:
     [
         pytest.param(TOKEN_D, request("POST", "/v2/jobs/my_job/history"), NOW, id="other-method"),
         pytest.param(TOKEN_D, request("GET", "/v2/jobs/other/history"), NOW, id="other-resource"),
-        pytest.param(TOKEN_E, request("POST", "/v2/datasources/my_ds", content_type="text/plain"), NOW, id="other-content-type"),
-        pytest.param(TOKEN_D, request("GET", "/v2/jobs/my_job/history"), datetime(2100, 1, 2, tzinfo=UTC), id="expired"),
-        pytest.param("CW51AZif_tQcdlmXbMbwPgMe_0X=:" + TOKEN_D.split(":")[1], request("GET", "/v2/jobs/my_job/history"), NOW, id="forged-sign"),
-        pytest.param("CW51AZif_tQcdlmXbMbwPgMe_0U=:bm90LWpzb24", request("GET", "/v2/jobs/my_job/history"), NOW, id="forged-description"),
+        pytest.param(
+            TOKEN_E,
+            request("POST", "/v2/datasources/my_ds", content_type="text/plain"),
+            NOW,
+            id="other-content-type",
+        ),
+        pytest.param(
+            TOKEN_D,
+            request("GET", "/v2/jobs/my_job/history"),
+            datetime(2100, 1, 2, tzinfo=UTC),
+            id="expired",
+        ),
+        pytest.param(
+            "CW51AZif_tQcdlmXbMbwPgMe_0X=:" + TOKEN_D.split(":")[1],
+            request("GET", "/v2/jobs/my_job/history"),
+            NOW,
+            id="forged-sign",
+        ),
+        pytest.param(
+            "CW51AZif_tQcdlmXbMbwPgMe_0U=:bm90LWpzb24",
+            request("GET", "/v2/jobs/my_job/history"),
+            NOW,
+            id="forged-description",
+        ),
     ],
-)  # fmt: skip
+)
 def test_token_mismatch_is_refused(token, req, now) -> None:
     credentials = parse_authorization(f"Pandora {AK}:{token}")
 
@@ -182,9 +219,19 @@ def test_authorization_forms(header, expected) -> None:
 
 @pytest.mark.parametrize(
     "header",
-    ["", "Pandora", "Pandora ak", "Pandora :sig", "Pandora ak:", "Pandora a:b:c:d", "pandora ak:sig",
-     "PandoraAdmin su:ak:sig", "Bearer xyz", "Qiniu ak:sig"],
-)  # fmt: skip
+    [
+        "",
+        "Pandora",
+        "Pandora ak",
+        "Pandora :sig",
+        "Pandora ak:",
+        "Pandora a:b:c:d",
+        "pandora ak:sig",
+        "PandoraAdmin su:ak:sig",
+        "Bearer xyz",
+        "Qiniu ak:sig",
+    ],
+)
 def test_malformed_authorization_is_refused(header) -> None:
     with pytest.raises(AuthError):
         parse_authorization(header)

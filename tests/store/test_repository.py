@@ -26,18 +26,24 @@ from tidemill.store.db import migrate, open_database
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
 DS = Datasource(
-    "ds", "nb", "kodo", {"bucket": "bkt1", "fileType": "json"},
-    (SchemaField("a", "long", True), SchemaField("b", "string")), "wf",
-)  # fmt: skip
+    "ds",
+    "nb",
+    "kodo",
+    {"bucket": "bkt1", "fileType": "json"},
+    (SchemaField("a", "long", True), SchemaField("b", "string")),
+    "wf",
+)
 JOB = Job(
     "j",
-    {"srcs": [{"name": "ds", "type": "DataSource", "tableName": "t", "fileFilter": "$(date)"}],
-     "computation": {"code": "select a from t", "type": "sql"}},
+    {
+        "srcs": [{"name": "ds", "type": "DataSource", "tableName": "t", "fileFilter": "$(date)"}],
+        "computation": {"code": "select a from t", "type": "sql"},
+    },
     SchedulerMode.MANUAL,
     (JobSource("datasource", "ds", "t", "$(date)"),),
     (SchemaField("a", "long"),),
     "wf",
-)  # fmt: skip
+)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -61,8 +67,17 @@ def test_migrating_twice_is_a_no_op(engine: sa.Engine) -> None:
     migrate(engine)
 
     tables = set(sa.inspect(engine).get_table_names())
-    assert {"accounts", "access_keys", "datasources", "jobs", "job_sources", "job_exports",
-            "variables", "workflows", "alembic_version"} <= tables  # fmt: skip
+    assert {
+        "accounts",
+        "access_keys",
+        "datasources",
+        "jobs",
+        "job_sources",
+        "job_exports",
+        "variables",
+        "workflows",
+        "alembic_version",
+    } <= tables
 
 
 def test_keys_round_trip_and_resolve_to_their_account(engine: sa.Engine) -> None:
@@ -122,7 +137,10 @@ def test_job_round_trip_keeps_sources_filters_and_schema(engine: sa.Engine, acco
 def test_job_update_replaces_its_sources(engine: sa.Engine, account: int) -> None:
     changed = Job(
         "j",
-        {"srcs": [{"name": "up", "type": "job", "tableName": "u"}], "scheduler": {"type": "depend"}},
+        {
+            "srcs": [{"name": "up", "type": "job", "tableName": "u"}],
+            "scheduler": {"type": "depend"},
+        },
         SchedulerMode.DEPEND,
         (JobSource("job", "up", "u"),),
     )
@@ -196,11 +214,15 @@ def test_every_read_is_scoped_to_the_account(engine: sa.Engine, account: int) ->
 
     with engine.connect() as conn:
         seen = (
-            repo.get_datasource(conn, other, "ds"), repo.list_datasources(conn, other),
-            repo.get_job(conn, other, "j"), repo.list_jobs(conn, other),
-            repo.get_variable(conn, other, "v"), repo.list_variables(conn, other),
-            repo.get_workflow(conn, other, "wf"), repo.list_workflows(conn, other),
-        )  # fmt: skip
+            repo.get_datasource(conn, other, "ds"),
+            repo.list_datasources(conn, other),
+            repo.get_job(conn, other, "j"),
+            repo.list_jobs(conn, other),
+            repo.get_variable(conn, other, "v"),
+            repo.list_variables(conn, other),
+            repo.get_workflow(conn, other, "wf"),
+            repo.list_workflows(conn, other),
+        )
 
     assert seen == (None, [], None, [], None, [], None, [])
 

@@ -12,9 +12,9 @@ import typer
 from tidemill.config import Settings
 from tidemill.errors import (
     AuthError,
-    Failure,
     ConfigError,
     ConflictError,
+    Failure,
     InvalidInputError,
     NotFoundError,
     TidemillError,
@@ -89,7 +89,7 @@ CREDENTIALS_FILE = "demo-credentials.json"
 
 
 def _demo_credentials(settings: Settings) -> tuple[str, str]:
-    """The demo account's key pair: from the environment, else made once and kept in the data dir."""
+    """The demo key pair: from the environment, else made once and kept in the data dir."""
     from tidemill.runtime import build_runtime
     from tidemill.services.accounts import create_key
 
@@ -120,9 +120,13 @@ def demo(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     access_key, secret_key = _demo_credentials(settings)
     settings = settings_for(
-        data_dir=data_dir, host=host, port=port, access_key=access_key, secret_key=secret_key,
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        access_key=access_key,
+        secret_key=secret_key,
         account=settings.account if settings.access_key else "demo",
-    )  # fmt: skip
+    )
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(
         f"""
@@ -183,9 +187,12 @@ def _serve(settings: Settings) -> None:
     from tidemill.api.app import create_app
 
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
         access_log=False,
-    )  # fmt: skip
+    )
 
 
 def main() -> None:

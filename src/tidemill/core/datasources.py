@@ -198,7 +198,8 @@ def check_schema(
         key = fields.opt_str(entry, "key", where) or ""
         if not RESOURCE_NAME.fullmatch(key):
             raise _invalid(
-                f"{where}key {key!r} must be 1-128 letters, digits or '_', not starting with a digit",
+                f"{where}key {key!r} must be 1-128 letters, digits or '_', "
+                "not starting with a digit",
                 Failure.SCHEMA_KEY_INVALID,
             )
         if key in seen:

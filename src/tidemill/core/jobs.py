@@ -18,9 +18,16 @@ from tidemill.errors import Failure, InvalidInputError, malformed
 
 # cores per container type (§3.3); memory is the second number of the name.
 CONTAINER_CORES = {
-    "1U2G": 1, "1U4G": 1, "2U4G": 2, "4U8G": 4, "4U16G": 4,
-    "8U16G": 8, "8U32G": 8, "16U32G": 16, "16U64G": 16,
-}  # fmt: skip
+    "1U2G": 1,
+    "1U4G": 1,
+    "2U4G": 2,
+    "4U8G": 4,
+    "4U16G": 4,
+    "8U16G": 8,
+    "8U32G": 8,
+    "16U32G": 16,
+    "16U64G": 16,
+}
 MAX_CORES = 100
 SOURCE_TYPES = ("datasource", "job")
 FILTER_LIMIT = 64

@@ -9,10 +9,14 @@ def job_public(job: Job, *, with_name: bool = False) -> JSON:
     definition = job.definition
     body: JSON = {"name": job.name} if with_name else {}
     body["srcs"] = [
-        {"name": s.get("name"), "fileFilter": s.get("fileFilter") or "", "type": s.get("type"),
-         "tableName": s.get("tableName")}
+        {
+            "name": s.get("name"),
+            "fileFilter": s.get("fileFilter") or "",
+            "type": s.get("type"),
+            "tableName": s.get("tableName"),
+        }
         for s in definition.get("srcs") or []
-    ]  # fmt: skip
+    ]
     body["computation"] = definition.get("computation", {})
     if job.mode is not SchedulerMode.DEPEND:  # the SDK marks container and params omitempty
         # Only type and count: the SDK's `status` is ignored (§3.3), and count is an int64 to

@@ -58,21 +58,30 @@ def nodes(
     result: dict[str, JSON] = {}
     for ds in datasources:
         result[f"{ds.name}-{DATASOURCE}"] = {
-            "name": ds.name, "type": DATASOURCE, "data": data(ds),
-            "parents": [], "children": children.get((ds.name, DATASOURCE), []),
-        }  # fmt: skip
+            "name": ds.name,
+            "type": DATASOURCE,
+            "data": data(ds),
+            "parents": [],
+            "children": children.get((ds.name, DATASOURCE), []),
+        }
     for job in jobs:
         parents = [_ref(s.name, JOB if s.type == "job" else DATASOURCE) for s in job.sources]
         result[f"{job.name}-{JOB}"] = {
-            "name": job.name, "type": JOB, "data": data(job),
-            "parents": parents, "children": children.get((job.name, JOB), []),
-        }  # fmt: skip
+            "name": job.name,
+            "type": JOB,
+            "data": data(job),
+            "parents": parents,
+            "children": children.get((job.name, JOB), []),
+        }
     ids = export_node_ids(exports)
     for export in exports:
         result[ids[(export.job_name, export.name)]] = {
-            "name": export.name, "type": EXPORT, "data": data(export),
-            "parents": [_ref(export.job_name, JOB)], "children": [],
-        }  # fmt: skip
+            "name": export.name,
+            "type": EXPORT,
+            "data": data(export),
+            "parents": [_ref(export.job_name, JOB)],
+            "children": [],
+        }
     return result
 
 

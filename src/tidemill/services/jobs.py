@@ -116,9 +116,13 @@ def _resolve(rt: Runtime, conn: sa.Connection, account: int, name: str, given: J
     columns = output_schema(render(given.code, values), _tables(conn, account, given, lookup))
     workflow = job_graph.common_workflow(workflows)
     return Job(
-        name, given.definition, given.mode, given.sources,
-        tuple(SchemaField(key, valtype) for key, valtype in columns), workflow,
-    )  # fmt: skip
+        name,
+        given.definition,
+        given.mode,
+        given.sources,
+        tuple(SchemaField(key, valtype) for key, valtype in columns),
+        workflow,
+    )
 
 
 def _check_workflow(conn: sa.Connection, account: int, job: Job, action: str) -> None:

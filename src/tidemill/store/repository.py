@@ -80,10 +80,17 @@ def list_datasources(conn: sa.Connection, account: int) -> list[Datasource]:
 def insert_datasource(conn: sa.Connection, account: int, ds: Datasource, now: datetime) -> None:
     conn.execute(
         sa.insert(datasources).values(
-            account_id=account, name=ds.name, region=ds.region, type=ds.type, spec=ds.spec,
-            schema=_schema_in(ds.schema), workflow=ds.workflow, created_at=now, updated_at=now,
+            account_id=account,
+            name=ds.name,
+            region=ds.region,
+            type=ds.type,
+            spec=ds.spec,
+            schema=_schema_in(ds.schema),
+            workflow=ds.workflow,
+            created_at=now,
+            updated_at=now,
         )
-    )  # fmt: skip
+    )
 
 
 def update_datasource(conn: sa.Connection, account: int, ds: Datasource, now: datetime) -> None:
@@ -145,20 +152,32 @@ def _insert_sources(conn: sa.Connection, account: int, job: Job) -> None:
         conn.execute(
             sa.insert(job_sources),
             [
-                dict(account_id=account, job_name=job.name, position=i, source_type=s.type,
-                     source_name=s.name, table_name=s.table_name)
+                dict(
+                    account_id=account,
+                    job_name=job.name,
+                    position=i,
+                    source_type=s.type,
+                    source_name=s.name,
+                    table_name=s.table_name,
+                )
                 for i, s in enumerate(job.sources)
             ],
-        )  # fmt: skip
+        )
 
 
 def insert_job(conn: sa.Connection, account: int, job: Job, now: datetime) -> None:
     conn.execute(
         sa.insert(jobs).values(
-            account_id=account, name=job.name, definition=job.definition, mode=job.mode.value,
-            schema=_schema_in(job.schema), workflow=job.workflow, created_at=now, updated_at=now,
+            account_id=account,
+            name=job.name,
+            definition=job.definition,
+            mode=job.mode.value,
+            schema=_schema_in(job.schema),
+            workflow=job.workflow,
+            created_at=now,
+            updated_at=now,
         )
-    )  # fmt: skip
+    )
     _insert_sources(conn, account, job)
 
 
@@ -166,9 +185,14 @@ def update_job(conn: sa.Connection, account: int, job: Job, now: datetime) -> No
     conn.execute(
         sa.update(jobs)
         .where(jobs.c.account_id == account, jobs.c.name == job.name)
-        .values(definition=job.definition, mode=job.mode.value, schema=_schema_in(job.schema),
-                workflow=job.workflow, updated_at=now)
-    )  # fmt: skip
+        .values(
+            definition=job.definition,
+            mode=job.mode.value,
+            schema=_schema_in(job.schema),
+            workflow=job.workflow,
+            updated_at=now,
+        )
+    )
     conn.execute(
         sa.delete(job_sources).where(
             job_sources.c.account_id == account, job_sources.c.job_name == job.name
@@ -219,10 +243,15 @@ def put_export(
     if new:
         conn.execute(
             sa.insert(job_exports).values(
-                account_id=account, job_name=export.job_name, name=export.name, type=export.type,
-                spec=export.spec, created_at=now, updated_at=now,
+                account_id=account,
+                job_name=export.job_name,
+                name=export.name,
+                type=export.type,
+                spec=export.spec,
+                created_at=now,
+                updated_at=now,
             )
-        )  # fmt: skip
+        )
         return
     conn.execute(
         sa.update(job_exports)
@@ -311,10 +340,15 @@ def list_workflows(conn: sa.Connection, account: int) -> list[Workflow]:
 def insert_workflow(conn: sa.Connection, account: int, wf: Workflow) -> None:
     conn.execute(
         sa.insert(workflows).values(
-            account_id=account, name=wf.name, region=wf.region, comment=wf.comment,
-            status=wf.status.value, created_at=wf.created_at, updated_at=wf.updated_at,
+            account_id=account,
+            name=wf.name,
+            region=wf.region,
+            comment=wf.comment,
+            status=wf.status.value,
+            created_at=wf.created_at,
+            updated_at=wf.updated_at,
         )
-    )  # fmt: skip
+    )
 
 
 def update_workflow(
