@@ -1,4 +1,4 @@
-"""Shared fixtures: settings built per test, the real app, signed requests, real PostgreSQL."""
+"""Shared fixtures: per-test settings, the real app, signed requests, real PostgreSQL and S3."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from tests.support import AK, SK, Client
 from tidemill.api.app import create_app
-from tidemill.config import Settings
+from tidemill.config import S3Settings, Settings
 from tidemill.runtime import Runtime, build_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,3 +95,61 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 def client(settings: Settings, runtime: Runtime) -> Iterator[Client]:
     with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as test_client:
         yield Client(test_client)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Settings]:
+    """One real SeaweedFS S3 server per run (scripts/seaweedfs.sh), or an endpoint given as
+    TIDEMILL_TEST_S3_ENDPOINT with TIDEMILL_TEST_S3_ACCESS_KEY / _SECRET_KEY / _REGION."""
+    given = os.environ.get("TIDEMILL_TEST_S3_ENDPOINT")
+    if given:
+        yield S3Settings(
+            endpoint=given,
+            access_key=os.environ.get("TIDEMILL_TEST_S3_ACCESS_KEY", ""),
+            secret_key=SecretStr(os.environ.get("TIDEMILL_TEST_S3_SECRET_KEY", "")),
+            region=os.environ.get("TIDEMILL_TEST_S3_REGION", "us-east-1"),
+        )
+        return
+    directory = Path(tempfile.mkdtemp(prefix="tidemill-s3-"))
+    script = str(ROOT / "scripts/seaweedfs.sh")
+    started = subprocess.run(
+        [script, "start", str(directory), str(free_port())], capture_output=True, text=True
+    )
+    if started.returncode != 0:
+        subprocess.run([script, "stop", str(directory)], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+        pytest.fail(f"could not start SeaweedFS: {started.stderr.strip()}")
+    values = dict(line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)
+    try:
+        yield S3Settings(
+            endpoint=values["TIDEMILL_S3__ENDPOINT"],
+            access_key=values["TIDEMILL_S3__ACCESS_KEY"],
+            secret_key=SecretStr(values["TIDEMILL_S3__SECRET_KEY"]),
+        )
+    finally:
+        subprocess.run([script, "stop", str(directory)], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def s3_settings(s3_server: S3Settings) -> Iterator[S3Settings]:
+    """The shared S3 server; buckets a test creates are emptied and removed after it."""
+    import boto3
+
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=s3_server.endpoint,
+        aws_access_key_id=s3_server.access_key,
+        aws_secret_access_key=s3_server.secret_key.get_secret_value(),
+        region_name=s3_server.region,
+    )
+    before = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    yield s3_server
+    for bucket in client.list_buckets().get("Buckets", []):
+        if bucket["Name"] in before:
+            continue
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
+            for item in page.get("Contents", []):
+                client.delete_object(Bucket=bucket["Name"], Key=item["Key"])
+        client.delete_bucket(Bucket=bucket["Name"])
+    client.close()

@@ -16,6 +16,15 @@ class ApiSettings(BaseModel):
     regions: tuple[str, ...] = ("nb",)  # spec §4.1: only "nb" is documented
 
 
+class S3Settings(BaseModel):
+    """An S3-compatible endpoint holding the kodo buckets; empty endpoint = local directories."""
+
+    endpoint: str = ""  # e.g. http://127.0.0.1:8333
+    access_key: str = ""
+    secret_key: SecretStr = SecretStr("")
+    region: str = "us-east-1"
+
+
 class Settings(BaseSettings):
     """Everything Tidemill can be told; see the README's configuration table."""
 
@@ -38,6 +47,7 @@ class Settings(BaseSettings):
     logdb_url: str = ""  # an Elasticsearch/OpenSearch-compatible endpoint with a _bulk API
     tsdb_url: str = ""  # an InfluxDB 1.x HTTP endpoint
     api: ApiSettings = ApiSettings()
+    s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
 
