@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -14,11 +15,24 @@ from tidemill.store import accounts
 from tidemill.store.db import open_database
 
 
+class BatchRunner(Protocol):
+    """What services need of the runner: a nudge, and ending a running batch."""
+
+    def notify(self) -> None: ...
+
+    def cancel(self, account: int, job: str, run_id: int, wait: float = 2.0) -> None: ...
+
+
 @dataclass
 class Runtime:
     settings: Settings
     db: sa.Engine
     clock: Clock = field(default_factory=SystemClock)
+    runner: BatchRunner | None = None
+
+    def notify_runner(self) -> None:
+        if self.runner is not None:
+            self.runner.notify()
 
     @property
     def inline_reads(self) -> bool:

@@ -11,6 +11,7 @@ from tidemill.api.auth import PandoraEdge
 from tidemill.api.errors import install_error_handlers
 from tidemill.api.routes import batches, datasources, jobs, variables, workflows
 from tidemill.config import Settings
+from tidemill.runner.runner import Runner
 from tidemill.runtime import Runtime, build_runtime
 
 
@@ -20,8 +21,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        runtime.close()
+        runner = Runner(runtime)
+        runner.start()
+        runtime.runner = runner
+        try:
+            yield
+        finally:
+            runtime.runner = None
+            runner.close()
+            runtime.close()
 
     app = FastAPI(
         title="Tidemill",

@@ -127,19 +127,39 @@ def demo(
         secret_key=secret_key,
         account=settings.account if settings.access_key else "demo",
     )
+    _install_demo(settings, access_key)
     url = f"http://{settings.host}:{settings.port}"
+    dd = settings.data_dir
     typer.echo(
         f"""
 Tidemill is starting at {url}
   data directory : {settings.data_dir.resolve()}
   access key     : {access_key}
   secret key     : {secret_key}
+Demo pipeline: datasource cdn_logs (a day of synthetic CDN logs in bucket demo-cdn-logs), job
+traffic_per_hour (manual, started now) and busiest_hours, which depends on it.
 Try it (in another shell):
-  curl -s -H @<(.venv/bin/tidemill sign GET /v2/variables --data-dir {settings.data_dir}) \\
-       '{url}/v2/variables?type=system'
+  curl -s -H @<(.venv/bin/tidemill sign GET /v2/jobs/busiest_hours/history --data-dir {dd}) \\
+       '{url}/v2/jobs/busiest_hours/history'
+  curl -s -H @<(.venv/bin/tidemill sign GET /v2/jobs/busiest_hours/history/1/result \\
+       --data-dir {dd}) '{url}/v2/jobs/busiest_hours/history/1/result'
 """
     )
     _serve(settings)
+
+
+def _install_demo(settings: Settings, access_key: str) -> None:
+    from tidemill import demo as pipeline
+    from tidemill.runtime import build_runtime
+    from tidemill.services.accounts import find_key
+
+    runtime = build_runtime(settings)
+    try:
+        pair = find_key(runtime, access_key)
+        assert pair is not None
+        pipeline.install(runtime, pair.account_id)
+    finally:
+        runtime.close()
 
 
 @app.command("sign")

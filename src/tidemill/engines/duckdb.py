@@ -88,6 +88,8 @@ SPARK_MACROS: tuple[str, ...] = (
     "CREATE MACRO nanvl(a, b) AS CASE WHEN isnan(a) THEN b ELSE a END",
     "CREATE MACRO btrim(s) AS trim(s), (s, chars) AS trim(s, chars)",
     "CREATE MACRO timestamp_seconds(n) AS to_timestamp(n)",
+    "CREATE MACRO raise_error(msg) AS error(CAST(msg AS VARCHAR))",
+    "CREATE MACRO assert_true(c) AS CASE WHEN c THEN NULL ELSE error('assertion failed') END",
     """CREATE MACRO format_number(x, d) AS
         CASE WHEN d < 0 THEN NULL ELSE format('{:,.{}f}', CAST(x AS DOUBLE), d) END""",
 )

@@ -24,6 +24,7 @@ from tidemill.engines.duckdb import output_schema
 from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundError, StateError
 from tidemill.runtime import Runtime
 from tidemill.services.guards import need_datasource, need_job, workflow_idle
+from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
 
 
@@ -216,4 +217,7 @@ def delete(rt: Runtime, account: int, name: str) -> None:
                 f"job {name!r} still has {', '.join(blockers)}; delete those first",
             )
         workflow_idle(conn, account, job.workflow, f"delete job {name!r}")
+        # History goes with the job (§6.7); a batch still executing finds itself gone and is
+        # not recorded.
+        batch_store.delete_job_batches(conn, account, name)
         repo.delete_job(conn, account, name)

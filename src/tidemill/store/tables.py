@@ -137,3 +137,36 @@ variables = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Runs of a job (spec §7). run_id counts per job from 1 and is never reused.
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("job_name", NAME, primary_key=True),
+    sa.Column("run_id", sa.Integer, primary_key=True),
+    sa.Column("batch_time", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("start_time", UTCDateTime),
+    sa.Column("end_time", UTCDateTime),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("rerun_count", sa.Integer, nullable=False),
+    sa.Column("result_rows", sa.BigInteger),
+    # Which process runs it and until when its claim holds (renewed while it runs).
+    sa.Column("owner", sa.String(64)),
+    sa.Column("lease_until", UTCDateTime),
+    sa.Column("queued_at", UTCDateTime, nullable=False),
+    sa.Index("ix_batches_status", "status"),
+)
+
+# Per-job run state: the next run id and whether a crontab/loop schedule is active.
+job_states = sa.Table(
+    "job_states",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("job_name", NAME, primary_key=True),
+    sa.Column("next_run_id", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("start_params", sa.JSON, nullable=False),
+)

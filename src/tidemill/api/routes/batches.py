@@ -1,48 +1,58 @@
-"""Batch endpoints (spec §5, §6.5, §6.6, §7): not served until execution lands."""
+"""Batch endpoints (spec §6.5, §6.6, §7) and the result extension."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from tidemill.api.deps import answer, read_body
 from tidemill.core.names import check_name
-from tidemill.errors import Failure, TidemillError
+from tidemill.errors import Failure, InvalidInputError, TidemillError
+from tidemill.services import batches
 
 router = APIRouter()
-
-
-def _not_yet(what: str) -> TidemillError:
-    return TidemillError(Failure.NOT_IMPLEMENTED, f"{what} is not implemented by this Tidemill yet")
+JOB = Failure.JOB_NAME_INVALID
 
 
 @router.post("/v2/jobs/{name}/actions/start")
-async def start(name: str) -> Response:
-    check_name(name, Failure.JOB_NAME_INVALID, "job")
-    raise _not_yet("starting a job")
+async def start(request: Request, name: str) -> Response:
+    check_name(name, JOB, "job")
+    body = await read_body(request, required=False)  # empty counts as {} (§1.4 item 3)
+    return await answer(request, batches.start_job, name, body, write=True)
 
 
 @router.post("/v2/jobs/{name}/actions/stop")
-async def stop(name: str) -> Response:
-    check_name(name, Failure.JOB_NAME_INVALID, "job")
-    raise _not_yet("stopping a job")
+async def stop(request: Request, name: str) -> Response:
+    return await answer(request, batches.stop_job, name, write=True)
 
 
 @router.get("/v2/jobs/{name}/history")
-async def history(name: str) -> Response:
-    check_name(name, Failure.JOB_NAME_INVALID, "job")
-    raise _not_yet("job history")
+async def history(request: Request, name: str) -> Response:
+    return await answer(request, batches.history, name, dict(request.query_params))
+
+
+@router.get("/v2/jobs/{name}/history/{run_id}/result")
+async def result(request: Request, name: str, run_id: str) -> Response:
+    check_name(name, JOB, "job")
+    raw_limit = request.query_params.get("limit", "20")
+    if not (run_id.isdigit() or run_id == "-1") or not raw_limit.isdigit():
+        raise InvalidInputError(Failure.QUERY_INVALID, "runId and limit must be integers")
+    limit = min(int(raw_limit), 10_000)
+    return await answer(request, batches.result, name, int(run_id), limit)
 
 
 @router.post("/v2/batch/actions/stop")
-async def stop_batch() -> Response:
-    raise _not_yet("stopping a batch")
+async def stop_batch(request: Request) -> Response:
+    body = await read_body(request)
+    return await answer(request, batches.stop_batch, body, write=True)
 
 
 @router.post("/v2/batch/actions/rerun")
-async def rerun_batch() -> Response:
-    raise _not_yet("rerunning a batch")
+async def rerun_batch(request: Request) -> Response:
+    body = await read_body(request)
+    return await answer(request, batches.rerun_batch, body, write=True)
 
 
 @router.post("/v2/schemas")
-async def retrieve_schema() -> Response:
-    raise _not_yet("schema inference")
+async def retrieve_schema(request: Request) -> Response:
+    raise TidemillError(Failure.NOT_IMPLEMENTED, "schema inference is not implemented yet")

@@ -1,0 +1,193 @@
+"""Batches (spec §7): statuses, the moves between them, history queries and public shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from tidemill.core.models import JSON
+from tidemill.errors import Failure, InvalidInputError, StateError
+
+
+class BatchStatus(StrEnum):
+    READY = "Ready"
+    RUNNING = "Running"
+    SUCCESSFUL = "Successful"
+    FAILED = "Failed"
+    CANCELED = "Canceled"
+    RESTARTING = "Restarting"
+    CANCELLING = "Cancelling"
+
+
+S = BatchStatus
+ACTIVE = frozenset({S.READY, S.RUNNING, S.RESTARTING, S.CANCELLING})
+FINISHED = frozenset({S.SUCCESSFUL, S.FAILED, S.CANCELED})
+
+# The only moves a batch can make (§7.2). Every change is checked against this table before it
+# is stored.
+MOVES: Mapping[BatchStatus, frozenset[BatchStatus]] = {
+    S.READY: frozenset({S.RUNNING, S.CANCELED, S.FAILED}),
+    S.RUNNING: frozenset({S.SUCCESSFUL, S.FAILED, S.CANCELLING}),
+    S.CANCELLING: frozenset({S.CANCELED}),
+    S.SUCCESSFUL: frozenset({S.RESTARTING}),
+    S.FAILED: frozenset({S.RESTARTING}),
+    S.CANCELED: frozenset({S.RESTARTING}),
+    S.RESTARTING: frozenset({S.RUNNING, S.CANCELED, S.FAILED}),
+}
+
+
+def check_move(current: BatchStatus, target: BatchStatus) -> None:
+    if target not in MOVES[current]:
+        raise StateError(
+            Failure.INTERNAL, f"a batch cannot go from {current.value} to {target.value}"
+        )
+
+
+def can_stop(status: BatchStatus) -> bool:
+    """`POST /v2/batch/actions/stop` is allowed only for a Running batch (§7.4)."""
+    return status is S.RUNNING
+
+
+def can_rerun(status: BatchStatus) -> bool:
+    return status in FINISHED
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    job_name: str
+    run_id: int
+    batch_time: datetime
+    status: BatchStatus
+    params: dict[str, str] = field(default_factory=dict)  # runtime values given at start
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    message: str = ""
+    rerun_count: int = 0
+    result_rows: int | None = None
+
+
+def batch_public(batch: Batch, now: datetime, timestamp: Callable[[object], str]) -> JSON:
+    """A history entry (§7.1): `endTime` is now while running; `duration` is whole seconds."""
+    end = batch.end_time
+    if batch.status in (S.RUNNING, S.CANCELLING, S.RESTARTING) and batch.start_time is not None:
+        end = now
+    duration = 0
+    if batch.start_time is not None and end is not None:
+        duration = max(0, int((end - batch.start_time).total_seconds()))
+    return {
+        "runId": batch.run_id,
+        "batchTime": timestamp(batch.batch_time),
+        "startTime": timestamp(batch.start_time),
+        "endTime": timestamp(end),
+        "duration": duration,
+        "status": batch.status.value,
+        "message": batch.message,
+    }
+
+
+SORT_FIELDS = ("runId", "batchTime", "startTime", "endTime", "duration")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    """A validated `GET .../history` query (§7.3, D-18)."""
+
+    page: int | None = None
+    size: int | None = None
+    sort_by: str = "runId"
+    descending: bool = True
+    status: BatchStatus | None = None
+    run_id: int | None = None  # -1 = the latest batch
+
+    @property
+    def limits(self) -> tuple[int, int] | None:
+        """(offset, limit), or None for every batch (neither page nor size given)."""
+        if self.page is None and self.size is None:
+            return None
+        page, size = self.page or 1, self.size or 20
+        return (page - 1) * size, size
+
+
+MAX_PAGE_SIZE = 1000
+
+
+def _positive(name: str, raw: str | None, upper: int | None = None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < 1 or (upper is not None and int(raw) > upper):
+        limit = f" and at most {upper}" if upper else ""
+        raise InvalidInputError(
+            Failure.QUERY_INVALID, f"{name} must be an integer of at least 1{limit}, not {raw!r}"
+        )
+    return int(raw)
+
+
+def parse_history_query(query: Mapping[str, str]) -> HistoryQuery:
+    page = _positive("page", query.get("page"))
+    size = _positive("size", query.get("size"), MAX_PAGE_SIZE)
+    sort = query.get("sortBy") or "-runId"
+    descending = sort.startswith("-")
+    sort_by = sort.lstrip("-")
+    if sort_by not in SORT_FIELDS or sort.count("-") > 1:
+        raise InvalidInputError(
+            Failure.QUERY_INVALID,
+            f"sortBy must be one of {', '.join(SORT_FIELDS)}, optionally with a leading '-'",
+        )
+    status = None
+    if query.get("status"):
+        wanted = query["status"].lower()
+        status = next((s for s in S if s.value.lower() == wanted), None)
+        if status is None:
+            raise InvalidInputError(
+                Failure.QUERY_INVALID,
+                f"status must be one of {', '.join(s.value for s in S)}",
+            )
+    run_id = None
+    raw_run = query.get("runId")
+    if raw_run is not None and raw_run != "":
+        if raw_run != "-1" and not raw_run.isdigit():
+            raise InvalidInputError(Failure.QUERY_INVALID, "runId must be an integer or -1")
+        run_id = int(raw_run)
+    return HistoryQuery(page, size, sort_by, descending, status, run_id)
+
+
+def sort_key(name: str) -> Callable[[Batch], Any]:
+    """How history sorts on `name`; batches without that time sort first."""
+    epoch = datetime.min.replace(tzinfo=None)
+
+    def when(value: datetime | None) -> Any:
+        return value.replace(tzinfo=None) if value is not None else epoch
+
+    keys: dict[str, Callable[[Batch], Any]] = {
+        "runId": lambda b: b.run_id,
+        "batchTime": lambda b: when(b.batch_time),
+        "startTime": lambda b: when(b.start_time),
+        "endTime": lambda b: when(b.end_time),
+        "duration": lambda b: (
+            (b.end_time - b.start_time).total_seconds() if b.end_time and b.start_time else 0
+        ),
+    }
+    return keys[name]
+
+
+def parse_run_id(body: JSON) -> tuple[str, int]:
+    """`{"jobName": ..., "runId": 3 | "3"}` of batch stop/rerun (§7.4: both forms)."""
+    job_name = body.get("jobName")
+    if not isinstance(job_name, str) or not job_name:
+        raise InvalidInputError(Failure.REQ_MALFORMED, "jobName is required and must be a string")
+    run_id = body.get("runId")
+    if isinstance(run_id, bool) or run_id is None:
+        raise InvalidInputError(Failure.REQ_MALFORMED, "runId is required: an integer")
+    if isinstance(run_id, str):
+        text = run_id.strip()
+        if not (text.isdigit() or text == "-1"):
+            raise InvalidInputError(Failure.REQ_MALFORMED, f"runId {run_id!r} is not an integer")
+        run_id = int(text)
+    if isinstance(run_id, float) and run_id.is_integer():
+        run_id = int(run_id)
+    if not isinstance(run_id, int):
+        raise InvalidInputError(Failure.REQ_MALFORMED, "runId must be an integer")
+    return job_name, run_id

@@ -1,0 +1,1 @@
+"""Executing batches: planning, the dispatcher, worker processes."""

@@ -1,0 +1,149 @@
+"""Planning a batch: everything a worker needs, read from the store at the batch's time.
+
+A plan is plain picklable data: rendered SQL, where each table's rows come from, limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from tidemill.core import job_graph
+from tidemill.core.batches import Batch, BatchStatus
+from tidemill.core.jobs import CONTAINER_CORES
+from tidemill.core.models import Job
+from tidemill.core.naming import result_dir, result_file
+from tidemill.core.sql import to_duckdb
+from tidemill.core.variables import UserVariable, referenced_names, render, resolve
+from tidemill.errors import Failure, InvalidInputError
+from tidemill.store import batches as batch_store
+from tidemill.store import repository as repo
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePlan:
+    """One table of the batch: files of a datasource, or an upstream batch's result."""
+
+    table: str
+    schema: tuple[tuple[str, str, bool], ...] = ()  # (key, valtype, required)
+    bucket: str = ""
+    patterns: tuple[str, ...] = ()  # key prefixes, or globs when they hold '*'
+    file_type: str = ""
+    delimiter: str | None = None
+    contains_header: bool | None = None
+    result: str | None = None  # a Parquet file: the upstream's materialised result
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPlan:
+    account: int
+    job: str
+    run_id: int
+    sql: str  # DuckDB dialect, variables rendered
+    sources: tuple[SourcePlan, ...]
+    result_dir: str  # where result.parquet is committed
+    threads: int
+    memory_limit: str
+    time_zone: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
+    return lambda name: repo.get_job(conn, account, name)
+
+
+def effective_params(root: Job, runtime: dict[str, str]) -> dict[str, str]:
+    """The job's param defaults overridden by the values given at start (§3.4 order)."""
+    return {**root.params, **{k: v for k, v in runtime.items() if k in root.params}}
+
+
+def _limits(root: Job, cpu_count: int) -> tuple[int, str]:
+    container = root.definition.get("container") or {}
+    kind = str(container.get("type", "1U2G"))
+    count = int(container.get("count", 1))
+    cores = CONTAINER_CORES.get(kind, 1) * count
+    memory_gb = int(kind.split("U")[1].rstrip("G")) * count
+    return max(1, min(cores, cpu_count)), f"{memory_gb}GB"
+
+
+def plan_batch(
+    conn: sa.Connection, account: int, job: Job, batch: Batch, data_dir: Path, zone: ZoneInfo,
+    cpu_count: int,
+) -> BatchPlan:  # fmt: skip
+    """Raises InvalidInputError with a message for the batch when it cannot be planned."""
+    lookup = _lookup(conn, account)
+    root = job_graph.root_of(job, lookup)
+    params = effective_params(root, batch.params)
+    user = {
+        v.name: UserVariable(v.name, v.type, v.value, v.format)
+        for v in repo.list_variables(conn, account)
+    }
+    moment = batch.batch_time.astimezone(zone)
+
+    def rendered(text: str) -> str:
+        names = referenced_names(text)
+        values = resolve(names, runtime=batch.params, params=params, user=user, moment=moment)
+        return render(text, values)
+
+    sources: list[SourcePlan] = []
+    pending = list(job.sources)
+    seen: set[str] = set()
+    while pending:
+        src = pending.pop(0)
+        if src.type == "job":
+            upstream = lookup(src.name)
+            if upstream is None:
+                raise InvalidInputError(Failure.JOB_NOT_FOUND, f"upstream job {src.name!r} is gone")
+            done = _upstream_batch(conn, account, upstream.name, batch)
+            sources.append(SourcePlan(
+                src.table_name, tuple((f.key, f.valtype, False) for f in upstream.schema),
+                result=str(result_file(data_dir, account, upstream.name, done.run_id)),
+            ))  # fmt: skip
+            if upstream.name not in seen:
+                seen.add(upstream.name)
+                pending.extend(upstream.sources)
+            continue
+        ds = repo.get_datasource(conn, account, src.name)
+        if ds is None:
+            raise InvalidInputError(Failure.DS_NOT_FOUND, f"datasource {src.name!r} is gone")
+        file_filter = rendered(src.file_filter)
+        if ds.type == "kodo":
+            prefixes = [rendered(p) for p in ds.spec.get("keyPrefixes") or []] or [""]
+            patterns = tuple(p + file_filter for p in prefixes)
+            bucket = str(ds.spec["bucket"])
+        else:
+            raise InvalidInputError(
+                Failure.DS_TYPE_INVALID,
+                f"datasource {ds.name!r} is of type {ds.type}; "
+                "this Tidemill runs kodo sources only",
+            )
+        delimiter = ds.spec.get("delimiter")
+        if delimiter is not None:
+            delimiter = {"\\t": "\t", "\\\\": "\\"}.get(str(delimiter), str(delimiter))
+        sources.append(SourcePlan(
+            src.table_name, tuple((f.key, f.valtype, f.required) for f in ds.schema),
+            bucket=bucket, patterns=patterns, file_type=str(ds.spec.get("fileType", "")).lower(),
+            delimiter=delimiter,
+            contains_header=ds.spec.get("containsHeader"),
+        ))  # fmt: skip
+    code = str(job.definition["computation"]["code"])
+    threads, memory = _limits(root, cpu_count)
+    return BatchPlan(
+        account, job.name, batch.run_id, to_duckdb(rendered(code)), tuple(sources),
+        str(result_dir(data_dir, account, job.name, batch.run_id)), threads, memory,
+        zone.key, params,
+    )  # fmt: skip
+
+
+def _upstream_batch(conn: sa.Connection, account: int, upstream: str, batch: Batch) -> Batch:
+    """The upstream's successful batch of the same batch time (the one that triggered us)."""
+    found = batch_store.successful_at(conn, account, upstream, batch.batch_time)
+    if found is None or found.status is not BatchStatus.SUCCESSFUL:
+        raise InvalidInputError(
+            Failure.BATCH_NOT_FOUND,
+            f"upstream job {upstream!r} has no successful batch for {batch.batch_time.isoformat()}",
+        )
+    return found

@@ -1,0 +1,300 @@
+"""The runner: claims waiting batches, hands them to worker processes, records outcomes.
+
+Every status change is stored (through the state machine's table) before it is acted on. One
+dispatcher thread claims batches; one thread per slot owns one worker process and waits on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+import sqlalchemy as sa
+
+from tidemill.core.batches import Batch, BatchStatus
+from tidemill.core.models import SchedulerMode
+from tidemill.errors import TidemillError
+from tidemill.runner import worker
+from tidemill.runner.plan import BatchPlan, plan_batch
+from tidemill.runtime import Runtime
+from tidemill.store import batches as store
+from tidemill.store import repository as repo
+
+log = logging.getLogger("tidemill.runner")
+S = BatchStatus
+LEASE = timedelta(seconds=30)
+RENEW_EVERY = 10.0
+INTERRUPTED = (
+    "Tidemill stopped while this batch was running (the service was killed or crashed); "
+    "rerun the batch"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    account: int
+    batch: Batch
+    plan: BatchPlan
+
+
+class Slot:
+    """One worker process and the thread that feeds it, one batch at a time."""
+
+    def __init__(self, runner: Runner, index: int) -> None:
+        self.runner = runner
+        self.index = index
+        self.current: Assignment | None = None
+        self.idle = threading.Event()
+        self.idle.set()
+        self._queue: queue.Queue[Assignment | None] = queue.Queue()
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"tidemill-slot-{index}", daemon=True
+        )
+        self._thread.start()
+
+    def assign(self, assignment: Assignment) -> None:
+        self.idle.clear()
+        self.current = assignment
+        self._queue.put(assignment)
+
+    def ensure_process(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        parent, child = multiprocessing.Pipe()
+        context = self.runner.context
+        process = context.Process(
+            target=worker.serve, args=(child, self.runner.runtime.settings),
+            name=f"tidemill-worker-{self.index}", daemon=True,
+        )  # fmt: skip
+        process.start()
+        child.close()
+        self._process, self._conn = process, parent
+
+    def kill(self) -> None:
+        """End the worker process now (stop = terminate, then kill after a grace period)."""
+        process = self._process
+        if process is None or not process.is_alive():
+            return
+        process.terminate()
+        process.join(1.0)
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self.kill()
+
+    def _run(self) -> None:
+        while True:
+            assignment = self._queue.get()
+            if assignment is None:
+                return
+            try:
+                outcome = self._execute(assignment)
+                self.runner.finish(assignment, outcome)
+            except Exception:
+                log.exception("slot %s failed to record a batch", self.index)
+            finally:
+                self.current = None
+                self.idle.set()
+                self.runner.notify()
+
+    def _execute(self, assignment: Assignment) -> tuple[str, object]:
+        try:
+            self.ensure_process()
+            assert self._conn is not None
+            self._conn.send(assignment.plan)
+            result: tuple[str, object] = self._conn.recv()
+            return result
+        except (EOFError, OSError, BrokenPipeError):
+            self._process = None
+            return ("killed", None)
+
+
+class Runner:
+    """Dispatches batches of every account to `slots` worker processes."""
+
+    def __init__(self, runtime: Runtime, slots: int | None = None) -> None:
+        self.runtime = runtime
+        self.node = uuid.uuid4().hex
+        self.context = multiprocessing.get_context("forkserver")
+        self._slots_wanted = slots or max(1, min(4, os.cpu_count() or 1))
+        self._slots: list[Slot] = []
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_renew = 0.0
+
+    def start(self) -> None:
+        self.settle_orphans(every=self.runtime.db.dialect.name == "sqlite")
+        self._slots = [Slot(self, i) for i in range(self._slots_wanted)]
+        self._thread = threading.Thread(target=self._loop, name="tidemill-runner", daemon=True)
+        self._thread.start()
+
+    def warm(self) -> None:
+        """Start the worker processes now rather than at the first batch."""
+        for slot in self._slots:
+            slot.ensure_process()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        for slot in self._slots:
+            slot.close()
+
+    def cancel(self, account: int, job: str, run_id: int, wait: float = 2.0) -> None:
+        """End the worker running that batch; its slot then records it Canceled."""
+        for slot in self._slots:
+            current = slot.current
+            if current and (current.account, current.batch.job_name, current.batch.run_id) == (
+                account, job, run_id,
+            ):  # fmt: skip
+                slot.kill()
+                slot.idle.wait(wait)
+                return
+
+    # --- the dispatcher thread --------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(1.0)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self._renew_and_reap()
+                self._dispatch()
+            except Exception:
+                log.exception("runner loop failed; retrying")
+
+    def _now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    def _renew_and_reap(self) -> None:
+        now_mono = time.monotonic()
+        if now_mono - self._last_renew < RENEW_EVERY:
+            return
+        self._last_renew = now_mono
+        with self.runtime.db.begin() as conn:
+            store.renew_leases(conn, self.node, self._now() + LEASE)
+        self.settle_orphans(every=False)
+
+    def settle_orphans(self, *, every: bool) -> None:
+        """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled."""
+        now = self._now()
+        with self.runtime.db.begin() as conn:
+            for account, batch in store.orphans(conn, now, every=every):
+                if batch.status is S.CANCELLING:
+                    values = {"status": S.CANCELED, "message": "stopped"}
+                else:
+                    values = {"status": S.FAILED, "message": INTERRUPTED}
+                store.move(
+                    conn, account, batch.job_name, batch.run_id, [batch.status],
+                    end_time=now, owner=None, lease_until=None, **values,
+                )  # fmt: skip
+
+    def _dispatch(self) -> None:
+        free = [slot for slot in self._slots if slot.idle.is_set() and slot.current is None]
+        if not free:
+            return
+        now = self._now()
+        assignments: list[Assignment] = []
+        with self.runtime.db.begin() as conn:
+            busy = store.running_jobs(conn)
+            for account, batch in store.claimable(conn, 100):
+                if len(assignments) == len(free):
+                    break
+                if (account, batch.job_name) in busy:
+                    continue  # one executing batch per job (§7.6); this one waits
+                busy.add((account, batch.job_name))
+                claimed = store.move(
+                    conn, account, batch.job_name, batch.run_id, [batch.status],
+                    status=S.RUNNING, start_time=now, end_time=None, message="",
+                    owner=self.node, lease_until=now + LEASE,
+                )  # fmt: skip
+                if not claimed:
+                    continue
+                plan = self._plan(conn, account, batch)
+                if isinstance(plan, str):
+                    store.move(conn, account, batch.job_name, batch.run_id, [S.RUNNING],
+                               status=S.FAILED, end_time=now, message=plan, owner=None)  # fmt: skip
+                    continue
+                assignments.append(Assignment(account, batch, plan))
+        for slot, assignment in zip(free, assignments, strict=False):
+            slot.assign(assignment)
+
+    def _plan(self, conn: sa.Connection, account: int, batch: Batch) -> BatchPlan | str:
+        job = repo.get_job(conn, account, batch.job_name)
+        if job is None:
+            return f"job {batch.job_name!r} no longer exists"
+        try:
+            return plan_batch(
+                conn, account, job, batch, self.runtime.settings.data_dir.resolve(),
+                self.runtime.zone, os.cpu_count() or 1,
+            )  # fmt: skip
+        except TidemillError as exc:
+            return exc.message
+
+    # --- outcomes (called from slot threads) ------------------------------------------------
+
+    def finish(self, assignment: Assignment, outcome: tuple[str, object]) -> None:
+        kind, payload = outcome
+        account, batch = assignment.account, assignment.batch
+        now = self._now()
+        with self.runtime.db.begin() as conn:
+            current = store.get_batch(conn, account, batch.job_name, batch.run_id)
+            if current is None:
+                return  # the job was deleted meanwhile
+            if current.status is S.CANCELLING or (
+                kind == "killed" and current.status is not S.RUNNING
+            ):
+                store.move(conn, account, batch.job_name, batch.run_id, [S.CANCELLING, S.RUNNING],
+                           status=S.CANCELED, end_time=now, message="stopped by user",
+                           owner=None, lease_until=None)  # fmt: skip
+                return
+            if kind == "ok":
+                moved = store.move(
+                    conn, account, batch.job_name, batch.run_id, [S.RUNNING],
+                    status=S.SUCCESSFUL, end_time=now, message="success", owner=None,
+                    lease_until=None, result_rows=int(payload),  # type: ignore[call-overload]
+                )  # fmt: skip
+                if moved:
+                    self._trigger_children(conn, account, batch, now)
+                return
+            message = (
+                str(payload) if kind == "error"
+                else "the worker process died while running the batch (out of memory?)"
+            )  # fmt: skip
+            store.move(conn, account, batch.job_name, batch.run_id, [S.RUNNING],
+                       status=S.FAILED, end_time=now, message=message, owner=None,
+                       lease_until=None)  # fmt: skip
+
+    def _trigger_children(
+        self, conn: sa.Connection, account: int, batch: Batch, now: datetime
+    ) -> None:
+        """Each depend child gets a batch with the same batchTime and params (§7.1)."""
+        for child in repo.list_jobs(conn, account, source_type="job", source=batch.job_name):
+            if child.mode is not SchedulerMode.DEPEND:
+                continue
+            run_id = store.allocate_run_id(conn, account, child.name)
+            store.insert_batch(
+                conn, account,
+                Batch(child.name, run_id, batch.batch_time, S.READY, dict(batch.params)), now,
+            )  # fmt: skip

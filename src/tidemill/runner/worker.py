@@ -1,0 +1,128 @@
+"""The worker process: executes one batch plan at a time in its own sandboxed DuckDB.
+
+Runs in a child process, so a query that exhausts memory or crashes cannot take the service
+down, and stopping a batch is ending the process.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import uuid
+from contextlib import ExitStack
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import duckdb
+
+from tidemill.config import Settings
+from tidemill.core.models import SchemaField
+from tidemill.engines.duckdb import connect
+from tidemill.engines.reading import register_source, source_error
+from tidemill.errors import BackendError, Failure, TidemillError
+from tidemill.runner.plan import BatchPlan, SourcePlan
+from tidemill.storage import open_store
+from tidemill.storage.base import ObjectStore
+
+log = logging.getLogger("tidemill.worker")
+
+
+def matching_keys(store: ObjectStore, source: SourcePlan) -> list[str]:
+    """The keys of `source`'s bucket that its prefixes (or globs, with '*') select (§4.3)."""
+    keys: set[str] = set()
+    for pattern in source.patterns:
+        if "*" in pattern:
+            listed = store.list(source.bucket, pattern.split("*", 1)[0])
+            keys.update(o.key for o in listed if fnmatch.fnmatchcase(o.key, pattern))
+        else:
+            keys.update(o.key for o in store.list(source.bucket, pattern))
+    return sorted(k for k in keys if not k.endswith("/"))
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def execute(plan: BatchPlan, store: ObjectStore) -> int:
+    """Run `plan`, commit its result atomically; the number of result rows."""
+    out = Path(plan.result_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        inputs: list[tuple[SourcePlan, list[Path]]] = []
+        names: dict[Path, str] = {}
+        allowed = {str(out)}
+        for source in plan.sources:
+            if source.result is not None:
+                files = [Path(source.result)]
+            else:
+                files = []
+                for key in matching_keys(store, source):
+                    local = stack.enter_context(store.local_path(source.bucket, key))
+                    names[local] = f"{source.bucket}/{key}"
+                    files.append(local)
+            allowed.update(str(f.parent) for f in files)
+            inputs.append((source, files))
+        con = connect(
+            time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
+            allowed_directories=sorted(allowed),
+        )  # fmt: skip
+        try:
+            for source, files in inputs:
+                if source.result is not None:
+                    con.execute(
+                        f"CREATE VIEW {_ident(source.table)} AS "
+                        f"SELECT * FROM read_parquet({_quote(str(files[0]))})"
+                    )
+                else:
+                    register_source(
+                        con, source.table, files, file_type=source.file_type,
+                        schema=[SchemaField(k, t, r) for k, t, r in source.schema],
+                        delimiter=source.delimiter, contains_header=source.contains_header,
+                        names=names,
+                    )  # fmt: skip
+            temporary = out / f".tmp-{uuid.uuid4().hex}.parquet"
+            try:
+                row = con.execute(
+                    f"COPY ({plan.sql}) TO {_quote(str(temporary))} (FORMAT parquet)"
+                ).fetchone()
+            except duckdb.Error as exc:
+                temporary.unlink(missing_ok=True)
+                raise source_error(con, exc) or BackendError(
+                    Failure.INTERNAL, _describe(exc)
+                ) from exc
+            os.replace(temporary, out / "result.parquet")
+            return int(row[0]) if row else 0
+        finally:
+            con.close()
+
+
+def _describe(exc: duckdb.Error) -> str:
+    text = str(exc).split("\n")[0]
+    kind = type(exc).__name__.removesuffix("Exception").removesuffix("Error")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return f"out of memory: the query needs more than the container's memory ({text})"
+    return f"the query failed ({kind}): {text}"
+
+
+def serve(conn: Connection, settings: Settings) -> None:
+    """Worker loop: receive a plan, answer ("ok", rows) or ("error", message)."""
+    store = open_store(settings)
+    while True:
+        try:
+            plan = conn.recv()
+        except EOFError:
+            return
+        if plan is None:
+            return
+        try:
+            conn.send(("ok", execute(plan, store)))
+        except TidemillError as exc:
+            conn.send(("error", exc.message))
+        except Exception as exc:  # a bug: keep the worker alive, tell the user something useful
+            log.exception("batch %s/%s crashed", plan.job, plan.run_id)
+            conn.send(("error", f"internal error while running the batch ({type(exc).__name__})"))

@@ -1,0 +1,191 @@
+"""Batch use cases (spec §6.5, §6.6, §7): start and stop jobs, history, stop and rerun batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import sqlalchemy as sa
+
+from tidemill.core import batches as rules
+from tidemill.core.batches import Batch, BatchStatus
+from tidemill.core.jobs import parse_start_params
+from tidemill.core.models import JSON, Job, SchedulerMode, WorkflowStatus
+from tidemill.core.names import check_name
+from tidemill.core.naming import result_file
+from tidemill.errors import Failure, NotFoundError, StateError
+from tidemill.runtime import Runtime
+from tidemill.services.guards import need_job
+from tidemill.store import batches as store
+from tidemill.store import repository as repo
+
+S = BatchStatus
+
+
+def _job(conn: sa.Connection, account: int, name: str) -> Job:
+    check_name(name, Failure.JOB_NAME_INVALID, "job")
+    return need_job(conn, account, name)
+
+
+def _workflow_status(conn: sa.Connection, account: int, job: Job) -> WorkflowStatus | None:
+    if not job.workflow:
+        return None
+    wf = repo.get_workflow(conn, account, job.workflow)
+    return None if wf is None else wf.status
+
+
+def start_job(rt: Runtime, account: int, name: str, body: JSON) -> None:
+    with rt.db.begin() as conn:
+        job = _job(conn, account, name)
+        values = parse_start_params(body, job.params)
+        if job.mode is SchedulerMode.DEPEND:
+            raise StateError(
+                Failure.JOB_START_REFUSED,
+                f"job {name!r} runs after each successful batch of its upstream; start that job",
+            )
+        in_workflow = _workflow_status(conn, account, job)
+        if job.workflow and (
+            job.mode is not SchedulerMode.MANUAL or in_workflow is not WorkflowStatus.STARTED
+        ):
+            raise StateError(
+                Failure.JOB_START_REFUSED,
+                f"job {name!r} belongs to workflow {job.workflow!r}: start the workflow"
+                + (" first" if job.mode is SchedulerMode.MANUAL else " instead"),
+            )
+        active = store.active_batches(conn, account, name)
+        if job.mode is SchedulerMode.MANUAL:
+            if active:
+                raise StateError(
+                    Failure.JOB_START_REFUSED,
+                    f"job {name!r} already has batch {active[0].run_id} {active[0].status.value}; "
+                    "wait for it or stop it",
+                )
+            now = rt.clock.now().replace(microsecond=0)
+            run_id = store.allocate_run_id(conn, account, name)
+            store.insert_batch(conn, account, Batch(name, run_id, now, S.READY, values), now)
+        else:
+            if store.schedule_active(conn, account, name):
+                raise StateError(Failure.JOB_START_REFUSED, f"job {name!r} is already started")
+            store.set_schedule(conn, account, name, active=True, params=values)
+    rt.notify_runner()
+
+
+def stop_job(rt: Runtime, account: int, name: str) -> None:
+    to_cancel: list[int] = []
+    with rt.db.begin() as conn:
+        job = _job(conn, account, name)
+        if job.workflow and job.mode is not SchedulerMode.MANUAL:
+            raise StateError(
+                Failure.JOB_STOP_REFUSED,
+                f"job {name!r} is controlled by workflow {job.workflow!r}: stop the workflow",
+            )
+        scheduled = store.schedule_active(conn, account, name)
+        active = store.active_batches(conn, account, name)
+        if not scheduled and not active:
+            raise StateError(Failure.JOB_STOP_REFUSED, f"job {name!r} is not running")
+        if scheduled:
+            store.set_schedule(conn, account, name, active=False, params={})
+        now = rt.clock.now()
+        for batch in active:
+            if batch.status in (S.READY, S.RESTARTING):
+                store.move(conn, account, name, batch.run_id, [batch.status],
+                           status=S.CANCELED, end_time=now, message="stopped by user")  # fmt: skip
+            elif batch.status is S.RUNNING:
+                store.move(conn, account, name, batch.run_id, [S.RUNNING], status=S.CANCELLING)
+                to_cancel.append(batch.run_id)
+    for run_id in to_cancel:
+        if rt.runner is not None:
+            rt.runner.cancel(account, name, run_id)
+
+
+def history(rt: Runtime, account: int, name: str, query: dict[str, str]) -> JSON:
+    check_name(name, Failure.JOB_NAME_INVALID, "job")
+    wanted = rules.parse_history_query(query)
+    with rt.db.connect() as conn:
+        need_job(conn, account, name)
+        total, page = store.history(conn, account, name, wanted)
+    now = rt.clock.now()
+    return {"total": total, "history": [rules.batch_public(b, now, rt.timestamp) for b in page]}
+
+
+def _need_batch(conn: sa.Connection, account: int, job: str, run_id: int) -> Batch:
+    batch = store.get_batch(conn, account, job, run_id)
+    if batch is None:
+        raise NotFoundError(Failure.BATCH_NOT_FOUND, f"job {job!r} has no batch {run_id}")
+    return batch
+
+
+def stop_batch(rt: Runtime, account: int, body: JSON) -> JSON:
+    job_name, run_id = rules.parse_run_id(body)
+    with rt.db.begin() as conn:
+        _job(conn, account, job_name)
+        batch = _need_batch(conn, account, job_name, run_id)
+        if not rules.can_stop(batch.status):
+            raise StateError(
+                Failure.BATCH_CANNOT_STOP,
+                f"batch {batch.run_id} of job {job_name!r} is {batch.status.value}; "
+                "only a Running batch can be stopped",
+            )
+        store.move(conn, account, job_name, batch.run_id, [S.RUNNING], status=S.CANCELLING)
+    if rt.runner is not None:
+        rt.runner.cancel(account, job_name, batch.run_id)
+    with rt.db.connect() as conn:
+        after = _need_batch(conn, account, job_name, batch.run_id)
+    return {"preStatus": batch.status.value, "postStatus": after.status.value}
+
+
+def rerun_batch(rt: Runtime, account: int, body: JSON) -> JSON:
+    job_name, run_id = rules.parse_run_id(body)
+    with rt.db.begin() as conn:
+        _job(conn, account, job_name)
+        batch = _need_batch(conn, account, job_name, run_id)
+        if not rules.can_rerun(batch.status):
+            advice = "stop it first" if batch.status is S.RUNNING else "wait for it to finish"
+            raise StateError(
+                Failure.BATCH_CANNOT_RERUN,
+                f"batch {batch.run_id} of job {job_name!r} is {batch.status.value}; {advice}",
+            )
+        count = batch.rerun_count + 1
+        store.move(
+            conn, account, job_name, batch.run_id, [batch.status], status=S.RESTARTING,
+            start_time=None, end_time=None, message="", rerun_count=count, result_rows=None,
+            queued_at=rt.clock.now(),
+        )  # fmt: skip
+    rt.notify_runner()
+    return {"preStatus": batch.status.value, "postStatus": S.RESTARTING.value, "rerunCount": count}
+
+
+def result(rt: Runtime, account: int, name: str, run_id: int, limit: int) -> JSON:
+    """Tidemill extension: the schema and first rows of a successful batch's result."""
+    with rt.db.connect() as conn:
+        job = _job(conn, account, name)
+        batch = _need_batch(conn, account, name, run_id)
+    if batch.status is not S.SUCCESSFUL:
+        raise NotFoundError(
+            Failure.BATCH_NOT_FOUND,
+            f"batch {batch.run_id} of job {name!r} is {batch.status.value}; only a Successful "
+            "batch has a result",
+        )
+    path = result_file(rt.settings.data_dir.resolve(), account, name, batch.run_id)
+    con = duckdb.connect(":memory:")
+    try:
+        relation = con.read_parquet(str(path))
+        rows: list[Any] = relation.limit(limit).fetchall()
+        columns = relation.columns
+    finally:
+        con.close()
+    return {
+        "runId": batch.run_id,
+        "schema": [{"key": f.key, "valtype": f.valtype} for f in job.schema],
+        "columns": columns,
+        "total": batch.result_rows or 0,
+        "rows": [[_plain(v) for v in row] for row in rows],
+    }
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

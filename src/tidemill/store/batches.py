@@ -1,0 +1,233 @@
+"""Reads and writes of batches and per-job run state, scoped to an account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidemill.core.batches import ACTIVE, Batch, BatchStatus, HistoryQuery, sort_key
+from tidemill.store.tables import batches, job_states
+
+_COLUMNS = {
+    "runId": batches.c.run_id,
+    "batchTime": batches.c.batch_time,
+    "startTime": batches.c.start_time,
+    "endTime": batches.c.end_time,
+}
+
+
+def _batch(row: Any) -> Batch:
+    return Batch(
+        job_name=row.job_name,
+        run_id=row.run_id,
+        batch_time=row.batch_time,
+        status=BatchStatus(row.status),
+        params=dict(row.params or {}),
+        start_time=row.start_time,
+        end_time=row.end_time,
+        message=row.message,
+        rerun_count=row.rerun_count,
+        result_rows=row.result_rows,
+    )
+
+
+def _job_filter(account: int, job: str) -> list[sa.ColumnElement[bool]]:
+    return [batches.c.account_id == account, batches.c.job_name == job]
+
+
+def allocate_run_id(conn: sa.Connection, account: int, job: str) -> int:
+    """The next run id of `job` (1, 2, 3, ...; never reused)."""
+    where = (job_states.c.account_id == account, job_states.c.job_name == job)
+    updated = conn.execute(
+        sa.update(job_states).where(*where).values(next_run_id=job_states.c.next_run_id + 1)
+    )
+    if updated.rowcount == 0:
+        conn.execute(
+            sa.insert(job_states).values(
+                account_id=account, job_name=job, next_run_id=2, active=False, start_params={}
+            )
+        )
+        return 1
+    return int(conn.execute(sa.select(job_states.c.next_run_id).where(*where)).scalar_one()) - 1
+
+
+def insert_batch(conn: sa.Connection, account: int, batch: Batch, now: datetime) -> None:
+    conn.execute(
+        sa.insert(batches).values(
+            account_id=account,
+            job_name=batch.job_name,
+            run_id=batch.run_id,
+            batch_time=batch.batch_time,
+            status=batch.status.value,
+            params=batch.params,
+            start_time=batch.start_time,
+            end_time=batch.end_time,
+            message=batch.message,
+            rerun_count=batch.rerun_count,
+            queued_at=now,
+        )
+    )
+
+
+def get_batch(conn: sa.Connection, account: int, job: str, run_id: int) -> Batch | None:
+    """The batch `run_id` of `job`; -1 means the latest one."""
+    query = sa.select(batches).where(*_job_filter(account, job))
+    if run_id == -1:
+        query = query.order_by(batches.c.run_id.desc()).limit(1)
+    else:
+        query = query.where(batches.c.run_id == run_id)
+    row = conn.execute(query).first()
+    return None if row is None else _batch(row)
+
+
+def history(
+    conn: sa.Connection, account: int, job: str, q: HistoryQuery
+) -> tuple[int, list[Batch]]:
+    """(total matching before paging, the page) of `job`'s batches."""
+    where = _job_filter(account, job)
+    if q.status is not None:
+        where.append(batches.c.status == q.status.value)
+    if q.run_id is not None:
+        latest = get_batch(conn, account, job, q.run_id)
+        if latest is None or (q.status is not None and latest.status is not q.status):
+            return 0, []
+        where.append(batches.c.run_id == latest.run_id)
+    total = int(
+        conn.execute(sa.select(sa.func.count()).select_from(batches).where(*where)).scalar_one()
+    )
+    query = sa.select(batches).where(*where)
+    limits = q.limits
+    column = _COLUMNS.get(q.sort_by)
+    if column is None:  # duration: sorted here, it is not a column
+        rows = sorted((_batch(r) for r in conn.execute(query)), key=sort_key(q.sort_by),
+                      reverse=q.descending)  # fmt: skip
+        return total, rows if limits is None else rows[limits[0] : limits[0] + limits[1]]
+    order = column.desc() if q.descending else column.asc()
+    query = query.order_by(order, batches.c.run_id.desc() if q.descending else batches.c.run_id)
+    if limits is not None:
+        query = query.offset(limits[0]).limit(limits[1])
+    return total, [_batch(r) for r in conn.execute(query)]
+
+
+def move(
+    conn: sa.Connection,
+    account: int,
+    job: str,
+    run_id: int,
+    expected: Sequence[BatchStatus],
+    **values: Any,
+) -> bool:
+    """Update the batch if its status is still one of `expected`; whether it was."""
+    if "status" in values and isinstance(values["status"], BatchStatus):
+        values["status"] = values["status"].value
+    result = conn.execute(
+        sa.update(batches)
+        .where(*_job_filter(account, job), batches.c.run_id == run_id)
+        .where(batches.c.status.in_([s.value for s in expected]))
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+def active_batches(conn: sa.Connection, account: int, job: str) -> list[Batch]:
+    rows = conn.execute(
+        sa.select(batches)
+        .where(*_job_filter(account, job), batches.c.status.in_([s.value for s in ACTIVE]))
+        .order_by(batches.c.run_id)
+    )
+    return [_batch(r) for r in rows]
+
+
+def running_jobs(conn: sa.Connection) -> set[tuple[int, str]]:
+    """(account, job) pairs that have a batch executing (at most one each, §7.6)."""
+    running = [BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]
+    rows = conn.execute(
+        sa.select(batches.c.account_id, batches.c.job_name)
+        .where(batches.c.status.in_(running))
+        .distinct()
+    )
+    return {(r.account_id, r.job_name) for r in rows}
+
+
+def orphans(conn: sa.Connection, now: datetime, *, every: bool = False) -> list[tuple[int, Batch]]:
+    """Executing batches whose lease lapsed (or all of them: a single node just restarted)."""
+    # A Restarting batch is queued for a rerun, not executing: it has no lease to lapse.
+    executing = [BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]
+    query = sa.select(batches).where(batches.c.status.in_(executing))
+    if not every:
+        query = query.where(sa.or_(batches.c.lease_until.is_(None), batches.c.lease_until < now))
+    rows = conn.execute(query)
+    return [(r.account_id, _batch(r)) for r in rows]
+
+
+def renew_leases(conn: sa.Connection, owner: str, until: datetime) -> None:
+    conn.execute(
+        sa.update(batches)
+        .where(batches.c.owner == owner, batches.c.status.in_(
+            [BatchStatus.RUNNING.value, BatchStatus.RESTARTING.value,
+             BatchStatus.CANCELLING.value]))
+        .values(lease_until=until)
+    )  # fmt: skip
+
+
+def delete_job_batches(conn: sa.Connection, account: int, job: str) -> None:
+    conn.execute(sa.delete(batches).where(*_job_filter(account, job)))
+    conn.execute(
+        sa.delete(job_states).where(
+            job_states.c.account_id == account, job_states.c.job_name == job
+        )
+    )
+
+
+def successful_at(
+    conn: sa.Connection, account: int, job: str, batch_time: datetime
+) -> Batch | None:
+    """The latest successful batch of `job` with this batch time."""
+    row = conn.execute(
+        sa.select(batches)
+        .where(*_job_filter(account, job), batches.c.batch_time == batch_time,
+               batches.c.status == BatchStatus.SUCCESSFUL.value)
+        .order_by(batches.c.run_id.desc())
+        .limit(1)
+    ).first()  # fmt: skip
+    return None if row is None else _batch(row)
+
+
+def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
+    """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first."""
+    waiting = [BatchStatus.READY.value, BatchStatus.RESTARTING.value]
+    rows = conn.execute(
+        sa.select(batches)
+        .where(batches.c.status.in_(waiting))
+        .order_by(batches.c.queued_at, batches.c.run_id)
+        .limit(limit)
+    )
+    return [(r.account_id, _batch(r)) for r in rows]
+
+
+def schedule_active(conn: sa.Connection, account: int, job: str) -> bool:
+    row = conn.execute(
+        sa.select(job_states.c.active).where(
+            job_states.c.account_id == account, job_states.c.job_name == job
+        )
+    ).first()
+    return bool(row and row.active)
+
+
+def set_schedule(
+    conn: sa.Connection, account: int, job: str, *, active: bool, params: dict[str, str]
+) -> None:
+    where = (job_states.c.account_id == account, job_states.c.job_name == job)
+    updated = conn.execute(
+        sa.update(job_states).where(*where).values(active=active, start_params=params)
+    )
+    if updated.rowcount == 0:
+        conn.execute(
+            sa.insert(job_states).values(
+                account_id=account, job_name=job, next_run_id=1, active=active,
+                start_params=params,
+            )
+        )  # fmt: skip
