@@ -76,8 +76,11 @@ def error_code(response: httpx.Response) -> str:
     return message[:6].split(":")[0]
 
 
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """Check the status and the error code; the error body."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
     assert response.headers["x-reqid"]
     assert error_code(response) == code, response.text
+    body: dict[str, Any] = response.json()
+    return body

@@ -11,6 +11,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.support import Client, assert_error
+from tidemill.config import Settings
 
 DS = {
     "region": "nb",
@@ -93,6 +94,14 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
 BODY_ENDPOINTS = [(m, p, b) for m, p, b in ENDPOINTS if b]
 IDS = [f"{m} {p}" for m, p, _ in ENDPOINTS]
 BODY_IDS = [f"{m} {p}" for m, p, _ in BODY_ENDPOINTS]
+
+
+@pytest.fixture(autouse=True)
+def data_files(settings: Settings) -> None:
+    """The files DS selects, so creating it verifies its schema against real data (D-7)."""
+    folder = settings.data_dir / "kodo" / "bkt1" / "p"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text("a\n1\n2\n")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
+from tidemill.core.datasources import unescape_delimiter
 from tidemill.core.jobs import CONTAINER_CORES
 from tidemill.core.models import Job
 from tidemill.core.naming import result_dir, result_file
@@ -122,7 +123,7 @@ def plan_batch(
             )
         delimiter = ds.spec.get("delimiter")
         if delimiter is not None:
-            delimiter = {"\\t": "\t", "\\\\": "\\"}.get(str(delimiter), str(delimiter))
+            delimiter = unescape_delimiter(str(delimiter))
         sources.append(SourcePlan(
             src.table_name, tuple((f.key, f.valtype, f.required) for f in ds.schema),
             bucket=bucket, patterns=patterns, file_type=str(ds.spec.get("fileType", "")).lower(),

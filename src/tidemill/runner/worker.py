@@ -6,7 +6,6 @@ down, and stopping a batch is ending the process.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 import uuid
@@ -24,20 +23,9 @@ from tidemill.errors import BackendError, Failure, TidemillError
 from tidemill.runner.plan import BatchPlan, SourcePlan
 from tidemill.storage import open_store
 from tidemill.storage.base import ObjectStore
+from tidemill.storage.selection import matching_keys
 
 log = logging.getLogger("tidemill.worker")
-
-
-def matching_keys(store: ObjectStore, source: SourcePlan) -> list[str]:
-    """The keys of `source`'s bucket that its prefixes (or globs, with '*') select (§4.3)."""
-    keys: set[str] = set()
-    for pattern in source.patterns:
-        if "*" in pattern:
-            listed = store.list(source.bucket, pattern.split("*", 1)[0])
-            keys.update(o.key for o in listed if fnmatch.fnmatchcase(o.key, pattern))
-        else:
-            keys.update(o.key for o in store.list(source.bucket, pattern))
-    return sorted(k for k in keys if not k.endswith("/"))
 
 
 def _quote(text: str) -> str:
@@ -61,7 +49,7 @@ def execute(plan: BatchPlan, store: ObjectStore) -> int:
                 files = [Path(source.result)]
             else:
                 files = []
-                for key in matching_keys(store, source):
+                for key in matching_keys(store, source.bucket, source.patterns):
                     local = stack.enter_context(store.local_path(source.bucket, key))
                     names[local] = f"{source.bucket}/{key}"
                     files.append(local)

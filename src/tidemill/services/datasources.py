@@ -9,6 +9,7 @@ from tidemill.core.models import JSON, Datasource
 from tidemill.core.names import check_name
 from tidemill.errors import ConflictError, Failure, NotFoundError, StateError
 from tidemill.runtime import Runtime
+from tidemill.services import schemas
 from tidemill.services.guards import need_datasource, workflow_idle
 from tidemill.store import repository as repo
 
@@ -31,6 +32,8 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
                     f"workflow {given.workflow!r} does not exist; create it before its datasources",
                 )
             workflow_idle(conn, account, given.workflow, f"add datasource {name!r}")
+        if not given.no_verify_schema:
+            schemas.verify(rt, conn, account, given.type, given.spec, given.schema)
         ds = Datasource(name, given.region, given.type, given.spec, given.schema, given.workflow)
         repo.insert_datasource(conn, account, ds, rt.clock.now())
 

@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from tidemill.api.deps import answer, read_body
 from tidemill.core.names import check_name
-from tidemill.errors import Failure, InvalidInputError, TidemillError
-from tidemill.services import batches
+from tidemill.errors import Failure, InvalidInputError
+from tidemill.services import batches, schemas
 
 router = APIRouter()
 JOB = Failure.JOB_NAME_INVALID
@@ -55,4 +55,5 @@ async def rerun_batch(request: Request) -> Response:
 
 @router.post("/v2/schemas")
 async def retrieve_schema(request: Request) -> Response:
-    raise TidemillError(Failure.NOT_IMPLEMENTED, "schema inference is not implemented yet")
+    body = await read_body(request)
+    return await answer(request, schemas.retrieve, body, write=True)
