@@ -5,6 +5,10 @@ set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
+# tsdb exports: InfluxDB 1.x; logdb exports: a real OpenSearch node built from Maven jars.
+command -v influxd >/dev/null 2>&1 || need+=(influxdb)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
