@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 import uuid
 from contextlib import ExitStack
 from multiprocessing.connection import Connection
@@ -97,8 +99,26 @@ def _describe(exc: duckdb.Error) -> str:
     return f"the query failed ({kind}): {text}"
 
 
+def _exit_with_parent(every: float = 0.5) -> None:
+    """End this process when the service that started it is gone (killed with -9, say).
+
+    The worker's parent is the forkserver, which exits with the service; the worker is then
+    reparented, and a batch it was running must not go on writing behind the restarted service.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="tidemill-parent-watch", daemon=True).start()
+
+
 def serve(conn: Connection, settings: Settings) -> None:
     """Worker loop: receive a plan, answer ("ok", rows) or ("error", message)."""
+    _exit_with_parent()
     store = open_store(settings)
     while True:
         try:
