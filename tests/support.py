@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import httpx2 as httpx
 from fastapi.testclient import TestClient
 
+from tidemill.clock import Clock
 from tidemill.core.signing import SignedRequest, candidates, sign
 
 AK = "ak_test_0123456789"
@@ -26,13 +27,16 @@ def authorization(
 class Client:
     """Signed JSON requests against the real app."""
 
-    def __init__(self, test_client: TestClient, ak: str = AK, sk: str = SK) -> None:
+    def __init__(
+        self, test_client: TestClient, ak: str = AK, sk: str = SK, clock: Clock | None = None
+    ) -> None:
         self.http = test_client
         self.ak = ak
         self.sk = sk
+        self.clock = clock  # the server's, when it is not the system clock: Date must agree
 
     def as_account(self, ak: str, sk: str) -> Client:
-        return Client(self.http, ak, sk)
+        return Client(self.http, ak, sk, self.clock)
 
     def request(
         self,
@@ -45,7 +49,8 @@ class Client:
         headers: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
     ) -> httpx.Response:
-        sent = {"Date": formatdate(usegmt=True)}
+        moment = self.clock.now().timestamp() if self.clock else None
+        sent = {"Date": formatdate(moment, usegmt=True)}
         content = raw
         if body is not None:
             content = json.dumps(body).encode()
