@@ -125,7 +125,6 @@ def test_csv_sources_with_header_and_tab_delimiter(env: Env) -> None:
         delimiter="\\t",
         containsHeader=False,
     )
-    # fmt: skip
 
     result = run(
         env,
