@@ -25,6 +25,15 @@ class S3Settings(BaseModel):
     region: str = "us-east-1"
 
 
+class SchedulerSettings(BaseModel):
+    """The crontab/loop scheduler (TIDEMILL_SCHEDULER__*)."""
+
+    enabled: bool = True  # False: this process fires nothing (others sharing the database may)
+    chunk: int = 1000  # due schedules claimed per transaction
+    max_sleep_seconds: float = 30.0  # look at the store at least this often
+    wait_poll_seconds: float = 1.0  # how often a loop waiting on a batch is re-checked
+
+
 class Settings(BaseSettings):
     """Everything Tidemill can be told; see the README's configuration table."""
 
@@ -48,6 +57,7 @@ class Settings(BaseSettings):
     tsdb_url: str = ""  # an InfluxDB 1.x HTTP endpoint
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
+    scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
 

@@ -23,16 +23,28 @@ class BatchRunner(Protocol):
     def cancel(self, account: int, job: str, run_id: int, wait: float = 2.0) -> None: ...
 
 
+class Nudge(Protocol):
+    """A background loop that can be told to look again now."""
+
+    def notify(self) -> None: ...
+
+
 @dataclass
 class Runtime:
     settings: Settings
     db: sa.Engine
     clock: Clock = field(default_factory=SystemClock)
     runner: BatchRunner | None = None
+    scheduler: Nudge | None = None
 
     def notify_runner(self) -> None:
         if self.runner is not None:
             self.runner.notify()
+
+    def notify_scheduler(self) -> None:
+        """A schedule was started, stopped or changed, or a batch ended."""
+        if self.scheduler is not None:
+            self.scheduler.notify()
 
     @property
     def inline_reads(self) -> bool:

@@ -12,6 +12,7 @@ from tidemill.api.errors import install_error_handlers
 from tidemill.api.routes import batches, datasources, jobs, variables, workflows
 from tidemill.config import Settings
 from tidemill.runner.runner import Runner
+from tidemill.runner.scheduler import Scheduler
 from tidemill.runtime import Runtime, build_runtime
 
 
@@ -24,9 +25,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         runner = Runner(runtime)
         runner.start()
         runtime.runner = runner
+        scheduler = Scheduler(runtime) if runtime.settings.scheduler.enabled else None
+        if scheduler is not None:
+            runtime.scheduler = scheduler
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.close()
+                runtime.scheduler = None
             runtime.runner = None
             runner.close()
             runtime.close()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tidemill.core.models import JSON, Export, Job, SchedulerMode
 
 
-def job_public(job: Job, *, with_name: bool = False) -> JSON:
+def job_public(
+    job: Job, *, with_name: bool = False, next_fire_times: Sequence[str] | None = None
+) -> JSON:
+    """The GET body; `next_fire_times` of a started crontab/loop job become the Tidemill
+    extension member `nextFireTimes` (the Go SDK ignores members it does not know)."""
     definition = job.definition
     body: JSON = {"name": job.name} if with_name else {}
     body["srcs"] = [
@@ -30,6 +36,8 @@ def job_public(job: Job, *, with_name: bool = False) -> JSON:
     body["scheduler"] = definition.get("scheduler") or {"type": job.mode.value}
     body["schema"] = [{"key": f.key, "valtype": f.valtype} for f in job.schema]
     body["workflow"] = job.workflow
+    if next_fire_times is not None:
+        body["nextFireTimes"] = list(next_fire_times)
     return body
 
 

@@ -110,6 +110,7 @@ class Slot:
                 self.current = None
                 self.idle.set()
                 self.runner.notify()
+                self.runner.runtime.notify_scheduler()  # a loop job may be waiting on it
 
     def _execute(self, assignment: Assignment) -> tuple[str, object]:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -15,6 +16,7 @@ from tidemill.core.names import check_name
 from tidemill.core.naming import result_file
 from tidemill.errors import Failure, NotFoundError, StateError
 from tidemill.runtime import Runtime
+from tidemill.services import schedules
 from tidemill.services.guards import need_job
 from tidemill.store import batches as store
 from tidemill.store import repository as repo
@@ -66,12 +68,12 @@ def start_job(rt: Runtime, account: int, name: str, body: JSON) -> None:
         else:
             if store.schedule_active(conn, account, name):
                 raise StateError(Failure.JOB_START_REFUSED, f"job {name!r} is already started")
-            store.set_schedule(conn, account, name, active=True, params=values)
+            schedules.activate(rt, conn, account, job, values)
     rt.notify_runner()
+    rt.notify_scheduler()
 
 
 def stop_job(rt: Runtime, account: int, name: str) -> None:
-    to_cancel: list[int] = []
     with rt.db.begin() as conn:
         job = _job(conn, account, name)
         if job.workflow and job.mode is not SchedulerMode.MANUAL:
@@ -84,18 +86,27 @@ def stop_job(rt: Runtime, account: int, name: str) -> None:
         if not scheduled and not active:
             raise StateError(Failure.JOB_STOP_REFUSED, f"job {name!r} is not running")
         if scheduled:
-            store.set_schedule(conn, account, name, active=False, params={})
-        now = rt.clock.now()
-        for batch in active:
-            if batch.status in (S.READY, S.RESTARTING):
-                store.move(conn, account, name, batch.run_id, [batch.status],
-                           status=S.CANCELED, end_time=now, message="stopped by user")  # fmt: skip
-            elif batch.status is S.RUNNING:
-                store.move(conn, account, name, batch.run_id, [S.RUNNING], status=S.CANCELLING)
-                to_cancel.append(batch.run_id)
+            schedules.deactivate(conn, account, name)
+        to_cancel = cancel_active(conn, account, name, active, rt.clock.now())
+    rt.notify_scheduler()
     for run_id in to_cancel:
         if rt.runner is not None:
             rt.runner.cancel(account, name, run_id)
+
+
+def cancel_active(
+    conn: sa.Connection, account: int, name: str, active: list[Batch], now: datetime
+) -> list[int]:
+    """§6.6: queued batches become Canceled, running ones Cancelling; the run ids to end."""
+    to_cancel: list[int] = []
+    for batch in active:
+        if batch.status in (S.READY, S.RESTARTING):
+            store.move(conn, account, name, batch.run_id, [batch.status],
+                       status=S.CANCELED, end_time=now, message="stopped by user")  # fmt: skip
+        elif batch.status is S.RUNNING:
+            store.move(conn, account, name, batch.run_id, [S.RUNNING], status=S.CANCELLING)
+            to_cancel.append(batch.run_id)
+    return to_cancel
 
 
 def history(rt: Runtime, account: int, name: str, query: dict[str, str]) -> JSON:

@@ -23,6 +23,7 @@ from tidemill.core.workflows import mixes_manual_and_scheduled
 from tidemill.engines.duckdb import output_schema
 from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundError, StateError
 from tidemill.runtime import Runtime
+from tidemill.services import schedules
 from tidemill.services.guards import need_datasource, need_job, workflow_idle
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
@@ -178,12 +179,15 @@ def update(rt: Runtime, account: int, name: str, body: JSON) -> None:
         _check_workflow(conn, account, job, f"update job {name!r}")
         _recheck_downstream(conn, account, job)
         repo.update_job(conn, account, job, rt.clock.now())
+        schedules.refresh(rt, conn, account, job)
+    rt.notify_scheduler()
 
 
 def get(rt: Runtime, account: int, name: str) -> JSON:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     with rt.db.connect() as conn:
-        return job_public(need_job(conn, account, name))
+        job = need_job(conn, account, name)
+        return job_public(job, next_fire_times=schedules.fire_times(rt, conn, account, job))
 
 
 def list_all(rt: Runtime, account: int, src_datasource: str | None, src_job: str | None) -> JSON:
@@ -194,7 +198,13 @@ def list_all(rt: Runtime, account: int, src_datasource: str | None, src_job: str
             found = repo.list_jobs(conn, account, source_type="job", source=src_job)
         else:
             found = repo.list_jobs(conn, account)
-    return {"jobs": [job_public(job, with_name=True) for job in found]}
+        fire_times = schedules.all_fire_times(rt, conn, account)
+    return {
+        "jobs": [
+            job_public(job, with_name=True, next_fire_times=fire_times.get(job.name))
+            for job in found
+        ]
+    }
 
 
 def exists(rt: Runtime, account: int, name: str) -> JSON:

@@ -19,6 +19,9 @@ from tidemill.errors import (
     StateError,
 )
 from tidemill.runtime import Runtime
+from tidemill.services import schedules
+from tidemill.services.batches import cancel_active
+from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
 
 COMMENT_LIMIT = 1500
@@ -45,12 +48,13 @@ def _comment(body: JSON) -> str | None:
 def _public(rt: Runtime, conn: sa.Connection, account: int, wf: Workflow) -> JSON:
     datasources, jobs, exports = repo.workflow_members(conn, account, wf.name)
     workflow_of = {job.name: job.workflow for job in jobs}
+    fire_times = schedules.all_fire_times(rt, conn, account) if jobs else {}
 
     def data(resource: object) -> JSON:
         if isinstance(resource, Datasource):
             return ds_rules.datasource_public(resource)
         if isinstance(resource, Job):
-            return job_public(resource)
+            return job_public(resource, next_fire_times=fire_times.get(resource.name))
         assert isinstance(resource, Export)
         return export_public(resource, workflow_of.get(resource.job_name, ""))
 
@@ -139,14 +143,19 @@ def start(rt: Runtime, account: int, name: str) -> None:
             )
         if wf.status is Status.STOPPING:
             raise StateError(Failure.WF_CANNOT_START, f"workflow {name!r} is still stopping")
-        _, _, exports = repo.workflow_members(conn, account, name)
+        _, jobs, exports = repo.workflow_members(conn, account, name)
         if not rules.can_start(exports):
             raise StateError(
                 Failure.WF_CANNOT_START,
                 f"workflow {name!r} has nothing to run: add an export to one of its jobs first",
             )
-        # Schedules are activated synchronously, so Starting is never observable for long.
+        # Ready/Stopped -> Starting -> Started (§10.6). Activating the schedules of its
+        # crontab/loop jobs is synchronous, in this transaction, so Starting is never seen.
+        repo.update_workflow(conn, account, name, rt.clock.now(), status=Status.STARTING)
+        for job in jobs:
+            schedules.activate(rt, conn, account, job, {})  # depend/manual jobs: no-op
         repo.update_workflow(conn, account, name, rt.clock.now(), status=Status.STARTED)
+    rt.notify_scheduler()
 
 
 def stop(rt: Runtime, account: int, name: str) -> None:
@@ -157,7 +166,27 @@ def stop(rt: Runtime, account: int, name: str) -> None:
             raise StateError(
                 Failure.WF_CANNOT_STOP, f"workflow {name!r} is {wf.status.value}, not started"
             )
-        repo.update_workflow(conn, account, name, rt.clock.now(), status=Status.STOPPED)
+        # Started -> Stopping -> Stopped (§10.6): schedules off and queued batches canceled
+        # here; running batches are ended by the runner before the workflow reads Stopped.
+        now = rt.clock.now()
+        repo.update_workflow(conn, account, name, now, status=Status.STOPPING)
+        _, jobs, _ = repo.workflow_members(conn, account, name)
+        running: list[tuple[str, int]] = []
+        for job in jobs:
+            schedules.deactivate(conn, account, job.name)
+            active = batch_store.active_batches(conn, account, job.name)
+            running += [(job.name, r) for r in cancel_active(conn, account, job.name, active, now)]
+        if not running:
+            repo.update_workflow(conn, account, name, now, status=Status.STOPPED)
+    rt.notify_scheduler()
+    if not running:
+        return
+    for job_name, run_id in running:
+        if rt.runner is not None:
+            rt.runner.cancel(account, job_name, run_id)
+    with rt.db.begin() as conn:
+        if _need(conn, account, name).status is Status.STOPPING:
+            repo.update_workflow(conn, account, name, rt.clock.now(), status=Status.STOPPED)
 
 
 def delete(rt: Runtime, account: int, name: str) -> None:

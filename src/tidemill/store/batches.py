@@ -215,19 +215,3 @@ def schedule_active(conn: sa.Connection, account: int, job: str) -> bool:
         )
     ).first()
     return bool(row and row.active)
-
-
-def set_schedule(
-    conn: sa.Connection, account: int, job: str, *, active: bool, params: dict[str, str]
-) -> None:
-    where = (job_states.c.account_id == account, job_states.c.job_name == job)
-    updated = conn.execute(
-        sa.update(job_states).where(*where).values(active=active, start_params=params)
-    )
-    if updated.rowcount == 0:
-        conn.execute(
-            sa.insert(job_states).values(
-                account_id=account, job_name=job, next_run_id=1, active=active,
-                start_params=params,
-            )
-        )  # fmt: skip

@@ -169,4 +169,14 @@ job_states = sa.Table(
     sa.Column("next_run_id", sa.Integer, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("start_params", sa.JSON, nullable=False),
+    # The schedule (migration 0003). Invariants: an inactive row has no next_fire and does not
+    # wait; a waiting loop (its last batch still active) has no next_fire either.
+    sa.Column("schedule_kind", sa.String(16)),  # crontab | loop, copied from the job at start
+    sa.Column("schedule_expr", sa.Text),  # the crontab or loop expression
+    sa.Column("next_fire", UTCDateTime),  # the slot (crontab) or earliest start (loop) due next
+    sa.Column("waiting", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("last_run", sa.Integer),  # run id of the batch the schedule fired last
+    sa.Column("last_fire", UTCDateTime),  # that batch's slot (its batchTime)
+    sa.Index("ix_job_states_next_fire", "next_fire"),
+    sa.Index("ix_job_states_waiting", "waiting"),
 )

@@ -1,0 +1,131 @@
+"""The scheduler: fires crontab and loop jobs when their next_fire comes (spec §3.6, §7.6).
+
+One thread sleeps until the earliest next_fire in the metadata store (or until nudged: a
+schedule started or changed, a batch ended), then claims the due rows in chunks and, in the same
+transaction, queues one Ready batch per slot fired and writes each job's next fire time. The
+decisions (which slot, when next, the missed-slot policy) are `core.schedules`; this is the I/O
+around them. Claims are exclusive (see `store.schedules`), so any number of Tidemill processes
+may run a scheduler against one PostgreSQL; each fires whatever is due when it wakes.
+
+Time comes from `runtime.clock`: tests move a FixedClock and call `tick()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from tidemill.core.models import SchedulerMode
+from tidemill.core.schedules import Fire, NotBefore, Wait, crontab_fire, loop_step
+from tidemill.errors import TidemillError
+from tidemill.runtime import Runtime
+from tidemill.store import schedules as store
+
+log = logging.getLogger("tidemill.scheduler")
+
+
+class Scheduler:
+    """Fires due schedules; `tick()` once, or `start()` a thread that ticks when due."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        chunk: int | None = None,
+        max_sleep: float | None = None,
+        poll: float | None = None,
+    ) -> None:
+        config = runtime.settings.scheduler
+        self.runtime = runtime
+        self.chunk = chunk or config.chunk
+        self.max_sleep = max_sleep if max_sleep is not None else config.max_sleep_seconds
+        self.poll = poll if poll is not None else config.wait_poll_seconds
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="tidemill-scheduler", daemon=True)
+        self._thread.start()
+
+    def notify(self) -> None:
+        """Something changed (a schedule, a batch ended): look again now."""
+        self._wake.set()
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                self.tick()
+                timeout = self.sleep_for()
+            except Exception:
+                log.exception("scheduler pass failed; retrying")
+                timeout = self.poll
+            self._wake.wait(timeout)
+
+    # --- one pass -------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Fire every slot due now; the number of batches queued."""
+        now = self.runtime.clock.now()
+        with self.runtime.db.connect() as conn:
+            waiting = store.any_waiting(conn)
+        if waiting:
+            with self.runtime.db.begin() as conn:
+                store.release_waiting(conn, now)
+        fired = 0
+        for _ in range(1000):  # each pass settles its rows; a back-to-back loop needs two
+            claimed, count = self._fire_chunk()
+            fired += count
+            if claimed == 0:
+                break
+        if fired:
+            self.runtime.notify_runner()
+        return fired
+
+    def _fire_chunk(self) -> tuple[int, int]:
+        now = self.runtime.clock.now()
+        local = now.astimezone(self.runtime.zone)  # crontabs run in the configured zone
+        with self.runtime.db.begin() as conn:
+            store.lock_for_firing(conn)
+            rows = store.due(conn, now, self.chunk)
+            outcomes = [self._decide(row, local) for row in rows]
+            fired = store.settle(conn, outcomes, now)
+        return len(rows), fired
+
+    def _decide(self, row: store.Due, now: datetime) -> store.Outcome:
+        try:
+            if row.spec.kind is SchedulerMode.CRONTAB:
+                fire = crontab_fire(row.spec.cron, row.next_fire, now)
+                return store.Outcome(row, fire.next_fire, slot=fire.slot)
+            step = loop_step(row.spec.interval, row.last, now)
+        except TidemillError as exc:  # an expression that no longer parses: park the job
+            log.error("job %r of account %s has a bad schedule: %s", row.job, row.account, exc)
+            return store.Outcome(row, None)
+        if isinstance(step, Fire):
+            return store.Outcome(row, step.next_fire, slot=step.slot)
+        if isinstance(step, Wait):
+            return store.Outcome(row, None, waiting=True)
+        assert isinstance(step, NotBefore)
+        return store.Outcome(row, step.moment)
+
+    def sleep_for(self) -> float:
+        """Seconds until the earliest next fire, capped (other nodes may change schedules, and
+        a loop waiting on a batch another process runs is polled)."""
+        with self.runtime.db.connect() as conn:
+            earliest = store.earliest_fire(conn)
+            cap = self.poll if store.any_waiting(conn) else self.max_sleep
+        if earliest is None:
+            return cap
+        left = (earliest - self.runtime.clock.now()) / timedelta(seconds=1)
+        return max(0.0, min(cap, left + 0.001))

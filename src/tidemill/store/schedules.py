@@ -1,0 +1,250 @@
+"""Schedule state of crontab/loop jobs in job_states: activate, deactivate, and the claims the
+scheduler makes when slots come due.
+
+A claim is exclusive: on PostgreSQL the due rows are locked with `FOR UPDATE SKIP LOCKED` (a row
+another node is firing is skipped, and once that node commits its next_fire is in the future);
+on SQLite the transaction takes the write lock first (`BEGIN IMMEDIATE`). Every update is also a
+compare-and-set on next_fire, and the batches are inserted in the same transaction, so one slot
+of one job is fired at most once however many processes share the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidemill.core.batches import ACTIVE, BatchStatus
+from tidemill.core.models import SchedulerMode
+from tidemill.core.schedules import LastBatch, ScheduleSpec
+from tidemill.store.tables import batches, job_states
+
+_ACTIVE = [s.value for s in ACTIVE]
+
+
+def _key(account: int, job: str) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+    return job_states.c.account_id == account, job_states.c.job_name == job
+
+
+def _upsert(conn: sa.Connection, account: int, job: str, values: dict[str, Any]) -> None:
+    if conn.execute(sa.update(job_states).where(*_key(account, job)).values(**values)).rowcount:
+        return
+    defaults = {"next_run_id": 1, "active": False, "start_params": {}, "waiting": False}
+    conn.execute(
+        sa.insert(job_states).values(account_id=account, job_name=job, **{**defaults, **values})
+    )
+
+
+def activate(
+    conn: sa.Connection,
+    account: int,
+    job: str,
+    spec: ScheduleSpec,
+    params: dict[str, str],
+    next_fire: datetime,
+) -> None:
+    """Start the schedule: it fires first at `next_fire`, with `params` for every batch."""
+    _upsert(conn, account, job, {
+        "active": True, "start_params": params, "schedule_kind": spec.kind.value,
+        "schedule_expr": spec.expression, "next_fire": next_fire, "waiting": False,
+        "last_run": None, "last_fire": None,
+    })  # fmt: skip
+
+
+def deactivate(conn: sa.Connection, account: int, job: str) -> None:
+    conn.execute(
+        sa.update(job_states)
+        .where(*_key(account, job))
+        .values(active=False, start_params={}, next_fire=None, waiting=False)
+    )
+
+
+def replace_schedule(
+    conn: sa.Connection, account: int, job: str, spec: ScheduleSpec, next_fire: datetime
+) -> None:
+    """A started job's definition changed: the new schedule applies from `next_fire`."""
+    conn.execute(
+        sa.update(job_states)
+        .where(*_key(account, job), job_states.c.active.is_(True))
+        .values(schedule_kind=spec.kind.value, schedule_expr=spec.expression,
+                next_fire=next_fire, waiting=False)
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleState:
+    spec: ScheduleSpec
+    next_fire: datetime | None  # None while a loop waits for its running batch
+    last_fire: datetime | None
+
+
+def _state(row: Any) -> ScheduleState | None:
+    if not row.active or row.schedule_kind is None:
+        return None
+    spec = ScheduleSpec(SchedulerMode(row.schedule_kind), row.schedule_expr or "")
+    return ScheduleState(spec, row.next_fire, row.last_fire)
+
+
+_STATE_COLUMNS = (
+    job_states.c.job_name, job_states.c.active, job_states.c.schedule_kind,
+    job_states.c.schedule_expr, job_states.c.next_fire, job_states.c.last_fire,
+)  # fmt: skip
+
+
+def active_schedule(conn: sa.Connection, account: int, job: str) -> ScheduleState | None:
+    """The schedule of `job` if it is started."""
+    row = conn.execute(sa.select(*_STATE_COLUMNS).where(*_key(account, job))).first()
+    return None if row is None else _state(row)
+
+
+def active_schedules(conn: sa.Connection, account: int) -> dict[str, ScheduleState]:
+    """Every started schedule of the account, by job name."""
+    rows = conn.execute(
+        sa.select(*_STATE_COLUMNS).where(
+            job_states.c.account_id == account, job_states.c.active.is_(True)
+        )
+    )
+    return {row.job_name: state for row in rows if (state := _state(row)) is not None}
+
+
+# --- the scheduler's side --------------------------------------------------------------------
+
+
+def lock_for_firing(conn: sa.Connection) -> None:
+    """Make this transaction the only writer before reading due rows (SQLite: BEGIN IMMEDIATE;
+    PostgreSQL locks the rows themselves in `due`). Call first in a fresh transaction."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A job whose next_fire has come, with what firing it needs."""
+
+    account: int
+    job: str
+    spec: ScheduleSpec
+    next_fire: datetime
+    next_run_id: int
+    params: dict[str, str]
+    last: LastBatch | None  # the batch it fired last, if it still exists
+
+
+def due(conn: sa.Connection, now: datetime, limit: int) -> list[Due]:
+    """Up to `limit` jobs due at `now`, earliest first, locked for this transaction."""
+    last = batches.alias("last")
+    query = (
+        sa.select(job_states, last.c.status, last.c.batch_time, last.c.end_time)
+        .select_from(job_states.outerjoin(last, sa.and_(
+            last.c.account_id == job_states.c.account_id,
+            last.c.job_name == job_states.c.job_name,
+            last.c.run_id == job_states.c.last_run,
+        )))
+        .where(job_states.c.next_fire <= now, job_states.c.active.is_(True))
+        .order_by(job_states.c.next_fire)
+        .limit(limit)
+    )  # fmt: skip
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=job_states)
+    found = []
+    for row in conn.execute(query):
+        previous = None
+        if row.status is not None:
+            previous = LastBatch(
+                start=row.batch_time,
+                end=row.end_time,
+                active=row.status in _ACTIVE,
+            )
+        found.append(
+            Due(row.account_id, row.job_name,
+                ScheduleSpec(SchedulerMode(row.schedule_kind), row.schedule_expr or ""),
+                row.next_fire, row.next_run_id, dict(row.start_params or {}), previous)
+        )  # fmt: skip
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What to write back for one due job: its new next_fire, and the slot fired, if any."""
+
+    due: Due
+    next_fire: datetime | None
+    waiting: bool = False
+    slot: datetime | None = None
+
+
+class LostClaimError(RuntimeError):
+    """A due row changed under a claim that should have been exclusive (a bug, not a race)."""
+
+
+def settle(conn: sa.Connection, outcomes: Sequence[Outcome], now: datetime) -> int:
+    """Write the outcomes of one claim and insert a Ready batch per slot fired; the count."""
+    fired = [o for o in outcomes if o.slot is not None]
+    moved = [o for o in outcomes if o.slot is None]
+    key = sa.and_(
+        job_states.c.account_id == sa.bindparam("k_account"),
+        job_states.c.job_name == sa.bindparam("k_job"),
+        job_states.c.next_fire == sa.bindparam("k_old"),
+        job_states.c.active.is_(True),
+    )
+    changed = 0
+    if moved:
+        result = conn.execute(
+            sa.update(job_states).where(key).values(
+                next_fire=sa.bindparam("v_next"), waiting=sa.bindparam("v_waiting")),
+            [{"k_account": o.due.account, "k_job": o.due.job, "k_old": o.due.next_fire,
+              "v_next": o.next_fire, "v_waiting": o.waiting} for o in moved],
+        )  # fmt: skip
+        changed += result.rowcount
+    if fired:
+        result = conn.execute(
+            sa.update(job_states).where(key).values(
+                next_fire=sa.bindparam("v_next"), waiting=sa.bindparam("v_waiting"),
+                last_run=sa.bindparam("v_run"), last_fire=sa.bindparam("v_slot"),
+                next_run_id=sa.bindparam("v_run", type_=sa.Integer) + 1),
+            [{"k_account": o.due.account, "k_job": o.due.job, "k_old": o.due.next_fire,
+              "v_next": o.next_fire, "v_waiting": o.waiting, "v_run": o.due.next_run_id,
+              "v_slot": o.slot} for o in fired],
+        )  # fmt: skip
+        changed += result.rowcount
+    if conn.dialect.supports_sane_multi_rowcount and changed != len(outcomes):
+        raise LostClaimError(f"claimed {len(outcomes)} due schedules but updated {changed}")
+    if fired:
+        conn.execute(
+            sa.insert(batches),
+            [{"account_id": o.due.account, "job_name": o.due.job, "run_id": o.due.next_run_id,
+              "batch_time": o.slot, "status": BatchStatus.READY.value, "params": o.due.params,
+              "start_time": None, "end_time": None, "message": "", "rerun_count": 0,
+              "queued_at": now} for o in fired],
+        )  # fmt: skip
+    return len(fired)
+
+
+def release_waiting(conn: sa.Connection, now: datetime) -> int:
+    """Loops waiting for a batch that has since ended become due now; how many."""
+    still_active = sa.exists().where(
+        batches.c.account_id == job_states.c.account_id,
+        batches.c.job_name == job_states.c.job_name,
+        batches.c.run_id == job_states.c.last_run,
+        batches.c.status.in_(_ACTIVE),
+    )
+    result = conn.execute(
+        sa.update(job_states)
+        .where(job_states.c.waiting.is_(True), job_states.c.active.is_(True), ~still_active)
+        .values(waiting=False, next_fire=now)
+    )
+    return int(result.rowcount)
+
+
+def earliest_fire(conn: sa.Connection) -> datetime | None:
+    """The earliest next_fire of any active schedule."""
+    value = conn.execute(sa.select(sa.func.min(job_states.c.next_fire))).scalar()
+    return value if isinstance(value, datetime) else None
+
+
+def any_waiting(conn: sa.Connection) -> bool:
+    query = sa.select(job_states.c.job_name).where(job_states.c.waiting.is_(True)).limit(1)
+    return conn.execute(query).first() is not None
