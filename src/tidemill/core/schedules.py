@@ -127,13 +127,15 @@ def loop_step(
     """What a loop job due at `now` does. With no previous batch it fires now. Otherwise the next
     start is the previous start plus `interval`, but not before the previous batch ended; a start
     more than one interval in the past collapses to the latest slot on that grid (the missed-slot
-    policy). An interval of zero runs batches back to back."""
+    policy). An interval of zero runs batches back to back, starting at most once a second."""
     if last is None:
         slot = whole_second(now)
         return Fire(slot, slot + interval)
     if last.active or last.end is None:
         return Wait()
-    earliest = max(last.start + interval, last.end)
+    # Back to back still means one batchTime per second at most: batchTimes are whole seconds,
+    # and a batch that fails at once must not turn into thousands of batches a minute.
+    earliest = max(last.start + max(interval, _SECOND), last.end)
     if earliest > now:
         return NotBefore(earliest)
     slot = now if not interval else earliest + (now - earliest) // interval * interval
