@@ -25,6 +25,16 @@ class S3Settings(BaseModel):
     region: str = "us-east-1"
 
 
+class ExportSettings(BaseModel):
+    """How exports run (spec §8): http/tsdb/logdb requests and the retention sweep."""
+
+    http_timeout: float = 10.0  # seconds per request
+    http_retries: int = 5  # D-22: retries of a failed request, with doubling back-off
+    http_backoff: float = 0.5  # seconds before the first retry
+    http_chunk_bytes: int = 2 * 1024 * 1024  # D-22: the Go SDK's PandoraMaxBatchSize
+    retention_sweep_seconds: float = 600.0  # how often expired exported objects are deleted
+
+
 class SchedulerSettings(BaseModel):
     """The crontab/loop scheduler (TIDEMILL_SCHEDULER__*)."""
 
@@ -55,6 +65,10 @@ class Settings(BaseSettings):
     # Export targets (D-23); an export of an unconfigured type is refused with E18303.
     logdb_url: str = ""  # an Elasticsearch/OpenSearch-compatible endpoint with a _bulk API
     tsdb_url: str = ""  # an InfluxDB 1.x HTTP endpoint
+    # report exports: a SQLAlchemy URL; {db} is replaced by the dbName (else dbName is a
+    # schema of that database). Empty: one SQLite file per dbName in <data>/report/.
+    report_url: str = ""
+    exports: ExportSettings = ExportSettings()  # TIDEMILL_EXPORTS__HTTP_RETRIES, ...
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
@@ -73,6 +87,12 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def report_url_template(self) -> str:
+        if self.report_url:
+            return self.report_url
+        return f"sqlite:///{(self.data_dir / 'report').resolve()}/{{db}}.sqlite"
 
     @property
     def metadata_url(self) -> str:

@@ -20,6 +20,7 @@ from tidemill.core.naming import result_dir, result_file
 from tidemill.core.sql import to_duckdb
 from tidemill.core.variables import UserVariable, referenced_names, render, resolve
 from tidemill.errors import Failure, InvalidInputError
+from tidemill.exporters.base import ExportPlan
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
 
@@ -50,6 +51,8 @@ class BatchPlan:
     memory_limit: str
     time_zone: str
     params: dict[str, str] = field(default_factory=dict)
+    exports: tuple[ExportPlan, ...] = ()  # run after the result is committed (spec §8)
+    attempt: int = 0  # the batch's rerun count
 
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:

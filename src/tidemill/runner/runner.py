@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -23,9 +23,12 @@ import sqlalchemy as sa
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import SchedulerMode
 from tidemill.errors import TidemillError
+from tidemill.exporters import failure_message
 from tidemill.runner import worker
+from tidemill.runner.exports import BatchResult, plan_exports, record_outcomes, sweep_expired
 from tidemill.runner.plan import BatchPlan, plan_batch
 from tidemill.runtime import Runtime
+from tidemill.storage import open_store
 from tidemill.store import batches as store
 from tidemill.store import repository as repo
 
@@ -137,6 +140,7 @@ class Runner:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_renew = 0.0
+        self._last_sweep = time.monotonic()
 
     def start(self) -> None:
         self.settle_orphans(every=self.runtime.db.dialect.name == "sqlite")
@@ -182,6 +186,7 @@ class Runner:
             try:
                 self._renew_and_reap()
                 self._dispatch()
+                self._sweep_retention()
             except Exception:
                 log.exception("runner loop failed; retrying")
 
@@ -196,6 +201,14 @@ class Runner:
         with self.runtime.db.begin() as conn:
             store.renew_leases(conn, self.node, self._now() + LEASE)
         self.settle_orphans(every=False)
+
+    def _sweep_retention(self) -> None:
+        """Every `exports.retention_sweep_seconds`: delete exported objects past retention."""
+        now_mono = time.monotonic()
+        if now_mono - self._last_sweep < self.runtime.settings.exports.retention_sweep_seconds:
+            return
+        self._last_sweep = now_mono
+        sweep_expired(self.runtime.db, open_store(self.runtime.settings), self._now())
 
     def settle_orphans(self, *, every: bool) -> None:
         """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled."""
@@ -246,10 +259,12 @@ class Runner:
         if job is None:
             return f"job {batch.job_name!r} no longer exists"
         try:
-            return plan_batch(
+            plan = plan_batch(
                 conn, account, job, batch, self.runtime.settings.data_dir.resolve(),
                 self.runtime.zone, os.cpu_count() or 1,
             )  # fmt: skip
+            exports = plan_exports(conn, account, job, batch)
+            return replace(plan, exports=exports, attempt=batch.rerun_count)
         except TidemillError as exc:
             return exc.message
 
@@ -263,6 +278,10 @@ class Runner:
             current = store.get_batch(conn, account, batch.job_name, batch.run_id)
             if current is None:
                 return  # the job was deleted meanwhile
+            result = payload if isinstance(payload, BatchResult) else None
+            if result is not None:  # recorded whatever happens next: a rerun replaces them
+                attempt = assignment.plan.attempt
+                record_outcomes(conn, account, batch, attempt, result.outcomes, now)
             if current.status is S.CANCELLING or (
                 kind == "killed" and current.status is not S.RUNNING
             ):
@@ -270,12 +289,16 @@ class Runner:
                            status=S.CANCELED, end_time=now, message="stopped by user",
                            owner=None, lease_until=None)  # fmt: skip
                 return
-            if kind == "ok":
+            if result is not None:
+                failed = failure_message(result.outcomes)
                 moved = store.move(
                     conn, account, batch.job_name, batch.run_id, [S.RUNNING],
-                    status=S.SUCCESSFUL, end_time=now, message="success", owner=None,
-                    lease_until=None, result_rows=int(payload),  # type: ignore[call-overload]
+                    status=S.FAILED if failed else S.SUCCESSFUL, end_time=now,
+                    message=failed or "success", owner=None, lease_until=None,
+                    result_rows=result.rows,
                 )  # fmt: skip
+                if failed:
+                    return
                 if moved:
                     self._trigger_children(conn, account, batch, now)
                 return

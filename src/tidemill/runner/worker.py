@@ -22,6 +22,7 @@ from tidemill.core.models import SchemaField
 from tidemill.engines.duckdb import connect
 from tidemill.engines.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure, TidemillError
+from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.plan import BatchPlan, SourcePlan
 from tidemill.storage import open_store
 from tidemill.storage.base import ObjectStore
@@ -117,7 +118,7 @@ def _exit_with_parent(every: float = 0.5) -> None:
 
 
 def serve(conn: Connection, settings: Settings) -> None:
-    """Worker loop: receive a plan, answer ("ok", rows) or ("error", message)."""
+    """Worker loop: receive a plan, answer ("ok", BatchResult) or ("error", message)."""
     _exit_with_parent()
     store = open_store(settings)
     while True:
@@ -128,7 +129,14 @@ def serve(conn: Connection, settings: Settings) -> None:
         if plan is None:
             return
         try:
-            conn.send(("ok", execute(plan, store)))
+            rows = execute(plan, store)
+            outcomes = export_result(
+                settings, store, account=plan.account, job=plan.job, run_id=plan.run_id,
+                attempt=plan.attempt, result_dir=plan.result_dir, rows=rows,
+                time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
+                plans=plan.exports,
+            )  # fmt: skip
+            conn.send(("ok", BatchResult(rows, outcomes)))
         except TidemillError as exc:
             conn.send(("error", exc.message))
         except Exception as exc:  # a bug: keep the worker alive, tell the user something useful

@@ -180,3 +180,24 @@ job_states = sa.Table(
     sa.Index("ix_job_states_next_fire", "next_fire"),
     sa.Index("ix_job_states_waiting", "waiting"),
 )
+
+# One row per (batch, export, attempt): what happened and what was written (spec §8, D-19), so
+# a rerun can replace an earlier attempt's output and the retention sweep can delete it.
+export_outcomes = sa.Table(
+    "export_outcomes",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("job_name", NAME, primary_key=True),
+    sa.Column("run_id", sa.Integer, primary_key=True),
+    sa.Column("export_name", NAME, primary_key=True),
+    sa.Column("attempt", sa.Integer, primary_key=True),  # the batch's rerun count
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # Successful | Failed | Skipped
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("written", sa.JSON, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime),  # retention: when the written objects are deleted
+    sa.Column("purged_at", UTCDateTime),
+    sa.Index("ix_export_outcomes_expires_at", "expires_at"),
+)

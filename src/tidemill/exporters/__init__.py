@@ -1,0 +1,46 @@
+"""Export writers, one module per target type (spec §8), and the dispatcher that runs them all."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from tidemill.errors import TidemillError
+from tidemill.exporters.base import FAILED, ExportContext, Exporter, ExportOutcome, ExportPlan
+from tidemill.exporters.files import export_hdfs, export_kodo
+from tidemill.exporters.http import export_http
+from tidemill.exporters.logdb import export_logdb
+from tidemill.exporters.report import export_report
+from tidemill.exporters.tsdb import export_tsdb
+
+log = logging.getLogger("tidemill.exporters")
+
+EXPORTERS: Mapping[str, Exporter] = {
+    "kodo": export_kodo,
+    "hdfs": export_hdfs,
+    "http": export_http,
+    "logdb": export_logdb,
+    "tsdb": export_tsdb,
+    "report": export_report,
+}
+
+
+def run_exports(ctx: ExportContext, plans: Sequence[ExportPlan]) -> list[ExportOutcome]:
+    """Run every export; one failing does not stop the others (each gets its outcome)."""
+    outcomes: list[ExportOutcome] = []
+    for plan in plans:
+        try:
+            outcomes.append(EXPORTERS[plan.type](ctx, plan))
+        except TidemillError as exc:
+            outcomes.append(ExportOutcome(plan.name, plan.type, FAILED, exc.message))
+        except Exception as exc:  # a bug: the batch still gets a useful message
+            log.exception("export %s of %s/%s crashed", plan.name, ctx.job, ctx.run_id)
+            message = f"internal error in the {plan.type} exporter ({type(exc).__name__})"
+            outcomes.append(ExportOutcome(plan.name, plan.type, FAILED, message))
+    return outcomes
+
+
+def failure_message(outcomes: Sequence[ExportOutcome]) -> str | None:
+    """The batch message when exports failed: `export <name> failed: ...` for each."""
+    failed = [f"export {o.name} failed: {o.message}" for o in outcomes if o.failed]
+    return "; ".join(failed) or None

@@ -1,0 +1,59 @@
+"""POSTing bounded chunks with timeouts and retries with back-off (http, tsdb, logdb exports)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+
+import httpx
+
+from tidemill.errors import BackendError, Failure
+from tidemill.exporters.base import HttpOptions
+
+
+def chunks(lines: Iterable[bytes], limit: int, separator: bytes = b"\n") -> Iterator[bytes]:
+    """Lines joined by `separator` into bodies of at most `limit` bytes (a longer line alone)."""
+    pending: list[bytes] = []
+    size = 0
+    for line in lines:
+        extra = len(line) + (len(separator) if pending else 0)
+        if pending and size + extra > limit:
+            yield separator.join(pending)
+            pending, size = [], 0
+            extra = len(line)
+        pending.append(line)
+        size += extra
+    if pending:
+        yield separator.join(pending)
+
+
+def post(
+    client: httpx.Client,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    options: HttpOptions,
+    *,
+    what: str,
+    ok: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200,
+    sleep: Callable[[float], None] = time.sleep,
+) -> httpx.Response:
+    """POST `body`, retrying failures `options.retries` times with doubling back-off."""
+    delay = options.backoff
+    problem = ""
+    for attempt in range(options.retries + 1):
+        if attempt:
+            sleep(delay)
+            delay *= 2
+        try:
+            response = client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            continue
+        if ok(response):
+            return response
+        problem = f"HTTP {response.status_code} {response.text[:200]!r}"
+    raise BackendError(
+        Failure.INTERNAL,
+        f"{url} failed {what} {options.retries + 1} times (last: {problem})",
+    )

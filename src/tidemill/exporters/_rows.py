@@ -1,0 +1,104 @@
+"""The batch result as DuckDB sees it, and the SQL that renders its rows for each export format.
+
+Rows are turned into text inside DuckDB (one vectorised expression per row), so the Python side
+only moves finished bytes. The row forms:
+
+* text (§8.4, D-25): `k1=v1<TAB>k2=v2`; in string values `\\`, TAB, CR and LF are escaped with
+  a backslash; a NULL value leaves its `k=` pair out.
+* json: one JSON object per row, keys in column order, NULL as null.
+* `date` values are RFC 3339 with the configured zone's offset in both (and in csv).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from tidemill.engines.duckdb import connect, valtype
+from tidemill.errors import BackendError, Failure
+from tidemill.exporters.base import ExportContext
+
+Column = tuple[str, str]  # (name, valtype)
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def open_result(ctx: ExportContext, *directories: Path) -> duckdb.DuckDBPyConnection:
+    """A sandboxed DuckDB that may read the result and read/write `directories`."""
+    allowed = sorted({str(ctx.result.parent), *(str(d) for d in directories)})
+    return connect(
+        time_zone=ctx.zone.key,
+        threads=ctx.threads,
+        memory_limit=ctx.memory_limit,
+        allowed_directories=allowed,
+    )
+
+
+def source(ctx: ExportContext) -> str:
+    return f"read_parquet({quote(str(ctx.result))})"
+
+
+def result_columns(con: duckdb.DuckDBPyConnection, ctx: ExportContext) -> list[Column]:
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source(ctx)}").fetchall()
+    except duckdb.Error as exc:
+        raise BackendError(Failure.INTERNAL, f"cannot read the batch result: {exc}") from exc
+    return [(str(row[0]), valtype(str(row[1]))) for row in described]
+
+
+def rfc3339(expr: str) -> str:
+    """A date column as RFC 3339 text with the zone offset (seconds, or microseconds if any)."""
+    ts = f"CAST({expr} AS TIMESTAMPTZ)"
+    whole = f"strftime({ts}, '%Y-%m-%dT%H:%M:%S%z')"
+    fraction = f"strftime({ts}, '%Y-%m-%dT%H:%M:%S.%f%z')"
+    chosen = f"CASE WHEN epoch_us({ts}) % 1000000 = 0 THEN {whole} ELSE {fraction} END"
+    return f"regexp_replace({chosen}, '([+-][0-9][0-9])$', '\\1:00')"
+
+
+def plain(column: Column) -> str:
+    """The column for json and csv: dates as RFC 3339 text, everything else as it is."""
+    name, kind = column
+    if kind == "date":
+        return f"{rfc3339(ident(name))} AS {ident(name)}"
+    return ident(name)
+
+
+def _text_value(column: Column) -> str:
+    name, kind = column
+    expr = ident(name)
+    if kind == "date":
+        return rfc3339(expr)
+    if kind == "boolean":
+        return f"CASE WHEN {expr} THEN 'true' WHEN NOT {expr} THEN 'false' END"
+    if kind in ("long", "float"):
+        return f"CAST({expr} AS VARCHAR)"
+    escaped = f"replace(CAST({expr} AS VARCHAR), '\\', '\\\\')"
+    for char, code in (("\\t", 9), ("\\r", 13), ("\\n", 10)):
+        escaped = f"replace({escaped}, chr({code}), {quote(char)})"
+    return escaped
+
+
+def text_line(columns: Sequence[Column]) -> str:
+    """`k1=v1\\tk2=v2` (NULL pairs left out, since concat_ws skips NULL arguments)."""
+    pairs = ", ".join(
+        f"{quote(name + '=')} || {_text_value((name, kind))}" for name, kind in columns
+    )
+    return f"concat_ws(chr(9), {pairs})" if columns else "''"
+
+
+def json_line(columns: Sequence[Column]) -> str:
+    members = ", ".join(f"{ident(column[0])} := {plain_value(column)}" for column in columns)
+    return f"CAST(to_json(struct_pack({members})) AS VARCHAR)" if columns else "'{}'"
+
+
+def plain_value(column: Column) -> str:
+    name, kind = column
+    return rfc3339(ident(name)) if kind == "date" else ident(name)

@@ -1,0 +1,245 @@
+"""File exports (kodo; hdfs shares the writer): json, csv, text, orc, parquet (spec §8.2, §8.8).
+
+Files are produced whole in a local staging directory first (DuckDB COPY; pyarrow for ORC; the
+stream codecs DuckDB lacks afterwards), and only then uploaded, each object in one atomic put:
+a reader never sees a half-written object. If an upload fails, the objects this attempt already
+put are removed again. Overwritten or replaced objects are deleted only after every new object
+is in place.
+
+Rows are spread over `fileCount` part files in result order (part 0 holds the first rows), so
+without `partitionBy` there are exactly `fileCount` files (some empty when there are fewer rows
+than files); with `partitionBy` each partition directory gets at most `fileCount` files, one per
+part that has rows there (as Spark's repartition + partitionBy writes them).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from tidemill.core.export_layout import FileLayout, Target, file_layout, kodo_target
+from tidemill.errors import BackendError, Failure, StateError, TidemillError
+from tidemill.exporters import _rows
+from tidemill.exporters.base import (
+    SKIPPED,
+    SUCCESSFUL,
+    ExportContext,
+    ExportOutcome,
+    ExportPlan,
+)
+from tidemill.exporters.codecs import compress_file
+from tidemill.storage.base import ObjectStore
+
+PART_COLUMN = "__tidemill_part"
+_DUCKDB_PARQUET = {"none": "uncompressed", "snappy": "snappy", "gzip": "gzip"}
+_ORC_CODECS = {"none": "UNCOMPRESSED", "snappy": "SNAPPY", "zlib": "ZLIB"}
+
+Staged = tuple[str, int, Path]  # (partition path ending in '/', part index, local file)
+
+
+def export_kodo(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
+    layout = file_layout(plan.spec)
+    upload_time = ctx.now().astimezone(ctx.zone)
+    key_prefix = str(plan.spec.get("keyPrefix") or "")
+    target = kodo_target(key_prefix, upload_time, manual=plan.manual, layout=layout)
+    return write_files(ctx, plan, layout, target, ctx.store, str(plan.spec["bucket"]))
+
+
+def export_hdfs(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
+    raise BackendError(
+        Failure.INTERNAL,
+        "hdfs exports cannot run yet: this Tidemill has no HDFS client configured"
+        " (kodo exports write the same files to a bucket)",
+    )
+
+
+def write_files(
+    ctx: ExportContext,
+    plan: ExportPlan,
+    layout: FileLayout,
+    target: Target,
+    store: ObjectStore,
+    bucket: str,
+) -> ExportOutcome:
+    """Write the result as `layout` describes under `target`, honouring saveMode (§8.9)."""
+    previous = {
+        str(key)
+        for record in plan.previous
+        if record.get("bucket") == bucket
+        for key in record.get("keys", ())
+    }
+    if not store.bucket_exists(bucket):
+        store.create_bucket(bucket)
+    listed = target.single_key if target.single_key is not None else target.directory
+    existing = [
+        o.key for o in store.list(bucket, listed) if target.owns(o.key) and o.key not in previous
+    ]
+    where = f"{bucket}/{listed}"
+    if existing and layout.save_mode == "errorIfExists":
+        raise StateError(
+            Failure.INTERNAL,
+            f"{where} already has {len(existing)} file(s), e.g. {existing[0]}, and saveMode is"
+            " errorIfExists",
+        )
+    if existing and layout.save_mode == "ignore":
+        return ExportOutcome(
+            plan.name,
+            plan.type,
+            SKIPPED,
+            f"{where} already has files; saveMode ignore: nothing written",
+            written={"bucket": bucket, "keys": sorted(previous)},
+        )
+    unique = uuid.uuid4().hex[:8] if layout.save_mode == "append" else ""
+    stage = ctx.scratch / f"files-{uuid.uuid4().hex}"
+    stage.mkdir(parents=True)
+    staged = stage_files(ctx, layout, stage)
+    keys = [target.part_key(part, index, layout.extension, unique) for part, index, _ in staged]
+    if len(set(keys)) != len(keys):
+        raise BackendError(Failure.INTERNAL, f"two part files would share a key under {where}")
+    put: list[str] = []
+    try:
+        for key, (_, _, local) in zip(keys, staged, strict=True):
+            store.upload(bucket, key, local)
+            put.append(key)
+    except TidemillError:
+        for key in put:
+            if key not in previous:
+                store.delete(bucket, key)
+        raise
+    stale = previous | (set(existing) if layout.save_mode == "overwrite" else set())
+    for key in sorted(stale - set(keys)):
+        store.delete(bucket, key)
+    return ExportOutcome(
+        plan.name,
+        plan.type,
+        SUCCESSFUL,
+        f"{len(keys)} file(s) under {where}",
+        rows=ctx.rows,
+        written={"bucket": bucket, "keys": keys, "retention": layout.retention_days},
+    )
+
+
+def stage_files(ctx: ExportContext, layout: FileLayout, stage: Path) -> list[Staged]:
+    """Produce the part files locally; (partition path, part index, file), in key order."""
+    con = _rows.open_result(ctx, stage)
+    try:
+        columns = _rows.result_columns(con, ctx)
+        data = [c for c in columns if c[0] not in layout.partition_by]
+        select = _select(layout, data)
+        options = _copy_options(layout)
+        src = f"read_parquet({_rows.quote(str(ctx.result))}, file_row_number = true)"
+        count = layout.file_count
+        raw = stage / "raw"
+        try:
+            if count == 1 and not layout.partition_by:
+                raw.mkdir()
+                out = raw / f"part{PART_COLUMN}=0.data"
+                con.execute(
+                    f"COPY (SELECT {select} FROM {src}) TO {_rows.quote(str(out))} ({options})"
+                )
+                found = [("", 0, out)]
+            else:
+                partitions = [_rows.ident(p) for p in layout.partition_by]
+                spread = f"(file_row_number * {count}) // {max(ctx.rows, 1)}"
+                query = "SELECT " + ", ".join([select, *partitions, f"{spread} AS {PART_COLUMN}"])
+                by = ", ".join([*partitions, PART_COLUMN])
+                con.execute(
+                    f"COPY ({query} FROM {src}) TO {_rows.quote(str(raw))}"
+                    f" ({options}, PARTITION_BY ({by}))"
+                )
+                found = _collect(raw)
+                if not layout.partition_by:
+                    found = _fill_missing(con, found, count, select, src, options, raw)
+        except duckdb.Error as exc:
+            raise BackendError(Failure.INTERNAL, f"cannot write the export files: {exc}") from exc
+    finally:
+        con.close()
+    return [(part, index, _finish(layout, path)) for part, index, path in found]
+
+
+def _select(layout: FileLayout, data: Sequence[_rows.Column]) -> str:
+    if layout.format == "text":
+        return f"{_rows.text_line(data)} AS line"
+    if not data:
+        raise BackendError(Failure.INTERNAL, "every column is a partition column: no data left")
+    if layout.format in ("json", "csv"):
+        return ", ".join(_rows.plain(c) for c in data)
+    return ", ".join(_rows.ident(name) for name, _ in data)
+
+
+def _copy_options(layout: FileLayout) -> str:
+    fmt, codec = layout.format, layout.compression
+    native = "gzip" if codec == "gzip" else "none"
+    if fmt == "parquet":
+        return f"FORMAT parquet, COMPRESSION {_DUCKDB_PARQUET[codec]}"
+    if fmt == "orc":
+        return "FORMAT parquet, COMPRESSION uncompressed"
+    if fmt == "json":
+        return f"FORMAT json, COMPRESSION {native}"
+    if fmt == "csv":
+        header = "true" if layout.header else "false"
+        return (
+            f"FORMAT csv, DELIMITER {_rows.quote(layout.delimiter)}, HEADER {header},"
+            f" COMPRESSION {native}"
+        )
+    # text: one pre-rendered line per row, written verbatim (no quoting, no escaping)
+    return f"FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER chr(1), COMPRESSION {native}"
+
+
+def _collect(raw: Path) -> list[Staged]:
+    found: list[Staged] = []
+    for directory, _, files in os.walk(raw):
+        if not files:
+            continue
+        relative = Path(directory).relative_to(raw).as_posix()
+        *partition, part = relative.split("/")
+        if not part.startswith(f"{PART_COLUMN}=") or len(files) != 1:
+            raise BackendError(Failure.INTERNAL, f"unexpected export staging layout {relative}")
+        prefix = "".join(p + "/" for p in partition)
+        found.append((prefix, int(part.split("=", 1)[1]), Path(directory) / files[0]))
+    return sorted(found, key=lambda item: (item[0], item[1]))
+
+
+def _fill_missing(
+    con: duckdb.DuckDBPyConnection,
+    found: list[Staged],
+    count: int,
+    select: str,
+    src: str,
+    options: str,
+    raw: Path,
+) -> list[Staged]:
+    """Empty part files for the parts that got no rows: exactly `count` files (§8.2)."""
+    have = {index for _, index, _ in found}
+    for index in range(count):
+        if index in have:
+            continue
+        out = raw / f"empty-{index}.data"
+        con.execute(
+            f"COPY (SELECT {select} FROM {src} LIMIT 0) TO {_rows.quote(str(out))} ({options})"
+        )
+        found.append(("", index, out))
+    return sorted(found, key=lambda item: (item[0], item[1]))
+
+
+def _finish(layout: FileLayout, path: Path) -> Path:
+    """Turn a staged DuckDB file into the final one: ORC conversion or a stream codec."""
+    if layout.format == "orc":
+        import pyarrow.orc as orc
+        import pyarrow.parquet as pq
+
+        out = path.with_suffix(".orc")
+        table = pq.read_table(path)
+        orc.write_table(table, str(out), compression=_ORC_CODECS[layout.compression])
+        path.unlink()
+        return out
+    if layout.format != "parquet" and layout.compression not in ("none", "gzip"):
+        out = path.with_suffix(".packed")
+        compress_file(path, out, layout.compression)
+        path.unlink()
+        return out
+    return path

@@ -1,0 +1,148 @@
+"""Exports around a batch: planning them, running them in the worker after the result is
+committed, recording their outcomes, and the retention sweep of exported objects."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from tidemill.config import Settings
+from tidemill.core.batches import Batch
+from tidemill.core.models import Job, SchedulerMode
+from tidemill.errors import TidemillError
+from tidemill.exporters import run_exports
+from tidemill.exporters.base import ExportContext, ExportOutcome, ExportPlan, HttpOptions, Targets
+from tidemill.storage.base import ObjectStore
+from tidemill.store import export_outcomes
+from tidemill.store import repository as repo
+
+log = logging.getLogger("tidemill.exports")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What a worker answers for a successful query: its row count and the exports' outcomes."""
+
+    rows: int
+    outcomes: tuple[ExportOutcome, ...] = ()
+
+
+def plan_exports(
+    conn: sa.Connection, account: int, job: Job, batch: Batch
+) -> tuple[ExportPlan, ...]:
+    """The job's current exports (D-19), each with what earlier attempts of `batch` wrote."""
+    earlier: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for outcome in export_outcomes.for_batch(conn, account, job.name, batch.run_id):
+        if outcome.written:
+            earlier[outcome.export_name].append(outcome.written)
+    manual = job.mode is SchedulerMode.MANUAL
+    return tuple(
+        ExportPlan(e.name, e.type, dict(e.spec), manual, tuple(earlier[e.name]))
+        for e in repo.list_exports(conn, account, job.name)
+    )
+
+
+def targets(settings: Settings) -> Targets:
+    options = settings.exports
+    return Targets(
+        tsdb_url=settings.tsdb_url,
+        logdb_url=settings.logdb_url,
+        report_url=settings.report_url_template,
+        http=HttpOptions(
+            timeout=options.http_timeout,
+            retries=options.http_retries,
+            backoff=options.http_backoff,
+            chunk_bytes=options.http_chunk_bytes,
+        ),
+    )
+
+
+def export_result(
+    settings: Settings,
+    store: ObjectStore,
+    *,
+    account: int,
+    job: str,
+    run_id: int,
+    attempt: int,
+    result_dir: str,
+    rows: int,
+    time_zone: str,
+    threads: int,
+    memory_limit: str,
+    plans: Sequence[ExportPlan],
+) -> tuple[ExportOutcome, ...]:
+    """Run `plans` over the committed result in `result_dir` (in the worker process)."""
+    if not plans:
+        return ()
+    scratch = Path(tempfile.mkdtemp(prefix=".exports-", dir=result_dir))
+    try:
+        ctx = ExportContext(
+            account=account,
+            job=job,
+            run_id=run_id,
+            attempt=attempt,
+            result=Path(result_dir) / "result.parquet",
+            rows=rows,
+            zone=ZoneInfo(time_zone),
+            store=store,
+            targets=targets(settings),
+            scratch=scratch,
+            threads=threads,
+            memory_limit=memory_limit,
+        )
+        return tuple(run_exports(ctx, plans))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def record_outcomes(
+    conn: sa.Connection,
+    account: int,
+    batch: Batch,
+    attempt: int,
+    outcomes: Sequence[ExportOutcome],
+    now: datetime,
+) -> None:
+    export_outcomes.record(
+        conn,
+        account,
+        batch.job_name,
+        batch.run_id,
+        [
+            export_outcomes.OutcomeRecord(
+                o.name, o.type, o.status, o.message, o.rows, dict(o.written), attempt
+            )
+            for o in outcomes
+        ],
+        now,
+    )
+
+
+def sweep_expired(db: sa.Engine, store: ObjectStore, now: datetime) -> int:
+    """Delete the exported objects whose retention ran out (§8.10); how many were deleted."""
+    deleted = 0
+    with db.connect() as conn:
+        due = export_outcomes.expired(conn, now)
+    for item in due:
+        bucket = str(item.written.get("bucket", ""))
+        try:
+            for key in item.written.get("keys", ()):
+                store.delete(bucket, str(key))
+                deleted += 1
+        except TidemillError as exc:
+            log.warning("retention: cannot delete %s objects: %s", item.export_name, exc.message)
+            continue
+        with db.begin() as conn:
+            export_outcomes.mark_purged(conn, item, now)
+    return deleted
