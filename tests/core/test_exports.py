@@ -390,13 +390,14 @@ def test_rejected_body(body, failure) -> None:
 
 FORMATS = ("json", "csv", "text", "orc", "parquet")
 CODECS = ("none", "bzip2", "gzip", "lz4", "snappy", "deflate", "zlib", "lzo")
-# Spec §8.8, written out again here so that the test does not trust the module's own table.
+# Spec §8.8, written out again here so that the test does not trust the module's own table,
+# less lzo, which Tidemill cannot write and refuses (docs/decisions.md).
 ALLOWED = {
     "json": {"none", "bzip2", "gzip", "lz4", "snappy", "deflate"},
     "csv": {"none", "bzip2", "gzip", "lz4", "snappy", "deflate"},
     "text": {"none", "bzip2", "gzip", "lz4", "snappy", "deflate"},
-    "orc": {"none", "snappy", "zlib", "lzo"},
-    "parquet": {"none", "snappy", "gzip", "lzo"},
+    "orc": {"none", "snappy", "zlib"},
+    "parquet": {"none", "snappy", "gzip"},
 }
 
 
