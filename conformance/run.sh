@@ -2,7 +2,7 @@
 # Start a throwaway Tidemill server and run the Go conformance program
 # against it. Extra arguments go to the program (e.g. -execution, -v).
 #
-#   bash conformance/run.sh [-execution] [-v] [-only auth,batch]
+#   bash conformance/run.sh [-execution=false] [-v] [-only auth,batch]
 #
 # VENV (default: .venv in the repo root) must contain the `tidemill` CLI.
 # Exits with the conformance program's status.
@@ -46,6 +46,13 @@ import json, sys
 k = json.load(sys.stdin)
 print(k["accessKey"], k["secretKey"])')
 [ -n "$AK" ] && [ -n "$SK" ] || { echo "run.sh: could not parse keys from: $KEYS_JSON" >&2; exit 2; }
+
+# The bucket the execution and schema checks read (a local bucket of the server's data dir).
+mkdir -p "$D/kodo/conformance-bkt/logs"
+cat >"$D/kodo/conformance-bkt/logs/a.json" <<'JSON'
+{"a": 1, "b": "x", "c": 1.5, "d": "2026-11-23T10:00:00+08:00", "e": true}
+{"a": 2, "b": "y", "c": 2.5, "d": "2026-11-23T11:00:00+08:00", "e": false}
+JSON
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 LOG="$WORK/server.log"

@@ -20,11 +20,13 @@ func (s *suite) waitFinal(job string, runID int64) (client.BatchHistory, error) 
 		if err != nil {
 			return last, err
 		}
+		var found client.BatchHistory
 		for _, b := range out.History {
-			if runID == 0 && b.RunID > last.RunID || runID != 0 && b.RunID == runID {
-				last = b
+			if runID == 0 && b.RunID > found.RunID || runID != 0 && b.RunID == runID {
+				found = b
 			}
 		}
+		last = found
 		if last.RunID != 0 && finalStatuses[last.Status] {
 			return last, nil
 		}
@@ -35,9 +37,10 @@ func (s *suite) waitFinal(job string, runID int64) (client.BatchHistory, error) 
 	}
 }
 
-// executionChecks (flag -execution): spec §6.5, §6.6 and §7. Batches read a bucket that need not exist, so
-// "Failed" is as good a final status as "Successful" here; what is checked
-// is the wire contract and the state machine.
+// executionChecks (flag -execution): spec §6.5, §6.6 and §7. Batches read the
+// bucket run.sh seeds (see -schema-bucket); with it they must succeed, without
+// it "Failed" is as good a final status, and what is checked is the wire
+// contract and the state machine.
 func (s *suite) executionChecks() {
 	c := s.c
 	ds, jm, jd, jl := s.name("xds"), s.name("manual"), s.name("xdep"), s.name("xloop")
@@ -92,6 +95,9 @@ func (s *suite) executionChecks() {
 		}
 		if b.BatchTime == "" {
 			return "", fmt.Errorf("batch %+v has empty batchTime", b)
+		}
+		if *flagSchemaBucket != "" && b.Status != "Successful" {
+			return "", fmt.Errorf("batch %+v over the seeded bucket did not succeed", b)
 		}
 		return fmt.Sprintf("runId %d %s: %s", b.RunID, b.Status, b.Message), nil
 	})
@@ -148,5 +154,49 @@ func (s *suite) executionChecks() {
 		return wantErr(c.StartJob(&client.StartJobInput{JobName: jl}), 400, "E18644", "", nil)
 	})
 	s.check("exec.stop_loop_job", func() error { return wantOK(c.StopJob(jl)) })
+
+	slow := s.name("xslow")
+	s.defer_(func() { _ = c.DeleteJob(slow) })
+	s.check("exec.stop_running_batch", func() error {
+		in := loopJob(slow, ds)
+		in.Scheduler = &client.JobScheduler{Type: "manual"}
+		in.Params = nil
+		in.Computation = client.Computation{Type: "sql", Code: "select count(*) as n from range(20000000000) r"}
+		if err := c.CreateJob(in); err != nil {
+			return fmt.Errorf("create slow job: %v", err)
+		}
+		if err := c.StartJob(&client.StartJobInput{JobName: slow}); err != nil {
+			return fmt.Errorf("start slow job: %v", err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			out, err := c.GetJobHistory(slow)
+			if err != nil {
+				return wantOK(err)
+			}
+			if len(out.History) == 1 && out.History[0].Status == "Running" {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("slow batch never Running: %+v", out.History)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		stopped, err := c.StopJobBatch(&client.JobBatchInput{JobName: slow, RunID: 1})
+		if err != nil {
+			return wantOK(err)
+		}
+		var d diffs
+		d.eq("preStatus", stopped.PreStatus, "Running")
+		if stopped.PostStatus != "Cancelling" && stopped.PostStatus != "Canceled" {
+			d.add("postStatus = %q, want Cancelling or Canceled", stopped.PostStatus)
+		}
+		b, err := s.waitFinal(slow, 1)
+		if err != nil {
+			return err
+		}
+		d.eq("final status", b.Status, "Canceled")
+		return d.err(stopped)
+	})
 
 }

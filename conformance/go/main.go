@@ -18,9 +18,9 @@ import (
 )
 
 var (
-	flagExecution    = flag.Bool("execution", false, "also drive job execution: job start/stop, history, batch stop/rerun")
+	flagExecution    = flag.Bool("execution", true, "also drive job execution: job start/stop, history, batch stop/rerun")
 	flagRunTimeout   = flag.Duration("run-timeout", 90*time.Second, "with -execution: how long to wait for a batch to reach a final status")
-	flagSchemaBucket = flag.String("schema-bucket", "", "if set: call RetrieveSchema (fileType text) on this kodo bucket")
+	flagSchemaBucket = flag.String("schema-bucket", "conformance-bkt", "kodo bucket holding logs/*.json rows of testSchema (run.sh seeds it); empty skips the schema checks")
 	flagVerbose      = flag.Bool("v", false, "trace every request and response to stderr")
 	flagLenient      = flag.Bool("lenient-headers", false, "do not fail on a missing X-Reqid or a Content-Type other than exactly application/json")
 	flagOnly         = flag.String("only", "", "comma-separated check groups to run (default: all enabled groups)")
