@@ -31,9 +31,10 @@ test: venv services
 conformance: venv
 	bash conformance/run.sh
 
-## bench: the performance figures (API throughput and latency)
+## bench: the performance figures (API throughput and latency, scheduler fire lag and idle CPU)
 bench: venv services
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/scheduler.py
 
 fmt: venv
 	$(BIN)/ruff format src tests bench
