@@ -57,6 +57,7 @@ func main() {
 		{"variables", true, (*suite).variableChecks},
 		{"batch", true, (*suite).batchChecks}, // datasources, jobs, job exports
 		{"workflows", true, (*suite).workflowChecks},
+		{"workflows", true, (*suite).workflowSchedulingChecks}, // start/stop/status with real scheduling
 		{"workflow-lifecycle", true, (*suite).workflowLifecycleChecks},
 		{"schema", *flagSchemaBucket != "", (*suite).schemaChecks},
 		{"execution", *flagExecution, (*suite).executionChecks},
