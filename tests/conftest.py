@@ -153,3 +153,41 @@ def s3_settings(s3_server: S3Settings) -> Iterator[S3Settings]:
                 client.delete_object(Bucket=bucket["Name"], Key=item["Key"])
         client.delete_bucket(Bucket=bucket["Name"])
     client.close()
+
+
+def _service(script: str, prefix: str, what: str) -> Iterator[str]:
+    """Start scripts/<script> in a fresh directory on a free port; yield its URL; stop it."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    path = str(ROOT / "scripts" / script)
+    started = subprocess.run(
+        [path, "start", str(directory), str(free_port())], capture_output=True, text=True
+    )
+    if started.returncode != 0:
+        subprocess.run([path, "stop", str(directory)], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+        pytest.fail(f"could not start {what}: {started.stderr.strip()[-2000:]}")
+    try:
+        yield started.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([path, "stop", str(directory)], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def influxdb_url() -> Iterator[str]:
+    """One real InfluxDB 1.x per run (scripts/influxdb.sh), or TIDEMILL_TEST_INFLUXDB_URL."""
+    given = os.environ.get("TIDEMILL_TEST_INFLUXDB_URL")
+    if given:
+        yield given
+        return
+    yield from _service("influxdb.sh", "tidemill-influx-", "InfluxDB")
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> Iterator[str]:
+    """One real OpenSearch node per run (scripts/opensearch.sh), or TIDEMILL_TEST_OPENSEARCH_URL."""
+    given = os.environ.get("TIDEMILL_TEST_OPENSEARCH_URL")
+    if given:
+        yield given
+        return
+    yield from _service("opensearch.sh", "tidemill-opensearch-", "OpenSearch")

@@ -27,9 +27,11 @@ BY_BYTES = [ROWS[1], ROWS[2], ROWS[0]]
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", access_key=AK, secret_key=SK,
+        data_dir=tmp_path / "data",
+        access_key=AK,
+        secret_key=SK,
         exports={"http_backoff": 0.01, "http_retries": 2, "http_timeout": 5},
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -113,21 +115,30 @@ def test_every_export_of_the_job_runs_and_gets_an_outcome(
 
     assert done["status"] == "Successful", done
     assert [(o.export_name, o.status, o.rows) for o in outcomes(settings, "j")] == [
-        ("files", "Successful", 3), ("push", "Successful", 3), ("rep", "Successful", 3),
-    ]  # fmt: skip
+        ("files", "Successful", 3),
+        ("push", "Successful", 3),
+        ("rep", "Successful", 3),
+    ]
     assert list(objects(settings)) == ["out/part-00000.csv"]
     assert objects(settings)["out/part-00000.csv"].decode().splitlines() == [
-        "url;bytes;hit", "/b;5;false", "/a;7;true", "/a;10;true",
-    ]  # fmt: skip
+        "url;bytes;hit",
+        "/b;5;false",
+        "/a;7;true",
+        "/a;10;true",
+    ]
     [request] = receiver.requests
     assert request.path == "/in" and request.headers["content-type"] == "text/plain"
     assert request.body.decode().split("\n") == [
-        "url=/b\tbytes=5\thit=false", "url=/a\tbytes=7\thit=true", "url=/a\tbytes=10\thit=true",
-    ]  # fmt: skip
+        "url=/b\tbytes=5\thit=false",
+        "url=/a\tbytes=7\thit=true",
+        "url=/a\tbytes=10\thit=true",
+    ]
     with sqlite3.connect(settings.data_dir / "report" / "db1.sqlite") as db:
         assert db.execute("select u, b from t1 order by b").fetchall() == [
-            ("/b", 5), ("/a", 7), ("/a", 10),
-        ]  # fmt: skip
+            ("/b", 5),
+            ("/a", 7),
+            ("/a", 10),
+        ]
 
 
 def test_a_failed_export_fails_the_batch_naming_it_and_keeps_the_others(
@@ -145,8 +156,9 @@ def test_a_failed_export_fails_the_batch_naming_it_and_keeps_the_others(
     assert "failed to accept chunk 0 3 times" in done["message"]
     assert len(receiver.requests) == 3  # one try and two retries
     assert [(o.export_name, o.status) for o in outcomes(settings, "j")] == [
-        ("files", "Successful"), ("push", "Failed"),
-    ]  # fmt: skip
+        ("files", "Successful"),
+        ("push", "Failed"),
+    ]
     assert list(objects(settings)) == ["out/x.json"]
 
 

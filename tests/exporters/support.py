@@ -45,26 +45,45 @@ def expected_rows(rows: int = 10) -> list[dict[str, Any]]:
     out = []
     for i in range(rows):
         name = f"n{i}" + ('\tx"y\nz\\' if i == 1 else "")
-        out.append({
-            "id": i, "country": "US" if i % 3 == 0 else "CN", "name": name,
-            "t": datetime(2026, 11, 23, 10, 0, i, tzinfo=ZONE),
-            "score": None if i == 2 else i / 4, "ok": i % 2 == 0,
-        })  # fmt: skip
+        out.append(
+            {
+                "id": i,
+                "country": "US" if i % 3 == 0 else "CN",
+                "name": name,
+                "t": datetime(2026, 11, 23, 10, 0, i, tzinfo=ZONE),
+                "score": None if i == 2 else i / 4,
+                "ok": i % 2 == 0,
+            }
+        )
     return out
 
 
 def context(
-    result: Path, store: ObjectStore, scratch: Path, *, rows: int = 10, attempt: int = 0,
-    now: datetime | None = None, targets: Targets | None = None, run_id: int = 1,
-) -> ExportContext:  # fmt: skip
+    result: Path,
+    store: ObjectStore,
+    scratch: Path,
+    *,
+    rows: int = 10,
+    attempt: int = 0,
+    now: datetime | None = None,
+    targets: Targets | None = None,
+    run_id: int = 1,
+) -> ExportContext:
     scratch.mkdir(parents=True, exist_ok=True)
     moment = now or datetime(2026, 11, 23, 12, 30, 5, tzinfo=ZONE)
     return ExportContext(
-        account=1, job="j", run_id=run_id, attempt=attempt, result=result, rows=rows, zone=ZONE,
-        store=store, scratch=scratch,
+        account=1,
+        job="j",
+        run_id=run_id,
+        attempt=attempt,
+        result=result,
+        rows=rows,
+        zone=ZONE,
+        store=store,
+        scratch=scratch,
         targets=targets or Targets(http=HttpOptions(timeout=5, retries=2, backoff=0.01)),
         now=lambda: moment,
-    )  # fmt: skip
+    )
 
 
 def _normal(row: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +100,15 @@ def _normal(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_rows(data: bytes, fmt: str, codec: str, *, delimiter: str = ",", header: bool = True,
-              columns: list[str] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def read_rows(
+    data: bytes,
+    fmt: str,
+    codec: str,
+    *,
+    delimiter: str = ",",
+    header: bool = True,
+    columns: list[str] | None = None,
+) -> list[dict[str, Any]]:
     """The rows of one written file, values as text (row formats) or typed (orc/parquet)."""
     names = columns or COLUMNS
     if fmt == "parquet":

@@ -52,9 +52,17 @@ def result(tmp_path: Path) -> Path:
     return make_result(tmp_path / "warehouse" / "1")
 
 
-def export(store: ObjectStore, result: Path, tmp_path: Path, spec: dict[str, Any], *,
-           manual: bool = False, previous: tuple[dict[str, Any], ...] = (),
-           now: datetime | None = None, attempt: int = 0):  # fmt: skip
+def export(
+    store: ObjectStore,
+    result: Path,
+    tmp_path: Path,
+    spec: dict[str, Any],
+    *,
+    manual: bool = False,
+    previous: tuple[dict[str, Any], ...] = (),
+    now: datetime | None = None,
+    attempt: int = 0,
+):
     body = {"bucket": "outb", "fileCount": 1, **spec}
     validate_export({"type": "kodo", "spec": body}, output_columns=None)
     ctx = context(result, store, tmp_path / "scratch", now=now, attempt=attempt)
@@ -68,8 +76,13 @@ def listing(store: ObjectStore, prefix: str = "") -> dict[str, bytes]:
 
 @pytest.mark.parametrize(("fmt", "codec"), CELLS, ids=[f"{f}-{c}" for f, c in CELLS])
 def test_every_allowed_cell_writes_a_file_that_reads_back(store, result, tmp_path, fmt, codec):
-    spec = {"keyPrefix": "out/", "format": fmt, "compression": codec, "delimiter": ";",
-            "containsHeader": True}  # fmt: skip
+    spec = {
+        "keyPrefix": "out/",
+        "format": fmt,
+        "compression": codec,
+        "delimiter": ";",
+        "containsHeader": True,
+    }
 
     outcome = export(store, result, tmp_path, spec)
 
@@ -86,8 +99,14 @@ def test_every_allowed_cell_writes_a_file_that_reads_back(store, result, tmp_pat
     [(f, c) for f, c in itertools.product(COMPRESSIONS, EVERY_CODEC) if c not in COMPRESSIONS[f]],
 )
 def test_every_disallowed_cell_is_refused_at_create(fmt, codec) -> None:
-    spec = {"bucket": "outb", "fileCount": 1, "format": fmt, "compression": codec,
-            "delimiter": ",", "containsHeader": False}  # fmt: skip
+    spec = {
+        "bucket": "outb",
+        "fileCount": 1,
+        "format": fmt,
+        "compression": codec,
+        "delimiter": ",",
+        "containsHeader": False,
+    }
 
     with pytest.raises(InvalidInputError) as refused:
         validate_export({"type": "kodo", "spec": spec}, output_columns=None)
@@ -122,24 +141,33 @@ def test_file_count_gives_exactly_that_many_files_in_row_order(store, result, tm
 
 
 def test_partition_by_writes_hive_directories_without_the_column(store, result, tmp_path):
-    spec = {"keyPrefix": "out/$(day)/", "format": "csv", "delimiter": ",",
-            "containsHeader": False, "partitionBy": ["country"], "fileCount": 2}  # fmt: skip
+    spec = {
+        "keyPrefix": "out/$(day)/",
+        "format": "csv",
+        "delimiter": ",",
+        "containsHeader": False,
+        "partitionBy": ["country"],
+        "fileCount": 2,
+    }
 
     export(store, result, tmp_path, spec)
 
     files = listing(store)
     assert sorted(files) == [
-        "out/23/country=CN/part-00000.csv", "out/23/country=CN/part-00001.csv",
-        "out/23/country=US/part-00000.csv", "out/23/country=US/part-00001.csv",
-    ]  # fmt: skip
+        "out/23/country=CN/part-00000.csv",
+        "out/23/country=CN/part-00001.csv",
+        "out/23/country=US/part-00000.csv",
+        "out/23/country=US/part-00001.csv",
+    ]
     names = ["id", "name", "t", "score", "ok"]
     for key, data in files.items():
         country = key.split("country=")[1][:2]
         got = read_rows(data, "csv", "none", header=False, columns=names)
         wanted = [
             {k: v for k, v in r.items() if k != "country"}
-            for r in normal_expected() if r["country"] == country
-        ]  # fmt: skip
+            for r in normal_expected()
+            if r["country"] == country
+        ]
         assert all(row in wanted for row in got)
     total = sum(
         len(read_rows(d, "csv", "none", header=False, columns=names)) for d in files.values()
@@ -162,18 +190,21 @@ def test_manual_job_with_several_files_uses_the_prefix_as_directory(store, resul
 def test_magic_variables_render_at_upload_time_without_a_timestamp(store, result, tmp_path):
     now = datetime(2027, 2, 3, 4, 5, 6, tzinfo=ZONE)
 
-    export(store, result, tmp_path, {"keyPrefix": "o/$(year)$(mon)$(day)-$(hour)$(min)$(sec)"},
-           now=now)  # fmt: skip
+    export(
+        store, result, tmp_path, {"keyPrefix": "o/$(year)$(mon)$(day)-$(hour)$(min)$(sec)"}, now=now
+    )
 
     assert list(listing(store)) == ["o/20270203-040506/part-00000.json"]
 
 
 def write_twice(store, result, tmp_path, mode: str):
-    first = export(store, result, tmp_path, {"keyPrefix": "o/x.json", "saveMode": mode},
-                   manual=True)  # fmt: skip
+    first = export(
+        store, result, tmp_path, {"keyPrefix": "o/x.json", "saveMode": mode}, manual=True
+    )
     store.write("outb", "o/x.json.note", b"not ours")
-    return first, export(store, result, tmp_path, {"keyPrefix": "o/x.json", "saveMode": mode},
-                         manual=True)  # fmt: skip
+    return first, export(
+        store, result, tmp_path, {"keyPrefix": "o/x.json", "saveMode": mode}, manual=True
+    )
 
 
 def test_save_mode_overwrite_replaces_the_files(store, result, tmp_path) -> None:
@@ -181,8 +212,9 @@ def test_save_mode_overwrite_replaces_the_files(store, result, tmp_path) -> None
     store.write("outb", "o/part-00007.json", b"old")
     store.write("outb", "o/readme.txt", b"user file")
 
-    outcome = export(store, result, tmp_path, {"keyPrefix": "o/", "saveMode": "overwrite"},
-                     manual=True, now=None)  # fmt: skip
+    outcome = export(
+        store, result, tmp_path, {"keyPrefix": "o/", "saveMode": "overwrite"}, manual=True, now=None
+    )
 
     assert outcome.status == "Successful"
     assert sorted(listing(store)) == ["o/part-00000.json", "o/readme.txt"]
@@ -212,8 +244,9 @@ def test_save_mode_ignore_skips_and_succeeds(store, result, tmp_path) -> None:
     store.create_bucket("outb")
     store.write("outb", "o/x.json", b"kept")
 
-    outcome = export(store, result, tmp_path, {"keyPrefix": "o/x.json", "saveMode": "ignore"},
-                     manual=True)  # fmt: skip
+    outcome = export(
+        store, result, tmp_path, {"keyPrefix": "o/x.json", "saveMode": "ignore"}, manual=True
+    )
 
     assert outcome.status == "Skipped" and not outcome.failed
     assert store.read("outb", "o/x.json") == b"kept"
@@ -224,8 +257,7 @@ def test_rerun_replaces_the_previous_attempts_files(store, result, tmp_path) -> 
     first = export(store, result, tmp_path, spec)
     later = datetime(2026, 11, 24, 8, 0, 0, tzinfo=ZONE)
 
-    second = export(store, result, tmp_path, spec, previous=(first.written,), now=later,
-                    attempt=1)  # fmt: skip
+    second = export(store, result, tmp_path, spec, previous=(first.written,), now=later, attempt=1)
 
     assert set(listing(store)) == set(second.written["keys"])
     assert set(first.written["keys"]).isdisjoint(second.written["keys"])

@@ -56,7 +56,7 @@ def _field_value(value: Any) -> str | None:
             raise InvalidPoint(f"field value {value} is not a finite number")
         return repr(value)
     text = rfc3339(value) if isinstance(value, datetime) else str(value)
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import httpx
@@ -31,14 +31,14 @@ def _fields(doc: Mapping[str, Any]) -> Iterator[str]:
             yield str(value)[1:]
 
 
-def _document(doc: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
+def _document(doc: Mapping[str, Any], row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in doc.items():
         if isinstance(value, Mapping):
-            out[key] = _document(value, row)
+            out[key] = _document(value, row, zone)
         else:
             found = row[str(value)[1:]]
-            out[key] = found.isoformat() if isinstance(found, datetime) else found
+            out[key] = found.astimezone(zone).isoformat() if isinstance(found, datetime) else found
     return out
 
 
@@ -62,7 +62,9 @@ def export_logdb(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
         for rows in row_batches(ctx, list(_fields(doc))):
             for row in rows:
                 try:
-                    body = json.dumps(_document(doc, row), allow_nan=False, ensure_ascii=False)
+                    body = json.dumps(
+                        _document(doc, row, ctx.zone), allow_nan=False, ensure_ascii=False
+                    )
                 except ValueError as exc:
                     if not omit:
                         raise BackendError(
