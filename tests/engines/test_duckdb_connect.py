@@ -83,3 +83,15 @@ def test_connections_read_allowed_directories_only(tmp_path: Path) -> None:
     assert con.execute(f"select a from read_csv('{allowed / 'a.csv'}')").fetchall() == [(1,)]
     with pytest.raises(duckdb.PermissionException):
         con.execute(f"select a from read_csv('{tmp_path / 'b.csv'}')")
+
+
+def test_work_beyond_the_memory_limit_spills_to_the_temp_directory(tmp_path: Path) -> None:
+    spill = tmp_path / "spill"
+    con = connect(threads=1, memory_limit="64MB", temp_directory=str(spill))
+    query = (
+        "select count(*), count(distinct k) from "
+        "(select i as k, repeat('x', 40) as pad from range(3000000) t(i) order by pad, k desc)"
+    )
+
+    assert con.execute(query).fetchone() == (3_000_000, 3_000_000)
+    assert spill.exists()  # DuckDB makes it at the first spill

@@ -105,6 +105,7 @@ def connect(
     threads: int | None = None,
     memory_limit: str | None = None,
     allowed_directories: Sequence[str] = (),
+    temp_directory: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A new in-memory database ready for users' SQL (the output of `core.sql.to_duckdb`).
 
@@ -112,7 +113,8 @@ def connect(
     cursor, and only built-in extensions (no install or autoload). External access is switched
     off before it is returned, for good: only files under `allowed_directories` can be read, so
     register sources that live elsewhere through Arrow. Opening one costs ~25 ms; reuse it
-    through cursors. Raises BackendError if DuckDB refuses the settings.
+    through cursors. Work beyond `memory_limit` spills to `temp_directory` (none: no spilling).
+    Raises BackendError if DuckDB refuses the settings.
     """
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
@@ -123,6 +125,8 @@ def connect(
         config["threads"] = threads
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
+    if temp_directory is not None:
+        config["temp_directory"] = temp_directory
     try:
         con = duckdb.connect(":memory:", config=config)
         con.execute(f"SET GLOBAL TimeZone = {_quote_literal(time_zone)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -58,9 +59,11 @@ def execute(plan: BatchPlan, store: ObjectStore) -> int:
                     files.append(local)
             allowed.update(str(f.parent) for f in files)
             inputs.append((source, files))
+        spill = out / ".spill"
+        stack.callback(shutil.rmtree, spill, ignore_errors=True)
         con = connect(
             time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
-            allowed_directories=sorted(allowed),
+            allowed_directories=sorted(allowed), temp_directory=str(spill),
         )  # fmt: skip
         try:
             for source, files in inputs:

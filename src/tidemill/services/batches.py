@@ -62,9 +62,10 @@ def start_job(rt: Runtime, account: int, name: str, body: JSON) -> None:
                     f"job {name!r} already has batch {active[0].run_id} {active[0].status.value}; "
                     "wait for it or stop it",
                 )
-            now = rt.clock.now().replace(microsecond=0)
+            now = rt.clock.now()
+            batch_time = now.replace(microsecond=0)  # shown to the second (§7.3)
             run_id = store.allocate_run_id(conn, account, name)
-            store.insert_batch(conn, account, Batch(name, run_id, now, S.READY, values), now)
+            store.insert_batch(conn, account, Batch(name, run_id, batch_time, S.READY, values), now)
         else:
             if store.schedule_active(conn, account, name):
                 raise StateError(Failure.JOB_START_REFUSED, f"job {name!r} is already started")
