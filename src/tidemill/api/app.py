@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,8 +17,14 @@ from tidemill.runner.scheduler import Scheduler
 from tidemill.runtime import Runtime, build_runtime
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
-    """The app; `runtime` lets tests inject one (e.g. with a FixedClock)."""
+def create_app(
+    settings: Settings, runtime: Runtime | None = None, *, warm_workers: bool = False
+) -> FastAPI:
+    """The app; `runtime` lets tests inject one (e.g. with a FixedClock).
+
+    `warm_workers` starts the worker processes at start-up (in the background) so that the
+    first batches do not wait for them; tests leave it off and start workers on demand.
+    """
     runtime = runtime or build_runtime(settings)
 
     @asynccontextmanager
@@ -25,6 +32,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         runner = Runner(runtime)
         runner.start()
         runtime.runner = runner
+        if warm_workers:
+            threading.Thread(target=runner.warm, name="tidemill-warm", daemon=True).start()
         scheduler = Scheduler(runtime) if runtime.settings.scheduler.enabled else None
         if scheduler is not None:
             runtime.scheduler = scheduler

@@ -207,7 +207,7 @@ def _serve(settings: Settings) -> None:
     from tidemill.api.app import create_app
 
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, warm_workers=True),
         host=settings.host,
         port=settings.port,
         log_level="warning",

@@ -134,6 +134,8 @@ class Runner:
         self.runtime = runtime
         self.node = uuid.uuid4().hex
         self.context = multiprocessing.get_context("forkserver")
+        # The forkserver imports the worker (DuckDB and all) once; each worker forks from it.
+        self.context.set_forkserver_preload(["tidemill.runner.worker"])
         self._slots_wanted = slots or max(1, min(4, os.cpu_count() or 1))
         self._slots: list[Slot] = []
         self._wake = threading.Event()
