@@ -34,6 +34,7 @@ conformance: venv
 ## bench: the performance figures (API throughput and latency, scheduler fire lag and idle CPU)
 bench: venv services
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/scheduler.py
 
 fmt: venv

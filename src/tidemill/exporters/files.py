@@ -138,8 +138,9 @@ def stage_files(ctx: ExportContext, layout: FileLayout, stage: Path) -> list[Sta
             if count == 1 and not layout.partition_by:
                 raw.mkdir()
                 out = raw / f"part{PART_COLUMN}=0.data"
+                whole = _rows.source(ctx)  # no row numbers needed: they cost ~30% here
                 con.execute(
-                    f"COPY (SELECT {select} FROM {src}) TO {_rows.quote(str(out))} ({options})"
+                    f"COPY (SELECT {select} FROM {whole}) TO {_rows.quote(str(out))} ({options})"
                 )
                 found = [("", 0, out)]
             else:
