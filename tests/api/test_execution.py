@@ -96,9 +96,9 @@ def test_json_with_variables_in_prefix_filter_and_sql(env: Env) -> None:
         "type": "time", "value": "$(now)-2h", "format": "yyyy-MM-dd HH:mm",
     }))  # fmt: skip
     datasource(env, "logs", [("n", "long"), ("s", "string")],
-               keyPrefixes=["logs/$(date)/"], fileType="json")  # fmt: skip
+               keyPrefixes=["logs/$(year)-"], fileType="json")  # fmt: skip
 
-    result = run(env, "j", [src("logs", "t", "*.json*")],
+    result = run(env, "j", [src("logs", "t", "$(mon)-$(day)/*.json*")],
                  "select sum(n) as total, '$(lag)' as lag, '$(hour)' as h from t")  # fmt: skip
 
     assert result["rows"] == [[7, "2026-11-22 23:30", "01"]]

@@ -28,6 +28,22 @@ CONTAINER_CORES = {
     "16U32G": 16,
     "16U64G": 16,
 }
+
+
+def container_limits(container: JSON, cpu_count: int) -> tuple[int, str]:
+    """(threads, memory limit) of a batch in `container` on a machine with `cpu_count` cores.
+
+    Threads are the type's cores times the count, never more than the machine has; memory is
+    the type's GB times the count (work beyond it spills to disk). A job stored without a
+    container (a depend job) runs as one 1U2G.
+    """
+    kind = str(container.get("type") or "1U2G")
+    count = int(container.get("count") or 1)
+    cores = CONTAINER_CORES.get(kind, 1) * count
+    memory_gb = int(kind.split("U", 1)[1].rstrip("G")) * count
+    return max(1, min(cores, cpu_count)), f"{memory_gb}GB"
+
+
 MAX_CORES = 100
 SOURCE_TYPES = ("datasource", "job")
 FILTER_LIMIT = 64

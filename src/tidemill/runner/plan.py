@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.datasources import unescape_delimiter
-from tidemill.core.jobs import CONTAINER_CORES
+from tidemill.core.jobs import container_limits
 from tidemill.core.models import Job
 from tidemill.core.naming import result_dir, result_file
 from tidemill.core.sql import to_duckdb
@@ -62,15 +62,6 @@ def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
 def effective_params(root: Job, runtime: dict[str, str]) -> dict[str, str]:
     """The job's param defaults overridden by the values given at start (§3.4 order)."""
     return {**root.params, **{k: v for k, v in runtime.items() if k in root.params}}
-
-
-def _limits(root: Job, cpu_count: int) -> tuple[int, str]:
-    container = root.definition.get("container") or {}
-    kind = str(container.get("type", "1U2G"))
-    count = int(container.get("count", 1))
-    cores = CONTAINER_CORES.get(kind, 1) * count
-    memory_gb = int(kind.split("U")[1].rstrip("G")) * count
-    return max(1, min(cores, cpu_count)), f"{memory_gb}GB"
 
 
 def plan_batch(
@@ -134,7 +125,7 @@ def plan_batch(
             contains_header=ds.spec.get("containsHeader"),
         ))  # fmt: skip
     code = str(job.definition["computation"]["code"])
-    threads, memory = _limits(root, cpu_count)
+    threads, memory = container_limits(root.definition.get("container") or {}, cpu_count)
     return BatchPlan(
         account, job.name, batch.run_id, to_duckdb(rendered(code)), tuple(sources),
         str(result_dir(data_dir, account, job.name, batch.run_id)), threads, memory,
