@@ -61,6 +61,7 @@ func main() {
 		{"workflow-lifecycle", true, (*suite).workflowLifecycleChecks},
 		{"schema", *flagSchemaBucket != "", (*suite).schemaChecks},
 		{"execution", *flagExecution, (*suite).executionChecks},
+		{"exports", *flagExecution && *flagSchemaBucket != "", (*suite).exportChecks},
 	}
 	only := map[string]bool{}
 	for _, g := range strings.Split(*flagOnly, ",") {
