@@ -21,10 +21,10 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from tidemill.config import Settings  # noqa: E402
-from tidemill.exporters import run_exports  # noqa: E402
-from tidemill.exporters.base import ExportContext, ExportPlan, Targets  # noqa: E402
-from tidemill.storage import open_store  # noqa: E402
+from tidemill.config import Settings
+from tidemill.exporters import run_exports
+from tidemill.exporters.base import ExportContext, ExportPlan, Targets
+from tidemill.storage import open_store
 
 ROWS = 5_000_000
 HTTP_ROWS = 1_000_000
