@@ -40,7 +40,8 @@ class Served:
     def start(self, timeout: float = 30.0) -> Served:
         env = {**os.environ, **self.extra_env,
                "TIDEMILL_ACCESS_KEY": AK, "TIDEMILL_SECRET_KEY": SK}  # fmt: skip
-        command = [str(Path(sys.executable).parent / "tidemill"), "serve", "--data-dir", str(self.data_dir),
+        command = [str(Path(sys.executable).parent / "tidemill"), "serve",
+                   "--data-dir", str(self.data_dir),
                    "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
