@@ -214,6 +214,19 @@ def test_upload_stores_a_local_file(
     assert source.read_bytes() == data
 
 
+def test_upload_with_move_takes_the_file_over(
+    store: ObjectStore, bucket: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "staged.parquet"
+    source.write_bytes(b"PAR1 staged")
+    store.write(bucket, "out/part-0.parquet", b"older")
+
+    store.upload(bucket, "out/part-0.parquet", source, move=True)
+
+    assert store.read(bucket, "out/part-0.parquet") == b"PAR1 staged"
+    assert not source.exists()
+
+
 def test_upload_of_a_missing_file_is_a_backend_error(
     store: ObjectStore, bucket: str, tmp_path: Path
 ) -> None:

@@ -103,7 +103,7 @@ def write_files(
     put: list[str] = []
     try:
         for key, (_, _, local) in zip(keys, staged, strict=True):
-            store.upload(bucket, key, local)
+            store.upload(bucket, key, local, move=True)  # staged files are ours to give
             put.append(key)
     except TidemillError:
         for key in put:

@@ -50,8 +50,12 @@ class ObjectStore(Protocol):
         """Store `data` at `key` atomically: readers see the old object or the new, never half."""
         ...
 
-    def upload(self, bucket: str, key: str, source: Path) -> None:
-        """Store the local file `source` at `key`, atomically as `write`."""
+    def upload(self, bucket: str, key: str, source: Path, *, move: bool = False) -> None:
+        """Store the local file `source` at `key`, atomically as `write`.
+
+        With `move` the caller gives `source` up: the store may take the file itself rather
+        than a copy (a rename on the same file system), and `source` is gone afterwards.
+        """
         ...
 
     def delete(self, bucket: str, key: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -67,7 +68,9 @@ class LocalStore:
 
         self._replace(bucket, key, fill)
 
-    def upload(self, bucket: str, key: str, source: Path) -> None:
+    def upload(self, bucket: str, key: str, source: Path, *, move: bool = False) -> None:
+        if move and self._adopt(bucket, key, source):
+            return
         try:
             src = source.open("rb")
         except OSError as exc:
@@ -142,6 +145,26 @@ class LocalStore:
         return self._bucket_dir(bucket).joinpath(*parts)
 
     # -- writing -----------------------------------------------------------------------------
+
+    def _adopt(self, bucket: str, key: str, source: Path) -> bool:
+        """Rename `source` into place, made durable first; False if it is on another device."""
+        path = self._object_path(bucket, key)
+        self._existing_bucket(bucket, key)
+        try:
+            fd = os.open(source, os.O_RDONLY)
+            try:
+                os.fchmod(fd, FILE_MODE)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, path)
+        except OSError as exc:
+            if exc.errno == errno.EXDEV:
+                return False  # another file system: copy it like any upload
+            self._fail("write", bucket, key, exc)
+        _fsync_dir(path.parent)
+        return True
 
     def _replace(self, bucket: str, key: str, fill: Fill) -> None:
         path = self._object_path(bucket, key)

@@ -173,7 +173,12 @@ class S3Store:
         with self._errors("write", bucket, key):
             self._client.put_object(Bucket=bucket, Key=key, Body=data)
 
-    def upload(self, bucket: str, key: str, source: Path) -> None:
+    def upload(self, bucket: str, key: str, source: Path, *, move: bool = False) -> None:
+        self._upload(bucket, key, source)
+        if move:
+            source.unlink(missing_ok=True)
+
+    def _upload(self, bucket: str, key: str, source: Path) -> None:
         _check(bucket, key)
         if not source.is_file():
             raise BackendError(
