@@ -85,6 +85,18 @@ def test_tsdb_points_have_tags_fields_and_the_timestamp_column(tmp_path, influxd
 
 
 @pytest.mark.influxdb
+def test_tsdb_date_fields_are_rfc3339_in_the_configured_zone(tmp_path, influxdb_url) -> None:
+    db = "r" + uuid.uuid4().hex[:8]
+    spec = {"destRepoName": db, "series": "s", "tags": {}, "fields": {"when": "#t"}}
+
+    outcome = run(tmp_path, "tsdb", spec, Targets(tsdb_url=influxdb_url, http=OPTIONS))
+
+    assert outcome.status == "Successful", outcome.message
+    first = influx(influxdb_url, db, 'SELECT "when" FROM s')[0][1]
+    assert first == "2026-11-23T10:00:00+08:00"
+
+
+@pytest.mark.influxdb
 def test_tsdb_rerun_without_timestamp_rewrites_the_same_points(tmp_path, influxdb_url) -> None:
     db = "r" + uuid.uuid4().hex[:8]
     spec = {"destRepoName": db, "series": "s", "tags": {}, "fields": {"id": "#id"}}

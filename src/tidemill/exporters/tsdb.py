@@ -10,6 +10,7 @@ the new row count are deleted first.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,8 +66,12 @@ def export_tsdb(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
         index = 0
         wanted = [*tags.values(), *fields.values(), *([stamp] if stamp else [])]
         for rows in row_batches(ctx, wanted):
-            for row in rows:
+            for raw in rows:
                 index += 1
+                row = {  # dates as text carry the configured zone's offset, as in every export
+                    k: v.astimezone(ctx.zone) if isinstance(v, datetime) else v
+                    for k, v in raw.items()
+                }
                 try:
                     ns = timestamp_ns(row[stamp]) if stamp else base_ns + index - 1
                     line = point(
