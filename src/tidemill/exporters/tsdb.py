@@ -10,8 +10,8 @@ the new row count are deleted first.
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
