@@ -5,52 +5,26 @@ from __future__ import annotations
 
 import gzip
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.conftest import make_settings
-from tests.support import Client, assert_error
-from tidemill.api.app import create_app
+from tests.buckets import BACKENDS, Env, bucket_env
+from tests.support import assert_error
 from tidemill.clock import FixedClock
-from tidemill.runtime import build_runtime
-from tidemill.storage import open_store
 
 # 2026-11-23 01:30 in Asia/Shanghai (the default zone) is still the 22nd in UTC.
 NOW = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)
 
 
-@dataclass
-class Env:
-    client: Client
-    bucket: str
-    put: Callable[[str, bytes], None]
-
-
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=BACKENDS)
 def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
-    settings = make_settings(tmp_path)
-    if request.param == "s3":
-        settings = settings.model_copy(update={"s3": request.getfixturevalue("s3_settings")})
-    store = open_store(settings)
-    bucket = f"exec-{uuid.uuid4().hex[:12]}"
-    store.create_bucket(bucket)
-    clock = FixedClock(NOW)
-    runtime = build_runtime(settings, clock)
-    try:
-        with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
-            yield Env(
-                Client(http, clock=clock), bucket, lambda key, data: store.write(bucket, key, data)
-            )
-    finally:
-        runtime.close()
+    with bucket_env(request, tmp_path, FixedClock(NOW)) as made:
+        yield made
 
 
 def ok(response: Any) -> None:

@@ -5,46 +5,21 @@ from __future__ import annotations
 
 import gzip
 import json
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.conftest import make_settings
-from tests.support import Client, assert_error
-from tidemill.api.app import create_app
-from tidemill.config import S3Settings
-from tidemill.runtime import build_runtime
-from tidemill.storage import open_store
+from tests.buckets import BACKENDS, Env, bucket_env
+from tests.support import assert_error
 
 
-@dataclass
-class Env:
-    client: Client
-    bucket: str
-    put: Callable[[str, bytes], None]
-
-
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=BACKENDS)
 def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
-    settings = make_settings(tmp_path)
-    if request.param == "s3":
-        settings = settings.model_copy(update={"s3": request.getfixturevalue("s3_settings")})
-        assert isinstance(settings.s3, S3Settings) and settings.s3.endpoint
-    store = open_store(settings)
-    bucket = f"schemas-{uuid.uuid4().hex[:12]}"
-    store.create_bucket(bucket)
-    runtime = build_runtime(settings)
-    try:
-        with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
-            yield Env(Client(http), bucket, lambda key, data: store.write(bucket, key, data))
-    finally:
-        runtime.close()
+    with bucket_env(request, tmp_path) as made:
+        yield made
 
 
 def lines(*records: dict[str, Any]) -> bytes:

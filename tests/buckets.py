@@ -1,0 +1,48 @@
+"""The real app over one fresh bucket, in a local directory or on the test S3 server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import make_settings
+from tests.support import Client
+from tidemill.api.app import create_app
+from tidemill.clock import Clock
+from tidemill.runtime import build_runtime
+from tidemill.storage import open_store
+
+BACKENDS = ["local", "s3"]  # parametrize a fixture with these, and pass request.param on
+
+
+@dataclass
+class Env:
+    client: Client
+    bucket: str
+    put: Callable[[str, bytes], None]
+
+
+@contextmanager
+def bucket_env(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: Clock | None = None
+) -> Iterator[Env]:
+    """The app with a bucket on the backend `request.param` names; the bucket is new."""
+    settings = make_settings(tmp_path)
+    if request.param == "s3":
+        settings = settings.model_copy(update={"s3": request.getfixturevalue("s3_settings")})
+    store = open_store(settings)
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    store.create_bucket(bucket)
+    runtime = build_runtime(settings, clock)
+    try:
+        with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
+            client = Client(http, clock=clock)
+            yield Env(client, bucket, lambda key, data: store.write(bucket, key, data))
+    finally:
+        runtime.close()
