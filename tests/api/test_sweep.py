@@ -68,6 +68,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/v2/jobs/j/actions/start", {"params": [{"name": "p", "value": "y"}]}),
     ("POST", "/v2/jobs/j/actions/stop", None),
     ("GET", "/v2/jobs/j/history", None),
+    ("GET", "/v2/jobs/j/history/1/result", None),
     ("POST", "/v2/batch/actions/stop", {"jobName": "j", "runId": 1}),
     ("POST", "/v2/batch/actions/rerun", {"jobName": "j", "runId": 1}),
     ("POST", "/v2/jobs/j/exports/e2", EXPORT),
