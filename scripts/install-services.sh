@@ -9,6 +9,7 @@ command -v go >/dev/null 2>&1 || need+=(golang-go)
 command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v curl >/dev/null 2>&1 || need+=(curl)  # the service scripts probe health with it
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
