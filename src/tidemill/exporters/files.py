@@ -14,6 +14,7 @@ part that has rows there (as Spark's repartition + partitionBy writes them).
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Sequence
@@ -71,7 +72,7 @@ def write_files(
         for record in plan.previous
         if record.get("bucket") == bucket
         for key in record.get("keys", ())
-    }
+    } | _journaled(ctx, plan.name, bucket)
     if not store.bucket_exists(bucket):
         store.create_bucket(bucket)
     listed = target.single_key if target.single_key is not None else target.directory
@@ -100,6 +101,7 @@ def write_files(
     keys = [target.part_key(part, index, layout.extension, unique) for part, index, _ in staged]
     if len(set(keys)) != len(keys):
         raise BackendError(Failure.INTERNAL, f"two part files would share a key under {where}")
+    _journal(ctx, plan.name, bucket, keys)
     put: list[str] = []
     try:
         for key, (_, _, local) in zip(keys, staged, strict=True):
@@ -121,6 +123,39 @@ def write_files(
         rows=ctx.rows,
         written={"bucket": bucket, "keys": keys, "retention": layout.retention_days},
     )
+
+
+def _journal_path(ctx: ExportContext, export: str, attempt: int) -> Path:
+    return ctx.result.parent / "export-journal" / f"{export}.{attempt}.json"
+
+
+def _journal(ctx: ExportContext, export: str, bucket: str, keys: Sequence[str]) -> None:
+    """Note the keys this attempt is about to put, durably, before it puts any.
+
+    An attempt whose process is killed mid-upload records no outcome; its rerun finds what it
+    had put here and replaces it, instead of leaving it beside the new files (append).
+    """
+    path = _journal_path(ctx, export, ctx.attempt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w") as out:
+        json.dump({"bucket": bucket, "keys": list(keys)}, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
+
+
+def _journaled(ctx: ExportContext, export: str, bucket: str) -> set[str]:
+    """The keys earlier attempts of this batch noted for `export` in `bucket`."""
+    keys: set[str] = set()
+    for attempt in range(ctx.attempt):
+        try:
+            noted = json.loads(_journal_path(ctx, export, attempt).read_text())
+        except (OSError, ValueError):
+            continue  # that attempt never got as far as uploading
+        if noted.get("bucket") == bucket:
+            keys.update(str(k) for k in noted.get("keys", ()))
+    return keys
 
 
 def stage_files(ctx: ExportContext, layout: FileLayout, stage: Path) -> list[Staged]:
