@@ -209,8 +209,10 @@ def trigger_latency(srv: Server, runs: int) -> tuple[list[float], list[float]]:
     return latencies, handoffs
 
 
-def groupby_ratio(srv: Server, rows: int) -> tuple[float, float]:
-    """(Tidemill seconds, plain DuckDB seconds) for one GROUP BY over `rows` Parquet rows."""
+def groupby_ratio(srv: Server, rows: int, runs: int = 9) -> tuple[list[float], list[float]]:
+    """Seconds of Tidemill batches and of plain DuckDB for one GROUP BY over `rows` Parquet
+    rows, `runs` of each, interleaved (the machine is shared and 2 cores: single runs vary by
+    +-15%)."""
     directory = srv.data / "kodo" / "bench-big" / "data"
     directory.mkdir(parents=True)
     path = directory / "logs.parquet"
@@ -235,7 +237,7 @@ def groupby_ratio(srv: Server, rows: int) -> tuple[float, float]:
         "container": {"type": "2U4G", "count": 1}, "scheduler": {"type": "manual"},
     })  # fmt: skip
     tidemill, plain = [], []
-    for run_id in range(1, 6):
+    for run_id in range(1, runs + 1):
         srv.call("POST", "/v2/jobs/groupby/actions/start", {})
         if srv.wait("groupby", run_id, timeout=600, every=0.2) != "Successful":
             raise SystemExit("the GROUP BY batch failed")
@@ -250,7 +252,7 @@ def groupby_ratio(srv: Server, rows: int) -> tuple[float, float]:
         )
         plain.append(time.perf_counter() - began)
         plain_con.close()
-    return statistics.median(tidemill), statistics.median(plain)
+    return tidemill, plain
 
 
 def main() -> None:
@@ -262,7 +264,7 @@ def main() -> None:
     with server() as srv:
         api = api_throughput(srv, connections, seconds)
         latencies, handoffs = trigger_latency(srv, runs)
-        tidemill_s, plain_s = groupby_ratio(srv, rows)
+        tidemill_runs, plain_runs = groupby_ratio(srv, rows)
     report["api_get_job"] = api
     print(f"API GET /v2/jobs/<name>  ({connections} connections, {seconds} s, loopback, 2 cores)")
     print(f"  throughput : {api['rps']:8.0f} req/s  goal >= 2000  {met(api['rps'] >= 2000)}")
@@ -277,16 +279,20 @@ def main() -> None:
           f"(goal <= 200 {met(p99 <= 200)})")  # fmt: skip
     print(f"Depend hand-off (upstream end -> downstream start): p50 {h50:.1f} ms "
           f"(goal <= 20 {met(h50 <= 20)})")  # fmt: skip
-    ratio = plain_s / tidemill_s
+    tidemill_s, plain_s = statistics.median(tidemill_runs), statistics.median(plain_runs)
+    ratio, best_ratio = plain_s / tidemill_s, min(plain_runs) / min(tidemill_runs)
     report["groupby"] = {
         "rows": rows,
         "tidemill_s": tidemill_s,
         "duckdb_s": plain_s,
         "ratio": ratio,
+        "best_of_ratio": best_ratio,
+        "tidemill_runs_s": tidemill_runs,
+        "duckdb_runs_s": plain_runs,
     }
-    print(f"GROUP BY over {rows:,} Parquet rows (2 threads): Tidemill {tidemill_s:.2f} s, "
-          f"plain DuckDB {plain_s:.2f} s, ratio {ratio:.2f} "
-          f"(goal >= 0.9 {met(ratio >= 0.9)})")  # fmt: skip
+    print(f"GROUP BY over {rows:,} Parquet rows (2 threads, medians of {len(tidemill_runs)}): "
+          f"Tidemill {tidemill_s:.2f} s, plain DuckDB {plain_s:.2f} s, ratio {ratio:.2f} "
+          f"(goal >= 0.9 {met(ratio >= 0.9)}); best of each {best_ratio:.2f}")  # fmt: skip
     print(json.dumps(report))
 
 
