@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Collection
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote
 
 import httpx2 as httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from tidemill.clock import Clock
@@ -89,3 +92,22 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert error_code(response) == code, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+FINAL = frozenset({"Successful", "Failed", "Canceled"})
+
+
+def wait_for(
+    client: Client, job: str, statuses: Collection[str] = FINAL, timeout: float = 30.0
+) -> dict[str, Any]:
+    """The newest batch of `job` once its status is one of `statuses`; fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(f"/v2/jobs/{job}/history", params={"runId": "-1"})
+        history = response.json().get("history") or []
+        if history and history[0]["status"] in statuses:
+            entry: dict[str, Any] = history[0]
+            return entry
+        if time.monotonic() > deadline:
+            pytest.fail(f"{job} never reached {statuses}: {response.text}")
+        time.sleep(0.05)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import Client, assert_error
+from tests.support import Client, assert_error, wait_for
 from tidemill.config import Settings
 
 SCHEMA = [
@@ -68,19 +68,6 @@ def latest(client: Client, job: str) -> dict[str, Any]:
     assert history, f"{job} has no batch"
     entry: dict[str, Any] = history[0]
     return entry
-
-
-def wait_for(client: Client, job: str, statuses: set[str], timeout: float = 30.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = client.get(f"/v2/jobs/{job}/history", params={"runId": "-1"})
-        history = response.json().get("history") or []
-        if history and history[0]["status"] in statuses:
-            entry: dict[str, Any] = history[0]
-            return entry
-        if time.monotonic() > deadline:
-            pytest.fail(f"{job} never reached {statuses}: {response.text}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ fixed batch time — over a local bucket and over a real S3 store (SeaweedFS).""
 from __future__ import annotations
 
 import gzip
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ import duckdb
 import pytest
 
 from tests.buckets import BACKENDS, Env, bucket_env
-from tests.support import assert_error
+from tests.support import assert_error, wait_for
 from tidemill.clock import FixedClock
 
 # 2026-11-23 01:30 in Asia/Shanghai (the default zone) is still the 22nd in UTC.
@@ -40,21 +39,19 @@ def datasource(env: Env, name: str, schema: list[tuple[str, str]], **spec: Any) 
 
 
 def run(env: Env, name: str, srcs: list[dict[str, Any]], code: str) -> dict[str, Any]:
+    create_job(env, name, srcs, code)
+    ok(env.client.post(f"/v2/jobs/{name}/actions/start", {}))
+    done = wait_for(env.client, name)
+    assert done["status"] == "Successful", done
+    result: dict[str, Any] = env.client.get(f"/v2/jobs/{name}/history/1/result").json()
+    return result
+
+
+def create_job(env: Env, name: str, srcs: list[dict[str, Any]], code: str) -> None:
     ok(env.client.post(f"/v2/jobs/{name}", {
         "srcs": srcs, "computation": {"type": "sql", "code": code},
         "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
     }))  # fmt: skip
-    ok(env.client.post(f"/v2/jobs/{name}/actions/start", {}))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        history = env.client.get(f"/v2/jobs/{name}/history").json()["history"]
-        if history and history[0]["status"] in ("Successful", "Failed"):
-            entry: dict[str, Any] = history[0]
-            assert entry["status"] == "Successful", entry
-            result: dict[str, Any] = env.client.get(f"/v2/jobs/{name}/history/1/result").json()
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"{name} did not finish")
 
 
 def src(name: str, table: str, file_filter: str = "") -> dict[str, Any]:
@@ -131,20 +128,14 @@ def test_text_and_parquet_sources(env: Env, tmp_path: Path) -> None:
 def test_a_value_of_the_wrong_type_fails_the_batch_naming_object_and_line(env: Env) -> None:
     env.put("logs/a.json", b'{"n": 1}\n{"n": "two"}\n')
     datasource(env, "logs", [("n", "long")], keyPrefixes=["logs/"], fileType="json")
-    ok(env.client.post("/v2/jobs/j", {
-        "srcs": [src("logs", "t")], "computation": {"type": "sql", "code": "select sum(n) from t"},
-        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
-    }))  # fmt: skip
+    create_job(env, "j", [src("logs", "t")], "select sum(n) from t")
+
     ok(env.client.post("/v2/jobs/j/actions/start", {}))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        history = env.client.get("/v2/jobs/j/history").json()["history"]
-        if history and history[0]["status"] in ("Successful", "Failed"):
-            break
-        time.sleep(0.05)
-    assert history[0]["status"] == "Failed"
-    assert f"{env.bucket}/logs/a.json" in history[0]["message"]
-    assert "line 2" in history[0]["message"]
+    failed = wait_for(env.client, "j")
+
+    assert failed["status"] == "Failed"
+    assert f"{env.bucket}/logs/a.json" in failed["message"]
+    assert "line 2" in failed["message"]
 
 
 def test_user_sql_cannot_read_other_files(env: Env) -> None:

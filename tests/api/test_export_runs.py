@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_batches import ROWS, make_datasource, make_job, wait_for, write_lines
+from tests.api.test_batches import ROWS, make_datasource, make_job, write_lines
 from tests.exporters.receivers import Receiver, http_receiver
-from tests.support import AK, SK, Client
+from tests.support import AK, SK, Client, wait_for
 from tidemill.config import Settings
 from tidemill.runtime import build_runtime
 from tidemill.store import export_outcomes

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
-from tests.support import AK, Client
+from tests.support import AK, Client, wait_for
 from tidemill import demo
 from tidemill.runtime import Runtime
 from tidemill.services.accounts import find_key
-
-
-def wait_successful(client: Client, job: str) -> dict[str, object]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        history = client.get(f"/v2/jobs/{job}/history").json()["history"]
-        if history and history[0]["status"] in ("Successful", "Failed", "Canceled"):
-            entry: dict[str, object] = history[0]
-            return entry
-        time.sleep(0.1)
-    raise AssertionError(f"{job} did not finish")
 
 
 def test_demo_pipeline_runs_to_a_successful_history(client: Client, runtime: Runtime) -> None:
@@ -28,8 +15,8 @@ def test_demo_pipeline_runs_to_a_successful_history(client: Client, runtime: Run
     demo.install(runtime, pair.account_id)
     demo.install(runtime, pair.account_id)  # a second `make run`: nothing twice, no error
 
-    assert wait_successful(client, "traffic_per_hour")["status"] == "Successful"
-    child = wait_successful(client, "busiest_hours")
+    assert wait_for(client, "traffic_per_hour")["status"] == "Successful"
+    child = wait_for(client, "busiest_hours")
     assert child["status"] == "Successful", child
     hourly = client.get("/v2/jobs/traffic_per_hour/history/1/result", params={"limit": "100"})
     busiest = client.get("/v2/jobs/busiest_hours/history/1/result").json()
