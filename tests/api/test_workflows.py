@@ -503,6 +503,27 @@ def test_status_follows_start_and_stop(client: Client) -> None:
     assert all(n["status"] in STATUSES for n in started["nodes"] + stopped["nodes"])
 
 
+def test_status_shows_a_scheduled_job_node_by_its_own_schedule(client: Client) -> None:
+    create(client)
+    fill(client, job=LOOP_JOB)
+
+    ready = assert_ok_json(client.get("/v2/workflows/wf/status"))
+    start(client)
+    started = assert_ok_json(client.get("/v2/workflows/wf/status"))
+    stop(client)
+    stopped = assert_ok_json(client.get("/v2/workflows/wf/status"))
+
+    def job_node(body: Any) -> str:
+        [node] = [n for n in body["nodes"] if n["type"] == "job"]
+        status: str = node["status"]
+        return status
+
+    assert (job_node(ready), job_node(started), job_node(stopped)) == (
+        "Ready", "Started", "Stopped",
+    )  # fmt: skip
+    assert {n["status"] for n in started["nodes"] if n["type"] != "job"} == {"Started"}
+
+
 def test_status_of_missing_workflow_is_404_e18641(client: Client) -> None:
     response = client.get("/v2/workflows/ghost/status")
 

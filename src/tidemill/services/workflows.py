@@ -7,7 +7,15 @@ import sqlalchemy as sa
 from tidemill.core import datasources as ds_rules
 from tidemill.core import fields
 from tidemill.core import workflows as rules
-from tidemill.core.models import BUSY_WORKFLOW_STATES, JSON, Datasource, Export, Job, Workflow
+from tidemill.core.models import (
+    BUSY_WORKFLOW_STATES,
+    JSON,
+    Datasource,
+    Export,
+    Job,
+    SchedulerMode,
+    Workflow,
+)
 from tidemill.core.models import WorkflowStatus as Status
 from tidemill.core.names import check_name, is_resource_name
 from tidemill.core.public import export_public, job_public
@@ -23,6 +31,7 @@ from tidemill.services import schedules
 from tidemill.services.batches import cancel_active
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
+from tidemill.store import schedules as schedule_store
 
 COMMENT_LIMIT = 1500
 
@@ -120,17 +129,22 @@ def status(rt: Runtime, account: int, name: str) -> JSON:
     with rt.db.connect() as conn:
         wf = _need(conn, account, name)
         datasources, jobs, exports = repo.workflow_members(conn, account, name)
-    members = (
-        [(d.name, rules.DATASOURCE) for d in datasources]
-        + [(j.name, rules.JOB) for j in jobs]
-        + [(e.name, rules.EXPORT) for e in exports]
+        scheduled = schedule_store.active_schedules(conn, account)
+    shown = wf.status.value
+
+    def job_status(job: Job) -> str:
+        # A crontab/loop job is Started while its own schedule fires (spec §10.5 proposal:
+        # per node); everything else, and every node of a Ready workflow, shows the workflow's.
+        if wf.status is Status.READY or job.mode not in (SchedulerMode.CRONTAB, SchedulerMode.LOOP):
+            return shown
+        return Status.STARTED.value if job.name in scheduled else Status.STOPPED.value
+
+    nodes = (
+        [{"name": d.name, "type": rules.DATASOURCE, "status": shown} for d in datasources]
+        + [{"name": j.name, "type": rules.JOB, "status": job_status(j)} for j in jobs]
+        + [{"name": e.name, "type": rules.EXPORT, "status": shown} for e in exports]
     )
-    return {
-        "name": wf.name,
-        "region": wf.region,
-        "status": wf.status.value,
-        "nodes": [{"name": n, "type": t, "status": wf.status.value} for n, t in members],
-    }
+    return {"name": wf.name, "region": wf.region, "status": shown, "nodes": nodes}
 
 
 def start(rt: Runtime, account: int, name: str) -> None:
