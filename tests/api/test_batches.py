@@ -96,6 +96,19 @@ def test_manual_job_runs_to_successful_with_its_result(data: Client) -> None:
     ]
 
 
+def test_result_shows_dates_as_rfc3339_in_the_configured_zone(data: Client) -> None:
+    make_job(data, "dated", "select count(*) as n, current_timestamp() as at from logs")
+
+    data.post("/v2/jobs/dated/actions/start", {})
+    assert wait_for(data, "dated")["status"] == "Successful"
+    result = data.get("/v2/jobs/dated/history/1/result")
+
+    assert result.status_code == 200, result.text
+    [[n, at]] = result.json()["rows"]
+    assert n == 3
+    assert at.endswith("+08:00") and at[10] == "T"
+
+
 def test_empty_body_on_start_counts_as_no_params(data: Client) -> None:
     make_job(data, "j", "select count(*) as n from logs")
 

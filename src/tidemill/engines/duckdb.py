@@ -21,6 +21,8 @@ import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -247,3 +249,36 @@ def _quote_literal(text: str) -> str:
 
 def _message(exc: duckdb.Error) -> str:
     return " ".join(_NOISE.sub("", str(exc)).split())
+
+
+def rfc3339_sql(expr: str) -> str:
+    """SQL: a date as RFC 3339 text with the session zone's offset (seconds, or microseconds
+    when it has any)."""
+    ts = f"CAST({expr} AS TIMESTAMPTZ)"
+    whole = f"strftime({ts}, '%Y-%m-%dT%H:%M:%S%z')"
+    fraction = f"strftime({ts}, '%Y-%m-%dT%H:%M:%S.%f%z')"
+    chosen = f"CASE WHEN epoch_us({ts}) % 1000000 = 0 THEN {whole} ELSE {fraction} END"
+    return f"regexp_replace({chosen}, '([+-][0-9][0-9])$', '\\1:00')"
+
+
+def preview(path: Path, limit: int, time_zone: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The column names and first `limit` rows of a result file, as plain Python values:
+    dates as RFC 3339 text in `time_zone` (Python has no zone database of its own here)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"SET TimeZone = {_quote_literal(time_zone)}")
+        source = f"read_parquet({_quote_literal(str(path))})"
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        names = [str(row[0]) for row in described]
+        exprs = [
+            f"{rfc3339_sql(_quote_identifier(name))} AS {_quote_identifier(name)}"
+            if str(kind) == "TIMESTAMP WITH TIME ZONE" else _quote_identifier(name)
+            for name, kind in ((row[0], row[1]) for row in described)
+        ]  # fmt: skip
+        query = f"SELECT {', '.join(exprs) or '*'} FROM {source} LIMIT {int(limit)}"
+        rows = con.execute(query).fetchall()
+    except duckdb.Error as exc:
+        raise BackendError(Failure.INTERNAL, f"cannot read the result: {_message(exc)}") from exc
+    finally:
+        con.close()
+    return names, rows

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from tidemill.engines.duckdb import connect, valtype
+from tidemill.engines.duckdb import rfc3339_sql as rfc3339
 from tidemill.errors import BackendError, Failure
 from tidemill.exporters.base import ExportContext
 
@@ -52,15 +53,6 @@ def result_columns(con: duckdb.DuckDBPyConnection, ctx: ExportContext) -> list[C
     except duckdb.Error as exc:
         raise BackendError(Failure.INTERNAL, f"cannot read the batch result: {exc}") from exc
     return [(str(row[0]), valtype(str(row[1]))) for row in described]
-
-
-def rfc3339(expr: str) -> str:
-    """A date column as RFC 3339 text with the zone offset (seconds, or microseconds if any)."""
-    ts = f"CAST({expr} AS TIMESTAMPTZ)"
-    whole = f"strftime({ts}, '%Y-%m-%dT%H:%M:%S%z')"
-    fraction = f"strftime({ts}, '%Y-%m-%dT%H:%M:%S.%f%z')"
-    chosen = f"CASE WHEN epoch_us({ts}) % 1000000 = 0 THEN {whole} ELSE {fraction} END"
-    return f"regexp_replace({chosen}, '([+-][0-9][0-9])$', '\\1:00')"
 
 
 def plain(column: Column) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import duckdb
 import sqlalchemy as sa
 
 from tidemill.core import batches as rules
@@ -14,6 +13,7 @@ from tidemill.core.jobs import parse_start_params
 from tidemill.core.models import JSON, Job, SchedulerMode, WorkflowStatus
 from tidemill.core.names import check_name
 from tidemill.core.naming import result_file
+from tidemill.engines.duckdb import preview
 from tidemill.errors import Failure, NotFoundError, StateError
 from tidemill.runtime import Runtime
 from tidemill.services import schedules
@@ -179,13 +179,7 @@ def result(rt: Runtime, account: int, name: str, run_id: int, limit: int) -> JSO
             "batch has a result",
         )
     path = result_file(rt.settings.data_dir.resolve(), account, name, batch.run_id)
-    con = duckdb.connect(":memory:")
-    try:
-        relation = con.read_parquet(str(path))
-        rows: list[Any] = relation.limit(limit).fetchall()
-        columns = relation.columns
-    finally:
-        con.close()
+    columns, rows = preview(path, limit, rt.settings.timezone)
     return {
         "runId": batch.run_id,
         "schema": [{"key": f.key, "valtype": f.valtype} for f in job.schema],
