@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -49,6 +50,32 @@ def los_angeles() -> duckdb.DuckDBPyConnection:
         ("split('a b c', ' ')[1]", "b"),
         ("length(12345)", 5),
         ("bigint('42')", 42),
+        ("base64('Spark SQL')", "U3BhcmsgU1FM"),
+        ("cast(unbase64('U3BhcmsgU1FM') as string)", "Spark SQL"),
+        ("cast(trunc(date '2019-08-04', 'MM') as date)", date(2019, 8, 1)),
+        ("cast(trunc(date '2019-08-04', 'year') as date)", date(2019, 1, 1)),
+        ("cast(trunc(date '2019-08-04', 'QUARTER') as date)", date(2019, 7, 1)),
+        (
+            "date_format(date_trunc('yyyy', '2015-03-05 09:32:05'), 'yyyy-MM-dd HH:mm:ss')",
+            "2015-01-01 00:00:00",
+        ),
+        (
+            "date_format(date_trunc('MM', '2015-03-05 09:32:05'), 'yyyy-MM-dd HH:mm:ss')",
+            "2015-03-01 00:00:00",
+        ),
+        (
+            "date_format(date_trunc('HOUR', '2015-03-05 09:32:05'), 'yyyy-MM-dd HH:mm:ss')",
+            "2015-03-05 09:00:00",
+        ),
+        ("assert_true(1 < 2)", None),
+        ("regexp_extract('100-200', '([0-9]+)-([0-9]+)', 2)", "200"),
+        ("get_json_object('{\"a\": {\"b\": 3}}', '$.a.b')", "3"),
+        ("concat_ws('-', 'a', 'b')", "a-b"),
+        ("nvl(NULL, 'd')", "d"),
+        ("if(1 > 0, 'yes', 'no')", "yes"),
+        ("array_contains(split('a,b', ','), 'b')", True),
+        ("datediff('2009-07-31', '2009-07-30')", 1),
+        ("cast(date_add('2016-07-30', 1) as string)", "2016-07-31"),
     ],
 )
 def test_spark_functions_give_sparks_results(los_angeles, spark_expression, spark_result) -> None:

@@ -138,8 +138,32 @@ def schema_keys(names: Iterable[str]) -> list[str]:
     return keys
 
 
+# Spark's trunc/date_trunc format names and the DuckDB part each means.
+_TRUNC_UNITS = {
+    "year": "year", "yyyy": "year", "yy": "year", "quarter": "quarter", "month": "month",
+    "mon": "month", "mm": "month", "week": "week", "day": "day", "dd": "day", "hour": "hour",
+    "minute": "minute", "second": "second", "millisecond": "millisecond",
+    "microsecond": "microsecond",
+}  # fmt: skip
+
+
 def _fill_gaps(node: exp.Expr) -> exp.Expr:
     """Rewrite one node where sqlglot's Spark → DuckDB translation is missing or wrong."""
+    if isinstance(node, exp.DateTrunc | exp.TimestampTrunc):
+        unit = node.args.get("unit")
+        if isinstance(unit, exp.Literal | exp.Var) and unit.name.lower() in _TRUNC_UNITS:
+            node.set("unit", exp.Literal.string(_TRUNC_UNITS[unit.name.lower()]))
+        if isinstance(node, exp.TimestampTrunc) and _is_text(node.this):
+            node.set("this", exp.cast(node.this, exp.DataType.build("TIMESTAMP")))
+        return node
+    if isinstance(node, exp.TsOrDsAdd) and node.text("unit").upper() in ("", "DAY"):
+        # Spark's date_add/date_sub give a DATE; DuckDB's date + interval a TIMESTAMP.
+        date = exp.cast(node.this, exp.DataType.build("DATE"))
+        return exp.Add(this=date, expression=exp.cast(node.expression, exp.DataType.build("INT")))
+    if isinstance(node, exp.ToBase64):  # Spark encodes a string's UTF-8 bytes
+        return exp.Anonymous(
+            this="to_base64", expressions=[exp.Anonymous(this="encode", expressions=[node.this])]
+        )
     if isinstance(node, exp.StrToUnix):
         return exp.Anonymous(
             this=UNIX_TIMESTAMP_MACRO, expressions=[node.this, _duckdb_format(node)]
@@ -151,6 +175,10 @@ def _fill_gaps(node: exp.Expr) -> exp.Expr:
     ):
         return exp.cast(node.expressions[0], exp.DataType.build(node.name, dialect=_SPARK))
     return node
+
+
+def _is_text(node: exp.Expr | None) -> bool:
+    return isinstance(node, exp.Literal) and node.is_string
 
 
 def _duckdb_format(node: exp.StrToUnix) -> exp.Expr:
