@@ -285,7 +285,7 @@ def test_finished_batch_cannot_be_stopped(data: Client) -> None:
     assert_error(data.post("/v2/batch/actions/stop", {"jobName": "j", "runId": -1}), 400, "E18645")
 
 
-SLOW = "select count(*) as n from range(20000000000) a"
+SLOW = "select sum(hash(a.id * b.id)) as n from range(1000000) a cross join range(1000000) b"
 
 
 def test_running_batch_stops_within_two_seconds(data: Client) -> None:
@@ -355,6 +355,25 @@ def test_job_delete_removes_its_history(data: Client, settings: Settings) -> Non
     make_job(data, "j", "select 2 as two")
 
     assert data.get("/v2/jobs/j/history").json() == {"total": 0, "history": []}
+    assert not list((settings.data_dir / "warehouse").glob("*/j/*")), "results stayed behind"
+
+
+def test_job_delete_ends_its_running_batch(data: Client) -> None:
+    make_job(data, "slow", SLOW)
+    data.post("/v2/jobs/slow/actions/start", {})
+    wait_for(data, "slow", {"Running"})
+
+    assert data.delete("/v2/jobs/slow").status_code == 200
+    # Two slots: with the deleted job's worker still busy, the second slow batch would take the
+    # other slot and the quick one would wait for a slot for many seconds.
+    make_job(data, "slow2", SLOW)
+    make_job(data, "quick", "select count(*) as n from logs")
+    data.post("/v2/jobs/slow2/actions/start", {})
+    wait_for(data, "slow2", {"Running"})
+    data.post("/v2/jobs/quick/actions/start", {})
+
+    assert wait_for(data, "quick", timeout=8)["status"] == "Successful"
+    assert data.get("/v2/jobs/slow/exists").json() == {"exist": False}
 
 
 def test_result_files_are_committed_whole(data: Client, settings: Settings) -> None:

@@ -28,7 +28,11 @@ from tidemill.errors import Failure, InvalidInputError
         pytest.param(
             "-- total\nselect 1;;", "/* total */ SELECT 1", id="comment-and-empty-statement"
         ),
-        pytest.param("select * from range(3)", "SELECT * FROM RANGE(3)", id="spark-table-function"),
+        pytest.param(
+            "select * from range(3)",
+            "SELECT * FROM (SELECT range AS id FROM RANGE(3)) AS range",
+            id="spark-table-function",
+        ),
         pytest.param(
             "select split(url, '/')[0] as s from logs",
             "SELECT STR_SPLIT_REGEX(url, '/')[1] AS s FROM logs",

@@ -122,3 +122,10 @@ def test_work_beyond_the_memory_limit_spills_to_the_temp_directory(tmp_path: Pat
 
     assert con.execute(query).fetchone() == (3_000_000, 3_000_000)
     assert spill.exists()  # DuckDB makes it at the first spill
+
+
+def test_spark_range_has_one_column_named_id(los_angeles) -> None:
+    query = to_duckdb("select sum(r.id) as total, count(*) as n from range(1, 10, 2) r")
+
+    with los_angeles.cursor() as cur:
+        assert cur.execute(query).fetchone() == (25, 5)

@@ -149,6 +149,8 @@ _TRUNC_UNITS = {
 
 def _fill_gaps(node: exp.Expr) -> exp.Expr:
     """Rewrite one node where sqlglot's Spark → DuckDB translation is missing or wrong."""
+    if _is_spark_range(node):
+        return _range_with_id(node)
     if isinstance(node, exp.DateTrunc | exp.TimestampTrunc):
         unit = node.args.get("unit")
         if isinstance(unit, exp.Literal | exp.Var) and unit.name.lower() in _TRUNC_UNITS:
@@ -175,6 +177,26 @@ def _fill_gaps(node: exp.Expr) -> exp.Expr:
     ):
         return exp.cast(node.expressions[0], exp.DataType.build(node.name, dialect=_SPARK))
     return node
+
+
+def _is_spark_range(node: exp.Expr) -> bool:
+    return (
+        isinstance(node, exp.Table)
+        and isinstance(node.this, exp.Anonymous)
+        and node.this.name.lower() == "range"
+        and not node.meta.get("tidemill_range")
+    )
+
+
+def _range_with_id(table: exp.Expr) -> exp.Expr:
+    """Spark's range() has one BIGINT column `id`; DuckDB's calls it `range`."""
+    inner = table.copy()
+    inner.set("alias", None)
+    inner.meta["tidemill_range"] = True
+    select = exp.select(exp.alias_(exp.column("range"), "id")).from_(inner)
+    alias = table.args.get("alias")
+    name = alias.name if isinstance(alias, exp.TableAlias) and alias.name else "range"
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(name)))
 
 
 def _is_text(node: exp.Expr | None) -> bool:

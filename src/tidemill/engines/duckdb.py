@@ -132,6 +132,7 @@ def connect(
     try:
         con = duckdb.connect(":memory:", config=config)
         con.execute(f"SET GLOBAL TimeZone = {_quote_literal(time_zone)}")
+        con.execute("SET enable_progress_bar = false")  # it would draw on the service's terminal
         # Spark casts numbers and booleans to strings where a string is expected
         # (length(status), concat(bytes, 'B'), status LIKE '2%'); DuckDB does so only with this.
         con.execute("SET GLOBAL old_implicit_casting = true")

@@ -61,6 +61,8 @@ class Slot:
         self._queue: queue.Queue[Assignment | None] = queue.Queue()
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._spawning = threading.Lock()  # the slot thread and warm() may both ask
+        self._cancelled = threading.Event()  # the current batch is to end, started or not
         self._thread = threading.Thread(
             target=self._run, name=f"tidemill-slot-{index}", daemon=True
         )
@@ -68,24 +70,35 @@ class Slot:
 
     def assign(self, assignment: Assignment) -> None:
         self.idle.clear()
+        self._cancelled.clear()
         self.current = assignment
         self._queue.put(assignment)
 
     def ensure_process(self) -> None:
-        if self._process is not None and self._process.is_alive():
-            return
-        parent, child = multiprocessing.Pipe()
-        context = self.runner.context
-        process = context.Process(
-            target=worker.serve, args=(child, self.runner.runtime.settings),
-            name=f"tidemill-worker-{self.index}", daemon=True,
-        )  # fmt: skip
-        process.start()
-        child.close()
-        self._process, self._conn = process, parent
+        with self._spawning:
+            if self._process is not None and self._process.is_alive():
+                return
+            parent, child = multiprocessing.Pipe()
+            context = self.runner.context
+            process = context.Process(
+                target=worker.serve, args=(child, self.runner.runtime.settings),
+                name=f"tidemill-worker-{self.index}", daemon=True,
+            )  # fmt: skip
+            process.start()
+            child.close()
+            self._process, self._conn = process, parent
+
+    def cancel(self) -> None:
+        """End the current batch: its worker if it runs one, else it never starts.
+
+        The flag is set before the process is looked at, and the slot thread looks at the flag
+        after its process exists: a batch whose worker is still being spawned is caught too.
+        """
+        self._cancelled.set()
+        self.kill()
 
     def kill(self) -> None:
-        """End the worker process now (stop = terminate, then kill after a grace period)."""
+        """End the worker process now (terminate, then kill after a grace period)."""
         process = self._process
         if process is None or not process.is_alive():
             return
@@ -118,6 +131,8 @@ class Slot:
     def _execute(self, assignment: Assignment) -> tuple[str, object]:
         try:
             self.ensure_process()
+            if self._cancelled.is_set():
+                return ("killed", None)  # stopped before its worker got the plan
             assert self._conn is not None
             self._conn.send(assignment.plan)
             result: tuple[str, object] = self._conn.recv()
@@ -173,7 +188,7 @@ class Runner:
             if current and (current.account, current.batch.job_name, current.batch.run_id) == (
                 account, job, run_id,
             ):  # fmt: skip
-                slot.kill()
+                slot.cancel()
                 slot.idle.wait(wait)
                 return
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from tidemill.core import job_graph
 from tidemill.core.jobs import JobInput, validate_job
 from tidemill.core.models import JSON, Job, SchemaField
 from tidemill.core.names import check_name
+from tidemill.core.naming import job_dir
 from tidemill.core.public import job_public
 from tidemill.core.variables import (
     SYSTEM_VARIABLES,
@@ -227,7 +229,12 @@ def delete(rt: Runtime, account: int, name: str) -> None:
                 f"job {name!r} still has {', '.join(blockers)}; delete those first",
             )
         workflow_idle(conn, account, job.workflow, f"delete job {name!r}")
-        # History goes with the job (§6.7); a batch still executing finds itself gone and is
-        # not recorded.
+        # History and results go with the job (§6.7): a batch still executing is ended, and a
+        # job made later under the same name starts from run 1 with nothing left behind.
+        running = [b.run_id for b in batch_store.active_batches(conn, account, name)]
         batch_store.delete_job_batches(conn, account, name)
         repo.delete_job(conn, account, name)
+    for run_id in running:
+        if rt.runner is not None:
+            rt.runner.cancel(account, name, run_id)
+    shutil.rmtree(job_dir(rt.settings.data_dir.resolve(), account, name), ignore_errors=True)
