@@ -36,6 +36,7 @@ log = logging.getLogger("tidemill.runner")
 S = BatchStatus
 LEASE = timedelta(seconds=30)
 RENEW_EVERY = 10.0
+SHUT_DOWN = "Tidemill was shut down while this batch was running; rerun the batch"
 INTERRUPTED = (
     "Tidemill stopped while this batch was running (the service was killed or crashed); "
     "rerun the batch"
@@ -108,9 +109,12 @@ class Slot:
             process.kill()
             process.join(1.0)
 
-    def close(self) -> None:
+    def close(self, wait: float = 5.0) -> None:
+        """End the current batch (it is recorded as interrupted by the shutdown) and the
+        thread, waiting up to `wait` seconds for the record to be written."""
         self._queue.put(None)
-        self.kill()
+        self.cancel()
+        self._thread.join(wait)
 
     def _run(self) -> None:
         while True:
@@ -319,10 +323,12 @@ class Runner:
                 if moved:
                     self._trigger_children(conn, account, batch, now)
                 return
-            message = (
-                str(payload) if kind == "error"
-                else "the worker process died while running the batch (out of memory?)"
-            )  # fmt: skip
+            if kind == "error":
+                message = str(payload)
+            elif self._stopping.is_set():
+                message = SHUT_DOWN
+            else:
+                message = "the worker process died while running the batch (out of memory?)"
             store.move(conn, account, batch.job_name, batch.run_id, [S.RUNNING],
                        status=S.FAILED, end_time=now, message=message, owner=None,
                        lease_until=None)  # fmt: skip
