@@ -90,10 +90,21 @@ def test_manual_job_runs_to_successful_with_its_result(data: Client) -> None:
     assert done["batchTime"].endswith("+08:00")
     result = data.get("/v2/jobs/traffic/history/1/result").json()
     assert result["rows"] == [["/a", 17], ["/b", 5]]
+    assert all(type(total) is int for _, total in result["rows"])  # a long stays a long
     assert result["schema"] == [
         {"key": "url", "valtype": "string"},
         {"key": "total", "valtype": "long"},
     ]
+
+
+def test_a_sum_past_the_long_range_fails_the_batch_instead_of_rounding(data: Client) -> None:
+    make_job(data, "huge", "select sum(bytes + 9223372036854775000) as total from logs")
+
+    data.post("/v2/jobs/huge/actions/start", {})
+    failed = wait_for(data, "huge")
+
+    assert failed["status"] == "Failed"
+    assert "out of range" in failed["message"].lower(), failed["message"]
 
 
 def test_result_shows_dates_as_rfc3339_in_the_configured_zone(data: Client) -> None:

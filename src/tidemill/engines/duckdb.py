@@ -252,6 +252,27 @@ def _message(exc: duckdb.Error) -> str:
     return " ".join(_NOISE.sub("", str(exc)).split())
 
 
+def conformed(con: duckdb.DuckDBPyConnection, query: str) -> str:
+    """`query` with its numeric columns in the types their valtypes name (BIGINT, DOUBLE).
+
+    DuckDB widens sums of BIGINT to HUGEINT, which Parquet stores as DOUBLE: a `long` column
+    would come back as 1.4e8 and lose digits past 2**53. Spark keeps BIGINT; so does this (a
+    sum past BIGINT fails the batch, as in Spark's ANSI mode, instead of rounding silently).
+    """
+    described = con.execute(f"DESCRIBE {query}").fetchall()
+    exprs, changed = [], False
+    for row in described:
+        name, kind = str(row[0]), str(row[1])
+        wanted = {"long": "BIGINT", "float": "DOUBLE"}.get(valtype(kind))
+        column = _quote_identifier(name)
+        if wanted is not None and kind != wanted:
+            exprs.append(f"CAST({column} AS {wanted}) AS {column}")
+            changed = True
+        else:
+            exprs.append(column)
+    return f"SELECT {', '.join(exprs)} FROM ({query})" if changed else query
+
+
 def rfc3339_sql(expr: str) -> str:
     """SQL: a date as RFC 3339 text with the session zone's offset (seconds, or microseconds
     when it has any)."""

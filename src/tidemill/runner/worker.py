@@ -20,7 +20,7 @@ import duckdb
 
 from tidemill.config import Settings
 from tidemill.core.models import SchemaField
-from tidemill.engines.duckdb import connect
+from tidemill.engines.duckdb import conformed, connect
 from tidemill.engines.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure, TidemillError
 from tidemill.runner.exports import BatchResult, export_result
@@ -81,8 +81,9 @@ def execute(plan: BatchPlan, store: ObjectStore) -> int:
                     )  # fmt: skip
             temporary = out / f".tmp-{uuid.uuid4().hex}.parquet"
             try:
+                query = conformed(con, plan.sql)
                 row = con.execute(
-                    f"COPY ({plan.sql}) TO {_quote(str(temporary))} (FORMAT parquet)"
+                    f"COPY ({query}) TO {_quote(str(temporary))} (FORMAT parquet)"
                 ).fetchone()
             except duckdb.Error as exc:
                 temporary.unlink(missing_ok=True)
