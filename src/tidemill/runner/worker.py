@@ -20,7 +20,7 @@ import duckdb
 
 from tidemill.config import Settings
 from tidemill.core.models import SchemaField
-from tidemill.engines.duckdb import conformed, connect
+from tidemill.engines.duckdb import conformed, open_engine, seal
 from tidemill.engines.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure, TidemillError
 from tidemill.runner.exports import BatchResult, export_result
@@ -40,8 +40,13 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def execute(plan: BatchPlan, store: ObjectStore) -> int:
-    """Run `plan`, commit its result atomically; the number of result rows."""
+def execute(
+    plan: BatchPlan, store: ObjectStore, engine: duckdb.DuckDBPyConnection | None = None
+) -> int:
+    """Run `plan`, commit its result atomically; the number of result rows.
+
+    `engine` is an unsealed DuckDB opened ahead of time (`open_engine`); it is used up.
+    """
     out = Path(plan.result_dir)
     out.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
@@ -61,7 +66,8 @@ def execute(plan: BatchPlan, store: ObjectStore) -> int:
             inputs.append((source, files))
         spill = out / ".spill"
         stack.callback(shutil.rmtree, spill, ignore_errors=True)
-        con = connect(
+        con = seal(
+            engine if engine is not None else open_engine(),
             time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
             allowed_directories=sorted(allowed), temp_directory=str(spill),
         )  # fmt: skip
@@ -126,6 +132,7 @@ def serve(conn: Connection, settings: Settings) -> None:
     _exit_with_parent()
     store = open_store(settings)
     while True:
+        spare = open_engine()  # ready before the plan comes: ~15 ms off every batch
         try:
             plan = conn.recv()
         except EOFError:
@@ -133,7 +140,7 @@ def serve(conn: Connection, settings: Settings) -> None:
         if plan is None:
             return
         try:
-            rows = execute(plan, store)
+            rows = execute(plan, store, spare)
             outcomes = export_result(
                 settings, store, account=plan.account, job=plan.job, run_id=plan.run_id,
                 attempt=plan.attempt, result_dir=plan.result_dir, rows=rows,
