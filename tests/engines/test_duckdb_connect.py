@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from tidemill.core.sql import to_duckdb
-from tidemill.engines.duckdb import connect
+from tidemill.engines.duckdb import connect, open_engine, seal
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +129,19 @@ def test_spark_range_has_one_column_named_id(los_angeles) -> None:
 
     with los_angeles.cursor() as cur:
         assert cur.execute(query).fetchone() == (25, 5)
+
+
+def test_an_engine_opened_ahead_takes_its_limits_and_sandbox_when_sealed(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("a\n1\n")
+    engine = open_engine()
+
+    con = seal(engine, time_zone="Asia/Shanghai", threads=1, memory_limit="100MB")
+
+    settings = con.execute(
+        "select current_setting('threads'), current_setting('memory_limit'),"
+        " current_setting('TimeZone')"
+    ).fetchone()
+    assert settings is not None and settings[0] == 1 and settings[2] == "Asia/Shanghai"
+    assert settings[1].endswith("MiB") and float(settings[1].split()[0]) < 100
+    with pytest.raises(duckdb.PermissionException):
+        con.execute(f"select * from read_csv('{tmp_path / 'a.csv'}')")
