@@ -107,6 +107,18 @@ def test_a_sum_past_the_long_range_fails_the_batch_instead_of_rounding(data: Cli
     assert "out of range" in failed["message"].lower(), failed["message"]
 
 
+def test_result_removed_from_disk_is_404_saying_to_rerun(data: Client, settings: Settings) -> None:
+    make_job(data, "j", "select url from logs")
+    data.post("/v2/jobs/j/actions/start", {})
+    assert wait_for(data, "j")["status"] == "Successful"
+    for path in (settings.data_dir / "warehouse").glob("*/j/1/result.parquet"):
+        path.unlink()
+
+    refused = assert_error(data.get("/v2/jobs/j/history/1/result"), 404, "E18202")
+
+    assert "rerun" in refused["error"]
+
+
 def test_result_shows_dates_as_rfc3339_in_the_configured_zone(data: Client) -> None:
     make_job(data, "dated", "select count(*) as n, current_timestamp() as at from logs")
 

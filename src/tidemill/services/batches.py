@@ -179,6 +179,12 @@ def result(rt: Runtime, account: int, name: str, run_id: int, limit: int) -> JSO
             "batch has a result",
         )
     path = result_file(rt.settings.data_dir.resolve(), account, name, batch.run_id)
+    if not path.is_file():
+        raise NotFoundError(
+            Failure.BATCH_NOT_FOUND,
+            f"the result of batch {batch.run_id} of job {name!r} is no longer on disk "
+            f"({path.parent}); rerun the batch to make it again",
+        )
     columns, rows = preview(path, limit, rt.settings.timezone)
     return {
         "runId": batch.run_id,
