@@ -84,6 +84,22 @@ def error_code(response: httpx.Response) -> str:
     return message[:6].split(":")[0]
 
 
+def assert_ok_empty(response: httpx.Response) -> None:
+    """200 with the empty body of a call that returns no data (spec §1.5)."""
+    assert response.status_code == 200, response.text
+    assert response.content == b""
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-reqid"]
+
+
+def assert_ok_json(response: httpx.Response) -> Any:
+    """200 with a JSON body; the body."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-reqid"]
+    return response.json()
+
+
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     """Check the status and the error code; the error body."""
     assert response.status_code == status, response.text

@@ -5,10 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import httpx2 as httpx
 import pytest
 
-from tests.support import Client, assert_error
+from tests.support import Client, assert_error, assert_ok_empty, assert_ok_json
 from tidemill.runtime import Runtime
 from tidemill.services.accounts import create_key
 
@@ -54,20 +53,6 @@ EXPORT: dict[str, Any] = {
     "spec": {"bucket": "bkt1", "keyPrefix": "out/", "format": "json", "fileCount": 1},
 }
 BAD_NAMES = ["1ds", "ds-1", "ds.x", "a" * 129]
-
-
-def assert_ok_empty(response: httpx.Response) -> None:
-    assert response.status_code == 200, response.text
-    assert response.content == b""
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-
-
-def assert_ok_json(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-    return response.json()
 
 
 def with_spec(base: dict[str, Any], **members: Any) -> dict[str, Any]:

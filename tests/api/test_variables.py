@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx2 as httpx
 import pytest
 
-from tests.support import Client, assert_error
+from tests.support import Client, assert_error, assert_ok_empty, assert_ok_json
 from tidemill.runtime import Runtime
 from tidemill.services.accounts import create_key
 
@@ -30,20 +29,6 @@ SYSTEM_PUBLIC = [
 SYSTEM_NAMES = [name for name, _ in SYSTEM]
 
 BAD_NAMES = ["1var", "var-1", "var.x", "a" * 129]
-
-
-def assert_ok_empty(response: httpx.Response) -> None:
-    assert response.status_code == 200, response.text
-    assert response.content == b""
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-
-
-def assert_ok_json(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-    return response.json()
 
 
 def create(client: Client, name: str, body: dict[str, Any]) -> None:

@@ -7,10 +7,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx2 as httpx
 import pytest
 
-from tests.support import Client, assert_error
+from tests.support import Client, assert_error, assert_ok_empty, assert_ok_json
 from tidemill.runtime import Runtime
 from tidemill.services.accounts import create_key
 
@@ -53,20 +52,6 @@ GET_KEYS = {
 }
 RFC3339_SHANGHAI = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00")
 BAD_NAMES = ["1wf", "wf-1", "wf.x", "a" * 129]
-
-
-def assert_ok_empty(response: httpx.Response) -> None:
-    assert response.status_code == 200, response.text
-    assert response.content == b""
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-
-
-def assert_ok_json(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-    return response.json()
 
 
 def create(client: Client, name: str = "wf", body: dict[str, Any] | None = None) -> None:
