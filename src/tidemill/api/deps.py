@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -49,9 +50,24 @@ async def answer(
     """Run `service(runtime, account, *args)`; JSON of its result, or an empty 200 for None."""
     runtime: Runtime = request.app.state.runtime
     account = int(request.state.account_id)
-    if write or not runtime.inline_reads:
+    if write:
+        result = await run_in_threadpool(_write, service, runtime, account, *args)
+    elif not runtime.inline_reads:
         result = await run_in_threadpool(service, runtime, account, *args)
     else:
         result = service(runtime, account, *args)
     reqid = str(request.state.reqid)
     return empty_response(reqid) if result is None else json_response(result, reqid)
+
+
+def _write(service: Callable[..., Any], runtime: Runtime, account: int, *args: Any) -> Any:
+    """Run a writing service; once more if a concurrent request won a race to the same row.
+
+    Services check, then write, in one transaction; two requests creating the same name at
+    once can both pass the check, and the database's unique key stops the second. Running it
+    again lets its checks see the winner and answer as they would have (409 exists, say).
+    """
+    try:
+        return service(runtime, account, *args)
+    except sa.exc.IntegrityError:
+        return service(runtime, account, *args)
