@@ -54,8 +54,11 @@ def start_job(rt: Runtime, account: int, name: str, body: JSON) -> None:
                 f"job {name!r} belongs to workflow {job.workflow!r}: start the workflow"
                 + (" first" if job.mode is SchedulerMode.MANUAL else " instead"),
             )
-        active = store.active_batches(conn, account, name)
         if job.mode is SchedulerMode.MANUAL:
+            # Write first: the run id's row lock makes two starts at once take turns, so the
+            # second sees the first's batch (a refused start rolls its run id back).
+            run_id = store.allocate_run_id(conn, account, name)
+            active = store.active_batches(conn, account, name)
             if active:
                 raise StateError(
                     Failure.JOB_START_REFUSED,
@@ -64,7 +67,6 @@ def start_job(rt: Runtime, account: int, name: str, body: JSON) -> None:
                 )
             now = rt.clock.now()
             batch_time = now.replace(microsecond=0)  # shown to the second (§7.3)
-            run_id = store.allocate_run_id(conn, account, name)
             store.insert_batch(conn, account, Batch(name, run_id, batch_time, S.READY, values), now)
         else:
             if store.schedule_active(conn, account, name):
