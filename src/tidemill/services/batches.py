@@ -20,6 +20,7 @@ from tidemill.services import schedules
 from tidemill.services.guards import need_job
 from tidemill.store import batches as store
 from tidemill.store import repository as repo
+from tidemill.store import schedules as schedule_store
 
 S = BatchStatus
 
@@ -69,7 +70,7 @@ def start_job(rt: Runtime, account: int, name: str, body: JSON) -> None:
             batch_time = now.replace(microsecond=0)  # shown to the second (§7.3)
             store.insert_batch(conn, account, Batch(name, run_id, batch_time, S.READY, values), now)
         else:
-            if store.schedule_active(conn, account, name):
+            if schedule_store.active_schedule(conn, account, name) is not None:
                 raise StateError(Failure.JOB_START_REFUSED, f"job {name!r} is already started")
             schedules.activate(rt, conn, account, job, values)
     rt.notify_runner()
@@ -84,7 +85,7 @@ def stop_job(rt: Runtime, account: int, name: str) -> None:
                 Failure.JOB_STOP_REFUSED,
                 f"job {name!r} is controlled by workflow {job.workflow!r}: stop the workflow",
             )
-        scheduled = store.schedule_active(conn, account, name)
+        scheduled = schedule_store.active_schedule(conn, account, name) is not None
         active = store.active_batches(conn, account, name)
         if not scheduled and not active:
             raise StateError(Failure.JOB_STOP_REFUSED, f"job {name!r} is not running")

@@ -206,12 +206,3 @@ def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
         .limit(limit)
     )
     return [(r.account_id, _batch(r)) for r in rows]
-
-
-def schedule_active(conn: sa.Connection, account: int, job: str) -> bool:
-    row = conn.execute(
-        sa.select(job_states.c.active).where(
-            job_states.c.account_id == account, job_states.c.job_name == job
-        )
-    ).first()
-    return bool(row and row.active)
