@@ -15,7 +15,6 @@ from typing import Any
 from tidemill.errors import ConflictError, StateError
 from tidemill.runtime import Runtime
 from tidemill.services import batches, datasources, jobs
-from tidemill.storage import open_store
 
 Create = Callable[[Runtime, int, str, dict[str, Any]], object]
 BUCKET = "demo-cdn-logs"
@@ -47,7 +46,7 @@ def install(rt: Runtime, account: int) -> None:
     """Create the demo resources (once) and queue one run of the pipeline."""
     day = rt.clock.now().astimezone(rt.zone).replace(hour=0, minute=0, second=0, microsecond=0)
     day -= timedelta(days=1)
-    store = open_store(rt.settings)
+    store = rt.store
     store.create_bucket(BUCKET)
     key = f"cdn/{day:%Y-%m-%d}.json"
     if not any(True for _ in store.list(BUCKET, key)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,8 @@ import sqlalchemy as sa
 
 from tidemill.clock import Clock, SystemClock
 from tidemill.config import Settings
+from tidemill.storage import open_store
+from tidemill.storage.base import ObjectStore
 from tidemill.store import accounts
 from tidemill.store.db import open_database
 
@@ -60,6 +63,11 @@ class Runtime:
         if not isinstance(moment, datetime):
             return ""
         return moment.astimezone(self.zone).isoformat(timespec="seconds")
+
+    @cached_property
+    def store(self) -> ObjectStore:
+        """The kodo buckets (local directories or S3), opened once: an S3 client is costly."""
+        return open_store(self.settings)
 
     def close(self) -> None:
         self.db.dispose()

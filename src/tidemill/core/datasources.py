@@ -82,11 +82,6 @@ def _check_delimiter(spec: JSON) -> None:
         raise _invalid("spec.containsHeader (true or false) is required when fileType is csv")
 
 
-def unescape_delimiter(delimiter: str) -> str:
-    """The character a csv `delimiter` stands for: the escapes `\\t` and `\\\\` decoded."""
-    return {"\\t": "\t", "\\\\": "\\"}.get(delimiter, delimiter)
-
-
 def check_file_type(spec: JSON) -> str:
     file_type = fields.opt_str(spec, "fileType", "spec.")
     if not file_type or file_type.lower() not in FILE_TYPES:

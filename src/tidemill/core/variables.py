@@ -207,6 +207,22 @@ def render(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(substitute, text)
 
 
+def fill(
+    text: str,
+    *,
+    moment: datetime,
+    user: Mapping[str, UserVariable],
+    runtime: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+) -> str:
+    """`text` with its `$(variables)` resolved at `moment` (the order of `resolve`) and put in."""
+    names = referenced_names(text)
+    if not names:
+        return text
+    values = resolve(names, runtime=runtime or {}, params=params or {}, user=user, moment=moment)
+    return render(text, values)
+
+
 def _user_value(variable: UserVariable, moment: datetime) -> str:
     if variable.type != "time":
         return variable.value

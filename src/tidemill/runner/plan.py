@@ -13,14 +13,14 @@ import sqlalchemy as sa
 
 from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
-from tidemill.core.datasources import unescape_delimiter
 from tidemill.core.jobs import container_limits
 from tidemill.core.models import Job
 from tidemill.core.naming import result_dir, result_file
 from tidemill.core.sql import to_duckdb
-from tidemill.core.variables import UserVariable, referenced_names, render, resolve
+from tidemill.core.variables import fill
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.exporters.base import ExportPlan
+from tidemill.services.variables import user_variables
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
 
@@ -72,16 +72,11 @@ def plan_batch(
     lookup = _lookup(conn, account)
     root = job_graph.root_of(job, lookup)
     params = effective_params(root, batch.params)
-    user = {
-        v.name: UserVariable(v.name, v.type, v.value, v.format)
-        for v in repo.list_variables(conn, account)
-    }
+    user = user_variables(conn, account)
     moment = batch.batch_time.astimezone(zone)
 
     def rendered(text: str) -> str:
-        names = referenced_names(text)
-        values = resolve(names, runtime=batch.params, params=params, user=user, moment=moment)
-        return render(text, values)
+        return fill(text, moment=moment, user=user, runtime=batch.params, params=params)
 
     sources: list[SourcePlan] = []
     pending = list(job.sources)
@@ -115,13 +110,10 @@ def plan_batch(
                 f"datasource {ds.name!r} is of type {ds.type}; "
                 "this Tidemill runs kodo sources only",
             )
-        delimiter = ds.spec.get("delimiter")
-        if delimiter is not None:
-            delimiter = unescape_delimiter(str(delimiter))
         sources.append(SourcePlan(
             src.table_name, tuple((f.key, f.valtype, f.required) for f in ds.schema),
             bucket=bucket, patterns=patterns, file_type=str(ds.spec.get("fileType", "")).lower(),
-            delimiter=delimiter,
+            delimiter=ds.spec.get("delimiter"),
             contains_header=ds.spec.get("containsHeader"),
         ))  # fmt: skip
     code = str(job.definition["computation"]["code"])

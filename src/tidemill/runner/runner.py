@@ -28,7 +28,6 @@ from tidemill.runner import worker
 from tidemill.runner.exports import BatchResult, plan_exports, record_outcomes, sweep_expired
 from tidemill.runner.plan import BatchPlan, plan_batch
 from tidemill.runtime import Runtime
-from tidemill.storage import open_store
 from tidemill.store import batches as store
 from tidemill.store import repository as repo
 
@@ -229,7 +228,7 @@ class Runner:
         if now_mono - self._last_sweep < self.runtime.settings.exports.retention_sweep_seconds:
             return
         self._last_sweep = now_mono
-        sweep_expired(self.runtime.db, open_store(self.runtime.settings), self._now())
+        sweep_expired(self.runtime.db, self.runtime.store, self._now())
 
     def settle_orphans(self, *, every: bool) -> None:
         """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled."""

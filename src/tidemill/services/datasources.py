@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from tidemill.core import datasources as rules
 from tidemill.core.models import JSON, Datasource
 from tidemill.core.names import check_name
@@ -11,17 +9,14 @@ from tidemill.errors import ConflictError, Failure, NotFoundError, StateError
 from tidemill.runtime import Runtime
 from tidemill.services import schemas
 from tidemill.services.guards import need_datasource, workflow_idle
+from tidemill.services.variables import variable_types
 from tidemill.store import repository as repo
-
-
-def _variable_types(conn: sa.Connection, account: int) -> dict[str, str]:
-    return {v.name: v.type for v in repo.list_variables(conn, account)}
 
 
 def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
     check_name(name, Failure.DS_NAME_INVALID, "datasource")
     with rt.db.begin() as conn:
-        given = rules.validate_create(body, rt.settings.api.regions, _variable_types(conn, account))
+        given = rules.validate_create(body, rt.settings.api.regions, variable_types(conn, account))
         if repo.get_datasource(conn, account, name) is not None:
             raise ConflictError(Failure.DS_EXISTS, f"datasource {name!r} already exists")
         if given.workflow:
@@ -42,7 +37,7 @@ def update(rt: Runtime, account: int, name: str, body: JSON) -> None:
     check_name(name, Failure.DS_NAME_INVALID, "datasource")
     with rt.db.begin() as conn:
         stored = need_datasource(conn, account, name)
-        spec, schema = rules.validate_update(body, stored, _variable_types(conn, account))
+        spec, schema = rules.validate_update(body, stored, variable_types(conn, account))
         workflow_idle(conn, account, stored.workflow, f"update datasource {name!r}")
         new = Datasource(name, stored.region, stored.type, spec, schema, stored.workflow)
         repo.update_datasource(conn, account, new, rt.clock.now())

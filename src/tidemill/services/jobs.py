@@ -15,7 +15,6 @@ from tidemill.core.naming import job_dir
 from tidemill.core.public import job_public
 from tidemill.core.variables import (
     SYSTEM_VARIABLES,
-    UserVariable,
     referenced_names,
     render,
     resolve,
@@ -27,6 +26,7 @@ from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundE
 from tidemill.runtime import Runtime
 from tidemill.services import schedules
 from tidemill.services.guards import need_datasource, need_job, workflow_idle
+from tidemill.services.variables import user_variables
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
 
@@ -43,13 +43,6 @@ def _lookup(conn: sa.Connection, account: int, replaced: Job | None = None) -> j
         return cache[name]
 
     return lookup
-
-
-def _user_variables(conn: sa.Connection, account: int) -> dict[str, UserVariable]:
-    return {
-        v.name: UserVariable(v.name, v.type, v.value, v.format)
-        for v in repo.list_variables(conn, account)
-    }
 
 
 def _check_variables(
@@ -111,7 +104,7 @@ def _resolve(rt: Runtime, conn: sa.Connection, account: int, name: str, given: J
         upstream = lookup(upstream_name)
         assert upstream is not None
         params = job_graph.root_of(upstream, lookup).params
-    user = _user_variables(conn, account)
+    user = user_variables(conn, account)
     _check_variables(given, params, user)
     moment = rt.clock.now().astimezone(rt.zone)
     values = resolve(

@@ -7,12 +7,30 @@ import sqlalchemy as sa
 from tidemill.core import fields
 from tidemill.core.models import JSON, Variable
 from tidemill.core.names import check_name
-from tidemill.core.variables import SYSTEM_VARIABLES, system_variable_public, validate_variable
+from tidemill.core.variables import (
+    SYSTEM_VARIABLES,
+    UserVariable,
+    system_variable_public,
+    validate_variable,
+)
 from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundError
 from tidemill.runtime import Runtime
 from tidemill.store import repository as repo
 
 LIST_TYPES = ("system", "user")
+
+
+def variable_types(conn: sa.Connection, account: int) -> dict[str, str]:
+    """The account's variable names and their types (what spec checks need)."""
+    return {v.name: v.type for v in repo.list_variables(conn, account)}
+
+
+def user_variables(conn: sa.Connection, account: int) -> dict[str, UserVariable]:
+    """The account's variables, by name, ready for `core.variables.resolve`."""
+    return {
+        v.name: UserVariable(v.name, v.type, v.value, v.format)
+        for v in repo.list_variables(conn, account)
+    }
 
 
 def _parse(name: str, body: JSON) -> Variable:
