@@ -6,11 +6,10 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support import Client, assert_error
+from tests.support import Client, assert_error, assert_ok_empty, assert_ok_json
 from tidemill.api.app import create_app
 from tidemill.config import Settings
 from tidemill.runtime import Runtime, build_runtime
@@ -147,21 +146,6 @@ DOC_BODIES: dict[str, JSON] = {
 # --- helpers -------------------------------------------------------------------------------
 
 
-def assert_empty_ok(response: httpx.Response) -> None:
-    """§1.5: exactly 200, an empty body, the exact JSON content type and a request id."""
-    assert response.status_code == 200, response.text
-    assert response.content == b""
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-
-
-def json_ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-    return response.json()
-
-
 def without_nulls(spec: JSON) -> JSON:
     """The stored echo of a spec (D-9): what was sent, `null` members dropped."""
     return {key: value for key, value in spec.items() if value is not None}
@@ -176,7 +160,7 @@ def make_datasource(client: Client, name: str = "ds", workflow: str = "") -> Non
         "noVerifySchema": True,
         "workflow": workflow,
     }
-    assert_empty_ok(client.post(f"/v2/datasources/{name}", body))
+    assert_ok_empty(client.post(f"/v2/datasources/{name}", body))
 
 
 def make_job(client: Client, name: str = "j", code: str = JOB_CODE, source: str = "ds") -> None:
@@ -186,11 +170,11 @@ def make_job(client: Client, name: str = "j", code: str = JOB_CODE, source: str 
         "container": {"type": "1U2G", "count": 1},
         "scheduler": {"type": "loop", "spec": {"loop": "10m"}},
     }
-    assert_empty_ok(client.post(f"/v2/jobs/{name}", body))
+    assert_ok_empty(client.post(f"/v2/jobs/{name}", body))
 
 
 def make_export(client: Client, body: JSON, job: str = "j", name: str = "e") -> None:
-    assert_empty_ok(client.post(f"/v2/jobs/{job}/exports/{name}", body))
+    assert_ok_empty(client.post(f"/v2/jobs/{job}/exports/{name}", body))
 
 
 def with_spec(body: JSON, **members: Any) -> JSON:
@@ -235,7 +219,7 @@ def targets_client(settings: Settings) -> Iterator[Client]:
 def test_create_returns_an_empty_200(client: Client, job: str, type_: str) -> None:
     response = client.post("/v2/jobs/j/exports/e", ALWAYS_ON[type_])
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 @pytest.mark.parametrize("type_", list(ALWAYS_ON))
@@ -245,7 +229,7 @@ def test_get_returns_type_spec_and_workflow_with_the_spec_echoed(
     sent = ALWAYS_ON[type_]
     make_export(client, sent)
 
-    body = json_ok(client.get("/v2/jobs/j/exports/e"))
+    body = assert_ok_json(client.get("/v2/jobs/j/exports/e"))
 
     assert body == {"type": type_, "spec": without_nulls(sent["spec"]), "workflow": ""}
 
@@ -256,8 +240,8 @@ def test_documented_examples_are_accepted_and_echoed(client: Client, job: str, t
 
     response = client.post("/v2/jobs/docs/exports/e", DOC_BODIES[type_])
 
-    assert_empty_ok(response)
-    got = json_ok(client.get("/v2/jobs/docs/exports/e"))
+    assert_ok_empty(response)
+    got = assert_ok_json(client.get("/v2/jobs/docs/exports/e"))
     assert got == {**DOC_BODIES[type_], "workflow": ""}
 
 
@@ -268,7 +252,7 @@ def test_export_without_a_configured_target_is_refused(
     response = client.post("/v2/jobs/j/exports/e", SDK_BODIES[type_])
 
     assert_error(response, 400, "E18303")
-    assert json_ok(client.get("/v2/jobs/j/exports/e/exists")) == {"exist": False}
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e/exists")) == {"exist": False}
 
 
 @pytest.mark.parametrize(
@@ -289,8 +273,8 @@ def test_export_with_a_configured_target_is_accepted(targets_client: Client, typ
 
     response = targets_client.post("/v2/jobs/j/exports/e", sent)
 
-    assert_empty_ok(response)
-    got = json_ok(targets_client.get("/v2/jobs/j/exports/e"))
+    assert_ok_empty(response)
+    got = assert_ok_json(targets_client.get("/v2/jobs/j/exports/e"))
     assert got == {"type": type_, "spec": sent["spec"], "workflow": ""}
 
 
@@ -298,8 +282,8 @@ def test_export_with_a_configured_target_is_accepted(targets_client: Client, typ
 def test_documented_target_examples_are_accepted(targets_client: Client, type_: str) -> None:
     response = targets_client.post("/v2/jobs/docs/exports/e", DOC_BODIES[type_])
 
-    assert_empty_ok(response)
-    got = json_ok(targets_client.get("/v2/jobs/docs/exports/e"))
+    assert_ok_empty(response)
+    got = assert_ok_json(targets_client.get("/v2/jobs/docs/exports/e"))
     assert got == {**DOC_BODIES[type_], "workflow": ""}
 
 
@@ -315,7 +299,7 @@ def test_list_returns_name_type_and_spec_of_every_export(client: Client, job: st
     for name, type_ in [("e_kodo", "kodo"), ("e_http", "http"), ("e_report", "report")]:
         make_export(client, ALWAYS_ON[type_], name=name)
 
-    body = json_ok(client.get("/v2/jobs/j/exports"))
+    body = assert_ok_json(client.get("/v2/jobs/j/exports"))
 
     assert set(body) == {"exports"}
     assert sorted(body["exports"], key=lambda e: e["name"]) == [
@@ -328,7 +312,7 @@ def test_list_returns_name_type_and_spec_of_every_export(client: Client, job: st
 def test_list_without_exports_is_an_empty_array(client: Client, job: str) -> None:
     response = client.get("/v2/jobs/j/exports")
 
-    assert json_ok(response) == {"exports": []}
+    assert assert_ok_json(response) == {"exports": []}
 
 
 def test_exists_tells_whether_the_export_exists(client: Client, job: str) -> None:
@@ -337,8 +321,8 @@ def test_exists_tells_whether_the_export_exists(client: Client, job: str) -> Non
     present = client.get("/v2/jobs/j/exports/e/exists")
     absent = client.get("/v2/jobs/j/exports/nope/exists")
 
-    assert json_ok(present) == {"exist": True}
-    assert json_ok(absent) == {"exist": False}
+    assert assert_ok_json(present) == {"exist": True}
+    assert assert_ok_json(absent) == {"exist": False}
 
 
 def test_update_replaces_the_whole_spec(client: Client, job: str) -> None:
@@ -347,8 +331,8 @@ def test_update_replaces_the_whole_spec(client: Client, job: str) -> None:
 
     response = client.put("/v2/jobs/j/exports/e", {"spec": new})
 
-    assert_empty_ok(response)
-    assert json_ok(client.get("/v2/jobs/j/exports/e")) == {
+    assert_ok_empty(response)
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e")) == {
         "type": "kodo",
         "spec": new,
         "workflow": "",
@@ -363,8 +347,11 @@ def test_update_naming_the_stored_type_is_accepted(client: Client, job: str, typ
         "/v2/jobs/j/exports/e", {"type": type_, "spec": {"bucket": "bkt9", "fileCount": 3}}
     )
 
-    assert_empty_ok(response)
-    assert json_ok(client.get("/v2/jobs/j/exports/e"))["spec"] == {"bucket": "bkt9", "fileCount": 3}
+    assert_ok_empty(response)
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e"))["spec"] == {
+        "bucket": "bkt9",
+        "fileCount": 3,
+    }
 
 
 @pytest.mark.parametrize("type_", ["hdfs", "http", "ftp"])
@@ -374,7 +361,7 @@ def test_update_changing_the_type_is_refused(client: Client, job: str, type_: st
     response = client.put("/v2/jobs/j/exports/e", ALWAYS_ON.get(type_, {"type": type_, "spec": {}}))
 
     assert_error(response, 400, "E18305")
-    assert json_ok(client.get("/v2/jobs/j/exports/e"))["type"] == "kodo"
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e"))["type"] == "kodo"
 
 
 def test_update_with_an_invalid_spec_is_refused(client: Client, job: str) -> None:
@@ -383,7 +370,7 @@ def test_update_with_an_invalid_spec_is_refused(client: Client, job: str) -> Non
     response = client.put("/v2/jobs/j/exports/e", {"spec": {"bucket": "bkt1", "fileCount": 1001}})
 
     assert_error(response, 400, "E18305")
-    got = json_ok(client.get("/v2/jobs/j/exports/e"))
+    got = assert_ok_json(client.get("/v2/jobs/j/exports/e"))
     assert got["spec"] == SDK_BODIES["kodo"]["spec"]
 
 
@@ -400,20 +387,20 @@ def test_delete_removes_the_export(client: Client, job: str) -> None:
 
     response = client.delete("/v2/jobs/j/exports/e")
 
-    assert_empty_ok(response)
-    assert json_ok(client.get("/v2/jobs/j/exports/e/exists")) == {"exist": False}
+    assert_ok_empty(response)
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e/exists")) == {"exist": False}
     assert_error(client.get("/v2/jobs/j/exports/e"), 404, "E18302")
-    assert json_ok(client.get("/v2/jobs/j/exports")) == {"exports": []}
+    assert assert_ok_json(client.get("/v2/jobs/j/exports")) == {"exports": []}
 
 
 def test_a_deleted_export_name_can_be_used_again(client: Client, job: str) -> None:
     make_export(client, SDK_BODIES["kodo"])
-    assert_empty_ok(client.delete("/v2/jobs/j/exports/e"))
+    assert_ok_empty(client.delete("/v2/jobs/j/exports/e"))
 
     response = client.post("/v2/jobs/j/exports/e", SDK_BODIES["http"])
 
-    assert_empty_ok(response)
-    assert json_ok(client.get("/v2/jobs/j/exports/e"))["type"] == "http"
+    assert_ok_empty(response)
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e"))["type"] == "http"
 
 
 def test_delete_accepts_and_ignores_a_body(client: Client, job: str) -> None:
@@ -421,7 +408,7 @@ def test_delete_accepts_and_ignores_a_body(client: Client, job: str) -> None:
 
     response = client.request("DELETE", "/v2/jobs/j/exports/e", {"name": "e"})
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 # --- names, existence, conflicts -----------------------------------------------------------
@@ -459,7 +446,7 @@ def test_invalid_job_name_in_an_export_path_is_refused(client: Client, method: s
 def test_export_names_matching_the_rule_are_accepted(client: Client, job: str, name: str) -> None:
     response = client.post(f"/v2/jobs/j/exports/{name}", SDK_BODIES["http"])
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 @pytest.mark.parametrize(
@@ -497,7 +484,7 @@ def test_creating_an_existing_export_conflicts(client: Client, job: str) -> None
     response = client.post("/v2/jobs/j/exports/e", SDK_BODIES["http"])
 
     assert_error(response, 409, "E18301")
-    assert json_ok(client.get("/v2/jobs/j/exports/e"))["type"] == "kodo"
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e"))["type"] == "kodo"
 
 
 def test_export_names_are_unique_per_job_only(client: Client, job: str) -> None:
@@ -506,11 +493,11 @@ def test_export_names_are_unique_per_job_only(client: Client, job: str) -> None:
 
     response = client.post("/v2/jobs/j2/exports/e1", SDK_BODIES["http"])
 
-    assert_empty_ok(response)
-    assert json_ok(client.get("/v2/jobs/j/exports/e1"))["type"] == "kodo"
-    assert json_ok(client.get("/v2/jobs/j2/exports/e1"))["type"] == "http"
-    assert_empty_ok(client.delete("/v2/jobs/j/exports/e1"))
-    assert json_ok(client.get("/v2/jobs/j2/exports/e1/exists")) == {"exist": True}
+    assert_ok_empty(response)
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e1"))["type"] == "kodo"
+    assert assert_ok_json(client.get("/v2/jobs/j2/exports/e1"))["type"] == "http"
+    assert_ok_empty(client.delete("/v2/jobs/j/exports/e1"))
+    assert assert_ok_json(client.get("/v2/jobs/j2/exports/e1/exists")) == {"exist": True}
 
 
 # --- type and spec -------------------------------------------------------------------------
@@ -538,7 +525,7 @@ def test_invalid_type_is_refused(
 def test_type_is_compared_case_insensitively(client: Client, job: str, type_: str) -> None:
     response = client.post("/v2/jobs/j/exports/e", {**SDK_BODIES["kodo"], "type": type_})
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 INVALID_SPECS = [
@@ -583,7 +570,7 @@ def test_invalid_spec_is_refused(
     response = client.post("/v2/jobs/j/exports/e", body)
 
     assert_error(response, status, code)
-    assert json_ok(client.get("/v2/jobs/j/exports/e/exists")) == {"exist": False}
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e/exists")) == {"exist": False}
 
 
 def test_spec_errors_are_reported_before_a_missing_job(client: Client, job: str) -> None:
@@ -619,13 +606,13 @@ def test_export_of_a_depend_job_reads_the_depend_jobs_output(client: Client, job
         },
         "scheduler": {"type": "depend"},
     }
-    assert_empty_ok(client.post("/v2/jobs/j2", depend))
+    assert_ok_empty(client.post("/v2/jobs/j2", depend))
     good = with_spec(REPORT_BODY, columns={"c": "#country", "n": "#n"})
 
     accepted = client.post("/v2/jobs/j2/exports/e", good)
     refused = client.post("/v2/jobs/j2/exports/e2", with_spec(REPORT_BODY, columns={"c": "#a"}))
 
-    assert_empty_ok(accepted)
+    assert_ok_empty(accepted)
     assert_error(refused, 404, "E18111")
 
 
@@ -634,7 +621,7 @@ def test_create_without_content_type_parses_the_json_body(client: Client, job: s
 
     response = client.request("POST", "/v2/jobs/j/exports/e", raw=raw, content_type=None)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 @pytest.mark.parametrize(
@@ -657,23 +644,23 @@ def test_malformed_body_is_refused(
 
 
 def test_export_reports_the_workflow_of_its_job(client: Client) -> None:
-    assert_empty_ok(client.post("/v2/workflows/wf1", {"region": "nb"}))
+    assert_ok_empty(client.post("/v2/workflows/wf1", {"region": "nb"}))
     make_datasource(client, workflow="wf1")
     make_job(client)
     make_export(client, SDK_BODIES["kodo"])
 
-    body = json_ok(client.get("/v2/jobs/j/exports/e"))
+    body = assert_ok_json(client.get("/v2/jobs/j/exports/e"))
 
     assert body == {"type": "kodo", "spec": SDK_BODIES["kodo"]["spec"], "workflow": "wf1"}
 
 
 @pytest.fixture
 def started(client: Client) -> None:
-    assert_empty_ok(client.post("/v2/workflows/wf1", {"region": "nb"}))
+    assert_ok_empty(client.post("/v2/workflows/wf1", {"region": "nb"}))
     make_datasource(client, workflow="wf1")
     make_job(client)
     make_export(client, SDK_BODIES["kodo"])
-    assert_empty_ok(client.post("/v2/workflows/wf1/start", {"name": "wf1"}))
+    assert_ok_empty(client.post("/v2/workflows/wf1/start", {"name": "wf1"}))
 
 
 @pytest.mark.usefixtures("started")
@@ -691,7 +678,7 @@ def test_export_change_in_a_started_workflow_is_refused(
     response = client.request(method, f"/v2/jobs/j/exports/{name}", body)
 
     assert_error(response, 400, "E18643")
-    assert json_ok(client.get("/v2/jobs/j/exports/e"))["spec"] == SDK_BODIES["kodo"]["spec"]
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e"))["spec"] == SDK_BODIES["kodo"]["spec"]
 
 
 # --- tenant isolation ----------------------------------------------------------------------
@@ -720,7 +707,7 @@ def test_other_account_cannot_reach_the_exports(
     response = other.request(method, path, body)
 
     assert_error(response, 404, "E18202")
-    assert json_ok(client.get("/v2/jobs/j/exports")) == {
+    assert assert_ok_json(client.get("/v2/jobs/j/exports")) == {
         "exports": [{"name": "e", "type": "kodo", "spec": SDK_BODIES["kodo"]["spec"]}]
     }
 
@@ -742,6 +729,6 @@ def test_other_account_can_use_the_same_names(client: Client, other: Client) -> 
 
     response = other.post("/v2/jobs/j/exports/e", SDK_BODIES["http"])
 
-    assert_empty_ok(response)
-    assert json_ok(other.get("/v2/jobs/j/exports/e"))["type"] == "http"
-    assert json_ok(client.get("/v2/jobs/j/exports/e"))["type"] == "kodo"
+    assert_ok_empty(response)
+    assert assert_ok_json(other.get("/v2/jobs/j/exports/e"))["type"] == "http"
+    assert assert_ok_json(client.get("/v2/jobs/j/exports/e"))["type"] == "kodo"

@@ -9,7 +9,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from tests.support import Client, assert_error
+from tests.support import Client, assert_error, assert_ok_empty, assert_ok_json
 from tidemill.runtime import Runtime
 from tidemill.services.accounts import create_key
 
@@ -44,21 +44,6 @@ SYSTEM_VARIABLE_NAMES = ["year", "mon", "day", "hour", "min", "sec", "date", "no
 # --- helpers -------------------------------------------------------------------------------
 
 
-def assert_empty_ok(response: httpx.Response) -> None:
-    """§1.5: exactly 200, an empty body, the exact JSON content type and a request id."""
-    assert response.status_code == 200, response.text
-    assert response.content == b""
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-
-
-def json_ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.headers["x-reqid"]
-    return response.json()
-
-
 def datasource_body(workflow: str = "") -> JSON:
     return {
         "region": "nb",
@@ -71,11 +56,11 @@ def datasource_body(workflow: str = "") -> JSON:
 
 
 def make_datasource(client: Client, name: str = "ds", workflow: str = "") -> None:
-    assert_empty_ok(client.post(f"/v2/datasources/{name}", datasource_body(workflow)))
+    assert_ok_empty(client.post(f"/v2/datasources/{name}", datasource_body(workflow)))
 
 
 def make_workflow(client: Client, name: str) -> None:
-    assert_empty_ok(client.post(f"/v2/workflows/{name}", {"region": "nb"}))
+    assert_ok_empty(client.post(f"/v2/workflows/{name}", {"region": "nb"}))
 
 
 def src(
@@ -134,16 +119,16 @@ def patched(body: JSON, path: str, value: Any) -> JSON:
 
 
 def make_job(client: Client, name: str, body: JSON) -> None:
-    assert_empty_ok(client.post(f"/v2/jobs/{name}", body))
+    assert_ok_empty(client.post(f"/v2/jobs/{name}", body))
 
 
 def get_job(client: Client, name: str) -> JSON:
-    body: JSON = json_ok(client.get(f"/v2/jobs/{name}"))
+    body: JSON = assert_ok_json(client.get(f"/v2/jobs/{name}"))
     return body
 
 
 def job_names(response: httpx.Response) -> list[str]:
-    return [job["name"] for job in json_ok(response)["jobs"]]
+    return [job["name"] for job in assert_ok_json(response)["jobs"]]
 
 
 KODO_EXPORT = {
@@ -176,13 +161,13 @@ def other(client: Client, runtime: Runtime) -> Client:
 def test_create_with_the_sdk_loop_body_returns_an_empty_200(client: Client, ds: str) -> None:
     response = client.post("/v2/jobs/j", SDK_LOOP_JOB)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_create_with_the_sdk_depend_body_returns_an_empty_200(client: Client, job: str) -> None:
     response = client.post("/v2/jobs/j2", SDK_DEPEND_JOB)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_get_returns_the_create_body_plus_schema_and_workflow_without_name(
@@ -270,7 +255,7 @@ def test_list_returns_every_job_with_its_name_sorted_by_name(client: Client, ds:
     for name in ["j_b", "j_c", "j_a"]:
         make_job(client, name, job_body(code=f"select a from tbl where b = '{name}'"))
 
-    body = json_ok(client.get("/v2/jobs"))
+    body = assert_ok_json(client.get("/v2/jobs"))
 
     assert [job["name"] for job in body["jobs"]] == ["j_a", "j_b", "j_c"]
     for item in body["jobs"]:
@@ -280,13 +265,13 @@ def test_list_returns_every_job_with_its_name_sorted_by_name(client: Client, ds:
 def test_list_without_jobs_is_an_empty_array(client: Client) -> None:
     response = client.get("/v2/jobs")
 
-    assert json_ok(response) == {"jobs": []}
+    assert assert_ok_json(response) == {"jobs": []}
 
 
 def test_list_entry_of_a_depend_job_omits_container_and_params(client: Client, job: str) -> None:
     make_job(client, "j2", SDK_DEPEND_JOB)
 
-    jobs = json_ok(client.get("/v2/jobs"))["jobs"]
+    jobs = assert_ok_json(client.get("/v2/jobs"))["jobs"]
 
     depend = next(item for item in jobs if item["name"] == "j2")
     assert "container" not in depend
@@ -324,7 +309,7 @@ def test_list_filter_naming_a_missing_resource_is_empty(
 ) -> None:
     response = client.get("/v2/jobs", params={query: "nope"})
 
-    assert json_ok(response) == {"jobs": []}
+    assert assert_ok_json(response) == {"jobs": []}
 
 
 @pytest.mark.parametrize("spelling", ["srcDatasource", "srcDataSource"])
@@ -338,8 +323,8 @@ def test_exists_tells_whether_the_job_exists(client: Client, job: str) -> None:
     present = client.get("/v2/jobs/j/exists")
     absent = client.get("/v2/jobs/nope/exists")
 
-    assert json_ok(present) == {"exist": True}
-    assert json_ok(absent) == {"exist": False}
+    assert assert_ok_json(present) == {"exist": True}
+    assert assert_ok_json(absent) == {"exist": False}
 
 
 def test_update_replaces_the_whole_definition(client: Client, job: str) -> None:
@@ -351,7 +336,7 @@ def test_update_replaces_the_whole_definition(client: Client, job: str) -> None:
 
     response = client.put("/v2/jobs/j", new)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j") == {
         **new,
         "params": [],  # omitted on update, so cleared
@@ -362,7 +347,7 @@ def test_update_replaces_the_whole_definition(client: Client, job: str) -> None:
 
 def test_update_recomputes_the_schema_that_downstream_sql_reads(client: Client, job: str) -> None:
     make_job(client, "j2", depend_body(code="select a from t2"))
-    assert_empty_ok(client.put("/v2/jobs/j2", depend_body(code="select b from t2")))
+    assert_ok_empty(client.put("/v2/jobs/j2", depend_body(code="select b from t2")))
 
     response = client.put("/v2/jobs/j2", depend_body(code="select zz from t2"))
 
@@ -373,18 +358,18 @@ def test_update_recomputes_the_schema_that_downstream_sql_reads(client: Client, 
 def test_delete_removes_the_job(client: Client, job: str) -> None:
     response = client.delete("/v2/jobs/j")
 
-    assert_empty_ok(response)
-    assert json_ok(client.get("/v2/jobs/j/exists")) == {"exist": False}
+    assert_ok_empty(response)
+    assert assert_ok_json(client.get("/v2/jobs/j/exists")) == {"exist": False}
     assert_error(client.get("/v2/jobs/j"), 404, "E18202")
-    assert json_ok(client.get("/v2/jobs")) == {"jobs": []}
+    assert assert_ok_json(client.get("/v2/jobs")) == {"jobs": []}
 
 
 def test_a_deleted_job_name_can_be_used_again(client: Client, job: str) -> None:
-    assert_empty_ok(client.delete("/v2/jobs/j"))
+    assert_ok_empty(client.delete("/v2/jobs/j"))
 
     response = client.post("/v2/jobs/j", job_body(code="select a from tbl"))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j")["schema"] == [{"key": "a", "valtype": "long"}]
 
 
@@ -401,7 +386,7 @@ def test_create_without_content_type_parses_the_json_body(client: Client, ds: st
 
     response = client.request("POST", "/v2/jobs/j", raw=raw, content_type=None)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j")["srcs"] == SDK_LOOP_JOB["srcs"]
 
 
@@ -411,7 +396,7 @@ def test_unknown_members_are_ignored(client: Client, ds: str) -> None:
 
     response = client.post("/v2/jobs/j", body)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j")["workflow"] == ""
 
 
@@ -434,7 +419,7 @@ def test_update_of_a_depend_job_may_omit_the_scheduler(client: Client, job: str)
 
     response = client.put("/v2/jobs/j2", depend_body(code="select a from t2", scheduler=ABSENT))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j2")["scheduler"] == {"type": "depend"}
     assert get_job(client, "j2")["schema"] == [{"key": "a", "valtype": "long"}]
 
@@ -444,7 +429,7 @@ def test_update_may_turn_a_depend_job_into_a_scheduled_one(client: Client, job: 
 
     response = client.put("/v2/jobs/j2", job_body(table="t9", scheduler={"type": "manual"}))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j2")["container"] == {"type": "1U2G", "count": 1}
     assert job_names(client.get("/v2/jobs", params={"srcJob": "j"})) == []
 
@@ -475,8 +460,8 @@ def test_exists_with_an_invalid_job_name_is_refused(client: Client, name: str) -
 def test_job_names_matching_the_rule_are_accepted(client: Client, ds: str, name: str) -> None:
     response = client.post(f"/v2/jobs/{name}", job_body())
 
-    assert_empty_ok(response)
-    assert json_ok(client.get(f"/v2/jobs/{name}/exists")) == {"exist": True}
+    assert_ok_empty(response)
+    assert assert_ok_json(client.get(f"/v2/jobs/{name}/exists")) == {"exist": True}
 
 
 # --- srcs ----------------------------------------------------------------------------------
@@ -510,7 +495,7 @@ def test_invalid_srcs_are_refused(
     response = client.post("/v2/jobs/j", body)
 
     assert_error(response, status, code)
-    assert json_ok(client.get("/v2/jobs/j/exists")) == {"exist": False}
+    assert assert_ok_json(client.get("/v2/jobs/j/exists")) == {"exist": False}
 
 
 def test_table_name_repeated_within_srcs_is_refused(client: Client, ds: str) -> None:
@@ -525,20 +510,20 @@ def test_table_name_repeated_within_srcs_is_refused(client: Client, ds: str) -> 
 def test_src_type_is_compared_case_insensitively(client: Client, ds: str, type_: str) -> None:
     response = client.post("/v2/jobs/j", job_body(srcs=[src(type_=type_)]))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 @pytest.mark.parametrize("table", ["t", "T_1", "t" * 128])
 def test_table_names_matching_the_rule_are_accepted(client: Client, ds: str, table: str) -> None:
     response = client.post("/v2/jobs/j", job_body(table=table))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_file_filter_of_64_characters_is_accepted(client: Client, ds: str) -> None:
     response = client.post("/v2/jobs/j", job_body(srcs=[src(file_filter="f" * 64)]))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_same_datasource_under_two_table_names_is_accepted(client: Client, ds: str) -> None:
@@ -549,7 +534,7 @@ def test_same_datasource_under_two_table_names_is_accepted(client: Client, ds: s
 
     response = client.post("/v2/jobs/j", body)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j")["schema"] == [
         {"key": "a", "valtype": "long"},
         {"key": "b", "valtype": "string"},
@@ -647,7 +632,7 @@ def test_computation_type_is_compared_case_insensitively(
 
     response = client.post("/v2/jobs/j", body)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 INVALID_SQL = [
@@ -676,7 +661,7 @@ def test_sql_reading_the_upstream_output_columns_is_accepted(client: Client, ds:
 
     response = client.post("/v2/jobs/j2", depend_body(code="select name, n * 2 as n2 from t2"))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j2")["schema"] == [
         {"key": "name", "valtype": "string"},
         {"key": "n2", "valtype": "long"},
@@ -718,7 +703,7 @@ def test_variable_declared_as_a_param_is_accepted(client: Client, ds: str, where
 
     response = client.post("/v2/jobs/j", body)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 @pytest.mark.parametrize(
@@ -731,7 +716,7 @@ def test_variable_declared_as_a_param_is_accepted(client: Client, ds: str, where
 )
 @pytest.mark.parametrize("where", ["code", "fileFilter"])
 def test_user_variable_is_accepted(client: Client, ds: str, variable: JSON, where: str) -> None:
-    assert_empty_ok(client.post("/v2/variables/uv", variable))
+    assert_ok_empty(client.post("/v2/variables/uv", variable))
     if where == "code":
         body = job_body(code="select * from tbl where b = '$(uv)'")
     else:
@@ -739,7 +724,7 @@ def test_user_variable_is_accepted(client: Client, ds: str, variable: JSON, wher
 
     response = client.post("/v2/jobs/j", body)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 @pytest.mark.parametrize("name", SYSTEM_VARIABLE_NAMES)
@@ -750,7 +735,7 @@ def test_system_variable_is_accepted(client: Client, ds: str, name: str) -> None
 
     response = client.post("/v2/jobs/j", body)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_depend_job_may_use_the_params_of_its_root_upstream(client: Client, job: str) -> None:
@@ -760,7 +745,7 @@ def test_depend_job_may_use_the_params_of_its_root_upstream(client: Client, job:
         "/v2/jobs/j3", depend_body("j2", "t3", "select a from t3 where b = '$(p1)'")
     )
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_depend_job_may_not_use_a_param_its_upstream_lacks(client: Client, job: str) -> None:
@@ -834,7 +819,7 @@ def test_container_within_100_cores_is_accepted(
 ) -> None:
     response = client.post("/v2/jobs/j", job_body(container={"type": type_, "count": count}))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j")["container"] == {"type": type_, "count": count}
 
 
@@ -906,7 +891,7 @@ def test_valid_crontab_is_accepted(client: Client, ds: str, crontab: str) -> Non
 
     response = client.post("/v2/jobs/j", job_body(scheduler=scheduler))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j")["scheduler"] == scheduler
 
 
@@ -935,7 +920,7 @@ def test_invalid_loop_is_refused(client: Client, ds: str, loop: str) -> None:
 def test_valid_loop_is_accepted(client: Client, ds: str, scheduler: JSON) -> None:
     response = client.post("/v2/jobs/j", job_body(scheduler=scheduler))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j")["scheduler"] == scheduler
 
 
@@ -947,7 +932,7 @@ def test_valid_loop_is_accepted(client: Client, ds: str, scheduler: JSON) -> Non
 def test_manual_scheduler_ignores_its_spec(client: Client, ds: str, scheduler: JSON) -> None:
     response = client.post("/v2/jobs/j", job_body(scheduler=scheduler))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 # --- params --------------------------------------------------------------------------------
@@ -986,7 +971,7 @@ def test_invalid_params_are_refused(client: Client, ds: str, params: list[JSON])
 def test_valid_params_are_accepted(client: Client, ds: str, params: list[JSON]) -> None:
     response = client.post("/v2/jobs/j", job_body(params=params))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j")["params"] == params
 
 
@@ -1063,7 +1048,7 @@ def test_depend_job_accepts_empty_container_params_and_spec(
 ) -> None:
     response = client.post("/v2/jobs/j2", depend_body(**members))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_scheduler_absent_with_a_job_src_means_depend(client: Client, job: str) -> None:
@@ -1092,7 +1077,7 @@ def test_depend_job_may_also_read_datasources(client: Client, job: str) -> None:
 
     response = client.post("/v2/jobs/j2", body)
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_depend_chain_is_accepted(client: Client, job: str) -> None:
@@ -1100,7 +1085,7 @@ def test_depend_chain_is_accepted(client: Client, job: str) -> None:
 
     response = client.post("/v2/jobs/j3", depend_body("j2", "t3"))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(client, "j3")["scheduler"] == {"type": "depend"}
 
 
@@ -1184,12 +1169,12 @@ def test_update_may_not_make_a_job_its_own_src(client: Client, job: str) -> None
 
 
 def test_delete_of_a_job_with_an_export_is_refused(client: Client, job: str) -> None:
-    assert_empty_ok(client.post("/v2/jobs/j/exports/e", KODO_EXPORT))
+    assert_ok_empty(client.post("/v2/jobs/j/exports/e", KODO_EXPORT))
 
     response = client.delete("/v2/jobs/j")
 
     assert_error(response, 400, "E18112")
-    assert json_ok(client.get("/v2/jobs/j/exists")) == {"exist": True}
+    assert assert_ok_json(client.get("/v2/jobs/j/exists")) == {"exist": True}
 
 
 def test_delete_of_a_job_with_a_downstream_job_is_refused(client: Client, job: str) -> None:
@@ -1198,20 +1183,20 @@ def test_delete_of_a_job_with_a_downstream_job_is_refused(client: Client, job: s
     response = client.delete("/v2/jobs/j")
 
     assert_error(response, 400, "E18112")
-    assert json_ok(client.get("/v2/jobs/j/exists")) == {"exist": True}
+    assert assert_ok_json(client.get("/v2/jobs/j/exists")) == {"exist": True}
 
 
 def test_delete_succeeds_once_exports_and_downstream_jobs_are_gone(
     client: Client, job: str
 ) -> None:
     make_job(client, "j2", depend_body())
-    assert_empty_ok(client.post("/v2/jobs/j/exports/e", KODO_EXPORT))
-    assert_empty_ok(client.delete("/v2/jobs/j/exports/e"))
-    assert_empty_ok(client.delete("/v2/jobs/j2"))
+    assert_ok_empty(client.post("/v2/jobs/j/exports/e", KODO_EXPORT))
+    assert_ok_empty(client.delete("/v2/jobs/j/exports/e"))
+    assert_ok_empty(client.delete("/v2/jobs/j2"))
 
     response = client.delete("/v2/jobs/j")
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_datasource_read_by_a_job_cannot_be_deleted(client: Client, job: str) -> None:
@@ -1233,7 +1218,10 @@ def test_job_joins_the_workflow_of_its_srcs(client: Client) -> None:
 
     assert first["workflow"] == "wf1"
     assert second["workflow"] == "wf1"
-    assert [job["workflow"] for job in json_ok(client.get("/v2/jobs"))["jobs"]] == ["wf1", "wf1"]
+    assert [job["workflow"] for job in assert_ok_json(client.get("/v2/jobs"))["jobs"]] == [
+        "wf1",
+        "wf1",
+    ]
 
 
 @pytest.mark.parametrize(("first", "second"), [("wf1", "wf2"), ("wf1", ""), ("", "wf2")])
@@ -1269,8 +1257,8 @@ def started_workflow(client: Client) -> str:
     make_datasource(client, "ds", workflow="wf1")
     make_job(client, "j", job_body())
     make_job(client, "idle", job_body(code="select a from tbl"))
-    assert_empty_ok(client.post("/v2/jobs/j/exports/e", KODO_EXPORT))
-    assert_empty_ok(client.post("/v2/workflows/wf1/start", {"name": "wf1"}))
+    assert_ok_empty(client.post("/v2/jobs/j/exports/e", KODO_EXPORT))
+    assert_ok_empty(client.post("/v2/workflows/wf1/start", {"name": "wf1"}))
     return "wf1"
 
 
@@ -1280,7 +1268,7 @@ def test_create_of_a_job_in_a_started_workflow_is_refused(
     response = client.post("/v2/jobs/j2", job_body())
 
     assert_error(response, 400, "E18643")
-    assert json_ok(client.get("/v2/jobs/j2/exists")) == {"exist": False}
+    assert assert_ok_json(client.get("/v2/jobs/j2/exists")) == {"exist": False}
 
 
 def test_create_of_a_depend_job_in_a_started_workflow_is_refused(
@@ -1306,7 +1294,7 @@ def test_delete_of_a_job_in_a_started_workflow_is_refused(
     response = client.delete("/v2/jobs/idle")
 
     assert_error(response, 400, "E18643")
-    assert json_ok(client.get("/v2/jobs/idle/exists")) == {"exist": True}
+    assert assert_ok_json(client.get("/v2/jobs/idle/exists")) == {"exist": True}
 
 
 def test_update_moving_a_job_out_of_a_started_workflow_is_refused(
@@ -1321,11 +1309,11 @@ def test_update_moving_a_job_out_of_a_started_workflow_is_refused(
 
 
 def test_jobs_of_a_stopped_workflow_can_change_again(client: Client, started_workflow: str) -> None:
-    assert_empty_ok(client.post("/v2/workflows/wf1/stop", {"name": "wf1"}))
+    assert_ok_empty(client.post("/v2/workflows/wf1/stop", {"name": "wf1"}))
 
     response = client.post("/v2/jobs/j2", job_body())
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 @pytest.mark.parametrize(
@@ -1368,7 +1356,7 @@ def test_manual_job_with_depend_downstream_in_one_workflow_is_accepted(client: C
 
     response = client.post("/v2/jobs/j2", depend_body())
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 def test_manual_and_loop_jobs_outside_workflows_coexist(client: Client, ds: str) -> None:
@@ -1376,7 +1364,7 @@ def test_manual_and_loop_jobs_outside_workflows_coexist(client: Client, ds: str)
 
     response = client.post("/v2/jobs/j2", job_body(scheduler={"type": "manual"}))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
 
 
 # --- tenant isolation ----------------------------------------------------------------------
@@ -1389,9 +1377,9 @@ def test_other_account_cannot_see_the_jobs(client: Client, job: str, other: Clie
     filtered = other.get("/v2/jobs", params={"srcDatasource": "ds"})
 
     assert_error(got, 404, "E18202")
-    assert json_ok(exists) == {"exist": False}
-    assert json_ok(listed) == {"jobs": []}
-    assert json_ok(filtered) == {"jobs": []}
+    assert assert_ok_json(exists) == {"exist": False}
+    assert assert_ok_json(listed) == {"jobs": []}
+    assert assert_ok_json(filtered) == {"jobs": []}
 
 
 def test_other_account_cannot_update_or_delete_the_jobs(
@@ -1424,7 +1412,7 @@ def test_other_account_can_use_the_same_names(client: Client, job: str, other: C
 
     response = other.post("/v2/jobs/j", job_body(code="select b from tbl"))
 
-    assert_empty_ok(response)
+    assert_ok_empty(response)
     assert get_job(other, "j")["schema"] == [{"key": "b", "valtype": "string"}]
     assert get_job(client, "j")["schema"] == OUTPUT_SCHEMA
     assert job_names(client.get("/v2/jobs")) == ["j"]
