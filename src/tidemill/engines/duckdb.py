@@ -155,14 +155,14 @@ def seal(
 ) -> duckdb.DuckDBPyConnection:
     """Apply one piece of work's limits to `con`, then shut its file access for good."""
     try:
-        con.execute(f"SET GLOBAL TimeZone = {_quote_literal(time_zone)}")
+        con.execute(f"SET GLOBAL TimeZone = {quote_literal(time_zone)}")
         if threads is not None:
             con.execute(f"SET GLOBAL threads = {int(threads)}")
         if memory_limit is not None:
-            con.execute(f"SET GLOBAL memory_limit = {_quote_literal(memory_limit)}")
+            con.execute(f"SET GLOBAL memory_limit = {quote_literal(memory_limit)}")
         if temp_directory is not None:
-            con.execute(f"SET GLOBAL temp_directory = {_quote_literal(temp_directory)}")
-        directories = ", ".join(_quote_literal(d) for d in allowed_directories)
+            con.execute(f"SET GLOBAL temp_directory = {quote_literal(temp_directory)}")
+        directories = ", ".join(quote_literal(d) for d in allowed_directories)
         con.execute(f"SET allowed_directories = [{directories}]")
         con.execute("SET enable_external_access = false")
     except duckdb.Error as exc:
@@ -261,15 +261,17 @@ def _create_table(name: str, columns: Sequence[tuple[str, str]]) -> str:
             raise InvalidInputError(
                 Failure.SCHEMA_TYPE_INVALID, f"column {key!r} of table {name!r}: valtype {vt!r}"
             )
-        defs.append(f"{_quote_identifier(key)} {DUCKDB_TYPE_BY_VALTYPE[vt]}")
-    return f"CREATE TEMP TABLE {_quote_identifier(name)} ({', '.join(defs)})"
+        defs.append(f"{quote_identifier(key)} {DUCKDB_TYPE_BY_VALTYPE[vt]}")
+    return f"CREATE TEMP TABLE {quote_identifier(name)} ({', '.join(defs)})"
 
 
-def _quote_identifier(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """`name` as a DuckDB identifier, whatever characters it holds."""
     return '"' + name.replace('"', '""') + '"'
 
 
-def _quote_literal(text: str) -> str:
+def quote_literal(text: str) -> str:
+    """`text` as a DuckDB string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -289,7 +291,7 @@ def conformed(con: duckdb.DuckDBPyConnection, query: str) -> str:
     for row in described:
         name, kind = str(row[0]), str(row[1])
         wanted = {"long": "BIGINT", "float": "DOUBLE"}.get(valtype(kind))
-        column = _quote_identifier(name)
+        column = quote_identifier(name)
         if wanted is not None and kind != wanted:
             exprs.append(f"CAST({column} AS {wanted}) AS {column}")
             changed = True
@@ -313,13 +315,13 @@ def preview(path: Path, limit: int, time_zone: str) -> tuple[list[str], list[tup
     dates as RFC 3339 text in `time_zone` (Python has no zone database of its own here)."""
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"SET TimeZone = {_quote_literal(time_zone)}")
-        source = f"read_parquet({_quote_literal(str(path))})"
+        con.execute(f"SET TimeZone = {quote_literal(time_zone)}")
+        source = f"read_parquet({quote_literal(str(path))})"
         described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         names = [str(row[0]) for row in described]
         exprs = [
-            f"{rfc3339_sql(_quote_identifier(name))} AS {_quote_identifier(name)}"
-            if str(kind) == "TIMESTAMP WITH TIME ZONE" else _quote_identifier(name)
+            f"{rfc3339_sql(quote_identifier(name))} AS {quote_identifier(name)}"
+            if str(kind) == "TIMESTAMP WITH TIME ZONE" else quote_identifier(name)
             for name, kind in ((row[0], row[1]) for row in described)
         ]  # fmt: skip
         query = f"SELECT {', '.join(exprs) or '*'} FROM {source} LIMIT {int(limit)}"

@@ -13,7 +13,12 @@ from tidemill.core.models import SchemaField
 from tidemill.engines import _locate, _records
 from tidemill.engines._locate import SOURCE_MARK, VALUE_MARK
 from tidemill.engines._records import BadFile, BadRecord
-from tidemill.engines.duckdb import DUCKDB_TYPE_BY_VALTYPE, valtype
+from tidemill.engines.duckdb import (
+    DUCKDB_TYPE_BY_VALTYPE,
+    quote_identifier,
+    quote_literal,
+    valtype,
+)
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
 FILE_TYPES = ("json", "csv", "text", "parquet")
@@ -106,8 +111,11 @@ def register_source(
         "labels": {path: label for path, label in labels.items() if path != label},
     }
     try:
-        con.execute(f"CREATE VIEW {_ident(table)} AS {body}")
-        con.execute(f"COMMENT ON VIEW {_ident(table)} IS {_lit(SOURCE_MARK + json.dumps(meta))}")
+        con.execute(f"CREATE VIEW {quote_identifier(table)} AS {body}")
+        con.execute(
+            f"COMMENT ON VIEW {quote_identifier(table)}"
+            f" IS {quote_literal(SOURCE_MARK + json.dumps(meta))}"
+        )
     except duckdb.Error as exc:
         raise BackendError(Failure.INTERNAL, f"cannot create the view {table!r}: {exc}") from exc
 
@@ -137,13 +145,13 @@ class _Source:
         self.con = con
         self.fields = fields
         self.labels = labels
-        self.file_column = _ident(file_column)
-        self.file_option = f"filename={_lit(file_column)}"
+        self.file_column = quote_identifier(file_column)
+        self.file_option = f"filename={quote_literal(file_column)}"
 
     def json(self, group: tuple[str, list[Path]]) -> str:
         kind, paths = group
-        columns = ", ".join(f"{_lit(f.key)}: 'VARCHAR'" for f in self.fields)
-        exprs = [self.column(f, _ident(f.key)) for f in self.fields]
+        columns = ", ".join(f"{quote_literal(f.key)}: 'VARCHAR'" for f in self.fields)
+        exprs = [self.column(f, quote_identifier(f.key)) for f in self.fields]
         return (
             f"SELECT {', '.join(exprs)} FROM read_json({_paths(paths)},"
             f" format='newline_delimited', records=true, columns={{{columns}}},"
@@ -181,7 +189,8 @@ class _Source:
         return (
             f"SELECT {', '.join(exprs)} FROM read_csv({_paths(paths)},"
             f" header={str(header is not None).lower()}, auto_detect=false, strict_mode=true,"
-            f" delim={_lit(delimiter)}, quote={_lit(quote)}, escape={_lit(quote)},"
+            f" delim={quote_literal(delimiter)}, quote={quote_literal(quote)},"
+            f" escape={quote_literal(quote)},"
             f" columns={{{columns}}}, compression='{kind}', {self.file_option})"
         )
 
@@ -211,7 +220,7 @@ class _Source:
         return selects
 
     def parquet_column(self, field: SchemaField, name: str, duckdb_type: str, path: Path) -> str:
-        column = _ident(name)
+        column = quote_identifier(name)
         if duckdb_type == "VARCHAR" and field.valtype != "string":
             return self.column(field, column)  # text in a Parquet file parses as in csv
         expr = self._parquet_value(field, column, duckdb_type)
@@ -223,7 +232,8 @@ class _Source:
             )
         if field.required:
             expr = f"CASE WHEN {column} IS NULL THEN {self.error(field, 'NULL')} ELSE {expr} END"
-        return f"CAST({expr} AS {DUCKDB_TYPE_BY_VALTYPE[field.valtype]}) AS {_ident(field.key)}"
+        kind = DUCKDB_TYPE_BY_VALTYPE[field.valtype]
+        return f"CAST({expr} AS {kind}) AS {quote_identifier(field.key)}"
 
     def _parquet_value(self, field: SchemaField, column: str, duckdb_type: str) -> str | None:
         """SQL reading `column` as `field`'s valtype without loss, or None if it cannot."""
@@ -260,19 +270,18 @@ class _Source:
             # local time), else the exact RFC 3339 shape in any letter case.
             "date": f"COALESCE(CASE WHEN suffix({text}, 'Z') OR {text} LIKE '%+__:__'"
             f" OR {text} LIKE '%-__:__' THEN TRY_CAST({text} AS TIMESTAMPTZ) END,"
-            f" CASE WHEN regexp_full_match({text}, {_lit(_records.RFC3339.pattern)})"
+            f" CASE WHEN regexp_full_match({text}, {quote_literal(_records.RFC3339.pattern)})"
             f" THEN TRY_CAST(upper({text}) AS TIMESTAMPTZ) END, {refused})",
         }[field.valtype]
-        return (
-            f"CAST({converted} AS {DUCKDB_TYPE_BY_VALTYPE[field.valtype]}) AS {_ident(field.key)}"
-        )
+        kind = DUCKDB_TYPE_BY_VALTYPE[field.valtype]
+        return f"CAST({converted} AS {kind}) AS {quote_identifier(field.key)}"
 
     def error(self, field: SchemaField, value: str) -> str:
         payload = (
-            f"json_object('file', {self.file_column}, 'column', {_lit(field.key)},"
-            f" 'valtype', {_lit(field.valtype)}, 'value', CAST({value} AS VARCHAR))"
+            f"json_object('file', {self.file_column}, 'column', {quote_literal(field.key)},"
+            f" 'valtype', {quote_literal(field.valtype)}, 'value', CAST({value} AS VARCHAR))"
         )
-        return f"error({_lit(VALUE_MARK)} || {payload})"
+        return f"error({quote_literal(VALUE_MARK)} || {payload})"
 
     def _first_record(self, path: Path, delimiter: str) -> list[str | None] | None:
         try:
@@ -343,22 +352,15 @@ def _by_compression(paths: Iterable[Path]) -> list[tuple[str, list[Path]]]:
 
 def _empty(fields: Sequence[SchemaField]) -> str:
     columns = (
-        f"CAST(NULL AS {DUCKDB_TYPE_BY_VALTYPE[f.valtype]}) AS {_ident(f.key)}" for f in fields
+        f"CAST(NULL AS {DUCKDB_TYPE_BY_VALTYPE[f.valtype]}) AS {quote_identifier(f.key)}"
+        for f in fields
     )
     return f"SELECT {', '.join(columns)} WHERE false"
 
 
 def _paths(paths: Sequence[Path]) -> str:
-    return "[" + ", ".join(_lit(str(p)) for p in paths) + "]"
+    return "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
 
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).split("\n", 1)[0].removeprefix("Invalid Input Error: ")
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -16,20 +16,12 @@ from pathlib import Path
 
 import duckdb
 
-from tidemill.engines.duckdb import connect, valtype
+from tidemill.engines.duckdb import connect, quote_identifier, quote_literal, valtype
 from tidemill.engines.duckdb import rfc3339_sql as rfc3339
 from tidemill.errors import BackendError, Failure
 from tidemill.exporters.base import ExportContext
 
 Column = tuple[str, str]  # (name, valtype)
-
-
-def quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def open_result(ctx: ExportContext, *directories: Path) -> duckdb.DuckDBPyConnection:
@@ -44,7 +36,7 @@ def open_result(ctx: ExportContext, *directories: Path) -> duckdb.DuckDBPyConnec
 
 
 def source(ctx: ExportContext) -> str:
-    return f"read_parquet({quote(str(ctx.result))})"
+    return f"read_parquet({quote_literal(str(ctx.result))})"
 
 
 def result_columns(con: duckdb.DuckDBPyConnection, ctx: ExportContext) -> list[Column]:
@@ -59,13 +51,13 @@ def plain(column: Column) -> str:
     """The column for json and csv: dates as RFC 3339 text, everything else as it is."""
     name, kind = column
     if kind == "date":
-        return f"{rfc3339(ident(name))} AS {ident(name)}"
-    return ident(name)
+        return f"{rfc3339(quote_identifier(name))} AS {quote_identifier(name)}"
+    return quote_identifier(name)
 
 
 def _text_value(column: Column) -> str:
     name, kind = column
-    expr = ident(name)
+    expr = quote_identifier(name)
     if kind == "date":
         return rfc3339(expr)
     if kind == "boolean":
@@ -74,23 +66,25 @@ def _text_value(column: Column) -> str:
         return f"CAST({expr} AS VARCHAR)"
     escaped = f"replace(CAST({expr} AS VARCHAR), '\\', '\\\\')"
     for char, code in (("\\t", 9), ("\\r", 13), ("\\n", 10)):
-        escaped = f"replace({escaped}, chr({code}), {quote(char)})"
+        escaped = f"replace({escaped}, chr({code}), {quote_literal(char)})"
     return escaped
 
 
 def text_line(columns: Sequence[Column]) -> str:
     """`k1=v1\\tk2=v2` (NULL pairs left out, since concat_ws skips NULL arguments)."""
     pairs = ", ".join(
-        f"{quote(name + '=')} || {_text_value((name, kind))}" for name, kind in columns
+        f"{quote_literal(name + '=')} || {_text_value((name, kind))}" for name, kind in columns
     )
     return f"concat_ws(chr(9), {pairs})" if columns else "''"
 
 
 def json_line(columns: Sequence[Column]) -> str:
-    members = ", ".join(f"{ident(column[0])} := {plain_value(column)}" for column in columns)
+    members = ", ".join(
+        f"{quote_identifier(column[0])} := {plain_value(column)}" for column in columns
+    )
     return f"CAST(to_json(struct_pack({members})) AS VARCHAR)" if columns else "'{}'"
 
 
 def plain_value(column: Column) -> str:
     name, kind = column
-    return rfc3339(ident(name)) if kind == "date" else ident(name)
+    return rfc3339(quote_identifier(name)) if kind == "date" else quote_identifier(name)

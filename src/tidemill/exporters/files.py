@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from tidemill.core.export_layout import FileLayout, Target, file_layout, kodo_target
+from tidemill.engines.duckdb import quote_identifier, quote_literal
 from tidemill.errors import BackendError, Failure, StateError, TidemillError
 from tidemill.exporters import _rows
 from tidemill.exporters.base import (
@@ -166,7 +167,7 @@ def stage_files(ctx: ExportContext, layout: FileLayout, stage: Path) -> list[Sta
         data = [c for c in columns if c[0] not in layout.partition_by]
         select = _select(layout, data)
         options = _copy_options(layout)
-        src = f"read_parquet({_rows.quote(str(ctx.result))}, file_row_number = true)"
+        src = f"read_parquet({quote_literal(str(ctx.result))}, file_row_number = true)"
         count = layout.file_count
         raw = stage / "raw"
         try:
@@ -175,16 +176,16 @@ def stage_files(ctx: ExportContext, layout: FileLayout, stage: Path) -> list[Sta
                 out = raw / f"part{PART_COLUMN}=0.data"
                 whole = _rows.source(ctx)  # no row numbers needed: they cost ~30% here
                 con.execute(
-                    f"COPY (SELECT {select} FROM {whole}) TO {_rows.quote(str(out))} ({options})"
+                    f"COPY (SELECT {select} FROM {whole}) TO {quote_literal(str(out))} ({options})"
                 )
                 found = [("", 0, out)]
             else:
-                partitions = [_rows.ident(p) for p in layout.partition_by]
+                partitions = [quote_identifier(p) for p in layout.partition_by]
                 spread = f"(file_row_number * {count}) // {max(ctx.rows, 1)}"
                 query = "SELECT " + ", ".join([select, *partitions, f"{spread} AS {PART_COLUMN}"])
                 by = ", ".join([*partitions, PART_COLUMN])
                 con.execute(
-                    f"COPY ({query} FROM {src}) TO {_rows.quote(str(raw))}"
+                    f"COPY ({query} FROM {src}) TO {quote_literal(str(raw))}"
                     f" ({options}, PARTITION_BY ({by}))"
                 )
                 found = _collect(raw)
@@ -204,7 +205,7 @@ def _select(layout: FileLayout, data: Sequence[_rows.Column]) -> str:
         raise BackendError(Failure.INTERNAL, "every column is a partition column: no data left")
     if layout.format in ("json", "csv"):
         return ", ".join(_rows.plain(c) for c in data)
-    return ", ".join(_rows.ident(name) for name, _ in data)
+    return ", ".join(quote_identifier(name) for name, _ in data)
 
 
 def _copy_options(layout: FileLayout) -> str:
@@ -219,7 +220,7 @@ def _copy_options(layout: FileLayout) -> str:
     if fmt == "csv":
         header = "true" if layout.header else "false"
         return (
-            f"FORMAT csv, DELIMITER {_rows.quote(layout.delimiter)}, HEADER {header},"
+            f"FORMAT csv, DELIMITER {quote_literal(layout.delimiter)}, HEADER {header},"
             f" COMPRESSION {native}"
         )
     # text: one pre-rendered line per row, written verbatim (no quoting, no escaping)
@@ -256,7 +257,7 @@ def _fill_missing(
             continue
         out = raw / f"empty-{index}.data"
         con.execute(
-            f"COPY (SELECT {select} FROM {src} LIMIT 0) TO {_rows.quote(str(out))} ({options})"
+            f"COPY (SELECT {select} FROM {src} LIMIT 0) TO {quote_literal(str(out))} ({options})"
         )
         found.append(("", index, out))
     return sorted(found, key=lambda item: (item[0], item[1]))

@@ -20,7 +20,13 @@ import duckdb
 
 from tidemill.config import Settings
 from tidemill.core.models import SchemaField
-from tidemill.engines.duckdb import conformed, open_engine, seal
+from tidemill.engines.duckdb import (
+    conformed,
+    open_engine,
+    quote_identifier,
+    quote_literal,
+    seal,
+)
 from tidemill.engines.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure, TidemillError
 from tidemill.runner.exports import BatchResult, export_result
@@ -30,14 +36,6 @@ from tidemill.storage.base import ObjectStore
 from tidemill.storage.selection import matching_keys
 
 log = logging.getLogger("tidemill.worker")
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def execute(
@@ -75,8 +73,8 @@ def execute(
             for source, files in inputs:
                 if source.result is not None:
                     con.execute(
-                        f"CREATE VIEW {_ident(source.table)} AS "
-                        f"SELECT * FROM read_parquet({_quote(str(files[0]))})"
+                        f"CREATE VIEW {quote_identifier(source.table)} AS "
+                        f"SELECT * FROM read_parquet({quote_literal(str(files[0]))})"
                     )
                 else:
                     register_source(
@@ -89,7 +87,7 @@ def execute(
             try:
                 query = conformed(con, plan.sql)
                 row = con.execute(
-                    f"COPY ({query}) TO {_quote(str(temporary))} (FORMAT parquet)"
+                    f"COPY ({query}) TO {quote_literal(str(temporary))} (FORMAT parquet)"
                 ).fetchone()
             except duckdb.Error as exc:
                 temporary.unlink(missing_ok=True)
