@@ -42,6 +42,22 @@ INTERRUPTED = (
 )
 
 
+class Every:
+    """`due()` is true at most once per `seconds` of monotonic time (first: now, or after one
+    period when `wait_first`)."""
+
+    def __init__(self, seconds: float, *, wait_first: bool = False) -> None:
+        self.seconds = seconds
+        self._last = time.monotonic() if wait_first else -float("inf")
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last < self.seconds:
+            return False
+        self._last = now
+        return True
+
+
 @dataclass(frozen=True, slots=True)
 class Assignment:
     account: int
@@ -159,8 +175,8 @@ class Runner:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last_renew = 0.0
-        self._last_sweep = time.monotonic()
+        self._renewal = Every(RENEW_EVERY)
+        self._sweep = Every(runtime.settings.exports.retention_sweep_seconds, wait_first=True)
 
     def start(self) -> None:
         self.settle_orphans(every=self.runtime.db.dialect.name == "sqlite")
@@ -214,20 +230,16 @@ class Runner:
         return self.runtime.clock.now()
 
     def _renew_and_reap(self) -> None:
-        now_mono = time.monotonic()
-        if now_mono - self._last_renew < RENEW_EVERY:
+        if not self._renewal.due():
             return
-        self._last_renew = now_mono
         with self.runtime.db.begin() as conn:
             store.renew_leases(conn, self.node, self._now() + LEASE)
         self.settle_orphans(every=False)
 
     def _sweep_retention(self) -> None:
         """Every `exports.retention_sweep_seconds`: delete exported objects past retention."""
-        now_mono = time.monotonic()
-        if now_mono - self._last_sweep < self.runtime.settings.exports.retention_sweep_seconds:
+        if not self._sweep.due():
             return
-        self._last_sweep = now_mono
         sweep_expired(self.runtime.db, self.runtime.store, self._now())
 
     def settle_orphans(self, *, every: bool) -> None:
