@@ -1,10 +1,12 @@
-"""Pure job rules: what a container means for a batch."""
+"""Pure job rules: what a container means for a batch, what a job can read."""
 
 from __future__ import annotations
 
 import pytest
 
+from tidemill.core.job_graph import readable_sources
 from tidemill.core.jobs import container_limits
+from tidemill.core.models import Job, JobSource, SchedulerMode
 
 
 @pytest.mark.parametrize(
@@ -19,3 +21,17 @@ from tidemill.core.jobs import container_limits
 )
 def test_container_limits(container: dict[str, object], cpus: int, limits: tuple[int, str]) -> None:
     assert container_limits(container, cpus) == limits
+
+
+def test_readable_sources_walk_the_upstream_chain_once_each() -> None:
+    logs = JobSource("datasource", "logs", "l")
+    a = Job("a", {}, SchedulerMode.MANUAL, (logs,))
+    b = Job("b", {}, SchedulerMode.DEPEND, (JobSource("job", "a", "ta"), logs))
+    jobs = {"a": a, "b": b}
+    c_sources = (JobSource("job", "b", "tb"), JobSource("job", "gone", "tg"))
+
+    walked = list(readable_sources(c_sources, jobs.get))
+
+    assert [(s.table_name, u.name if u else None) for s, u in walked] == [
+        ("tb", "b"), ("tg", None), ("ta", "a"), ("l", None), ("l", None),
+    ]  # fmt: skip

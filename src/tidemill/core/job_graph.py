@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from tidemill.core.models import Job, JobSource
 from tidemill.errors import Failure, InvalidInputError
@@ -23,6 +23,25 @@ def chain_tables(sources: Sequence[JobSource], lookup: JobLookup) -> list[tuple[
         tables.extend((s.table_name, job.name) for s in job.sources)
         upstream = job.upstream
     return tables
+
+
+def readable_sources(
+    sources: Sequence[JobSource], lookup: JobLookup
+) -> Iterator[tuple[JobSource, Job | None]]:
+    """Every source a job's SQL may read: its own srcs, then its upstreams' srcs, transitively,
+    each upstream once. A job source comes with its upstream job (None if it is gone)."""
+    pending = list(sources)
+    seen: set[str] = set()
+    while pending:
+        src = pending.pop(0)
+        if src.type != "job":
+            yield src, None
+            continue
+        upstream = lookup(src.name)
+        yield src, upstream
+        if upstream is not None and upstream.name not in seen:
+            seen.add(upstream.name)
+            pending.extend(upstream.sources)
 
 
 def check_chain_tables(name: str, sources: Sequence[JobSource], lookup: JobLookup) -> None:

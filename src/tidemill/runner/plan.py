@@ -79,12 +79,8 @@ def plan_batch(
         return fill(text, moment=moment, user=user, runtime=batch.params, params=params)
 
     sources: list[SourcePlan] = []
-    pending = list(job.sources)
-    seen: set[str] = set()
-    while pending:
-        src = pending.pop(0)
+    for src, upstream in job_graph.readable_sources(job.sources, lookup):
         if src.type == "job":
-            upstream = lookup(src.name)
             if upstream is None:
                 raise InvalidInputError(Failure.JOB_NOT_FOUND, f"upstream job {src.name!r} is gone")
             done = _upstream_batch(conn, account, upstream.name, batch)
@@ -92,9 +88,6 @@ def plan_batch(
                 src.table_name, tuple((f.key, f.valtype, False) for f in upstream.schema),
                 result=str(result_file(data_dir, account, upstream.name, done.run_id)),
             ))  # fmt: skip
-            if upstream.name not in seen:
-                seen.add(upstream.name)
-                pending.extend(upstream.sources)
             continue
         ds = repo.get_datasource(conn, account, src.name)
         if ds is None:

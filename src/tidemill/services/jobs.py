@@ -67,17 +67,10 @@ def _tables(
 ) -> dict[str, list[tuple[str, str]]]:
     """Every table the job's SQL may read: its srcs and those along its upstream chain."""
     tables: dict[str, list[tuple[str, str]]] = {}
-    sources = list(given.sources)
-    seen: set[str] = set()
-    while sources:
-        src = sources.pop(0)
+    for src, upstream in job_graph.readable_sources(given.sources, lookup):
         if src.type == "job":
-            upstream = lookup(src.name)
-            assert upstream is not None
+            assert upstream is not None  # checked with the other references
             tables[src.table_name] = [(f.key, f.valtype) for f in upstream.schema]
-            if upstream.name not in seen:
-                seen.add(upstream.name)
-                sources.extend(upstream.sources)
         else:
             ds = need_datasource(conn, account, src.name)
             tables[src.table_name] = [(f.key, f.valtype) for f in ds.schema]
