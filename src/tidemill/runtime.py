@@ -44,6 +44,11 @@ class Runtime:
         if self.runner is not None:
             self.runner.notify()
 
+    def cancel_batch(self, account: int, job: str, run_id: int) -> None:
+        """End that batch's worker if this process runs it (its slot records the outcome)."""
+        if self.runner is not None:
+            self.runner.cancel(account, job, run_id)
+
     def notify_scheduler(self) -> None:
         """A schedule was started, stopped or changed, or a batch ended."""
         if self.scheduler is not None:

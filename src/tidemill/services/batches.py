@@ -94,8 +94,7 @@ def stop_job(rt: Runtime, account: int, name: str) -> None:
         to_cancel = cancel_active(conn, account, name, active, rt.clock.now())
     rt.notify_scheduler()
     for run_id in to_cancel:
-        if rt.runner is not None:
-            rt.runner.cancel(account, name, run_id)
+        rt.cancel_batch(account, name, run_id)
 
 
 def cancel_active(
@@ -142,8 +141,7 @@ def stop_batch(rt: Runtime, account: int, body: JSON) -> JSON:
                 "only a Running batch can be stopped",
             )
         store.move(conn, account, job_name, batch.run_id, [S.RUNNING], status=S.CANCELLING)
-    if rt.runner is not None:
-        rt.runner.cancel(account, job_name, batch.run_id)
+    rt.cancel_batch(account, job_name, batch.run_id)
     with rt.db.connect() as conn:
         after = _need_batch(conn, account, job_name, batch.run_id)
     return {"preStatus": batch.status.value, "postStatus": after.status.value}

@@ -221,6 +221,5 @@ def delete(rt: Runtime, account: int, name: str) -> None:
         batch_store.delete_job_batches(conn, account, name)
         repo.delete_job(conn, account, name)
     for run_id in running:
-        if rt.runner is not None:
-            rt.runner.cancel(account, name, run_id)
+        rt.cancel_batch(account, name, run_id)
     shutil.rmtree(job_dir(rt.settings.data_dir.resolve(), account, name), ignore_errors=True)

@@ -196,8 +196,7 @@ def stop(rt: Runtime, account: int, name: str) -> None:
     if not running:
         return
     for job_name, run_id in running:
-        if rt.runner is not None:
-            rt.runner.cancel(account, job_name, run_id)
+        rt.cancel_batch(account, job_name, run_id)
     with rt.db.begin() as conn:
         if _need(conn, account, name).status is Status.STOPPING:
             repo.update_workflow(conn, account, name, rt.clock.now(), status=Status.STOPPED)
