@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlglot import exp
 
-from tidemill.core.sql import parse_query, referenced_tables, schema_keys, to_duckdb
+from tidemill.core.sql import parse_query, referenced_tables, schema_keys
+from tidemill.engines.dialect import to_duckdb
 from tidemill.errors import Failure, InvalidInputError
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tidemill.core.sql import to_duckdb
+from tidemill.engines.dialect import to_duckdb
 from tidemill.engines.duckdb import connect, open_engine, seal
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 
 from tidemill.core import sql
+from tidemill.engines import dialect
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
 DUCKDB_TYPE_BY_VALTYPE: Mapping[str, str] = {
@@ -70,31 +71,6 @@ VALTYPE_BY_DUCKDB_TYPE: Mapping[str, str] = {
     ),
 }
 
-# Spark functions DuckDB lacks, under their Spark names (sqlglot passes them through unchanged),
-# plus the macro core.sql emits for unix_timestamp. Arguments are cast where Spark casts them.
-SPARK_MACROS: tuple[str, ...] = (
-    """CREATE MACRO substring_index(str, delim, count) AS CASE
-        WHEN str IS NULL OR delim IS NULL OR count IS NULL THEN NULL
-        WHEN delim = '' OR count = 0 THEN ''
-        WHEN count > 0 THEN array_to_string(
-            string_split(CAST(str AS VARCHAR), delim)[1:count], delim)
-        ELSE array_to_string(string_split(CAST(str AS VARCHAR), delim)[count:], delim)
-    END""",
-    f"""CREATE MACRO {sql.UNIX_TIMESTAMP_MACRO}(x, fmt) AS CAST(floor(epoch(CASE
-        WHEN typeof(x) = 'VARCHAR' THEN CAST(try_strptime(CAST(x AS VARCHAR), fmt) AS TIMESTAMPTZ)
-        ELSE TRY_CAST(x AS TIMESTAMPTZ)
-    END)) AS BIGINT)""",
-    'CREATE MACRO "isnull"(x) AS (x IS NULL)',  # quoted: ISNULL is a DuckDB keyword
-    'CREATE MACRO "isnotnull"(x) AS (x IS NOT NULL)',
-    "CREATE MACRO pmod(a, n) AS CASE WHEN a % n < 0 THEN (a % n + n) % n ELSE a % n END",
-    "CREATE MACRO nanvl(a, b) AS CASE WHEN isnan(a) THEN b ELSE a END",
-    "CREATE MACRO btrim(s) AS trim(s), (s, chars) AS trim(s, chars)",
-    "CREATE MACRO timestamp_seconds(n) AS to_timestamp(n)",
-    "CREATE MACRO raise_error(msg) AS error(CAST(msg AS VARCHAR))",
-    "CREATE MACRO assert_true(c) AS CASE WHEN c THEN NULL ELSE error('assertion failed') END",
-    """CREATE MACRO format_number(x, d) AS
-        CASE WHEN d < 0 THEN NULL ELSE format('{:,.{}f}', CAST(x AS DOUBLE), d) END""",
-)
 
 # DuckDB appends candidate signatures and a caret under the *transpiled* SQL: drop both.
 _NOISE = re.compile(r"\n\s*(?:Candidate functions:|LINE \d+:).*", re.DOTALL)
@@ -109,7 +85,7 @@ def connect(
     allowed_directories: Sequence[str] = (),
     temp_directory: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A new in-memory database ready for users' SQL (the output of `core.sql.to_duckdb`).
+    """A new in-memory database ready for users' SQL (the output of `dialect.to_duckdb`).
 
     It has the Spark gap macros, Spark-like implicit casts to VARCHAR, `TimeZone` set for every
     cursor, and only built-in extensions (no install or autoload). External access is switched
@@ -138,7 +114,7 @@ def open_engine() -> duckdb.DuckDBPyConnection:
         # Spark casts numbers and booleans to strings where a string is expected
         # (length(status), concat(bytes, 'B'), status LIKE '2%'); DuckDB does so only with this.
         con.execute("SET GLOBAL old_implicit_casting = true")
-        con.execute(";\n".join(SPARK_MACROS))
+        con.execute(";\n".join(dialect.MACROS))
     except duckdb.Error as exc:
         raise BackendError(Failure.INTERNAL, f"cannot open DuckDB: {_message(exc)}") from exc
     return con
@@ -182,7 +158,7 @@ def output_schema(
     types; JOB_TABLE_DUP / SCHEMA_KEY_DUP for names that differ only in case;
     SCHEMA_TYPE_INVALID for a valtype outside spec §3.2.
     """
-    duckdb_sql = sql.to_duckdb(spark_sql)
+    duckdb_sql = dialect.to_duckdb(spark_sql, tables)
     _check_tables_known(sql.referenced_tables(spark_sql), tables)
     _check_case_clashes(tables)
     ddl = [_create_table(name, columns) for name, columns in tables.items()]

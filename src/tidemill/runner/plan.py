@@ -16,8 +16,8 @@ from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.jobs import container_limits
 from tidemill.core.models import Job
 from tidemill.core.naming import result_dir, result_file
-from tidemill.core.sql import to_duckdb
 from tidemill.core.variables import fill
+from tidemill.engines.dialect import to_duckdb
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.exporters.base import ExportPlan
 from tidemill.services.variables import user_variables
@@ -111,8 +111,9 @@ def plan_batch(
         ))  # fmt: skip
     code = str(job.definition["computation"]["code"])
     threads, memory = container_limits(root.definition.get("container") or {}, cpu_count)
+    tables = {s.table: [(key, valtype) for key, valtype, _ in s.schema] for s in sources}
     return BatchPlan(
-        account, job.name, batch.run_id, to_duckdb(rendered(code)), tuple(sources),
+        account, job.name, batch.run_id, to_duckdb(rendered(code), tables), tuple(sources),
         str(result_dir(data_dir, account, job.name, batch.run_id)), threads, memory,
         zone.key, params,
     )  # fmt: skip

@@ -1,0 +1,134 @@
+"""Rewrites where sqlglot's own Spark → DuckDB translation is missing or wrong, node by node.
+
+The first pass of the pipeline (`tidemill.engines.dialect.translate`): Spark's `range()` column,
+trunc/date_trunc unit names, date_add/date_sub giving DATE, base64 of strings, unix_timestamp,
+and the cast functions sqlglot leaves as unknown calls.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.time import format_time
+
+from tidemill.engines.dialect.context import Context
+
+# Spark's unix_timestamp/to_unix_timestamp become a call to this DuckDB macro. sqlglot's own
+# translation (EPOCH(STRPTIME(x, fmt))) returns DOUBLE instead of BIGINT, reads the text as UTC
+# instead of the session time zone, and cannot take a TIMESTAMP or DATE argument.
+UNIX_TIMESTAMP_MACRO = "tidemill_unix_timestamp"
+
+# Spark's cast functions that sqlglot leaves as unknown calls (it already turns int(), string(),
+# double(), float(), boolean(), date() and timestamp() into casts).
+_CAST_FUNCTIONS = frozenset({"tinyint", "smallint", "bigint", "decimal", "binary"})
+
+_SPARK = Dialect.get_or_raise("spark")
+_DUCKDB = Dialect.get_or_raise("duckdb")
+
+# Spark functions DuckDB lacks, under their Spark names (sqlglot passes them through unchanged),
+# plus the macro this module emits for unix_timestamp. Arguments are cast where Spark casts them.
+MACROS: tuple[str, ...] = (
+    """CREATE MACRO substring_index(str, delim, count) AS CASE
+        WHEN str IS NULL OR delim IS NULL OR count IS NULL THEN NULL
+        WHEN delim = '' OR count = 0 THEN ''
+        WHEN count > 0 THEN array_to_string(
+            string_split(CAST(str AS VARCHAR), delim)[1:count], delim)
+        ELSE array_to_string(string_split(CAST(str AS VARCHAR), delim)[count:], delim)
+    END""",
+    f"""CREATE MACRO {UNIX_TIMESTAMP_MACRO}(x, fmt) AS CAST(floor(epoch(CASE
+        WHEN typeof(x) = 'VARCHAR' THEN CAST(try_strptime(CAST(x AS VARCHAR), fmt) AS TIMESTAMPTZ)
+        ELSE TRY_CAST(x AS TIMESTAMPTZ)
+    END)) AS BIGINT)""",
+    'CREATE MACRO "isnull"(x) AS (x IS NULL)',  # quoted: ISNULL is a DuckDB keyword
+    'CREATE MACRO "isnotnull"(x) AS (x IS NOT NULL)',
+    "CREATE MACRO pmod(a, n) AS CASE WHEN a % n < 0 THEN (a % n + n) % n ELSE a % n END",
+    "CREATE MACRO nanvl(a, b) AS CASE WHEN isnan(a) THEN b ELSE a END",
+    "CREATE MACRO btrim(s) AS trim(s), (s, chars) AS trim(s, chars)",
+    "CREATE MACRO timestamp_seconds(n) AS to_timestamp(n)",
+    "CREATE MACRO raise_error(msg) AS error(CAST(msg AS VARCHAR))",
+    "CREATE MACRO assert_true(c) AS CASE WHEN c THEN NULL ELSE error('assertion failed') END",
+    """CREATE MACRO format_number(x, d) AS
+        CASE WHEN d < 0 THEN NULL ELSE format('{:,.{}f}', CAST(x AS DOUBLE), d) END""",
+)
+
+
+def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
+    """`query` with every node `_fill_gaps` knows rewritten (a copy; `query` is untouched)."""
+    return query.transform(_fill_gaps)
+
+
+# Spark's trunc/date_trunc format names and the DuckDB part each means.
+_TRUNC_UNITS = {
+    "year": "year", "yyyy": "year", "yy": "year", "quarter": "quarter", "month": "month",
+    "mon": "month", "mm": "month", "week": "week", "day": "day", "dd": "day", "hour": "hour",
+    "minute": "minute", "second": "second", "millisecond": "millisecond",
+    "microsecond": "microsecond",
+}  # fmt: skip
+
+
+def _fill_gaps(node: exp.Expr) -> exp.Expr:
+    """Rewrite one node where sqlglot's Spark → DuckDB translation is missing or wrong."""
+    if _is_spark_range(node):
+        return _range_with_id(node)
+    if isinstance(node, exp.DateTrunc | exp.TimestampTrunc):
+        unit = node.args.get("unit")
+        if isinstance(unit, exp.Literal | exp.Var) and unit.name.lower() in _TRUNC_UNITS:
+            node.set("unit", exp.Literal.string(_TRUNC_UNITS[unit.name.lower()]))
+        if isinstance(node, exp.TimestampTrunc) and _is_text(node.this):
+            node.set("this", exp.cast(node.this, exp.DataType.build("TIMESTAMP")))
+        return node
+    if isinstance(node, exp.TsOrDsAdd) and node.text("unit").upper() in ("", "DAY"):
+        # Spark's date_add/date_sub give a DATE; DuckDB's date + interval a TIMESTAMP.
+        date = exp.cast(node.this, exp.DataType.build("DATE"))
+        return exp.Add(this=date, expression=exp.cast(node.expression, exp.DataType.build("INT")))
+    if isinstance(node, exp.ToBase64):  # Spark encodes a string's UTF-8 bytes
+        return exp.Anonymous(
+            this="to_base64", expressions=[exp.Anonymous(this="encode", expressions=[node.this])]
+        )
+    if isinstance(node, exp.StrToUnix):
+        return exp.Anonymous(
+            this=UNIX_TIMESTAMP_MACRO, expressions=[node.this, _duckdb_format(node)]
+        )
+    if (
+        isinstance(node, exp.Anonymous)
+        and node.name.lower() in _CAST_FUNCTIONS
+        and len(node.expressions) == 1
+    ):
+        return exp.cast(node.expressions[0], exp.DataType.build(node.name, dialect=_SPARK))
+    return node
+
+
+def _is_spark_range(node: exp.Expr) -> bool:
+    return (
+        isinstance(node, exp.Table)
+        and isinstance(node.this, exp.Anonymous)
+        and node.this.name.lower() == "range"
+        and not node.meta.get("tidemill_range")
+    )
+
+
+def _range_with_id(table: exp.Expr) -> exp.Expr:
+    """Spark's range() has one BIGINT column `id`; DuckDB's calls it `range`."""
+    inner = table.copy()
+    inner.set("alias", None)
+    inner.meta["tidemill_range"] = True
+    select = exp.select(exp.alias_(exp.column("range"), "id")).from_(inner)
+    alias = table.args.get("alias")
+    name = alias.name if isinstance(alias, exp.TableAlias) and alias.name else "range"
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(name)))
+
+
+def _is_text(node: exp.Expr | None) -> bool:
+    return isinstance(node, exp.Literal) and node.is_string
+
+
+def _duckdb_format(node: exp.StrToUnix) -> exp.Expr:
+    fmt = node.args.get("format")
+    if not isinstance(fmt, exp.Literal):
+        return fmt if isinstance(fmt, exp.Expr) else exp.Null()
+    text = fmt.name
+    if "%" not in text:  # to_unix_timestamp's format reaches us untranslated (Java style)
+        converted = _SPARK.format_time(fmt)
+        text = converted.name if converted is not None else text
+    duckdb_text = format_time(text, _DUCKDB.INVERSE_TIME_MAPPING, _DUCKDB.INVERSE_TIME_TRIE)
+    return exp.Literal.string(duckdb_text if duckdb_text is not None else text)

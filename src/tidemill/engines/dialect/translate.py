@@ -1,0 +1,57 @@
+"""The Spark SQL → DuckDB SQL pipeline: parse once, run every pass in order, print for DuckDB.
+
+Each pass is a function `(query, context) -> query` that lives in the module of the fault kind
+it fixes (see the package docstring) and may copy or mutate the tree it is given; the tree is a
+private copy. Each module also names the DuckDB macros its output relies on; `MACROS` is all of
+them, registered on every engine connection by `tidemill.engines.duckdb.open_engine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ErrorLevel, UnsupportedError
+
+from tidemill.core.sql import parse_query
+from tidemill.engines.dialect import basics
+from tidemill.engines.dialect.context import Context
+from tidemill.errors import Failure, InvalidInputError
+
+Pass = Callable[[exp.Expr, Context], exp.Expr]
+
+# Order matters: later passes see what earlier ones wrote.
+PASSES: tuple[Pass, ...] = (basics.rewrite,)
+
+MACROS: tuple[str, ...] = (*basics.MACROS,)
+
+_DUCKDB = Dialect.get_or_raise("duckdb")
+
+
+def to_duckdb(spark_sql: str, tables: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> str:
+    """`spark_sql`, a single Spark SQL query, rewritten for DuckDB with Spark's semantics.
+
+    `tables` maps each table the query reads to its (key, valtype) columns (spec §3.2); passes
+    that depend on column types (Spark's implicit casts) use it. The result relies on `MACROS`.
+    Raises InvalidInputError(JOB_SQL_INVALID, spec code E18209) if the SQL is unreadable, is not
+    exactly one query, or uses something the DuckDB engine cannot run with Spark's answer; the
+    message names the construct.
+    """
+    context = Context(dict(tables or {}))
+    query: exp.Expr = parse_query(spark_sql)  # a private copy
+    for rewrite in PASSES:
+        query = rewrite(query, context)
+    try:
+        return query.sql(dialect=_DUCKDB, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        raise InvalidInputError(
+            Failure.JOB_SQL_INVALID, f"SQL uses something the DuckDB engine cannot run: {exc}"
+        ) from exc
+
+
+def unsupported(construct: str) -> InvalidInputError:
+    """The refusal for a construct the DuckDB engine does not run (spec code E18209)."""
+    return InvalidInputError(
+        Failure.JOB_SQL_INVALID, f"{construct} is not supported on the DuckDB engine"
+    )
