@@ -4,6 +4,11 @@ Users write Spark SQL; sqlglot translates it for DuckDB, and the passes here cor
 translation gets wrong, one module per fault kind, so that every answer is Spark's answer in
 values and in output types — or the construct is refused at create (E18209) by name:
 
+* `coercion` — Spark's implicit casts; casts that truncate (fault kinds 2, 5).
+* `datetimes` — Java datetime patterns, date text, time arithmetic, intervals (1, 3, 10, 11).
+* `functions` — same name, other definition: positions, NULLs, JSON, URLs, regex, collections,
+  generators, hints (4, 6, 7, 8, 12).
+* `aggregates` — Spark's aggregate definitions, grouping sets, ROLLUP, CUBE (9).
 * `basics` — node-by-node gaps in sqlglot's translation (range, trunc units, date_add, ...).
 """
 

@@ -15,16 +15,29 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from tidemill.core.sql import parse_query
-from tidemill.engines.dialect import basics
+from tidemill.engines.dialect import aggregates, basics, coercion, datetimes, functions
 from tidemill.engines.dialect.context import Context
 from tidemill.errors import Failure, InvalidInputError
 
 Pass = Callable[[exp.Expr, Context], exp.Expr]
 
-# Order matters: later passes see what earlier ones wrote.
-PASSES: tuple[Pass, ...] = (basics.rewrite,)
+# Order matters: later passes see what earlier ones wrote. Coercion runs first, on the tree as
+# Spark wrote it, because it needs the Spark types of expressions that later passes rewrite.
+PASSES: tuple[Pass, ...] = (
+    coercion.rewrite,
+    datetimes.rewrite,
+    functions.rewrite,
+    aggregates.rewrite,
+    basics.rewrite,
+)
 
-MACROS: tuple[str, ...] = (*basics.MACROS,)
+MACROS: tuple[str, ...] = (
+    *coercion.MACROS,
+    *datetimes.MACROS,
+    *functions.MACROS,
+    *aggregates.MACROS,
+    *basics.MACROS,
+)
 
 _DUCKDB = Dialect.get_or_raise("duckdb")
 
