@@ -1,4 +1,6 @@
-"""Spark's implicit casts (strings in comparisons, arithmetic, aggregates and date functions; an unparseable value is NULL) and casts that truncate instead of rounding (fault kinds 2, 5)."""
+"""Spark's implicit casts (strings in comparisons, arithmetic, aggregates and date functions; an
+unparseable value is NULL) and casts that truncate instead of rounding (fault kinds 2, 5).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Java datetime patterns, date/timestamp text, time arithmetic, intervals (fault kinds 1, 3, 10, and the interval part of 11)."""
+"""Java datetime patterns, date/timestamp text, time arithmetic, intervals (fault kinds 1, 3, 10,
+and the interval part of 11).
+"""
 
 from __future__ import annotations
 

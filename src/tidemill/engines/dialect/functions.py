@@ -1,4 +1,7 @@
-"""Functions whose Spark definition differs from DuckDB's under the same name: positions, NULL instead of errors, JSON, URLs, regex, collections, generators and hints (fault kinds 4, 6, 7, 8, 12)."""
+"""Functions whose Spark definition differs from DuckDB's under the same name: positions, NULL
+instead of errors, JSON, URLs, regex, collections, generators and hints (fault kinds 4, 6, 7, 8,
+12).
+"""
 
 from __future__ import annotations
 
