@@ -41,10 +41,17 @@ MACROS: tuple[str, ...] = (
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)
 _STRING_AS_DOUBLE = (
-    exp.Neg, exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance,
+    exp.Neg, exp.Abs, exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance,
     exp.VariancePop, exp.Skewness, exp.Kurtosis,
 )  # fmt: skip
 _CONDITIONALS = (exp.Case, exp.If, exp.Coalesce, exp.Nvl2)
+# Functions whose arguments Spark casts to string (ConcatCoercion, ImplicitTypeCasts): a double
+# argument must print as Spark prints it (1.0E10, NaN), not as DuckDB does.
+_STRING_ARGUMENTS = (
+    exp.Concat, exp.DPipe, exp.Like, exp.ILike, exp.Length, exp.Upper, exp.Lower,
+    exp.Substring, exp.Trim, exp.RegexpLike, exp.RegexpExtract, exp.RegexpReplace,
+    exp.StrPosition, exp.Initcap, exp.Reverse, exp.Pad, exp.Split, exp.SHA, exp.MD5,
+)  # fmt: skip
 
 
 def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
@@ -79,6 +86,10 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _explicit_cast(node, types)
     elif isinstance(node, exp.Floor | exp.Ceil) and not node.args.get("decimals"):
         _to_bigint(node, types)
+    elif isinstance(node, exp.Between):
+        _between(node, types)
+    elif isinstance(node, _STRING_ARGUMENTS):
+        _print_fractions(node, types)
     elif isinstance(node, exp.Union | exp.Intersect | exp.Except):
         _widen_set_operation(node, types)
 
@@ -92,6 +103,36 @@ def _compare(node: exp.Binary, types: SparkTypes) -> None:
         _cast_arg(node, "this", common, types)
     if right != common:
         _cast_arg(node, "expression", common, types)
+
+
+def _between(node: exp.Between, types: SparkTypes) -> None:
+    """Spark reads `a BETWEEN lo AND hi` as `a >= lo AND a <= hi`, each side coerced alone."""
+    value, low, high = node.this, node.args["low"], node.args["high"]
+    kinds = {comparison_type(types.of(value), types.of(bound)) for bound in (low, high)}
+    if kinds == {None}:
+        return
+    if len(kinds) == 1:
+        for arg in ("this", "low", "high"):
+            if types.of(node.args[arg]) != next(iter(kinds)):
+                _cast_arg(node, arg, str(next(iter(kinds))), types)
+        return
+    both = exp.and_(
+        exp.GTE(this=value.copy(), expression=low.copy()),
+        exp.LTE(this=value.copy(), expression=high.copy()),
+    )
+    _replace(node, exp.paren(both), types)
+    for comparison in both.find_all(exp.GTE, exp.LTE):
+        _compare(comparison, types)
+
+
+def _print_fractions(node: exp.Expr, types: SparkTypes) -> None:
+    for arg, child in list(node.args.items()):
+        children = child if isinstance(child, list) else [child]
+        for member in children:
+            if isinstance(member, exp.Expr) and types.of(member) in FRACTIONAL:
+                printed = casts.to_string(member.copy(), str(types.of(member)))
+                if printed is not None:
+                    _replace(member, printed, types)
 
 
 def _arithmetic(node: exp.Binary, types: SparkTypes) -> None:
