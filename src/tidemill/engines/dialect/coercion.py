@@ -126,7 +126,7 @@ def _between(node: exp.Between, types: SparkTypes) -> None:
 
 
 def _print_fractions(node: exp.Expr, types: SparkTypes) -> None:
-    for arg, child in list(node.args.items()):
+    for child in list(node.args.values()):
         children = child if isinstance(child, list) else [child]
         for member in children:
             if isinstance(member, exp.Expr) and types.of(member) in FRACTIONAL:
