@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from tidemill.engines.dialect.types import FRACTIONAL, INTEGRAL, decimal
+from tidemill.engines.dialect.types import FRACTIONAL, INTEGRAL, TYPE_META, decimal
 
 _WHITESPACE = "chr(32)||chr(9)||chr(10)||chr(11)||chr(12)||chr(13)"
 _BITS = {"tinyint": 8, "smallint": 16, "int": 32}
@@ -110,11 +110,47 @@ def duckdb_cast(node: exp.Expr, duckdb_type: str, *, safe: bool = True) -> exp.E
     return exp.TryCast(this=node, to=to) if safe else exp.Cast(this=node, to=to)
 
 
-def spark_cast(node: exp.Expr, source: str | None, target: str | None) -> exp.Expr | None:
-    """`node` (of Spark type `source`) cast to Spark type `target` with Spark's non-ANSI result,
-    or None when DuckDB's TRY_CAST already gives it (or the types are not known)."""
+def spark_cast(
+    node: exp.Expr, source: str | None, target: str | None, *, ansi: bool = False
+) -> exp.Expr | None:
+    """`node` (of Spark type `source`) cast to Spark type `target` with Spark's non-ANSI result
+    (`ansi`: with try_cast's result, NULL where an ANSI cast fails), or None when DuckDB's
+    TRY_CAST already gives it (or the types are not known)."""
     if source is None or target is None or source == target:
         return None
+    if target == "string" and source == "float":
+        from tidemill.engines.dialect.translate import unsupported
+
+        raise unsupported("CAST of a FLOAT to STRING (Java's Float.toString digits)")
+    if ansi and target in INTEGRAL:
+        return _ansi_integral(node, source, target)
+    return _typed(_cast(node, source, target), target)
+
+
+def _typed(node: exp.Expr | None, spark_type: str) -> exp.Expr | None:
+    if node is not None:
+        node.meta[TYPE_META] = spark_type
+    return node
+
+
+def _ansi_integral(node: exp.Expr, source: str, target: str) -> exp.Expr | None:
+    """try_cast to an integral type: whole numbers only, NULL out of range (no wrapping)."""
+    if source == "string":
+        text = call("tidemill_trim", node)
+        whole = exp.If(
+            this=exp.Anonymous(
+                this="regexp_full_match", expressions=[text, exp.Literal.string("[+-]?[0-9]+")]
+            ),
+            true=text.copy(),
+        )
+        return _typed(duckdb_cast(whole, _DUCKDB_NAME[target]), target)
+    if source in FRACTIONAL or decimal(source) is not None:
+        truncated = exp.Anonymous(this="trunc", expressions=[node])
+        return _typed(duckdb_cast(truncated, _DUCKDB_NAME[target]), target)
+    return None
+
+
+def _cast(node: exp.Expr, source: str, target: str) -> exp.Expr | None:
     if target in INTEGRAL:
         if source == "string":
             return _narrow(call("tidemill_str_to_long", node), target)

@@ -84,6 +84,10 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _widen(node, [node.this, *node.expressions], types, strings=True)
     elif isinstance(node, exp.Cast):  # TryCast too
         _explicit_cast(node, types)
+    elif _is_cast_function(node):  # bigint(x), smallint(x) ...: sqlglot leaves them as calls
+        cast = exp.Cast(this=node.expressions[0], to=exp.DataType.build(node.name, dialect="spark"))
+        _replace(node, cast, types)
+        _explicit_cast(cast, types)
     elif isinstance(node, exp.Floor | exp.Ceil) and not node.args.get("decimals"):
         _to_bigint(node, types)
     elif isinstance(node, exp.Between):
@@ -92,6 +96,14 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _print_fractions(node, types)
     elif isinstance(node, exp.Union | exp.Intersect | exp.Except):
         _widen_set_operation(node, types)
+
+
+def _is_cast_function(node: exp.Expr) -> bool:
+    return (
+        isinstance(node, exp.Anonymous)
+        and node.name.lower() in ("tinyint", "smallint", "bigint", "decimal")
+        and len(node.expressions) == 1
+    )
 
 
 def _compare(node: exp.Binary, types: SparkTypes) -> None:
@@ -201,7 +213,7 @@ def _replace(old: exp.Expr, new: exp.Expr, types: SparkTypes) -> None:
 def _explicit_cast(node: exp.Cast, types: SparkTypes) -> None:
     source = types.of(node.this)
     target = types.of(node)
-    cast = casts.spark_cast(node.this.copy(), source, target)
+    cast = casts.spark_cast(node.this.copy(), source, target, ansi=bool(node.args.get("safe")))
     if cast is not None:
         _replace(node, cast, types)
 

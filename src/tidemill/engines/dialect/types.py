@@ -29,6 +29,8 @@ _DECIMAL_OF_INTEGRAL = {"tinyint": (3, 0), "smallint": (5, 0), "int": (10, 0), "
 _MAX_PRECISION = 38
 _ATOMIC = (*_NUMERIC_PRECEDENCE, "string", "boolean", "date", "timestamp", "binary")
 _TAG = "tidemill_node"
+# Set on the nodes the coercion rules build: the Spark type the node has.
+TYPE_META = "tidemill_spark_type"
 
 
 def decimal(spark_type: str | None) -> tuple[int, int] | None:
@@ -240,6 +242,8 @@ class SparkTypes:
             current = current.parent
 
     def _infer(self, node: exp.Expr) -> str | None:
+        if TYPE_META in node.meta:
+            return str(node.meta[TYPE_META])
         annotated = self._annotated.get(id(node))
         if isinstance(node, exp.Paren | exp.Alias):
             return self.of(node.this)
