@@ -24,6 +24,7 @@ from tidemill.engines.dialect.context import Context
 from tidemill.engines.dialect.types import (
     FRACTIONAL,
     INTEGRAL,
+    TYPE_META,
     SparkTypes,
     branches,
     comparison_type,
@@ -36,6 +37,20 @@ MACROS: tuple[str, ...] = (
     *casts.MACROS,
     # Spark's bround: HALF_EVEN at `d` places (DuckDB's round is HALF_UP, like Spark's round).
     "CREATE MACRO bround(x) AS round_even(x, 0), (x, d) AS round_even(x, d)",
+    # Spark rounds a double as the decimal its shortest text spells (BigDecimal(Double.toString)):
+    # round(1.005, 2) is 1.01, where rounding the binary value gives 1.0.
+    """CREATE MACRO tidemill_round(x, d) AS CASE
+        WHEN isnan(x) OR isinf(x) OR abs(x) >= 1e20 THEN x
+        ELSE CAST(round(TRY_CAST(CAST(x AS VARCHAR) AS DECIMAL(38, 18)), d) AS DOUBLE)
+    END""",
+    """CREATE MACRO tidemill_bround(x, d) AS CASE
+        WHEN isnan(x) OR isinf(x) OR abs(x) >= 1e20 THEN x
+        ELSE CAST(round_even(TRY_CAST(CAST(x AS VARCHAR) AS DECIMAL(38, 18)), d) AS DOUBLE)
+    END""",
+    # Spark's signum is a DOUBLE that keeps NaN and the sign of zero.
+    """CREATE MACRO tidemill_signum(x) AS CASE
+        WHEN x = 0 OR isnan(x) THEN CAST(x AS DOUBLE) ELSE CAST(sign(x) AS DOUBLE)
+    END""",
 )
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
@@ -90,12 +105,51 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _explicit_cast(cast, types)
     elif isinstance(node, exp.Floor | exp.Ceil) and not node.args.get("decimals"):
         _to_bigint(node, types)
+    elif isinstance(node, exp.Round) or _is_call(node, "bround"):
+        _round(node, types)
+    elif isinstance(node, exp.Sign) and types.of(node.this) in (*FRACTIONAL, *INTEGRAL):
+        _replace(node, _typed(casts.call("tidemill_signum", node.this.copy()), "double"), types)
+    elif _is_call(node, "pmod") and len(node.expressions) == 2:
+        _null_on_zero_arg(node.expressions[1])
     elif isinstance(node, exp.Between):
         _between(node, types)
     elif isinstance(node, _STRING_ARGUMENTS):
         _print_fractions(node, types)
     elif isinstance(node, exp.Union | exp.Intersect | exp.Except):
         _widen_set_operation(node, types)
+
+
+def _is_call(node: exp.Expr, name: str) -> bool:
+    return isinstance(node, exp.Anonymous) and node.name.lower() == name
+
+
+def _typed(node: exp.Expr, spark_type: str) -> exp.Expr:
+    node.meta[TYPE_META] = spark_type
+    return node
+
+
+def _round(node: exp.Expr, types: SparkTypes) -> None:
+    """round/bround of a double round its decimal text (HALF_UP / HALF_EVEN), as Spark does."""
+    if isinstance(node, exp.Round):
+        value, places = node.this, node.args.get("decimals")
+        macro = "tidemill_round"
+    else:
+        value, places = node.expressions[0], (node.expressions[1:] or [None])[0]
+        macro = "tidemill_bround"
+    source = types.of(value)
+    if source == "string":
+        value = casts.call("tidemill_str_to_double", value.copy())
+        source = "double"
+    if source not in FRACTIONAL:
+        return
+    digits = places.copy() if places is not None else exp.Literal.number(0)
+    _replace(node, _typed(casts.call(macro, value.copy(), digits), "double"), types)
+
+
+def _null_on_zero_arg(divisor: exp.Expr) -> None:
+    if isinstance(divisor, exp.Literal) and divisor.is_number and float(divisor.this) != 0:
+        return
+    divisor.replace(exp.Nullif(this=divisor.copy(), expression=exp.Literal.number(0)))
 
 
 def _is_cast_function(node: exp.Expr) -> bool:
@@ -155,6 +209,13 @@ def _arithmetic(node: exp.Binary, types: SparkTypes) -> None:
         _cast_arg(node, "expression", "double", types)
     if isinstance(node, exp.Div | exp.Mod | exp.IntDiv):
         _null_on_zero(node)
+    if isinstance(node, exp.Div) and decimal(types.of(node)) is not None:
+        # DuckDB divides decimals as doubles; Spark's quotient is a decimal rounded half up.
+        scale = exp.Literal.number(decimal(types.of(node))[1])  # type: ignore[index]
+        quotient = casts.call("tidemill_round", node.copy(), scale)
+        rounded = casts.duckdb_cast(quotient, str(types.of(node)).upper())
+        _replace(node, _typed(rounded, str(types.of(node))), types)
+        return
     if isinstance(node, exp.IntDiv) and not (
         types.of(node.left) in INTEGRAL and types.of(node.right) in INTEGRAL
     ):
@@ -223,8 +284,8 @@ def _to_bigint(node: exp.Func, types: SparkTypes) -> None:
     inner = types.of(node.this)
     if inner in FRACTIONAL:
         _replace(node, casts.call("tidemill_double_to_long", node.copy()), types)
-    elif inner in INTEGRAL and inner != "bigint":
-        _replace(node, casts.duckdb_cast(node.copy(), "BIGINT"), types)
+    elif inner in INTEGRAL:  # the value itself (DuckDB's floor of an integer is a DOUBLE)
+        _replace(node, casts.duckdb_cast(node.this.copy(), "BIGINT"), types)
     elif inner == "string":
         value = casts.call("tidemill_str_to_double", node.this.copy())
         rounded = node.__class__(this=value)

@@ -308,7 +308,7 @@ class SparkTypes:
             return self._annotated.get(id(node))
         if left in FRACTIONAL or right in FRACTIONAL:
             return "double"
-        a, b = as_decimal(left), as_decimal(right)
+        a, b = _operand_decimal(node.left, left), _operand_decimal(node.right, right)
         if a is None or b is None:
             return self._annotated.get(id(node))
         (p1, s1), (p2, s2) = a, b
@@ -326,12 +326,21 @@ class SparkTypes:
             return "double"
         if left in FRACTIONAL or right in FRACTIONAL or "string" in (left, right):
             return "double"
-        a, b = as_decimal(left), as_decimal(right)
+        a, b = _operand_decimal(node.left, left), _operand_decimal(node.right, right)
         if a is None or b is None:
             return "double"
         (p1, s1), (p2, s2) = a, b
         scale = max(6, s1 + p2 + 1)
         return decimal_type(p1 - s1 + s2 + scale, scale)
+
+
+def _operand_decimal(node: exp.Expr, spark_type: str | None) -> tuple[int, int] | None:
+    """The decimal an operand of decimal arithmetic counts as: an integer literal counts by its
+    digits (Spark's DecimalType.fromLiteral: 3 is decimal(1,0), not decimal(10,0))."""
+    bare = node.this if isinstance(node, exp.Neg | exp.Paren) else node
+    if isinstance(bare, exp.Literal) and bare.is_int and spark_type in INTEGRAL:
+        return (len(bare.this.lstrip("+-").lstrip("0")) or 1, 0)
+    return as_decimal(spark_type)
 
 
 def _branches(node: exp.Expr) -> list[exp.Expr]:
