@@ -117,6 +117,10 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _print_fractions(node, types)
     elif isinstance(node, exp.Union | exp.Intersect | exp.Except):
         _widen_set_operation(node, types)
+    elif isinstance(node, exp.IsNan):  # Spark's isnan(NULL) is false
+        _replace(node, exp.Coalesce(this=node.copy(), expressions=[exp.false()]), types)
+    elif isinstance(node, exp.Select) and (node.args.get("group") or node.args.get("distinct")):
+        _normalize_zero_keys(node, types)
 
 
 def _is_call(node: exp.Expr, name: str) -> bool:
@@ -292,6 +296,29 @@ def _to_bigint(node: exp.Func, types: SparkTypes) -> None:
         _replace(node, casts.call("tidemill_double_to_long", rounded), types)
     elif decimal(inner) is None:
         return
+
+
+def _normalize_zero_keys(select: exp.Select, types: SparkTypes) -> None:
+    """Spark groups -0.0 with 0.0 and shows the key as 0.0 (NormalizeFloatingNumbers); DuckDB
+    shows whichever it met first. A double key column is printed as `key + 0.0`, which is 0.0
+    for both zeros and leaves every other value (NaN included) as it is."""
+    group = select.args.get("group")
+    keys = {
+        key.name.lower()
+        for key in (group.expressions if group else [])
+        if isinstance(key, exp.Column)
+    }
+    distinct = bool(select.args.get("distinct"))
+    for projection in list(select.expressions):
+        column = projection.this if isinstance(projection, exp.Alias) else projection
+        if not isinstance(column, exp.Column) or types.of(column) not in FRACTIONAL:
+            continue
+        if not distinct and column.name.lower() not in keys:
+            continue
+        plus_zero = exp.Add(this=column.copy(), expression=exp.Literal.number("0.0"))
+        _replace(
+            projection, exp.alias_(_typed(plus_zero, "double"), projection.alias_or_name), types
+        )
 
 
 def _widen_set_operation(node: exp.SetOperation, types: SparkTypes) -> None:
