@@ -290,19 +290,23 @@ def rfc3339_sql(expr: str) -> str:
 
 
 def preview(path: Path, limit: int, time_zone: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The column names and first `limit` rows of a result file, as plain Python values:
-    dates as RFC 3339 text in `time_zone` (Python has no zone database of its own here)."""
+    """The column names and first `limit` rows of a result file, as JSON-ready Python values.
+
+    Dates are RFC 3339 text in `time_zone` (Python has no zone database of its own here),
+    binary values base64 text (as Spark's JSON writer prints them), arrays lists, structs
+    and maps objects, at any depth; decimals inside them are floats.
+    """
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"SET TimeZone = {quote_literal(time_zone)}")
         source = f"read_parquet({quote_literal(str(path))})"
-        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        names = [str(row[0]) for row in described]
-        exprs = [
-            f"{rfc3339_sql(quote_identifier(name))} AS {quote_identifier(name)}"
-            if str(kind) == "TIMESTAMP WITH TIME ZONE" else quote_identifier(name)
-            for name, kind in ((row[0], row[1]) for row in described)
-        ]  # fmt: skip
+        relation = con.sql(f"SELECT * FROM {source}")
+        names = list(relation.columns)
+        exprs = []
+        for name, kind in zip(names, relation.types, strict=True):
+            column = quote_identifier(name)
+            readable = _readable(column, kind, 0)
+            exprs.append(f"{readable} AS {column}" if readable is not None else column)
         query = f"SELECT {', '.join(exprs) or '*'} FROM {source} LIMIT {int(limit)}"
         rows = con.execute(query).fetchall()
     except duckdb.Error as exc:
@@ -310,3 +314,40 @@ def preview(path: Path, limit: int, time_zone: str) -> tuple[list[str], list[tup
     finally:
         con.close()
     return names, rows
+
+
+def _readable(expr: str, kind: Any, depth: int) -> str | None:
+    """SQL turning `expr` (of DuckDB type `kind`) into values Python prints as Spark would;
+    None when it needs no change."""
+    kind_id = str(kind.id)
+    if kind_id == "timestamp with time zone":
+        return rfc3339_sql(expr)
+    if kind_id == "blob":
+        return f"to_base64({expr})"
+    if depth > 0 and kind_id in ("decimal", "hugeint"):
+        return f"CAST({expr} AS DOUBLE)"
+    if kind_id in ("list", "array"):
+        var = f"x{depth}"
+        inner = _readable(var, kind.children[0][1], depth + 1)
+        return None if inner is None else f"list_transform({expr}, {var} -> {inner})"
+    if kind_id == "struct":
+        fields = [
+            (name, f"struct_extract({expr}, {quote_literal(name)})", child)
+            for name, child in kind.children
+        ]
+        converted = [(name, _readable(e, child, depth + 1), e) for name, e, child in fields]
+        if all(c is None for _, c, _ in converted):
+            return None
+        members = ", ".join(
+            f"{quote_identifier(name)} := {c if c is not None else e}" for name, c, e in converted
+        )
+        return f"CASE WHEN {expr} IS NULL THEN NULL ELSE struct_pack({members}) END"
+    if kind_id == "map":
+        var = f"x{depth}"
+        key = _readable(f"{var}.key", kind.children[0][1], depth + 1)
+        value = _readable(f"{var}.value", kind.children[1][1], depth + 1)
+        if key is None and value is None:
+            return None
+        pair = f"struct_pack(key := {key or var + '.key'}, value := {value or var + '.value'})"
+        return f"map_from_entries(list_transform(map_entries({expr}), {var} -> {pair}))"
+    return None

@@ -4,7 +4,9 @@ Users write Spark SQL; sqlglot translates it for DuckDB, and the passes here cor
 translation gets wrong, one module per fault kind, so that every answer is Spark's answer in
 values and in output types — or the construct is refused at create (E18209) by name:
 
-* `coercion` — Spark's implicit casts; casts that truncate (fault kinds 2, 5).
+* `coercion` — Spark's implicit casts and its CAST (fault kinds 2, 5, NULL semantics of 12),
+  with `types` (Spark's type of an expression, its widening rules) and `casts` (Spark's
+  non-ANSI CAST of one type to another as DuckDB SQL).
 * `datetimes` — Java datetime patterns, date text, time arithmetic, intervals (1, 3, 10, 11).
 * `functions` — same name, other definition: positions, NULLs, JSON, URLs, regex, collections,
   generators, hints (4, 6, 7, 8, 12).
