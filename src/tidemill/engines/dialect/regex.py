@@ -6,8 +6,8 @@ where the two spell the same thing differently: named groups `(?<name>...)` beco
 group references become RE2's `\\1`/`\\g<name>`-free form (`\\1`; named references are refused).
 What RE2 cannot run at all is refused at create, by name: lookahead `(?=`/`(?!`, lookbehind
 `(?<=`/`(?<!`, backreferences `\\1` in a pattern, atomic groups `(?>` and possessive quantifiers
-(`*+`, `++`, `?+`). Decision: no Python UDF fallback (see docs/decisions.md, "Spark SQL
-functions"). A pattern that is not a literal is passed to RE2 as it is.
+(`*+`, `++`, `?+`). Decision: no Python UDF fallback (DuckDB's Python functions need numpy,
+which Tidemill does not depend on; see docs/decisions.md, "Spark SQL functions"). A pattern that is not a literal is passed to RE2 as it is.
 
 Also Spark's `regexp(s, re)` and `regexp_like` are `rlike`; regexp_extract's group defaults to 1.
 """
@@ -36,7 +36,7 @@ _UNSUPPORTED = (
 _NAMED_GROUP = re.compile(r"(?<!\\)\(\?<([A-Za-z][A-Za-z0-9]*)>")
 _QUOTED = re.compile(r"\\Q(.*?)(?:\\E|$)", re.DOTALL)
 
-_PATTERN_ARG = {
+_PATTERN_ARG: dict[type[exp.Expr], str] = {
     exp.RegexpLike: "expression",
     exp.RegexpExtract: "expression",
     exp.RegexpExtractAll: "expression",
@@ -88,13 +88,9 @@ def unsupported_construct(construct: str) -> Exception:
 
 
 def _matches_empty(java: str) -> bool:
-    """Whether the pattern matches '' (Java and RE2 then replace at different places)."""
+    """Whether the pattern can match '' (Java and RE2 then replace at different places)."""
     try:
-        return (
-            re.fullmatch(java, "") is not None
-            or re.search(java, "x") is not None
-            and any(m.start() == m.end() for m in re.finditer(java, "ab"))
-        )
+        return any(m.start() == m.end() for m in re.finditer(java, "ab"))
     except re.error:
         return False
 
