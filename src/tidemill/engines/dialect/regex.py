@@ -7,7 +7,8 @@ group references become RE2's `\\1`/`\\g<name>`-free form (`\\1`; named referenc
 What RE2 cannot run at all is refused at create, by name: lookahead `(?=`/`(?!`, lookbehind
 `(?<=`/`(?<!`, backreferences `\\1` in a pattern, atomic groups `(?>` and possessive quantifiers
 (`*+`, `++`, `?+`). Decision: no Python UDF fallback (DuckDB's Python functions need numpy,
-which Tidemill does not depend on; see docs/decisions.md, "Spark SQL functions"). A pattern that is not a literal is passed to RE2 as it is.
+which Tidemill does not depend on; see docs/decisions.md, "Spark SQL functions").
+A pattern that is not a literal is passed to RE2 as it is.
 
 Also Spark's `regexp(s, re)` and `regexp_like` are `rlike`; regexp_extract's group defaults to 1.
 """
