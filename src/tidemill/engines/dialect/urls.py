@@ -8,8 +8,8 @@ java.net.URLEncoder):
   3986 appendix B splits it). part is one of HOST, PATH, QUERY, REF, PROTOCOL, FILE, AUTHORITY,
   USERINFO, in capitals; any other part gives NULL. A URL that java.net.URI rejects (a space,
   `"<>\\^`{|}`, a bad %-escape) gives NULL. A missing query or fragment is NULL, a missing path
-  '' (an opaque URI such as `mailto:a@b` has neither path nor query). QUERY with a key gives the value of the first `key=value` pair of the query (the key is a
-  regex, as in Spark). HOST is NULL when the authority holds no valid host name.
+  '' (an opaque URI such as `mailto:a@b` has neither path nor query). QUERY with a key gives
+  the value of the first `key=value` pair of the query (the key is a regex, as in Spark). HOST is NULL when the authority holds no valid host name.
 * url_encode: application/x-www-form-urlencoded in UTF-8 (space → '+', `*` kept, `~` escaped).
 * url_decode: '+' is a space, `%XX` are UTF-8 bytes.
 """
@@ -25,8 +25,8 @@ from tidemill.engines.dialect.context import Context
 _URI = r"^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?"
 
 MACROS: tuple[str, ...] = (
-    rf"""CREATE MACRO tidemill_url_valid(u) AS
-        NOT regexp_matches(u, '[ "<>\\^`{{|}}]|%([^0-9A-Fa-f]|.[^0-9A-Fa-f]|.?$)')""",
+    r"""CREATE MACRO tidemill_url_valid(u) AS
+        NOT regexp_matches(u, '[ "<>\\^`{|}]|%([^0-9A-Fa-f]|.[^0-9A-Fa-f]|.?$)')""",
     rf"""CREATE MACRO tidemill_url_part(u, n) AS regexp_extract(u, '{_URI}', n)""",
     r"""CREATE MACRO tidemill_url_host(u) AS CASE
         WHEN regexp_matches(
