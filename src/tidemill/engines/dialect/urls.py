@@ -9,7 +9,8 @@ java.net.URLEncoder):
   USERINFO, in capitals; any other part gives NULL. A URL that java.net.URI rejects (a space,
   `"<>\\^`{|}`, a bad %-escape) gives NULL. A missing query or fragment is NULL, a missing path
   '' (an opaque URI such as `mailto:a@b` has neither path nor query). QUERY with a key gives
-  the value of the first `key=value` pair of the query (the key is a regex, as in Spark). HOST is NULL when the authority holds no valid host name.
+  the value of the first `key=value` pair of the query (the key is a regex, as in Spark). HOST
+  is NULL when the authority holds no valid host name.
 * url_encode: application/x-www-form-urlencoded in UTF-8 (space → '+', `*` kept, `~` escaped).
 * url_decode: '+' is a space, `%XX` are UTF-8 bytes.
 """
