@@ -23,6 +23,7 @@ from tidemill.engines.dialect import (
     datetimes,
     generators,
     hints,
+    higher_order,
     json_values,
     regex,
     strings,
@@ -45,6 +46,7 @@ PASSES: tuple[Pass, ...] = (
     regex.rewrite,
     strings.rewrite,
     arrays.rewrite,
+    higher_order.rewrite,
     aggregates.rewrite,
     basics.rewrite,
 )
@@ -59,6 +61,7 @@ MACROS: tuple[str, ...] = (
     *regex.MACROS,
     *strings.MACROS,
     *arrays.MACROS,
+    *higher_order.MACROS,
     *aggregates.MACROS,
     *basics.MACROS,
 )
