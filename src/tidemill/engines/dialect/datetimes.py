@@ -28,13 +28,14 @@ MACROS: tuple[str, ...] = (
     *values.MACROS,
     *patterns.MACROS,
     # Spark: whole months when both days are equal or both are month ends, else the day and
-    # time difference over 31-day months; rounded to 8 digits (Math.round) when `r`.
+    # time difference (whole seconds) over 31-day months; rounded to 8 digits (Math.round)
+    # when `r`.
     """CREATE MACRO tidemill_months_between(a, b, r) AS (WITH d AS (SELECT
         (year(a) * 12 + month(a)) - (year(b) * 12 + month(b)) AS months,
         day(a) = day(b) OR (day(a) = day(last_day(a)) AND day(b) = day(last_day(b))) AS whole,
-        ((day(a) - day(b)) * 86400000000
-          + (epoch_us(a) - epoch_us(date_trunc('day', a)))
-          - (epoch_us(b) - epoch_us(date_trunc('day', b)))) / 2678400000000.0 AS part)
+        ((day(a) - day(b)) * 86400
+          + (epoch_us(a) - epoch_us(date_trunc('day', a))) // 1000000
+          - (epoch_us(b) - epoch_us(date_trunc('day', b))) // 1000000) / 2678400.0 AS part)
         SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL
             WHEN whole THEN CAST(months AS DOUBLE)
             WHEN r THEN floor((months + part) * 1e8 + 0.5) / 1e8
@@ -56,8 +57,15 @@ MACROS: tuple[str, ...] = (
         || CAST(h AS VARCHAR) || ':' || CAST(mi AS VARCHAR) || ':'
         || CAST(CAST(s AS DECIMAL(18, 6)) AS VARCHAR) AS TIMESTAMP) AS TIMESTAMPTZ)""",
     "CREATE MACRO tidemill_seconds(x) AS CAST(trunc(TRY_CAST(x AS DOUBLE)) AS BIGINT)",
-    """CREATE MACRO tidemill_epoch_seconds(t) AS
-        CAST(floor(epoch_us(t) / 1000000) AS BIGINT)""",
+    # java.time's ChronoUnit.MONTHS.between: whole months, counting the day and time of day
+    """CREATE MACRO tidemill_months_diff(a, b) AS (WITH d AS (SELECT
+        (year(b) * 12 + month(b)) - (year(a) * 12 + month(a)) AS months,
+        (epoch_us(b) - epoch_us(date_trunc('month', b)))
+          - (epoch_us(a) - epoch_us(date_trunc('month', a))) AS rest)
+        SELECT CAST(CASE WHEN months > 0 AND rest < 0 THEN months - 1
+            WHEN months < 0 AND rest > 0 THEN months + 1 ELSE months END AS BIGINT) FROM d)""",
+    "CREATE MACRO tidemill_epoch_seconds(t) AS CAST(floor(epoch_us(t) / 1000000) AS BIGINT)",
+    "CREATE MACRO tidemill_epoch_millis(t) AS CAST(floor(epoch_us(t) / 1000) AS BIGINT)",
 )
 
 # Spark's trunc()/date_trunc() format names and the DuckDB part each means.
@@ -75,11 +83,11 @@ _FIELDS = {
     **dict.fromkeys(["yearofweek"], "isoyear"),
     **dict.fromkeys(["quarter", "qtr"], "quarter"),
     **dict.fromkeys(["month", "mon", "mons", "months"], "month"),
-    **dict.fromkeys(["week", "w", "weeks"], "week"),
+    **dict.fromkeys(["week", "w", "weeks"], "weekofyear"),
     **dict.fromkeys(["day", "d", "days"], "day"),
     **dict.fromkeys(["dayofweek", "dow"], "dayofweek"),
     **dict.fromkeys(["dayofweek_iso", "dow_iso"], "isodow"),
-    **dict.fromkeys(["doy"], "doy"),
+    **dict.fromkeys(["doy"], "dayofyear"),
     **dict.fromkeys(["hour", "h", "hours", "hr", "hrs"], "hour"),
     **dict.fromkeys(["minute", "m", "min", "mins", "minutes"], "minute"),
     **dict.fromkeys(["second", "s", "sec", "seconds", "secs"], "second"),
@@ -213,9 +221,9 @@ def _rewrite_function(node: exp.Expr) -> exp.Expr:
         unit = node.args.get("unit")
         if unit is None:  # datediff(end, start): days
             return exp.Sub(this=_date(node.this), expression=_date(node.expression))
-        return _timestamp_diff(unit, node.this, node.expression)
+        return _timestamp_diff(unit, node.expression, node.this)  # sqlglot: this = end
     if isinstance(node, exp.TimestampDiff):
-        return _timestamp_diff(node.args.get("unit"), node.this, node.expression)
+        return _timestamp_diff(node.args.get("unit"), node.expression, node.this)
     if isinstance(node, exp.TsOrDsAdd):  # date_add, date_sub
         if isinstance(node.expression, exp.Interval) or node.text("unit").upper() not in (
             "",
@@ -271,7 +279,7 @@ def _rewrite_function(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.UnixSeconds):
         return _call("tidemill_epoch_seconds", _ts(node.this))
     if isinstance(node, exp.UnixMillis):
-        return _call("epoch_ms", _ts(node.this))
+        return _call("tidemill_epoch_millis", _ts(node.this))
     if isinstance(node, exp.UnixMicros):
         return _call("epoch_us", _ts(node.this))
     if isinstance(node, exp.DateFromUnixDate):
@@ -352,7 +360,17 @@ def _timestamp_diff(unit: exp.Expr | None, start: exp.Expr, end: exp.Expr) -> ex
         start = start.this
     if isinstance(end, exp.TsOrDsToDate):
         end = end.this
-    return _call("date_sub", exp.Literal.string(part), _ts(start), _ts(end))
+    if part in ("month", "quarter", "year"):
+        months = _call("tidemill_months_diff", _ts(start), _ts(end))
+        per = {"month": 1, "quarter": 3, "year": 12}[part]
+        return (
+            exp.cast(
+                _call("trunc", exp.Div(this=months, expression=exp.Literal.number(per))), "BIGINT"
+            )
+            if per > 1
+            else months
+        )
+    return _call("date_sub", exp.Literal.string(part), _ts(start), _ts(end))  # whole units
 
 
 def _extract(field: str, source: exp.Expr) -> exp.Expr:
