@@ -219,3 +219,22 @@ CASES += [
         "timestampdiff(SECOND, timestamp'2024-01-01 10:00:00.9', timestamp'2024-01-01 10:00:02') AS b",
     ),
 ]
+
+CASES += [
+    _c("implicit-concat-timestamp", f"SELECT n, concat(ts, '|') AS s FROM {_T}"),
+    _c("implicit-length-timestamp", f"SELECT n, length(ts) AS l FROM {_T}"),
+    _c("implicit-substr-timestamp", f"SELECT n, substr(ts, 1, 13) AS s FROM {_T}"),
+    _c("implicit-like-timestamp", f"SELECT n FROM {_T} WHERE ts LIKE '2024-02%'"),
+    _c("implicit-pipes-timestamp", f"SELECT n, ts || '!' AS s FROM {_T}"),
+    _c("implicit-concat-ws-timestamp", f"SELECT n, concat_ws(' ', 'at', ts) AS s FROM {_T}"),
+    _c("implicit-upper-date-trunc", f"SELECT n, upper(date_trunc('DAY', ts)) AS s FROM {_T}"),
+    _c(
+        "implicit-regexp-extract-timestamp",
+        f"SELECT n, regexp_extract(ts, '([0-9]+):', 1) AS h FROM {_T}",
+    ),
+    _c(
+        "implicit-concat-to-timestamp",
+        "SELECT concat(to_timestamp('2024-01-02 03:04:05.600'), '') AS s",
+    ),
+    _c("implicit-concat-date", f"SELECT n, concat(to_date(ts), '') AS s FROM {_T}"),
+]

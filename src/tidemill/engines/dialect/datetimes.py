@@ -106,13 +106,52 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
                 arg = diff.args.get(key)
                 if isinstance(arg, exp.TsOrDsToDate) and arg.args.get("format") is None:
                     diff.set(key, arg.this)
+    timestamps = _timestamp_columns(context)
     for node in reversed(list(query.dfs())):
+        _as_text(node, timestamps)
         new = _rewrite_node(node)
         if new is not node:
             if node is query:
                 return new
             node.replace(new)
     return query
+
+
+# Functions that take text: Spark turns a timestamp argument into its text (kind 3), where
+# DuckDB's own cast would add the zone's offset. Argument names per sqlglot node.
+_TEXT_ARGS: dict[type[exp.Expr], tuple[str, ...]] = {
+    exp.Concat: ("expressions",), exp.ConcatWs: ("expressions",), exp.DPipe: ("this", "expression"),
+    exp.Length: ("this",), exp.Substring: ("this",), exp.Like: ("this",), exp.ILike: ("this",),
+    exp.Upper: ("this",), exp.Lower: ("this",), exp.Left: ("this",), exp.Right: ("this",),
+    exp.StrPosition: ("this",), exp.Trim: ("this",), exp.Pad: ("this",),
+    exp.RegexpExtract: ("this",), exp.RegexpLike: ("this",), exp.RegexpReplace: ("this",),
+    exp.RegexpSplit: ("this",), exp.Initcap: ("this",), exp.Replace: ("this",),
+}  # fmt: skip
+_TIMESTAMP_CALLS = frozenset({values.TO_TIMESTAMP, "date_trunc", "to_timestamp", "timezone"})
+
+
+def _timestamp_columns(context: Context) -> frozenset[str]:
+    """Names (lower case) of the `date` columns of the job's tables."""
+    return frozenset(
+        key.lower() for columns in context.tables.values() for key, vt in columns if vt == "date"
+    )
+
+
+def _maybe_timestamp(node: exp.Expr, timestamps: frozenset[str]) -> bool:
+    if isinstance(node, exp.Column):
+        return node.name.lower() in timestamps
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower() in _TIMESTAMP_CALLS
+    return isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.TIMESTAMPTZ
+
+
+def _as_text(node: exp.Expr, timestamps: frozenset[str]) -> None:
+    """Wrap the timestamp arguments of a text function in Spark's text of them."""
+    for key in _TEXT_ARGS.get(type(node), ()):
+        value = node.args.get(key)
+        for arg in value if isinstance(value, list) else [value]:
+            if isinstance(arg, exp.Expr) and _maybe_timestamp(arg, timestamps):
+                arg.replace(_call(values.TO_TEXT, arg.copy()))
 
 
 def unsupported(construct: str) -> InvalidInputError:
