@@ -95,7 +95,8 @@ CASES: list[Case] = [
     _c("date-diff-alias", "SELECT date_diff('2024-03-01', '2024-01-01') AS d"),
     _c(
         "datediff-unit-hour",
-        "SELECT datediff(HOUR, timestamp'2024-01-01 10:30:00', timestamp'2024-01-01 12:29:59') AS d",
+        "SELECT datediff(HOUR, timestamp'2024-01-01 10:30:00', "
+        "timestamp'2024-01-01 12:29:59') AS d",
     ),
     _c(
         "timestampdiff-month",
@@ -151,13 +152,15 @@ CASES: list[Case] = [
     _c("fields-of-text", "SELECT year('2024-05-17') AS y, hour('2024-05-17 10:11:12') AS h"),
     _c(
         "extract-fields",
-        f"SELECT n, extract(YEAR FROM ts) AS y, extract(MONTH FROM ts) AS m, extract(DAY FROM ts) AS d, "
+        f"SELECT n, extract(YEAR FROM ts) AS y, extract(MONTH FROM ts) AS m, "
+        "extract(DAY FROM ts) AS d, "
         f"extract(HOUR FROM ts) AS h, extract(MINUTE FROM ts) AS mi FROM {_T}",
     ),
     _c("extract-second-fraction", f"SELECT n, extract(SECOND FROM ts) AS s FROM {_T}"),
     _c(
         "extract-week-fields",
-        "SELECT extract(DOW FROM date'2024-01-07') AS a, extract(DOW_ISO FROM date'2024-01-07') AS b, "
+        "SELECT extract(DOW FROM date'2024-01-07') AS a, "
+        "extract(DOW_ISO FROM date'2024-01-07') AS b, "
         "extract(DOY FROM date'2024-02-01') AS c, extract(WEEK FROM date'2024-01-01') AS d, "
         "extract(QUARTER FROM date'2024-05-01') AS e",
     ),
@@ -209,14 +212,17 @@ CASES: list[Case] = [
 CASES += [
     _c(
         "timestampdiff-month-signs",
-        "SELECT timestampdiff(MONTH, timestamp'2024-03-15 10:00', timestamp'2024-01-15 11:00') AS a, "
+        "SELECT timestampdiff(MONTH, timestamp'2024-03-15 10:00', "
+        "timestamp'2024-01-15 11:00') AS a, "
         "timestampdiff(QUARTER, date'2024-01-15', date'2024-12-14') AS b, "
         "timestampdiff(YEAR, date'2020-02-29', date'2024-02-28') AS c",
     ),
     _c(
         "timestampdiff-minute-second",
-        "SELECT timestampdiff(MINUTE, timestamp'2024-01-01 10:00:59', timestamp'2024-01-01 10:02:00') AS a, "
-        "timestampdiff(SECOND, timestamp'2024-01-01 10:00:00.9', timestamp'2024-01-01 10:00:02') AS b",
+        "SELECT timestampdiff(MINUTE, timestamp'2024-01-01 10:00:59', "
+        "timestamp'2024-01-01 10:02:00') AS a, "
+        "timestampdiff(SECOND, timestamp'2024-01-01 10:00:00.9', "
+        "timestamp'2024-01-01 10:00:02') AS b",
     ),
 ]
 
