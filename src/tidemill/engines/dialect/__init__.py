@@ -8,7 +8,8 @@ values and in output types — or the construct is refused at create (E18209) by
 * `datetimes` — Java datetime patterns, date text, time arithmetic, intervals (1, 3, 10, 11).
 * `functions` — same name, other definition: positions, NULLs, JSON, URLs, regex, collections,
   generators, hints (4, 6, 7, 8, 12).
-* `aggregates` — Spark's aggregate definitions, grouping sets, ROLLUP, CUBE (9).
+* `aggregates` — Spark's aggregate definitions: percentiles, moments, first/last (9).
+* `grouping` — Hive's GROUP BY spellings (WITH ROLLUP/CUBE, GROUPING SETS) and grouping_id (9).
 * `basics` — node-by-node gaps in sqlglot's translation (range, trunc units, date_add, ...).
 """
 

@@ -15,7 +15,14 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from tidemill.core.sql import parse_query
-from tidemill.engines.dialect import aggregates, basics, coercion, datetimes, functions
+from tidemill.engines.dialect import (
+    aggregates,
+    basics,
+    coercion,
+    datetimes,
+    functions,
+    grouping,
+)
 from tidemill.engines.dialect.context import Context
 from tidemill.errors import Failure, InvalidInputError
 
@@ -28,6 +35,7 @@ PASSES: tuple[Pass, ...] = (
     datetimes.rewrite,
     functions.rewrite,
     aggregates.rewrite,
+    grouping.rewrite,
     basics.rewrite,
 )
 
@@ -36,6 +44,7 @@ MACROS: tuple[str, ...] = (
     *datetimes.MACROS,
     *functions.MACROS,
     *aggregates.MACROS,
+    *grouping.MACROS,
     *basics.MACROS,
 )
 
