@@ -16,7 +16,8 @@ values and in output types — or the construct is refused at create (E18209) by
 * `strings` — positions, padding, split limits, format_string/printf (4, 12).
 * `arrays` — size of NULL, 0-based subscripts, str_to_map, maps and structs (4, 12).
 * `higher_order` — transform's 0-based index, three-valued exists/forall, zip_with, maps (4, 12).
-* `aggregates` — Spark's aggregate definitions, grouping sets, ROLLUP, CUBE (9).
+* `aggregates` — Spark's aggregate definitions: percentiles, moments, first/last (9).
+* `grouping` — Hive's GROUP BY spellings (WITH ROLLUP/CUBE, GROUPING SETS) and grouping_id (9).
 * `basics` — node-by-node gaps in sqlglot's translation (range, trunc units, date_add, ...).
 """
 
