@@ -70,7 +70,7 @@ def rerun(client: Client, job: str, run_id: int = 1) -> dict[str, Any]:
 
 
 def objects(settings: Settings, bucket: str = "outb") -> dict[str, bytes]:
-    root = settings.data_dir / "kodo" / bucket
+    root = settings.data_dir / "kodo" / "default" / bucket
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
