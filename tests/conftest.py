@@ -86,7 +86,7 @@ def settings(tmp_path: Path) -> Settings:
 
 # Buckets the bootstrap account owns in every test: most request bodies name them, and a kodo
 # export to a missing bucket is refused (kind 7). Tests of missing buckets use other names.
-OWN_BUCKETS = ("bkt1", "bkt2")
+OWN_BUCKETS = ("bkt1", "bkt2", "outb")
 
 
 @pytest.fixture
