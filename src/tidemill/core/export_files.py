@@ -45,6 +45,8 @@ DEFAULT_SAVE_MODE = "overwrite"
 PATH_VARIABLES = ("year", "mon", "day", "hour", "min", "sec")
 LOCATION_LIMIT = 128
 MAX_FILE_COUNT = 1000
+# §8.10 sets no upper bound; 100 years keeps every expiry date far inside the calendar.
+MAX_RETENTION_DAYS = 36_500
 HDFS_SCHEME = "hdfs://"
 
 _PLACEHOLDER = re.compile(r"\$\(([a-zA-Z_][a-zA-Z0-9_]*)\)")
@@ -69,8 +71,17 @@ def validate_kodo(spec: JSONObject) -> None:
     # DS_PATH_ILLEGAL, but that key belongs to datasources; an export's rules are EXP_*.)
     _check_location(key_prefix, "spec.keyPrefix", illegal=":\\<>")
     _check_format(spec, header_required=True)
-    opt_int(spec, "retention", _WHERE)  # any integer: <= 0 keeps the files forever (§8.10)
+    _check_retention(opt_int(spec, "retention", _WHERE))
     _check_layout(spec)
+
+
+def _check_retention(days: int | None) -> None:
+    """§8.10: days to keep exported objects, at most MAX_RETENTION_DAYS; <= 0 keeps them."""
+    if days is not None and days > MAX_RETENTION_DAYS:
+        raise _invalid(
+            f"spec.retention is {days} days: use at most {MAX_RETENTION_DAYS} (100 years),"
+            " or 0 to keep the files forever"
+        )
 
 
 def validate_hdfs(spec: JSONObject) -> None:
