@@ -127,7 +127,9 @@ def _check_format(spec: JSONObject, *, header_required: bool) -> None:
     header = opt_bool(spec, "containsHeader", _WHERE)
     if fmt == "csv":
         if not delimiter:
-            raise _invalid("spec.delimiter is required when format is csv, e.g. ','")
+            raise InvalidInputError(
+                Failure.EXP_CSV_DELIMITER, "spec.delimiter is required when format is csv, e.g. ','"
+            )
         if len(delimiter) != 1 and delimiter not in _DELIMITER_ESCAPES:
             raise _invalid(
                 f"spec.delimiter {delimiter!r} must be one character (or the escapes \\t, \\\\)"
