@@ -16,6 +16,7 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = 4 * 1024 * 1024  # spec §1.6.3 REQ_TOO_LARGE proposal
     date_skew_seconds: int = 15 * 60  # spec §2.1: Date within 15 minutes of server time
     regions: tuple[str, ...] = ("nb",)  # spec §4.1: only "nb" is documented
+    max_json_depth: int = 32  # objects/arrays nested in a body (the body is 1); deeper: E18007
 
 
 class S3Settings(BaseModel):

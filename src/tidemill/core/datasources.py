@@ -148,12 +148,12 @@ def _fusion_side(side: str, time_variables: Mapping[str, str]) -> str | None:
     kind = time_variables.get(name)
     if kind is None:
         raise _invalid(
-            f"undefined variable $({name}) in spec.fileFilter", Failure.DS_FILTER_INVALID
+            f"undefined variable $({name}) in spec.fileFilter", Failure.DS_FILTER_UNDEF_VAR
         )
     if kind != "time":
         raise _invalid(
             f"$({name}) is a string variable; a fusion range needs time variables",
-            Failure.DS_FILTER_INVALID,
+            Failure.DS_FILTER_STRING_VAR,
         )
     return None
 

@@ -23,7 +23,7 @@ def _check_target(settings: Settings, target: ExportTarget) -> None:
     configured = {"logdb": settings.logdb_url, "tsdb": settings.tsdb_url}
     if target.type in configured and not configured[target.type]:
         raise InvalidInputError(
-            Failure.EXP_SUBMIT_FAILED,
+            Failure.EXP_TYPE_DISABLED,
             f"{target.type} exports are disabled: no {target.type} target is configured; "
             f"set {_TARGET_SETTING[target.type]} on the Tidemill server",
         )
