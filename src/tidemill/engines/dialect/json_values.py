@@ -123,7 +123,7 @@ def to_json_struct(struct: exp.Struct) -> exp.Expr:
                 v=value,
                 k=exp.Literal.string(json.dumps(field.name) + ":"),
                 text=text,
-            )  # fmt: skip
+            )
         )
     joined = call("concat_ws", exp.Literal.string(","), *fields)
     return template("'{' || _joined || '}'", joined=joined)
