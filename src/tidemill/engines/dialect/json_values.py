@@ -210,6 +210,8 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
         wanted = spark_type(text)
     except (ParseError, ValueError) as exc:
         raise unsupported(f"from_json schema {text!r}") from exc
+    if wanted.is_type(exp.DType.STRUCT) and not wanted.expressions:
+        raise unsupported(f"from_json schema {text!r}")
     value = exp.cast(document.copy(), exp.DataType.build("JSON"))
     if wanted.is_type(exp.DType.STRUCT):
         empty = _struct([(name, exp.cast(exp.Null(), kind)) for name, kind in _fields(wanted)])
