@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sqlglot import exp
 
@@ -79,14 +80,20 @@ def referenced_tables(sql: str) -> set[str]:
 @cache
 def load() -> Corpus:
     """Import every corpus module and check it; raises CorpusError naming the first fault."""
+    modules = [
+        (info.name, importlib.import_module(f"{corpus_package.__name__}.{info.name}"))
+        for info in sorted(pkgutil.iter_modules(corpus_package.__path__), key=lambda m: m.name)
+        if not info.name.startswith("_")
+    ]
+    return build(modules)
+
+
+def build(modules: Iterable[tuple[str, Any]]) -> Corpus:
+    """The corpus of (category, module) pairs, each with `CASES` and optional `TABLES`."""
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     categories = []
-    for info in sorted(pkgutil.iter_modules(corpus_package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        category = info.name
-        module = importlib.import_module(f"{corpus_package.__name__}.{category}")
+    for category, module in modules:
         own: dict[str, Table] = dict(getattr(module, "TABLES", {}))
         for name in own:
             if not name.startswith(f"{category}_"):
