@@ -18,7 +18,7 @@ import pytest
 
 from tests.fidelity import answers, canonical, datafiles
 from tests.fidelity.api_env import Api, api, job_body
-from tests.fidelity.corpus_loader import Entry, load, referenced_tables
+from tests.fidelity.corpus_loader import Entry, load, tables_read
 from tests.fidelity.harness import all_tables
 from tests.fidelity.tidemill_side import Outcome
 from tests.fidelity.verdict import judge
@@ -54,13 +54,11 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Out
         started: list[Entry] = []
         for entry in CHOSEN:
             # A job needs a source even when its query reads no table.
-            read = sorted(referenced_tables(entry.case.sql)) or ["t"]
-            names = {n.lower(): n for n in entry.tables}
+            read = sorted(tables_read(entry)) or ["t"]
             srcs = [
-                {"name": f"ds_{names[t]}", "type": "DataSource", "tableName": names[t],
-                 "fileFilter": ""}
+                {"name": f"ds_{t}", "type": "DataSource", "tableName": t, "fileFilter": ""}
                 for t in read
-            ]  # fmt: skip
+            ]
             refused = app.create_job(job_name(entry), job_body(srcs, entry.case.sql))
             if refused:
                 kind = (
