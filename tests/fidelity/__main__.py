@@ -83,7 +83,7 @@ def record(corpus: Any, names: list[str], *, missing: bool) -> int:
                 stored = answers.load(category)
                 known = {e.case.id for e in corpus.entries if e.category == category}
                 stored = {k: v for k, v in stored.items() if k in known}
-                for entry in group:
+                for n, entry in enumerate(group, 1):
                     answer = spark.answer(entry.case.sql)
                     stored[entry.case.id] = answers.make(entry, answer)
                     if "error" in answer:
@@ -93,6 +93,9 @@ def record(corpus: Any, names: list[str], *, missing: bool) -> int:
                             f"    {entry.case.sql}\n    {answer['error'][:500]}",
                             flush=True,
                         )
+                    if n % 20 == 0:  # a crash loses little
+                        answers.save(category, stored)
+                        print(f"{category}: {n}/{len(group)}", flush=True)
                 answers.save(category, stored)
                 print(
                     f"{category}: recorded {len(group)} case(s) → {answers.path(category)}",
