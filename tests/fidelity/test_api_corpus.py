@@ -25,7 +25,19 @@ from tests.fidelity.verdict import judge
 from tests.support import wait_for
 
 CORPUS = load()
-CHOSEN = [e for e in CORPUS.entries if e.case.api]
+
+# Identical on the DuckDB path, different through the API: what the endpoint itself gets wrong.
+# Strict: drop an entry when the endpoint is fixed.
+ENDPOINT_FAULTS = dict.fromkeys(
+    ["basics/array-value", "basics/map-value", "basics/struct-value", "basics/array-of-strings"],
+    "the result endpoint prints nested values as Python text (fault kind 11)",
+)
+CHOSEN = [
+    pytest.param(e, id=e.case.id, marks=pytest.mark.xfail(reason=ENDPOINT_FAULTS[e.case.id]))
+    if e.case.id in ENDPOINT_FAULTS else pytest.param(e, id=e.case.id)
+    for e in CORPUS.entries if e.case.api
+]  # fmt: skip
+ENTRIES = [e for e in CORPUS.entries if e.case.api]
 BUCKET = "fidelity-corpus"
 ZONE = "Asia/Shanghai"
 
@@ -52,7 +64,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Out
             })  # fmt: skip
         found: dict[str, Outcome] = {}
         started: list[Entry] = []
-        for entry in CHOSEN:
+        for entry in ENTRIES:
             # A job needs a source even when its query reads no table.
             read = sorted(tables_read(entry)) or ["t"]
             srcs = [
@@ -100,7 +112,7 @@ def test_enough_cases_run_through_the_api() -> None:
     assert len(CHOSEN) >= 50, f"only {len(CHOSEN)} corpus cases are marked api"
 
 
-@pytest.mark.parametrize("entry", CHOSEN, ids=[e.case.id for e in CHOSEN])
+@pytest.mark.parametrize("entry", CHOSEN)
 def test_case_through_the_api(entry: Entry, outcomes: dict[str, Outcome]) -> None:
     record = answers.load(entry.category).get(entry.case.id)
     if record is None or answers.stale(entry, record):

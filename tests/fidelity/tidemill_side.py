@@ -131,4 +131,5 @@ def _first_line(exc: BaseException) -> str:
 def _crash(exc: BaseException) -> str:
     where = traceback.extract_tb(exc.__traceback__)[-1:]
     at = f" at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno}" if where else ""
-    return f"{type(exc).__name__}: {exc}{at}"
+    text = str(exc).split("\n")[0].split(" due to the following Python exception")[0]
+    return f"{type(exc).__name__}: {text[:400]}{at}"

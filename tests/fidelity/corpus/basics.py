@@ -81,6 +81,10 @@ _CASES = [
     Case("basics/order-by-position", "select g, id from t order by 2 desc", ordered=True),
     Case("basics/union-all", "select id from t where id < 3 union all select id from u"),
     Case("basics/string-concat", "select id, concat(s, '!') as e, s || g as c from t"),
+    Case("basics/array-value", "select id, array(id, n) as a from t"),
+    Case("basics/map-value", "select id, map('g', g) as m from t"),
+    Case("basics/struct-value", "select id, named_struct('s', s, 'x', x) as st from t"),
+    Case("basics/array-of-strings", "select array('a', s, null) as a from t where id < 4"),
 ]
 
 # All of them also run end to end through the API: plain SQL users read through the endpoint.
