@@ -53,6 +53,8 @@ class BatchPlan:
     params: dict[str, str] = field(default_factory=dict)
     exports: tuple[ExportPlan, ...] = ()  # run after the result is committed (spec §8)
     attempt: int = 0  # the batch's rerun count
+    owner: str = ""  # the runner that claimed it: with `attempt`, the lease a publish checks
+    batch_uid: str = ""  # unique for the life of the installation (exports key by it)
 
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
