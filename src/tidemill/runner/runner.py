@@ -407,7 +407,10 @@ class Runner:
             elif self._stopping.is_set():
                 message = SHUT_DOWN
             else:
-                message = "the worker process died while running the batch (out of memory?)"
+                message = (
+                    "the worker process died while running the batch (it may have exceeded the"
+                    " container's memory)"
+                )
             store.move(conn, account, batch.job_name, batch.run_id, [S.RUNNING],
                        status=S.FAILED, end_time=now, message=message, owner=None,
                        lease_until=None)  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import resource
 import shutil
 import signal
 import sys
@@ -121,8 +122,25 @@ def _describe(exc: duckdb.Error) -> str:
     text = str(exc).split("\n")[0]
     kind = type(exc).__name__.removesuffix("Exception").removesuffix("Error")
     if isinstance(exc, duckdb.OutOfMemoryException):
-        return f"out of memory: the query needs more than the container's memory ({text})"
+        return f"{EXCEEDED}: use a larger container or a query that needs less ({text})"
     return f"the query failed ({kind}): {text}"
+
+
+EXCEEDED = "the batch exceeded the container's memory"
+
+
+def limit_memory(ceiling: int) -> None:
+    """Hold this process's private data (heap, anonymous mappings: what DuckDB, pyarrow and
+    Python allocate) to `ceiling` bytes, 0 for none. An allocation beyond it fails — DuckDB
+    answers OutOfMemoryException, Python MemoryError — instead of growing past the container
+    (issue 9, kind 9). The soft limit only: the next batch may set a larger one."""
+    if sys.platform != "linux":
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    wanted = resource.RLIM_INFINITY if ceiling <= 0 else ceiling
+    if hard != resource.RLIM_INFINITY:
+        wanted = hard if wanted == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -194,6 +212,7 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
             return
         try:
             fence = _fence(db, plan)
+            limit_memory(plan.memory_ceiling)
             rows = execute(plan, store, spare, fence)
             outcomes = export_result(
                 settings, store, account=plan.account, job=plan.job, run_id=plan.run_id,
@@ -204,6 +223,9 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
             conn.send(("ok", BatchResult(rows, outcomes)))
         except TidemillError as exc:
             conn.send(("error", exc.message))
+        except MemoryError:
+            conn.send(("error", f"{EXCEEDED} ({plan.memory_ceiling // 2**20} MiB of data)"))
+            return  # a fresh worker for the next batch
         except Exception as exc:  # a bug: keep the worker alive, tell the user something useful
             log.exception("batch %s/%s crashed", plan.job, plan.run_id)
             conn.send(("error", f"internal error while running the batch ({type(exc).__name__})"))
