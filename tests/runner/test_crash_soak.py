@@ -32,9 +32,7 @@ SEED = int(os.environ.get("TIDEMILL_SOAK_SEED", str(int(time.time()))))
 REPEAT = 200  # rows per source row: each batch writes 600 rows to each target
 PER_BATCH = len(ROWS) * REPEAT
 FINAL = {"Successful", "Failed", "Canceled"}
-CODE = (
-    f"select '$(tag)' as tag, logs.url as url, r.id as n from logs cross join range({REPEAT}) r"
-)
+CODE = f"select '$(tag)' as tag, logs.url as url, r.id as n from logs cross join range({REPEAT}) r"
 
 
 def ok(response: Any) -> Any:

@@ -19,6 +19,7 @@ from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportContext, ExportPlan, Targets
 from tidemill.runner.fence import LOST, LeaseFence
 from tidemill.runner.plan import BatchPlan
+from tidemill.runner.runner import Runner
 from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage import open_store
@@ -50,7 +51,7 @@ def exports_ctx(
 ) -> tuple[ExportContext, ObjectStore]:
     objects = open_store(rt.settings)
     base = context(make_result(tmp_path / "w"), objects, tmp_path / "scratch")
-    targets = Targets(report_url=f"sqlite:///{tmp_path}/report/{{db}}.sqlite")
+    targets = Targets(report_url=rt.settings.report_url_template)
     ctx = ExportContext(
         account=1, job="j", run_id=1, attempt=0, result=base.result, rows=base.rows, zone=ZONE,
         store=objects, targets=targets, scratch=base.scratch, now=base.now, batch_uid="u1",
@@ -67,7 +68,7 @@ PLANS = [
 
 
 def report_rows(tmp_path: Path) -> int:
-    path = tmp_path / "report" / "rdb.sqlite"
+    path = tmp_path / "data" / "report" / "rdb.sqlite"
     if not path.exists():
         return 0
     with sqlite3.connect(path) as con:
@@ -162,3 +163,19 @@ def test_a_publish_in_progress_holds_off_the_takeover_until_it_ends(rt: Runtime)
     assert moved_at and moved_at[0] >= released_at  # the takeover waited for the publish
     with pytest.raises(Exception, match="lost its lease"), fence(rt).publishing():
         pass
+
+
+def test_an_undo_cut_short_by_a_crash_is_finished_when_the_service_starts(
+    rt: Runtime, tmp_path: Path
+) -> None:
+    ctx, objects = exports_ctx(rt, tmp_path)
+    run_exports(ctx, PLANS)  # published, journaled; then the service died before settling
+    with rt.db.begin() as conn:  # a predecessor settled it Failed, then died before its undo
+        store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
+
+    Runner(rt).settle_orphans(every=True)
+
+    assert list(objects.list("outb")) == [] and report_rows(tmp_path) == 0
+    with rt.db.connect() as conn:
+        assert export_outcomes.for_batch(conn, "u1") == []  # every row Undone
+        assert export_outcomes.unsettled(conn) == []

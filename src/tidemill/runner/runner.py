@@ -35,6 +35,7 @@ from tidemill.runner.exports import (
 from tidemill.runner.plan import BatchPlan, plan_batch
 from tidemill.runtime import Runtime
 from tidemill.store import batches as store
+from tidemill.store import export_outcomes
 from tidemill.store import repository as repo
 
 log = logging.getLogger("tidemill.runner")
@@ -268,23 +269,24 @@ class Runner:
 
     def settle_orphans(self, *, every: bool) -> None:
         """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled;
-        then what their attempt published is undone."""
+        then what attempts that did not succeed published is undone (theirs, and any whose undo
+        a crash cut short)."""
         now = self._now()
-        settled: list[Batch] = []
         with self.runtime.db.begin() as conn:
             for account, batch in store.orphans(conn, now, every=every):
                 if batch.status is S.CANCELLING:
                     values = {"status": S.CANCELED, "message": "stopped"}
                 else:
                     values = {"status": S.FAILED, "message": INTERRUPTED}
-                moved = store.move(
+                store.move(
                     conn, account, batch.job_name, batch.run_id, [batch.status],
                     end_time=now, owner=None, lease_until=None, **values,
                 )  # fmt: skip
-                if moved:
-                    settled.append(batch)
-        for batch in settled:  # committed first: the zombie's fence is lost before the undo
-            self._undo(batch.uid, batch.rerun_count)
+        # Committed first: from here the zombie's fence is lost, so nothing appears after the undo.
+        with self.runtime.db.connect() as conn:
+            pending = export_outcomes.unsettled(conn)
+        for batch_uid, attempt in pending:
+            self._undo(batch_uid, attempt)
 
     def _undo(self, batch_uid: str, attempt: int) -> None:
         try:
@@ -350,6 +352,8 @@ class Runner:
         batch = assignment.batch
         try:
             succeeded = self._record(assignment, outcome)
+            if succeeded is None:
+                return  # settled by another process, which undoes it
         except Exception as exc:
             log.exception("cannot record the outcome of %s/%s", batch.job_name, batch.run_id)
             reason = (
@@ -371,16 +375,18 @@ class Runner:
             and current.status in (S.RUNNING, S.CANCELLING)
         )
 
-    def _record(self, assignment: Assignment, outcome: tuple[str, object]) -> bool:
-        """Store the outcome; whether the attempt succeeded (False: it is to be undone)."""
+    def _record(self, assignment: Assignment, outcome: tuple[str, object]) -> bool | None:
+        """Store the outcome; whether the attempt succeeded (False: it is to be undone; None:
+        another process settled it and undoes it)."""
         kind, payload = outcome
         account, batch = assignment.account, assignment.batch
         now = self._now()
         with self.runtime.db.begin() as conn:
             current = store.get_batch(conn, account, batch.job_name, batch.run_id)
+            if current is None or current.uid != batch.uid:
+                return False  # its job was deleted meanwhile: nobody else undoes it
             if not self._owned(current, assignment):
-                return False  # deleted, or settled by someone else meanwhile
-            assert current is not None
+                return None
             result = payload if isinstance(payload, BatchResult) else None
             if result is not None:  # recorded whatever happens next: a rerun replaces them
                 attempt = assignment.plan.attempt

@@ -11,10 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tidemill.core.batches import BatchStatus
 from tidemill.errors import Failure, StateError
+from tidemill.store.tables import batches
 from tidemill.store.tables import export_outcomes as t
 
 PUBLISHING = "Publishing"  # noted by a worker before it publishes; replaced by the outcome
+SUCCESSFUL = "Successful"
 UNDONE = "Undone"  # the attempt did not succeed and what it wrote was removed
 
 
@@ -135,6 +138,26 @@ def for_batch(conn: sa.Connection, batch_uid: str) -> list[OutcomeRecord]:
 def for_attempt(conn: sa.Connection, batch_uid: str, attempt: int) -> list[OutcomeRecord]:
     """The outcomes (or Publishing notes) of one attempt not undone yet."""
     return [o for o in for_batch(conn, batch_uid) if o.attempt == attempt]
+
+
+def unsettled(conn: sa.Connection, limit: int = 100) -> list[tuple[str, int]]:
+    """(batch uid, attempt) of attempts that did not succeed but whose output may still be
+    visible: the batch ended Failed or Canceled (or is gone) with that attempt its last, and a
+    row of it is neither undone nor a failure. Found again if a crash cut the undo short."""
+    ended = [BatchStatus.FAILED.value, BatchStatus.CANCELED.value]
+    live = t.c.status.in_([PUBLISHING, SUCCESSFUL])
+    rows = conn.execute(
+        sa.select(t.c.batch_uid, t.c.attempt)
+        .select_from(t.outerjoin(batches, batches.c.uid == t.c.batch_uid))
+        .where(live, t.c.purged_at.is_(None))
+        .where(sa.or_(
+            batches.c.uid.is_(None),
+            sa.and_(batches.c.status.in_(ended), batches.c.rerun_count == t.c.attempt),
+        ))
+        .distinct()
+        .limit(limit)
+    )  # fmt: skip
+    return [(r.batch_uid, r.attempt) for r in rows]
 
 
 def mark_undone(
