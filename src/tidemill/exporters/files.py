@@ -5,7 +5,8 @@ stream codecs DuckDB lacks afterwards), and only then uploaded, each object in o
 a reader never sees a half-written object. The keys are journaled (`ctx.fence.note`) before the
 first put, and the puts run while the attempt's lease is held (`ctx.fence.publishing`): a worker
 whose batch was taken over puts nothing, and an attempt that does not succeed is undone from the
-journal. If an upload fails, the objects this attempt already put are removed again.
+journal (each put holds the lease on its own, so a takeover waits for one object at most). If
+an upload fails, the objects this attempt already put are removed again.
 Overwritten or replaced objects are deleted only after every new object is in place.
 
 Rows are spread over `fileCount` part files in result order (part 0 holds the first rows), so
@@ -106,17 +107,19 @@ def write_files(
     written = {"bucket": bucket, "keys": keys, "retention": layout.retention_days}
     ctx.fence.note(plan.name, plan.type, written)  # undone from here if the attempt fails
     put: list[str] = []
-    with ctx.fence.publishing():
-        try:
-            for key, (_, _, local) in zip(keys, staged, strict=True):
+    try:
+        for key, (_, _, local) in zip(keys, staged, strict=True):
+            # One object per hold of the lease: a takeover waits for one put at most.
+            with ctx.fence.publishing():
                 store.upload(bucket, key, local, move=True)  # staged files are ours to give
-                put.append(key)
-        except TidemillError:
-            for key in put:
-                if key not in previous:
-                    store.delete(bucket, key)
-            raise
-        stale = previous | (set(existing) if layout.save_mode == "overwrite" else set())
+            put.append(key)
+    except TidemillError:
+        for key in put:
+            if key not in previous:
+                store.delete(bucket, key)
+        raise
+    stale = previous | (set(existing) if layout.save_mode == "overwrite" else set())
+    with ctx.fence.publishing():
         for key in sorted(stale - set(keys)):
             store.delete(bucket, key)
     return ExportOutcome(

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tidemill.errors import Failure, StateError
+from tidemill.errors import BackendError, Failure, StateError
 from tidemill.store import batches as store
 from tidemill.store import export_outcomes
 
@@ -49,7 +49,7 @@ class LeaseFence:
             raise LeaseLostError()
 
     def note(self, export: str, type_: str, written: Mapping[str, Any]) -> None:
-        with self.db.begin() as conn:
+        with _store_errors(), self.db.begin() as conn:
             self._hold(conn)
             export_outcomes.note(
                 conn, self.batch, self.attempt, export, type_, dict(written), datetime.now(UTC)
@@ -57,13 +57,38 @@ class LeaseFence:
 
     @contextmanager
     def _publishing(self) -> Iterator[None]:
-        with self.db.begin() as conn:
-            self._hold(conn)
-            yield  # the transaction (and so the lock on the batch) ends after the publish
+        # The transaction (and so the lock on the batch) ends after the publish. Only the
+        # fence's own statements are translated: the block's errors pass through as they are.
+        conn = self.db.connect()
+        try:
+            with _store_errors():
+                transaction = conn.begin()
+                self._hold(conn)
+            try:
+                yield
+            except BaseException:
+                transaction.rollback()
+                raise
+            with _store_errors():
+                transaction.commit()
+        finally:
+            conn.close()
 
     def publishing(self) -> AbstractContextManager[None]:
         return self._publishing()
 
     def check(self) -> None:
-        with self.db.begin() as conn:
+        with _store_errors(), self.db.begin() as conn:
             self._hold(conn)
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """The metadata store's errors as a BackendError: nothing is published without the check."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).split("\n")[0]
+        raise BackendError(
+            Failure.INTERNAL, f"cannot check this batch's lease, so nothing is published: {reason}"
+        ) from exc
