@@ -13,7 +13,7 @@ import pytest
 
 from tests.served import Served
 
-SLOW = "select sum(hash(a.id * b.id)) as n from range(1000000) a cross join range(1000000) b"
+SLOW = "select sum((a.id * b.id) % 7) as n from range(1000000) a cross join range(1000000) b"
 FAST = "select count(*) as n from logs"
 
 
