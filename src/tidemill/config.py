@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tidemill.core.outbound import DEFAULT_DENY, AddressPolicy, networks
+
 
 class ApiSettings(BaseModel):
     max_body_bytes: int = 4 * 1024 * 1024  # spec §1.6.3 REQ_TOO_LARGE proposal
@@ -34,6 +36,28 @@ class ExportSettings(BaseModel):
     http_backoff: float = 0.5  # seconds before the first retry
     http_chunk_bytes: int = 2 * 1024 * 1024  # D-22: the Go SDK's PandoraMaxBatchSize
     retention_sweep_seconds: float = 600.0  # how often expired exported objects are deleted
+
+
+class OutboundSettings(BaseModel):
+    """Where http, logdb and tsdb exports may connect (TIDEMILL_OUTBOUND__DENY / __ALLOW).
+
+    CIDR lists; an address in `deny` and in no `allow` network is refused, at create (the host
+    as written, or every address its name resolves to) and again at connect time, after DNS.
+    Loopback and private networks are allowed unless added to `deny` (docs/decisions.md).
+    """
+
+    deny: tuple[str, ...] = DEFAULT_DENY
+    allow: tuple[str, ...] = ()
+
+    @field_validator("deny", "allow")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        networks(value)  # raises ValueError naming the bad entry
+        return value
+
+    @property
+    def policy(self) -> AddressPolicy:
+        return AddressPolicy.from_strings(self.deny, self.allow)
 
 
 class SchedulerSettings(BaseModel):
@@ -73,6 +97,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
+    outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
 

@@ -127,7 +127,6 @@ NOT_RAISED: dict[Failure, str] = {
     F.REQ_NO_LENGTH: "uvicorn answers a POST without a length itself (docs/decisions.md, Wire)",
     F.EXP_DEST_NOT_FOUND: "no export target's existence is checked at create yet",
     F.EXP_DELETE_FAILED: "deleting an export touches only metadata and cannot fail",
-    F.EXP_SUBMIT_FAILED: "HDFS exports are not connected yet",
 }
 
 SCHEMA = [{"key": "id", "valtype": "long"}]
@@ -447,6 +446,14 @@ TRIGGERS: dict[Failure, Trigger] = {
                     "timestamp": "#flag",
                 },
             },
+        ),
+    ),
+    F.EXP_SUBMIT_FAILED: _seq(
+        Env.ds,
+        Env.job,
+        lambda e: e.c.post(
+            "/v2/jobs/j/exports/e",
+            {"type": "http", "spec": {"host": "169.254.169.254", "uri": "/latest/meta-data/"}},
         ),
     ),
     F.EXP_TYPE_DISABLED: _seq(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from tidemill.core.outbound import AddressPolicy
 from tidemill.storage.base import ObjectStore
 
 # Outcome statuses, as stored per (batch, export, attempt).
@@ -38,6 +39,7 @@ class HttpOptions:
     retries: int = 5
     backoff: float = 0.5  # seconds before the first retry; doubles each time
     chunk_bytes: int = 2 * 1024 * 1024  # D-22: the SDK's PandoraMaxBatchSize
+    policy: AddressPolicy = field(default_factory=AddressPolicy)  # where requests may connect
 
 
 @dataclass(frozen=True, slots=True)
