@@ -157,7 +157,8 @@ def mutate(rng: random.Random, value: Any, depth: int = 0) -> Any:
         changed_list = list(value)
         index = rng.randrange(len(value))
         changed_list[index] = mutate(rng, value[index], depth + 1)
-        if rng.random() < 0.2:
+        scalars = not any(isinstance(item, list | dict) for item in changed_list)
+        if scalars and len(changed_list) <= 40 and rng.random() < 0.2:  # bounded growth
             changed_list = changed_list * rng.choice([2, 50])
         return changed_list
     return random_value(rng)
