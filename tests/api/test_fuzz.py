@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import OWN_BUCKETS
 from tests.support import AK, SK, Client
 from tidemill.api.app import create_app
 from tidemill.api.routes import batches, datasources, jobs, variables, workflows
@@ -215,8 +216,11 @@ def fuzz_client(tmp_path: Path) -> Iterator[Client]:
         data_dir=tmp_path / "data", access_key=AK, secret_key=SK,
         scheduler={"enabled": False},  # no background firing: each answer is the request's own
     )  # fmt: skip
-    (settings.data_dir / "kodo" / "bkt1" / "in").mkdir(parents=True)
-    (settings.data_dir / "kodo" / "bkt1" / "in" / "a.json").write_text('{"id": 1, "s": "x"}\n')
+    buckets = settings.data_dir / "kodo" / settings.account
+    for bucket in OWN_BUCKETS:
+        (buckets / bucket).mkdir(parents=True)
+    (buckets / "bkt1" / "in").mkdir()
+    (buckets / "bkt1" / "in" / "a.json").write_text('{"id": 1, "s": "x"}\n')
     runtime = build_runtime(settings)
     with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
         client = Client(http)

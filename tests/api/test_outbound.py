@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.test_batches import ROWS, make_datasource, make_job, write_lines
+from tests.conftest import OWN_BUCKETS
 from tests.exporters.receivers import http_receiver
 from tests.support import AK, SK, Client, assert_error, wait_for
 from tidemill.api.app import create_app
@@ -56,7 +57,10 @@ def test_loopback_targets_are_allowed_by_default(job: Client) -> None:
 
 
 def run_app(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings, build_runtime(settings)), raise_server_exceptions=False)
+    runtime = build_runtime(settings)
+    for bucket in OWN_BUCKETS:
+        (settings.data_dir / "kodo" / settings.account / bucket).mkdir(parents=True, exist_ok=True)
+    return TestClient(create_app(settings, runtime), raise_server_exceptions=False)
 
 
 def test_the_settings_can_refuse_loopback_by_address_and_by_name(tmp_path: Path) -> None:

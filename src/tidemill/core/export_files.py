@@ -20,6 +20,7 @@ from tidemill.core.fields import (
     req_str,
 )
 from tidemill.core.names import BUCKET_NAME
+from tidemill.core.object_keys import hdfs_path_problem, key_problem
 from tidemill.errors import Failure, InvalidInputError
 
 FILE_FORMATS = ("json", "csv", "text", "orc", "parquet")
@@ -70,6 +71,10 @@ def validate_kodo(spec: JSONObject) -> None:
     # §8.2 makes these characters EXP_SPEC_INVALID. (§1.6.3 also mentions keyPrefix under
     # DS_PATH_ILLEGAL, but that key belongs to datasources; an export's rules are EXP_*.)
     _check_location(key_prefix, "spec.keyPrefix", illegal=":\\<>")
+    # The rule the storage applies to every key written (core.object_keys): a prefix that
+    # breaks it could only fail every batch, so it is refused now.
+    if problem := key_problem(key_prefix, prefix=True):
+        raise _invalid(f"spec.keyPrefix {key_prefix!r} {problem}")
     _check_format(spec, header_required=True)
     _check_retention(opt_int(spec, "retention", _WHERE))
     _check_layout(spec)
@@ -97,6 +102,8 @@ def validate_hdfs(spec: JSONObject) -> None:
         raise _invalid(
             f"spec.path {path!r} must be an HDFS URI such as hdfs://namenode:9000/out/$(year)"
         )
+    if problem := hdfs_path_problem(path):
+        raise _invalid(f"spec.path {path!r}: the path after the namenode {problem}")
     _check_format(spec, header_required=False)
     _check_layout(spec)
 

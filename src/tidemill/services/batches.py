@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -199,6 +200,12 @@ def result(rt: Runtime, account: int, name: str, run_id: int, limit: int) -> JSO
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, list | tuple):  # arrays (preview gives JSON-ready members)
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):  # structs and maps
+        return {
+            k if isinstance(k, str) else json.dumps(_plain(k)): _plain(v) for k, v in value.items()
+        }
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

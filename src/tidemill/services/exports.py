@@ -41,6 +41,28 @@ def _check_target(settings: Settings, target: ExportTarget) -> None:
         check_host(policy, parts.hostname or "", parts.port, f"the {target.type} target")
 
 
+def _check_bucket(rt: Runtime, conn: sa.Connection, account: int, target: ExportTarget) -> None:
+    """Kind 7 / §8.2: a kodo export's bucket must exist (for this account) at create.
+
+    A typo must not become a new bucket: EXP_BUCKET_NOT_FOUND unless the operator allows
+    exports to create buckets (TIDEMILL_EXPORTS__CREATE_BUCKETS), and even then only a bucket
+    the account may use (its own directory; on S3 a granted bucket).
+    """
+    if target.type != "kodo":
+        return
+    bucket = str(target.spec["bucket"])
+    store = rt.store_for(conn, account)
+    if store.bucket_exists(bucket):
+        return
+    if rt.settings.exports.create_buckets and store.can_use(bucket):
+        return
+    raise NotFoundError(
+        Failure.EXP_BUCKET_NOT_FOUND,
+        f"bucket {bucket!r} does not exist in this account (or, on S3, is not granted to it); "
+        "create the bucket first or correct spec.bucket",
+    )
+
+
 def _names(job: str, name: str) -> None:
     check_name(job, Failure.JOB_NAME_INVALID, "job")
     check_name(name, Failure.EXP_NAME_INVALID, "export")
@@ -68,6 +90,7 @@ def create(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> N
             )
         target = validate_export(body, output_columns=_columns(job))
         _check_target(rt.settings, target)
+        _check_bucket(rt, conn, account, target)
         workflow_idle(conn, account, job.workflow, f"add export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=True)
@@ -80,6 +103,7 @@ def update(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> N
         stored = _need_export(conn, account, job_name, name)
         target = validate_export(body, output_columns=_columns(job), stored_type=stored.type)
         _check_target(rt.settings, target)
+        _check_bucket(rt, conn, account, target)
         workflow_idle(conn, account, job.workflow, f"update export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=False)
