@@ -10,6 +10,7 @@ from pydantic import BaseModel, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tidemill.core.names import ACCOUNT_NAME
+from tidemill.core.outbound import DEFAULT_DENY, AddressPolicy, networks
 
 
 class ApiSettings(BaseModel):
@@ -40,6 +41,28 @@ class ExportSettings(BaseModel):
     # (E18122 / E18323) and fails its batch. True: accept it, and the batch creates the bucket
     # (in the account's own directory, or, on S3, only a bucket granted to the account).
     create_buckets: bool = False
+
+
+class OutboundSettings(BaseModel):
+    """Where http, logdb and tsdb exports may connect (TIDEMILL_OUTBOUND__DENY / __ALLOW).
+
+    CIDR lists; an address in `deny` and in no `allow` network is refused, at create (the host
+    as written, or every address its name resolves to) and again at connect time, after DNS.
+    Loopback and private networks are allowed unless added to `deny` (docs/decisions.md).
+    """
+
+    deny: tuple[str, ...] = DEFAULT_DENY
+    allow: tuple[str, ...] = ()
+
+    @field_validator("deny", "allow")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        networks(value)  # raises ValueError naming the bad entry
+        return value
+
+    @property
+    def policy(self) -> AddressPolicy:
+        return AddressPolicy.from_strings(self.deny, self.allow)
 
 
 class SchedulerSettings(BaseModel):
@@ -79,6 +102,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
+    outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
 

@@ -128,6 +128,7 @@ ROW_OF: dict[Failure, Failure] = {
     Failure.EXP_TYPE_DISABLED: Failure.EXP_SUBMIT_FAILED,
     Failure.WF_JOBS_COEXIST: Failure.WF_STRUCTURE,
     Failure.WF_NO_EXECUTABLE_JOB: Failure.WF_CANNOT_START,
+    Failure.EXP_BUCKET_NOT_FOUND: Failure.EXP_DEST_NOT_FOUND,
 }
 
 

@@ -16,8 +16,7 @@ import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.test_batches import SLOW
-from tests.conftest import make_settings
+from tests.conftest import OWN_BUCKETS, make_settings
 from tests.support import Client, wait_for
 from tidemill.api.app import create_app
 from tidemill.api.errors import WIRE_BY_FAILURE
@@ -97,6 +96,7 @@ SPEC: dict[Failure, tuple[int, str, str]] = {
     F.EXP_FIELD_PREFIX: (400, "E18305", "E18324"),
     F.EXP_TYPES: (400, "E18305", "E18315"),
     F.EXP_DEST_NOT_FOUND: (404, "E18122", "E18326"),
+    F.EXP_BUCKET_NOT_FOUND: (404, "E18122", "E18323"),
     F.EXP_SUBMIT_FAILED: (400, "E18303", "E18306"),
     F.EXP_TYPE_DISABLED: (400, "E18303", "E18339"),
     F.EXP_DELETE_FAILED: (400, "E18304", "E18307"),
@@ -127,10 +127,11 @@ NOT_RAISED: dict[Failure, str] = {
     F.REQ_NO_LENGTH: "uvicorn answers a POST without a length itself (docs/decisions.md, Wire)",
     F.EXP_DEST_NOT_FOUND: "no export target's existence is checked at create yet",
     F.EXP_DELETE_FAILED: "deleting an export touches only metadata and cannot fail",
-    F.EXP_SUBMIT_FAILED: "HDFS exports are not connected yet",
 }
 
 SCHEMA = [{"key": "id", "valtype": "long"}]
+# Runs for minutes: long enough to be caught Running.
+SLOW = "SELECT sum(a.id * b.id) AS n FROM range(1000000) a CROSS JOIN range(1000000) b CROSS JOIN t"
 
 
 def kodo_ds(bucket: str = "bkt1", **extra: Any) -> dict[str, Any]:
@@ -180,7 +181,7 @@ class Env:
         self.ok(self.c.post(f"/v2/workflows/{name}", {"region": "nb", "comment": ""}))
 
     def file(self, key: str, text: str) -> None:
-        path = self.data / "kodo" / "bkt1" / key
+        path = self.data / "kodo" / "default" / "bkt1" / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
 
@@ -206,7 +207,7 @@ def _finished_batch(e: Env) -> str:
 
 def _running_batch(e: Env) -> str:
     e.ds()
-    e.job(code=SLOW.replace("from range", "from t, range", 1))
+    e.job(code=SLOW)
     e.file("in/a.json", '{"id": 1}\n')
     e.ok(e.c.post("/v2/jobs/j/actions/start", {}))
     wait_for(e.c, "j", {"Running"})
@@ -449,6 +450,22 @@ TRIGGERS: dict[Failure, Trigger] = {
             },
         ),
     ),
+    F.EXP_SUBMIT_FAILED: _seq(
+        Env.ds,
+        Env.job,
+        lambda e: e.c.post(
+            "/v2/jobs/j/exports/e",
+            {"type": "http", "spec": {"host": "169.254.169.254", "uri": "/latest/meta-data/"}},
+        ),
+    ),
+    F.EXP_BUCKET_NOT_FOUND: _seq(
+        Env.ds,
+        Env.job,
+        lambda e: e.c.post(
+            "/v2/jobs/j/exports/e",
+            {"type": "kodo", "spec": {"bucket": "no-such-bucket", "fileCount": 1}},
+        ),
+    ),
     F.EXP_TYPE_DISABLED: _seq(
         Env.ds,
         Env.job,
@@ -533,6 +550,8 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, E
     profile = str(request.param)
     settings = make_settings(tmp_path).model_copy(update={"error_codes": profile})
     runtime = build_runtime(settings)
+    for bucket in OWN_BUCKETS:
+        (settings.data_dir / "kodo" / settings.account / bucket).mkdir(parents=True)
     app = create_app(settings, runtime)
 
     @app.get("/v2/test-only/boom")

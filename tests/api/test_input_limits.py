@@ -254,3 +254,12 @@ def test_creates_and_deletes_racing_on_one_name_never_give_5xx(job: Client, path
 
     assert all(code < 500 for code in codes), sorted(set(codes))
     assert 200 in codes
+
+
+@pytest.mark.parametrize(
+    ("length", "status", "code"), [("²", 400, "E18004"), ("9" * 5000, 413, "E18005")]
+)
+def test_odd_content_lengths_are_4xx(client: Client, length: str, status: int, code: str) -> None:
+    response = client.post("/v2/variables/v", headers={"Content-Length": length.encode("latin-1")})
+
+    assert_error(response, status, code)

@@ -28,9 +28,9 @@ async def read_body(request: Request, *, required: bool = True) -> dict[str, Any
     limit = request.app.state.runtime.settings.api.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise InvalidInputError(Failure.REQ_BAD_LENGTH, "Content-Length is not a number")
-        if int(declared) > limit:
+        if len(declared) > 19 or int(declared) > limit:
             raise InvalidInputError(
                 Failure.REQ_TOO_LARGE, f"the body is larger than the {limit}-byte limit"
             )

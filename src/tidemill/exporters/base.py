@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from tidemill.core.names import scoped_target
+from tidemill.core.outbound import AddressPolicy
 from tidemill.storage.base import ObjectStore
 
 # Outcome statuses, as stored per (batch, export, attempt).
@@ -40,6 +41,7 @@ class HttpOptions:
     retries: int = 5
     backoff: float = 0.5  # seconds before the first retry; doubles each time
     chunk_bytes: int = 2 * 1024 * 1024  # D-22: the SDK's PandoraMaxBatchSize
+    policy: AddressPolicy = field(default_factory=AddressPolicy)  # where requests may connect
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
-
 from tidemill.exporters import _rows
 from tidemill.exporters._http import chunks, post
 from tidemill.exporters.base import SUCCESSFUL, ExportContext, ExportOutcome, ExportPlan
+from tidemill.exporters.outbound import open_client
 
 CONTENT_TYPES = {"text": "text/plain", "json": "application/json"}
 _FETCH_ROWS = 64 * 1024
@@ -46,7 +45,7 @@ def export_http(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
             "X-Tidemill-Batch": f"{ctx.job}/{ctx.run_id}",
             "X-Tidemill-Attempt": str(ctx.attempt),
         }
-        with httpx.Client(timeout=options.timeout) as client:
+        with open_client(options.policy, options.timeout) as client:
             for number, body in enumerate(chunks(lines(), options.chunk_bytes)):
                 headers["X-Tidemill-Chunk"] = str(number)
                 post(client, url, body, headers, options, what=f"to accept chunk {number}")

@@ -15,12 +15,11 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
-import httpx
-
 from tidemill.errors import BackendError, Failure
 from tidemill.exporters._http import chunks, post
 from tidemill.exporters._reading import row_batches
 from tidemill.exporters.base import SUCCESSFUL, ExportContext, ExportOutcome, ExportPlan
+from tidemill.exporters.outbound import open_client
 
 NDJSON = "application/x-ndjson"
 
@@ -78,7 +77,7 @@ def export_logdb(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
                 count += 1
                 yield (json.dumps(head) + "\n" + body).encode()
 
-    with httpx.Client(timeout=options.timeout) as client:
+    with open_client(options.policy, options.timeout) as client:
         for body in chunks(actions(), options.chunk_bytes):
             reply = post(
                 client,

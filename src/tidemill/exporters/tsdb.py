@@ -23,6 +23,7 @@ from tidemill.errors import BackendError, Failure
 from tidemill.exporters._http import post
 from tidemill.exporters._reading import row_batches
 from tidemill.exporters.base import SUCCESSFUL, ExportContext, ExportOutcome, ExportPlan
+from tidemill.exporters.outbound import open_client
 
 LINES_PER_REQUEST = 5000
 
@@ -96,7 +97,7 @@ def export_tsdb(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
                 yield line.encode()
 
     write_url = f"{base}/write?" + str(httpx.QueryParams({"db": db, "precision": "ns"}))
-    with httpx.Client(timeout=options.timeout) as client:
+    with open_client(options.policy, options.timeout) as client:
         _query(client, base, ctx, "", f"CREATE DATABASE {_ident(db)}")
         if not stamp and written_before:
             end = base_ns + written_before

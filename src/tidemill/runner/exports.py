@@ -73,6 +73,7 @@ def targets(settings: Settings) -> Targets:
             retries=options.http_retries,
             backoff=options.http_backoff,
             chunk_bytes=options.http_chunk_bytes,
+            policy=settings.outbound.policy,
         ),
     )
 

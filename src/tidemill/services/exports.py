@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
 
 from tidemill.config import Settings
@@ -10,6 +12,8 @@ from tidemill.core.models import JSON, Export, Job
 from tidemill.core.names import check_name
 from tidemill.core.public import export_public
 from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundError
+from tidemill.exporters.http import target_url
+from tidemill.exporters.outbound import check_host
 from tidemill.runtime import Runtime
 from tidemill.services.guards import need_job, workflow_idle
 from tidemill.store import repository as repo
@@ -27,6 +31,14 @@ def _check_target(settings: Settings, target: ExportTarget) -> None:
             f"{target.type} exports are disabled: no {target.type} target is configured; "
             f"set {_TARGET_SETTING[target.type]} on the Tidemill server",
         )
+    # Kind 11 (SSRF): the address must be one exports may reach; checked again at connect time.
+    policy = settings.outbound.policy
+    if target.type == "http":
+        parts = urlsplit(target_url(str(target.spec["host"]), str(target.spec["uri"])))
+        check_host(policy, parts.hostname or "", parts.port, "spec.host")
+    elif target.type in configured:
+        parts = urlsplit(configured[target.type])
+        check_host(policy, parts.hostname or "", parts.port, f"the {target.type} target")
 
 
 def _check_bucket(rt: Runtime, conn: sa.Connection, account: int, target: ExportTarget) -> None:
