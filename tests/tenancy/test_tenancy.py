@@ -186,6 +186,47 @@ def test_b_reads_none_of_as_rows_through_a_datasource_of_its_own(tenants: Tenant
     assert result_rows(t.a, "totals", 1) == [[50, 12250, f"{MARK}000"]]
 
 
+def test_b_cannot_point_its_datasource_at_as_bucket_by_update(tenants: Tenants) -> None:
+    t = tenants
+    t.b_store.write(t.b_bucket, "orders/b.json", _lines([{"customer": "bob-1", "amount": 1}]))
+    _ok(t.b.post("/v2/datasources/orders", datasource(t.b_bucket)))
+    _ok(t.b.post("/v2/jobs/totals", manual_job(SUM)))
+    moved = {"spec": datasource(t.a_bucket)["spec"], "schema": SCHEMA}
+
+    updated = t.b.put("/v2/datasources/orders", moved)
+
+    if t.s3:  # not granted to B
+        assert_error(updated, 400, "E18109")
+        assert run(t.b, "totals")["status"] == "Successful"
+        assert result_rows(t.b, "totals", 1) == [[1, 1, "bob-1"]]
+        return
+    _ok(updated)  # locally the name is B's own (missing) bucket: the batch finds nothing
+    done = run(t.b, "totals")
+    assert done["status"] == "Failed" and "does not exist" in done["message"], done
+    _no_leak(json.dumps(done))
+
+
+@pytest.mark.parametrize("file_filter", ["../../default/*", "../*/orders/*", "*"])
+def test_b_file_filters_cannot_climb_into_as_bucket(tenants: Tenants, file_filter: str) -> None:
+    t = tenants
+    t.b_store.write(t.b_bucket, "orders/b.json", _lines([{"customer": "bob-1", "amount": 1}]))
+    body = datasource(t.b_bucket)
+    body["spec"] = {**body["spec"], "keyPrefixes": []}
+    _ok(t.b.post("/v2/datasources/orders", body))
+    job = manual_job(SUM)
+    job["srcs"][0]["fileFilter"] = file_filter
+    created = t.b.post("/v2/jobs/totals", job)
+    if created.status_code != 200:  # refused outright: nothing read
+        _no_leak(created.text)
+        return
+
+    done = run(t.b, "totals")
+
+    _no_leak(json.dumps(done))
+    if done["status"] == "Successful":
+        _no_leak(json.dumps(result_rows(t.b, "totals", done["runId"])))
+
+
 def test_same_bucket_name_in_two_accounts_holds_each_ones_data(tenants: Tenants) -> None:
     t = tenants
     if t.s3:
