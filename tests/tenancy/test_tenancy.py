@@ -144,6 +144,7 @@ def objects(store: ObjectStore, bucket: str) -> dict[str, bytes]:
 
 
 def test_b_cannot_infer_the_schema_of_as_bucket(tenants: Tenants) -> None:
+    # the instance in cases/safety/cross-account-reads-source-bucket (with the next two tests)
     t = tenants
     spec = {"bucket": t.a_bucket, "keyPrefixes": ["orders/"], "fileType": "json"}
 
@@ -399,6 +400,45 @@ def test_b_report_overwrite_cannot_empty_as_table(tenants: Tenants) -> None:
     assert done["status"] == "Successful", done
     assert report_rows(t.settings, "default", "shared") == before
     assert report_rows(t.settings, "bob", "shared") == [("bob-1", 1)]
+
+
+@pytest.mark.postgres
+def test_report_overwrite_on_postgresql_stays_in_its_accounts_schema(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """TIDEMILL_REPORT_URL without {db}: each dbName is a schema, and account A's is `A-<db>`."""
+    import sqlalchemy as sa
+
+    settings = make_settings(tmp_path).model_copy(update={"report_url": postgres_url})
+    runtime = build_runtime(settings)
+    pair = create_key(runtime, "bob")
+    for account, rows in (("default", ORDERS), ("bob", [{"customer": "bob-1", "amount": 1}])):
+        own_bucket(runtime, "sales", account).write("sales", "orders/x.json", _lines(rows))
+    try:
+        with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
+            a = Client(http)
+            b = a.as_account(pair.access_key, pair.secret_key)
+            for client, mode in ((a, "append"), (b, "overwrite")):
+                _ok(client.post("/v2/datasources/orders", datasource("sales")))
+                _ok(client.post("/v2/jobs/dump", manual_job(ROWS)))
+                _ok(client.post("/v2/jobs/dump/exports/rep", report_export("shared", mode)))
+                assert run(client, "dump")["status"] == "Successful"
+    finally:
+        runtime.close()
+
+    engine = sa.create_engine(postgres_url)
+    with engine.connect() as conn:
+        counted = {
+            schema: conn.execute(sa.text(f'select count(*) from "{schema}".orders')).scalar()
+            for schema in ("default-shared", "bob-shared")
+        }
+        mark = conn.execute(
+            sa.text('select count(*) from "bob-shared".orders where customer like :m'),
+            {"m": MARK + "%"},
+        ).scalar()
+    engine.dispose()
+    assert counted == {"default-shared": 50, "bob-shared": 1}
+    assert mark == 0
 
 
 def test_a_shared_http_target_gets_each_accounts_own_rows(tenants: Tenants) -> None:
