@@ -47,16 +47,20 @@ k = json.load(sys.stdin)
 print(k["accessKey"], k["secretKey"])')
 [ -n "$AK" ] && [ -n "$SK" ] || { echo "run.sh: could not parse keys from: $KEYS_JSON" >&2; exit 2; }
 
-# The bucket the execution and schema checks read (a local bucket of the server's data dir).
-mkdir -p "$D/kodo/conformance-bkt/logs"
-cat >"$D/kodo/conformance-bkt/logs/a.json" <<'JSON'
+# The bucket the execution and schema checks read: a local bucket of the conformance account
+# (<data dir>/kodo/<account>/<bucket>), and the one most exports write to (a kodo export must
+# name an existing bucket). The export checks also write to a fresh bucket per run, which
+# TIDEMILL_EXPORTS__CREATE_BUCKETS lets the batch create.
+mkdir -p "$D/kodo/conformance/conformance-bkt/logs" "$D/kodo/conformance/conformance-out"
+cat >"$D/kodo/conformance/conformance-bkt/logs/a.json" <<'JSON'
 {"a": 1, "b": "x", "c": 1.5, "d": "2026-11-23T10:00:00+08:00", "e": true}
 {"a": 2, "b": "y", "c": 2.5, "d": "2026-11-23T11:00:00+08:00", "e": false}
 JSON
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 LOG="$WORK/server.log"
-"$TIDEMILL" serve --data-dir "$D" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
+TIDEMILL_EXPORTS__CREATE_BUCKETS=true \
+	"$TIDEMILL" serve --data-dir "$D" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
 SERVER_PID=$!
 
 # Wait up to 30 s for the port to accept connections.

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from tidemill.cli import app
 from tidemill.config import Settings
 from tidemill.core.signing import SignedRequest, parse_authorization, verify
+from tidemill.errors import InvalidInputError, NotFoundError
 from tidemill.runtime import build_runtime
 from tidemill.services.accounts import find_key
 
@@ -83,3 +84,49 @@ def test_sign_prints_headers_that_verify(tmp_path: Path) -> None:
     headers = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines())
     request = SignedRequest("POST", "/v2/jobs/j", [], {k.lower(): v for k, v in headers.items()})
     verify(parse_authorization(headers["Authorization"]), "SK", request, datetime.now(UTC), 900)
+
+
+def test_account_names_must_be_lowercase_path_safe(tmp_path: Path) -> None:
+    for bad in ["Acme", "_acme", "9acme", "a-b", "a/b", ".."]:
+        result = runner.invoke(
+            app, ["keys", "create", "--account", bad, "--data-dir", str(tmp_path)]
+        )
+        assert isinstance(result.exception, InvalidInputError), (bad, result.output)
+        assert "invalid account name" in result.exception.message
+
+
+def test_buckets_grant_list_and_revoke(tmp_path: Path) -> None:
+    def run(*args: str) -> dict[str, object]:
+        result = runner.invoke(app, [*args, "--data-dir", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        answer: dict[str, object] = json.loads(result.stdout)
+        return answer
+
+    run("keys", "create", "--account", "acme")
+    run("keys", "create", "--account", "other")
+    run("buckets", "grant", "--account", "acme", "--bucket", "web-logs")
+    run("buckets", "grant", "--account", "acme", "--bucket", "web-logs")  # idempotent
+    run("buckets", "grant", "--account", "acme", "--bucket", "sales-2026")
+
+    assert run("buckets", "list", "--account", "acme")["buckets"] == ["sales-2026", "web-logs"]
+    assert run("buckets", "list", "--account", "other")["buckets"] == []
+    assert run("buckets", "revoke", "--account", "acme", "--bucket", "web-logs")["revoked"]
+    assert not run("buckets", "revoke", "--account", "acme", "--bucket", "web-logs")["revoked"]
+    assert run("buckets", "list", "--account", "acme")["buckets"] == ["sales-2026"]
+
+
+def test_buckets_grant_refuses_unknown_accounts_and_bad_bucket_names(tmp_path: Path) -> None:
+    runner.invoke(app, ["keys", "create", "--account", "acme", "--data-dir", str(tmp_path)])
+    unknown = runner.invoke(
+        app, ["buckets", "grant", "--account", "nobody", "--bucket", "web-logs",
+              "--data-dir", str(tmp_path)],
+    )  # fmt: skip
+    bad = runner.invoke(
+        app, ["buckets", "grant", "--account", "acme", "--bucket", "a/b",
+              "--data-dir", str(tmp_path)],
+    )  # fmt: skip
+
+    assert isinstance(unknown.exception, NotFoundError)  # exit code 3 from tidemill.cli.main
+    assert "no account 'nobody'" in unknown.exception.message
+    assert isinstance(bad.exception, InvalidInputError)  # exit code 2
+    assert "invalid bucket name" in bad.exception.message

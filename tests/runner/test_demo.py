@@ -25,3 +25,6 @@ def test_demo_pipeline_runs_to_a_successful_history(client: Client, runtime: Run
     requests = [row[1] for row in busiest["rows"]]
     assert requests == sorted(requests, reverse=True)
     assert len(client.get("/v2/datasources").json()["datasources"]) == 1
+    # the demo's logs are in its account's own bucket directory
+    logs = runtime.settings.data_dir / "kodo" / pair.account / demo.BUCKET / "cdn"
+    assert len(list(logs.iterdir())) == 1

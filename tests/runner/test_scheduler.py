@@ -419,7 +419,10 @@ def test_workflow_start_and_stop_drive_the_schedules_of_its_jobs(world: World) -
             computation={"type": "sql", "code": f"select url from t{name}"},
         )  # fmt: skip
     spec = {"bucket": "bkt1", "keyPrefix": "out/", "format": "json", "fileCount": 1}
+    from tests.buckets import own_bucket
     from tidemill.services import exports
+
+    own_bucket(rt, "bkt1")  # a kodo export must name an existing bucket
 
     exports.create(rt, account, "h", "e", {"type": "kodo", "spec": spec})
 

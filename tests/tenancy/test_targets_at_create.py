@@ -85,7 +85,7 @@ def creating(tmp_path: Path) -> Iterator[tuple[Client, Settings]]:
 def test_kodo_export_to_a_missing_bucket_is_e18122_at_create(
     seed: tuple[Client, Settings],
 ) -> None:
-    client, settings = seed
+    client, settings = seed  # the instance in cases/safety/export-to-missing-bucket
 
     created = client.post("/v2/jobs/j/exports/e", kodo("reprots"))
     updated_first = client.post("/v2/jobs/j/exports/e", kodo("reports"))
@@ -140,7 +140,7 @@ def test_the_create_buckets_setting_lets_the_batch_create_the_bucket(
 # -- kind 8 --------------------------------------------------------------------------------------
 
 BAD_PREFIXES = [
-    "daily/../../elsewhere/",
+    "daily/../../elsewhere/",  # the instance in cases/safety/keyprefix-dotdot-accepted
     "../up",
     "a/..",
     "a/./b/",

@@ -144,6 +144,7 @@ def objects(store: ObjectStore, bucket: str) -> dict[str, bytes]:
 
 
 def test_b_cannot_infer_the_schema_of_as_bucket(tenants: Tenants) -> None:
+    # the instance in cases/safety/cross-account-reads-source-bucket (with the next two tests)
     t = tenants
     spec = {"bucket": t.a_bucket, "keyPrefixes": ["orders/"], "fileType": "json"}
 
@@ -184,6 +185,47 @@ def test_b_reads_none_of_as_rows_through_a_datasource_of_its_own(tenants: Tenant
     _no_leak(json.dumps(done))
     assert run(t.a, "totals")["status"] == "Successful"  # A still reads its own
     assert result_rows(t.a, "totals", 1) == [[50, 12250, f"{MARK}000"]]
+
+
+def test_b_cannot_point_its_datasource_at_as_bucket_by_update(tenants: Tenants) -> None:
+    t = tenants
+    t.b_store.write(t.b_bucket, "orders/b.json", _lines([{"customer": "bob-1", "amount": 1}]))
+    _ok(t.b.post("/v2/datasources/orders", datasource(t.b_bucket)))
+    _ok(t.b.post("/v2/jobs/totals", manual_job(SUM)))
+    moved = {"spec": datasource(t.a_bucket)["spec"], "schema": SCHEMA}
+
+    updated = t.b.put("/v2/datasources/orders", moved)
+
+    if t.s3:  # not granted to B
+        assert_error(updated, 400, "E18109")
+        assert run(t.b, "totals")["status"] == "Successful"
+        assert result_rows(t.b, "totals", 1) == [[1, 1, "bob-1"]]
+        return
+    _ok(updated)  # locally the name is B's own (missing) bucket: the batch finds nothing
+    done = run(t.b, "totals")
+    assert done["status"] == "Failed" and "does not exist" in done["message"], done
+    _no_leak(json.dumps(done))
+
+
+@pytest.mark.parametrize("file_filter", ["../../default/*", "../*/orders/*", "*"])
+def test_b_file_filters_cannot_climb_into_as_bucket(tenants: Tenants, file_filter: str) -> None:
+    t = tenants
+    t.b_store.write(t.b_bucket, "orders/b.json", _lines([{"customer": "bob-1", "amount": 1}]))
+    body = datasource(t.b_bucket)
+    body["spec"] = {**body["spec"], "keyPrefixes": []}
+    _ok(t.b.post("/v2/datasources/orders", body))
+    job = manual_job(SUM)
+    job["srcs"][0]["fileFilter"] = file_filter
+    created = t.b.post("/v2/jobs/totals", job)
+    if created.status_code != 200:  # refused outright: nothing read
+        _no_leak(created.text)
+        return
+
+    done = run(t.b, "totals")
+
+    _no_leak(json.dumps(done))
+    if done["status"] == "Successful":
+        _no_leak(json.dumps(result_rows(t.b, "totals", done["runId"])))
 
 
 def test_same_bucket_name_in_two_accounts_holds_each_ones_data(tenants: Tenants) -> None:
@@ -358,6 +400,45 @@ def test_b_report_overwrite_cannot_empty_as_table(tenants: Tenants) -> None:
     assert done["status"] == "Successful", done
     assert report_rows(t.settings, "default", "shared") == before
     assert report_rows(t.settings, "bob", "shared") == [("bob-1", 1)]
+
+
+@pytest.mark.postgres
+def test_report_overwrite_on_postgresql_stays_in_its_accounts_schema(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """TIDEMILL_REPORT_URL without {db}: each dbName is a schema, and account A's is `A-<db>`."""
+    import sqlalchemy as sa
+
+    settings = make_settings(tmp_path).model_copy(update={"report_url": postgres_url})
+    runtime = build_runtime(settings)
+    pair = create_key(runtime, "bob")
+    for account, rows in (("default", ORDERS), ("bob", [{"customer": "bob-1", "amount": 1}])):
+        own_bucket(runtime, "sales", account).write("sales", "orders/x.json", _lines(rows))
+    try:
+        with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
+            a = Client(http)
+            b = a.as_account(pair.access_key, pair.secret_key)
+            for client, mode in ((a, "append"), (b, "overwrite")):
+                _ok(client.post("/v2/datasources/orders", datasource("sales")))
+                _ok(client.post("/v2/jobs/dump", manual_job(ROWS)))
+                _ok(client.post("/v2/jobs/dump/exports/rep", report_export("shared", mode)))
+                assert run(client, "dump")["status"] == "Successful"
+    finally:
+        runtime.close()
+
+    engine = sa.create_engine(postgres_url)
+    with engine.connect() as conn:
+        counted = {
+            schema: conn.execute(sa.text(f'select count(*) from "{schema}".orders')).scalar()
+            for schema in ("default-shared", "bob-shared")
+        }
+        mark = conn.execute(
+            sa.text('select count(*) from "bob-shared".orders where customer like :m'),
+            {"m": MARK + "%"},
+        ).scalar()
+    engine.dispose()
+    assert counted == {"default-shared": 50, "bob-shared": 1}
+    assert mark == 0
 
 
 def test_a_shared_http_target_gets_each_accounts_own_rows(tenants: Tenants) -> None:

@@ -182,8 +182,10 @@ Tidemill is starting at {url}
   data directory : {settings.data_dir.resolve()}
   access key     : {access_key}
   secret key     : {secret_key}
-Demo pipeline: datasource cdn_logs (a day of synthetic CDN logs in bucket demo-cdn-logs), job
-traffic_per_hour (manual, started now) and busiest_hours, which depends on it.
+  account        : {settings.account}
+Demo pipeline: datasource cdn_logs (a day of synthetic CDN logs in the account's bucket
+demo-cdn-logs, locally {dd}/kodo/{settings.account}/demo-cdn-logs/), job traffic_per_hour
+(manual, started now) and busiest_hours, which depends on it.
 Try it (in another shell):
   curl -s -H @<(.venv/bin/tidemill sign GET /v2/jobs/busiest_hours/history --data-dir {dd}) \\
        '{url}/v2/jobs/busiest_hours/history'
