@@ -50,6 +50,11 @@ def _respell(node: exp.Expr) -> exp.Expr:
     if isinstance(node.parent, exp.Window | exp.Filter | exp.IgnoreNulls):
         return node  # handled with its wrapper
     aggregate, wrap, ignore_nulls = _peel(node)
+    if wrap.window is not None and isinstance(aggregate, exp.First | exp.Last):
+        # Spark's first/last over a window are the window functions first_value/last_value.
+        window_kind = exp.FirstValue if isinstance(aggregate, exp.First) else exp.LastValue
+        call: exp.Expr = window_kind(this=aggregate.this.copy())
+        return wrap(exp.IgnoreNulls(this=call) if ignore_nulls else call)
     if ignore_nulls:
         if wrap.window is None and isinstance(aggregate, _FIRST_LAST):
             # Outside windows DuckDB has no IGNORE NULLS: skip the NULLs with a FILTER.

@@ -22,6 +22,7 @@ from tidemill.engines.dialect import (
     datetimes,
     functions,
     grouping,
+    joins,
 )
 from tidemill.engines.dialect.context import Context
 from tidemill.errors import Failure, InvalidInputError
@@ -36,6 +37,7 @@ PASSES: tuple[Pass, ...] = (
     functions.rewrite,
     aggregates.rewrite,
     grouping.rewrite,
+    joins.rewrite,
     basics.rewrite,
 )
 
@@ -45,6 +47,7 @@ MACROS: tuple[str, ...] = (
     *functions.MACROS,
     *aggregates.MACROS,
     *grouping.MACROS,
+    *joins.MACROS,
     *basics.MACROS,
 )
 
