@@ -23,6 +23,7 @@ from tidemill.engines.dialect import (
     functions,
     grouping,
     joins,
+    subqueries,
 )
 from tidemill.engines.dialect.context import Context
 from tidemill.errors import Failure, InvalidInputError
@@ -38,6 +39,7 @@ PASSES: tuple[Pass, ...] = (
     aggregates.rewrite,
     grouping.rewrite,
     joins.rewrite,
+    subqueries.rewrite,
     basics.rewrite,
 )
 
@@ -48,6 +50,7 @@ MACROS: tuple[str, ...] = (
     *aggregates.MACROS,
     *grouping.MACROS,
     *joins.MACROS,
+    *subqueries.MACROS,
     *basics.MACROS,
 )
 
