@@ -17,13 +17,20 @@ from sqlglot.errors import ErrorLevel, UnsupportedError
 from tidemill.core.sql import parse_query
 from tidemill.engines.dialect import (
     aggregates,
+    arrays,
     basics,
     coercion,
     datetimes,
-    functions,
+    generators,
     grouping,
+    higher_order,
+    hints,
     joins,
+    json_values,
+    regex,
+    strings,
     subqueries,
+    urls,
 )
 from tidemill.engines.dialect.context import Context
 from tidemill.errors import Failure, InvalidInputError
@@ -35,7 +42,14 @@ Pass = Callable[[exp.Expr, Context], exp.Expr]
 PASSES: tuple[Pass, ...] = (
     coercion.rewrite,
     datetimes.rewrite,
-    functions.rewrite,
+    hints.rewrite,
+    generators.rewrite,
+    json_values.rewrite,
+    urls.rewrite,
+    regex.rewrite,
+    strings.rewrite,
+    arrays.rewrite,
+    higher_order.rewrite,
     aggregates.rewrite,
     grouping.rewrite,
     joins.rewrite,
@@ -46,7 +60,14 @@ PASSES: tuple[Pass, ...] = (
 MACROS: tuple[str, ...] = (
     *coercion.MACROS,
     *datetimes.MACROS,
-    *functions.MACROS,
+    *hints.MACROS,
+    *generators.MACROS,
+    *json_values.MACROS,
+    *urls.MACROS,
+    *regex.MACROS,
+    *strings.MACROS,
+    *arrays.MACROS,
+    *higher_order.MACROS,
     *aggregates.MACROS,
     *grouping.MACROS,
     *joins.MACROS,
