@@ -58,6 +58,8 @@ def _types(con: duckdb.DuckDBPyConnection, spark_select: str) -> list[str]:
         ("first_value(x)", (1,)),
         ("collect_list(y) filter (where x = 2)", ([],)),
         ("every(x > 0)", (True,)),
+        ("any_value(y) filter (where x > 1)", (None,)),
+        ("try_sum(x)", (16,)),
         ("some(x > 5)", (True,)),
     ],
 )
@@ -98,6 +100,7 @@ def test_rewrites_keep_filter_and_window() -> None:
     [
         ("approx_count_distinct(x)", "approx_count_distinct"),
         ("histogram_numeric(x, 3)", "histogram_numeric"),
+        ("sum(distinct x) over (partition by g)", "DISTINCT in a window function"),
     ],
 )
 def test_aggregates_without_sparks_answer_are_refused(spark_select, construct) -> None:

@@ -361,3 +361,24 @@ CASES += [
         "select median(price) m from aggregates_sales where price is not null",
     ),
 ]
+
+CASES += [
+    _case(
+        "any-value-first-row",
+        "select g, any_value(y) a, any_value(y, true) b from aggregates_one group by g",
+    ),
+    _case("try-sum-try-avg", "select try_sum(x) s, try_avg(x) a, try_sum(y) d from aggregates_one"),
+    _case("regr-count", "select regr_count(y, x) n from aggregates_one"),
+    _case(
+        "percentile-cont-window",
+        "select g, x, percentile_cont(0.5) within group"
+        " (order by x) over (partition by g) p from aggregates_one",
+    ),
+    _case(
+        "count-with-rollup-nulls",
+        "select region, count(region) c, count(*) n from aggregates_sales group by rollup(region)",
+    ),
+    _case(
+        "count-min-sketch", "select count_min_sketch(qty, 0.5d, 0.5d, 1) c from aggregates_sales"
+    ),
+]

@@ -16,11 +16,14 @@ Rules (Spark 3.5 function reference and the measured answers of Spark 3.5.9, ANS
 * `max_by`/`min_by` return the value at the extreme ordering row even when that value is NULL.
 * `collect_list`/`collect_set` of no values are `[]`, not NULL.
 * `first`/`last ... IGNORE NULLS` outside windows skip NULLs through a FILTER.
+* `any_value` is Spark's `first` (the first row's value, NULL included); `first`/`last` over
+  windows are `first_value`/`last_value`.
 * `first_value`/`last_value` as aggregates are `first`/`last`; `std` is `stddev_samp`;
-  `every`, `some` and `any` are `bool_and`/`bool_or`.
+  `every`, `some` and `any` are `bool_and`/`bool_or`; `try_sum`/`try_avg` are `sum`/`avg` (a
+  BIGINT sum past its range fails the batch instead of giving NULL).
 * Refused by name (E18209): `approx_count_distinct` (Spark's HyperLogLog++ estimate differs
-  from the exact count from 23 distinct values on, and cannot be reproduced) and
-  `histogram_numeric`.
+  from the exact count from 23 distinct values on, and cannot be reproduced),
+  `histogram_numeric`, `count_min_sketch`, and DISTINCT inside a window (Spark refuses it).
 
 Each rule keeps the aggregate's FILTER clause and window: a respelling with several aggregates
 gives each of them the same FILTER and OVER.
@@ -50,6 +53,13 @@ def _respell(node: exp.Expr) -> exp.Expr:
     if isinstance(node.parent, exp.Window | exp.Filter | exp.IgnoreNulls):
         return node  # handled with its wrapper
     aggregate, wrap, ignore_nulls = _peel(node)
+    if wrap.window is not None and isinstance(aggregate.this, exp.Distinct):
+        raise _refused("DISTINCT in a window function")  # Spark refuses it too
+    if isinstance(aggregate, exp.AnyValue):
+        # Spark's any_value is first(): the first row's value, NULL included (DuckDB's skips NULLs).
+        aggregate = exp.First(this=aggregate.this.copy())
+        if wrap.window is None and not ignore_nulls:
+            return wrap(aggregate)
     if wrap.window is not None and isinstance(aggregate, exp.First | exp.Last):
         # Spark's first/last over a window are the window functions first_value/last_value.
         window_kind = exp.FirstValue if isinstance(aggregate, exp.First) else exp.LastValue
@@ -258,6 +268,10 @@ _RULES: dict[type[exp.Expr], Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = 
 
 _NAMED_RULES: dict[str, Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = {
     "std": _renamed("stddev_samp"),
+    # try_sum/try_avg are NULL where Spark's sum overflows; here that sum fails the batch.
+    "try_sum": _renamed("sum"),
+    "try_avg": _renamed("avg"),
+    "count_min_sketch": _refuse("count_min_sketch"),
     "every": _renamed("bool_and"),
     "some": _renamed("bool_or"),
     "histogram_numeric": _refuse("histogram_numeric"),
