@@ -224,3 +224,31 @@ CASES += [
         ordered=True,
     ),
 ]
+CASES += [
+    _case(
+        "two-rollups",
+        "select region, product, count(*) n from grouping_sales"
+        " group by rollup(region), rollup(product)",
+    ),
+    _case(
+        "rollup-inside-grouping-sets",
+        "select region, product, count(*) n"
+        " from grouping_sales group by grouping sets (rollup(region, product))",
+    ),
+    _case(
+        "cube-having-grouping-id",
+        "select region, count(*) n from grouping_sales"
+        " group by cube(region) having grouping_id() = 0",
+    ),
+    _case(
+        "grouping-sets-repeated-column",
+        "select region, product, grouping_id() g"
+        " from grouping_sales group by grouping sets ((region, product), (region, region))",
+    ),
+    _case(
+        "with-rollup-order-limit",
+        "select region, product, count(*) n from grouping_sales"
+        " group by region, product with rollup order by n desc, region, product limit 4",
+        ordered=True,
+    ),
+]
