@@ -23,7 +23,8 @@ Rules (Spark 3.5 function reference and the measured answers of Spark 3.5.9, ANS
   BIGINT sum past its range fails the batch instead of giving NULL).
 * Refused by name (E18209): `approx_count_distinct` (Spark's HyperLogLog++ estimate differs
   from the exact count from 23 distinct values on, and cannot be reproduced),
-  `histogram_numeric`, `count_min_sketch`, `hll_sketch_agg`/`hll_union_agg`, and DISTINCT inside a window (Spark refuses it).
+  `histogram_numeric`, `count_min_sketch`, `hll_sketch_agg`/`hll_union_agg`, and DISTINCT
+  inside a window (Spark refuses it).
 
 Each rule keeps the aggregate's FILTER clause and window: a respelling with several aggregates
 gives each of them the same FILTER and OVER.
