@@ -257,3 +257,25 @@ CASES += [
         " unbounded preceding and current row) s from windows_scores",
     ),
 ]
+CASES += [
+    _case(
+        "nth-value-ignore-nulls",
+        "select player, nth_value(rating, 2) ignore nulls over"
+        " (partition by team order by player) a from windows_scores",
+    ),
+    _case(
+        "first-value-boolean-argument",
+        "select player, first_value(rating, true) over"
+        " (partition by team order by player) a, last_value(rating, true) over"
+        " (partition by team order by player) b from windows_scores",
+    ),
+    _case(
+        "any-value-over",
+        "select player, any_value(rating) over (partition by team"
+        " order by player) a from windows_scores",
+    ),
+    _case(
+        "lead-ignore-nulls",
+        "select player, lead(rating) ignore nulls over (order by player) a from windows_scores",
+    ),
+]
