@@ -158,7 +158,7 @@ CASES += [
     ),
     _case(
         "percentile-approx-accuracy",
-        "select percentile_approx(x, 0.5, 100) p,"
+        "select percentile_approx(x, 0.5, 1000) p,"
         " percentile_approx(y, 0.75, 10000) q from aggregates_series",
     ),
     _case(
