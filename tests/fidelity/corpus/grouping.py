@@ -252,3 +252,23 @@ CASES += [
         ordered=True,
     ),
 ]
+CASES += [
+    _case(
+        "group-by-name-shadowed-by-alias",
+        "select upper(region) as region, count(*) n from grouping_sales group by region",
+    ),
+    _case(
+        "group-by-column-not-alias",
+        "select qty % 3 as qty, count(*) n from grouping_sales group by qty",
+    ),
+    _case(
+        "order-by-aggregate-alias",
+        "select product, count(*) as qty from grouping_sales"
+        " group by product order by qty desc, product",
+        ordered=True,
+    ),
+    _case(
+        "with-rollup-alias",
+        "select region as r, sum(qty) s from grouping_sales group by r with rollup",
+    ),
+]
