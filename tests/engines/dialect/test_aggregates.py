@@ -109,3 +109,16 @@ def test_aggregates_without_sparks_answer_are_refused(spark_select, construct) -
 
     assert caught.value.failure is Failure.JOB_SQL_INVALID
     assert caught.value.message.startswith(f"{construct} is not supported on the DuckDB engine")
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "duckdb_call"),
+    [
+        # Spark's first/last/any_value over a window are the window functions.
+        ("select first(x, true) over (order by y) from t", "FIRST_VALUE(x IGNORE NULLS) OVER"),
+        ("select last(x) over (order by y) from t", "LAST_VALUE(x) OVER"),
+        ("select any_value(x) over (order by y) from t", "FIRST_VALUE(x) OVER"),
+    ],
+)
+def test_first_last_over_windows_are_window_functions(spark_sql, duckdb_call) -> None:
+    assert duckdb_call in to_duckdb(spark_sql)
