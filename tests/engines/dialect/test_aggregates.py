@@ -90,9 +90,18 @@ def test_spark_result_types(con, spark_select, duckdb_type) -> None:
 
 
 def test_rewrites_keep_filter_and_window() -> None:
-    sql = to_duckdb("select kurtosis(x) filter (where x > 1) over (partition by g) from t")
+    sql = to_duckdb("select kurtosis(x) filter (where x > 1) over (partition by g) k from t")
 
     assert sql.count("FILTER(WHERE x > 1) OVER (PARTITION BY g)") == 2
+
+
+def test_respelled_items_keep_the_name_written() -> None:
+    sql = to_duckdb("select percentile(x, 0.5), percentile(x, 0.5) p from t")
+
+    assert sql == (
+        'SELECT QUANTILE_CONT(CAST(x AS DOUBLE), 0.5) AS "percentile(x, 0.5)",'
+        " QUANTILE_CONT(CAST(x AS DOUBLE), 0.5) AS p FROM t"
+    )
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,16 @@ Wrap = Callable[[exp.Expr], exp.Expr]
 
 def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     """`query` with Spark's aggregate definitions spelled for DuckDB."""
-    return query.transform(_respell)
+    return query.transform(_named_respell)
+
+
+def _named_respell(node: exp.Expr) -> exp.Expr:
+    """`_respell`, keeping the name of an unaliased SELECT item as the user wrote it (a result
+    column's name would otherwise be DuckDB's text of the respelling)."""
+    built = _respell(node)
+    if built is node or not isinstance(node.parent, exp.Select) or node.arg_key != "expressions":
+        return built
+    return exp.alias_(built, node.sql(dialect="spark", normalize_functions="lower"))
 
 
 def _respell(node: exp.Expr) -> exp.Expr:
