@@ -49,8 +49,10 @@ _APPROX_LARGE = (
 )
 
 
-def _case(slug: str, sql: str, *, ordered: bool = False, differs: str = "") -> Case:
-    return Case(f"aggregates/{slug}", sql, ordered=ordered, differs=differs)
+def _case(
+    slug: str, sql: str, *, ordered: bool = False, differs: str = "", api: bool = False
+) -> Case:
+    return Case(f"aggregates/{slug}", sql, ordered=ordered, differs=differs, api=api)
 
 
 CASES += [
@@ -98,10 +100,11 @@ CASES += [
         "aggregate-of-expression", "select sum(qty * price) v, avg(qty + 1) a from aggregates_sales"
     ),
     # Exact percentiles: linear interpolation, always a double.
-    _case("percentile-exact", "select percentile(qty, 0.3) p from aggregates_sales"),
+    _case("percentile-exact", "select percentile(qty, 0.3) p from aggregates_sales", api=True),
     _case(
         "percentile-array",
         "select percentile(qty, array(0.25, 0.5, 0.99)) ps from aggregates_sales",
+        api=True,
     ),
     _case(
         "percentile-double",
@@ -135,6 +138,7 @@ CASES += [
     _case(
         "percentile-disc-desc",
         "select percentile_disc(0.3) within group (order by qty desc) p from aggregates_sales",
+        api=True,
     ),
     _case(
         "percentile-disc-series",
@@ -175,7 +179,11 @@ CASES += [
         "select approx_count_distinct(x) n, approx_count_distinct(s) s from aggregates_series",
     ),
     # Moments: Spark's population skewness and excess kurtosis; sample n=1 is NULL.
-    _case("skewness-kurtosis", "select skewness(qty) s, kurtosis(qty) k from aggregates_sales"),
+    _case(
+        "skewness-kurtosis",
+        "select skewness(qty) s, kurtosis(qty) k from aggregates_sales",
+        api=True,
+    ),
     _case(
         "skewness-kurtosis-series",
         "select skewness(y) s, kurtosis(y) k, skewness(x) sx from aggregates_series",
@@ -271,6 +279,7 @@ CASES += [
         "select region, sum(qty) filter (where ok) s,"
         " count(*) filter (where price > 1.4) n, avg(price) filter (where qty > 2) a"
         " from aggregates_sales group by region",
+        api=True,
     ),
     _case(
         "filter-distinct",
@@ -314,6 +323,7 @@ CASES += [
     _case(
         "max-by-null-value",
         "select g, max_by(y, x) mx, min_by(y, x) mn from aggregates_one group by g",
+        api=True,
     ),
     _case(
         "regr-constant-x",

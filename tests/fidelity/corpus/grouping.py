@@ -30,8 +30,10 @@ TABLES = {
 }
 
 
-def _case(slug: str, sql: str, *, ordered: bool = False) -> Case:
-    return Case(f"grouping/{slug}", sql, ordered=ordered)
+def _case(
+    slug: str, sql: str, *, ordered: bool = False, differs: str = "", api: bool = False
+) -> Case:
+    return Case(f"grouping/{slug}", sql, ordered=ordered, differs=differs, api=api)
 
 
 CASES: list[Case] = [
@@ -39,10 +41,12 @@ CASES: list[Case] = [
         "with-rollup",
         "select region, product, sum(qty) s, count(*) n from grouping_sales"
         " group by region, product with rollup",
+        api=True,
     ),
     _case(
         "with-cube",
         "select region, product, sum(qty) s from grouping_sales group by region, product with cube",
+        api=True,
     ),
     _case(
         "with-rollup-one-column",
@@ -81,11 +85,13 @@ CASES: list[Case] = [
         "cube-three-grouping-id",
         "select region, product, channel, grouping_id() g,"
         " count(*) n from grouping_sales group by cube(region, product, channel)",
+        api=True,
     ),
     _case(
         "grouping-sets",
         "select region, product, sum(qty) s from grouping_sales"
         " group by grouping sets ((region, product), (region), ())",
+        api=True,
     ),
     _case(
         "grouping-sets-single",
@@ -112,6 +118,7 @@ CASES: list[Case] = [
         "mixed-column-and-rollup",
         "select region, product, channel, count(*) n"
         " from grouping_sales group by region, rollup(product, channel)",
+        api=True,
     ),
     _case(
         "mixed-column-and-cube",
@@ -215,6 +222,7 @@ CASES += [
         "select region, product, grouping_id() g,"
         " grouping__id h, count(*) n from grouping_sales"
         " group by product, region grouping sets ((region), (product), ())",
+        api=True,
     ),
     _case(
         "with-rollup-having-order",

@@ -34,8 +34,10 @@ TABLES = {
 }
 
 
-def _case(slug: str, sql: str, *, ordered: bool = False, differs: str = "") -> Case:
-    return Case(f"joins/{slug}", sql, ordered=ordered, differs=differs)
+def _case(
+    slug: str, sql: str, *, ordered: bool = False, differs: str = "", api: bool = False
+) -> Case:
+    return Case(f"joins/{slug}", sql, ordered=ordered, differs=differs, api=api)
 
 
 CASES: list[Case] = [
@@ -55,6 +57,7 @@ CASES: list[Case] = [
     _case(
         "full",
         "select u.name, o.oid from joins_users u full outer join joins_orders o on u.id = o.id",
+        api=True,
     ),
     _case(
         "cross",
@@ -64,8 +67,16 @@ CASES: list[Case] = [
         "comma-join",
         "select u.name, c.country from joins_users u, joins_cities c where u.city = c.city",
     ),
-    _case("left-semi", "select * from joins_users u left semi join joins_orders o on u.id = o.id"),
-    _case("left-anti", "select * from joins_users u left anti join joins_orders o on u.id = o.id"),
+    _case(
+        "left-semi",
+        "select * from joins_users u left semi join joins_orders o on u.id = o.id",
+        api=True,
+    ),
+    _case(
+        "left-anti",
+        "select * from joins_users u left anti join joins_orders o on u.id = o.id",
+        api=True,
+    ),
     _case(
         "semi-keyword", "select u.name from joins_users u semi join joins_orders o on u.id = o.id"
     ),
@@ -160,7 +171,11 @@ CASES: list[Case] = [
 ]
 
 CASES += [
-    _case("using-star-key-not-first", "select * from joins_users join joins_orders using (city)"),
+    _case(
+        "using-star-key-not-first",
+        "select * from joins_users join joins_orders using (city)",
+        api=True,
+    ),
     _case("left-using-star", "select * from joins_users u left join joins_cities c using (city)"),
     _case("right-using-star", "select * from joins_users u right join joins_cities c using (city)"),
     _case("full-using-star", "select * from joins_users u full join joins_cities c using (city)"),

@@ -25,23 +25,27 @@ TABLES = {
 }
 
 
-def _case(slug: str, sql: str, *, ordered: bool = False, differs: str = "") -> Case:
-    return Case(f"set_ops/{slug}", sql, ordered=ordered, differs=differs)
+def _case(
+    slug: str, sql: str, *, ordered: bool = False, differs: str = "", api: bool = False
+) -> Case:
+    return Case(f"set_ops/{slug}", sql, ordered=ordered, differs=differs, api=api)
 
 
 CASES: list[Case] = [
     _case("union", "select k, s from set_ops_a union select k, s from set_ops_b"),
     _case("union-all", "select k, s from set_ops_a union all select k, s from set_ops_b"),
     _case("union-distinct", "select k from set_ops_a union distinct select k from set_ops_b"),
-    _case("intersect", "select k, s from set_ops_a intersect select k, s from set_ops_b"),
+    _case("intersect", "select k, s from set_ops_a intersect select k, s from set_ops_b", api=True),
     _case("intersect-all", "select k, s from set_ops_a intersect all select k, s from set_ops_b"),
     _case(
         "intersect-distinct", "select k from set_ops_a intersect distinct select k from set_ops_b"
     ),
     _case("except", "select k, s from set_ops_a except select k, s from set_ops_b"),
-    _case("except-all", "select k, s from set_ops_a except all select k, s from set_ops_b"),
+    _case(
+        "except-all", "select k, s from set_ops_a except all select k, s from set_ops_b", api=True
+    ),
     _case("except-distinct", "select k from set_ops_a except distinct select k from set_ops_b"),
-    _case("minus", "select k, s from set_ops_a minus select k, s from set_ops_b"),
+    _case("minus", "select k, s from set_ops_a minus select k, s from set_ops_b", api=True),
     _case("minus-all", "select k, s from set_ops_a minus all select k, s from set_ops_b"),
     _case("nulls-match-in-intersect", "select f from set_ops_a intersect select f from set_ops_b"),
     _case("widen-long-double", "select k from set_ops_a union all select f from set_ops_b"),

@@ -26,8 +26,10 @@ TABLES = {
 }
 
 
-def _case(slug: str, sql: str, *, ordered: bool = False, differs: str = "") -> Case:
-    return Case(f"subqueries/{slug}", sql, ordered=ordered, differs=differs)
+def _case(
+    slug: str, sql: str, *, ordered: bool = False, differs: str = "", api: bool = False
+) -> Case:
+    return Case(f"subqueries/{slug}", sql, ordered=ordered, differs=differs, api=api)
 
 
 CASES: list[Case] = [
@@ -53,6 +55,7 @@ CASES: list[Case] = [
     _case(
         "not-in-with-null",
         "select id from subqueries_emp where id not in (select id from subqueries_ids)",
+        api=True,
     ),
     _case(
         "not-in-without-null",
@@ -60,7 +63,9 @@ CASES: list[Case] = [
         " (select id from subqueries_ids where id is not null)",
     ),
     _case(
-        "in-null-left", "select id, boss in (select id from subqueries_ids) b from subqueries_emp"
+        "in-null-left",
+        "select id, boss in (select id from subqueries_ids) b from subqueries_emp",
+        api=True,
     ),
     _case(
         "not-in-value",
@@ -73,6 +78,7 @@ CASES: list[Case] = [
         "exists-correlated",
         "select d.dept from subqueries_dept d where exists"
         " (select 1 from subqueries_emp e where e.dept = d.dept)",
+        api=True,
     ),
     _case(
         "not-exists-correlated",

@@ -29,8 +29,10 @@ TABLES = {
 }
 
 
-def _case(slug: str, sql: str, *, ordered: bool = False, differs: str = "") -> Case:
-    return Case(f"windows/{slug}", sql, ordered=ordered, differs=differs)
+def _case(
+    slug: str, sql: str, *, ordered: bool = False, differs: str = "", api: bool = False
+) -> Case:
+    return Case(f"windows/{slug}", sql, ordered=ordered, differs=differs, api=api)
 
 
 CASES: list[Case] = [
@@ -43,6 +45,7 @@ CASES: list[Case] = [
         "rank-dense-rank",
         "select player, rank() over (partition by team order by score) r,"
         " dense_rank() over (partition by team order by score desc) d from windows_scores",
+        api=True,
     ),
     _case(
         "percent-rank-cume-dist",
@@ -68,6 +71,7 @@ CASES: list[Case] = [
         "select player, lag(score, 1, -1) over (partition by team"
         " order by player) a, lead(rating, 1, 0.0) over (partition by team order by player) b"
         " from windows_scores",
+        api=True,
     ),
     _case(
         "lag-ignore-nulls",
@@ -90,6 +94,7 @@ CASES: list[Case] = [
         "select player, first(rating, true) over (partition by team"
         " order by player) f, last(rating, true) over (partition by team order by player) l,"
         " first_value(rating) ignore nulls over (order by player) g from windows_scores",
+        api=True,
     ),
     _case(
         "last-value-full-frame",
@@ -101,6 +106,7 @@ CASES: list[Case] = [
         "default-frame-is-range",
         "select player, sum(score) over (order by score) s,"
         " count(*) over (order by score) n from windows_scores",
+        api=True,
     ),
     _case(
         "rows-frame",
