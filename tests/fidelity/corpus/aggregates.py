@@ -392,3 +392,42 @@ CASES += [
         "count-min-sketch", "select count_min_sketch(qty, 0.5d, 0.5d, 1) c from aggregates_sales"
     ),
 ]
+CASES += [
+    _case("mode-with-nulls", "select mode(y) m from aggregates_one"),
+    _case(
+        "collect-all-null-group",
+        "select g, collect_list(x) l, collect_set(y) s from aggregates_one group by g",
+    ),
+    _case(
+        "first-last-keep-nulls",
+        "select first(y) f, last(y) l, first(x) fx from aggregates_one where g = 'b'",
+    ),
+    _case(
+        "count-null-literal",
+        "select count(null) a, count(1) b, count(*) c, count(x) d from aggregates_one",
+    ),
+    _case(
+        "sum-avg-null-literal", "select sum(null) s, avg(null) a, max(null) m from aggregates_one"
+    ),
+    _case(
+        "var-of-nulls",
+        "select var_samp(y) v, stddev(y) s, corr(x, y) c from aggregates_one where g = 'c'",
+    ),
+    _case(
+        "covar-grouped",
+        "select region, covar_samp(qty, price) s, covar_pop(qty, price) p"
+        " from aggregates_sales group by region",
+    ),
+    _case(
+        "approx-percentile-grouped-array",
+        "select region,"
+        " approx_percentile(qty, array(0.5, 1.0)) p from aggregates_sales group by region",
+    ),
+    _case(
+        "percentile-of-negative-and-zero",
+        "select percentile(v, 0.5) p, median(v) m from (select explode(array(-3, 0, 0, 5)) v)",
+    ),
+    _case(
+        "bool-and-empty", "select bool_and(b) a, bool_or(b) o from (select true b) t where false"
+    ),
+]

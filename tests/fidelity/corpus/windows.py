@@ -285,3 +285,20 @@ CASES += [
         "select player, lead(rating) ignore nulls over (order by player) a from windows_scores",
     ),
 ]
+CASES += [
+    _case(
+        "range-whole-partition",
+        "select player, sum(score) over (order by score range between"
+        " unbounded preceding and unbounded following) s from windows_scores",
+    ),
+    _case(
+        "rank-with-nulls-desc",
+        "select player, rank() over (order by rating desc) r,"
+        " dense_rank() over (order by rating) d from windows_scores",
+    ),
+    _case(
+        "window-percent-rank-types",
+        "select player, percent_rank() over (partition by team"
+        " order by score) p, ntile(2) over (order by score, player) t from windows_scores",
+    ),
+]
