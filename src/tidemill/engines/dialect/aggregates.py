@@ -41,9 +41,6 @@ from tidemill.errors import InvalidInputError
 
 MACROS: tuple[str, ...] = ()
 
-# Wraps one DuckDB aggregate call in the FILTER and OVER of the Spark aggregate it replaces.
-Wrap = Callable[[exp.Expr], exp.Expr]
-
 
 def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     """`query` with Spark's aggregate definitions spelled for DuckDB."""
