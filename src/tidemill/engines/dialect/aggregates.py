@@ -13,6 +13,7 @@ Rules (Spark 3.5 function reference and the measured answers of Spark 3.5.9, ANS
 * `skewness` and `kurtosis` are population moments (kurtosis in excess of 3); `corr`,
   `regr_slope`, `regr_intercept` and the moments are NULL where Spark divides by zero (one row,
   or a constant column) instead of DuckDB's NaN or sample formulas.
+* `sum(NULL)` is a DOUBLE NULL.
 * `max_by`/`min_by` return the value at the extreme ordering row even when that value is NULL.
 * `collect_list`/`collect_set` of no values are `[]`, not NULL.
 * `first`/`last ... IGNORE NULLS` outside windows skip NULLs through a FILTER.
@@ -243,6 +244,13 @@ def _collected(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
     return exp.Coalesce(this=inner(call), expressions=[exp.Array(expressions=[])])
 
 
+def _sum(node: exp.Expr, wrap: _Wrapper) -> exp.Expr | None:
+    # Spark's sum of an untyped NULL is a DOUBLE (DuckDB's an integer).
+    if isinstance(node.this, exp.Null):
+        return wrap(exp.Sum(this=_double(node.this)))
+    return None
+
+
 def _refuse(construct: str, hint: str = "") -> Callable[[exp.Expr, _Wrapper], exp.Expr]:
     def rule(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
         raise _refused(construct, hint)
@@ -251,6 +259,7 @@ def _refuse(construct: str, hint: str = "") -> Callable[[exp.Expr, _Wrapper], ex
 
 
 _RULES: dict[type[exp.Expr], Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = {
+    exp.Sum: _sum,
     exp.Quantile: _percentile,
     exp.ApproxQuantile: _percentile_approx,
     exp.WithinGroup: _within_group,
