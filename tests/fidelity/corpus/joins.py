@@ -215,3 +215,17 @@ CASES += [
         " country <> 'no') select * from joins_users join c using (city)",
     ),
 ]
+CASES += [
+    _case(
+        "left-semi-using-star",
+        "select * from joins_users u left semi join joins_orders o using (city)",
+    ),
+    _case(
+        "left-anti-using-star",
+        "select * from joins_users u left anti join joins_orders o using (id)",
+    ),
+    _case(
+        "cross-join-using-star",
+        "select * from joins_cities c1 join joins_cities c2 using (country) where c1.city < 'p'",
+    ),
+]
