@@ -90,3 +90,9 @@ def test_plain_group_by_is_printed_as_written() -> None:
     )
 
     assert sql == "SELECT url, SUM(bytes) AS total FROM logs GROUP BY url ORDER BY total DESC"
+
+
+def test_grouping_id_over_ordinals_names_the_select_items() -> None:
+    sql = to_duckdb("select upper(b) u, a, grouping_id() g from t group by 1, 2 with cube")
+
+    assert sql == "SELECT UPPER(b) AS u, a, GROUPING(UPPER(b), a) AS g FROM t GROUP BY CUBE (1, 2)"

@@ -280,3 +280,14 @@ CASES += [
         "select region as r, sum(qty) s from grouping_sales group by r with rollup",
     ),
 ]
+CASES += [
+    _case(
+        "grouping-id-with-ordinals",
+        "select region, grouping_id() g, count(*) n from grouping_sales group by 1 with rollup",
+    ),
+    _case(
+        "grouping-id-ordinal-expressions",
+        "select upper(region) u, product, grouping_id() g,"
+        " count(*) n from grouping_sales group by 1, 2 with cube",
+    ),
+]
