@@ -42,8 +42,12 @@ def _ordinal_resolved(column: exp.Expr, select: exp.Select) -> exp.Expr:
     if isinstance(column, exp.Literal) and column.is_int:
         position = int(column.name)
         if 1 <= position <= len(select.expressions):
-            item = select.expressions[position - 1]
-            return item.this if isinstance(item, exp.Alias) else item
+            item: exp.Expr = select.expressions[position - 1]
+            return (
+                item.this
+                if isinstance(item, exp.Alias) and isinstance(item.this, exp.Expr)
+                else item
+            )
     return column
 
 
