@@ -167,6 +167,11 @@ def test_sql_that_is_not_one_runnable_query_is_job_sql_invalid(spark_sql, messag
             {"t"},
             id="lateral-view",
         ),
+        pytest.param(
+            "select * from a left semi join b on a.k = b.k left anti join c on a.k = c.k",
+            {"a", "b", "c"},
+            id="semi-and-anti-join",
+        ),
         pytest.param("select 1", set(), id="no-table"),
         pytest.param("values (1)", set(), id="values"),
     ],

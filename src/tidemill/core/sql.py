@@ -106,10 +106,12 @@ def referenced_tables(spark_sql: str) -> set[str]:
     root = build_scope(_parsed(spark_sql))
     if root is None:  # a bare VALUES list reads no table
         return set()
+    # `sources`, not `selected_sources`: the table of a LEFT SEMI / LEFT ANTI JOIN is read
+    # although none of its columns can be selected.
     return {
         ".".join(part.name for part in source.parts)
         for scope in root.traverse()
-        for _, source in scope.selected_sources.values()
+        for source in scope.sources.values()
         if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier)
     }
 

@@ -58,6 +58,8 @@ def _types(con: duckdb.DuckDBPyConnection, spark_select: str) -> list[str]:
         ("first_value(x)", (1,)),
         ("collect_list(y) filter (where x = 2)", ([],)),
         ("every(x > 0)", (True,)),
+        ("any_value(y) filter (where x > 1)", (None,)),
+        ("try_sum(x)", (16,)),
         ("some(x > 5)", (True,)),
     ],
 )
@@ -88,9 +90,18 @@ def test_spark_result_types(con, spark_select, duckdb_type) -> None:
 
 
 def test_rewrites_keep_filter_and_window() -> None:
-    sql = to_duckdb("select kurtosis(x) filter (where x > 1) over (partition by g) from t")
+    sql = to_duckdb("select kurtosis(x) filter (where x > 1) over (partition by g) k from t")
 
     assert sql.count("FILTER(WHERE x > 1) OVER (PARTITION BY g)") == 2
+
+
+def test_respelled_items_keep_the_name_written() -> None:
+    sql = to_duckdb("select percentile(x, 0.5), percentile(x, 0.5) p from t")
+
+    assert sql == (
+        'SELECT QUANTILE_CONT(CAST(x AS DOUBLE), 0.5) AS "percentile(x, 0.5)",'
+        " QUANTILE_CONT(CAST(x AS DOUBLE), 0.5) AS p FROM t"
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,6 +109,7 @@ def test_rewrites_keep_filter_and_window() -> None:
     [
         ("approx_count_distinct(x)", "approx_count_distinct"),
         ("histogram_numeric(x, 3)", "histogram_numeric"),
+        ("sum(distinct x) over (partition by g)", "DISTINCT in a window function"),
     ],
 )
 def test_aggregates_without_sparks_answer_are_refused(spark_select, construct) -> None:
@@ -106,3 +118,16 @@ def test_aggregates_without_sparks_answer_are_refused(spark_select, construct) -
 
     assert caught.value.failure is Failure.JOB_SQL_INVALID
     assert caught.value.message.startswith(f"{construct} is not supported on the DuckDB engine")
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "duckdb_call"),
+    [
+        # Spark's first/last/any_value over a window are the window functions.
+        ("select first(x, true) over (order by y) from t", "FIRST_VALUE(x IGNORE NULLS) OVER"),
+        ("select last(x) over (order by y) from t", "LAST_VALUE(x) OVER"),
+        ("select any_value(x) over (order by y) from t", "FIRST_VALUE(x) OVER"),
+    ],
+)
+def test_first_last_over_windows_are_window_functions(spark_sql, duckdb_call) -> None:
+    assert duckdb_call in to_duckdb(spark_sql)

@@ -79,3 +79,20 @@ def test_grouping_id_in_subquery_uses_its_own_group_by() -> None:
 
     assert sql.count("GROUPING(a)") == 1
     assert "GROUPING(g)" in sql
+
+
+def test_plain_group_by_is_printed_as_written() -> None:
+    # The bench's GROUP BY (bench/run.py): no pass may add work to the plain path.
+    tables = {"logs": [("url", "string"), ("bytes", "long"), ("hit", "boolean")]}
+
+    sql = to_duckdb(
+        "select url, sum(bytes) as total from logs group by url order by total desc", tables
+    )
+
+    assert sql == "SELECT url, SUM(bytes) AS total FROM logs GROUP BY url ORDER BY total DESC"
+
+
+def test_grouping_id_over_ordinals_names_the_select_items() -> None:
+    sql = to_duckdb("select upper(b) u, a, grouping_id() g from t group by 1, 2 with cube")
+
+    assert sql == "SELECT UPPER(b) AS u, a, GROUPING(UPPER(b), a) AS g FROM t GROUP BY CUBE (1, 2)"

@@ -49,8 +49,10 @@ _APPROX_LARGE = (
 )
 
 
-def _case(slug: str, sql: str, *, ordered: bool = False, differs: str = "") -> Case:
-    return Case(f"aggregates/{slug}", sql, ordered=ordered, differs=differs)
+def _case(
+    slug: str, sql: str, *, ordered: bool = False, differs: str = "", api: bool = False
+) -> Case:
+    return Case(f"aggregates/{slug}", sql, ordered=ordered, differs=differs, api=api)
 
 
 CASES += [
@@ -98,10 +100,11 @@ CASES += [
         "aggregate-of-expression", "select sum(qty * price) v, avg(qty + 1) a from aggregates_sales"
     ),
     # Exact percentiles: linear interpolation, always a double.
-    _case("percentile-exact", "select percentile(qty, 0.3) p from aggregates_sales"),
+    _case("percentile-exact", "select percentile(qty, 0.3) p from aggregates_sales", api=True),
     _case(
         "percentile-array",
         "select percentile(qty, array(0.25, 0.5, 0.99)) ps from aggregates_sales",
+        api=True,
     ),
     _case(
         "percentile-double",
@@ -135,6 +138,7 @@ CASES += [
     _case(
         "percentile-disc-desc",
         "select percentile_disc(0.3) within group (order by qty desc) p from aggregates_sales",
+        api=True,
     ),
     _case(
         "percentile-disc-series",
@@ -158,7 +162,7 @@ CASES += [
     ),
     _case(
         "percentile-approx-accuracy",
-        "select percentile_approx(x, 0.5, 100) p,"
+        "select percentile_approx(x, 0.5, 1000) p,"
         " percentile_approx(y, 0.75, 10000) q from aggregates_series",
     ),
     _case(
@@ -175,7 +179,11 @@ CASES += [
         "select approx_count_distinct(x) n, approx_count_distinct(s) s from aggregates_series",
     ),
     # Moments: Spark's population skewness and excess kurtosis; sample n=1 is NULL.
-    _case("skewness-kurtosis", "select skewness(qty) s, kurtosis(qty) k from aggregates_sales"),
+    _case(
+        "skewness-kurtosis",
+        "select skewness(qty) s, kurtosis(qty) k from aggregates_sales",
+        api=True,
+    ),
     _case(
         "skewness-kurtosis-series",
         "select skewness(y) s, kurtosis(y) k, skewness(x) sx from aggregates_series",
@@ -271,6 +279,7 @@ CASES += [
         "select region, sum(qty) filter (where ok) s,"
         " count(*) filter (where price > 1.4) n, avg(price) filter (where qty > 2) a"
         " from aggregates_sales group by region",
+        api=True,
     ),
     _case(
         "filter-distinct",
@@ -314,6 +323,7 @@ CASES += [
     _case(
         "max-by-null-value",
         "select g, max_by(y, x) mx, min_by(y, x) mn from aggregates_one group by g",
+        api=True,
     ),
     _case(
         "regr-constant-x",
@@ -359,5 +369,65 @@ CASES += [
     _case(
         "median-of-doubles-even",
         "select median(price) m from aggregates_sales where price is not null",
+    ),
+]
+
+CASES += [
+    _case(
+        "any-value-first-row",
+        "select g, any_value(y) a, any_value(y, true) b from aggregates_one group by g",
+    ),
+    _case("try-sum-try-avg", "select try_sum(x) s, try_avg(x) a, try_sum(y) d from aggregates_one"),
+    _case("regr-count", "select regr_count(y, x) n from aggregates_one"),
+    _case(
+        "percentile-cont-window",
+        "select g, x, percentile_cont(0.5) within group"
+        " (order by x) over (partition by g) p from aggregates_one",
+    ),
+    _case(
+        "count-with-rollup-nulls",
+        "select region, count(region) c, count(*) n from aggregates_sales group by rollup(region)",
+    ),
+    _case(
+        "count-min-sketch", "select count_min_sketch(qty, 0.5d, 0.5d, 1) c from aggregates_sales"
+    ),
+]
+CASES += [
+    _case("mode-with-nulls", "select mode(y) m from aggregates_one"),
+    _case(
+        "collect-all-null-group",
+        "select g, collect_list(x) l, collect_set(y) s from aggregates_one group by g",
+    ),
+    _case(
+        "first-last-keep-nulls",
+        "select first(y) f, last(y) l, first(x) fx from aggregates_one where g = 'b'",
+    ),
+    _case(
+        "count-null-literal",
+        "select count(null) a, count(1) b, count(*) c, count(x) d from aggregates_one",
+    ),
+    _case(
+        "sum-avg-null-literal", "select sum(null) s, avg(null) a, max(null) m from aggregates_one"
+    ),
+    _case(
+        "var-of-nulls",
+        "select var_samp(y) v, stddev(y) s, corr(x, y) c from aggregates_one where g = 'c'",
+    ),
+    _case(
+        "covar-grouped",
+        "select region, covar_samp(qty, price) s, covar_pop(qty, price) p"
+        " from aggregates_sales group by region",
+    ),
+    _case(
+        "approx-percentile-grouped-array",
+        "select region,"
+        " approx_percentile(qty, array(0.5, 1.0)) p from aggregates_sales group by region",
+    ),
+    _case(
+        "percentile-of-negative-and-zero",
+        "select percentile(v, 0.5) p, median(v) m from (select explode(array(-3, 0, 0, 5)) v)",
+    ),
+    _case(
+        "bool-and-empty", "select bool_and(b) a, bool_or(b) o from (select true b) t where false"
     ),
 ]

@@ -30,8 +30,10 @@ TABLES = {
 }
 
 
-def _case(slug: str, sql: str, *, ordered: bool = False) -> Case:
-    return Case(f"grouping/{slug}", sql, ordered=ordered)
+def _case(
+    slug: str, sql: str, *, ordered: bool = False, differs: str = "", api: bool = False
+) -> Case:
+    return Case(f"grouping/{slug}", sql, ordered=ordered, differs=differs, api=api)
 
 
 CASES: list[Case] = [
@@ -39,10 +41,12 @@ CASES: list[Case] = [
         "with-rollup",
         "select region, product, sum(qty) s, count(*) n from grouping_sales"
         " group by region, product with rollup",
+        api=True,
     ),
     _case(
         "with-cube",
         "select region, product, sum(qty) s from grouping_sales group by region, product with cube",
+        api=True,
     ),
     _case(
         "with-rollup-one-column",
@@ -81,11 +85,13 @@ CASES: list[Case] = [
         "cube-three-grouping-id",
         "select region, product, channel, grouping_id() g,"
         " count(*) n from grouping_sales group by cube(region, product, channel)",
+        api=True,
     ),
     _case(
         "grouping-sets",
         "select region, product, sum(qty) s from grouping_sales"
         " group by grouping sets ((region, product), (region), ())",
+        api=True,
     ),
     _case(
         "grouping-sets-single",
@@ -112,6 +118,7 @@ CASES: list[Case] = [
         "mixed-column-and-rollup",
         "select region, product, channel, count(*) n"
         " from grouping_sales group by region, rollup(product, channel)",
+        api=True,
     ),
     _case(
         "mixed-column-and-cube",
@@ -215,6 +222,7 @@ CASES += [
         "select region, product, grouping_id() g,"
         " grouping__id h, count(*) n from grouping_sales"
         " group by product, region grouping sets ((region), (product), ())",
+        api=True,
     ),
     _case(
         "with-rollup-having-order",
@@ -222,5 +230,64 @@ CASES += [
         " group by region, product with rollup having sum(qty) > 5"
         " order by region, product, s",
         ordered=True,
+    ),
+]
+CASES += [
+    _case(
+        "two-rollups",
+        "select region, product, count(*) n from grouping_sales"
+        " group by rollup(region), rollup(product)",
+    ),
+    _case(
+        "rollup-inside-grouping-sets",
+        "select region, product, count(*) n"
+        " from grouping_sales group by grouping sets (rollup(region, product))",
+    ),
+    _case(
+        "cube-having-grouping-id",
+        "select region, count(*) n from grouping_sales"
+        " group by cube(region) having grouping_id() = 0",
+    ),
+    _case(
+        "grouping-sets-repeated-column",
+        "select region, product, grouping_id() g"
+        " from grouping_sales group by grouping sets ((region, product), (region, region))",
+    ),
+    _case(
+        "with-rollup-order-limit",
+        "select region, product, count(*) n from grouping_sales"
+        " group by region, product with rollup order by n desc, region, product limit 4",
+        ordered=True,
+    ),
+]
+CASES += [
+    _case(
+        "group-by-name-shadowed-by-alias",
+        "select upper(region) as region, count(*) n from grouping_sales group by region",
+    ),
+    _case(
+        "group-by-column-not-alias",
+        "select qty % 3 as qty, count(*) n from grouping_sales group by qty",
+    ),
+    _case(
+        "order-by-aggregate-alias",
+        "select product, count(*) as qty from grouping_sales"
+        " group by product order by qty desc, product",
+        ordered=True,
+    ),
+    _case(
+        "with-rollup-alias",
+        "select region as r, sum(qty) s from grouping_sales group by r with rollup",
+    ),
+]
+CASES += [
+    _case(
+        "grouping-id-with-ordinals",
+        "select region, grouping_id() g, count(*) n from grouping_sales group by 1 with rollup",
+    ),
+    _case(
+        "grouping-id-ordinal-expressions",
+        "select upper(region) u, product, grouping_id() g,"
+        " count(*) n from grouping_sales group by 1, 2 with cube",
     ),
 ]

@@ -18,6 +18,8 @@ values and in output types — or the construct is refused at create (E18209) by
 * `higher_order` — transform's 0-based index, three-valued exists/forall, zip_with, maps (4, 12).
 * `aggregates` — Spark's aggregate definitions: percentiles, moments, first/last (9).
 * `grouping` — Hive's GROUP BY spellings (WITH ROLLUP/CUBE, GROUPING SETS) and grouping_id (9).
+* `joins` — `SELECT *` over USING/NATURAL joins in Spark's column order.
+* `subqueries` — IN / NOT IN subqueries outside filters are two-valued, as in Spark.
 * `basics` — node-by-node gaps in sqlglot's translation (range, trunc units, date_add, ...).
 """
 

@@ -13,14 +13,19 @@ Rules (Spark 3.5 function reference and the measured answers of Spark 3.5.9, ANS
 * `skewness` and `kurtosis` are population moments (kurtosis in excess of 3); `corr`,
   `regr_slope`, `regr_intercept` and the moments are NULL where Spark divides by zero (one row,
   or a constant column) instead of DuckDB's NaN or sample formulas.
+* `sum(NULL)` is a DOUBLE NULL.
 * `max_by`/`min_by` return the value at the extreme ordering row even when that value is NULL.
 * `collect_list`/`collect_set` of no values are `[]`, not NULL.
 * `first`/`last ... IGNORE NULLS` outside windows skip NULLs through a FILTER.
+* `any_value` is Spark's `first` (the first row's value, NULL included); `first`/`last` over
+  windows are `first_value`/`last_value`.
 * `first_value`/`last_value` as aggregates are `first`/`last`; `std` is `stddev_samp`;
-  `every`, `some` and `any` are `bool_and`/`bool_or`.
+  `every`, `some` and `any` are `bool_and`/`bool_or`; `try_sum`/`try_avg` are `sum`/`avg` (a
+  BIGINT sum past its range fails the batch instead of giving NULL).
 * Refused by name (E18209): `approx_count_distinct` (Spark's HyperLogLog++ estimate differs
-  from the exact count from 23 distinct values on, and cannot be reproduced) and
-  `histogram_numeric`.
+  from the exact count from 23 distinct values on, and cannot be reproduced),
+  `histogram_numeric`, `count_min_sketch`, `hll_sketch_agg`/`hll_union_agg`, and DISTINCT
+  inside a window (Spark refuses it).
 
 Each rule keeps the aggregate's FILTER clause and window: a respelling with several aggregates
 gives each of them the same FILTER and OVER.
@@ -37,19 +42,37 @@ from tidemill.errors import InvalidInputError
 
 MACROS: tuple[str, ...] = ()
 
-# Wraps one DuckDB aggregate call in the FILTER and OVER of the Spark aggregate it replaces.
-Wrap = Callable[[exp.Expr], exp.Expr]
-
 
 def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     """`query` with Spark's aggregate definitions spelled for DuckDB."""
-    return query.transform(_respell)
+    return query.transform(_named_respell)
+
+
+def _named_respell(node: exp.Expr) -> exp.Expr:
+    """`_respell`, keeping the name of an unaliased SELECT item as the user wrote it (a result
+    column's name would otherwise be DuckDB's text of the respelling)."""
+    built = _respell(node)
+    if built is node or not isinstance(node.parent, exp.Select) or node.arg_key != "expressions":
+        return built
+    return exp.alias_(built, node.sql(dialect="spark", normalize_functions="lower"))
 
 
 def _respell(node: exp.Expr) -> exp.Expr:
     if isinstance(node.parent, exp.Window | exp.Filter | exp.IgnoreNulls):
         return node  # handled with its wrapper
     aggregate, wrap, ignore_nulls = _peel(node)
+    if wrap.window is not None and isinstance(aggregate.this, exp.Distinct):
+        raise _refused("DISTINCT in a window function")  # Spark refuses it too
+    if isinstance(aggregate, exp.AnyValue):
+        # Spark's any_value is first(): the first row's value, NULL included (DuckDB's skips NULLs).
+        aggregate = exp.First(this=aggregate.this.copy())
+        if wrap.window is None and not ignore_nulls:
+            return wrap(aggregate)
+    if wrap.window is not None and isinstance(aggregate, exp.First | exp.Last):
+        # Spark's first/last over a window are the window functions first_value/last_value.
+        window_kind = exp.FirstValue if isinstance(aggregate, exp.First) else exp.LastValue
+        call: exp.Expr = window_kind(this=aggregate.this.copy())
+        return wrap(exp.IgnoreNulls(this=call) if ignore_nulls else call)
     if ignore_nulls:
         if wrap.window is None and isinstance(aggregate, _FIRST_LAST):
             # Outside windows DuckDB has no IGNORE NULLS: skip the NULLs with a FILTER.
@@ -221,6 +244,13 @@ def _collected(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
     return exp.Coalesce(this=inner(call), expressions=[exp.Array(expressions=[])])
 
 
+def _sum(node: exp.Expr, wrap: _Wrapper) -> exp.Expr | None:
+    # Spark's sum of an untyped NULL is a DOUBLE (DuckDB's an integer).
+    if isinstance(node.this, exp.Null):
+        return wrap(exp.Sum(this=_double(node.this)))
+    return None
+
+
 def _refuse(construct: str, hint: str = "") -> Callable[[exp.Expr, _Wrapper], exp.Expr]:
     def rule(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
         raise _refused(construct, hint)
@@ -229,6 +259,7 @@ def _refuse(construct: str, hint: str = "") -> Callable[[exp.Expr, _Wrapper], ex
 
 
 _RULES: dict[type[exp.Expr], Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = {
+    exp.Sum: _sum,
     exp.Quantile: _percentile,
     exp.ApproxQuantile: _percentile_approx,
     exp.WithinGroup: _within_group,
@@ -253,6 +284,13 @@ _RULES: dict[type[exp.Expr], Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = 
 
 _NAMED_RULES: dict[str, Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = {
     "std": _renamed("stddev_samp"),
+    # try_sum/try_avg are NULL where Spark's sum overflows; here that sum fails the batch.
+    "try_sum": _renamed("sum"),
+    "try_avg": _renamed("avg"),
+    "count_min_sketch": _refuse("count_min_sketch"),
+    # Spark's Apache DataSketches HLL sketches (binary values no DuckDB function reads).
+    "hll_sketch_agg": _refuse("hll_sketch_agg"),
+    "hll_union_agg": _refuse("hll_union_agg"),
     "every": _renamed("bool_and"),
     "some": _renamed("bool_or"),
     "histogram_numeric": _refuse("histogram_numeric"),

@@ -30,11 +30,25 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
         group = select.args.get("group")
         columns = None  # Spark: grouping() and grouping_id() need sets, ROLLUP or CUBE
         if isinstance(group, exp.Group):
-            columns = _standard_form(group)
+            columns = [_ordinal_resolved(c, select) for c in _standard_form(group)]
             if not _has_grouping_analytics(group):
                 columns = None
         _spell_grouping_id(select, columns)
     return query
+
+
+def _ordinal_resolved(column: exp.Expr, select: exp.Select) -> exp.Expr:
+    """`GROUP BY 1` names the first SELECT item; grouping(...) needs the item itself."""
+    if isinstance(column, exp.Literal) and column.is_int:
+        position = int(column.name)
+        if 1 <= position <= len(select.expressions):
+            item: exp.Expr = select.expressions[position - 1]
+            return (
+                item.this
+                if isinstance(item, exp.Alias) and isinstance(item.this, exp.Expr)
+                else item
+            )
+    return column
 
 
 def _has_grouping_analytics(group: exp.Group) -> bool:

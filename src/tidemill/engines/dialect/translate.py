@@ -25,9 +25,11 @@ from tidemill.engines.dialect import (
     grouping,
     higher_order,
     hints,
+    joins,
     json_values,
     regex,
     strings,
+    subqueries,
     urls,
 )
 from tidemill.engines.dialect.context import Context
@@ -50,6 +52,8 @@ PASSES: tuple[Pass, ...] = (
     higher_order.rewrite,
     aggregates.rewrite,
     grouping.rewrite,
+    joins.rewrite,
+    subqueries.rewrite,
     basics.rewrite,
 )
 
@@ -66,6 +70,8 @@ MACROS: tuple[str, ...] = (
     *higher_order.MACROS,
     *aggregates.MACROS,
     *grouping.MACROS,
+    *joins.MACROS,
+    *subqueries.MACROS,
     *basics.MACROS,
 )
 
