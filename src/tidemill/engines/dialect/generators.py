@@ -53,6 +53,10 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
         return query
     annotate(query, context)
     counter = iter(range(1_000_000))
+    for table in list(query.find_all(exp.Table)):
+        generator = _generator(table.this)
+        if generator is not None:
+            _table_function(table, generator, counter)
     for select in reversed(list(query.find_all(exp.Select))):
         for lateral in list(select.args.get("laterals") or ()):
             _lateral_view(select, lateral)
@@ -88,6 +92,38 @@ def _lateral_view(select: exp.Select, lateral: exp.Lateral) -> None:
     select.append("joins", _join(generator, outer, table, columns))
 
 
+def _table_function(table: exp.Table, generator: _Generator, counter: Iterator[int]) -> None:
+    """`FROM explode(...) [AS t(c)]` (Spark 3.4+): the generator over one row."""
+    alias = table.args.get("alias")
+    name = alias.name if isinstance(alias, exp.TableAlias) and alias.name else ""
+    columns = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+    inner = f"_tidemill_gen{next(counter)}"
+    select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(inner))).from_(
+        exp.select(exp.Literal.number(1)).subquery("_tidemill_one"), copy=False
+    )
+    select.append("joins", _join(generator, generator.outer, inner, columns))
+    table.replace(select.subquery(name or inner))
+
+
+def _qualified_stars(select: exp.Select) -> None:
+    """`*` next to a select-list generator means the FROM sources' columns, not the generated."""
+    if not any(isinstance(item, exp.Star) for item in select.expressions):
+        return
+    sources = [select.args.get("from_")] + list(select.args.get("joins") or [])
+    names = [
+        source.this.alias_or_name
+        for source in sources
+        if isinstance(source, exp.From | exp.Join) and source.this.alias_or_name
+    ]
+    items: list[exp.Expr] = []
+    for item in select.expressions:
+        if isinstance(item, exp.Star):
+            items.extend(exp.Column(this=exp.Star(), table=exp.to_identifier(n)) for n in names)
+        else:
+            items.append(item)
+    select.set("expressions", items)
+
+
 def _select_list_generator(select: exp.Select, counter: Iterator[int]) -> exp.Select | None:
     """Spark's one generator in a select list, as a lateral join; the new select if replaced."""
     for index, item in enumerate(select.expressions):
@@ -110,6 +146,8 @@ def _select_list_generator(select: exp.Select, counter: Iterator[int]) -> exp.Se
             outputs = [exp.Column(this=exp.Star(), table=exp.to_identifier(table))]
         if _aggregates(select):
             return _wrap_aggregate(select, index, generator, table, names, outputs)
+        _qualified_stars(select)
+        index = next(i for i, e in enumerate(select.expressions) if e is item)
         items = select.expressions[:index] + outputs + select.expressions[index + 1 :]
         select.set("expressions", items)
         if not select.args.get("from_"):
