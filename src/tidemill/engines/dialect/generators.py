@@ -109,7 +109,7 @@ def _qualified_stars(select: exp.Select) -> None:
     """`*` next to a select-list generator means the FROM sources' columns, not the generated."""
     if not any(isinstance(item, exp.Star) for item in select.expressions):
         return
-    sources = [select.args.get("from_")] + list(select.args.get("joins") or [])
+    sources = [select.args.get("from_"), *(select.args.get("joins") or [])]
     names = [
         source.this.alias_or_name
         for source in sources
