@@ -214,12 +214,26 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
         raise unsupported(f"from_json schema {text!r}")
     value = exp.cast(document.copy(), exp.DataType.build("JSON"))
     if wanted.is_type(exp.DType.STRUCT):
-        empty = _struct([(name, exp.cast(exp.Null(), kind)) for name, kind in _fields(wanted)])
+        fields = _fields(wanted)
+        empty = _struct([(name, exp.cast(exp.Null(), kind)) for name, kind in fields])
+        # The document is parsed once for all fields: the list of their values is bound to a
+        # lambda parameter (`list_transform([x], lambda v: ...)[1]`).
+        bound = exp.column("_tidemill_fields")
+        converted = _struct(
+            [
+                (name, _json_value(exp.Bracket(
+                    this=bound.copy(), expressions=[exp.Literal.number(i + 1)], offset=1), kind))
+                for i, (name, kind) in enumerate(fields)
+            ]
+        )  # fmt: skip
+        paths = exp.Array(expressions=[_key_path(name) for name, _ in fields])
         return template(
             """CASE WHEN _j IS NULL OR _j = '' THEN NULL
-                WHEN json_valid(_j) AND json_type(CAST(_j AS JSON)) = 'OBJECT' THEN _converted
+                WHEN json_type(TRY_CAST(_j AS JSON)) = 'OBJECT'
+                THEN list_transform([json_extract(CAST(_j AS JSON), _paths)], _bind)[1]
                 ELSE _empty END""",
-            j=document, converted=_struct_value(value, wanted), empty=empty,
+            j=document, paths=paths, empty=empty,
+            bind=exp.Lambda(this=converted, expressions=[bound.this]),
         )  # fmt: skip
     converted = _json_value(value, wanted)
     return template("CASE WHEN json_valid(_j) THEN _converted END", j=document, converted=converted)
