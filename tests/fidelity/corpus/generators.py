@@ -170,4 +170,13 @@ CASES = [
         "select a.id, c from generators_t a join generators_t b on a.id = b.id"
         " lateral view outer explode(split(a.csv, ',')) x as c",
     ),
+    _c(
+        "explode-map-from-subquery",
+        "select id, explode(m) from (select id, str_to_map(kv, ',', ':') as m from generators_t) u",
+    ),
+    _c(
+        "explode-map-from-cte",
+        "with c as (select id, str_to_map(kv, ',', ':') as m from generators_t)"
+        " select c.id, k, v from c lateral view explode(c.m) x as k, v",
+    ),
 ]

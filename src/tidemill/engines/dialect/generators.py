@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from tidemill.engines.dialect import json_values
-from tidemill.engines.dialect._nodes import annotate, call, function_name, literal_int, template
+from tidemill.engines.dialect._nodes import (
+    annotate,
+    call,
+    function_name,
+    is_map,
+    literal_int,
+    template,
+)
 from tidemill.engines.dialect.context import Context
 
 MACROS: tuple[str, ...] = ()
@@ -76,8 +83,8 @@ def _generator(node: exp.Expr | None) -> _Generator | None:
     args = [arg for arg in (node.this, *node.expressions) if isinstance(arg, exp.Expr)]
     if isinstance(node, exp.Anonymous):
         args = list(node.expressions)
-    is_map = bool(args) and args[0].type is not None and args[0].type.is_type(exp.DType.MAP)
-    return _Generator(kind, outer, args, is_map)
+    map_argument = bool(args) and is_map(args[0])
+    return _Generator(kind, outer, args, map_argument)
 
 
 def _lateral_view(select: exp.Select, lateral: exp.Lateral) -> None:
