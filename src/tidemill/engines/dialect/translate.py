@@ -22,6 +22,7 @@ from tidemill.engines.dialect import (
     coercion,
     datetimes,
     generators,
+    grouping,
     higher_order,
     hints,
     json_values,
@@ -48,6 +49,7 @@ PASSES: tuple[Pass, ...] = (
     arrays.rewrite,
     higher_order.rewrite,
     aggregates.rewrite,
+    grouping.rewrite,
     basics.rewrite,
 )
 
@@ -63,6 +65,7 @@ MACROS: tuple[str, ...] = (
     *arrays.MACROS,
     *higher_order.MACROS,
     *aggregates.MACROS,
+    *grouping.MACROS,
     *basics.MACROS,
 )
 
