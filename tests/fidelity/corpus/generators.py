@@ -179,4 +179,14 @@ CASES = [
         "with c as (select id, str_to_map(kv, ',', ':') as m from generators_t)"
         " select c.id, k, v from c lateral view explode(c.m) x as k, v",
     ),
+    Case(
+        "generators/t-lateral-view-outer-split",
+        "select id, c from t lateral view outer explode(split(s, ',')) x as c where id > 6",
+        api=True,
+    ),
+    Case(
+        "generators/t-explode-json-array",
+        "select id, explode(from_json(json, 'array<int>')) as v from t",
+        api=True,
+    ),
 ]
