@@ -22,6 +22,11 @@ TABLES = {
 }
 
 
+_DUPLICATE_KEYS = (
+    "a key that appears twice in an object: Spark takes the last value, DuckDB the first"
+)
+
+
 def _c(slug: str, select: str) -> Case:
     return Case(f"json/{slug}", f"select id, {select} from json_t order by id", True)
 
@@ -99,7 +104,12 @@ CASES = [
         "select id, get_json_object(json, '$.b') as r from t order by id",
         True,
     ),
-    Case("json/t-json-tuple", "select id, json_tuple(json, 'a', 'b') from t order by id", True),
+    Case(
+        "json/t-json-tuple",
+        "select id, json_tuple(json, 'a', 'b') from t order by id",
+        True,
+        differs=_DUPLICATE_KEYS,
+    ),
     Case(
         "json/t-json-array-length",
         "select id, json_array_length(json) as r from t order by id",
@@ -110,6 +120,7 @@ CASES = [
         "select id, from_json(json, 'a INT, b STRING').a as r from t order by id",
         True,
         api=True,
+        differs=_DUPLICATE_KEYS,
     ),
     Case(
         "json/t-from-json-b",
