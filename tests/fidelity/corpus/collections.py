@@ -80,4 +80,10 @@ CASES = [
     _c("array-literal", "array(id, i) as r"),
     _c("concat-ws-split", "concat_ws('+', split(csv, ',')) as r"),
     _c("explode-count", "size(array_distinct(split(csv, ','))) as r"),
+    Case(
+        "collections/size-map-from-subquery",
+        "select id, size(m) as r from (select id, str_to_map(kv) as m from collections_t) t"
+        " order by id",
+        True,
+    ),
 ]

@@ -146,4 +146,47 @@ CASES = [
         "select id, explode(array(id * 2, id)) as v from generators_t order by v, id",
         True,
     ),
+    _c("from-explode", "select * from explode(array(10, 20))"),
+    _c("from-explode-alias", "select t.v from explode(array(10, 20)) as t(v)"),
+    _c("from-posexplode", "select pos, col from posexplode(array('a', 'b'))"),
+    _c("from-inline", "select * from inline(array(struct(1, 'a'), struct(2, 'b')))"),
+    _c("from-stack", "select * from stack(2, 'a', 1, 'b', 2)"),
+    _c("star-with-explode", "select *, explode(split(csv, ',')) as part from generators_t"),
+    _c(
+        "lateral-view-star",
+        "select * from generators_t lateral view explode(array(1, 2)) x as n where id < 3",
+    ),
+    _c(
+        "lateral-view-where-generated",
+        "select id, c from generators_t lateral view explode(split(csv, ',')) x as c where c > 'a'",
+    ),
+    _c(
+        "lateral-view-group-by-generated",
+        "select k, sum(cast(v as int)) as total from generators_t"
+        " lateral view explode(str_to_map(kv, ',', ':')) m as k, v group by k",
+    ),
+    _c(
+        "lateral-view-join",
+        "select a.id, c from generators_t a join generators_t b on a.id = b.id"
+        " lateral view outer explode(split(a.csv, ',')) x as c",
+    ),
+    _c(
+        "explode-map-from-subquery",
+        "select id, explode(m) from (select id, str_to_map(kv, ',', ':') as m from generators_t) u",
+    ),
+    _c(
+        "explode-map-from-cte",
+        "with c as (select id, str_to_map(kv, ',', ':') as m from generators_t)"
+        " select c.id, k, v from c lateral view explode(c.m) x as k, v",
+    ),
+    Case(
+        "generators/t-lateral-view-outer-split",
+        "select id, c from t lateral view outer explode(split(s, ',')) x as c where id > 6",
+        api=True,
+    ),
+    Case(
+        "generators/t-explode-json-array",
+        "select id, explode(from_json(json, 'array<int>')) as v from t",
+        api=True,
+    ),
 ]

@@ -67,4 +67,5 @@ CASES = [
     ),
     Case("hints/unknown-hint", "select /*+ NOT_A_HINT(x) */ id from hints_a"),
     Case("hints/lowercase", "select /*+ coalesce(1) */ id from hints_a order by id", True),
+    Case("hints/t-coalesce", "select /*+ COALESCE(1) */ id, s from t order by id", True, api=True),
 ]

@@ -22,6 +22,11 @@ TABLES = {
 }
 
 
+_DUPLICATE_KEYS = (
+    "a key that appears twice in an object: Spark takes the last value, DuckDB the first"
+)
+
+
 def _c(slug: str, select: str) -> Case:
     return Case(f"json/{slug}", f"select id, {select} from json_t order by id", True)
 
@@ -78,4 +83,52 @@ CASES = [
     ),
     _c("get-json-object-float", "get_json_object('{\"a\": 1e2, \"b\": 0.10}', '$.b') as r"),
     _c("get-json-object-where", "get_json_object(doc, '$.ok') = 'true' as r"),
+    Case(
+        "json/t-get-json-object",
+        "select id, get_json_object(json, '$.a') as r from t order by id",
+        True,
+        api=True,
+    ),
+    Case(
+        "json/t-get-json-object-nested",
+        "select id, get_json_object(json, '$.d.e') as r from t order by id",
+        True,
+    ),
+    Case(
+        "json/t-get-json-object-array-field",
+        "select id, get_json_object(json, '$.a[1].b') as r from t order by id",
+        True,
+    ),
+    Case(
+        "json/t-get-json-object-number",
+        "select id, get_json_object(json, '$.b') as r from t order by id",
+        True,
+    ),
+    Case(
+        "json/t-json-tuple",
+        "select id, json_tuple(json, 'a', 'b') from t order by id",
+        True,
+    ),
+    Case(
+        "json/t-json-array-length",
+        "select id, json_array_length(json) as r from t order by id",
+        True,
+    ),
+    Case(
+        "json/t-from-json-a",
+        "select id, from_json(json, 'a INT, b STRING').a as r from t order by id",
+        True,
+        api=True,
+        differs=_DUPLICATE_KEYS,
+    ),
+    Case(
+        "json/t-from-json-b",
+        "select id, from_json(json, 'a INT, b STRING').b as r from t order by id",
+        True,
+    ),
+    Case(
+        "json/t-from-json-c",
+        "select id, from_json(json, 'c ARRAY<INT>').c as r from t order by id",
+        True,
+    ),
 ]

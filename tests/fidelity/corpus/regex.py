@@ -69,4 +69,16 @@ CASES = [
     _c("rlike-negative-lookahead-middle", "s rlike 'a(?!a)' as r"),
     _c("rlike-backreference", "s rlike '(a)\\\\1' as r"),
     _c("regexp-replace-possessive", "regexp_replace(s, 'a*+', 'x') as r"),
+    Case(
+        "regex/t-regexp-extract",
+        "select id, regexp_extract(url, '://([^/:]+)', 1) as r from t order by id",
+        True,
+        api=True,
+    ),
+    Case("regex/t-rlike", "select id, s rlike '^[A-Z]' as r from t order by id", True),
+    Case(
+        "regex/t-regexp-replace",
+        "select id, regexp_replace(s, '([a-z])([a-z])', '$2$1') as r from t order by id",
+        True,
+    ),
 ]

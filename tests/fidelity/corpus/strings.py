@@ -127,4 +127,23 @@ CASES = [
     _c("elt", "elt(2, s, 'x', 'y') as r"),
     _c("find-in-set", "find_in_set('b', s) as r"),
     _c("string-compare-null-safe", "s <=> sep as r"),
+    Case(
+        "strings/t-substr-zero",
+        "select id, substr(s, 0, 3) as r from t order by id",
+        True,
+        api=True,
+    ),
+    Case("strings/t-substr-negative", "select id, substr(s, -2) as r from t order by id", True),
+    Case("strings/t-lpad", "select id, lpad(s, 6, '.') as r from t order by id", True),
+    Case("strings/t-split-index", "select id, split(s, ',')[1] as r from t order by id", True),
+    Case("strings/t-locate", "select id, locate('l', s, 2) as r from t order by id", True),
+    Case("strings/t-initcap", "select id, initcap(s) as r from t order by id", True),
+    Case(
+        "strings/t-levenshtein", "select id, levenshtein(s, 'hello') as r from t order by id", True
+    ),
+    Case(
+        "strings/t-format-string",
+        "select id, format_string('%s|%5d', s, n) as r from t order by id",
+        True,
+    ),
 ]

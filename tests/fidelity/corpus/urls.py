@@ -40,6 +40,9 @@ CASES = [
     _c("file", "parse_url(u, 'FILE') as r"),
     _c("authority", "parse_url(u, 'AUTHORITY') as r"),
     _c("userinfo", "parse_url(u, 'USERINFO') as r"),
+    _c("part-column", "parse_url(u, if(id % 2 = 0, 'HOST', 'REF')) as r"),
+    _c("key-column", "parse_url(u, 'QUERY', if(id = 1, 'y', 'k')) as r"),
+    _c("key-on-other-part", "parse_url(u, 'HOST', 'x') as r"),
     _c("lowercase-part", "parse_url(u, 'host') as r"),
     _c("url-encode", "url_encode(u) as r"),
     _c("url-encode-specials", "url_encode(concat(u, ' *~é')) as r"),
@@ -47,4 +50,32 @@ CASES = [
     _c("url-decode-plus", "url_decode('a+b%2Bc%C3%A9') as r"),
     _c("url-round-trip", "url_decode(url_encode(u)) = u as r"),
     _c("host-group-by", "count(*) over (partition by parse_url(u, 'HOST')) as r"),
+    Case(
+        "urls/t-host", "select id, parse_url(url, 'HOST') as r from t order by id", True, api=True
+    ),
+    Case("urls/t-path", "select id, parse_url(url, 'PATH') as r from t order by id", True),
+    Case("urls/t-query", "select id, parse_url(url, 'QUERY') as r from t order by id", True),
+    Case(
+        "urls/t-query-key",
+        "select id, parse_url(url, 'QUERY', 'q') as r from t order by id",
+        True,
+        api=True,
+    ),
+    Case(
+        "urls/t-query-key-repeated",
+        "select id, parse_url(url, 'QUERY', 'a') as r from t order by id",
+        True,
+    ),
+    Case("urls/t-ref", "select id, parse_url(url, 'REF') as r from t order by id", True),
+    Case("urls/t-protocol", "select id, parse_url(url, 'PROTOCOL') as r from t order by id", True),
+    Case("urls/t-file", "select id, parse_url(url, 'FILE') as r from t order by id", True),
+    Case(
+        "urls/t-authority", "select id, parse_url(url, 'AUTHORITY') as r from t order by id", True
+    ),
+    Case("urls/t-userinfo", "select id, parse_url(url, 'USERINFO') as r from t order by id", True),
+    Case(
+        "urls/t-decode-query",
+        "select id, url_decode(parse_url(url, 'QUERY', 'x')) as r from t order by id",
+        True,
+    ),
 ]

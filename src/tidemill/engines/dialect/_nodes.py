@@ -94,3 +94,26 @@ def annotate(query: exp.Expr, context: Context) -> None:
     """Give `query`'s nodes their Spark types (`node.type`) where sqlglot can tell them."""
     schema: dict[str, object] = dict(context.spark_schema())
     annotate_types(query, schema=schema, dialect="spark")
+
+
+def is_map(node: exp.Expr) -> bool:
+    """Whether `node` is a map, following a column to the subquery or CTE that defines it."""
+    if node.type is not None and node.type.is_type(exp.DType.MAP):
+        return True
+    if not isinstance(node, exp.Column):
+        return False
+    select = node.find_ancestor(exp.Select)
+    source = select.args.get("from_") if select is not None else None
+    inner: exp.Expr | None = source.this if isinstance(source, exp.From) else None
+    if isinstance(inner, exp.Table) and select is not None:
+        with_ = select.args.get("with_")
+        ctes = with_.expressions if isinstance(with_, exp.With) else []
+        inner = next((c.this for c in ctes if c.alias_or_name == inner.name), None)
+    if isinstance(inner, exp.Subquery):
+        inner = inner.this
+    if not isinstance(inner, exp.Select):
+        return False
+    for projection in inner.expressions:
+        if projection.alias_or_name == node.name:
+            return is_map(projection.this if isinstance(projection, exp.Alias) else projection)
+    return False

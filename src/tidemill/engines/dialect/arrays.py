@@ -21,6 +21,7 @@ from tidemill.engines.dialect._nodes import (
     bottom_up,
     call,
     function_name,
+    is_map,
     literal_int,
     template,
 )
@@ -100,8 +101,7 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         isinstance(node, exp.Anonymous) and function_name(node) == "cardinality"
     ):
         value = node.this if isinstance(node, exp.ArraySize) else node.expressions[0]
-        is_map = value.type is not None and value.type.is_type(exp.DType.MAP)
-        size = call("cardinality" if is_map else "len", value)
+        size = call("cardinality" if is_map(value) else "len", value)
         return exp.cast(
             exp.Coalesce(this=size, expressions=[exp.Literal.number(-1)]),
             exp.DataType.build("INT"),

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from tidemill.engines.dialect import json_values
-from tidemill.engines.dialect._nodes import annotate, call, function_name, literal_int, template
+from tidemill.engines.dialect._nodes import (
+    annotate,
+    call,
+    function_name,
+    is_map,
+    literal_int,
+    template,
+)
 from tidemill.engines.dialect.context import Context
 
 MACROS: tuple[str, ...] = ()
@@ -53,6 +60,10 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
         return query
     annotate(query, context)
     counter = iter(range(1_000_000))
+    for table in list(query.find_all(exp.Table)):
+        generator = _generator(table.this)
+        if generator is not None:
+            _table_function(table, generator, counter)
     for select in reversed(list(query.find_all(exp.Select))):
         for lateral in list(select.args.get("laterals") or ()):
             _lateral_view(select, lateral)
@@ -72,8 +83,8 @@ def _generator(node: exp.Expr | None) -> _Generator | None:
     args = [arg for arg in (node.this, *node.expressions) if isinstance(arg, exp.Expr)]
     if isinstance(node, exp.Anonymous):
         args = list(node.expressions)
-    is_map = bool(args) and args[0].type is not None and args[0].type.is_type(exp.DType.MAP)
-    return _Generator(kind, outer, args, is_map)
+    map_argument = bool(args) and is_map(args[0])
+    return _Generator(kind, outer, args, map_argument)
 
 
 def _lateral_view(select: exp.Select, lateral: exp.Lateral) -> None:
@@ -86,6 +97,38 @@ def _lateral_view(select: exp.Select, lateral: exp.Lateral) -> None:
     columns = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
     lateral.pop()
     select.append("joins", _join(generator, outer, table, columns))
+
+
+def _table_function(table: exp.Table, generator: _Generator, counter: Iterator[int]) -> None:
+    """`FROM explode(...) [AS t(c)]` (Spark 3.4+): the generator over one row."""
+    alias = table.args.get("alias")
+    name = alias.name if isinstance(alias, exp.TableAlias) and alias.name else ""
+    columns = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+    inner = f"_tidemill_gen{next(counter)}"
+    select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(inner))).from_(
+        exp.select(exp.Literal.number(1)).subquery("_tidemill_one"), copy=False
+    )
+    select.append("joins", _join(generator, generator.outer, inner, columns))
+    table.replace(select.subquery(name or inner))
+
+
+def _qualified_stars(select: exp.Select) -> None:
+    """`*` next to a select-list generator means the FROM sources' columns, not the generated."""
+    if not any(isinstance(item, exp.Star) for item in select.expressions):
+        return
+    sources = [select.args.get("from_"), *(select.args.get("joins") or [])]
+    names = [
+        source.this.alias_or_name
+        for source in sources
+        if isinstance(source, exp.From | exp.Join) and source.this.alias_or_name
+    ]
+    items: list[exp.Expr] = []
+    for item in select.expressions:
+        if isinstance(item, exp.Star):
+            items.extend(exp.Column(this=exp.Star(), table=exp.to_identifier(n)) for n in names)
+        else:
+            items.append(item)
+    select.set("expressions", items)
 
 
 def _select_list_generator(select: exp.Select, counter: Iterator[int]) -> exp.Select | None:
@@ -110,6 +153,8 @@ def _select_list_generator(select: exp.Select, counter: Iterator[int]) -> exp.Se
             outputs = [exp.Column(this=exp.Star(), table=exp.to_identifier(table))]
         if _aggregates(select):
             return _wrap_aggregate(select, index, generator, table, names, outputs)
+        _qualified_stars(select)
+        index = next(i for i, e in enumerate(select.expressions) if e is item)
         items = select.expressions[:index] + outputs + select.expressions[index + 1 :]
         select.set("expressions", items)
         if not select.args.get("from_"):

@@ -46,6 +46,10 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         return node
     if isinstance(node, exp.Exists) and isinstance(node.args.get("expression"), exp.Lambda):
         return call("tidemill_exists", _mapped(node.this, node.args["expression"]))
+    if isinstance(node, exp.ArraySort) and node.args.get("expression") is not None:
+        from tidemill.engines.dialect.translate import unsupported
+
+        raise unsupported("array_sort with a comparator")
     if isinstance(node, exp.Reduce) and node.args.get("finish") is not None:
         finish = node.args["finish"]
         node.set("finish", None)

@@ -6,7 +6,8 @@ Spark's rules (Spark SQL reference, "JSON functions"; JsonExpressions.scala):
 * get_json_object(json, path): path `$`, `.name`, `['name']`, `[index]`; a string value comes
   back unquoted, any other value as compact JSON text, JSON null as NULL; malformed JSON or an
   invalid path gives NULL. Wildcard paths (`[*]`, `.*`) are refused by name.
-* json_tuple(json, k1, k2, ...): top-level fields, the same value text; NULL where missing.
+* json_tuple(json, k1, k2, ...): top-level fields, the same value text; NULL where missing; a
+  key written twice gives its last value.
 * json_array_length(json): NULL unless the text is a JSON array.
 * to_json of a struct literal (named_struct, struct) leaves out its NULL fields.
 * schema_of_json(literal): Spark's inferred DDL (fields sorted, integers BIGINT).
@@ -29,6 +30,17 @@ MACROS: tuple[str, ...] = (
     # DuckDB's JSON functions raise on malformed text; Spark gives NULL.
     """CREATE MACRO tidemill_json_string(j, path) AS
         CASE WHEN json_valid(j) THEN json_extract_string(j, path) END""",
+    # json_tuple: a key written twice in an object gives Spark the last value, DuckDB's
+    # json_extract the first. The slow path (all keys and values) runs only when the key's
+    # quoted text occurs more than once in the document.
+    """CREATE MACRO tidemill_json_field(j, key) AS CASE
+        WHEN NOT json_valid(j) THEN NULL
+        WHEN strlen(j) - strlen(replace(j, '"' || key || '"', '')) <= strlen(key) + 2
+        THEN json_extract_string(j, '$."' || replace(key, '"', '\\"') || '"')
+        WHEN json_type(CAST(j AS JSON)) = 'OBJECT' THEN json_extract_string(
+            json_extract(j, '$.*')[len(json_keys(j)) + 1
+                - list_position(list_reverse(json_keys(j)), key)], '$')
+    END""",
     """CREATE MACRO tidemill_json_array_length(j) AS CASE
         WHEN json_valid(j) AND json_type(CAST(j AS JSON)) = 'ARRAY'
         THEN CAST(json_array_length(j) AS INTEGER) END""",
@@ -184,13 +196,9 @@ def _parsed_path(path: exp.JSONPath) -> str | None:
 
 
 def json_tuple_field(document: exp.Expr, key: exp.Expr) -> exp.Expr:
-    """json_tuple's value for one key: as get_json_object(document, '$.<key>')."""
-    text = literal_text(key)
-    if text is not None:
-        path: exp.Expr = exp.Literal.string("$." + json.dumps(text))
-    else:
-        path = template("'$.\"' || _key || '\"'", key=key)
-    return call("tidemill_json_string", document.copy(), path)
+    """json_tuple's value for one key: as get_json_object(document, '$.<key>'), except that a
+    key written twice gives its last value."""
+    return call("tidemill_json_field", document.copy(), key.copy())
 
 
 def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
@@ -214,12 +222,26 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
         raise unsupported(f"from_json schema {text!r}")
     value = exp.cast(document.copy(), exp.DataType.build("JSON"))
     if wanted.is_type(exp.DType.STRUCT):
-        empty = _struct([(name, exp.cast(exp.Null(), kind)) for name, kind in _fields(wanted)])
+        fields = _fields(wanted)
+        empty = _struct([(name, exp.cast(exp.Null(), kind)) for name, kind in fields])
+        # The document is parsed once for all fields: the list of their values is bound to a
+        # lambda parameter (`list_transform([x], lambda v: ...)[1]`).
+        bound = exp.column("_tidemill_fields")
+        converted = _struct(
+            [
+                (name, _json_value(exp.Bracket(
+                    this=bound.copy(), expressions=[exp.Literal.number(i + 1)], offset=1), kind))
+                for i, (name, kind) in enumerate(fields)
+            ]
+        )  # fmt: skip
+        paths = exp.Array(expressions=[_key_path(name) for name, _ in fields])
         return template(
             """CASE WHEN _j IS NULL OR _j = '' THEN NULL
-                WHEN json_valid(_j) AND json_type(CAST(_j AS JSON)) = 'OBJECT' THEN _converted
+                WHEN json_type(TRY_CAST(_j AS JSON)) = 'OBJECT'
+                THEN list_transform([json_extract(CAST(_j AS JSON), _paths)], _bind)[1]
                 ELSE _empty END""",
-            j=document, converted=_struct_value(value, wanted), empty=empty,
+            j=document, paths=paths, empty=empty,
+            bind=exp.Lambda(this=converted, expressions=[bound.this]),
         )  # fmt: skip
     converted = _json_value(value, wanted)
     return template("CASE WHEN json_valid(_j) THEN _converted END", j=document, converted=converted)

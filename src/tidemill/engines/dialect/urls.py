@@ -19,44 +19,46 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from tidemill.engines.dialect._nodes import bottom_up, call, function_name
+from tidemill.engines.dialect._nodes import (
+    bottom_up,
+    call,
+    function_name,
+    literal_text,
+    template,
+)
 from tidemill.engines.dialect.context import Context
 
-# RFC 3986 appendix B: 2 scheme, 4 authority, 5 path, 7 query, 9 fragment.
-_URI = r"^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?"
+_PARTS = ("HOST", "PATH", "QUERY", "REF", "PROTOCOL", "FILE", "AUTHORITY", "USERINFO")
 
+# One macro per part, so a literal part (the usual case) runs only the regexes it needs.
 MACROS: tuple[str, ...] = (
-    r"""CREATE MACRO tidemill_url_valid(u) AS
-        NOT regexp_matches(u, '[ "<>\\^`{|}]|%([^0-9A-Fa-f]|.[^0-9A-Fa-f]|.?$)')""",
-    rf"""CREATE MACRO tidemill_url_part(u, n) AS regexp_extract(u, '{_URI}', n)""",
-    r"""CREATE MACRO tidemill_url_host(u) AS CASE
-        WHEN regexp_matches(
-            regexp_extract(tidemill_url_part(u, 4), '^(?:[^@]*@)?(\[[^\]]*\]|[^:]*)', 1),
-            '^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$')
-        THEN regexp_extract(tidemill_url_part(u, 4), '^(?:[^@]*@)?(\[[^\]]*\]|[^:]*)', 1)
-    END""",
-    r"""CREATE MACRO tidemill_url_piece(u, part) AS CASE
-        WHEN u IS NULL OR part IS NULL OR NOT tidemill_url_valid(u) THEN NULL
-        WHEN part = 'HOST' THEN tidemill_url_host(u)
-        WHEN part IN ('PATH', 'QUERY', 'FILE') AND regexp_matches(u, '^[^:/?#]+:[^/]') THEN NULL
-        WHEN part = 'PATH' THEN tidemill_url_part(u, 5)
-        WHEN part = 'QUERY' THEN CASE WHEN regexp_matches(u, '^[^#]*\?')
-            THEN tidemill_url_part(u, 7) END
-        WHEN part = 'REF' THEN CASE WHEN contains(u, '#') THEN tidemill_url_part(u, 9) END
-        WHEN part = 'PROTOCOL' THEN nullif(tidemill_url_part(u, 2), '')
-        WHEN part = 'FILE' THEN tidemill_url_part(u, 5) || CASE WHEN regexp_matches(u, '^[^#]*\?')
-            THEN '?' || tidemill_url_part(u, 7) ELSE '' END
-        WHEN part = 'AUTHORITY' THEN CASE WHEN regexp_matches(u, '^([^:/?#]+:)?//')
-            THEN tidemill_url_part(u, 4) END
-        WHEN part = 'USERINFO' THEN CASE WHEN contains(tidemill_url_part(u, 4), '@')
-            THEN regexp_extract(tidemill_url_part(u, 4), '^([^@]*)@', 1) END
-    END""",
-    r"""CREATE MACRO tidemill_parse_url(u, part) AS tidemill_url_piece(u, part),
-        (u, part, key) AS CASE
-        WHEN part = 'QUERY' AND regexp_matches(
-            tidemill_url_piece(u, 'QUERY'), '(&|^)' || key || '=([^&]*)')
-        THEN regexp_extract(tidemill_url_piece(u, 'QUERY'), '(&|^)' || key || '=([^&]*)', 2)
-    END""",
+    r"""CREATE MACRO tidemill_url_valid(u) AS NOT regexp_matches(u, '[ "<>\\^`{|}]')
+        AND (NOT contains(u, '%') OR NOT regexp_matches(u, '%([^0-9A-Fa-f]|.[^0-9A-Fa-f]|.?$)'))""",
+    r"""CREATE MACRO tidemill_url_hierarchical(u) AS
+        tidemill_url_valid(u) AND NOT regexp_matches(u, '^[^:/?#]+:[^/]')""",
+    r"""CREATE MACRO tidemill_url_host(u) AS CASE WHEN tidemill_url_valid(u) THEN
+        nullif(regexp_extract(u, '^(?:[^:/?#]+:)?//(?:[^/?#@]*@)?(\[[0-9A-Fa-f:.]+\]|'
+            '[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::[0-9]*)?(?:[/?#]|$)', 1), '') END""",
+    r"""CREATE MACRO tidemill_url_path(u) AS CASE WHEN tidemill_url_hierarchical(u) THEN
+        regexp_extract(u, '^(?:[^:/?#]+:)?(?://[^/?#]*)?([^?#]*)', 1) END""",
+    r"""CREATE MACRO tidemill_url_query(u) AS CASE WHEN tidemill_url_hierarchical(u) THEN
+        regexp_extract_all(u, '^[^?#]*\?([^#]*)', 1)[1] END""",
+    r"""CREATE MACRO tidemill_url_ref(u) AS CASE WHEN tidemill_url_valid(u) THEN
+        regexp_extract_all(u, '^[^#]*#(.*)$', 1)[1] END""",
+    r"""CREATE MACRO tidemill_url_protocol(u) AS CASE WHEN tidemill_url_valid(u) THEN
+        regexp_extract_all(u, '^([^:/?#]+):', 1)[1] END""",
+    r"""CREATE MACRO tidemill_url_file(u) AS
+        tidemill_url_path(u) || coalesce('?' || tidemill_url_query(u), '')""",
+    r"""CREATE MACRO tidemill_url_authority(u) AS CASE WHEN tidemill_url_valid(u) THEN
+        regexp_extract_all(u, '^(?:[^:/?#]+:)?//([^/?#]*)', 1)[1] END""",
+    r"""CREATE MACRO tidemill_url_userinfo(u) AS CASE WHEN tidemill_url_valid(u) THEN
+        regexp_extract_all(u, '^(?:[^:/?#]+:)?//([^/?#@]*)@', 1)[1] END""",
+    """CREATE MACRO tidemill_parse_url(u, part) AS CASE part
+        """
+    + "\n        ".join(f"WHEN '{p}' THEN tidemill_url_{p.lower()}(u)" for p in _PARTS)
+    + """
+    END, (u, part, key) AS CASE WHEN part = 'QUERY' THEN
+        regexp_extract_all(tidemill_url_query(u), '(?:&|^)' || key || '=([^&]*)', 1)[1] END""",
     """CREATE MACRO tidemill_url_encode(s) AS
         replace(replace(replace(url_encode(s), '%20', '+'), '%2A', '*'), '~', '%7E')""",
     "CREATE MACRO tidemill_url_decode(s) AS url_decode(replace(s, '+', ' '))",
@@ -70,14 +72,29 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
 
 def _rewrite_node(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.ParseUrl):
-        args = [node.this, node.args["part_to_extract"]]
-        key = node.args.get("key")
-        if key is not None:
-            args.append(key)
-        return call("tidemill_parse_url", *args)
+        return _parse_url(node.this, node.args["part_to_extract"], node.args.get("key"))
     name = function_name(node)
-    if isinstance(node, exp.Anonymous) and name == "parse_url":
-        return call("tidemill_parse_url", *node.expressions)
+    if isinstance(node, exp.Anonymous) and name == "parse_url" and 2 <= len(node.expressions) <= 3:
+        url, part, *key = node.expressions
+        return _parse_url(url, part, key[0] if key else None)
     if isinstance(node, exp.Anonymous) and name in ("url_encode", "url_decode"):
         return call(f"tidemill_{name}", *node.expressions)
     return node
+
+
+def _parse_url(url: exp.Expr, part: exp.Expr, key: exp.Expr | None) -> exp.Expr:
+    name = literal_text(part)
+    if name is None:  # a part that is not a literal: choose at run time
+        return call("tidemill_parse_url", url, part, *([key] if key is not None else []))
+    if name not in _PARTS or (key is not None and name != "QUERY"):
+        return exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
+    query = call(f"tidemill_url_{name.lower()}", url)
+    if key is None:
+        return query
+    text = literal_text(key)
+    pattern: exp.Expr = (
+        exp.Literal.string(f"(?:&|^){text}=([^&]*)")
+        if text is not None
+        else template("'(?:&|^)' || _key || '=([^&]*)'", key=key)
+    )
+    return template("regexp_extract_all(_query, _pattern, 1)[1]", query=query, pattern=pattern)
