@@ -25,7 +25,7 @@ def latest(server: Served, job: str) -> dict[str, Any]:
     return entry
 
 
-def wait_status(server: Served, job: str, wanted: set[str], timeout: float = 30) -> dict[str, Any]:
+def wait_status(server: Served, job: str, wanted: set[str], timeout: float = 120) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         entry = latest(server, job)

@@ -227,7 +227,6 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
             conn.send(("error", exc.message))
         except MemoryError:
             conn.send(("error", f"{EXCEEDED} ({plan.memory_ceiling // 2**20} MiB of data)"))
-            return  # a fresh worker for the next batch
         except Exception as exc:  # a bug: keep the worker alive, tell the user something useful
             log.exception("batch %s/%s crashed", plan.job, plan.run_id)
             conn.send(("error", f"internal error while running the batch ({type(exc).__name__})"))
