@@ -326,7 +326,7 @@ def _readable(expr: str, kind: Any, depth: int) -> str | None:
     if kind_id in ("list", "array"):
         var = f"x{depth}"
         inner = _readable(var, kind.children[0][1], depth + 1)
-        return None if inner is None else f"list_transform({expr}, {var} -> {inner})"
+        return None if inner is None else f"list_transform({expr}, lambda {var}: {inner})"
     if kind_id == "struct":
         fields = [
             (name, f"struct_extract({expr}, {quote_literal(name)})", child)
@@ -346,5 +346,5 @@ def _readable(expr: str, kind: Any, depth: int) -> str | None:
         if key is None and value is None:
             return None
         pair = f"struct_pack(key := {key or var + '.key'}, value := {value or var + '.value'})"
-        return f"map_from_entries(list_transform(map_entries({expr}), {var} -> {pair}))"
+        return f"map_from_entries(list_transform(map_entries({expr}), lambda {var}: {pair}))"
     return None

@@ -113,6 +113,11 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _null_on_zero_arg(node.expressions[1])
     elif isinstance(node, exp.Between):
         _between(node, types)
+    elif isinstance(node, exp.ToBase64 | exp.Length) and types.of(node.this) == "binary":
+        # base64 of bytes encodes them as they are; length of bytes counts them
+        name = "to_base64" if isinstance(node, exp.ToBase64) else "octet_length"
+        call = exp.Anonymous(this=name, expressions=[node.this.copy()])
+        _replace(node, _typed(call, "string" if name == "to_base64" else "int"), types)
     elif isinstance(node, _STRING_ARGUMENTS):
         _print_fractions(node, types)
     elif isinstance(node, exp.Union | exp.Intersect | exp.Except):
