@@ -20,7 +20,6 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -184,16 +183,20 @@ def valtype(duckdb_type: str) -> str:
     return VALTYPE_BY_DUCKDB_TYPE.get(base, "string")
 
 
-@cache
+# One database per process for every output_schema call: opening one costs ~25 ms, a cursor
+# well under 1 ms. Each call gets its own cursor, whose TEMP tables no other cursor sees and
+# which vanish when it closes. Keyed by process id: a forked child opens its own. The parent's
+# copy is kept, never closed, in the child: destroying a DuckDB database inherited through
+# fork() can crash (a subprocess with preexec_fn runs Python in the child, as pyspark's does).
+_schema_databases: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
 def _schema_database() -> duckdb.DuckDBPyConnection:
-    # One database per process for every output_schema call: opening one costs ~25 ms, a cursor
-    # well under 1 ms. Each call gets its own cursor, whose TEMP tables no other cursor sees
-    # and which vanish when it closes.
-    return connect(threads=1)
-
-
-if hasattr(os, "register_at_fork"):  # a forked worker must not share the parent's database
-    os.register_at_fork(after_in_child=_schema_database.cache_clear)
+    pid = os.getpid()
+    con = _schema_databases.get(pid)
+    if con is None:
+        con = _schema_databases[pid] = connect(threads=1)
+    return con
 
 
 def _schema_cursor() -> duckdb.DuckDBPyConnection:

@@ -52,7 +52,7 @@ def start_job(rt: Runtime, account: int, name: str, body: JSON) -> None:
             job.mode is not SchedulerMode.MANUAL or in_workflow is not WorkflowStatus.STARTED
         ):
             raise StateError(
-                Failure.JOB_START_REFUSED,
+                Failure.JOB_START_IN_WORKFLOW,
                 f"job {name!r} belongs to workflow {job.workflow!r}: start the workflow"
                 + (" first" if job.mode is SchedulerMode.MANUAL else " instead"),
             )
@@ -83,7 +83,7 @@ def stop_job(rt: Runtime, account: int, name: str) -> None:
         job = _job(conn, account, name)
         if job.workflow and job.mode is not SchedulerMode.MANUAL:
             raise StateError(
-                Failure.JOB_STOP_REFUSED,
+                Failure.JOB_STOP_IN_WORKFLOW,
                 f"job {name!r} is controlled by workflow {job.workflow!r}: stop the workflow",
             )
         scheduled = schedule_store.active_schedule(conn, account, name) is not None
