@@ -47,6 +47,7 @@ MACROS: tuple[str, ...] = (
         WHEN isnan(x) OR isinf(x) OR abs(x) >= 1e20 THEN x
         ELSE CAST(round_even(TRY_CAST(CAST(x AS VARCHAR) AS DECIMAL(38, 18)), d) AS DOUBLE)
     END""",
+    "CREATE MACRO tidemill_byte_length(b) AS octet_length(b)",
     # Spark's signum is a DOUBLE that keeps NaN and the sign of zero.
     """CREATE MACRO tidemill_signum(x) AS CASE
         WHEN x = 0 OR isnan(x) THEN CAST(x AS DOUBLE) ELSE CAST(sign(x) AS DOUBLE)
@@ -115,7 +116,7 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _between(node, types)
     elif isinstance(node, exp.ToBase64 | exp.Length) and types.of(node.this) == "binary":
         # base64 of bytes encodes them as they are; length of bytes counts them
-        name = "to_base64" if isinstance(node, exp.ToBase64) else "octet_length"
+        name = "to_base64" if isinstance(node, exp.ToBase64) else "tidemill_byte_length"
         call = exp.Anonymous(this=name, expressions=[node.this.copy()])
         _replace(node, _typed(call, "string" if name == "to_base64" else "int"), types)
     elif isinstance(node, _STRING_ARGUMENTS):
