@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlglot import exp
 
+from tidemill.core.sql import parse_query
 from tidemill.engines import duckdb as engine
 from tidemill.engines.dialect import to_duckdb, types
 from tidemill.errors import InvalidInputError
@@ -35,8 +38,9 @@ def con():
     connection.close()
 
 
-def run(con, spark_sql: str) -> list[tuple]:
-    return con.execute(to_duckdb(spark_sql, TABLES)).fetchall()
+def run(con, spark_sql: str) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = con.execute(to_duckdb(spark_sql, TABLES)).fetchall()
+    return rows
 
 
 def one(con, spark_expression: str):
@@ -52,9 +56,8 @@ def one(con, spark_expression: str):
     ],
 )  # fmt: skip
 def test_literal_types_are_sparks(text, expected) -> None:
-    from tidemill.core.sql import parse_query
-
     literal = parse_query(f"select {text}").selects[0]
+    assert isinstance(literal, exp.Literal)
 
     assert types.literal_type(literal) == expected
 
