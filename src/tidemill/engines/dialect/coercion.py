@@ -71,10 +71,32 @@ _STRING_ARGUMENTS = (
 
 
 def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
-    """`query` with Spark's implicit and explicit casts made explicit for DuckDB (in place)."""
+    """`query` with Spark's implicit and explicit casts made explicit for DuckDB (in place, or
+    a copy of the answer remembered for the same query over the same tables)."""
+    key = (query.sql(dialect="spark"), _tables_key(context))
+    remembered = _REMEMBERED.get(key)
+    if remembered is not None:
+        return remembered.copy()
     types = SparkTypes(query, context)
     _visit(query, types)
+    if len(_REMEMBERED) >= _REMEMBER:
+        _REMEMBERED.pop(next(iter(_REMEMBERED)), None)
+    _REMEMBERED[key] = query.copy()
     return query
+
+
+# Typing a query costs a few milliseconds (sqlglot's qualify + annotate), paid once per job
+# SQL and tables: a scheduled job's batches reuse the answer.
+_REMEMBER = 256
+_REMEMBERED: dict[tuple[str, tuple[tuple[str, tuple[tuple[str, str], ...]], ...]], exp.Expr] = {}
+
+
+def _tables_key(context: Context) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    return tuple(
+        sorted(
+            (name, tuple((k, v) for k, v in columns)) for name, columns in context.tables.items()
+        )
+    )
 
 
 def _visit(node: exp.Expr, types: SparkTypes) -> None:
