@@ -112,6 +112,8 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _arithmetic(node, types)
     elif isinstance(node, _STRING_AS_DOUBLE) and types.of(node.this) == "string":
         _cast_arg(node, "this", "double", types)
+    elif isinstance(node, exp.Case) and node.this is not None:
+        _simple_case(node, types)
     elif isinstance(node, _CONDITIONALS):
         _widen(node, branches(node), types, strings=True)
     elif isinstance(node, exp.Greatest | exp.Least):
@@ -120,6 +122,8 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _widen(node, list(node.expressions), types, strings=True)
     elif isinstance(node, exp.In) and node.expressions:
         _widen(node, [node.this, *node.expressions], types, strings=True)
+    elif isinstance(node, exp.In) and node.args.get("query") is not None:
+        _in_subquery(node, types)
     elif isinstance(node, exp.Cast):  # TryCast too
         _explicit_cast(node, types)
     elif _is_cast_function(node):  # bigint(x), smallint(x) ...: sqlglot leaves them as calls
@@ -153,6 +157,15 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
 
 def _is_call(node: exp.Expr, name: str) -> bool:
     return isinstance(node, exp.Anonymous) and node.name.lower() == name
+
+
+def _typed_copy(node: exp.Expr, types: SparkTypes) -> exp.Expr:
+    """A copy of `node` that keeps its Spark type (a copied column loses its annotation)."""
+    copy = node.copy()
+    spark_type = types.of(node)
+    if spark_type is not None:
+        copy.meta[TYPE_META] = spark_type
+    return copy
 
 
 def _typed(node: exp.Expr, spark_type: str) -> exp.Expr:
@@ -203,6 +216,39 @@ def _compare(node: exp.Binary, types: SparkTypes) -> None:
         _cast_arg(node, "expression", common, types)
 
 
+def _simple_case(node: exp.Case, types: SparkTypes) -> None:
+    """Spark reads `CASE a WHEN b ...` as `CASE WHEN a = b ...`, each comparison coerced alone;
+    rewritten so when the operand and a WHEN value need a cast."""
+    operand = node.this
+    ifs = node.args.get("ifs") or []
+    if all(comparison_type(types.of(operand), types.of(when.this)) is None for when in ifs):
+        _widen(node, branches(node), types, strings=True)
+        return
+    for when in ifs:
+        equal = exp.EQ(this=_typed_copy(operand, types), expression=_typed_copy(when.this, types))
+        when.set("this", equal)
+        _compare(equal, types)
+    node.set("this", None)
+    types.forget(node)
+    _widen(node, branches(node), types, strings=True)
+
+
+def _in_subquery(node: exp.In, types: SparkTypes) -> None:
+    """`a IN (SELECT b ...)`: both sides in Spark's comparison type (InConversion)."""
+    query = node.args["query"]
+    projections = _projections(query)
+    if not projections or len(projections) != 1:
+        return
+    left, right = types.of(node.this), types.of(projections[0])
+    common = comparison_type(left, right)
+    if common is None:
+        return
+    if left != common:
+        _cast_arg(node, "this", common, types)
+    if right != common:
+        _replace_projection(projections[0], common, right, types)
+
+
 def _between(node: exp.Between, types: SparkTypes) -> None:
     """Spark reads `a BETWEEN lo AND hi` as `a >= lo AND a <= hi`, each side coerced alone."""
     value, low, high = node.this, node.args["low"], node.args["high"]
@@ -215,10 +261,10 @@ def _between(node: exp.Between, types: SparkTypes) -> None:
                 _cast_arg(node, arg, str(next(iter(kinds))), types)
         return
     both = exp.and_(
-        exp.GTE(this=value.copy(), expression=low.copy()),
-        exp.LTE(this=value.copy(), expression=high.copy()),
+        exp.GTE(this=_typed_copy(value, types), expression=_typed_copy(low, types)),
+        exp.LTE(this=_typed_copy(value, types), expression=_typed_copy(high, types)),
     )
-    _replace(node, exp.paren(both), types)
+    _replace(node, exp.Paren(this=both), types)
     for comparison in both.find_all(exp.GTE, exp.LTE):
         _compare(comparison, types)
 
