@@ -255,3 +255,15 @@ def test_preview_prints_nested_timestamps_and_binary(tmp_path: Path) -> None:
             "YWJj",
         )
     ]
+
+
+def test_remembered_rewrites_tell_apart_queries_that_print_alike() -> None:
+    # sqlglot prints both as PERCENTILE_APPROX(x, 0.3) in Spark SQL; the remembered rewrite of
+    # the first must not answer for the second.
+    first = to_duckdb("select percentile_cont(0.3) within group (order by x desc) from log", TABLES)
+    second = to_duckdb("select percentile_disc(0.3) within group (order by x) from log", TABLES)
+
+    assert first != second
+    assert to_duckdb("select percentile_disc(0.3) within group (order by x) from log", TABLES) == (
+        second
+    )

@@ -73,7 +73,7 @@ _STRING_ARGUMENTS = (
 def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     """`query` with Spark's implicit and explicit casts made explicit for DuckDB (in place, or
     a copy of the answer remembered for the same query over the same tables)."""
-    key = (query.sql(dialect="spark"), _tables_key(context))
+    key = (repr(query), _tables_key(context))  # the whole tree: SQL text can lose detail
     remembered = _REMEMBERED.get(key)
     if remembered is not None:
         return remembered.copy()
