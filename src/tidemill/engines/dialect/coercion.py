@@ -57,8 +57,9 @@ MACROS: tuple[str, ...] = (
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)
 _STRING_AS_DOUBLE = (
-    exp.Neg, exp.Abs, exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance,
-    exp.VariancePop, exp.Skewness, exp.Kurtosis,
+    exp.Neg, exp.Abs, exp.Sqrt, exp.Exp, exp.Ln, exp.Cbrt, exp.Sin, exp.Cos, exp.Tan,
+    exp.Asin, exp.Acos, exp.Atan, exp.Degrees, exp.Radians, exp.Sum, exp.Avg, exp.Stddev,
+    exp.StddevPop, exp.StddevSamp, exp.Variance, exp.VariancePop, exp.Skewness, exp.Kurtosis,
 )  # fmt: skip
 _CONDITIONALS = (exp.Case, exp.If, exp.Coalesce, exp.Nvl2)
 # Functions whose arguments Spark casts to string (ConcatCoercion, ImplicitTypeCasts): a double
@@ -114,6 +115,10 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _cast_arg(node, "this", "double", types)
     elif isinstance(node, exp.Case) and node.this is not None:
         _simple_case(node, types)
+    elif isinstance(node, exp.Pow):  # power(a, b) takes doubles
+        for arg in ("this", "expression"):
+            if types.of(node.args.get(arg)) == "string":
+                _cast_arg(node, arg, "double", types)
     elif isinstance(node, _CONDITIONALS):
         _widen(node, branches(node), types, strings=True)
     elif isinstance(node, exp.Greatest | exp.Least):
@@ -396,12 +401,13 @@ def _normalize_zero_keys(select: exp.Select, types: SparkTypes) -> None:
 
 
 def _widen_set_operation(node: exp.SetOperation, types: SparkTypes) -> None:
-    """UNION/INTERSECT/EXCEPT: each column in the wider common type of its branches."""
-    sides = [_projections(node.left), _projections(node.right)]
-    if any(side is None for side in sides) or len({len(s or []) for s in sides}) != 1:
+    """UNION/INTERSECT/EXCEPT: each column in the wider common type of every branch (all the
+    SELECTs of a chain such as `a UNION b UNION c`, as Spark widens them together)."""
+    sides = _branch_projections(node)
+    if sides is None or len({len(side) for side in sides}) != 1:
         return
-    for position in range(len(sides[0] or [])):
-        members = [(side or [])[position] for side in sides]
+    for position in range(len(sides[0])):
+        members = [side[position] for side in sides]
         member_types = [types.of(m) for m in members]
         if len(set(member_types)) <= 1:
             continue
@@ -411,6 +417,17 @@ def _widen_set_operation(node: exp.SetOperation, types: SparkTypes) -> None:
         for member, member_type in zip(members, member_types, strict=True):
             if member_type != common and member_type != "void":
                 _replace_projection(member, common, member_type, types)
+
+
+def _branch_projections(query: exp.Expr) -> list[list[exp.Expr]] | None:
+    """The projections of every SELECT a set operation combines (None: one is not plain)."""
+    if isinstance(query, exp.Subquery):
+        return _branch_projections(query.this)
+    if isinstance(query, exp.SetOperation):
+        left, right = _branch_projections(query.left), _branch_projections(query.right)
+        return None if left is None or right is None else [*left, *right]
+    projections = _projections(query)
+    return None if projections is None else [projections]
 
 
 def _projections(query: exp.Expr) -> list[exp.Expr] | None:
