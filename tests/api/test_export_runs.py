@@ -18,6 +18,7 @@ from tests.exporters.receivers import Receiver, http_receiver
 from tests.support import AK, SK, Client, wait_for
 from tidemill.config import Settings
 from tidemill.runtime import build_runtime
+from tidemill.store import batches as batch_store
 from tidemill.store import export_outcomes
 
 CODE = "select url, bytes, hit from logs order by bytes"
@@ -82,7 +83,9 @@ def outcomes(settings: Settings, job: str, run_id: int = 1) -> list[export_outco
     rt = build_runtime(settings)
     try:
         with rt.db.connect() as conn:
-            return export_outcomes.for_batch(conn, 1, job, run_id)
+            batch = batch_store.get_batch(conn, 1, job, run_id)
+            assert batch is not None
+            return export_outcomes.for_batch(conn, batch.uid)
     finally:
         rt.close()
 
@@ -141,7 +144,7 @@ def test_every_export_of_the_job_runs_and_gets_an_outcome(
         ]
 
 
-def test_a_failed_export_fails_the_batch_naming_it_and_keeps_the_others(
+def test_a_failed_export_fails_the_batch_naming_it_and_undoes_the_others(
     data: Client, settings: Settings, receiver: Receiver
 ) -> None:
     receiver.always_fail = True
@@ -155,11 +158,9 @@ def test_a_failed_export_fails_the_batch_naming_it_and_keeps_the_others(
     assert done["message"].startswith("export push failed: http://"), done["message"]
     assert "failed to accept chunk 0 3 times" in done["message"]
     assert len(receiver.requests) == 3  # one try and two retries
-    assert [(o.export_name, o.status) for o in outcomes(settings, "j")] == [
-        ("files", "Successful"),
-        ("push", "Failed"),
-    ]
-    assert list(objects(settings)) == ["out/x.json"]
+    # Issue 9 kind 4: nothing of a Failed batch stays visible; the kodo file is removed again.
+    assert [(o.export_name, o.status) for o in outcomes(settings, "j")] == [("push", "Failed")]
+    assert list(objects(settings)) == []
 
 
 def test_http_export_retries_a_failing_receiver_with_back_off(

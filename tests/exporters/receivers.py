@@ -22,6 +22,8 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     fail_next: int = 0  # answer this many requests with 503 first
     always_fail: bool = False
+    hold: threading.Event | None = None  # when given, answer only once it is set
+    arrived: threading.Event = field(default_factory=threading.Event)  # a request came
 
     @property
     def accepted(self) -> list[Received]:
@@ -37,6 +39,9 @@ def http_receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            receiver.arrived.set()
+            if receiver.hold is not None:
+                receiver.hold.wait(30)
             headers = {k.lower(): v for k, v in self.headers.items()}
             with lock:
                 failing = receiver.always_fail or receiver.fail_next > 0

@@ -254,20 +254,6 @@ def test_save_mode_ignore_skips_and_succeeds(store, result, tmp_path) -> None:
     assert store.read("outb", "o/x.json") == b"kept"
 
 
-def test_rerun_replaces_files_of_an_attempt_that_died_before_recording(
-    store, result, tmp_path
-) -> None:
-    spec = {"keyPrefix": "o/", "saveMode": "append", "fileCount": 2}
-    killed = export(store, result, tmp_path, spec)  # put its files; its outcome was never stored
-    later = datetime(2026, 11, 24, 8, 0, 0, tzinfo=ZONE)
-
-    rerun = export(store, result, tmp_path, spec, now=later, attempt=1)
-
-    assert set(killed.written["keys"]).isdisjoint(rerun.written["keys"])
-    assert set(listing(store)) == set(rerun.written["keys"])
-    assert sum(len(read_rows(d, "json", "none")) for d in listing(store).values()) == 10
-
-
 def test_rerun_replaces_the_previous_attempts_files(store, result, tmp_path) -> None:
     spec = {"keyPrefix": "o/", "saveMode": "append", "fileCount": 2}
     first = export(store, result, tmp_path, spec)

@@ -15,7 +15,6 @@ python -m tests.fidelity report
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import Any
@@ -23,8 +22,7 @@ from typing import Any
 from tests.fidelity import answers, harness
 from tests.fidelity import report as parity
 from tests.fidelity.corpus_loader import CorpusError, Entry, load
-from tests.fidelity.tidemill_side import Outcome
-from tests.fidelity.verdict import Verdict
+from tests.fidelity.describe import describe
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +83,7 @@ def record(corpus: Any, names: list[str], *, missing: bool) -> int:
                 stored = answers.load(category)
                 known = {e.case.id for e in corpus.entries if e.category == category}
                 stored = {k: v for k, v in stored.items() if k in known}
-                for entry in group:
+                for n, entry in enumerate(group, 1):
                     answer = spark.answer(entry.case.sql)
                     stored[entry.case.id] = answers.make(entry, answer)
                     if "error" in answer:
@@ -95,6 +93,9 @@ def record(corpus: Any, names: list[str], *, missing: bool) -> int:
                             f"    {entry.case.sql}\n    {answer['error'][:500]}",
                             flush=True,
                         )
+                    if n % 20 == 0:  # a crash loses little
+                        answers.save(category, stored)
+                        print(f"{category}: {n}/{len(group)}", flush=True)
                 answers.save(category, stored)
                 print(
                     f"{category}: recorded {len(group)} case(s) → {answers.path(category)}",
@@ -113,45 +114,12 @@ def check(corpus: Any, names: list[str], *, verbose: bool, full: bool = False) -
     for entry, record, outcome, verdict in harness.check(corpus, entries):
         counts[verdict.kind] = counts.get(verdict.kind, 0) + 1
         if verbose or verdict.kind != "identical":
-            print(describe(entry, record, outcome, verdict, full=full or verdict.kind != "refused"))
+            print(describe(entry, record, outcome, verdict, full=full))
     took = time.monotonic() - started
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
     print(f"{len(entries)} case(s) in {took:.1f} s: {summary}")
     bad = sum(n for k, n in counts.items() if k not in ("identical", "refused"))
     return 1 if bad else 0
-
-
-def describe(
-    entry: Entry, record: dict[str, Any] | None, outcome: Outcome, verdict: Verdict, *, full: bool
-) -> str:
-    """A case's verdict for people: id, SQL, both answers, the DuckDB SQL."""
-    mark = f"  [differs: {entry.case.differs}]" if entry.case.differs else ""
-    lines = [f"── {entry.case.id}: {verdict.kind.upper()}{mark}", f"   sql:     {entry.case.sql}"]
-    if verdict.reason:
-        lines.append(f"   why:     {verdict.reason}")
-    if full:
-        if record is not None and "schema" in record:
-            cols = ", ".join(
-                f"{c['name']} {c['sparkType']}→{c['valtype']}" for c in record["schema"]
-            )
-            lines.append(f"   spark:   [{cols}]")
-            lines.extend(f"            {_row(r)}" for r in record["rows"][:20])
-            if len(record["rows"]) > 20:
-                lines.append(f"            … {len(record['rows'])} rows")
-        if outcome.schema:
-            cols = ", ".join(f"{k} {v}" for k, v in outcome.schema)
-            lines.append(f"   tidemill:[{cols}]")
-        if outcome.kind == "ran":
-            lines.extend(f"            {_row(r)}" for r in outcome.rows[:20])
-            if len(outcome.rows) > 20:
-                lines.append(f"            … {len(outcome.rows)} rows")
-        if outcome.duckdb_sql:
-            lines.append(f"   duckdb:  {outcome.duckdb_sql}")
-    return "\n".join(lines)
-
-
-def _row(row: list[Any]) -> str:
-    return json.dumps(row, ensure_ascii=False)
 
 
 if __name__ == "__main__":

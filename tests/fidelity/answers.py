@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fidelity.canonical import _sort_key
-from tests.fidelity.corpus_loader import Entry, referenced_tables
+from tests.fidelity.corpus_loader import Entry, tables_read
 
 DIRECTORY = Path(__file__).parent / "answers"
 
@@ -60,11 +60,9 @@ def dumps(answers: dict[str, dict[str, Any]]) -> str:
 
 def fingerprint(entry: Entry) -> str:
     """A digest of the tables `entry`'s SQL reads (names, columns, rows)."""
-    wanted = {n.lower() for n in referenced_tables(entry.case.sql)}
     chosen = sorted(
         (name, [list(c) for c in t.columns], [list(r) for r in t.rows])
-        for name, t in entry.tables.items()
-        if name.lower() in wanted
+        for name, t in tables_read(entry).items()
     )
     text = json.dumps(chosen, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -113,3 +113,27 @@ def same_rows(a: Sequence[Sequence[Any]], b: Sequence[Sequence[Any]], ordered: b
     if not ordered:
         a, b = sorted(a, key=_sort_key), sorted(b, key=_sort_key)
     return all(same(list(x), list(y)) for x, y in zip(a, b, strict=True))
+
+
+def unmatched(
+    a: Sequence[Sequence[Any]], b: Sequence[Sequence[Any]], ordered: bool
+) -> tuple[list[Sequence[Any]], list[Sequence[Any]]]:
+    """The rows of `a` with no equal row in `b`, and of `b` with none in `a` (for messages).
+
+    Ordered: the rows at the positions where the lists differ.
+    """
+    if ordered:
+        pairs = [(x, y) for x, y in zip(a, b, strict=False) if not same(list(x), list(y))]
+        return (
+            [x for x, _ in pairs] + list(a[len(b) :]),
+            [y for _, y in pairs] + list(b[len(a) :]),
+        )
+    rest = list(b)
+    only_a = []
+    for row in a:
+        match = next((i for i, other in enumerate(rest) if same(list(row), list(other))), None)
+        if match is None:
+            only_a.append(row)
+        else:
+            rest.pop(match)
+    return only_a, rest

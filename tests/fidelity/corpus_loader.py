@@ -10,16 +10,15 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-
-from sqlglot import exp
+from typing import Any
 
 from tests.fidelity import corpus as corpus_package
 from tests.fidelity.case import Case, Table
 from tests.fidelity.tables import TABLES as SHARED_TABLES
-from tidemill.core.sql import parse_query
+from tidemill.core.sql import referenced_tables as sql_tables
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
@@ -69,24 +68,41 @@ class Corpus:
         return [e for e in self.entries if e.case.id in chosen]
 
 
-def referenced_tables(sql: str) -> set[str]:
-    """Lower-cased names of the tables `sql` reads (CTE names excluded)."""
-    query = parse_query(sql)
-    ctes = {cte.alias_or_name.lower() for cte in query.find_all(exp.CTE)}
-    return {t.name.lower() for t in query.find_all(exp.Table) if t.name} - ctes
+def referenced_tables(sql: str) -> set[str] | None:
+    """Lower-cased names of the tables `sql` reads, as job create finds them
+    (`core.sql.referenced_tables`); None when sqlglot cannot read the SQL (Tidemill then refuses
+    the case at create, and which tables it reads is unknown)."""
+    try:
+        return {name.lower() for name in sql_tables(sql)}
+    except Exception:
+        return None
+
+
+def tables_read(entry: Entry) -> dict[str, Table]:
+    """The tables of `entry` its SQL reads (all it may read when that is unknown)."""
+    read = referenced_tables(entry.case.sql)
+    if read is None:
+        return dict(entry.tables)
+    return {name: t for name, t in entry.tables.items() if name.lower() in read}
 
 
 @cache
 def load() -> Corpus:
     """Import every corpus module and check it; raises CorpusError naming the first fault."""
+    modules = [
+        (info.name, importlib.import_module(f"{corpus_package.__name__}.{info.name}"))
+        for info in sorted(pkgutil.iter_modules(corpus_package.__path__), key=lambda m: m.name)
+        if not info.name.startswith("_")
+    ]
+    return build(modules)
+
+
+def build(modules: Iterable[tuple[str, Any]]) -> Corpus:
+    """The corpus of (category, module) pairs, each with `CASES` and optional `TABLES`."""
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     categories = []
-    for info in sorted(pkgutil.iter_modules(corpus_package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        category = info.name
-        module = importlib.import_module(f"{corpus_package.__name__}.{category}")
+    for category, module in modules:
         own: dict[str, Table] = dict(getattr(module, "TABLES", {}))
         for name in own:
             if not name.startswith(f"{category}_"):
@@ -106,10 +122,7 @@ def load() -> Corpus:
             if case.id in seen:
                 raise CorpusError(f"case id {case.id!r} is defined twice")
             seen[case.id] = category
-            try:
-                read = referenced_tables(case.sql)
-            except Exception as exc:
-                raise CorpusError(f"{case.id}: sqlglot cannot parse its SQL: {exc}") from exc
+            read = referenced_tables(case.sql) or set()
             unknown = sorted(read - {n.lower() for n in tables})
             if unknown:
                 raise CorpusError(f"{case.id}: reads unknown table(s) {', '.join(unknown)}")

@@ -29,6 +29,21 @@ a failed batch; **invalid** — Spark itself refuses the query; **unrecorded** �
 answer. The goal: ≥ 98% identical, 0 different, the rest refused.
 
 This file is written by `make fidelity` (`python -m tests.fidelity report`); do not edit it.
+
+## Working with the corpus
+
+A case is `Case(id, sql, ordered=False, differs="", api=False)` in
+`tests/fidelity/corpus/<category>.py` (`CASES`; extra tables in `TABLES`, named
+`<category>_<name>`); the shared tables are documented in `tests/fidelity/tables.py`. Queries
+must be deterministic (no `rand()`, `uuid()`, `current_timestamp()`; `ordered=True` only with
+an ORDER BY that fixes every row's place).
+
+    python -m tests.fidelity record CATEGORY|CASE_ID ...   # Spark's answers → answers/
+    python -m tests.fidelity record --missing              # only new or changed cases
+    python -m tests.fidelity check [CATEGORY|CASE_ID ...]  # Tidemill vs the answers, diffs
+    python -m tests.fidelity show CASE_ID ...              # one case in full
+    python -m tests.fidelity report                        # this file
+    pytest tests/fidelity/test_parity.py -k CATEGORY       # what `make test` checks
 """
 
 

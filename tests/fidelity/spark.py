@@ -154,5 +154,5 @@ def _value(v: Any, data_type: Any) -> Any:
 
 
 def _error_text(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.split("\n\nJVM stacktrace")[0].split("\n\tat ")[0][:2000]
+    text = str(exc).strip().split("\n\nJVM stacktrace")[0].split("\n\tat ")[0]
+    return text.split(";\n'")[0].split(";\n+-")[0][:2000]  # not the plan Spark appends

@@ -9,17 +9,25 @@ fixtures (`tests/fidelity/answers/`); `test_spark_sample.py` keeps them honest.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.fidelity import answers
-from tests.fidelity.__main__ import describe
 from tests.fidelity.corpus_loader import Entry, load
+from tests.fidelity.describe import describe
 from tests.fidelity.harness import all_tables, data_files
 from tests.fidelity.tidemill_side import TidemillSide
 from tests.fidelity.verdict import REFUSAL_PHRASE, judge
 
 CORPUS = load()
+_ANSWERS: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+def recorded(entry: Entry) -> dict[str, Any] | None:
+    if entry.category not in _ANSWERS:
+        _ANSWERS[entry.category] = answers.load(entry.category)
+    return _ANSWERS[entry.category].get(entry.case.id)
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +45,12 @@ def test_corpus_is_well_formed() -> None:
 
 @pytest.mark.parametrize("entry", CORPUS.entries, ids=[e.case.id for e in CORPUS.entries])
 def test_case_matches_spark(entry: Entry, side: TidemillSide) -> None:
-    record = answers.load(entry.category).get(entry.case.id)
+    record = recorded(entry)
     if record is None or answers.stale(entry, record):
         pytest.fail(f"no current Spark answer: run python -m tests.fidelity record {entry.case.id}")
     outcome = side.run(entry)
     verdict = judge(entry, record, outcome)
-    text = describe(entry, record, outcome, verdict, full=True)
+    text = describe(entry, record, outcome, verdict)
     if entry.case.differs:
         assert verdict.kind in ("different", "unnamed"), (
             f"{entry.case.id} is marked differs but is now {verdict.kind}: drop the mark\n{text}"

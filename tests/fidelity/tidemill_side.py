@@ -21,7 +21,7 @@ import duckdb
 
 from tests.fidelity import canonical
 from tests.fidelity.case import Table
-from tests.fidelity.corpus_loader import Entry, referenced_tables
+from tests.fidelity.corpus_loader import Entry, tables_read
 from tidemill.core.models import SchemaField
 from tidemill.engines import dialect
 from tidemill.engines.duckdb import (
@@ -89,8 +89,7 @@ class TidemillSide:
     def run(self, entry: Entry) -> Outcome:
         """Create, run and read back `entry`'s query (never raises for the query's faults)."""
         sql = entry.case.sql
-        wanted = {n.lower() for n in referenced_tables(sql)}
-        tables = {n: list(t.columns) for n, t in entry.tables.items() if n.lower() in wanted}
+        tables = {n: list(t.columns) for n, t in tables_read(entry).items()}
         try:
             duckdb_sql = dialect.to_duckdb(sql, tables)
             schema = output_schema(sql, tables)
@@ -132,4 +131,5 @@ def _first_line(exc: BaseException) -> str:
 def _crash(exc: BaseException) -> str:
     where = traceback.extract_tb(exc.__traceback__)[-1:]
     at = f" at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno}" if where else ""
-    return f"{type(exc).__name__}: {exc}{at}"
+    text = str(exc).split("\n")[0].split(" due to the following Python exception")[0]
+    return f"{type(exc).__name__}: {text[:400]}{at}"

@@ -68,6 +68,7 @@ class Batch:
     message: str = ""
     rerun_count: int = 0
     result_rows: int | None = None
+    uid: str = ""  # unique for the life of the installation (runIds restart with a new job)
 
 
 def batch_public(batch: Batch, now: datetime, timestamp: Callable[[object], str]) -> JSON:

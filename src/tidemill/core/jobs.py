@@ -44,6 +44,30 @@ def container_limits(container: JSON, cpu_count: int) -> tuple[int, str]:
     return max(1, min(cores, cpu_count)), f"{memory_gb}GB"
 
 
+GIB = 2**30
+# Of the container's memory, what the worker's private data may use (setrlimit RLIMIT_DATA):
+# the rest is left for the pages of the code it maps (Python, DuckDB, pyarrow: ~150 MiB of
+# resident size measured), so the worker's resident size stays within the container.
+CODE_HEADROOM = 256 * 2**20
+DUCKDB_SHARE = 0.75  # DuckDB's buffer manager spills beyond this share of the data ceiling
+
+
+def container_memory(container: JSON) -> int:
+    """The memory of `container` in bytes: the type's G read as GiB, times the count (the
+    issue's "1U2G (2 GiB)"). A job stored without a container runs as one 1U2G."""
+    kind = str(container.get("type") or "1U2G")
+    count = int(container.get("count") or 1)
+    return int(kind.split("U", 1)[1].rstrip("G")) * count * GIB
+
+
+def memory_ceilings(container: JSON) -> tuple[int, str]:
+    """(hard ceiling of the worker's private data in bytes, DuckDB memory_limit) for a batch
+    in `container` (issue 9, kind 9): DuckDB spills below the ceiling; what it cannot spill
+    (a huge string) meets the ceiling and fails the batch instead of taking the machine."""
+    data = max(container_memory(container) - CODE_HEADROOM, GIB // 2)
+    return data, f"{int(data * DUCKDB_SHARE) // 2**20}MiB"
+
+
 MAX_CORES = 100
 SOURCE_TYPES = ("datasource", "job")
 FILTER_LIMIT = 64

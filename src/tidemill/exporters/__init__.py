@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from tidemill.errors import TidemillError
-from tidemill.exporters.base import FAILED, ExportContext, Exporter, ExportOutcome, ExportPlan
+from tidemill.exporters.base import (
+    FAILED,
+    ExportContext,
+    Exporter,
+    ExportOutcome,
+    ExportPlan,
+    Targets,
+)
 from tidemill.exporters.files import export_hdfs, export_kodo
 from tidemill.exporters.http import export_http
 from tidemill.exporters.logdb import export_logdb
-from tidemill.exporters.report import export_report
+from tidemill.exporters.report import export_report, remove_batch_rows
 from tidemill.exporters.tsdb import export_tsdb
+from tidemill.storage.base import ObjectStore
 
 log = logging.getLogger("tidemill.exporters")
 
@@ -30,6 +39,7 @@ def run_exports(ctx: ExportContext, plans: Sequence[ExportPlan]) -> list[ExportO
     outcomes: list[ExportOutcome] = []
     for plan in plans:
         try:
+            ctx.fence.check()  # a worker whose batch was taken over starts no export
             outcomes.append(EXPORTERS[plan.type](ctx, plan))
         except TidemillError as exc:
             outcomes.append(ExportOutcome(plan.name, plan.type, FAILED, exc.message))
@@ -38,6 +48,24 @@ def run_exports(ctx: ExportContext, plans: Sequence[ExportPlan]) -> list[ExportO
             message = f"internal error in the {plan.type} exporter ({type(exc).__name__})"
             outcomes.append(ExportOutcome(plan.name, plan.type, FAILED, message))
     return outcomes
+
+
+def undo(targets: Targets, store: ObjectStore, type_: str, written: Mapping[str, Any]) -> bool:
+    """Remove what one export of an attempt that did not succeed wrote; whether it could.
+
+    kodo: the objects it put; report: the rows of its batch key. http, logdb and tsdb deliveries
+    cannot be taken back (False). Raises TidemillError when the target refuses.
+    """
+    if type_ in ("kodo", "hdfs"):
+        bucket = str(written.get("bucket", ""))
+        for key in written.get("keys", ()):
+            store.delete(bucket, str(key))
+        return True
+    if type_ == "report":
+        if written.get("batch"):
+            remove_batch_rows(targets.report_url, dict(written))
+        return True
+    return False
 
 
 def failure_message(outcomes: Sequence[ExportOutcome]) -> str | None:

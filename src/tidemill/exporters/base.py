@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +53,45 @@ class Targets:
     create_buckets: bool = False  # a kodo export may create its missing bucket (kind 7)
 
 
+class Fence(Protocol):
+    """The lease of the attempt an export belongs to (fencing: a worker whose batch was stopped,
+    settled by a restarted service or rerun must not publish anything).
+
+    Every method raises a TidemillError once the lease is lost.
+    """
+
+    def note(self, export: str, type_: str, written: Mapping[str, Any]) -> None:
+        """Journal, durably, what this attempt is about to publish (before publishing it), so
+        it can be undone if the attempt does not succeed."""
+        ...
+
+    def publishing(self) -> AbstractContextManager[None]:
+        """Hold the lease while the block publishes: nobody can take the batch over until the
+        block ends, and the block does not start if the lease is already lost."""
+        ...
+
+    def check(self) -> None:
+        """For targets that cannot publish atomically (HTTP posts): is the lease still held?"""
+        ...
+
+
+class Unfenced:
+    """No lease to check: exports run outside a batch attempt (tests, tools)."""
+
+    def note(self, export: str, type_: str, written: Mapping[str, Any]) -> None:
+        return None
+
+    @contextmanager
+    def _held(self) -> Iterator[None]:
+        yield
+
+    def publishing(self) -> AbstractContextManager[None]:
+        return self._held()
+
+    def check(self) -> None:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class ExportContext:
     """The committed result of one batch and everything needed to export it."""
@@ -70,6 +110,8 @@ class ExportContext:
     threads: int = 1
     memory_limit: str | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+    batch_uid: str = ""  # the batch's uid: unique for the life of the installation
+    fence: Fence = field(default_factory=Unfenced)
 
     def scoped(self, name: str) -> str:
         """The physical name of the account's report dbName, logdb repo or tsdb repo:
@@ -78,8 +120,10 @@ class ExportContext:
 
     @property
     def batch_key(self) -> str:
-        """Names this batch across attempts: `<account>/<job>/<runId>`."""
-        return f"{self.account}/{self.job}/{self.run_id}"
+        """Names this batch across attempts, and no other batch ever:
+        `<account>/<job>/<runId>/<batch uid>` (a re-created job starts at runId 1 again)."""
+        key = f"{self.account}/{self.job}/{self.run_id}"
+        return f"{key}/{self.batch_uid}" if self.batch_uid else key
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,12 @@
 
 Files are produced whole in a local staging directory first (DuckDB COPY; pyarrow for ORC; the
 stream codecs DuckDB lacks afterwards), and only then uploaded, each object in one atomic put:
-a reader never sees a half-written object. If an upload fails, the objects this attempt already
-put are removed again. Overwritten or replaced objects are deleted only after every new object
-is in place.
+a reader never sees a half-written object. The keys are journaled (`ctx.fence.note`) before the
+first put, and the puts run while the attempt's lease is held (`ctx.fence.publishing`): a worker
+whose batch was taken over puts nothing, and an attempt that does not succeed is undone from the
+journal (each put holds the lease on its own, so a takeover waits for one object at most). If
+an upload fails, the objects this attempt already put are removed again.
+Overwritten or replaced objects are deleted only after every new object is in place.
 
 Rows are spread over `fileCount` part files in result order (part 0 holds the first rows), so
 without `partitionBy` there are exactly `fileCount` files (some empty when there are fewer rows
@@ -14,7 +17,6 @@ part that has rows there (as Spark's repartition + partitionBy writes them).
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Sequence
@@ -73,7 +75,7 @@ def write_files(
         for record in plan.previous
         if record.get("bucket") == bucket
         for key in record.get("keys", ())
-    } | _journaled(ctx, plan.name, bucket)
+    }
     if not store.bucket_exists(bucket):
         if not ctx.targets.create_buckets:  # kind 7: a typo must not become a new bucket
             raise NotFoundError(
@@ -108,11 +110,14 @@ def write_files(
     keys = [target.part_key(part, index, layout.extension, unique) for part, index, _ in staged]
     if len(set(keys)) != len(keys):
         raise BackendError(Failure.INTERNAL, f"two part files would share a key under {where}")
-    _journal(ctx, plan.name, bucket, keys)
+    written = {"bucket": bucket, "keys": keys, "retention": layout.retention_days}
+    ctx.fence.note(plan.name, plan.type, written)  # undone from here if the attempt fails
     put: list[str] = []
     try:
         for key, (_, _, local) in zip(keys, staged, strict=True):
-            store.upload(bucket, key, local, move=True)  # staged files are ours to give
+            # One object per hold of the lease: a takeover waits for one put at most.
+            with ctx.fence.publishing():
+                store.upload(bucket, key, local, move=True)  # staged files are ours to give
             put.append(key)
     except TidemillError:
         for key in put:
@@ -120,49 +125,17 @@ def write_files(
                 store.delete(bucket, key)
         raise
     stale = previous | (set(existing) if layout.save_mode == "overwrite" else set())
-    for key in sorted(stale - set(keys)):
-        store.delete(bucket, key)
+    with ctx.fence.publishing():
+        for key in sorted(stale - set(keys)):
+            store.delete(bucket, key)
     return ExportOutcome(
         plan.name,
         plan.type,
         SUCCESSFUL,
         f"{len(keys)} file(s) under {where}",
         rows=ctx.rows,
-        written={"bucket": bucket, "keys": keys, "retention": layout.retention_days},
+        written=written,
     )
-
-
-def _journal_path(ctx: ExportContext, export: str, attempt: int) -> Path:
-    return ctx.result.parent / "export-journal" / f"{export}.{attempt}.json"
-
-
-def _journal(ctx: ExportContext, export: str, bucket: str, keys: Sequence[str]) -> None:
-    """Note the keys this attempt is about to put, durably, before it puts any.
-
-    An attempt whose process is killed mid-upload records no outcome; its rerun finds what it
-    had put here and replaces it, instead of leaving it beside the new files (append).
-    """
-    path = _journal_path(ctx, export, ctx.attempt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    with temporary.open("w") as out:
-        json.dump({"bucket": bucket, "keys": list(keys)}, out)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, path)
-
-
-def _journaled(ctx: ExportContext, export: str, bucket: str) -> set[str]:
-    """The keys earlier attempts of this batch noted for `export` in `bucket`."""
-    keys: set[str] = set()
-    for attempt in range(ctx.attempt):
-        try:
-            noted = json.loads(_journal_path(ctx, export, attempt).read_text())
-        except (OSError, ValueError):
-            continue  # that attempt never got as far as uploading
-        if noted.get("bucket") == bucket:
-            keys.update(str(k) for k in noted.get("keys", ()))
-    return keys
 
 
 def stage_files(ctx: ExportContext, layout: FileLayout, stage: Path) -> list[Staged]:

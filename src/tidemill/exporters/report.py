@@ -8,6 +8,10 @@ A missing table is created from the job's output types. Every row carries the ba
 from in `_tidemill_batch` (added to an existing table when missing), and the whole write is one
 transaction that first removes the rows an earlier attempt of the same batch wrote: a rerun
 replaces them, and a failed write leaves nothing. `overwrite` empties the table first instead.
+The batch key holds the batch uid, so it never matches a batch of another (deleted) job. The
+export is journaled before it writes, and its transaction commits only while the attempt's
+lease is held (`ctx.fence`): a worker whose batch was taken over commits nothing, and an attempt
+that does not succeed is undone (`remove_batch_rows`).
 """
 
 from __future__ import annotations
@@ -51,10 +55,14 @@ def export_report(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     where = f"{db_name}.{table_name}"
+    # The account-scoped database name: an undo or a sweep finds the rows without the account.
+    written = {"db": ctx.scoped(db_name), "table": table_name, "batch": ctx.batch_key, "rows": 0}
+    ctx.fence.note(plan.name, plan.type, written)  # undone from here if the attempt fails
     engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
-    written = 0
+    count = 0
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn:
+            conn.begin()
             table = _table(conn, table_name, schema, mapping, result_valtypes(ctx))
             if overwrite:
                 conn.execute(sa.delete(table))
@@ -68,7 +76,9 @@ def export_report(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
                         for row in rows
                     ],
                 )
-                written += len(rows)
+                count += len(rows)
+            with ctx.fence.publishing():  # a worker whose batch was taken over commits nothing
+                conn.commit()
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).split("\n")[0]
         raise BackendError(Failure.INTERNAL, f"cannot write {where}: {reason}") from exc
@@ -78,10 +88,41 @@ def export_report(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
         plan.name,
         plan.type,
         SUCCESSFUL,
-        f"{written} row(s) into {where}",
-        rows=written,
-        written={"db": db_name, "table": table_name, "batch": ctx.batch_key, "rows": written},
+        f"{count} row(s) into {where}",
+        rows=count,
+        written={**written, "rows": count},
     )
+
+
+def remove_batch_rows(report_url: str, written: dict[str, Any]) -> None:
+    """Undo a report export: delete the rows it wrote (`written` as its outcome records it).
+
+    Raises BackendError when the database cannot be reached or written.
+    """
+    db_name, table_name = str(written["db"]), str(written["table"])
+    url, schema = database_url(report_url, db_name)
+    parsed = sa.make_url(url)
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database
+        and not Path(parsed.database).exists()
+    ):
+        return  # nothing was ever written there
+    engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            if not sa.inspect(conn).has_table(table_name, schema=schema):
+                return
+            table = sa.Table(table_name, sa.MetaData(), autoload_with=conn, schema=schema)
+            if BATCH_COLUMN in table.c:
+                conn.execute(sa.delete(table).where(table.c[BATCH_COLUMN] == written["batch"]))
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).split("\n")[0]
+        raise BackendError(
+            Failure.INTERNAL, f"cannot remove rows from {db_name}.{table_name}: {reason}"
+        ) from exc
+    finally:
+        engine.dispose()
 
 
 def _table(

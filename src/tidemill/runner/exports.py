@@ -20,8 +20,17 @@ from tidemill.config import Settings
 from tidemill.core.batches import Batch
 from tidemill.core.models import Job, SchedulerMode
 from tidemill.errors import TidemillError
-from tidemill.exporters import run_exports
-from tidemill.exporters.base import ExportContext, ExportOutcome, ExportPlan, HttpOptions, Targets
+from tidemill.exporters import run_exports, undo
+from tidemill.exporters.base import (
+    SKIPPED,
+    ExportContext,
+    ExportOutcome,
+    ExportPlan,
+    Fence,
+    HttpOptions,
+    Targets,
+    Unfenced,
+)
 from tidemill.storage.base import ObjectStore, Storage
 from tidemill.store import accounts, export_outcomes
 from tidemill.store import repository as repo
@@ -42,7 +51,7 @@ def plan_exports(
 ) -> tuple[ExportPlan, ...]:
     """The job's current exports (D-19), each with what earlier attempts of `batch` wrote."""
     earlier: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for outcome in export_outcomes.for_batch(conn, account, job.name, batch.run_id):
+    for outcome in export_outcomes.for_batch(conn, batch.uid):
         if outcome.written:
             earlier[outcome.export_name].append(outcome.written)
     manual = job.mode is SchedulerMode.MANUAL
@@ -83,8 +92,11 @@ def export_result(
     threads: int,
     memory_limit: str,
     plans: Sequence[ExportPlan],
+    batch_uid: str = "",
+    fence: Fence | None = None,
 ) -> tuple[ExportOutcome, ...]:
-    """Run `plans` over the committed result in `result_dir` (in the worker process)."""
+    """Run `plans` over the committed result in `result_dir` (in the worker process); each
+    publishes only while `fence` (the attempt's lease) holds."""
     if not plans:
         return ()
     scratch = Path(tempfile.mkdtemp(prefix=".exports-", dir=result_dir))
@@ -103,10 +115,16 @@ def export_result(
             scratch=scratch,
             threads=threads,
             memory_limit=memory_limit,
+            batch_uid=batch_uid,
+            fence=fence or Unfenced(),
         )
         return tuple(run_exports(ctx, plans))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def batch_key(account: int, batch: Batch) -> export_outcomes.BatchKey:
+    return export_outcomes.BatchKey(batch.uid, account, batch.job_name, batch.run_id)
 
 
 def record_outcomes(
@@ -117,11 +135,10 @@ def record_outcomes(
     outcomes: Sequence[ExportOutcome],
     now: datetime,
 ) -> None:
+    """Raises StateError when an outcome cannot be stored (a retention past the year 9999)."""
     export_outcomes.record(
         conn,
-        account,
-        batch.job_name,
-        batch.run_id,
+        batch_key(account, batch),
         [
             export_outcomes.OutcomeRecord(
                 o.name, o.type, o.status, o.message, o.rows, dict(o.written), attempt
@@ -130,6 +147,44 @@ def record_outcomes(
         ],
         now,
     )
+
+
+def undo_attempt(
+    db: sa.Engine, settings: Settings, storage: Storage, batch_uid: str, attempt: int,
+    now: datetime,
+) -> int:  # fmt: skip
+    """Remove what attempt `attempt` of a batch that did not succeed published (D: runner
+    safety, kind 4); how many exports were undone.
+
+    Call it only after the batch's status says the attempt is over: from then on its worker
+    cannot publish (the fence), so nothing appears after the undo. What cannot be removed now
+    (the target refuses) is left to the retention sweep; HTTP deliveries cannot be taken back.
+    """
+    with db.connect() as conn:
+        pending = export_outcomes.for_attempt(conn, batch_uid, attempt)
+        account = export_outcomes.account_of(conn, batch_uid)
+        if account is None:
+            return 0
+        store = storage.for_account(accounts.scope_of(conn, account))  # as it was written
+    undone = 0
+    for outcome in pending:
+        if outcome.status == SKIPPED or not outcome.written:
+            continue  # wrote nothing in this attempt
+        try:
+            removed = undo(targets(settings), store, outcome.type, outcome.written)
+        except TidemillError as exc:
+            log.warning("cannot undo export %s of batch %s: %s", outcome.export_name, batch_uid,
+                        exc.message)  # fmt: skip
+            with db.begin() as conn:
+                export_outcomes.retry_later(conn, batch_uid, outcome.export_name, attempt, now)
+            continue
+        message = "removed: the batch did not succeed" if removed else (
+            "delivered; cannot be taken back (the batch did not succeed)"
+        )  # fmt: skip
+        with db.begin() as conn:
+            export_outcomes.mark_undone(conn, batch_uid, outcome.export_name, attempt, now, message)
+        undone += removed
+    return undone
 
 
 def sweep_expired(db: sa.Engine, storage: Storage, now: datetime) -> int:

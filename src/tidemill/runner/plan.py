@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
-from tidemill.core.jobs import container_limits
+from tidemill.core.jobs import container_limits, memory_ceilings
 from tidemill.core.models import Job
 from tidemill.core.naming import result_dir, result_file
 from tidemill.core.variables import fill
@@ -51,11 +51,14 @@ class BatchPlan:
     sources: tuple[SourcePlan, ...]
     result_dir: str  # where result.parquet is committed
     threads: int
-    memory_limit: str
+    memory_limit: str  # DuckDB's, below `memory_ceiling`
     time_zone: str
     params: dict[str, str] = field(default_factory=dict)
     exports: tuple[ExportPlan, ...] = ()  # run after the result is committed (spec §8)
     attempt: int = 0  # the batch's rerun count
+    owner: str = ""  # the runner that claimed it: with `attempt`, the lease a publish checks
+    batch_uid: str = ""  # unique for the life of the installation (exports key by it)
+    memory_ceiling: int = 0  # bytes of private data the worker may hold (0: no ceiling)
 
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
@@ -113,13 +116,15 @@ def plan_batch(
             contains_header=ds.spec.get("containsHeader"),
         ))  # fmt: skip
     code = str(job.definition["computation"]["code"])
-    threads, memory = container_limits(root.definition.get("container") or {}, cpu_count)
+    container = root.definition.get("container") or {}
+    threads, _ = container_limits(container, cpu_count)
+    ceiling, memory = memory_ceilings(container)
     tables = {s.table: [(key, valtype) for key, valtype, _ in s.schema] for s in sources}
     return BatchPlan(
         account, account_store.scope_of(conn, account), job.name, batch.run_id,
         to_duckdb(rendered(code), tables), tuple(sources),
         str(result_dir(data_dir, account, job.name, batch.run_id)), threads, memory,
-        zone.key, params,
+        zone.key, params, memory_ceiling=ceiling,
     )  # fmt: skip
 
 

@@ -25,10 +25,17 @@ from tidemill.core.models import SchedulerMode
 from tidemill.errors import TidemillError
 from tidemill.exporters import failure_message
 from tidemill.runner import worker
-from tidemill.runner.exports import BatchResult, plan_exports, record_outcomes, sweep_expired
+from tidemill.runner.exports import (
+    BatchResult,
+    plan_exports,
+    record_outcomes,
+    sweep_expired,
+    undo_attempt,
+)
 from tidemill.runner.plan import BatchPlan, plan_batch
 from tidemill.runtime import Runtime
 from tidemill.store import batches as store
+from tidemill.store import export_outcomes
 from tidemill.store import repository as repo
 
 log = logging.getLogger("tidemill.runner")
@@ -77,6 +84,7 @@ class Slot:
         self._queue: queue.Queue[Assignment | None] = queue.Queue()
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._lifeline: Connection | None = None  # its EOF tells the worker we are gone
         self._spawning = threading.Lock()  # the slot thread and warm() may both ask
         self._cancelled = threading.Event()  # the current batch is to end, started or not
         self._thread = threading.Thread(
@@ -95,14 +103,20 @@ class Slot:
             if self._process is not None and self._process.is_alive():
                 return
             parent, child = multiprocessing.Pipe()
+            # Never written: the worker ends itself when it reads EOF, i.e. when we are gone.
+            lifeline_r, lifeline_w = multiprocessing.Pipe(duplex=False)
             context = self.runner.context
             process = context.Process(
-                target=worker.serve, args=(child, self.runner.runtime.settings),
+                target=worker.serve, args=(child, self.runner.runtime.settings, lifeline_r),
                 name=f"tidemill-worker-{self.index}", daemon=True,
             )  # fmt: skip
             process.start()
             child.close()
-            self._process, self._conn = process, parent
+            lifeline_r.close()
+            for old in (self._conn, self._lifeline):
+                if old is not None:
+                    old.close()
+            self._process, self._conn, self._lifeline = process, parent, lifeline_w
 
     def cancel(self) -> None:
         """End the current batch: its worker if it runs one, else it never starts.
@@ -137,10 +151,15 @@ class Slot:
             if assignment is None:
                 return
             try:
-                outcome = self._execute(assignment)
-                self.runner.finish(assignment, outcome)
-            except Exception:
-                log.exception("slot %s failed to record a batch", self.index)
+                try:
+                    outcome = self._execute(assignment)
+                except Exception as exc:  # a bug: the batch still ends, with a useful message
+                    log.exception("slot %s failed to run a batch", self.index)
+                    outcome = (
+                        "error",
+                        f"internal error while running the batch ({type(exc).__name__})",
+                    )
+                self.runner.finish(assignment, outcome)  # never raises
             finally:
                 self.current = None
                 self.idle.set()
@@ -169,7 +188,8 @@ class Runner:
         self.node = uuid.uuid4().hex
         self.context = multiprocessing.get_context("forkserver")
         # The forkserver imports the worker (DuckDB and all) once; each worker forks from it.
-        self.context.set_forkserver_preload(["tidemill.runner.worker"])
+        # forkguard first: it ends the forkserver if we die while that import runs.
+        self.context.set_forkserver_preload(["tidemill.runner.forkguard", "tidemill.runner.worker"])
         self._slots_wanted = slots or max(1, min(4, os.cpu_count() or 1))
         self._slots: list[Slot] = []
         self._wake = threading.Event()
@@ -230,10 +250,15 @@ class Runner:
         return self.runtime.clock.now()
 
     def _renew_and_reap(self) -> None:
+        """Extend the leases of the batches our slots execute (only those: a batch whose outcome
+        could not be recorded lapses and is settled), then settle lapsed ones."""
         if not self._renewal.due():
             return
+        running = [a for a in (slot.current for slot in self._slots) if a is not None]
         with self.runtime.db.begin() as conn:
-            store.renew_leases(conn, self.node, self._now() + LEASE)
+            for a in running:
+                store.renew_lease(conn, a.account, a.batch.job_name, a.batch.run_id, self.node,
+                                  self._now() + LEASE)  # fmt: skip
         self.settle_orphans(every=False)
 
     def _sweep_retention(self) -> None:
@@ -243,7 +268,9 @@ class Runner:
         sweep_expired(self.runtime.db, self.runtime.storage, self._now())
 
     def settle_orphans(self, *, every: bool) -> None:
-        """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled."""
+        """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled;
+        then what attempts that did not succeed published is undone (theirs, and any whose undo
+        a crash cut short)."""
         now = self._now()
         with self.runtime.db.begin() as conn:
             for account, batch in store.orphans(conn, now, every=every):
@@ -255,6 +282,18 @@ class Runner:
                     conn, account, batch.job_name, batch.run_id, [batch.status],
                     end_time=now, owner=None, lease_until=None, **values,
                 )  # fmt: skip
+        # Committed first: from here the zombie's fence is lost, so nothing appears after the undo.
+        with self.runtime.db.connect() as conn:
+            pending = export_outcomes.unsettled(conn)
+        for batch_uid, attempt in pending:
+            self._undo(batch_uid, attempt)
+
+    def _undo(self, batch_uid: str, attempt: int) -> None:
+        try:
+            undo_attempt(self.runtime.db, self.runtime.settings, self.runtime.storage, batch_uid,
+                         attempt, self._now())  # fmt: skip
+        except Exception:
+            log.exception("cannot undo the exports of batch %s attempt %s", batch_uid, attempt)
 
     def _dispatch(self) -> None:
         free = [slot for slot in self._slots if slot.idle.is_set() and slot.current is None]
@@ -296,31 +335,67 @@ class Runner:
                 self.runtime.zone, os.cpu_count() or 1,
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
-            return replace(plan, exports=exports, attempt=batch.rerun_count)
+            return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,
+                           batch_uid=batch.uid)  # fmt: skip
         except TidemillError as exc:
             return exc.message
+        except Exception as exc:  # a bug must not leave the batch Ready (claimed again forever)
+            log.exception("cannot plan batch %s/%s", batch.job_name, batch.run_id)
+            return f"internal error while planning the batch ({type(exc).__name__}: {exc})"
 
     # --- outcomes (called from slot threads) ------------------------------------------------
 
     def finish(self, assignment: Assignment, outcome: tuple[str, object]) -> None:
+        """Record how the batch ended. Whatever fails while recording it (a store error, an
+        outcome that cannot be stored) still ends it: Failed with the reason, never stranded
+        Running or Cancelling. An attempt that did not succeed is then undone."""
+        batch = assignment.batch
+        try:
+            succeeded = self._record(assignment, outcome)
+            if succeeded is None:
+                return  # settled by another process, which undoes it
+        except Exception as exc:
+            log.exception("cannot record the outcome of %s/%s", batch.job_name, batch.run_id)
+            reason = (
+                exc.message if isinstance(exc, TidemillError) else f"{type(exc).__name__}: {exc}"
+            )
+            self._end_unrecorded(
+                assignment, f"Tidemill could not record this batch's outcome: {reason}"
+            )
+            succeeded = False
+        if not succeeded:
+            self._undo(batch.uid, assignment.plan.attempt)
+
+    def _owned(self, current: Batch | None, assignment: Assignment) -> bool:
+        """Whether the batch row is still this assignment's attempt (not settled or rerun)."""
+        return (
+            current is not None
+            and current.uid == assignment.batch.uid
+            and current.rerun_count == assignment.plan.attempt
+            and current.status in (S.RUNNING, S.CANCELLING)
+        )
+
+    def _record(self, assignment: Assignment, outcome: tuple[str, object]) -> bool | None:
+        """Store the outcome; whether the attempt succeeded (False: it is to be undone; None:
+        another process settled it and undoes it)."""
         kind, payload = outcome
         account, batch = assignment.account, assignment.batch
         now = self._now()
         with self.runtime.db.begin() as conn:
             current = store.get_batch(conn, account, batch.job_name, batch.run_id)
-            if current is None:
-                return  # the job was deleted meanwhile
+            if current is None or current.uid != batch.uid:
+                return False  # its job was deleted meanwhile: nobody else undoes it
+            if not self._owned(current, assignment):
+                return None
             result = payload if isinstance(payload, BatchResult) else None
             if result is not None:  # recorded whatever happens next: a rerun replaces them
                 attempt = assignment.plan.attempt
                 record_outcomes(conn, account, batch, attempt, result.outcomes, now)
-            if current.status is S.CANCELLING or (
-                kind == "killed" and current.status is not S.RUNNING
-            ):
+            if current.status is S.CANCELLING:
                 store.move(conn, account, batch.job_name, batch.run_id, [S.CANCELLING, S.RUNNING],
                            status=S.CANCELED, end_time=now, message="stopped by user",
                            owner=None, lease_until=None)  # fmt: skip
-                return
+                return False
             if result is not None:
                 failed = failure_message(result.outcomes)
                 moved = store.move(
@@ -329,20 +404,44 @@ class Runner:
                     message=failed or "success", owner=None, lease_until=None,
                     result_rows=result.rows,
                 )  # fmt: skip
-                if failed:
-                    return
-                if moved:
-                    self._trigger_children(conn, account, batch, now)
-                return
+                if failed or not moved:
+                    return False
+                self._trigger_children(conn, account, batch, now)
+                return True
             if kind == "error":
                 message = str(payload)
             elif self._stopping.is_set():
                 message = SHUT_DOWN
             else:
-                message = "the worker process died while running the batch (out of memory?)"
+                message = (
+                    "the worker process died while running the batch (it may have exceeded the"
+                    " container's memory)"
+                )
             store.move(conn, account, batch.job_name, batch.run_id, [S.RUNNING],
                        status=S.FAILED, end_time=now, message=message, owner=None,
                        lease_until=None)  # fmt: skip
+            return False
+
+    def _end_unrecorded(self, assignment: Assignment, message: str) -> None:
+        """End the batch whose outcome could not be recorded: Failed with `message` (Canceled
+        if it was being stopped). If even that fails its lease lapses (it is no longer renewed)
+        and the reaper settles it."""
+        account, batch = assignment.account, assignment.batch
+        try:
+            with self.runtime.db.begin() as conn:
+                current = store.get_batch(conn, account, batch.job_name, batch.run_id)
+                if not self._owned(current, assignment):
+                    return
+                assert current is not None
+                stopping = current.status is S.CANCELLING
+                store.move(
+                    conn, account, batch.job_name, batch.run_id, [current.status],
+                    status=S.CANCELED if stopping else S.FAILED, end_time=self._now(),
+                    message=f"stopped by user; {message}" if stopping else message,
+                    owner=None, lease_until=None,
+                )  # fmt: skip
+        except Exception:
+            log.exception("cannot end batch %s/%s either", batch.job_name, batch.run_id)
 
     def _trigger_children(
         self, conn: sa.Connection, account: int, batch: Batch, now: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -31,7 +32,13 @@ def _batch(row: Any) -> Batch:
         message=row.message,
         rerun_count=row.rerun_count,
         result_rows=row.result_rows,
+        uid=row.uid,
     )
+
+
+def new_uid() -> str:
+    """A batch identity unique for the life of the installation (128 random bits, hex)."""
+    return uuid.uuid4().hex
 
 
 def _job_filter(account: int, job: str) -> list[sa.ColumnElement[bool]]:
@@ -68,6 +75,7 @@ def insert_batch(conn: sa.Connection, account: int, batch: Batch, now: datetime)
             message=batch.message,
             rerun_count=batch.rerun_count,
             queued_at=now,
+            uid=batch.uid or new_uid(),
         )
     )
 
@@ -163,12 +171,34 @@ def orphans(conn: sa.Connection, now: datetime, *, every: bool = False) -> list[
     return [(r.account_id, _batch(r)) for r in rows]
 
 
-def renew_leases(conn: sa.Connection, owner: str, until: datetime) -> None:
+def hold_lease(
+    conn: sa.Connection, account: int, job: str, run_id: int, owner: str, attempt: int
+) -> bool:
+    """Whether `owner` still runs attempt `attempt` of the batch, locking it if so.
+
+    The fencing check of a worker's publish: a no-op write to the batch row, so from here to the
+    end of the transaction nobody can take the batch over (PostgreSQL locks the row, SQLite the
+    database); the reaper, a stop and a rerun all change the row and so wait for the publish.
+    False once the batch was stopped, settled by another process or rerun.
+    """
+    result = conn.execute(
+        sa.update(batches)
+        .where(*_job_filter(account, job), batches.c.run_id == run_id,
+               batches.c.status == BatchStatus.RUNNING.value, batches.c.owner == owner,
+               batches.c.rerun_count == attempt)
+        .values(owner=batches.c.owner)
+    )  # fmt: skip
+    return bool(result.rowcount)
+
+
+def renew_lease(
+    conn: sa.Connection, account: int, job: str, run_id: int, owner: str, until: datetime
+) -> None:
+    """Extend `owner`'s lease of one executing batch to `until`."""
     conn.execute(
         sa.update(batches)
-        .where(batches.c.owner == owner, batches.c.status.in_(
-            [BatchStatus.RUNNING.value, BatchStatus.RESTARTING.value,
-             BatchStatus.CANCELLING.value]))
+        .where(*_job_filter(account, job), batches.c.run_id == run_id, batches.c.owner == owner,
+               batches.c.status.in_([BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]))
         .values(lease_until=until)
     )  # fmt: skip
 

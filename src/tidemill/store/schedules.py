@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from tidemill.core.batches import ACTIVE, BatchStatus
 from tidemill.core.models import SchedulerMode
 from tidemill.core.schedules import LastBatch, ScheduleSpec
+from tidemill.store.batches import new_uid
 from tidemill.store.tables import batches, job_states
 
 _ACTIVE = [s.value for s in ACTIVE]
@@ -218,7 +219,7 @@ def settle(conn: sa.Connection, outcomes: Sequence[Outcome], now: datetime) -> i
             [{"account_id": o.due.account, "job_name": o.due.job, "run_id": o.due.next_run_id,
               "batch_time": o.slot, "status": BatchStatus.READY.value, "params": o.due.params,
               "start_time": None, "end_time": None, "message": "", "rerun_count": 0,
-              "queued_at": now} for o in fired],
+              "queued_at": now, "uid": new_uid()} for o in fired],
         )  # fmt: skip
     return len(fired)
 

@@ -166,7 +166,11 @@ batches = sa.Table(
     sa.Column("owner", sa.String(64)),
     sa.Column("lease_until", UTCDateTime),
     sa.Column("queued_at", UTCDateTime, nullable=False),
+    # Names this batch for the life of the installation (migration 0006): runIds restart at 1
+    # when a job is deleted and created again, so exports key what they write by this.
+    sa.Column("uid", sa.String(32), nullable=False),
     sa.Index("ix_batches_status", "status"),
+    sa.Index("ix_batches_uid", "uid", unique=True),
 )
 
 # Per-job run state: the next run id and whether a crontab/loop schedule is active.
@@ -191,17 +195,21 @@ job_states = sa.Table(
 )
 
 # One row per (batch, export, attempt): what happened and what was written (spec §8, D-19), so
-# a rerun can replace an earlier attempt's output and the retention sweep can delete it.
+# a rerun can replace an earlier attempt's output, an attempt that did not succeed can be undone
+# and the retention sweep can delete it. A worker notes what it is about to publish here first
+# (status Publishing); the service replaces the row with the outcome.
 export_outcomes = sa.Table(
     "export_outcomes",
     metadata,
-    sa.Column("account_id", sa.Integer, primary_key=True),
-    sa.Column("job_name", NAME, primary_key=True),
-    sa.Column("run_id", sa.Integer, primary_key=True),
+    sa.Column("batch_uid", sa.String(32), primary_key=True),  # batches.uid (migration 0006)
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("job_name", NAME, nullable=False),
+    sa.Column("run_id", sa.Integer, nullable=False),
     sa.Column("export_name", NAME, primary_key=True),
     sa.Column("attempt", sa.Integer, primary_key=True),  # the batch's rerun count
     sa.Column("type", sa.String(16), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),  # Successful | Failed | Skipped
+    # Publishing | Successful | Failed | Skipped | Undone
+    sa.Column("status", sa.String(16), nullable=False),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("rows", sa.BigInteger, nullable=False),
     sa.Column("written", sa.JSON, nullable=False),

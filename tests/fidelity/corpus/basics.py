@@ -1,9 +1,11 @@
 """Basics: projection, filters, ordering, limits, DISTINCT, CASE, IN, BETWEEN, LIKE, COALESCE,
 arithmetic — the plain SQL every job uses, over the shared tables."""
 
+from dataclasses import replace
+
 from tests.fidelity.case import Case
 
-CASES = [
+_CASES = [
     Case("basics/select-star", "select * from t"),
     Case("basics/select-columns", "select id, s, n from t"),
     Case("basics/select-alias", "select id as k, n as value from t"),
@@ -58,4 +60,32 @@ CASES = [
     Case("basics/subquery-from", "select k from (select id * 2 as k from t) where k > 10"),
     Case("basics/cte", "with big as (select id, n from t where n > 5) select id from big"),
     Case("basics/auto-names", "select n + 1, count(1) from t group by n + 1"),
+    Case("basics/inner-join", "select t.id, u.name from t join u on u.t_id = t.id"),
+    Case("basics/left-join", "select t.id, u.amount from t left join u on u.t_id = t.id"),
+    Case(
+        "basics/where-date-compare",
+        "select id from t where ts >= timestamp '2026-11-30 00:00:00' order by id",
+        ordered=True,
+    ),
+    Case("basics/select-timestamp", "select id, created from u where id > 103"),
+    Case("basics/order-by-timestamp", "select id, ts from t order by ts desc, id", ordered=True),
+    Case("basics/select-logs", "select text from logs where text like '%GET%'"),
+    Case("basics/logs-length", "select length(text) as len from logs"),
+    Case("basics/nums-long-extremes", "select id, l from nums where l is not null"),
+    Case("basics/nums-compare", "select id from nums where x > 0.15"),
+    Case("basics/nums-order", "select id, x from nums order by x, id", ordered=True),
+    Case("basics/empty-table", "select id, s from empty"),
+    Case("basics/empty-count", "select count(*) as c, max(x) as m from empty"),
+    Case("basics/having", "select g, sum(n) as total from t group by g having count(*) > 2"),
+    Case("basics/order-by-alias", "select id, n * 2 as dbl from t order by dbl, id", ordered=True),
+    Case("basics/order-by-position", "select g, id from t order by 2 desc", ordered=True),
+    Case("basics/union-all", "select id from t where id < 3 union all select id from u"),
+    Case("basics/string-concat", "select id, concat(s, '!') as e, s || g as c from t"),
+    Case("basics/array-value", "select id, array(id, n) as a from t"),
+    Case("basics/map-value", "select id, map('g', g) as m from t"),
+    Case("basics/struct-value", "select id, named_struct('s', s, 'x', x) as st from t"),
+    Case("basics/array-of-strings", "select array('a', s, null) as a from t where id < 4"),
 ]
+
+# All of them also run end to end through the API: plain SQL users read through the endpoint.
+CASES = [replace(c, api=True) for c in _CASES]

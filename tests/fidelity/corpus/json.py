@@ -64,11 +64,18 @@ CASES = [
     ),
     _c("to-json-double", "to_json(named_struct('x', id / 2)) as r"),
     _c("schema-of-json", 'schema_of_json(\'{"a": 1, "b": ["x"], "c": 1.5}\') as r'),
+    _c("schema-of-json-nested", 'schema_of_json(\'[{"y": [1, 2.5], "x": null}]\') as r'),
     _c("get-json-object-null-value", "get_json_object('{\"a\": null}', '$.a') as r"),
     _c("get-json-object-nested-array", "get_json_object(doc, '$[1][0]') as r"),
     _c("get-json-object-escaped", 'get_json_object(\'{"a": "x\\\\"y"}\', \'$.a\') as r'),
     _c("get-json-object-unicode", "get_json_object('{\"a\": \"caf\\\\u00e9\"}', '$.a') as r"),
-    _c("get-json-object-trailing", "get_json_object('{\"a\": 1} xyz', '$.a') as r"),
+    Case(
+        "json/get-json-object-trailing",
+        "select id, get_json_object('{\"a\": 1} xyz', '$.a') as r from json_t order by id",
+        True,
+        differs="Spark reads the first JSON value and ignores text after it; DuckDB's JSON"
+        " reader rejects the whole text (NULL)",
+    ),
     _c("get-json-object-float", "get_json_object('{\"a\": 1e2, \"b\": 0.10}', '$.b') as r"),
     _c("get-json-object-where", "get_json_object(doc, '$.ok') = 'true' as r"),
 ]

@@ -60,6 +60,13 @@ CASES = [
     _c("regexp-extract-alternation", "regexp_extract(s, '(GET|POST) (\\\\S+)', 2) as r"),
     _c("rlike-lookahead", "s rlike 'a(?=a)' as r"),
     _c("rlike-lookbehind", "s rlike '(?<=@)example' as r"),
+    _c("rlike-negative-lookahead-start", "s rlike '^(?!GET)[a-z]' as r"),
+    _c("rlike-positive-lookahead-start", "s rlike '^(?=.*@)[a-z]+' as r"),
+    _c("rlike-lookahead-end", "s rlike '[a-z]+(?=@)' as r"),
+    _c("regexp-extract-lookahead-end", "regexp_extract(s, '(\\\\w+)(?=@)', 1) as r"),
+    _c("regexp-extract-lookbehind-start", "regexp_extract(s, '(?<=/)(\\\\w+)', 1) as r"),
+    _c("regexp-extract-lookahead-group-zero", "regexp_extract(s, '\\\\w+(?=@)', 0) as r"),
+    _c("rlike-negative-lookahead-middle", "s rlike 'a(?!a)' as r"),
     _c("rlike-backreference", "s rlike '(a)\\\\1' as r"),
     _c("regexp-replace-possessive", "regexp_replace(s, 'a*+', 'x') as r"),
 ]

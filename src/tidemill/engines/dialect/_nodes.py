@@ -81,6 +81,8 @@ def bottom_up(tree: exp.Expr, rule: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
     for node in reversed(list(tree.dfs())):
         new = rule(node)
         if new is not node:
+            if new.type is None and node.type is not None:
+                new.type = node.type
             if node is root:
                 root = new
             else:

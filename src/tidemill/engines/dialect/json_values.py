@@ -8,6 +8,8 @@ Spark's rules (Spark SQL reference, "JSON functions"; JsonExpressions.scala):
   invalid path gives NULL. Wildcard paths (`[*]`, `.*`) are refused by name.
 * json_tuple(json, k1, k2, ...): top-level fields, the same value text; NULL where missing.
 * json_array_length(json): NULL unless the text is a JSON array.
+* to_json of a struct literal (named_struct, struct) leaves out its NULL fields.
+* schema_of_json(literal): Spark's inferred DDL (fields sorted, integers BIGINT).
 * from_json(json, schema): schema as a DDL string ('a INT, b STRING', 'struct<...>',
   'array<...>', 'map<string,int>'); a field that does not fit its type is NULL.
 """
@@ -48,6 +50,10 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
     name = function_name(node)
     if name == "json_array_length" and isinstance(node, exp.Anonymous):
         return call("tidemill_json_array_length", *node.expressions)
+    if isinstance(node, exp.JSONFormat) and isinstance(node.this, exp.Struct):
+        return to_json_struct(node.this)
+    if name == "schema_of_json" and isinstance(node, exp.Anonymous):
+        return _schema_of_json(node.expressions)
     if isinstance(node, exp.FromJson):
         return from_json(node.this, node.expression)
     if name == "json_tuple" and isinstance(node, exp.Anonymous) and not _is_generator(node):
@@ -99,6 +105,62 @@ def _get_json_object(document: exp.Expr, path: exp.Expr) -> exp.Expr:
     return call("tidemill_json_string", document, exp.Literal.string(converted))
 
 
+def to_json_struct(struct: exp.Struct) -> exp.Expr:
+    """to_json of a struct literal: Spark leaves out the fields that are NULL."""
+    fields = []
+    for field in struct.expressions:
+        if not isinstance(field, exp.PropertyEQ):
+            return exp.JSONFormat(this=struct)
+        value = field.expression
+        text = (
+            to_json_struct(value)
+            if isinstance(value, exp.Struct)
+            else exp.cast(call("to_json", value), exp.DataType.build("VARCHAR"))
+        )
+        fields.append(
+            template(
+                "CASE WHEN _v IS NOT NULL THEN _k || _text END",
+                v=value,
+                k=exp.Literal.string(json.dumps(field.name) + ":"),
+                text=text,
+            )
+        )
+    joined = call("concat_ws", exp.Literal.string(","), *fields)
+    return template("'{' || _joined || '}'", joined=joined)
+
+
+def _schema_of_json(args: list[exp.Expr]) -> exp.Expr:
+    """schema_of_json of a literal, computed here as Spark infers it (fields sorted by name)."""
+    from tidemill.engines.dialect.translate import unsupported
+
+    text = literal_text(args[0]) if len(args) == 1 else None
+    if text is None:
+        raise unsupported("schema_of_json of anything but one string literal")
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise unsupported("schema_of_json of text that is not JSON") from exc
+    return exp.Literal.string(_inferred(document))
+
+
+def _inferred(value: object) -> str:
+    if isinstance(value, dict):
+        fields = ", ".join(f"{key}: {_inferred(value[key])}" for key in sorted(value))
+        return f"STRUCT<{fields}>"
+    if isinstance(value, list):
+        kinds = {_inferred(item) for item in value if item is not None}
+        if kinds == {"BIGINT", "DOUBLE"}:
+            kinds = {"DOUBLE"}
+        return f"ARRAY<{kinds.pop() if len(kinds) == 1 else 'STRING'}>"
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int):
+        return "BIGINT" if -(2**63) <= value < 2**63 else "DECIMAL(38,0)"
+    if isinstance(value, float):
+        return "DOUBLE"
+    return "STRING"
+
+
 def _parsed_path(path: exp.JSONPath) -> str | None:
     """A path sqlglot has already parsed, as DuckDB's; None where Spark answers NULL."""
     from tidemill.engines.dialect.translate import unsupported
@@ -148,6 +210,8 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
         wanted = spark_type(text)
     except (ParseError, ValueError) as exc:
         raise unsupported(f"from_json schema {text!r}") from exc
+    if wanted.is_type(exp.DType.STRUCT) and not wanted.expressions:
+        raise unsupported(f"from_json schema {text!r}")
     value = exp.cast(document.copy(), exp.DataType.build("JSON"))
     if wanted.is_type(exp.DType.STRUCT):
         empty = _struct([(name, exp.cast(exp.Null(), kind)) for name, kind in _fields(wanted)])

@@ -4,10 +4,13 @@ Spark compiles patterns with java.util.regex; DuckDB with RE2. A literal pattern
 where the two spell the same thing differently: named groups `(?<name>...)` become
 `(?P<name>...)`, `\\Q...\\E` quoting becomes escaped text, and regexp_replace's `$1`/`${name}`
 group references become RE2's `\\1`/`\\g<name>`-free form (`\\1`; named references are refused).
-What RE2 cannot run at all is refused at create, by name: lookahead `(?=`/`(?!`, lookbehind
-`(?<=`/`(?<!`, backreferences `\\1` in a pattern, atomic groups `(?>` and possessive quantifiers
-(`*+`, `++`, `?+`). Decision: no Python UDF fallback (DuckDB's Python functions need numpy,
-which Tidemill does not depend on; see docs/decisions.md, "Spark SQL functions").
+Lookarounds RE2 can do without are rewritten (see `_without_lookaround`): `^(?=X)`/`^(?!X)`
+starting an rlike pattern; a positive lookahead ending, or lookbehind starting, the pattern of
+rlike or of regexp_extract of a group. What RE2 cannot run otherwise is refused at create, by
+name: other lookaheads `(?=`/`(?!` and lookbehinds `(?<=`/`(?<!`, backreferences `\\1` in a
+pattern, atomic groups `(?>` and possessive quantifiers (`*+`, `++`, `?+`). Decision: no Python
+UDF fallback (DuckDB's Python functions need numpy, which Tidemill does not depend on; see
+docs/decisions.md, "Spark SQL functions").
 A pattern that is not a literal is passed to RE2 as it is.
 
 Also Spark's `regexp(s, re)` and `regexp_like` are `rlike`; regexp_extract's group defaults to 1.
@@ -19,7 +22,13 @@ import re
 
 from sqlglot import exp
 
-from tidemill.engines.dialect._nodes import bottom_up, function_name, literal_text, template
+from tidemill.engines.dialect._nodes import (
+    bottom_up,
+    function_name,
+    literal_int,
+    literal_text,
+    template,
+)
 from tidemill.engines.dialect.context import Context
 
 MACROS: tuple[str, ...] = ()
@@ -64,6 +73,10 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         return node
     pattern = node.args.get(key)
     text = literal_text(pattern)
+    if text is not None and _UNSUPPORTED[0][0].search(text):
+        rewritten = _without_lookaround(node, text)
+        if rewritten is not None:
+            return rewritten
     if text is not None:
         node.set(key, exp.Literal.string(re2_pattern(text)))
     if isinstance(node, exp.RegexpLike) and text is not None:
@@ -80,6 +93,78 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         if replacement is not None:
             node.set("replacement", exp.Literal.string(re2_replacement(replacement)))
     return node
+
+
+def _without_lookaround(node: exp.Expr, java: str) -> exp.Expr | None:
+    """The lookarounds RE2 can do without, rewritten; None for any other use.
+
+    In rlike, `^(?=X)Y` / `^(?!X)Y` is `^X` matched (or not) and `^Y` matched; in rlike and
+    regexp_extract of a group >= 1, a positive lookahead ending the pattern `Y(?=X)` and a
+    positive lookbehind starting it `(?<=X)Y` may consume X (`Y(?:X)`, `(?:X)Y`): the same rows
+    match and the groups hold the same text.
+    """
+    is_like = isinstance(node, exp.RegexpLike)
+    group = literal_int(node.args.get("group")) if isinstance(node, exp.RegexpExtract) else None
+    if not is_like and not (group is not None and group >= 1):
+        return None
+    if is_like and java.startswith(("^(?=", "^(?!")):
+        end = _group_end(java, 1)
+        if end is None:
+            return None
+        head, rest = java[4:end], java[end + 1 :]
+        if _UNSUPPORTED[0][0].search(head + rest):
+            return None
+        test = template(
+            "regexp_matches(_s, _head)", s=node.this, head=exp.Literal.string(f"^(?:{head})")
+        )
+        if java[3] == "!":
+            test = exp.Not(this=test)
+        tail = template(
+            "regexp_matches(_s, _rest)",
+            s=node.this,
+            rest=exp.Literal.string(_java_end(re2_pattern(f"^(?:{rest})"))),
+        )
+        return exp.Paren(this=exp.And(this=test, expression=tail))
+    if java.startswith("(?<="):
+        end = _group_end(java, 0)
+        if end is not None and not _UNSUPPORTED[0][0].search(java[end + 1 :]):
+            node.set("expression", exp.Literal.string(re2_pattern("(?:" + java[4:])))
+            return node
+    if java.endswith(")"):
+        start = java.rfind("(?=")
+        if (
+            start > 0
+            and _group_end(java, start) == len(java) - 1
+            and not _UNSUPPORTED[0][0].search(java[:start] + java[start + 3 : -1])
+        ):
+            node.set("expression", exp.Literal.string(
+                    re2_pattern(java[:start] + "(?:" + java[start + 3 :])))  # fmt: skip
+            return node
+    return None
+
+
+def _group_end(pattern: str, start: int) -> int | None:
+    """The index of the `)` closing the group opened at `pattern[start]`."""
+    depth = 0
+    in_class = False
+    index = start
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return None
 
 
 def unsupported_construct(construct: str) -> Exception:

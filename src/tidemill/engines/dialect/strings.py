@@ -11,6 +11,7 @@ Spark's rules (Spark SQL reference, "String functions"; UTF8String, stringExpres
 * split(s, regex, limit): at most `limit` parts when limit > 0, the last holding the rest;
   a NULL delimiter gives NULL.
 * left/right with a negative length: ''. chr(n): '' for n < 0, else the character n mod 256.
+* levenshtein counts characters, not bytes.
 * format_string/printf: Java's Formatter; a NULL argument prints `null`.
 * octet_length: bytes of the UTF-8 text. replace(s, search): removes `search`.
 * elt(n, ...): the n-th argument, NULL out of range. find_in_set(s, list): 1-based, 0 if absent
@@ -79,6 +80,19 @@ MACROS: tuple[str, ...] = (
             + coalesce(list_sum(list_transform(regexp_extract_all(s, re)[1:n - 1],
                 lambda x: length(x))), 0) + 1 AS BIGINT))])
     END""",
+    # DuckDB's levenshtein counts bytes, Spark's characters: the same for ASCII text; otherwise
+    # a row-by-row dynamic programme over the characters (O(len(a) * len(b)) list steps).
+    r"""CREATE MACRO tidemill_levenshtein(a, b) AS CASE
+        WHEN a IS NULL OR b IS NULL THEN NULL
+        WHEN regexp_matches(a || b, '^[\x00-\x7F]*$') THEN levenshtein(a, b)
+        ELSE list_reduce(
+            list_zip(string_split(a, ''), range(1, length(a) + 1)),
+            lambda prev, p: list_reduce(range(1, length(b) + 1),
+                lambda acc, j: list_append(acc, least(prev[j + 1] + 1, acc[-1] + 1,
+                    prev[j] + CASE WHEN p[1] = substring(b, j, 1) THEN 0 ELSE 1 END)),
+                [p[2]]),
+            range(0, length(b) + 1))[-1]
+    END""",
     """CREATE MACRO tidemill_chr(n) AS CASE
         WHEN n < 0 THEN '' ELSE chr(CAST(n % 256 AS INTEGER)) END""",
     """CREATE MACRO tidemill_find_in_set(s, list) AS CASE
@@ -118,6 +132,10 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         return node.__class__(this=node.this, expression=_not_negative(node.expression))
     if isinstance(node, exp.Chr) and len(node.expressions) == 1:
         return call("tidemill_chr", node.expressions[0])
+    if isinstance(node, exp.Levenshtein) and not any(
+        v is not None for k, v in node.args.items() if k not in ("this", "expression")
+    ):
+        return call("tidemill_levenshtein", node.this, node.expression)
     if isinstance(node, exp.Format):
         return _format(node.this, node.expressions)
     if isinstance(node, exp.Replace) and node.args.get("replacement") is None:

@@ -1,0 +1,94 @@
+"""The lease of one batch attempt, as its worker checks it before publishing anything.
+
+A batch is claimed by one runner (`batches.owner`) for one attempt (`batches.rerun_count`)
+while it is Running. A stop (Cancelling), a restarted service settling it (Failed), or a rerun
+(a new attempt) all change that row; from then on this attempt's worker is a zombie and must
+not publish. Each publish runs inside a metadata transaction that first re-checks the lease
+with a write to the batch row (`store.batches.hold_lease`): until the publish ends, the change
+that would take the batch over waits, so "checked, then published" cannot interleave with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidemill.errors import BackendError, Failure, StateError
+from tidemill.store import batches as store
+from tidemill.store import export_outcomes
+
+LOST = (
+    "this attempt lost its lease (the batch was stopped, settled by a restarted service or "
+    "rerun): nothing more is published"
+)
+
+
+class LeaseLostError(StateError):
+    def __init__(self) -> None:
+        super().__init__(Failure.INTERNAL, LOST)
+
+
+class LeaseFence:
+    """The fence of attempt `attempt` of a batch owned by runner `owner` (exporters' `Fence`)."""
+
+    def __init__(
+        self, db: sa.Engine, batch: export_outcomes.BatchKey, owner: str, attempt: int
+    ) -> None:
+        self.db = db
+        self.batch = batch
+        self.owner = owner
+        self.attempt = attempt
+
+    def _hold(self, conn: sa.Connection) -> None:
+        b = self.batch
+        if not store.hold_lease(conn, b.account, b.job, b.run_id, self.owner, self.attempt):
+            raise LeaseLostError()
+
+    def note(self, export: str, type_: str, written: Mapping[str, Any]) -> None:
+        with _store_errors(), self.db.begin() as conn:
+            self._hold(conn)
+            export_outcomes.note(
+                conn, self.batch, self.attempt, export, type_, dict(written), datetime.now(UTC)
+            )
+
+    @contextmanager
+    def _publishing(self) -> Iterator[None]:
+        # The transaction (and so the lock on the batch) ends after the publish. Only the
+        # fence's own statements are translated: the block's errors pass through as they are.
+        conn = self.db.connect()
+        try:
+            with _store_errors():
+                transaction = conn.begin()
+                self._hold(conn)
+            try:
+                yield
+            except BaseException:
+                transaction.rollback()
+                raise
+            with _store_errors():
+                transaction.commit()
+        finally:
+            conn.close()
+
+    def publishing(self) -> AbstractContextManager[None]:
+        return self._publishing()
+
+    def check(self) -> None:
+        with _store_errors(), self.db.begin() as conn:
+            self._hold(conn)
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """The metadata store's errors as a BackendError: nothing is published without the check."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).split("\n")[0]
+        raise BackendError(
+            Failure.INTERNAL, f"cannot check this batch's lease, so nothing is published: {reason}"
+        ) from exc

@@ -1,0 +1,185 @@
+"""Fencing (issue 9, kind 2): a worker whose lease was taken over publishes nothing — not its
+result, not a kodo object, not a report row — and a publish in progress holds off the takeover
+until it ends. Real SQLite metadata, real local buckets, real report databases."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.exporters.support import ZONE, context, make_result
+from tidemill.config import Settings
+from tidemill.core.batches import Batch, BatchStatus
+from tidemill.core.models import AccountScope
+from tidemill.exporters import run_exports
+from tidemill.exporters.base import ExportContext, ExportPlan, Targets
+from tidemill.runner.fence import LOST, LeaseFence
+from tidemill.runner.plan import BatchPlan
+from tidemill.runner.runner import Runner
+from tidemill.runner.worker import execute
+from tidemill.runtime import Runtime, build_runtime
+from tidemill.storage import open_store
+from tidemill.storage.base import ObjectStore
+from tidemill.store import batches as store
+from tidemill.store import export_outcomes
+from tidemill.store.export_outcomes import BatchKey
+
+SCOPE = AccountScope("default")  # the bootstrap account of the test settings
+
+S = BatchStatus
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+OWNER = "node-a"
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Runtime:
+    runtime = build_runtime(Settings(data_dir=tmp_path / "data"))
+    with runtime.db.begin() as conn:
+        store.insert_batch(conn, 1, Batch("j", 1, NOW, S.READY, {}, uid="u1"), NOW)
+        assert store.move(conn, 1, "j", 1, [S.READY], status=S.RUNNING, owner=OWNER)
+    return runtime
+
+
+def fence(rt: Runtime, owner: str = OWNER, attempt: int = 0) -> LeaseFence:
+    return LeaseFence(rt.db, BatchKey("u1", 1, "j", 1), owner, attempt)
+
+
+def exports_ctx(
+    rt: Runtime, tmp_path: Path, owner: str = OWNER
+) -> tuple[ExportContext, ObjectStore]:
+    objects = open_store(rt.settings).for_account(SCOPE)
+    base = context(make_result(tmp_path / "w"), objects, tmp_path / "scratch")
+    targets = Targets(report_url=rt.settings.report_url_template)
+    ctx = ExportContext(
+        account=1, tenant=SCOPE.name, job="j", run_id=1, attempt=0, result=base.result,
+        rows=base.rows, zone=ZONE,
+        store=objects, targets=targets, scratch=base.scratch, now=base.now, batch_uid="u1",
+        fence=fence(rt, owner),
+    )  # fmt: skip
+    return ctx, objects
+
+
+PLANS = [
+    ExportPlan("files", "kodo", {"bucket": "outb", "keyPrefix": "o/", "fileCount": 2}),
+    ExportPlan("rows", "report", {"dbName": "rdb", "tableName": "t",
+                                  "columns": {"id": "#id", "name": "#name"}}),
+]  # fmt: skip
+
+
+def report_rows(tmp_path: Path) -> int:
+    path = tmp_path / "data" / "report" / f"{SCOPE.name}-rdb.sqlite"
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as con:
+        tables = con.execute("select name from sqlite_master where name = 't'").fetchall()
+        return int(con.execute("select count(*) from t").fetchone()[0]) if tables else 0
+
+
+def test_the_lease_holder_publishes_and_journals_what_it_publishes(
+    rt: Runtime, tmp_path: Path
+) -> None:
+    ctx, objects = exports_ctx(rt, tmp_path)
+
+    outcomes = run_exports(ctx, PLANS)
+
+    assert [o.status for o in outcomes] == ["Successful", "Successful"]
+    assert len(list(objects.list("outb"))) == 2 and report_rows(tmp_path) == 10
+    with rt.db.connect() as conn:
+        noted = export_outcomes.for_batch(conn, "u1")
+    assert [(n.export_name, n.status) for n in noted] == [
+        ("files", "Publishing"), ("rows", "Publishing"),
+    ]  # fmt: skip
+    assert sorted(noted[0].written["keys"]) == sorted(o.key for o in objects.list("outb"))
+    assert noted[1].written["batch"] == "1/j/1/u1"
+
+
+@pytest.mark.parametrize(
+    "takeover",
+    [
+        {"status": S.FAILED, "owner": None},  # settled by a restarted service
+        {"status": S.CANCELLING},  # stopped
+        {"owner": "node-b"},  # claimed again by another runner
+        {"rerun_count": 1},  # a later attempt
+    ],
+    ids=["settled", "stopping", "other-owner", "rerun"],
+)
+def test_a_worker_whose_lease_was_taken_over_publishes_no_export(
+    rt: Runtime, tmp_path: Path, takeover: dict[str, object]
+) -> None:
+    ctx, objects = exports_ctx(rt, tmp_path)
+    with rt.db.begin() as conn:
+        assert store.move(conn, 1, "j", 1, [S.RUNNING], **takeover)
+
+    outcomes = run_exports(ctx, PLANS)
+
+    assert [(o.status, o.message) for o in outcomes] == [("Failed", LOST), ("Failed", LOST)]
+    assert not objects.bucket_exists("outb") or list(objects.list("outb")) == []
+    assert report_rows(tmp_path) == 0
+
+
+def test_a_worker_whose_lease_was_taken_over_does_not_publish_its_result(
+    rt: Runtime, tmp_path: Path
+) -> None:
+    out = tmp_path / "result"
+    plan = BatchPlan(1, SCOPE, "j", 1, "select 42 as n", (), str(out), 1, "1GB", "Asia/Shanghai",
+                     owner=OWNER, batch_uid="u1")  # fmt: skip
+    with rt.db.begin() as conn:
+        store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
+
+    with pytest.raises(Exception, match="lost its lease"):
+        execute(plan, open_store(rt.settings).for_account(SCOPE), fence=fence(rt))
+
+    assert not (out / "result.parquet").exists()
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".spill")] == []
+
+
+def test_a_publish_in_progress_holds_off_the_takeover_until_it_ends(rt: Runtime) -> None:
+    held = threading.Event()
+    release = threading.Event()
+    moved_at: list[float] = []
+
+    def publisher() -> None:
+        with fence(rt).publishing():
+            held.set()
+            release.wait(10)
+
+    def reaper() -> None:
+        with rt.db.begin() as conn:
+            store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
+        moved_at.append(time.monotonic())
+
+    first = threading.Thread(target=publisher)
+    first.start()
+    assert held.wait(10)
+    second = threading.Thread(target=reaper)
+    second.start()
+    time.sleep(0.5)
+    released_at = time.monotonic()
+    release.set()
+    first.join(10)
+    second.join(10)
+
+    assert moved_at and moved_at[0] >= released_at  # the takeover waited for the publish
+    with pytest.raises(Exception, match="lost its lease"), fence(rt).publishing():
+        pass
+
+
+def test_an_undo_cut_short_by_a_crash_is_finished_when_the_service_starts(
+    rt: Runtime, tmp_path: Path
+) -> None:
+    ctx, objects = exports_ctx(rt, tmp_path)
+    run_exports(ctx, PLANS)  # published, journaled; then the service died before settling
+    with rt.db.begin() as conn:  # a predecessor settled it Failed, then died before its undo
+        store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
+
+    Runner(rt).settle_orphans(every=True)
+
+    assert list(objects.list("outb")) == [] and report_rows(tmp_path) == 0
+    with rt.db.connect() as conn:
+        assert export_outcomes.for_batch(conn, "u1") == []  # every row Undone
+        assert export_outcomes.unsettled(conn) == []
