@@ -28,16 +28,18 @@ TABLES = {
 _Q = "select line, {} as v from coercion_log order by line"
 
 
-def _c(slug: str, expr: str) -> Case:
-    return Case(f"coercion/{slug}", _Q.format(expr), ordered=True)
+def _c(slug: str, expr: str, *, api: bool = False) -> Case:
+    return Case(f"coercion/{slug}", _Q.format(expr), ordered=True, api=api)
 
 
 CASES = [
     Case("coercion/string-gt-int-in-where",
-         "select line, bytes from coercion_log where bytes > 1000 order by line", ordered=True),
+         "select line, bytes from coercion_log where bytes > 1000 order by line",
+         ordered=True, api=True),
     Case("coercion/text-log-parsed-bytes",
          "with p as (select line, regexp_extract(concat('x ', bytes), ' (.*)', 1) as b "
-         "from coercion_log) select line, b from p where b > 1000 order by line", ordered=True),
+         "from coercion_log) select line, b from p where b > 1000 order by line",
+         ordered=True, api=True),
     _c("string-eq-int", "bytes = 999"),
     _c("string-eq-int-fraction-truncates", "bytes = 1"),
     _c("string-lt-bigint", "bytes < n"),
@@ -74,7 +76,8 @@ CASES = [
     _c("string-eq-timestamp-with-spaces", "day = ts"),
     _c("string-day-to-timestamp-cast", "cast(day as timestamp)"),
     _c("string-day-to-date-cast", "cast(day as date)"),
-    Case("coercion/sum-of-strings", "select sum(bytes) as s, sum(ms) as t from coercion_log"),
+    Case("coercion/sum-of-strings",
+         "select sum(bytes) as s, sum(ms) as t from coercion_log", api=True),
     Case("coercion/avg-of-strings", "select avg(bytes) as a, avg(ms) as m from coercion_log"),
     Case("coercion/stddev-of-strings", "select stddev(bytes) as s from coercion_log"),
     Case("coercion/min-max-of-strings-stay-strings",
@@ -82,7 +85,7 @@ CASES = [
     Case("coercion/sum-of-string-grouped",
          "select status, sum(ms) as s from coercion_log group by status"),
     _c("case-int-and-string", "case when n > 0 then n else 'none' end"),
-    _c("case-double-and-string", "case when x > 0 then x else 'neg' end"),
+    _c("case-double-and-string", "case when x > 0 then x else 'neg' end", api=True),
     _c("case-int-and-double", "case when ok then n else x end"),
     _c("case-int-and-decimal", "case when ok then n else 1.5 end"),
     _c("case-bool-and-null", "case when n > 0 then ok end"),
@@ -104,7 +107,7 @@ CASES = [
     _c("array-of-int-and-string", "array(n, 'a')"),
     _c("array-of-int-and-double", "array(n, x)"),
     Case("coercion/union-int-and-string",
-         "select n as v from coercion_log union all select status from coercion_log"),
+         "select n as v from coercion_log union all select status from coercion_log", api=True),
     Case("coercion/union-int-and-double",
          "select n as v from coercion_log union select x from coercion_log"),
     Case("coercion/union-int-and-decimal",
