@@ -24,7 +24,6 @@ NAMES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.json").is_f
 
 # Cases whose fault kind (issue #10, `expected.json` "kind") is not fixed yet on this branch.
 UNFIXED = {
-    "cast-fraction-to-int",
     "date-format-quoted-literal-and-fraction",
     "dayofweek-numbering",
     "get-json-object-malformed",
@@ -32,7 +31,6 @@ UNFIXED = {
     "months-between-time-of-day",
     "percentile-exact",
     "query-hint-coalesce",
-    "string-compared-with-number-in-text-log",
     "substr-position-zero",
     "timestamp-cast-to-string",
 }

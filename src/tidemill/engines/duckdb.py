@@ -292,7 +292,8 @@ def rfc3339_sql(expr: str) -> str:
 def preview(path: Path, limit: int, time_zone: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The column names and first `limit` rows of a result file, as JSON-ready Python values.
 
-    Dates are RFC 3339 text in `time_zone` (Python has no zone database of its own here),
+    Dates are RFC 3339 text in `time_zone` (Python has no zone database of its own here; a
+    DATE is its midnight there),
     binary values base64 text (as Spark's JSON writer prints them), arrays lists, structs
     and maps objects, at any depth; decimals inside them are floats.
     """
@@ -320,7 +321,7 @@ def _readable(expr: str, kind: Any, depth: int) -> str | None:
     """SQL turning `expr` (of DuckDB type `kind`) into values Python prints as Spark would;
     None when it needs no change."""
     kind_id = str(kind.id)
-    if kind_id == "timestamp with time zone":
+    if kind_id in ("timestamp with time zone", "date"):  # a date is midnight in the zone
         return rfc3339_sql(expr)
     if kind_id == "blob":
         return f"to_base64({expr})"
@@ -329,7 +330,7 @@ def _readable(expr: str, kind: Any, depth: int) -> str | None:
     if kind_id in ("list", "array"):
         var = f"x{depth}"
         inner = _readable(var, kind.children[0][1], depth + 1)
-        return None if inner is None else f"list_transform({expr}, {var} -> {inner})"
+        return None if inner is None else f"list_transform({expr}, lambda {var}: {inner})"
     if kind_id == "struct":
         fields = [
             (name, f"struct_extract({expr}, {quote_literal(name)})", child)
@@ -349,5 +350,5 @@ def _readable(expr: str, kind: Any, depth: int) -> str | None:
         if key is None and value is None:
             return None
         pair = f"struct_pack(key := {key or var + '.key'}, value := {value or var + '.value'})"
-        return f"map_from_entries(list_transform(map_entries({expr}), {var} -> {pair}))"
+        return f"map_from_entries(list_transform(map_entries({expr}), lambda {var}: {pair}))"
     return None

@@ -28,16 +28,18 @@ TABLES = {
 _Q = "select line, {} as v from coercion_log order by line"
 
 
-def _c(slug: str, expr: str) -> Case:
-    return Case(f"coercion/{slug}", _Q.format(expr), ordered=True)
+def _c(slug: str, expr: str, *, api: bool = False) -> Case:
+    return Case(f"coercion/{slug}", _Q.format(expr), ordered=True, api=api)
 
 
 CASES = [
     Case("coercion/string-gt-int-in-where",
-         "select line, bytes from coercion_log where bytes > 1000 order by line", ordered=True),
+         "select line, bytes from coercion_log where bytes > 1000 order by line",
+         ordered=True, api=True),
     Case("coercion/text-log-parsed-bytes",
          "with p as (select line, regexp_extract(concat('x ', bytes), ' (.*)', 1) as b "
-         "from coercion_log) select line, b from p where b > 1000 order by line", ordered=True),
+         "from coercion_log) select line, b from p where b > 1000 order by line",
+         ordered=True, api=True),
     _c("string-eq-int", "bytes = 999"),
     _c("string-eq-int-fraction-truncates", "bytes = 1"),
     _c("string-lt-bigint", "bytes < n"),
@@ -51,6 +53,7 @@ CASES = [
     _c("string-neq-int", "status != 200"),
     _c("string-null-safe-eq-int", "bytes <=> 999"),
     _c("string-between-ints", "bytes between 100 and 100000"),
+    _c("string-between-int-and-decimal", "ms between 1 and 12.5"),
     _c("string-gt-timestamp", "day > ts"),
     _c("string-eq-timestamp-literal", "ts = '2026-11-30 10:15:30'"),
     _c("timestamp-lt-string-literal", "ts < '2026-11-30'"),
@@ -67,7 +70,14 @@ CASES = [
     _c("string-negated", "-ms"),
     _c("string-plus-null", "ms + null"),
     _c("abs-of-string", "abs(ms)"),
-    Case("coercion/sum-of-strings", "select sum(bytes) as s, sum(ms) as t from coercion_log"),
+    _c("sqrt-of-string", "sqrt(ms)"),
+    _c("exp-ln-of-string", "ln(exp(ms))"),
+    _c("power-of-string", "power(ms, 2)"),
+    _c("string-eq-timestamp-with-spaces", "day = ts"),
+    _c("string-day-to-timestamp-cast", "cast(day as timestamp)"),
+    _c("string-day-to-date-cast", "cast(day as date)"),
+    Case("coercion/sum-of-strings",
+         "select sum(bytes) as s, sum(ms) as t from coercion_log", api=True),
     Case("coercion/avg-of-strings", "select avg(bytes) as a, avg(ms) as m from coercion_log"),
     Case("coercion/stddev-of-strings", "select stddev(bytes) as s from coercion_log"),
     Case("coercion/min-max-of-strings-stay-strings",
@@ -75,7 +85,7 @@ CASES = [
     Case("coercion/sum-of-string-grouped",
          "select status, sum(ms) as s from coercion_log group by status"),
     _c("case-int-and-string", "case when n > 0 then n else 'none' end"),
-    _c("case-double-and-string", "case when x > 0 then x else 'neg' end"),
+    _c("case-double-and-string", "case when x > 0 then x else 'neg' end", api=True),
     _c("case-int-and-double", "case when ok then n else x end"),
     _c("case-int-and-decimal", "case when ok then n else 1.5 end"),
     _c("case-bool-and-null", "case when n > 0 then ok end"),
@@ -97,13 +107,18 @@ CASES = [
     _c("array-of-int-and-string", "array(n, 'a')"),
     _c("array-of-int-and-double", "array(n, x)"),
     Case("coercion/union-int-and-string",
-         "select n as v from coercion_log union all select status from coercion_log"),
+         "select n as v from coercion_log union all select status from coercion_log", api=True),
     Case("coercion/union-int-and-double",
          "select n as v from coercion_log union select x from coercion_log"),
     Case("coercion/union-int-and-decimal",
          "select n as v from coercion_log union all select 1.5"),
     Case("coercion/union-double-and-string",
          "select x as v from coercion_log union all select 'a'"),
+    Case("coercion/union-chain-widens-every-branch",
+         "select n as v from coercion_log union all select x from coercion_log "
+         "union all select status from coercion_log"),
+    Case("coercion/union-chain-string-first",
+         "select 'a' as v union all select 1 union all select 2.5d"),
     Case("coercion/intersect-string-and-int",
          "select status as v from coercion_log intersect select 200"),
     Case("coercion/except-int-and-string",
@@ -115,6 +130,17 @@ CASES = [
     _c("like-on-int", "n like '5%'"),
     _c("string-eq-int-where-unparseable",
        "case when status = 200 then 'ok' else 'other' end"),
+    _c("simple-case-string-operand-int-values",
+       "case bytes when 999 then 'k' when 1 then 'one' else 'x' end"),
+    _c("simple-case-int-operand-string-values", "case n when '5' then 1 when '7' then 2 end"),
+    _c("simple-case-same-types", "case status when '200' then 'ok' else status end"),
+    Case("coercion/in-subquery-string-and-long",
+         "select line from coercion_log where bytes in (select n * 333 from coercion_log)"),
+    Case("coercion/in-subquery-long-and-string",
+         "select line from coercion_log where n in (select status from coercion_log)"),
+    Case("coercion/join-string-with-long",
+         "select a.line, b.line as other from coercion_log a join coercion_log b "
+         "on a.status = b.n * 100"),
     Case("coercion/where-string-ge-decimal",
          "select line from coercion_log where ms >= 3.9 order by line", ordered=True),
     Case("coercion/group-by-cast-string",

@@ -21,6 +21,7 @@ cost what the inline SQL costs). The rules, each checked against Spark 3.5.9:
 
 from __future__ import annotations
 
+import sqlglot
 from sqlglot import exp
 
 from tidemill.engines.dialect.types import FRACTIONAL, INTEGRAL, TYPE_META, decimal
@@ -199,8 +200,79 @@ def to_string(node: exp.Expr, source: str) -> exp.Expr | None:
     return None
 
 
-def _nested_to_string(node: exp.Expr, source: str) -> exp.Expr | None:
-    return None
+def _nested_to_string(node: exp.Expr, source: str) -> exp.Expr:
+    """`[1, null]`, `{a -> 1, b -> null}`, `{1, x}`: Spark's text of an array, map or struct."""
+    template = sqlglot.parse_one(_text_sql(_PLACEHOLDER, source, 0), dialect="duckdb")
+    for column in list(template.find_all(exp.Column)):
+        if column.name == _PLACEHOLDER:
+            column.replace(node.copy())
+    return template
+
+
+_PLACEHOLDER = "tidemill_value"
+_TIMESTAMP_TEXT = (
+    "CASE WHEN epoch_us({v}) % 1000000 = 0 THEN strftime({v}, '%Y-%m-%d %H:%M:%S') "
+    "ELSE rtrim(strftime({v}, '%Y-%m-%d %H:%M:%S.%f'), '0') END"
+)
+
+
+def _text_sql(value: str, spark_type: str, depth: int) -> str:
+    """DuckDB SQL printing `value` (SQL of Spark type `spark_type`) as Spark's CAST to STRING."""
+    kind, members = split_type(spark_type)
+    var = f"e{depth}"
+    if kind == "string":
+        return value
+    if kind in ("void", "null"):
+        return "CAST(NULL AS VARCHAR)"
+    if kind in (*INTEGRAL, "boolean") or kind.startswith("decimal"):
+        return f"CAST({value} AS VARCHAR)"
+    if kind in FRACTIONAL:
+        return f"tidemill_double_to_string({value})"
+    if kind == "timestamp":
+        return _TIMESTAMP_TEXT.format(v=value)
+    if kind == "date":
+        return f"strftime({value}, '%Y-%m-%d')"
+    if kind == "array":
+        inner = _text_sql(var, members[0], depth + 1)
+        listed = f"list_transform({value}, lambda {var}: coalesce({inner}, 'null'))"
+        return f"'[' || array_to_string({listed}, ', ') || ']'"
+    if kind == "map":
+        key = _text_sql(f"{var}.key", members[0], depth + 1)
+        item = _text_sql(f"{var}.value", members[1], depth + 1)
+        pair = f"{key} || ' -> ' || coalesce({item}, 'null')"
+        listed = f"list_transform(map_entries({value}), lambda {var}: {pair})"
+        return f"'{{' || array_to_string({listed}, ', ') || '}}'"
+    if kind == "struct":
+        fields = [
+            f"coalesce({_text_sql(f'struct_extract_at({value}, {i})', t, depth + 1)}, 'null')"
+            for i, t in enumerate(members, start=1)
+        ]
+        joined = " || ', ' || ".join(fields) if fields else "''"
+        return f"CASE WHEN {value} IS NULL THEN NULL ELSE '{{' || {joined} || '}}' END"
+    from tidemill.engines.dialect.translate import unsupported
+
+    raise unsupported(f"CAST of a value of type {spark_type} to STRING")
+
+
+def split_type(spark_type: str) -> tuple[str, list[str]]:
+    """`array<int>` → ('array', ['int']); `map<string,int>` → ('map', ['string', 'int']);
+    `struct<a:int,b:string>` → ('struct', ['int', 'string']) (field types only)."""
+    if "<" not in spark_type or not spark_type.endswith(">"):
+        return spark_type, []
+    kind, _, inner = spark_type[:-1].partition("<")
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(inner):
+        if char in "<(":
+            depth += 1
+        elif char in ">)":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(inner[start:i])
+            start = i + 1
+    parts.append(inner[start:])
+    if kind == "struct":
+        parts = [part.partition(":")[2] for part in parts]
+    return kind, [part.strip() for part in parts]
 
 
 def _narrow(node: exp.Expr, target: str, *, wrap: bool = False) -> exp.Expr:

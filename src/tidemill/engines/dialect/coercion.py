@@ -47,6 +47,7 @@ MACROS: tuple[str, ...] = (
         WHEN isnan(x) OR isinf(x) OR abs(x) >= 1e20 THEN x
         ELSE CAST(round_even(TRY_CAST(CAST(x AS VARCHAR) AS DECIMAL(38, 18)), d) AS DOUBLE)
     END""",
+    "CREATE MACRO tidemill_byte_length(b) AS octet_length(b)",
     # Spark's signum is a DOUBLE that keeps NaN and the sign of zero.
     """CREATE MACRO tidemill_signum(x) AS CASE
         WHEN x = 0 OR isnan(x) THEN CAST(x AS DOUBLE) ELSE CAST(sign(x) AS DOUBLE)
@@ -56,8 +57,9 @@ MACROS: tuple[str, ...] = (
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)
 _STRING_AS_DOUBLE = (
-    exp.Neg, exp.Abs, exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance,
-    exp.VariancePop, exp.Skewness, exp.Kurtosis,
+    exp.Neg, exp.Abs, exp.Sqrt, exp.Exp, exp.Ln, exp.Cbrt, exp.Sin, exp.Cos, exp.Tan,
+    exp.Asin, exp.Acos, exp.Atan, exp.Degrees, exp.Radians, exp.Sum, exp.Avg, exp.Stddev,
+    exp.StddevPop, exp.StddevSamp, exp.Variance, exp.VariancePop, exp.Skewness, exp.Kurtosis,
 )  # fmt: skip
 _CONDITIONALS = (exp.Case, exp.If, exp.Coalesce, exp.Nvl2)
 # Functions whose arguments Spark casts to string (ConcatCoercion, ImplicitTypeCasts): a double
@@ -70,10 +72,32 @@ _STRING_ARGUMENTS = (
 
 
 def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
-    """`query` with Spark's implicit and explicit casts made explicit for DuckDB (in place)."""
+    """`query` with Spark's implicit and explicit casts made explicit for DuckDB (in place, or
+    a copy of the answer remembered for the same query over the same tables)."""
+    key = (repr(query), _tables_key(context))  # the whole tree: SQL text can lose detail
+    remembered = _REMEMBERED.get(key)
+    if remembered is not None:
+        return remembered.copy()
     types = SparkTypes(query, context)
     _visit(query, types)
+    if len(_REMEMBERED) >= _REMEMBER:
+        _REMEMBERED.pop(next(iter(_REMEMBERED)), None)
+    _REMEMBERED[key] = query.copy()
     return query
+
+
+# Typing a query costs a few milliseconds (sqlglot's qualify + annotate), paid once per job
+# SQL and tables: a scheduled job's batches reuse the answer.
+_REMEMBER = 256
+_REMEMBERED: dict[tuple[str, tuple[tuple[str, tuple[tuple[str, str], ...]], ...]], exp.Expr] = {}
+
+
+def _tables_key(context: Context) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    return tuple(
+        sorted(
+            (name, tuple((k, v) for k, v in columns)) for name, columns in context.tables.items()
+        )
+    )
 
 
 def _visit(node: exp.Expr, types: SparkTypes) -> None:
@@ -89,6 +113,12 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _arithmetic(node, types)
     elif isinstance(node, _STRING_AS_DOUBLE) and types.of(node.this) == "string":
         _cast_arg(node, "this", "double", types)
+    elif isinstance(node, exp.Case) and node.this is not None:
+        _simple_case(node, types)
+    elif isinstance(node, exp.Pow):  # power(a, b) takes doubles
+        for arg in ("this", "expression"):
+            if types.of(node.args.get(arg)) == "string":
+                _cast_arg(node, arg, "double", types)
     elif isinstance(node, _CONDITIONALS):
         _widen(node, branches(node), types, strings=True)
     elif isinstance(node, exp.Greatest | exp.Least):
@@ -97,6 +127,8 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _widen(node, list(node.expressions), types, strings=True)
     elif isinstance(node, exp.In) and node.expressions:
         _widen(node, [node.this, *node.expressions], types, strings=True)
+    elif isinstance(node, exp.In) and node.args.get("query") is not None:
+        _in_subquery(node, types)
     elif isinstance(node, exp.Cast):  # TryCast too
         _explicit_cast(node, types)
     elif _is_cast_function(node):  # bigint(x), smallint(x) ...: sqlglot leaves them as calls
@@ -113,6 +145,11 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _null_on_zero_arg(node.expressions[1])
     elif isinstance(node, exp.Between):
         _between(node, types)
+    elif isinstance(node, exp.ToBase64 | exp.Length) and types.of(node.this) == "binary":
+        # base64 of bytes encodes them as they are; length of bytes counts them
+        name = "to_base64" if isinstance(node, exp.ToBase64) else "tidemill_byte_length"
+        call = exp.Anonymous(this=name, expressions=[node.this.copy()])
+        _replace(node, _typed(call, "string" if name == "to_base64" else "int"), types)
     elif isinstance(node, _STRING_ARGUMENTS):
         _print_fractions(node, types)
     elif isinstance(node, exp.Union | exp.Intersect | exp.Except):
@@ -125,6 +162,15 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
 
 def _is_call(node: exp.Expr, name: str) -> bool:
     return isinstance(node, exp.Anonymous) and node.name.lower() == name
+
+
+def _typed_copy(node: exp.Expr, types: SparkTypes) -> exp.Expr:
+    """A copy of `node` that keeps its Spark type (a copied column loses its annotation)."""
+    copy = node.copy()
+    spark_type = types.of(node)
+    if spark_type is not None:
+        copy.meta[TYPE_META] = spark_type
+    return copy
 
 
 def _typed(node: exp.Expr, spark_type: str) -> exp.Expr:
@@ -175,6 +221,39 @@ def _compare(node: exp.Binary, types: SparkTypes) -> None:
         _cast_arg(node, "expression", common, types)
 
 
+def _simple_case(node: exp.Case, types: SparkTypes) -> None:
+    """Spark reads `CASE a WHEN b ...` as `CASE WHEN a = b ...`, each comparison coerced alone;
+    rewritten so when the operand and a WHEN value need a cast."""
+    operand = node.this
+    ifs = node.args.get("ifs") or []
+    if all(comparison_type(types.of(operand), types.of(when.this)) is None for when in ifs):
+        _widen(node, branches(node), types, strings=True)
+        return
+    for when in ifs:
+        equal = exp.EQ(this=_typed_copy(operand, types), expression=_typed_copy(when.this, types))
+        when.set("this", equal)
+        _compare(equal, types)
+    node.set("this", None)
+    types.forget(node)
+    _widen(node, branches(node), types, strings=True)
+
+
+def _in_subquery(node: exp.In, types: SparkTypes) -> None:
+    """`a IN (SELECT b ...)`: both sides in Spark's comparison type (InConversion)."""
+    query = node.args["query"]
+    projections = _projections(query)
+    if not projections or len(projections) != 1:
+        return
+    left, right = types.of(node.this), types.of(projections[0])
+    common = comparison_type(left, right)
+    if common is None:
+        return
+    if left != common:
+        _cast_arg(node, "this", common, types)
+    if right != common:
+        _replace_projection(projections[0], common, right, types)
+
+
 def _between(node: exp.Between, types: SparkTypes) -> None:
     """Spark reads `a BETWEEN lo AND hi` as `a >= lo AND a <= hi`, each side coerced alone."""
     value, low, high = node.this, node.args["low"], node.args["high"]
@@ -187,10 +266,10 @@ def _between(node: exp.Between, types: SparkTypes) -> None:
                 _cast_arg(node, arg, str(next(iter(kinds))), types)
         return
     both = exp.and_(
-        exp.GTE(this=value.copy(), expression=low.copy()),
-        exp.LTE(this=value.copy(), expression=high.copy()),
+        exp.GTE(this=_typed_copy(value, types), expression=_typed_copy(low, types)),
+        exp.LTE(this=_typed_copy(value, types), expression=_typed_copy(high, types)),
     )
-    _replace(node, exp.paren(both), types)
+    _replace(node, exp.Paren(this=both), types)
     for comparison in both.find_all(exp.GTE, exp.LTE):
         _compare(comparison, types)
 
@@ -322,12 +401,13 @@ def _normalize_zero_keys(select: exp.Select, types: SparkTypes) -> None:
 
 
 def _widen_set_operation(node: exp.SetOperation, types: SparkTypes) -> None:
-    """UNION/INTERSECT/EXCEPT: each column in the wider common type of its branches."""
-    sides = [_projections(node.left), _projections(node.right)]
-    if any(side is None for side in sides) or len({len(s or []) for s in sides}) != 1:
+    """UNION/INTERSECT/EXCEPT: each column in the wider common type of every branch (all the
+    SELECTs of a chain such as `a UNION b UNION c`, as Spark widens them together)."""
+    sides = _branch_projections(node)
+    if sides is None or len({len(side) for side in sides}) != 1:
         return
-    for position in range(len(sides[0] or [])):
-        members = [(side or [])[position] for side in sides]
+    for position in range(len(sides[0])):
+        members = [side[position] for side in sides]
         member_types = [types.of(m) for m in members]
         if len(set(member_types)) <= 1:
             continue
@@ -337,6 +417,17 @@ def _widen_set_operation(node: exp.SetOperation, types: SparkTypes) -> None:
         for member, member_type in zip(members, member_types, strict=True):
             if member_type != common and member_type != "void":
                 _replace_projection(member, common, member_type, types)
+
+
+def _branch_projections(query: exp.Expr) -> list[list[exp.Expr]] | None:
+    """The projections of every SELECT a set operation combines (None: one is not plain)."""
+    if isinstance(query, exp.Subquery):
+        return _branch_projections(query.this)
+    if isinstance(query, exp.SetOperation):
+        left, right = _branch_projections(query.left), _branch_projections(query.right)
+        return None if left is None or right is None else [*left, *right]
+    projections = _projections(query)
+    return None if projections is None else [projections]
 
 
 def _projections(query: exp.Expr) -> list[exp.Expr] | None:

@@ -18,6 +18,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import ensure_schema
 
 from tidemill.engines.dialect.context import Context
 
@@ -153,12 +154,23 @@ def _complex(a: str, b: str, combine: object) -> str | None:
     return None
 
 
+_SIMPLE = {
+    exp.DataType.Type.BOOLEAN: "boolean", exp.DataType.Type.TINYINT: "tinyint",
+    exp.DataType.Type.SMALLINT: "smallint", exp.DataType.Type.INT: "int",
+    exp.DataType.Type.BIGINT: "bigint", exp.DataType.Type.FLOAT: "float",
+    exp.DataType.Type.DOUBLE: "double", exp.DataType.Type.VARCHAR: "string",
+    exp.DataType.Type.TEXT: "string", exp.DataType.Type.DATE: "date",
+    exp.DataType.Type.TIMESTAMP: "timestamp", exp.DataType.Type.BINARY: "binary",
+    exp.DataType.Type.NULL: "void",
+}  # fmt: skip
+
+
 def spark_type_of(data_type: exp.DataType) -> str | None:
     """The Spark simple string of a sqlglot type (None for an unknown one)."""
     if data_type.this in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.USERDEFINED):
         return None
-    if data_type.this is exp.DataType.Type.NULL:
-        return "void"
+    if data_type.this in _SIMPLE and not data_type.expressions:
+        return _SIMPLE[data_type.this]
     text = data_type.sql("spark").lower().replace(" ", "")
     return {"integer": "int", "real": "float", "text": "string", "varchar": "string"}.get(
         text, text
@@ -196,9 +208,10 @@ class SparkTypes:
     """
 
     def __init__(self, query: exp.Expr, context: Context) -> None:
-        self._annotated: dict[int, str | None] = {}
+        self._annotated: dict[int, exp.DataType] = {}
         self._memo: dict[int, str | None] = {}
-        self._annotate(query, context)
+        # Annotating costs a few milliseconds: only done when a rule first asks for a type.
+        self._pending: tuple[exp.Expr, Context] | None = (query, context)
 
     def _annotate(self, query: exp.Expr, context: Context) -> None:
         if not context.tables:
@@ -206,7 +219,7 @@ class SparkTypes:
         for number, node in enumerate(query.walk()):
             node.meta[_TAG] = number
         numbered = {number: node for number, node in enumerate(query.walk())}
-        schema: dict[str, object] = dict(context.spark_schema())
+        schema = ensure_schema(dict(context.spark_schema()), dialect="spark")
         try:
             copy = qualify(
                 query.copy(), dialect="spark", schema=schema, quote_identifiers=False,
@@ -222,17 +235,25 @@ class SparkTypes:
             original = numbered[tag]
             if isinstance(original, exp.Column) != isinstance(node, exp.Column):
                 continue
-            self._annotated[id(original)] = spark_type_of(node.type)
+            self._annotated[id(original)] = node.type
         for node in numbered.values():
             node.meta.pop(_TAG, None)
 
     def of(self, node: exp.Expr | None) -> str | None:
         if node is None:
             return None
+        if self._pending is not None:
+            query, context = self._pending
+            self._pending = None
+            self._annotate(query.root(), context)
         key = id(node)
         if key not in self._memo:
             self._memo[key] = self._infer(node)
         return self._memo[key]
+
+    def _sqlglot_type(self, node: exp.Expr) -> str | None:
+        data_type = self._annotated.get(id(node))
+        return spark_type_of(data_type) if data_type is not None else None
 
     def forget(self, node: exp.Expr) -> None:
         """Drop what is remembered for `node` and its ancestors (after a child was replaced)."""
@@ -244,7 +265,7 @@ class SparkTypes:
     def _infer(self, node: exp.Expr) -> str | None:
         if TYPE_META in node.meta:
             return str(node.meta[TYPE_META])
-        annotated = self._annotated.get(id(node))
+        annotated = self._sqlglot_type(node)
         if isinstance(node, exp.Paren | exp.Alias):
             return self.of(node.this)
         if isinstance(node, exp.Literal):
@@ -305,12 +326,12 @@ class SparkTypes:
                 return right
             if right == "void":
                 return left
-            return self._annotated.get(id(node))
+            return self._sqlglot_type(node)
         if left in FRACTIONAL or right in FRACTIONAL:
             return "double"
         a, b = _operand_decimal(node.left, left), _operand_decimal(node.right, right)
         if a is None or b is None:
-            return self._annotated.get(id(node))
+            return self._sqlglot_type(node)
         (p1, s1), (p2, s2) = a, b
         if isinstance(node, exp.Mul):
             return decimal_type(p1 + p2 + 1, s1 + s2)
