@@ -91,6 +91,29 @@ def register(paths: Mapping[str, Path]) -> None:
             _views[name] = path
 
 
+def register_files(
+    table: str, files: list[Path], file_type: str, schema: list[tuple[str, str]]
+) -> None:
+    """Make a Pandora datasource's files (json, text, parquet) the temporary view `table`, typed
+    as Spark types the schema's valtypes (`dialect.context.SPARK_TYPE_BY_VALTYPE`)."""
+    from tidemill.engines.dialect.context import SPARK_TYPE_BY_VALTYPE
+
+    spark = session()
+    names = [str(f) for f in files]
+    if file_type == "text":
+        ((key, _),) = schema
+        frame = spark.read.text(names).withColumnRenamed("value", key)
+    elif file_type == "json":
+        ddl = ", ".join(f"`{k}` {SPARK_TYPE_BY_VALTYPE[v]}" for k, v in schema)
+        frame = spark.read.schema(ddl).json(names)
+    elif file_type == "parquet":
+        frame = spark.read.parquet(*names)
+    else:
+        raise ValueError(f"no Spark reader for fileType {file_type!r} here")
+    frame.createOrReplaceTempView(table)
+    _views.pop(table, None)
+
+
 def answer(sql: str) -> dict[str, Any]:
     """Spark's answer to `sql`: {"schema": [{name, sparkType, valtype}], "rows": [[...]]}, or
     {"error": message} when Spark refuses or fails it (the case is then invalid)."""
