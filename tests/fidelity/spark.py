@@ -65,7 +65,12 @@ def session() -> Any:
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.driver.memory", "1g")
-        .config("spark.driver.extraJavaOptions", f"-Duser.timezone={ZONE}")
+        # C1 only and the serial collector: tiny queries on a shared 2-core machine ran 2-3x
+        # faster (measured); neither changes an answer.
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Duser.timezone={ZONE} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        )
         .config("spark.sql.adaptive.enabled", "true")
         .getOrCreate()
     )
