@@ -21,6 +21,7 @@ ZONE = "Asia/Shanghai"
 
 _session: Any = None
 _views: dict[str, Path] = {}
+_saved_tz: list[str | None] = []
 
 # Spark type name (simpleString prefix) → valtype, for the output schema (spec §3.2).
 _LONG = ("tinyint", "smallint", "int", "bigint")
@@ -50,6 +51,7 @@ def session() -> Any:
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     # pyspark turns TIMESTAMP values into naive datetimes in the process's local zone: make it
     # UTC so they convert back to instants exactly (no DST folds).
+    _saved_tz.append(os.environ.get("TZ"))
     os.environ["TZ"] = "UTC"
     time.tzset()
     os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
@@ -85,6 +87,13 @@ def stop() -> None:
         _session.stop()
         _session = None
         _views.clear()
+    while _saved_tz:  # the process's own zone again
+        saved = _saved_tz.pop()
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
 
 
 def register(paths: Mapping[str, Path]) -> None:
