@@ -45,35 +45,10 @@ from tidemill.errors import Failure, InvalidInputError
             id="substring-index-left-for-the-macro",
         ),
         pytest.param(
-            "select unix_timestamp(time) as u from logs",
-            "SELECT TIDEMILL_UNIX_TIMESTAMP(time, '%Y-%m-%d %H:%M:%S') AS u FROM logs",
-            id="unix-timestamp",
-        ),
-        pytest.param(
-            "select unix_timestamp(s, 'yyyy/MM/dd HH:mm') as u from logs",
-            "SELECT TIDEMILL_UNIX_TIMESTAMP(s, '%Y/%m/%d %H:%M') AS u FROM logs",
-            id="unix-timestamp-format",
-        ),
-        pytest.param(
-            "select unix_timestamp() as u",
-            "SELECT TIDEMILL_UNIX_TIMESTAMP(CURRENT_TIMESTAMP, '%Y-%m-%d %H:%M:%S') AS u",
-            id="unix-timestamp-now",
-        ),
-        pytest.param(
-            "select to_unix_timestamp(s, 'yyyy-MM-dd') as u from logs",
-            "SELECT TIDEMILL_UNIX_TIMESTAMP(s, '%Y-%m-%d') AS u FROM logs",
-            id="to-unix-timestamp-format-translated",
-        ),
-        pytest.param(
             "select bigint(s) as b, tinyint(s) as t, smallint(s) as m, binary(s) as x from logs",
             "SELECT CAST(s AS BIGINT) AS b, CAST(s AS TINYINT) AS t, CAST(s AS SMALLINT) AS m,"
             " CAST(s AS BLOB) AS x FROM logs",
             id="cast-functions",
-        ),
-        pytest.param(
-            "select date_format(time, 'yyyy-MM-dd HH') as h from logs",
-            "SELECT STRFTIME(CAST(time AS TIMESTAMP), '%Y-%m-%d %H') AS h FROM logs",
-            id="date-format",
         ),
         pytest.param(
             "select nvl(a, 'x') as n, if(a > 1, 'y', 'n') as i from t",
