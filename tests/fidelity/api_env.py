@@ -16,28 +16,25 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.buckets import own_bucket
 from tests.conftest import make_settings
 from tests.support import Client, wait_for
 from tidemill.api.app import create_app
-from tidemill.runtime import build_runtime
-from tidemill.storage import open_store
+from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage.base import ObjectStore
 
 
 @dataclass
 class Api:
     client: Client
-    store: ObjectStore
-    buckets: set[str]
-
-    def bucket(self, name: str) -> None:
-        if name not in self.buckets:
-            self.store.create_bucket(name)
-            self.buckets.add(name)
+    runtime: Runtime
+    stores: dict[str, ObjectStore]
 
     def put(self, bucket: str, key: str, data: bytes) -> None:
-        self.bucket(bucket)
-        self.store.write(bucket, key, data)
+        """Write an object, creating the bucket (for the bootstrap account) on first use."""
+        if bucket not in self.stores:
+            self.stores[bucket] = own_bucket(self.runtime, bucket)
+        self.stores[bucket].write(bucket, key, data)
 
     def create_datasource(self, name: str, body: dict[str, Any]) -> None:
         response = self.client.post(f"/v2/datasources/{name}", body)
@@ -81,10 +78,9 @@ def job_body(srcs: list[dict[str, Any]], code: str) -> dict[str, Any]:
 def api(tmp_path: Path) -> Iterator[Api]:
     """The real app with local buckets under `tmp_path` (default zone Asia/Shanghai)."""
     settings = make_settings(tmp_path)
-    store = open_store(settings)
     runtime = build_runtime(settings)
     try:
         with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
-            yield Api(Client(http), store, set())
+            yield Api(Client(http), runtime, {})
     finally:
         runtime.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import time
 import zoneinfo
 from collections.abc import Mapping
@@ -54,7 +55,7 @@ def session() -> Any:
     _saved_tz.append(os.environ.get("TZ"))
     os.environ["TZ"] = "UTC"
     time.tzset()
-    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
     _session = (

@@ -19,19 +19,7 @@ from tests.fidelity.api_env import Api, api
 from tests.fidelity.reproductions import NAMES, load, objects
 
 # Cases whose fault kind (issue #10, `expected.json` "kind") is not fixed yet on this branch.
-UNFIXED = {
-    "cast-fraction-to-int",
-    "date-format-quoted-literal-and-fraction",
-    "dayofweek-numbering",
-    "get-json-object-malformed",
-    "lateral-view-outer-explode",
-    "months-between-time-of-day",
-    "percentile-exact",
-    "query-hint-coalesce",
-    "string-compared-with-number-in-text-log",
-    "substr-position-zero",
-    "timestamp-cast-to-string",
-}
+UNFIXED: set[str] = set()  # all eleven answer as Spark does since the fixes merged
 
 
 @pytest.fixture(scope="module")
