@@ -49,8 +49,9 @@ types: venv
 	$(BIN)/mypy
 
 ## fidelity: Spark answers for cases that have none (real Spark), then the parity report
+## (docs/spark-fidelity.md); fails while a case is different, unnamed, invalid or unrecorded
 fidelity: venv
-	$(BIN)/python -m tests.fidelity record --missing
+	-$(BIN)/python -m tests.fidelity record --missing
 	$(BIN)/python -m tests.fidelity report
 
 ## check: format, lint, types, import layers, tests

@@ -80,6 +80,8 @@ def record(corpus: Any, names: list[str], *, missing: bool) -> int:
             spark.register(paths)
             print(f"Spark ready in {time.monotonic() - started:.1f} s", flush=True)
             for category, group in todo.items():
+                if not group:
+                    continue
                 stored = answers.load(category)
                 known = {e.case.id for e in corpus.entries if e.category == category}
                 stored = {k: v for k, v in stored.items() if k in known}

@@ -28,15 +28,13 @@ from tidemill.storage.base import ObjectStore
 class Api:
     client: Client
     runtime: Runtime
-    buckets: dict[str, ObjectStore]
-
-    def bucket(self, name: str) -> ObjectStore:
-        if name not in self.buckets:
-            self.buckets[name] = own_bucket(self.runtime, name)
-        return self.buckets[name]
+    stores: dict[str, ObjectStore]
 
     def put(self, bucket: str, key: str, data: bytes) -> None:
-        self.bucket(bucket).write(bucket, key, data)
+        """Write an object, creating the bucket (for the bootstrap account) on first use."""
+        if bucket not in self.stores:
+            self.stores[bucket] = own_bucket(self.runtime, bucket)
+        self.stores[bucket].write(bucket, key, data)
 
     def create_datasource(self, name: str, body: dict[str, Any]) -> None:
         response = self.client.post(f"/v2/datasources/{name}", body)

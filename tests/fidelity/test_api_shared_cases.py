@@ -9,46 +9,23 @@ failure — drop the mark — as soon as the fix lands.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.fidelity import canonical
 from tests.fidelity.api_env import Api, api
-
-CASES_DIR = Path(__file__).parent / "shared_cases"
-NAMES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.json").is_file())
+from tests.fidelity.reproductions import NAMES, load, objects
 
 # Cases whose fault kind (issue #10, `expected.json` "kind") is not fixed yet on this branch.
-UNFIXED = {
-    "date-format-quoted-literal-and-fraction",
-    "dayofweek-numbering",
-    "get-json-object-malformed",
-    "lateral-view-outer-explode",
-    "months-between-time-of-day",
-    "percentile-exact",
-    "query-hint-coalesce",
-    "substr-position-zero",
-    "timestamp-cast-to-string",
-}
+UNFIXED: set[str] = set()  # all eleven answer as Spark does since the fixes merged
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     with api(tmp_path_factory.mktemp("shared-cases")) as made:
         yield made
-
-
-def load(name: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    folder = CASES_DIR / name
-    read = [
-        json.loads((folder / f).read_text())
-        for f in ("datasource.json", "job.json", "expected.json")
-    ]
-    return read[0], read[1], read[2]
 
 
 def params() -> list[Any]:
@@ -68,9 +45,8 @@ def test_shared_case_through_the_api(app: Api, name: str) -> None:
     datasource, job, expected = load(name)
     slug = name.replace("-", "_")
     bucket = datasource["spec"]["bucket"]
-    data = CASES_DIR / name / "data"
-    for file in sorted(p for p in data.rglob("*") if p.is_file()):
-        app.put(bucket, file.relative_to(data).as_posix(), file.read_bytes())
+    for key, file in objects(name):
+        app.put(bucket, key, file.read_bytes())
     source = f"{slug}_src"
     app.create_datasource(source, datasource)
     for src in job["srcs"]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fidelity import answers, canonical, spark
+from tests.fidelity import answers, canonical, reproductions, spark
 from tests.fidelity.corpus_loader import Entry, load
 from tests.fidelity.harness import all_tables, data_files
 from tests.fidelity.sampling import SEED, sample
@@ -47,6 +47,23 @@ def test_recorded_answer_is_sparks(entry: Entry, live_spark: None) -> None:
     assert canonical.same_rows(recorded["rows"], fresh["rows"], entry.case.ordered), (
         f"Spark now answers {fresh['rows']}\nrecorded: {recorded['rows']}\n{hint}"
     )
+
+
+@pytest.mark.parametrize("name", reproductions.NAMES)
+def test_shared_case_expectation_is_sparks(name: str, live_spark: None) -> None:
+    """The fault reproductions' `expected.json` is what Spark answers over their files."""
+    datasource, job, expected = reproductions.load(name)
+    prefixes = tuple(datasource["spec"].get("keyPrefixes") or [""])
+    files = [path for key, path in reproductions.objects(name) if key.startswith(prefixes)]
+    schema = [(f["key"], f["valtype"]) for f in datasource["schema"]]
+    for src in job["srcs"]:
+        spark.register_files(src["tableName"], files, datasource["spec"]["fileType"], schema)
+    fresh = spark.answer(job["computation"]["code"])
+    assert "error" not in fresh, fresh.get("error")
+    got = [(c["name"], c["valtype"], c["sparkType"]) for c in fresh["schema"]]
+    assert got == [(c["key"], c["valtype"], c["sparkType"]) for c in expected["schema"]]
+    ordered = "order by" in job["computation"]["code"].lower()
+    assert canonical.same_rows(expected["rows"], fresh["rows"], ordered), fresh["rows"]
 
 
 def test_sample_is_not_empty() -> None:

@@ -9,7 +9,9 @@ only reads; views are the same for every case), which keeps a run to millisecond
 
 from __future__ import annotations
 
+import os
 import tempfile
+import threading
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ from tidemill.errors import Failure, InvalidInputError, TidemillError
 
 ZONE = "Asia/Shanghai"
 ROW_LIMIT = 100_000
+CASE_SECONDS = float(os.environ.get("TIDEMILL_FIDELITY_CASE_SECONDS", "20"))
 
 
 @dataclass
@@ -92,6 +95,13 @@ class TidemillSide:
         tables = {n: list(t.columns) for n, t in tables_read(entry).items()}
         try:
             duckdb_sql = dialect.to_duckdb(sql, tables)
+            if self._plans_too_slowly(duckdb_sql):
+                return Outcome(
+                    "create_error",
+                    f"job create would not finish: DuckDB still plans the translated SQL after"
+                    f" {CASE_SECONDS:.0f} s (nested macros expanding?)",
+                    duckdb_sql,
+                )
             schema = output_schema(sql, tables)
         except InvalidInputError as exc:
             if exc.failure is Failure.JOB_SQL_INVALID:
@@ -104,14 +114,20 @@ class TidemillSide:
         self._count += 1
         path = self._out / f"result-{self._count}.parquet"
         cur = self._con.cursor()
+        timer = threading.Timer(CASE_SECONDS, cur.interrupt)
+        timer.start()
         try:
             query = conformed(cur, duckdb_sql)
             cur.execute(f"COPY ({query}) TO {quote_literal(str(path))} (FORMAT parquet)")
+        except duckdb.InterruptException:
+            message = f"the batch did not finish in {CASE_SECONDS:.0f} s"
+            return Outcome("batch_error", message, duckdb_sql, schema)
         except (duckdb.Error, TidemillError) as exc:
             return Outcome("batch_error", _first_line(exc), duckdb_sql, schema)
         except Exception as exc:
             return Outcome("batch_error", f"crash: {_crash(exc)}", duckdb_sql, schema)
         finally:
+            timer.cancel()
             cur.close()
         try:
             _, rows = preview(path, ROW_LIMIT, ZONE)
@@ -121,6 +137,23 @@ class TidemillSide:
         finally:
             path.unlink(missing_ok=True)
         return Outcome("ran", "", duckdb_sql, schema, canonical_rows)
+
+    def _plans_too_slowly(self, duckdb_sql: str) -> bool:
+        """Whether DuckDB is still planning `duckdb_sql` after CASE_SECONDS (it is then
+        interrupted): `output_schema` has no time limit, and such a case would hang the run."""
+        cur = self._con.cursor()
+        timer = threading.Timer(CASE_SECONDS, cur.interrupt)
+        timer.start()
+        try:
+            cur.execute(f"DESCRIBE {duckdb_sql}").fetchall()
+        except duckdb.InterruptException:
+            return True
+        except duckdb.Error:
+            return False  # output_schema will say what is wrong
+        finally:
+            timer.cancel()
+            cur.close()
+        return False
 
 
 def _first_line(exc: BaseException) -> str:
