@@ -6,6 +6,8 @@ values and in output types — or the construct is refused at create (E18209) by
 
 * `coercion` — Spark's implicit casts; casts that truncate (fault kinds 2, 5).
 * `datetimes` — Java datetime patterns, date text, time arithmetic, intervals (1, 3, 10, 11).
+  Its parts: `datetime_patterns` (pattern → strftime/strptime), `datetime_values` (Spark's
+  casts between text, dates and timestamps), `intervals` (interval literals, their text).
 * `functions` — same name, other definition: positions, NULLs, JSON, URLs, regex, collections,
   generators, hints (4, 6, 7, 8, 12).
 * `aggregates` — Spark's aggregate definitions, grouping sets, ROLLUP, CUBE (9).
