@@ -32,16 +32,19 @@ MACROS: tuple[str, ...] = (
     # Spark: whole months when both days are equal or both are month ends, else the day and
     # time difference (whole seconds) over 31-day months; rounded to 8 digits (Math.round)
     # when `r`.
-    """CREATE MACRO tidemill_months_between(a, b, r) AS (WITH d AS (SELECT
-        (year(a) * 12 + month(a)) - (year(b) * 12 + month(b)) AS months,
-        day(a) = day(b) OR (day(a) = day(last_day(a)) AND day(b) = day(last_day(b))) AS whole,
-        ((day(a) - day(b)) * 86400
-          + (epoch_us(a) - epoch_us(date_trunc('day', a))) // 1000000
-          - (epoch_us(b) - epoch_us(date_trunc('day', b))) // 1000000) / 2678400.0 AS part)
-        SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL
-            WHEN whole THEN CAST(months AS DOUBLE)
-            WHEN r THEN floor((months + part) * 1e8 + 0.5) / 1e8
-            ELSE months + part END FROM d)""",
+    "CREATE MACRO tidemill_month_number(t) AS year(t) * 12 + month(t)",
+    """CREATE MACRO tidemill_day_second(t) AS
+        (epoch_us(t) - epoch_us(date_trunc('day', t))) // 1000000""",
+    """CREATE MACRO tidemill_months_fraction(a, b) AS
+        (tidemill_month_number(a) - tidemill_month_number(b))
+        + ((day(a) - day(b)) * 86400 + tidemill_day_second(a) - tidemill_day_second(b))
+          / 2678400.0""",
+    """CREATE MACRO tidemill_months_between(a, b, r) AS CASE
+        WHEN a IS NULL OR b IS NULL THEN NULL
+        WHEN day(a) = day(b) OR (day(a) = day(last_day(a)) AND day(b) = day(last_day(b)))
+            THEN CAST(tidemill_month_number(a) - tidemill_month_number(b) AS DOUBLE)
+        WHEN r THEN floor(tidemill_months_fraction(a, b) * 1e8 + 0.5) / 1e8
+        ELSE tidemill_months_fraction(a, b) END""",
     # Spark's day names for next_day: two letters, three letters or the whole name
     """CREATE MACRO tidemill_next_day(d, name) AS d + CAST((CASE
         WHEN upper(trim(name)) IN ('MO', 'MON', 'MONDAY') THEN 1
@@ -60,12 +63,13 @@ MACROS: tuple[str, ...] = (
         || CAST(CAST(s AS DECIMAL(18, 6)) AS VARCHAR) AS TIMESTAMP) AS TIMESTAMPTZ)""",
     "CREATE MACRO tidemill_seconds(x) AS CAST(trunc(TRY_CAST(x AS DOUBLE)) AS BIGINT)",
     # java.time's ChronoUnit.MONTHS.between: whole months, counting the day and time of day
-    """CREATE MACRO tidemill_months_diff(a, b) AS (WITH d AS (SELECT
-        (year(b) * 12 + month(b)) - (year(a) * 12 + month(a)) AS months,
-        (epoch_us(b) - epoch_us(date_trunc('month', b)))
-          - (epoch_us(a) - epoch_us(date_trunc('month', a))) AS rest)
-        SELECT CAST(CASE WHEN months > 0 AND rest < 0 THEN months - 1
-            WHEN months < 0 AND rest > 0 THEN months + 1 ELSE months END AS BIGINT) FROM d)""",
+    "CREATE MACRO tidemill_month_rest(t) AS epoch_us(t) - epoch_us(date_trunc('month', t))",
+    """CREATE MACRO tidemill_months_diff(a, b) AS CAST(
+        tidemill_month_number(b) - tidemill_month_number(a) + CASE
+        WHEN tidemill_month_number(b) > tidemill_month_number(a)
+            AND tidemill_month_rest(b) < tidemill_month_rest(a) THEN -1
+        WHEN tidemill_month_number(b) < tidemill_month_number(a)
+            AND tidemill_month_rest(b) > tidemill_month_rest(a) THEN 1 ELSE 0 END AS BIGINT)""",
     "CREATE MACRO tidemill_epoch_seconds(t) AS CAST(floor(epoch_us(t) / 1000000) AS BIGINT)",
     "CREATE MACRO tidemill_epoch_millis(t) AS CAST(floor(epoch_us(t) / 1000) AS BIGINT)",
 )
