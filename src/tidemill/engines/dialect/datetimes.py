@@ -423,6 +423,8 @@ def _rewrite_function(node: exp.Expr) -> exp.Expr:
         )
     if isinstance(node, exp.CurrentTimestamp | exp.Localtimestamp):
         return exp.cast(_call("now"), "TIMESTAMPTZ")
+    if isinstance(node, exp.CurrentTimezone):
+        return _call("current_setting", exp.Literal.string("TimeZone"))
     if isinstance(node, exp.CurrentDate):
         return exp.cast(exp.cast(_call("now"), "TIMESTAMPTZ"), "DATE")
     return node
