@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= ./data
 
-.PHONY: venv run test services conformance bench check fmt lint types clean
+.PHONY: venv run test services conformance bench check fmt lint types clean fidelity
 
 $(BIN)/tidemill: pyproject.toml uv.lock
 	@if [ -z "$(UV)" ]; then $(PY) -m pip install --quiet uv; fi
@@ -47,6 +47,11 @@ lint: venv
 
 types: venv
 	$(BIN)/mypy
+
+## fidelity: Spark answers for cases that have none (real Spark), then the parity report
+fidelity: venv
+	$(BIN)/python -m tests.fidelity record --missing
+	$(BIN)/python -m tests.fidelity report
 
 ## check: format, lint, types, import layers, tests
 check: lint types

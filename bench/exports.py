@@ -26,6 +26,7 @@ from tidemill.config import Settings
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportContext, ExportPlan, Targets
 from tidemill.storage import open_store
+from tidemill.storage.base import AccountScope
 
 ROWS = 5_000_000
 HTTP_ROWS = 1_000_000
@@ -50,14 +51,15 @@ def context(result: Path, data: Path, scratch: Path, rows: int) -> ExportContext
     scratch.mkdir(parents=True, exist_ok=True)
     return ExportContext(
         account=1,
+        tenant="bench",
         job="bench",
         run_id=1,
         attempt=0,
         result=result,
         rows=rows,
         zone=ZoneInfo("Asia/Shanghai"),
-        store=open_store(Settings(data_dir=data)),
-        targets=Targets(),
+        store=open_store(Settings(data_dir=data)).for_account(AccountScope("bench")),
+        targets=Targets(create_buckets=True),
         scratch=scratch,
         threads=THREADS,
     )

@@ -182,7 +182,7 @@ def api_throughput(srv: Server, connections: int, seconds: int) -> dict[str, flo
 
 def trigger_latency(srv: Server, runs: int) -> tuple[list[float], list[float]]:
     """Trigger -> Successful of a trivial manual job; and depend hand-off times (ms)."""
-    bucket = srv.data / "kodo" / "bench-tiny" / "data"
+    bucket = srv.data / "kodo" / "bench" / "bench-tiny" / "data"
     bucket.mkdir(parents=True)
     (bucket / "rows.json").write_text('{"n": 1}\n{"n": 2}\n')
     datasource(srv, "tiny", "bench-tiny", "json", [("n", "long")])
@@ -213,7 +213,7 @@ def groupby_ratio(srv: Server, rows: int, runs: int = 9) -> tuple[list[float], l
     """Seconds of Tidemill batches and of plain DuckDB for one GROUP BY over `rows` Parquet
     rows, `runs` of each, interleaved (the machine is shared and 2 cores: single runs vary by
     +-15%)."""
-    directory = srv.data / "kodo" / "bench-big" / "data"
+    directory = srv.data / "kodo" / "bench" / "bench-big" / "data"
     directory.mkdir(parents=True)
     path = directory / "logs.parquet"
     con = duckdb.connect()

@@ -84,9 +84,16 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+# Buckets the bootstrap account owns in every test: most request bodies name them, and a kodo
+# export to a missing bucket is refused (kind 7). Tests of missing buckets use other names.
+OWN_BUCKETS = ("bkt1", "bkt2", "outb")
+
+
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
     rt = build_runtime(settings)
+    for bucket in OWN_BUCKETS:
+        (settings.data_dir / "kodo" / settings.account / bucket).mkdir(parents=True, exist_ok=True)
     yield rt
     rt.close()
 

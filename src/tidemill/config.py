@@ -9,11 +9,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tidemill.core.names import ACCOUNT_NAME
+
 
 class ApiSettings(BaseModel):
     max_body_bytes: int = 4 * 1024 * 1024  # spec §1.6.3 REQ_TOO_LARGE proposal
     date_skew_seconds: int = 15 * 60  # spec §2.1: Date within 15 minutes of server time
     regions: tuple[str, ...] = ("nb",)  # spec §4.1: only "nb" is documented
+    max_json_depth: int = 32  # objects/arrays nested in a body (the body is 1); deeper: E18007
 
 
 class S3Settings(BaseModel):
@@ -33,6 +36,10 @@ class ExportSettings(BaseModel):
     http_backoff: float = 0.5  # seconds before the first retry
     http_chunk_bytes: int = 2 * 1024 * 1024  # D-22: the Go SDK's PandoraMaxBatchSize
     retention_sweep_seconds: float = 600.0  # how often expired exported objects are deleted
+    # Kind 7 / spec §8.2: a kodo export to a bucket that does not exist is refused at create
+    # (E18122 / E18323) and fails its batch. True: accept it, and the batch creates the bucket
+    # (in the account's own directory, or, on S3, only a bucket granted to the account).
+    create_buckets: bool = False
 
 
 class SchedulerSettings(BaseModel):
@@ -74,6 +81,17 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
+
+    @field_validator("account")
+    @classmethod
+    def _account_name(cls, value: str) -> str:
+        # The account name names its storage directory (kodo/<account>/): one safe segment.
+        if not ACCOUNT_NAME.fullmatch(value):
+            raise ValueError(
+                f"account name {value!r} is not valid: use 1-63 lowercase letters, digits or "
+                "underscores, starting with a letter"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

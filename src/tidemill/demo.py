@@ -15,6 +15,7 @@ from typing import Any
 from tidemill.errors import ConflictError, StateError
 from tidemill.runtime import Runtime
 from tidemill.services import batches, datasources, jobs
+from tidemill.store.accounts import grant_bucket as grant
 
 Create = Callable[[Runtime, int, str, dict[str, Any]], object]
 BUCKET = "demo-cdn-logs"
@@ -46,7 +47,10 @@ def install(rt: Runtime, account: int) -> None:
     """Create the demo resources (once) and queue one run of the pipeline."""
     day = rt.clock.now().astimezone(rt.zone).replace(hour=0, minute=0, second=0, microsecond=0)
     day -= timedelta(days=1)
-    store = rt.store
+    with rt.db.begin() as conn:
+        if rt.settings.s3.endpoint:  # on S3 an account uses the buckets granted to it
+            grant(conn, account, BUCKET, rt.clock.now())
+        store = rt.store_for(conn, account)  # kodo/<account>/demo-cdn-logs locally
     store.create_bucket(BUCKET)
     key = f"cdn/{day:%Y-%m-%d}.json"
     if not any(True for _ in store.list(BUCKET, key)):

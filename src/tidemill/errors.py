@@ -75,6 +75,8 @@ class Failure(StrEnum):
     EXP_FIELD_PREFIX = "EXP_FIELD_PREFIX"
     EXP_TYPES = "EXP_TYPES"
     EXP_DEST_NOT_FOUND = "EXP_DEST_NOT_FOUND"
+    # EXP_DEST_NOT_FOUND for a kodo bucket: the same seed code, its own SDK code (E18323).
+    EXP_BUCKET_NOT_FOUND = "EXP_BUCKET_NOT_FOUND"
     EXP_SUBMIT_FAILED = "EXP_SUBMIT_FAILED"
     EXP_DELETE_FAILED = "EXP_DELETE_FAILED"
     VAR_NAME_INVALID = "VAR_NAME_INVALID"
@@ -95,6 +97,38 @@ class Failure(StrEnum):
     WF_CANNOT_START = "WF_CANNOT_START"
     WF_CANNOT_STOP = "WF_CANNOT_STOP"
     WF_NOT_EMPTY = "WF_NOT_EMPTY"
+    # Finer keys: one condition of a row above that the Go SDK tells apart with a code of its
+    # own (the row's "SDK code" column lists several). Each has its row's HTTP status and seed
+    # code; only the sdk profile shows the difference. The row is named after the key.
+    DS_SRC_NOT_FOUND = "DS_SRC_NOT_FOUND"  # DS_NOT_FOUND: a job src (E18612)
+    JOB_SRC_NOT_FOUND = "JOB_SRC_NOT_FOUND"  # JOB_NOT_FOUND: a job src (E18612)
+    DS_FILTER_UNDEF_VAR = "DS_FILTER_UNDEF_VAR"  # DS_FILTER_INVALID: fusion range (E18705)
+    DS_FILTER_STRING_VAR = "DS_FILTER_STRING_VAR"  # DS_FILTER_INVALID: fusion range (E18704)
+    JOB_PARAM_VALUE_INVALID = "JOB_PARAM_VALUE_INVALID"  # JOB_PARAM_INVALID: default (E18018)
+    JOB_START_IN_WORKFLOW = "JOB_START_IN_WORKFLOW"  # JOB_START_REFUSED (E18663)
+    JOB_STOP_IN_WORKFLOW = "JOB_STOP_IN_WORKFLOW"  # JOB_STOP_REFUSED (E18663)
+    EXP_CSV_DELIMITER = "EXP_CSV_DELIMITER"  # EXP_SPEC_INVALID: csv without delimiter (E18330)
+    EXP_URL_INVALID = "EXP_URL_INVALID"  # EXP_SPEC_INVALID: http host or uri (E18310)
+    EXP_TYPE_DISABLED = "EXP_TYPE_DISABLED"  # EXP_SUBMIT_FAILED: no target configured (E18339)
+    WF_JOBS_COEXIST = "WF_JOBS_COEXIST"  # WF_STRUCTURE: manual beside scheduled (E18653)
+    WF_NO_EXECUTABLE_JOB = "WF_NO_EXECUTABLE_JOB"  # WF_CANNOT_START: nothing to run (E18650)
+
+
+# The §1.6.3 row each finer key belongs to.
+ROW_OF: dict[Failure, Failure] = {
+    Failure.DS_SRC_NOT_FOUND: Failure.DS_NOT_FOUND,
+    Failure.JOB_SRC_NOT_FOUND: Failure.JOB_NOT_FOUND,
+    Failure.DS_FILTER_UNDEF_VAR: Failure.DS_FILTER_INVALID,
+    Failure.DS_FILTER_STRING_VAR: Failure.DS_FILTER_INVALID,
+    Failure.JOB_PARAM_VALUE_INVALID: Failure.JOB_PARAM_INVALID,
+    Failure.JOB_START_IN_WORKFLOW: Failure.JOB_START_REFUSED,
+    Failure.JOB_STOP_IN_WORKFLOW: Failure.JOB_STOP_REFUSED,
+    Failure.EXP_CSV_DELIMITER: Failure.EXP_SPEC_INVALID,
+    Failure.EXP_URL_INVALID: Failure.EXP_SPEC_INVALID,
+    Failure.EXP_TYPE_DISABLED: Failure.EXP_SUBMIT_FAILED,
+    Failure.WF_JOBS_COEXIST: Failure.WF_STRUCTURE,
+    Failure.WF_NO_EXECUTABLE_JOB: Failure.WF_CANNOT_START,
+}
 
 
 class TidemillError(Exception):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tidemill.clock import Clock, SystemClock
 from tidemill.config import Settings
 from tidemill.storage import open_store
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import ObjectStore, Storage
 from tidemill.store import accounts
 from tidemill.store.db import open_database
 
@@ -70,9 +70,16 @@ class Runtime:
         return moment.astimezone(self.zone).isoformat(timespec="seconds")
 
     @cached_property
-    def store(self) -> ObjectStore:
-        """The kodo buckets (local directories or S3), opened once: an S3 client is costly."""
+    def storage(self) -> Storage:
+        """The kodo storage (local directories or S3), opened once: an S3 client is costly.
+
+        It hands out one account's buckets at a time: use `store_for`.
+        """
         return open_store(self.settings)
+
+    def store_for(self, conn: sa.Connection, account: int) -> ObjectStore:
+        """The buckets `account` may use, and no others (docs/decisions.md, "Tenancy")."""
+        return self.storage.for_account(accounts.scope_of(conn, account))
 
     def close(self) -> None:
         self.db.dispose()

@@ -25,7 +25,7 @@ ROWS = [
 
 
 def write_lines(settings: Settings, bucket: str, key: str, lines: list[str]) -> None:
-    path = settings.data_dir / "kodo" / bucket / key
+    path = settings.data_dir / "kodo" / "default" / bucket / key
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(line + "\n" for line in lines))
 

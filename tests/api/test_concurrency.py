@@ -42,7 +42,7 @@ def test_concurrent_creates_of_one_name_give_one_success_and_conflicts(
 def test_concurrent_starts_of_a_manual_job_queue_one_batch(
     client: Client, settings: Settings
 ) -> None:
-    folder = settings.data_dir / "kodo" / "bkt1" / "p"
+    folder = settings.data_dir / "kodo" / "default" / "bkt1" / "p"
     folder.mkdir(parents=True)
     (folder / "a.json").write_text('{"a": 1}\n')
     client.post("/v2/datasources/d", BODIES["/v2/datasources/d"])

@@ -70,7 +70,7 @@ def rerun(client: Client, job: str, run_id: int = 1) -> dict[str, Any]:
 
 
 def objects(settings: Settings, bucket: str = "outb") -> dict[str, bytes]:
-    root = settings.data_dir / "kodo" / bucket
+    root = settings.data_dir / "kodo" / "default" / bucket
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
@@ -133,7 +133,7 @@ def test_every_export_of_the_job_runs_and_gets_an_outcome(
         "url=/a\tbytes=7\thit=true",
         "url=/a\tbytes=10\thit=true",
     ]
-    with sqlite3.connect(settings.data_dir / "report" / "db1.sqlite") as db:
+    with sqlite3.connect(settings.data_dir / "report" / "default-db1.sqlite") as db:
         assert db.execute("select u, b from t1 order by b").fetchall() == [
             ("/b", 5),
             ("/a", 7),
@@ -196,7 +196,7 @@ def test_rerun_replaces_what_the_earlier_attempt_exported(data: Client, settings
     second = objects(settings)
     assert len(first) == 2 and len(second) == 2
     assert set(first).isdisjoint(second)  # new part names (append), the old ones removed
-    with sqlite3.connect(settings.data_dir / "report" / "db1.sqlite") as db:
+    with sqlite3.connect(settings.data_dir / "report" / "default-db1.sqlite") as db:
         assert db.execute("select count(*) from t1").fetchone() == (3,)
     attempts = [(o.export_name, o.attempt) for o in outcomes(settings, "j")]
     assert attempts == [("files", 0), ("rep", 0), ("files", 1), ("rep", 1)]
@@ -211,7 +211,7 @@ def test_a_second_batch_appends_while_a_rerun_does_not(data: Client, settings: S
 
     run(data, "j")
 
-    with sqlite3.connect(settings.data_dir / "report" / "db1.sqlite") as db:
+    with sqlite3.connect(settings.data_dir / "report" / "default-db1.sqlite") as db:
         assert db.execute("select count(*) from t1").fetchone() == (6,)
 
 

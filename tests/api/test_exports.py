@@ -344,12 +344,12 @@ def test_update_naming_the_stored_type_is_accepted(client: Client, job: str, typ
     make_export(client, SDK_BODIES["kodo"])
 
     response = client.put(
-        "/v2/jobs/j/exports/e", {"type": type_, "spec": {"bucket": "bkt9", "fileCount": 3}}
+        "/v2/jobs/j/exports/e", {"type": type_, "spec": {"bucket": "bkt2", "fileCount": 3}}
     )
 
     assert_ok_empty(response)
     assert assert_ok_json(client.get("/v2/jobs/j/exports/e"))["spec"] == {
-        "bucket": "bkt9",
+        "bucket": "bkt2",
         "fileCount": 3,
     }
 

@@ -100,7 +100,7 @@ BODY_IDS = [f"{m} {p}" for m, p, _ in BODY_ENDPOINTS]
 @pytest.fixture(autouse=True)
 def data_files(settings: Settings) -> None:
     """The files DS selects, so creating it verifies its schema against real data (D-7)."""
-    folder = settings.data_dir / "kodo" / "bkt1" / "p"
+    folder = settings.data_dir / "kodo" / "default" / "bkt1" / "p"
     folder.mkdir(parents=True)
     (folder / "a.csv").write_text("a\n1\n2\n")
 

@@ -848,6 +848,8 @@ def test_search_is_not_implemented_501_e9001(client: Client, body: dict[str, Any
 @pytest.fixture
 def other(client: Client, runtime: Runtime) -> Client:
     pair = create_key(runtime, "other")
+    # its own bucket of the name the bodies use (accounts never share local buckets)
+    (runtime.settings.data_dir / "kodo" / "other" / "bkt1").mkdir(parents=True)
     return client.as_account(pair.access_key, pair.secret_key)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tidemill.core.exports import EXPORT_TYPES, ExportTarget, referenced_columns, validate_export
-from tidemill.errors import Failure, InvalidInputError, NotFoundError, TidemillError
+from tidemill.errors import ROW_OF, Failure, InvalidInputError, NotFoundError, TidemillError
 
 COLUMNS = {
     "a": "string",
@@ -382,7 +382,7 @@ REJECTED = [
 def test_rejected_body(body, failure) -> None:
     err = rejection(body)
 
-    assert err.failure is failure
+    assert ROW_OF.get(err.failure, err.failure) is failure  # a finer key counts as its row
     expected_class = NotFoundError if failure is Failure.EXP_FIELD_NOT_FOUND else InvalidInputError
     assert isinstance(err, expected_class)
     assert err.message
@@ -579,7 +579,7 @@ def test_empty_column_name_fails_even_without_a_schema(body) -> None:
 def test_check_order(body, failure, mentions) -> None:
     err = rejection(body)
 
-    assert err.failure is failure
+    assert ROW_OF.get(err.failure, err.failure) is failure  # a finer key counts as its row
     assert mentions in err.message
 
 

@@ -73,6 +73,7 @@ def context(
     moment = now or datetime(2026, 11, 23, 12, 30, 5, tzinfo=ZONE)
     return ExportContext(
         account=1,
+        tenant="default",
         job="j",
         run_id=run_id,
         attempt=attempt,
@@ -81,7 +82,8 @@ def context(
         zone=ZONE,
         store=store,
         scratch=scratch,
-        targets=targets or Targets(http=HttpOptions(timeout=5, retries=2, backoff=0.01)),
+        targets=targets
+        or Targets(http=HttpOptions(timeout=5, retries=2, backoff=0.01), create_buckets=True),
         now=lambda: moment,
     )
 

@@ -25,7 +25,9 @@ from tidemill.errors import InvalidInputError
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportPlan
 from tidemill.storage import open_store
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import AccountScope, ObjectStore
+
+ACME = AccountScope("acme", frozenset({"outb"}))  # the bucket every test writes
 
 CELLS = [(fmt, codec) for fmt, codecs in COMPRESSIONS.items() for codec in sorted(codecs)]
 CODEC_EXT = {
@@ -41,10 +43,10 @@ EVERY_CODEC = ("none", "bzip2", "gzip", "lz4", "snappy", "deflate", "zlib", "lzo
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
     if request.param == "local":
-        yield open_store(Settings(data_dir=tmp_path / "data"))
+        yield open_store(Settings(data_dir=tmp_path / "data")).for_account(ACME)
         return
     s3: S3Settings = request.getfixturevalue("s3_settings")
-    yield open_store(Settings(data_dir=tmp_path / "data", s3=s3))
+    yield open_store(Settings(data_dir=tmp_path / "data", s3=s3)).for_account(ACME)
 
 
 @pytest.fixture

@@ -14,14 +14,17 @@ from tidemill.exporters.base import ExportPlan
 from tidemill.runner.exports import record_outcomes, sweep_expired
 from tidemill.runtime import build_runtime
 from tidemill.storage import open_store
+from tidemill.storage.base import AccountScope
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=ZONE)
 
 
 def test_sweep_deletes_exported_objects_once_their_retention_has_run_out(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
+    # the bootstrap key makes account 1, "default", whose objects the sweep deletes
+    settings = Settings(data_dir=tmp_path / "data", access_key="ak", secret_key="sk")
     rt = build_runtime(settings)
-    store = open_store(settings)
+    storage = open_store(settings)
+    store = storage.for_account(AccountScope("default"))
     ctx = context(make_result(tmp_path / "w"), store, tmp_path / "scratch", now=T0)
     plans = [
         ExportPlan("keep", "kodo", {"bucket": "outb", "keyPrefix": "keep/", "fileCount": 1}),
@@ -41,11 +44,11 @@ def test_sweep_deletes_exported_objects_once_their_retention_has_run_out(tmp_pat
         return sorted(o.key.split("/")[0] for o in store.list("outb"))
 
     before = keys()
-    early = sweep_expired(rt.db, store, T0 + timedelta(hours=23))
-    one_day = sweep_expired(rt.db, store, T0 + timedelta(days=1, seconds=1))
+    early = sweep_expired(rt.db, storage, T0 + timedelta(hours=23))
+    one_day = sweep_expired(rt.db, storage, T0 + timedelta(days=1, seconds=1))
     after_day = keys()
-    again = sweep_expired(rt.db, store, T0 + timedelta(days=2))
-    week = sweep_expired(rt.db, store, T0 + timedelta(days=8))
+    again = sweep_expired(rt.db, storage, T0 + timedelta(days=2))
+    week = sweep_expired(rt.db, storage, T0 + timedelta(days=8))
     rt.close()
 
     assert before == ["day", "keep", "week", "week"]

@@ -18,6 +18,7 @@ from tidemill.core.exports import validate_export
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportOutcome, ExportPlan, HttpOptions, Targets
 from tidemill.storage import open_store
+from tidemill.storage.base import AccountScope
 
 OPTIONS = HttpOptions(timeout=10, retries=1, backoff=0.01)
 
@@ -35,7 +36,7 @@ def run(
 ) -> ExportOutcome:
     validate_export({"type": type_, "spec": spec}, output_columns=None)
     result = make_result(tmp_path / f"warehouse-{rows}", rows)
-    store = open_store(Settings(data_dir=tmp_path / "data"))
+    store = open_store(Settings(data_dir=tmp_path / "data")).for_account(AccountScope("default"))
     ctx = context(
         result,
         store,
@@ -53,7 +54,8 @@ def run(
 
 
 def influx(url: str, db: str, q: str) -> list[list[Any]]:
-    reply = httpx.get(f"{url}/query", params={"db": db, "q": q}).json()
+    """Rows of `q` in the database of the test account's repo `db` (`default-<db>`)."""
+    reply = httpx.get(f"{url}/query", params={"db": f"default-{db}", "q": q}).json()
     series = reply["results"][0].get("series") or [{"values": []}]
     values: list[list[Any]] = series[0]["values"]
     return values
@@ -162,7 +164,7 @@ def test_logdb_documents_follow_the_doc_mapping(tmp_path, opensearch_url) -> Non
     outcome = run(tmp_path, "logdb", spec, Targets(logdb_url=opensearch_url, http=OPTIONS))
 
     assert outcome.status == "Successful", outcome.message
-    docs = search(opensearch_url, index)
+    docs = search(opensearch_url, f"default-{index}")
     assert len(docs) == 10
     assert docs[0] == {
         "id": 0,
@@ -181,7 +183,7 @@ def test_logdb_rerun_replaces_the_documents(tmp_path, opensearch_url) -> None:
 
     run(tmp_path / "again", "logdb", spec, targets, previous=(first.written,), attempt=1, rows=4)
 
-    assert [d["id"] for d in search(opensearch_url, index)] == [0, 1, 2, 3]
+    assert [d["id"] for d in search(opensearch_url, f"default-{index}")] == [0, 1, 2, 3]
 
 
 @pytest.mark.opensearch
@@ -189,7 +191,8 @@ def test_logdb_refused_documents_fail_unless_omit_invalid(tmp_path, opensearch_u
     index = "r" + uuid.uuid4().hex[:8]
     # The index maps "v" as a long; names are not numbers, so OpenSearch refuses them.
     httpx.put(
-        f"{opensearch_url}/{index}", json={"mappings": {"properties": {"v": {"type": "long"}}}}
+        f"{opensearch_url}/default-{index}",
+        json={"mappings": {"properties": {"v": {"type": "long"}}}},
     )
     spec = {"destRepoName": index, "doc": {"v": "#name"}}
     targets = Targets(logdb_url=opensearch_url, http=OPTIONS)
@@ -198,7 +201,9 @@ def test_logdb_refused_documents_fail_unless_omit_invalid(tmp_path, opensearch_u
     omitted = run(tmp_path / "b", "logdb", {**spec, "omitInvalid": True}, targets, run_id=2)
 
     assert failed.status == "Failed"
-    assert failed.message.startswith(f"{index} refused document 1-j-1-0: mapper_parsing_exception")
+    assert failed.message.startswith(
+        f"default-{index} refused document 1-j-1-0: mapper_parsing_exception"
+    )
     assert omitted.status == "Successful" and omitted.rows == 0
     assert "10 refused and dropped" in omitted.message
 
@@ -220,7 +225,7 @@ def test_report_creates_the_table_from_the_job_schema(tmp_path) -> None:
     outcome = run(tmp_path, "report", REPORT, sqlite_targets(tmp_path))
 
     assert outcome.status == "Successful", outcome.message
-    with sqlite3.connect(tmp_path / "report" / "db1.sqlite") as db:
+    with sqlite3.connect(tmp_path / "report" / "default-db1.sqlite") as db:
         columns = {row[1]: row[2] for row in db.execute("pragma table_info(t1)")}
         rows = db.execute("select rid, rname, rscore, rok from t1 order by rid").fetchall()
     assert columns == {
@@ -247,13 +252,13 @@ def test_report_overwrite_replaces_the_table_and_append_adds(tmp_path) -> None:
 
 
 def _count(tmp_path: Path) -> int:
-    with sqlite3.connect(tmp_path / "report" / "db1.sqlite") as db:
+    with sqlite3.connect(tmp_path / "report" / "default-db1.sqlite") as db:
         return int(db.execute("select count(*) from t1").fetchone()[0])
 
 
 def test_report_into_an_existing_table_missing_a_column_fails_clearly(tmp_path) -> None:
     (tmp_path / "report").mkdir()
-    with sqlite3.connect(tmp_path / "report" / "db1.sqlite") as db:
+    with sqlite3.connect(tmp_path / "report" / "default-db1.sqlite") as db:
         db.execute("create table t1 (rid bigint)")
 
     outcome = run(tmp_path, "report", REPORT, sqlite_targets(tmp_path))
@@ -275,6 +280,6 @@ def test_report_on_postgresql_uses_db_name_as_schema_and_reruns_replace(
 
     engine = sa.create_engine(postgres_url)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("select rid, rok from db1.t1 order by rid")).all()
+        rows = conn.execute(sa.text('select rid, rok from "default-db1".t1 order by rid')).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [(0, True), (1, False), (2, True), (3, False)]

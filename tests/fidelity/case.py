@@ -32,9 +32,12 @@ class Case:
     differs: while Tidemill's answer is known to differ from Spark's, why (the test then checks
         that it still differs, so a fixed case must drop this mark). Empty: must be identical or
         refused at create with E18209.
+    api: also run it end to end through the API (datasource → job → batch → result endpoint,
+        `tests/fidelity/test_api_corpus.py`); pick cases whose answers users read there.
     """
 
     id: str
     sql: str
     ordered: bool = False
     differs: str = ""
+    api: bool = False

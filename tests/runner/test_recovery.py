@@ -72,7 +72,7 @@ def alive(pids: set[int]) -> set[int]:
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "data" / "kodo" / "bkt1" / "cdn"
+    folder = tmp_path / "data" / "kodo" / "default" / "bkt1" / "cdn"
     folder.mkdir(parents=True)
     (folder / "a.json").write_text('{"url": "/a"}\n{"url": "/b"}\n')
     return tmp_path / "data"

@@ -12,17 +12,19 @@ from pathlib import Path
 import pytest
 
 from tidemill.config import S3Settings, Settings
+from tidemill.core.object_keys import key_problem
 from tidemill.errors import (
     BackendError,
+    ConfigError,
     Failure,
     InvalidInputError,
     NotFoundError,
     TidemillError,
 )
 from tidemill.storage import open_store
-from tidemill.storage.base import ObjectStore
-from tidemill.storage.local import TEMP_PREFIX, LocalStore
-from tidemill.storage.s3 import MiB, S3Store
+from tidemill.storage.base import AccountScope, ObjectStore
+from tidemill.storage.local import TEMP_PREFIX, LocalStorage, LocalStore
+from tidemill.storage.s3 import MiB, S3Storage, S3Store
 
 
 def s3_store(settings: S3Settings, secret_key: str | None = None) -> S3Store:
@@ -372,14 +374,83 @@ def test_s3_endpoint_that_refuses_connections_is_a_backend_error(refusing_endpoi
 
 def test_open_store_chooses_the_backend(tmp_path: Path) -> None:
     local = open_store(Settings(data_dir=tmp_path))
-    assert isinstance(local, LocalStore)
+    assert isinstance(local, LocalStorage)
     assert local.root == tmp_path / "kodo"
 
     s3 = open_store(
         Settings(data_dir=tmp_path, s3=S3Settings(endpoint="http://127.0.0.1:1", access_key="a"))
     )
-    assert isinstance(s3, S3Store)
-    assert s3.endpoint == "http://127.0.0.1:1"
+    assert isinstance(s3, S3Storage)
+    assert s3.store.endpoint == "http://127.0.0.1:1"
+
+
+# -- one account's view ----------------------------------------------------------------------
+
+
+def test_local_account_buckets_are_directories_of_their_own(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "kodo")
+    alice = storage.for_account(AccountScope("alice"))
+    bob = storage.for_account(AccountScope("bob"))
+    alice.create_bucket("sales")
+    alice.write("sales", "orders/a.json", b"alice's")
+
+    assert (tmp_path / "kodo/alice/sales/orders/a.json").read_bytes() == b"alice's"
+    assert not bob.bucket_exists("sales")
+    with pytest.raises(NotFoundError):
+        bob.list("sales")
+    with pytest.raises(NotFoundError):
+        bob.read("sales", "orders/a.json")
+    bob.create_bucket("sales")  # the same bucket name is another bucket
+    bob.write("sales", "orders/a.json", b"bob's")
+    bob.delete("sales", "orders/a.json")
+    assert alice.read("sales", "orders/a.json") == b"alice's"
+
+
+@pytest.mark.parametrize("name", ["", "..", ".", "a/b", "A", "Alice", "_x", "9lives", "a b"])
+def test_local_account_names_must_be_one_safe_directory_name(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError):
+        LocalStorage(tmp_path / "kodo").for_account(AccountScope(name))
+
+
+@pytest.mark.parametrize("key", ["a\\b", "a\x00b", "/abs", "a/\nb", "a/../b", "a//b", "."])
+def test_keys_no_backend_can_hold_are_refused_on_write(
+    store: ObjectStore, bucket: str, key: str
+) -> None:
+    with pytest.raises(InvalidInputError) as exc:
+        store.write(bucket, key, b"x")
+    assert exc.value.failure is Failure.DS_PATH_ILLEGAL
+    assert key_problem(key) is not None  # the same rule the create-time checks use
+
+
+@pytest.mark.s3
+def test_s3_account_uses_only_granted_buckets(s3_settings: S3Settings) -> None:
+    raw = s3_store(s3_settings)
+    mine, theirs = new_name(), new_name()
+    raw.create_bucket(mine)
+    raw.create_bucket(theirs)
+    raw.write(theirs, "secret.json", b"theirs")
+    storage = S3Storage(raw)
+    view = storage.for_account(AccountScope("alice", frozenset({mine})))
+
+    view.write(mine, "k.json", b"mine")
+    assert view.read(mine, "k.json") == b"mine"
+    assert view.bucket_exists(mine) and view.can_use(mine)
+    assert not view.bucket_exists(theirs) and not view.can_use(theirs)
+    operations: list[Callable[[], object]] = [
+        lambda: view.list(theirs),
+        lambda: view.read(theirs, "secret.json"),
+        lambda: view.open_read(theirs, "secret.json"),
+        lambda: view.local_path(theirs, "secret.json"),
+        lambda: view.write(theirs, "secret.json", b"overwritten"),
+        lambda: view.delete(theirs, "secret.json"),
+        lambda: view.create_bucket(new_name()),
+    ]
+    for operation in operations:
+        with pytest.raises(NotFoundError) as exc:
+            operation()
+        assert exc.value.failure is Failure.DS_VERIFY_NOT_FOUND
+        assert "tidemill buckets grant" in exc.value.message
+    assert raw.read(theirs, "secret.json") == b"theirs"
 
 
 def test_s3_endpoint_must_be_a_url() -> None:

@@ -5,6 +5,7 @@ Authentication runs before routing, as the spec's check order demands (auth, the
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +19,8 @@ from tidemill.errors import AuthError, Failure
 from tidemill.runtime import Runtime
 from tidemill.services import accounts
 from tidemill.store.accounts import KeyPair
+
+_NO_SECRET = secrets.token_urlsafe(32)
 
 
 class KeyCache:
@@ -75,16 +78,19 @@ class PandoraEdge:
             headers.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
         credentials = parse_authorization(headers.get("authorization", ""))
         pair = await self.keys.get(credentials.access_key)
-        if pair is None:
-            raise AuthError("bad token: unknown access key")
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         request = SignedRequest(scope["method"], scope["path"], query, headers)
         settings = self.runtime.settings.api
+        # An unknown access key is checked against a secret no client holds, so it fails the
+        # same checks, in the same order and with the same text, as a known key with a bad
+        # signature: the answer never tells which access keys exist (issue 9, kind 10).
         verify(
             credentials,
-            pair.secret_key,
+            _NO_SECRET if pair is None else pair.secret_key,
             request,
             self.runtime.clock.now(),
             settings.date_skew_seconds,
         )
+        if pair is None:  # a signature matched the random secret: never in practice
+            raise AuthError("bad token: signature mismatch")
         return pair.account_id

@@ -8,6 +8,8 @@ database, run in the threadpool so the loop never waits on I/O or on DuckDB plan
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +43,8 @@ async def read_body(request: Request, *, required: bool = True) -> dict[str, Any
                 Failure.REQ_TOO_LARGE, f"the body is larger than the {limit}-byte limit"
             )
         chunks.append(chunk)
-    return parse_body(b"".join(chunks), required=required)
+    depth = request.app.state.runtime.settings.api.max_json_depth
+    return parse_body(b"".join(chunks), required=required, max_depth=depth)
 
 
 async def answer(
@@ -61,13 +64,31 @@ async def answer(
 
 
 def _write(service: Callable[..., Any], runtime: Runtime, account: int, *args: Any) -> Any:
-    """Run a writing service; once more if a concurrent request won a race to the same row.
+    """Run a writing service; again while a concurrent request wins a race to the same rows.
 
-    Services check, then write, in one transaction; two requests creating the same name at
-    once can both pass the check, and the database's unique key stops the second. Running it
-    again lets its checks see the winner and answer as they would have (409 exists, say).
+    Services check, then write, in one transaction. Two requests on one name at once (two
+    creates, or a create and a delete) can both pass their checks, and the database then stops
+    one of them: a unique or foreign key (IntegrityError), or a lock or serialization conflict
+    (OperationalError). Running the loser again lets its checks see the winner and answer as
+    they would have (409 exists, 404 not found). Each retry follows a committed winner, so a
+    few attempts settle any burst; a persistent failure is a bug and surfaces as one.
     """
-    try:
-        return service(runtime, account, *args)
-    except sa.exc.IntegrityError:
-        return service(runtime, account, *args)
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            return service(runtime, account, *args)
+        except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+            if attempt == WRITE_ATTEMPTS - 1 or not _is_race(exc):
+                raise
+            time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+    raise AssertionError("unreachable")
+
+
+WRITE_ATTEMPTS = 10
+_RACE_WORDS = ("locked", "deadlock", "serializ", "could not obtain lock", "busy")
+
+
+def _is_race(exc: sa.exc.DBAPIError) -> bool:
+    if isinstance(exc, sa.exc.IntegrityError):
+        return True
+    text = str(exc.orig).lower()
+    return any(word in text for word in _RACE_WORDS)

@@ -35,6 +35,11 @@ app = typer.Typer(
 )
 keys = typer.Typer(no_args_is_help=True, help="Access keys of accounts.")
 app.add_typer(keys, name="keys")
+buckets = typer.Typer(
+    no_args_is_help=True,
+    help="S3 buckets granted to accounts (with S3 storage an account uses only these).",
+)
+app.add_typer(buckets, name="buckets")
 
 DataDir = Annotated[
     Path | None,
@@ -54,11 +59,11 @@ def keys_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an access key pair for ACCOUNT and print it as JSON."""
-    from tidemill.core.names import check_name
+    from tidemill.core.names import check_account_name
     from tidemill.runtime import build_runtime
     from tidemill.services.accounts import create_key
 
-    check_name(account, Failure.REQ_MALFORMED, "account")
+    check_account_name(account)
     runtime = build_runtime(settings_for(data_dir=data_dir))
     try:
         pair = create_key(runtime, account)
@@ -69,6 +74,47 @@ def keys_create(
             {"account": pair.account, "accessKey": pair.access_key, "secretKey": pair.secret_key}
         )
     )
+
+
+Account = Annotated[str, typer.Option("--account", help="Account name")]
+Bucket = Annotated[str, typer.Option("--bucket", help="S3 bucket name")]
+
+
+@buckets.command("grant")
+def buckets_grant(account: Account, bucket: Bucket, data_dir: DataDir = None) -> None:
+    """Let ACCOUNT read and write the S3 bucket BUCKET (datasources and kodo exports)."""
+    from tidemill.services.accounts import grant_bucket
+
+    _with_runtime(data_dir, lambda rt: grant_bucket(rt, account, bucket))
+    typer.echo(json.dumps({"account": account, "bucket": bucket, "granted": True}))
+
+
+@buckets.command("revoke")
+def buckets_revoke(account: Account, bucket: Bucket, data_dir: DataDir = None) -> None:
+    """Take BUCKET back from ACCOUNT: its next batches and creates can no longer use it."""
+    from tidemill.services.accounts import revoke_bucket
+
+    was = _with_runtime(data_dir, lambda rt: revoke_bucket(rt, account, bucket))
+    typer.echo(json.dumps({"account": account, "bucket": bucket, "revoked": bool(was)}))
+
+
+@buckets.command("list")
+def buckets_list(account: Account, data_dir: DataDir = None) -> None:
+    """Print the S3 buckets granted to ACCOUNT as JSON."""
+    from tidemill.services.accounts import granted_buckets
+
+    found = _with_runtime(data_dir, lambda rt: granted_buckets(rt, account))
+    typer.echo(json.dumps({"account": account, "buckets": found}))
+
+
+def _with_runtime(data_dir: Path | None, action: Any) -> Any:
+    from tidemill.runtime import build_runtime
+
+    runtime = build_runtime(settings_for(data_dir=data_dir))
+    try:
+        return action(runtime)
+    finally:
+        runtime.close()
 
 
 @app.command()

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tidemill.core.fields import INT64_MAX, int_text
 from tidemill.core.models import JSON
 from tidemill.errors import Failure, InvalidInputError, StateError
 
@@ -112,21 +113,34 @@ class HistoryQuery:
 
 
 MAX_PAGE_SIZE = 1000
+# page * size stays far inside 64 bits, so the offset reaches the database intact.
+MAX_PAGE = 1_000_000_000
+LATEST = -1  # the runId that names a job's newest batch (§7.3, §7.4)
 
 
-def _positive(name: str, raw: str | None, upper: int | None = None) -> int | None:
+def _positive(name: str, raw: str | None, upper: int) -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < 1 or (upper is not None and int(raw) > upper):
-        limit = f" and at most {upper}" if upper else ""
+    value = int_text(raw, 1, upper)
+    if value is None:
         raise InvalidInputError(
-            Failure.QUERY_INVALID, f"{name} must be an integer of at least 1{limit}, not {raw!r}"
+            Failure.QUERY_INVALID, f"{name} must be an integer from 1 to {upper}, not {raw!r}"
         )
-    return int(raw)
+    return value
+
+
+def run_id_text(raw: str, failure: Failure) -> int:
+    """A runId written as text: -1 (the latest batch) or 1..2^63-1; else `failure`."""
+    value = int_text(raw.strip(), LATEST, INT64_MAX)
+    if value is None or value == 0:
+        raise InvalidInputError(
+            failure, f"runId {raw!r} is not a batch number: use -1 (the latest) or 1..{INT64_MAX}"
+        )
+    return value
 
 
 def parse_history_query(query: Mapping[str, str]) -> HistoryQuery:
-    page = _positive("page", query.get("page"))
+    page = _positive("page", query.get("page"), MAX_PAGE)
     size = _positive("size", query.get("size"), MAX_PAGE_SIZE)
     sort = query.get("sortBy") or "-runId"
     descending = sort.startswith("-")
@@ -148,9 +162,7 @@ def parse_history_query(query: Mapping[str, str]) -> HistoryQuery:
     run_id = None
     raw_run = query.get("runId")
     if raw_run is not None and raw_run != "":
-        if raw_run != "-1" and not raw_run.isdigit():
-            raise InvalidInputError(Failure.QUERY_INVALID, "runId must be an integer or -1")
-        run_id = int(raw_run)
+        run_id = run_id_text(raw_run, Failure.QUERY_INVALID)
     return HistoryQuery(page, size, sort_by, descending, status, run_id)
 
 
@@ -174,20 +186,22 @@ def sort_key(name: str) -> Callable[[Batch], Any]:
 
 
 def parse_run_id(body: JSON) -> tuple[str, int]:
-    """`{"jobName": ..., "runId": 3 | "3"}` of batch stop/rerun (§7.4: both forms)."""
+    """`{"jobName": ..., "runId": 3 | "3"}` of batch stop/rerun (§7.4: both forms).
+
+    runId is -1 (the latest batch) or 1..2^63-1, as a number or a string of ASCII digits;
+    anything else is REQ_MALFORMED (E18007). A runId in range that no batch has is
+    BATCH_NOT_FOUND, decided by the caller.
+    """
     job_name = body.get("jobName")
     if not isinstance(job_name, str) or not job_name:
         raise InvalidInputError(Failure.REQ_MALFORMED, "jobName is required and must be a string")
     run_id = body.get("runId")
     if isinstance(run_id, bool) or run_id is None:
         raise InvalidInputError(Failure.REQ_MALFORMED, "runId is required: an integer")
-    if isinstance(run_id, str):
-        text = run_id.strip()
-        if not (text.isdigit() or text == "-1"):
-            raise InvalidInputError(Failure.REQ_MALFORMED, f"runId {run_id!r} is not an integer")
-        run_id = int(text)
     if isinstance(run_id, float) and run_id.is_integer():
         run_id = int(run_id)
-    if not isinstance(run_id, int):
+    if isinstance(run_id, int):
+        run_id = str(run_id)
+    if not isinstance(run_id, str):
         raise InvalidInputError(Failure.REQ_MALFORMED, "runId must be an integer")
-    return job_name, run_id
+    return job_name, run_id_text(run_id, Failure.REQ_MALFORMED)

@@ -65,13 +65,17 @@ _FIELDS = (
 )
 _FIELD_HELP = "sec min hour day-of-month month [day-of-week]"
 _MAX_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # by month; February may have 29
-_TERM = re.compile(r"(\*|\?|[0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?(?:/([0-9]+))?")
+_TERM = re.compile(r"(\*|\?|[0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?(?:/([0-9]{1,9}))?")
 _GO_DURATION = re.compile(r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+")
 _GO_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?(ns|us|µs|μs|ms|s|m|h)")
 _NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
 _NANOS["h"] = 60 * _NANOS["m"]
 _MAX_GO_DURATION = 2**63 - 1  # Go's time.Duration is int64 nanoseconds
+_MAX_DURATION_TEXT = 64  # characters; any duration Go can hold is far shorter
 _LOOP = re.compile(r"([0-9]+)([mh])")
+# The longest loop interval (spec §3.6 gives none): a year, 8784h or 527040m. Longer would
+# fire so rarely that it is surely a typo, and next-fire arithmetic stays far from year 9999.
+MAX_LOOP = timedelta(days=366)
 _CONTINUOUS = frozenset({"", "0", "0m", "0h"})
 _SECOND = timedelta(seconds=1)
 
@@ -175,7 +179,11 @@ def next_fire_times(expr: str, after: datetime, count: int) -> list[datetime]:
 
 
 def parse_loop(value: str | None) -> timedelta:
-    """The interval of a loop scheduler; timedelta(0) means back-to-back (continuous)."""
+    """The interval of a loop scheduler; timedelta(0) means back-to-back (continuous).
+
+    `Nm` or `Nh` with 1 minute <= interval <= MAX_LOOP (366 days), or 0/0m/0h/absent;
+    anything else is JOB_SCHED_INVALID.
+    """
     if value is None or value in _CONTINUOUS:
         return timedelta(0)
     match = _LOOP.fullmatch(value)
@@ -184,16 +192,19 @@ def parse_loop(value: str | None) -> timedelta:
             f"invalid loop {value!r}: use minutes or hours such as 5m or 1h, "
             "or 0 to run continuously"
         )
-    amount, unit = int(match[1]), match[2]
+    digits, unit = match[1].lstrip("0") or "0", match[2]
+    amount = int(digits) if len(digits) <= 7 else MAX_LOOP.days * 24 * 60 + 1
     if amount == 0:
         raise _invalid_loop(
             f"invalid loop {value!r}: the interval must be at least 1m or 1h "
             "(or exactly 0, 0m or 0h to run continuously)"
         )
-    try:
-        return timedelta(minutes=amount) if unit == "m" else timedelta(hours=amount)
-    except OverflowError:
-        raise _invalid_loop(f"invalid loop {value!r}: the interval is too long") from None
+    interval = timedelta(minutes=amount) if unit == "m" else timedelta(hours=amount)
+    if interval > MAX_LOOP:
+        raise _invalid_loop(
+            f"invalid loop {value!r}: the interval is too long; at most a year (8784h or 527040m)"
+        )
+    return interval
 
 
 @lru_cache(maxsize=4096)
@@ -246,6 +257,8 @@ def _parse_descriptor(expr: str, text: str) -> CronSchedule:
 def _parse_go_duration(expr: str, text: str) -> timedelta:
     if not text:
         raise _invalid(expr, "@every needs a duration such as 1h30m or 10s")
+    if len(text) > _MAX_DURATION_TEXT:
+        raise _invalid(expr, f"the duration is {len(text)} characters long; write one like 1h30m")
     if text != "0" and _GO_DURATION.fullmatch(text) is None:
         raise _invalid(expr, f"{text!r} is not a duration; write one like 1h30m, 90s or 2h")
     sign = -1 if text.startswith("-") else 1
@@ -299,7 +312,7 @@ def _parse_field(expr: str, text: str, field: _Field) -> tuple[set[int], bool]:
 
 def _value(expr: str, text: str, field: _Field) -> int:
     if text.isascii() and text.isdigit():
-        value = int(text)
+        value = int(text) if len(text) <= 9 else field.high + 1  # long digit runs: out of range
     elif text.lower() in field.names:
         return field.names[text.lower()]
     else:

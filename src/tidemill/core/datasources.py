@@ -11,6 +11,7 @@ from typing import Any
 from tidemill.core import fields
 from tidemill.core.models import JSON, Datasource, SchemaField
 from tidemill.core.names import BUCKET_NAME, RESOURCE_NAME
+from tidemill.core.object_keys import hdfs_path_problem, key_problem
 from tidemill.core.variables import PLACEHOLDER, SYSTEM_VARIABLES
 from tidemill.errors import Failure, InvalidInputError, malformed
 
@@ -97,6 +98,8 @@ def _kodo_spec(spec: JSON) -> None:
         raise _invalid("spec.bucket must be 4-63 letters, digits or '-'")
     for prefix in fields.opt_str_list(spec, "keyPrefixes", "spec.") or []:
         check_path(prefix, "spec.keyPrefixes entry")
+        if problem := key_problem(prefix, prefix=True):  # it could match no key (§4.2)
+            raise _invalid(f"spec.keyPrefixes entry {prefix!r} {problem}", Failure.DS_PATH_ILLEGAL)
     check_file_type(spec)
 
 
@@ -108,6 +111,11 @@ def _hdfs_spec(spec: JSON) -> None:
         check_path(path, "spec.paths entry")
         if not path.startswith("hdfs://") or len(path) <= len("hdfs://"):
             raise _invalid(f"spec.paths entry {path!r} must be a URL like hdfs://host:9000/dir")
+        if problem := hdfs_path_problem(path):
+            raise _invalid(
+                f"spec.paths entry {path!r}: the path after the namenode {problem}",
+                Failure.DS_PATH_ILLEGAL,
+            )
         others = [n for n in PLACEHOLDER.findall(path) if n not in SYSTEM_VARIABLES]
         if others:
             raise _invalid(
@@ -140,12 +148,12 @@ def _fusion_side(side: str, time_variables: Mapping[str, str]) -> str | None:
     kind = time_variables.get(name)
     if kind is None:
         raise _invalid(
-            f"undefined variable $({name}) in spec.fileFilter", Failure.DS_FILTER_INVALID
+            f"undefined variable $({name}) in spec.fileFilter", Failure.DS_FILTER_UNDEF_VAR
         )
     if kind != "time":
         raise _invalid(
             f"$({name}) is a string variable; a fusion range needs time variables",
-            Failure.DS_FILTER_INVALID,
+            Failure.DS_FILTER_STRING_VAR,
         )
     return None
 

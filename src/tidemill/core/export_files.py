@@ -20,6 +20,7 @@ from tidemill.core.fields import (
     req_str,
 )
 from tidemill.core.names import BUCKET_NAME
+from tidemill.core.object_keys import hdfs_path_problem, key_problem
 from tidemill.errors import Failure, InvalidInputError
 
 FILE_FORMATS = ("json", "csv", "text", "orc", "parquet")
@@ -45,6 +46,8 @@ DEFAULT_SAVE_MODE = "overwrite"
 PATH_VARIABLES = ("year", "mon", "day", "hour", "min", "sec")
 LOCATION_LIMIT = 128
 MAX_FILE_COUNT = 1000
+# §8.10 sets no upper bound; 100 years keeps every expiry date far inside the calendar.
+MAX_RETENTION_DAYS = 36_500
 HDFS_SCHEME = "hdfs://"
 
 _PLACEHOLDER = re.compile(r"\$\(([a-zA-Z_][a-zA-Z0-9_]*)\)")
@@ -68,9 +71,22 @@ def validate_kodo(spec: JSONObject) -> None:
     # §8.2 makes these characters EXP_SPEC_INVALID. (§1.6.3 also mentions keyPrefix under
     # DS_PATH_ILLEGAL, but that key belongs to datasources; an export's rules are EXP_*.)
     _check_location(key_prefix, "spec.keyPrefix", illegal=":\\<>")
+    # The rule the storage applies to every key written (core.object_keys): a prefix that
+    # breaks it could only fail every batch, so it is refused now.
+    if problem := key_problem(key_prefix, prefix=True):
+        raise _invalid(f"spec.keyPrefix {key_prefix!r} {problem}")
     _check_format(spec, header_required=True)
-    opt_int(spec, "retention", _WHERE)  # any integer: <= 0 keeps the files forever (§8.10)
+    _check_retention(opt_int(spec, "retention", _WHERE))
     _check_layout(spec)
+
+
+def _check_retention(days: int | None) -> None:
+    """§8.10: days to keep exported objects, at most MAX_RETENTION_DAYS; <= 0 keeps them."""
+    if days is not None and days > MAX_RETENTION_DAYS:
+        raise _invalid(
+            f"spec.retention is {days} days: use at most {MAX_RETENTION_DAYS} (100 years),"
+            " or 0 to keep the files forever"
+        )
 
 
 def validate_hdfs(spec: JSONObject) -> None:
@@ -86,6 +102,8 @@ def validate_hdfs(spec: JSONObject) -> None:
         raise _invalid(
             f"spec.path {path!r} must be an HDFS URI such as hdfs://namenode:9000/out/$(year)"
         )
+    if problem := hdfs_path_problem(path):
+        raise _invalid(f"spec.path {path!r}: the path after the namenode {problem}")
     _check_format(spec, header_required=False)
     _check_layout(spec)
 
@@ -116,7 +134,9 @@ def _check_format(spec: JSONObject, *, header_required: bool) -> None:
     header = opt_bool(spec, "containsHeader", _WHERE)
     if fmt == "csv":
         if not delimiter:
-            raise _invalid("spec.delimiter is required when format is csv, e.g. ','")
+            raise InvalidInputError(
+                Failure.EXP_CSV_DELIMITER, "spec.delimiter is required when format is csv, e.g. ','"
+            )
         if len(delimiter) != 1 and delimiter not in _DELIMITER_ESCAPES:
             raise _invalid(
                 f"spec.delimiter {delimiter!r} must be one character (or the escapes \\t, \\\\)"

@@ -156,7 +156,7 @@ def _validate_http(spec: JSONObject) -> None:
     _check_host(host)
     uri = req_str(spec, "uri", Failure.EXP_SPEC_INVALID, _WHERE)
     if not uri.startswith("/"):
-        raise _invalid(f"spec.uri {uri!r} must be a path starting with /, e.g. /test/repos")
+        raise _bad_url(f"spec.uri {uri!r} must be a path starting with /, e.g. /test/repos")
     fmt = opt_str(spec, "format", _WHERE)
     # "" is the Go SDK's zero value for an unset string, so it means the default (text).
     if fmt and fmt.lower() not in HTTP_FORMATS:
@@ -167,18 +167,23 @@ def _check_host(host: str) -> None:
     """`host[:port]`, optionally after http:// or https:// (no scheme means http, §8.4)."""
     scheme, separator, _ = host.partition("://")
     if separator and scheme.lower() not in HTTP_SCHEMES:
-        raise _invalid(f"spec.host {host!r} must use http:// or https://, or no scheme at all")
+        raise _bad_url(f"spec.host {host!r} must use http:// or https://, or no scheme at all")
     example = "use host[:port], e.g. https://pipeline.qiniu.com or 127.0.0.1:7758"
     try:
         parts = urlsplit(host if separator else f"http://{host}")
         port = parts.port  # raises for a port that is not a number in 0..65535
     except ValueError as exc:
-        raise _invalid(f"spec.host {host!r} is not a valid address: {example}") from exc
+        raise _bad_url(f"spec.host {host!r} is not a valid address: {example}") from exc
     if not parts.hostname or port == 0 or any(c.isspace() for c in host):
-        raise _invalid(f"spec.host {host!r} is not a valid address: {example}")
+        raise _bad_url(f"spec.host {host!r} is not a valid address: {example}")
     # A lone trailing / is harmless; any other path belongs in spec.uri.
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise _invalid(f"spec.host {host!r} has a path: {example}, and put the path in spec.uri")
+        raise _bad_url(f"spec.host {host!r} has a path: {example}, and put the path in spec.uri")
+
+
+def _bad_url(message: str) -> InvalidInputError:
+    """EXP_URL_INVALID: EXP_SPEC_INVALID's finer key for an http address (SDK E18310)."""
+    return InvalidInputError(Failure.EXP_URL_INVALID, message)
 
 
 def _validate_logdb(spec: JSONObject) -> None:

@@ -6,11 +6,17 @@ wrong JSON type is REQ_MALFORMED (E18007). Rules about *values* belong to the ca
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tidemill.errors import Failure, InvalidInputError, malformed
 
 JSONObject = dict[str, Any]
+
+# The widest integer any numeric field takes: the Go SDK's int64, and what SQLite and
+# PostgreSQL BIGINT columns hold. Each field narrows it to its own documented range.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}")
 
 _TYPE_NAMES = {
     str: "a string",
@@ -43,12 +49,32 @@ def opt_bool(obj: JSONObject, key: str, where: str = "") -> bool | None:
 
 
 def opt_int(obj: JSONObject, key: str, where: str = "") -> int | None:
+    """An optional integer (2.0 counts as 2); beyond 64 bits is REQ_MALFORMED."""
     value = obj.get(key)
     # An integral float such as 2.0 is still an integer to a JSON client.
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    result: int | None = _typed(obj, key, int, where)
+        value = int(value)
+    result: int | None = _typed({key: value}, key, int, where)
+    if result is not None and not INT64_MIN <= result <= INT64_MAX:
+        raise malformed(f"{where}{key} is outside the 64-bit integer range")
     return result
+
+
+def int_text(text: str, low: int = INT64_MIN, high: int = INT64_MAX) -> int | None:
+    """The integer written in ASCII digits (an optional leading '-') if it lies in
+    `low`..`high`, else None. Other digits (`'²'`, `'٣'`), signs, spaces and 64-bit overflow
+    are all None, so a caller answers them with its own error code."""
+    if not _INTEGER_TEXT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def int_in(value: int | None, low: int, high: int, what: str, failure: Failure) -> int | None:
+    """`value` (None passes) unless it lies outside `low`..`high`, which raises `failure`."""
+    if value is not None and not low <= value <= high:
+        raise InvalidInputError(failure, f"{what} is {value}: it must be between {low} and {high}")
+    return value
 
 
 def opt_obj(obj: JSONObject, key: str, where: str = "") -> JSONObject | None:

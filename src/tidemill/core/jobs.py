@@ -178,11 +178,11 @@ def _params(body: JSON) -> dict[str, str]:
             raise _spec_error(f"param {name!r} is declared twice", Failure.JOB_PARAM_INVALID)
         default = param.get("default")
         if not isinstance(default, str):
-            raise _spec_error(f"{where}default must be a string", Failure.JOB_PARAM_INVALID)
+            raise _spec_error(f"{where}default must be a string", Failure.JOB_PARAM_VALUE_INVALID)
         if len(default) > PARAM_DEFAULT_LIMIT:
             raise _spec_error(
                 f"{where}default is longer than {PARAM_DEFAULT_LIMIT} characters",
-                Failure.JOB_PARAM_INVALID,
+                Failure.JOB_PARAM_VALUE_INVALID,
             )
         params[name] = default
     return params

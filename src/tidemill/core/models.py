@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -106,3 +106,16 @@ class Workflow:
     status: WorkflowStatus
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccountScope:
+    """Who is asking, in storage terms: the account's name and the S3 buckets granted to it.
+
+    `name` is the account name given to `tidemill keys create` (a resource name, §3.1): with
+    local storage it names the account's own directory; `granted` lists the S3 buckets an
+    operator granted it (`tidemill buckets grant`). Plain data: it travels in batch plans.
+    """
+
+    name: str
+    granted: frozenset[str] = field(default_factory=frozenset)

@@ -34,6 +34,31 @@ SPARK_TABLE_FUNCTIONS = frozenset(
     }
 )
 
+# Functions no Spark query needs that would show this server's configuration, files or state
+# (DuckDB's `current_setting('home_directory')` names a server path). Refused wherever they
+# appear, as a scalar or in FROM, with JOB_SQL_INVALID naming the function (issue 9, kind 10).
+SERVER_FUNCTIONS = frozenset(
+    {
+        "current_setting",  # any engine setting: paths, memory, extension directories
+        "getvariable",  # session variables
+        "getenv",  # the server's environment (DuckDB's shell)
+        "current_query",  # the translated statement as the engine sees it
+        "json_execute_serialized_sql",  # runs arbitrary engine SQL
+        "which_secret",
+        "glob",  # lists server files
+        "query",
+        "query_table",
+        "checkpoint",
+        "force_checkpoint",
+        "parquet_metadata",
+        "parquet_schema",
+        "parquet_file_metadata",
+        "parquet_kv_metadata",
+    }
+)
+# Whole families: the engine's catalog and settings tables, pragmas, and file readers.
+SERVER_FUNCTION_PREFIXES = ("duckdb_", "pragma_", "read_")
+
 _SCHEMA_KEY_MAX = 128
 _ILLEGAL_KEY_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
@@ -68,6 +93,7 @@ def _parsed(spark_sql: str) -> exp.Query | exp.Values:
         kind = statement.key.upper() if not isinstance(statement, exp.Command) else statement.name
         raise _invalid(f"SQL must be a query (SELECT ...), not {kind}")
     _check_table_functions(statement)
+    _check_server_functions(statement)
     return statement
 
 
@@ -122,6 +148,17 @@ def _check_table_functions(statement: exp.Expr) -> None:
         ).lower()
         if name not in SPARK_TABLE_FUNCTIONS:
             raise _invalid(f"table function {name}() is not available; read the job's tables")
+
+
+def _check_server_functions(statement: exp.Expr) -> None:
+    """JOB_SQL_INVALID for a call of a SERVER_FUNCTIONS member or prefix family, anywhere."""
+    for function in statement.find_all(exp.Anonymous):
+        name = function.name.lower()
+        if name in SERVER_FUNCTIONS or name.startswith(SERVER_FUNCTION_PREFIXES):
+            raise _invalid(
+                f"function {name}() is not available: it would expose the server's "
+                "configuration or files; job SQL may read only its tables"
+            )
 
 
 def _describe_parse_error(exc: ParseError) -> str:

@@ -20,7 +20,6 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -184,16 +183,20 @@ def valtype(duckdb_type: str) -> str:
     return VALTYPE_BY_DUCKDB_TYPE.get(base, "string")
 
 
-@cache
+# One database per process for every output_schema call: opening one costs ~25 ms, a cursor
+# well under 1 ms. Each call gets its own cursor, whose TEMP tables no other cursor sees and
+# which vanish when it closes. Keyed by process id: a forked child opens its own. The parent's
+# copy is kept, never closed, in the child: destroying a DuckDB database inherited through
+# fork() can crash (a subprocess with preexec_fn runs Python in the child, as pyspark's does).
+_schema_databases: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
 def _schema_database() -> duckdb.DuckDBPyConnection:
-    # One database per process for every output_schema call: opening one costs ~25 ms, a cursor
-    # well under 1 ms. Each call gets its own cursor, whose TEMP tables no other cursor sees
-    # and which vanish when it closes.
-    return connect(threads=1)
-
-
-if hasattr(os, "register_at_fork"):  # a forked worker must not share the parent's database
-    os.register_at_fork(after_in_child=_schema_database.cache_clear)
+    pid = os.getpid()
+    con = _schema_databases.get(pid)
+    if con is None:
+        con = _schema_databases[pid] = connect(threads=1)
+    return con
 
 
 def _schema_cursor() -> duckdb.DuckDBPyConnection:
@@ -287,19 +290,23 @@ def rfc3339_sql(expr: str) -> str:
 
 
 def preview(path: Path, limit: int, time_zone: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The column names and first `limit` rows of a result file, as plain Python values:
-    dates as RFC 3339 text in `time_zone` (Python has no zone database of its own here)."""
+    """The column names and first `limit` rows of a result file, as JSON-ready Python values.
+
+    Dates are RFC 3339 text in `time_zone` (Python has no zone database of its own here),
+    binary values base64 text (as Spark's JSON writer prints them), arrays lists, structs
+    and maps objects, at any depth; decimals inside them are floats.
+    """
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"SET TimeZone = {quote_literal(time_zone)}")
         source = f"read_parquet({quote_literal(str(path))})"
-        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        names = [str(row[0]) for row in described]
-        exprs = [
-            f"{rfc3339_sql(quote_identifier(name))} AS {quote_identifier(name)}"
-            if str(kind) == "TIMESTAMP WITH TIME ZONE" else quote_identifier(name)
-            for name, kind in ((row[0], row[1]) for row in described)
-        ]  # fmt: skip
+        relation = con.sql(f"SELECT * FROM {source}")
+        names = list(relation.columns)
+        exprs = []
+        for name, kind in zip(names, relation.types, strict=True):
+            column = quote_identifier(name)
+            readable = _readable(column, kind, 0)
+            exprs.append(f"{readable} AS {column}" if readable is not None else column)
         query = f"SELECT {', '.join(exprs) or '*'} FROM {source} LIMIT {int(limit)}"
         rows = con.execute(query).fetchall()
     except duckdb.Error as exc:
@@ -307,3 +314,40 @@ def preview(path: Path, limit: int, time_zone: str) -> tuple[list[str], list[tup
     finally:
         con.close()
     return names, rows
+
+
+def _readable(expr: str, kind: Any, depth: int) -> str | None:
+    """SQL turning `expr` (of DuckDB type `kind`) into values Python prints as Spark would;
+    None when it needs no change."""
+    kind_id = str(kind.id)
+    if kind_id == "timestamp with time zone":
+        return rfc3339_sql(expr)
+    if kind_id == "blob":
+        return f"to_base64({expr})"
+    if depth > 0 and kind_id in ("decimal", "hugeint"):
+        return f"CAST({expr} AS DOUBLE)"
+    if kind_id in ("list", "array"):
+        var = f"x{depth}"
+        inner = _readable(var, kind.children[0][1], depth + 1)
+        return None if inner is None else f"list_transform({expr}, {var} -> {inner})"
+    if kind_id == "struct":
+        fields = [
+            (name, f"struct_extract({expr}, {quote_literal(name)})", child)
+            for name, child in kind.children
+        ]
+        converted = [(name, _readable(e, child, depth + 1), e) for name, e, child in fields]
+        if all(c is None for _, c, _ in converted):
+            return None
+        members = ", ".join(
+            f"{quote_identifier(name)} := {c if c is not None else e}" for name, c, e in converted
+        )
+        return f"CASE WHEN {expr} IS NULL THEN NULL ELSE struct_pack({members}) END"
+    if kind_id == "map":
+        var = f"x{depth}"
+        key = _readable(f"{var}.key", kind.children[0][1], depth + 1)
+        value = _readable(f"{var}.value", kind.children[1][1], depth + 1)
+        if key is None and value is None:
+            return None
+        pair = f"struct_pack(key := {key or var + '.key'}, value := {value or var + '.value'})"
+        return f"map_from_entries(list_transform(map_entries({expr}), {var} -> {pair}))"
+    return None

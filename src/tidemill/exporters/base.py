@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from tidemill.core.names import scoped_target
 from tidemill.storage.base import ObjectStore
 
 # Outcome statuses, as stored per (batch, export, attempt).
@@ -48,6 +49,7 @@ class Targets:
     logdb_url: str = ""
     report_url: str = ""  # a SQLAlchemy URL, with {db} for the dbName
     http: HttpOptions = field(default_factory=HttpOptions)
+    create_buckets: bool = False  # a kodo export may create its missing bucket (kind 7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,18 +57,24 @@ class ExportContext:
     """The committed result of one batch and everything needed to export it."""
 
     account: int
+    tenant: str  # the account's name: report, logdb and tsdb targets are scoped by it
     job: str
     run_id: int
     attempt: int  # the batch's rerun count
     result: Path  # the committed result.parquet
     rows: int
     zone: ZoneInfo
-    store: ObjectStore
+    store: ObjectStore  # the account's buckets only (Storage.for_account)
     targets: Targets
     scratch: Path  # a directory for staging files (removed by the caller)
     threads: int = 1
     memory_limit: str | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+
+    def scoped(self, name: str) -> str:
+        """The physical name of the account's report dbName, logdb repo or tsdb repo:
+        `<account>-<name>` (core.names.scoped_target), so accounts never share one."""
+        return scoped_target(self.tenant, name)
 
     @property
     def batch_key(self) -> str:

@@ -24,7 +24,7 @@ import duckdb
 
 from tidemill.core.export_layout import FileLayout, Target, file_layout, kodo_target
 from tidemill.engines.duckdb import quote_identifier, quote_literal
-from tidemill.errors import BackendError, Failure, StateError, TidemillError
+from tidemill.errors import BackendError, Failure, NotFoundError, StateError, TidemillError
 from tidemill.exporters import _rows
 from tidemill.exporters.base import (
     SKIPPED,
@@ -75,6 +75,12 @@ def write_files(
         for key in record.get("keys", ())
     } | _journaled(ctx, plan.name, bucket)
     if not store.bucket_exists(bucket):
+        if not ctx.targets.create_buckets:  # kind 7: a typo must not become a new bucket
+            raise NotFoundError(
+                Failure.EXP_BUCKET_NOT_FOUND,
+                f"bucket {bucket!r} does not exist (or, on S3, is not granted to this account);"
+                " create it, or let exports create buckets (TIDEMILL_EXPORTS__CREATE_BUCKETS)",
+            )
         store.create_bucket(bucket)
     listed = target.single_key if target.single_key is not None else target.directory
     existing = [

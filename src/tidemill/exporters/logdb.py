@@ -1,4 +1,6 @@
-"""logdb exports: documents into an Elasticsearch/OpenSearch `_bulk` API (repo = index; §8.5).
+"""logdb exports: documents into an Elasticsearch/OpenSearch `_bulk` API (§8.5).
+
+Account A's repo R is the index `A-R` (`ExportContext.scoped`): accounts never share an index.
 
 Each row becomes a document with the id `<account>-<job>-<runId>-<row>`, indexed with the
 `index` action, so a rerun overwrites its earlier documents; documents of an earlier attempt
@@ -47,7 +49,7 @@ def export_logdb(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
     base = ctx.targets.logdb_url.rstrip("/")
     if not base:
         raise BackendError(Failure.INTERNAL, "no logdb target: set TIDEMILL_LOGDB_URL")
-    index = str(spec["destRepoName"])
+    index = ctx.scoped(str(spec["destRepoName"]))  # account A's repo R is the index A-R
     doc: Mapping[str, Any] = spec["doc"]
     omit = bool(spec.get("omitInvalid", False))
     prefix = f"{ctx.account}-{ctx.job}-{ctx.run_id}-"

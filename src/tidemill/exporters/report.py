@@ -2,11 +2,12 @@
 
 The target is `TIDEMILL_REPORT_URL`, a SQLAlchemy URL: with `{db}` in it each dbName is its own
 database (the default: one SQLite file per dbName under `<data>/report/`); without it, dbName is
-a schema of that one database (PostgreSQL). A missing table is created from the job's output
-types. Every row carries the batch it came from in `_tidemill_batch` (added to an existing table
-when missing), and the whole write is one transaction that first removes the rows an earlier
-attempt of the same batch wrote: a rerun replaces them, and a failed write leaves nothing.
-`overwrite` empties the table first instead.
+a schema of that one database (PostgreSQL). Either way account A's dbName D is `A-D` there
+(`ExportContext.scoped`): one account's exports, `overwrite` included, never reach another's.
+A missing table is created from the job's output types. Every row carries the batch it came
+from in `_tidemill_batch` (added to an existing table when missing), and the whole write is one
+transaction that first removes the rows an earlier attempt of the same batch wrote: a rerun
+replaces them, and a failed write leaves nothing. `overwrite` empties the table first instead.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def export_report(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
     db_name, table_name = str(spec["dbName"]), str(spec["tableName"])
     mapping = {str(k): str(v)[1:] for k, v in dict(spec["columns"]).items()}
     overwrite = str(spec.get("saveMode") or "append") == "overwrite"
-    url, schema = database_url(ctx.targets.report_url, db_name)
+    url, schema = database_url(ctx.targets.report_url, ctx.scoped(db_name))
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError as exc:

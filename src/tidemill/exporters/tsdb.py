@@ -1,4 +1,6 @@
-"""tsdb exports: points into InfluxDB 1.x (repo = database, series = measurement; spec §8.6).
+"""tsdb exports: points into InfluxDB 1.x (series = measurement; spec §8.6).
+
+Account A's repo R is the database `A-R` (`ExportContext.scoped`): accounts never share one.
 
 Exactly once: a point is identified by measurement, tag set and time, and writing it again
 replaces it. With a `timestamp` column a rerun rewrites the same points. Without one, row i of
@@ -50,7 +52,8 @@ def export_tsdb(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
     base = ctx.targets.tsdb_url.rstrip("/")
     if not base:
         raise BackendError(Failure.INTERNAL, "no tsdb target: set TIDEMILL_TSDB_URL")
-    db, measurement = str(spec["destRepoName"]), str(spec["series"])
+    # account A's repo R is the InfluxDB database A-R
+    db, measurement = ctx.scoped(str(spec["destRepoName"])), str(spec["series"])
     tags, fields = _columns(spec.get("tags")), _columns(spec.get("fields"))
     stamp = str(spec.get("timestamp") or "")[1:]
     omit = bool(spec.get("omitInvalid", False))

@@ -22,8 +22,8 @@ from tidemill.core.models import Job, SchedulerMode
 from tidemill.errors import TidemillError
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportContext, ExportOutcome, ExportPlan, HttpOptions, Targets
-from tidemill.storage.base import ObjectStore
-from tidemill.store import export_outcomes
+from tidemill.storage.base import ObjectStore, Storage
+from tidemill.store import accounts, export_outcomes
 from tidemill.store import repository as repo
 
 log = logging.getLogger("tidemill.exports")
@@ -58,6 +58,7 @@ def targets(settings: Settings) -> Targets:
         tsdb_url=settings.tsdb_url,
         logdb_url=settings.logdb_url,
         report_url=settings.report_url_template,
+        create_buckets=options.create_buckets,
         http=HttpOptions(
             timeout=options.http_timeout,
             retries=options.http_retries,
@@ -72,6 +73,7 @@ def export_result(
     store: ObjectStore,
     *,
     account: int,
+    tenant: str,
     job: str,
     run_id: int,
     attempt: int,
@@ -89,6 +91,7 @@ def export_result(
     try:
         ctx = ExportContext(
             account=account,
+            tenant=tenant,
             job=job,
             run_id=run_id,
             attempt=attempt,
@@ -129,13 +132,18 @@ def record_outcomes(
     )
 
 
-def sweep_expired(db: sa.Engine, store: ObjectStore, now: datetime) -> int:
-    """Delete the exported objects whose retention ran out (§8.10); how many were deleted."""
+def sweep_expired(db: sa.Engine, storage: Storage, now: datetime) -> int:
+    """Delete the exported objects whose retention ran out (§8.10); how many were deleted.
+
+    Each through its own account's view of the storage, as it was written.
+    """
     deleted = 0
     with db.connect() as conn:
         due = export_outcomes.expired(conn, now)
+        scopes = {item.account: accounts.scope_of(conn, item.account) for item in due}
     for item in due:
         bucket = str(item.written.get("bucket", ""))
+        store = storage.for_account(scopes[item.account])
         try:
             for key in item.written.get("keys", ()):
                 store.delete(bucket, str(key))

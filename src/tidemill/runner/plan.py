@@ -21,6 +21,8 @@ from tidemill.engines.dialect import to_duckdb
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.exporters.base import ExportPlan
 from tidemill.services.variables import user_variables
+from tidemill.storage.base import AccountScope
+from tidemill.store import accounts as account_store
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
 
@@ -42,6 +44,7 @@ class SourcePlan:
 @dataclass(frozen=True, slots=True)
 class BatchPlan:
     account: int
+    scope: AccountScope  # the worker reads and writes buckets through this account's view only
     job: str
     run_id: int
     sql: str  # DuckDB dialect, variables rendered
@@ -113,7 +116,8 @@ def plan_batch(
     threads, memory = container_limits(root.definition.get("container") or {}, cpu_count)
     tables = {s.table: [(key, valtype) for key, valtype, _ in s.schema] for s in sources}
     return BatchPlan(
-        account, job.name, batch.run_id, to_duckdb(rendered(code), tables), tuple(sources),
+        account, account_store.scope_of(conn, account), job.name, batch.run_id,
+        to_duckdb(rendered(code), tables), tuple(sources),
         str(result_dir(data_dir, account, job.name, batch.run_id)), threads, memory,
         zone.key, params,
     )  # fmt: skip

@@ -240,7 +240,7 @@ class Runner:
         """Every `exports.retention_sweep_seconds`: delete exported objects past retention."""
         if not self._sweep.due():
             return
-        sweep_expired(self.runtime.db, self.runtime.store, self._now())
+        sweep_expired(self.runtime.db, self.runtime.storage, self._now())
 
     def settle_orphans(self, *, every: bool) -> None:
         """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled."""

@@ -128,7 +128,7 @@ def _exit_with_parent(every: float = 0.5) -> None:
 def serve(conn: Connection, settings: Settings) -> None:
     """Worker loop: receive a plan, answer ("ok", BatchResult) or ("error", message)."""
     _exit_with_parent()
-    store = open_store(settings)
+    storage = open_store(settings)
     while True:
         spare = open_engine()  # ready before the plan comes: ~15 ms off every batch
         try:
@@ -138,9 +138,11 @@ def serve(conn: Connection, settings: Settings) -> None:
         if plan is None:
             return
         try:
+            store = storage.for_account(plan.scope)  # this batch's account's buckets only
             rows = execute(plan, store, spare)
             outcomes = export_result(
-                settings, store, account=plan.account, job=plan.job, run_id=plan.run_id,
+                settings, store, account=plan.account, tenant=plan.scope.name, job=plan.job,
+                run_id=plan.run_id,
                 attempt=plan.attempt, result_dir=plan.result_dir, rows=rows,
                 time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
                 plans=plan.exports,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -51,7 +52,7 @@ def start_job(rt: Runtime, account: int, name: str, body: JSON) -> None:
             job.mode is not SchedulerMode.MANUAL or in_workflow is not WorkflowStatus.STARTED
         ):
             raise StateError(
-                Failure.JOB_START_REFUSED,
+                Failure.JOB_START_IN_WORKFLOW,
                 f"job {name!r} belongs to workflow {job.workflow!r}: start the workflow"
                 + (" first" if job.mode is SchedulerMode.MANUAL else " instead"),
             )
@@ -82,7 +83,7 @@ def stop_job(rt: Runtime, account: int, name: str) -> None:
         job = _job(conn, account, name)
         if job.workflow and job.mode is not SchedulerMode.MANUAL:
             raise StateError(
-                Failure.JOB_STOP_REFUSED,
+                Failure.JOB_STOP_IN_WORKFLOW,
                 f"job {name!r} is controlled by workflow {job.workflow!r}: stop the workflow",
             )
         scheduled = schedule_store.active_schedule(conn, account, name) is not None
@@ -199,6 +200,12 @@ def result(rt: Runtime, account: int, name: str, run_id: int, limit: int) -> JSO
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, list | tuple):  # arrays (preview gives JSON-ready members)
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):  # structs and maps
+        return {
+            k if isinstance(k, str) else json.dumps(_plain(k)): _plain(v) for k, v in value.items()
+        }
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

@@ -27,6 +27,7 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
                     f"workflow {given.workflow!r} does not exist; create it before its datasources",
                 )
             workflow_idle(conn, account, given.workflow, f"add datasource {name!r}")
+        schemas.check_bucket(rt, conn, account, given.type, given.spec)
         if not given.no_verify_schema:
             schemas.verify(rt, conn, account, given.type, given.spec, given.schema)
         ds = Datasource(name, given.region, given.type, given.spec, given.schema, given.workflow)
@@ -38,6 +39,7 @@ def update(rt: Runtime, account: int, name: str, body: JSON) -> None:
     with rt.db.begin() as conn:
         stored = need_datasource(conn, account, name)
         spec, schema = rules.validate_update(body, stored, variable_types(conn, account))
+        schemas.check_bucket(rt, conn, account, stored.type, spec)
         workflow_idle(conn, account, stored.workflow, f"update datasource {name!r}")
         new = Datasource(name, stored.region, stored.type, spec, schema, stored.workflow)
         repo.update_datasource(conn, account, new, rt.clock.now())

@@ -23,10 +23,32 @@ def _check_target(settings: Settings, target: ExportTarget) -> None:
     configured = {"logdb": settings.logdb_url, "tsdb": settings.tsdb_url}
     if target.type in configured and not configured[target.type]:
         raise InvalidInputError(
-            Failure.EXP_SUBMIT_FAILED,
+            Failure.EXP_TYPE_DISABLED,
             f"{target.type} exports are disabled: no {target.type} target is configured; "
             f"set {_TARGET_SETTING[target.type]} on the Tidemill server",
         )
+
+
+def _check_bucket(rt: Runtime, conn: sa.Connection, account: int, target: ExportTarget) -> None:
+    """Kind 7 / §8.2: a kodo export's bucket must exist (for this account) at create.
+
+    A typo must not become a new bucket: EXP_BUCKET_NOT_FOUND unless the operator allows
+    exports to create buckets (TIDEMILL_EXPORTS__CREATE_BUCKETS), and even then only a bucket
+    the account may use (its own directory; on S3 a granted bucket).
+    """
+    if target.type != "kodo":
+        return
+    bucket = str(target.spec["bucket"])
+    store = rt.store_for(conn, account)
+    if store.bucket_exists(bucket):
+        return
+    if rt.settings.exports.create_buckets and store.can_use(bucket):
+        return
+    raise NotFoundError(
+        Failure.EXP_BUCKET_NOT_FOUND,
+        f"bucket {bucket!r} does not exist in this account (or, on S3, is not granted to it); "
+        "create the bucket first or correct spec.bucket",
+    )
 
 
 def _names(job: str, name: str) -> None:
@@ -56,6 +78,7 @@ def create(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> N
             )
         target = validate_export(body, output_columns=_columns(job))
         _check_target(rt.settings, target)
+        _check_bucket(rt, conn, account, target)
         workflow_idle(conn, account, job.workflow, f"add export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=True)
@@ -68,6 +91,7 @@ def update(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> N
         stored = _need_export(conn, account, job_name, name)
         target = validate_export(body, output_columns=_columns(job), stored_type=stored.type)
         _check_target(rt.settings, target)
+        _check_bucket(rt, conn, account, target)
         workflow_idle(conn, account, job.workflow, f"update export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=False)

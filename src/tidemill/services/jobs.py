@@ -85,10 +85,17 @@ def _resolve(rt: Runtime, conn: sa.Connection, account: int, name: str, given: J
         if src.type == "job":
             upstream = lookup(src.name)
             if upstream is None:
-                raise NotFoundError(Failure.JOB_NOT_FOUND, f"src job {src.name!r} does not exist")
+                raise NotFoundError(
+                    Failure.JOB_SRC_NOT_FOUND, f"src job {src.name!r} does not exist"
+                )
             workflows.append((src.name, upstream.workflow))
         else:
-            workflows.append((src.name, need_datasource(conn, account, src.name).workflow))
+            ds = repo.get_datasource(conn, account, src.name)
+            if ds is None:
+                raise NotFoundError(
+                    Failure.DS_SRC_NOT_FOUND, f"src datasource {src.name!r} does not exist"
+                )
+            workflows.append((src.name, ds.workflow))
     job_graph.check_no_cycle(name, given.sources, lookup)
     job_graph.check_chain_tables(name, given.sources, lookup)
     params = given.params
@@ -123,7 +130,7 @@ def _check_workflow(conn: sa.Connection, account: int, job: Job, action: str) ->
     modes = [m.mode for m in members if m.name != job.name] + [job.mode]
     if mixes_manual_and_scheduled(modes):
         raise InvalidInputError(
-            Failure.WF_STRUCTURE,
+            Failure.WF_JOBS_COEXIST,
             f"workflow {job.workflow!r} may not hold both manual and crontab/loop jobs",
         )
 

@@ -56,9 +56,9 @@ def infer(
             "send noVerifySchema: true to store the declared schema as it is",
         )
     bucket = str(spec["bucket"])
-    store = rt.store
+    store = rt.store_for(conn, account)
     if not store.bucket_exists(bucket):
-        raise InvalidInputError(Failure.DS_VERIFY_NOT_FOUND, f"bucket {bucket!r} does not exist")
+        raise InvalidInputError(Failure.DS_VERIFY_NOT_FOUND, _no_bucket(bucket))
     user, moment = user_variables(conn, account), rt.clock.now().astimezone(rt.zone)
     prefixes = [fill(p, moment=moment, user=user) for p in spec.get("keyPrefixes") or []]
     keys = matching_keys(store, bucket, prefixes or [""])[:SAMPLE_FILES]
@@ -77,6 +77,23 @@ def infer(
             contains_header=spec.get("containsHeader"), max_files=SAMPLE_FILES,
             max_records=SAMPLE_RECORDS, names=names,
         )  # fmt: skip
+
+
+def _no_bucket(bucket: str) -> str:
+    return (
+        f"bucket {bucket!r} does not exist in this account (or, on S3, is not granted to it); "
+        "check the bucket name"
+    )
+
+
+def check_bucket(rt: Runtime, conn: sa.Connection, account: int, type_: str, spec: JSON) -> None:
+    """DS_VERIFY_NOT_FOUND if a kodo spec names a bucket the account may not use (on S3: one
+    not granted to it), checked even when the schema is not verified."""
+    if type_ != "kodo":
+        return
+    bucket = str(spec["bucket"])
+    if not rt.store_for(conn, account).can_use(bucket):
+        raise InvalidInputError(Failure.DS_VERIFY_NOT_FOUND, _no_bucket(bucket))
 
 
 def _public(schema: list[SchemaField] | tuple[SchemaField, ...]) -> JSON:

@@ -160,7 +160,7 @@ def start(rt: Runtime, account: int, name: str) -> None:
         _, jobs, exports = repo.workflow_members(conn, account, name)
         if not rules.can_start(exports):
             raise StateError(
-                Failure.WF_CANNOT_START,
+                Failure.WF_NO_EXECUTABLE_JOB,
                 f"workflow {name!r} has nothing to run: add an export to one of its jobs first",
             )
         # Ready/Stopped -> Starting -> Started (§10.6). Activating the schedules of its

@@ -1,4 +1,8 @@
-"""Object storage for kodo buckets: a local directory per bucket, or an S3-compatible store."""
+"""Object storage for kodo buckets: directories under the data dir, or an S3-compatible store.
+
+Either way the installation's storage is a `Storage`, which hands out one account's buckets
+(`for_account`) and nothing else: every reader and writer works on an account's view.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tidemill.config import Settings
-    from tidemill.storage.base import ObjectStore
+    from tidemill.storage.base import Storage
 
 
-def open_store(settings: Settings) -> ObjectStore:
-    """The S3 store when `settings.s3.endpoint` is set, else directories under the data dir."""
+def open_store(settings: Settings) -> Storage:
+    """S3 when `settings.s3.endpoint` is set (accounts use granted buckets), else the
+    directories under `<data dir>/kodo/` (account A's bucket B is `kodo/A/B/`)."""
     if settings.s3.endpoint:
-        from tidemill.storage.s3 import S3Store  # imports boto3 only when S3 is configured
+        from tidemill.storage.s3 import S3Storage, S3Store  # boto3 only when S3 is configured
 
         s3 = settings.s3
-        return S3Store(s3.endpoint, s3.access_key, s3.secret_key.get_secret_value(), s3.region)
-    from tidemill.storage.local import LocalStore
+        return S3Storage(
+            S3Store(s3.endpoint, s3.access_key, s3.secret_key.get_secret_value(), s3.region)
+        )
+    from tidemill.storage.local import LocalStorage
 
-    return LocalStore(settings.data_dir / "kodo")
+    return LocalStorage(settings.data_dir / "kodo")

@@ -9,12 +9,30 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from tidemill.core.models import AccountScope
+
+__all__ = ["AccountScope", "ObjectInfo", "ObjectStore", "Storage"]
+
 
 @dataclass(frozen=True, slots=True)
 class ObjectInfo:
     key: str  # relative to the bucket, '/'-separated, never starting with '/'
     size: int
     modified: datetime  # aware, UTC
+
+
+class Storage(Protocol):
+    """The whole object storage of an installation. It offers no buckets itself: code reaches
+    objects only through `for_account`, so nothing can read or write outside an account."""
+
+    def for_account(self, scope: AccountScope) -> ObjectStore:
+        """The buckets `scope` may use, and only those (docs/decisions.md, "Tenancy").
+
+        Local storage: the directories under `<root>/<account name>/`. S3: the granted buckets;
+        any other bucket behaves as a missing one. Raises ConfigError for an account name that
+        cannot name a directory.
+        """
+        ...
 
 
 class ObjectStore(Protocol):
@@ -27,7 +45,11 @@ class ObjectStore(Protocol):
     """
 
     def bucket_exists(self, bucket: str) -> bool:
-        """Whether `bucket` exists."""
+        """Whether `bucket` exists (False for a bucket this store may not use)."""
+        ...
+
+    def can_use(self, bucket: str) -> bool:
+        """Whether this store may use `bucket` at all, existing or not (S3: it is granted)."""
         ...
 
     def create_bucket(self, bucket: str) -> None:

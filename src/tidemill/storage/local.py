@@ -1,4 +1,4 @@
-"""The local ObjectStore: bucket B is the directory `<root>/B`, an object a file beneath it."""
+"""Local storage: account A's bucket B is the directory `<root>/A/B`, objects files beneath."""
 
 from __future__ import annotations
 
@@ -12,16 +12,35 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
-from tidemill.errors import BackendError, Failure, InvalidInputError, NotFoundError
-from tidemill.storage.base import ObjectInfo
+from tidemill.core.names import ACCOUNT_NAME
+from tidemill.core.object_keys import TEMP_PREFIX, key_problem
+from tidemill.errors import BackendError, ConfigError, Failure, InvalidInputError, NotFoundError
+from tidemill.storage.base import AccountScope, ObjectInfo
 
-# Writes go to a temporary file beside the target, then os.replace it: `list` skips these
-# names, and keys whose last part starts with it are refused so they cannot collide.
-TEMP_PREFIX = ".tidemill-tmp."
+# Writes go to a temporary file beside the target (named TEMP_PREFIX...), then os.replace it:
+# `list` skips these names, and keys whose last part starts with it are refused.
+__all__ = ["TEMP_PREFIX", "LocalStorage", "LocalStore"]
 FILE_MODE = 0o644  # mkstemp creates 0600; objects should be readable like any data file
 _SHAPE_CLASH = (FileExistsError, IsADirectoryError, NotADirectoryError)
 
 Fill = Callable[[BinaryIO], object]
+
+
+class LocalStorage:
+    """The `kodo` directory of the data dir: one directory per account, its buckets inside."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.absolute()
+
+    def for_account(self, scope: AccountScope) -> LocalStore:
+        """Account A's buckets: the directories under `<root>/A/` (A checked to be one name)."""
+        if not ACCOUNT_NAME.fullmatch(scope.name):
+            raise ConfigError(
+                Failure.INTERNAL,
+                f"account name {scope.name!r} cannot name a storage directory: account names "
+                "are 1-63 lowercase letters, digits or underscores, starting with a letter",
+            )
+        return LocalStore(self.root / scope.name)
 
 
 class LocalStore:
@@ -32,6 +51,10 @@ class LocalStore:
 
     def bucket_exists(self, bucket: str) -> bool:
         return self._bucket_dir(bucket).is_dir()
+
+    def can_use(self, bucket: str) -> bool:
+        self._bucket_dir(bucket)  # a name that cannot be one directory is refused
+        return True  # every bucket under the root is this store's own
 
     def create_bucket(self, bucket: str) -> None:
         directory = self._bucket_dir(bucket)
@@ -125,24 +148,15 @@ class LocalStore:
         return directory
 
     def _object_path(self, bucket: str, key: str) -> Path:
-        parts = key.split("/")
-        if not key or "\0" in key or any(p in {"", ".", ".."} for p in parts):
+        problem = key_problem(key)
+        if problem is not None:
             raise InvalidInputError(
                 Failure.DS_PATH_ILLEGAL,
-                f"Key {key!r} in bucket {bucket!r} is not allowed: use '/'-separated names "
-                "relative to the bucket, without a leading '/', empty parts, '.' or '..'",
+                f"Key {key!r} in bucket {bucket!r} is not allowed: it {problem}",
                 bucket=bucket,
                 key=key,
             )
-        if parts[-1].startswith(TEMP_PREFIX):
-            raise InvalidInputError(
-                Failure.DS_PATH_ILLEGAL,
-                f"Key {key!r} in bucket {bucket!r} is not allowed: names starting with "
-                f"{TEMP_PREFIX!r} are reserved for temporary files",
-                bucket=bucket,
-                key=key,
-            )
-        return self._bucket_dir(bucket).joinpath(*parts)
+        return self._bucket_dir(bucket).joinpath(*key.split("/"))
 
     # -- writing -----------------------------------------------------------------------------
 

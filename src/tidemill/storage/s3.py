@@ -25,6 +25,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from tidemill.core.object_keys import key_problem
 from tidemill.errors import (
     BackendError,
     ConfigError,
@@ -33,7 +34,7 @@ from tidemill.errors import (
     NotFoundError,
     TidemillError,
 )
-from tidemill.storage.base import ObjectInfo
+from tidemill.storage.base import AccountScope, ObjectInfo
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -117,6 +118,10 @@ class S3Store:
             multipart_chunksize=max(multipart_threshold, 5 * MiB),
         )
 
+    def can_use(self, bucket: str) -> bool:
+        _check(bucket)
+        return True  # the endpoint's own permissions decide
+
     def bucket_exists(self, bucket: str) -> bool:
         _check(bucket)
         try:
@@ -169,7 +174,7 @@ class S3Store:
         return io.BufferedReader(_Body(self, body, bucket, key), buffer_size=MiB)
 
     def write(self, bucket: str, key: str, data: bytes) -> None:
-        _check(bucket, key)
+        _check_new(bucket, key)
         with self._errors("write", bucket, key):
             self._client.put_object(Bucket=bucket, Key=key, Body=data)
 
@@ -179,7 +184,7 @@ class S3Store:
             source.unlink(missing_ok=True)
 
     def _upload(self, bucket: str, key: str, source: Path) -> None:
-        _check(bucket, key)
+        _check_new(bucket, key)
         if not source.is_file():
             raise BackendError(
                 Failure.INTERNAL,
@@ -309,6 +314,71 @@ class S3Store:
             return True  # cannot tell: report the object as missing
 
 
+class S3Storage:
+    """One S3-compatible endpoint shared by every account; each uses the buckets granted to it.
+
+    Grants live in the metadata store (`tidemill buckets grant --account A --bucket B`) and
+    come in with the AccountScope; one client (and its connection pool) serves every account.
+    """
+
+    def __init__(self, store: S3Store) -> None:
+        self.store = store
+
+    def for_account(self, scope: AccountScope) -> GrantedS3Store:
+        return GrantedS3Store(self.store, scope)
+
+
+class GrantedS3Store:
+    """An S3Store limited to an account's granted buckets; any other bucket is a missing one
+    (NotFoundError DS_VERIFY_NOT_FOUND), checked before the endpoint is asked anything."""
+
+    def __init__(self, store: S3Store, scope: AccountScope) -> None:
+        self._store = store
+        self.scope = scope
+
+    def can_use(self, bucket: str) -> bool:
+        return bucket in self.scope.granted
+
+    def bucket_exists(self, bucket: str) -> bool:
+        return self.can_use(bucket) and self._store.bucket_exists(bucket)
+
+    def create_bucket(self, bucket: str) -> None:
+        self._store.create_bucket(self._granted(bucket))
+
+    def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
+        return self._store.list(self._granted(bucket), prefix)
+
+    def read(self, bucket: str, key: str) -> bytes:
+        return self._store.read(self._granted(bucket, key), key)
+
+    def open_read(self, bucket: str, key: str) -> BinaryIO:
+        return self._store.open_read(self._granted(bucket, key), key)
+
+    def write(self, bucket: str, key: str, data: bytes) -> None:
+        self._store.write(self._granted(bucket, key), key, data)
+
+    def upload(self, bucket: str, key: str, source: Path, *, move: bool = False) -> None:
+        self._store.upload(self._granted(bucket, key), key, source, move=move)
+
+    def delete(self, bucket: str, key: str) -> None:
+        self._store.delete(self._granted(bucket, key), key)
+
+    def local_path(self, bucket: str, key: str) -> AbstractContextManager[Path]:
+        return self._store.local_path(self._granted(bucket, key), key)
+
+    def _granted(self, bucket: str, key: str | None = None) -> str:
+        if bucket in self.scope.granted:
+            return bucket
+        raise NotFoundError(
+            Failure.DS_VERIFY_NOT_FOUND,
+            f"Bucket {bucket!r} does not exist or is not granted to account "
+            f"{self.scope.name!r}; an operator grants buckets with "
+            f"'tidemill buckets grant --account {self.scope.name} --bucket {bucket}'",
+            bucket=bucket,
+            key=key,
+        )
+
+
 class _Body(io.RawIOBase):
     """An S3 response body as a raw stream whose failures are Tidemill errors."""
 
@@ -369,6 +439,20 @@ def _check(bucket: str, key: str | None = None) -> None:
         raise InvalidInputError(
             Failure.DS_PATH_ILLEGAL,
             f"Bucket name and key must not be empty (bucket {bucket!r}, key {key!r})",
+            bucket=bucket,
+            key=key,
+        )
+
+
+def _check_new(bucket: str, key: str) -> None:
+    """A key written here must be one every backend could hold (core.object_keys); keys that
+    exist already are read and deleted whatever they look like."""
+    _check(bucket, key)
+    problem = key_problem(key)
+    if problem is not None:
+        raise InvalidInputError(
+            Failure.DS_PATH_ILLEGAL,
+            f"Key {key!r} in bucket {bucket!r} is not allowed: it {problem}",
             bucket=bucket,
             key=key,
         )

@@ -1,4 +1,4 @@
-"""Accounts and their access keys."""
+"""Accounts, their access keys, and the S3 buckets granted to them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from tidemill.store.tables import access_keys, accounts
+from tidemill.core.models import AccountScope
+from tidemill.errors import Failure, NotFoundError
+from tidemill.store.tables import access_keys, accounts, bucket_grants
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +60,49 @@ def find_key(conn: sa.Connection, access_key: str) -> KeyPair | None:
     if row is None:
         return None
     return KeyPair(row.name, row.id, access_key, row.secret_key)
+
+
+def account_id(conn: sa.Connection, name: str) -> int:
+    """The id of the account called `name`; NotFoundError if there is none."""
+    found = conn.execute(sa.select(accounts.c.id).where(accounts.c.name == name)).scalar()
+    if found is None:
+        raise NotFoundError(
+            Failure.REQ_MALFORMED,
+            f"no account {name!r}; 'tidemill keys create --account {name}' creates it",
+        )
+    return int(found)
+
+
+def scope_of(conn: sa.Connection, account: int) -> AccountScope:
+    """The account's name and granted S3 buckets: what its storage view is built from."""
+    name = conn.execute(sa.select(accounts.c.name).where(accounts.c.id == account)).scalar()
+    if name is None:
+        raise NotFoundError(Failure.REQ_MALFORMED, f"no account with id {account}")
+    return AccountScope(str(name), frozenset(granted_buckets(conn, account)))
+
+
+def granted_buckets(conn: sa.Connection, account: int) -> list[str]:
+    rows = conn.execute(
+        sa.select(bucket_grants.c.bucket)
+        .where(bucket_grants.c.account_id == account)
+        .order_by(bucket_grants.c.bucket)
+    )
+    return [str(bucket) for bucket in rows.scalars()]
+
+
+def grant_bucket(conn: sa.Connection, account: int, bucket: str, now: datetime) -> bool:
+    """Grant `bucket` to the account; False if it was granted already."""
+    if bucket in granted_buckets(conn, account):
+        return False
+    conn.execute(sa.insert(bucket_grants).values(account_id=account, bucket=bucket, created_at=now))
+    return True
+
+
+def revoke_bucket(conn: sa.Connection, account: int, bucket: str) -> bool:
+    """Take `bucket` back from the account; False if it was not granted."""
+    result = conn.execute(
+        sa.delete(bucket_grants).where(
+            bucket_grants.c.account_id == account, bucket_grants.c.bucket == bucket
+        )
+    )
+    return result.rowcount > 0

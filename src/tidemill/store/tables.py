@@ -57,6 +57,15 @@ access_keys = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
+# S3 buckets an operator granted to an account (`tidemill buckets grant`); see storage.s3.
+bucket_grants = sa.Table(
+    "bucket_grants",
+    metadata,
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("bucket", sa.String(63), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
 workflows = sa.Table(
     "workflows",
     metadata,

@@ -6,12 +6,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from tidemill.api.deps import answer, read_body
+from tidemill.core.batches import run_id_text
+from tidemill.core.fields import int_text
 from tidemill.core.names import check_name
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.services import batches, schemas
 
 router = APIRouter()
 JOB = Failure.JOB_NAME_INVALID
+MAX_RESULT_ROWS = 10_000  # rows a result preview returns at most (`limit`, default 20)
 
 
 @router.post("/v2/jobs/{name}/actions/start")
@@ -34,11 +37,14 @@ async def history(request: Request, name: str) -> Response:
 @router.get("/v2/jobs/{name}/history/{run_id}/result")
 async def result(request: Request, name: str, run_id: str) -> Response:
     check_name(name, JOB, "job")
+    number = run_id_text(run_id, Failure.QUERY_INVALID)
     raw_limit = request.query_params.get("limit", "20")
-    if not (run_id.isdigit() or run_id == "-1") or not raw_limit.isdigit():
-        raise InvalidInputError(Failure.QUERY_INVALID, "runId and limit must be integers")
-    limit = min(int(raw_limit), 10_000)
-    return await answer(request, batches.result, name, int(run_id), limit)
+    limit = int_text(raw_limit, 0, MAX_RESULT_ROWS)
+    if limit is None:
+        raise InvalidInputError(
+            Failure.QUERY_INVALID, f"limit must be an integer from 0 to {MAX_RESULT_ROWS}"
+        )
+    return await answer(request, batches.result, name, number, limit)
 
 
 @router.post("/v2/batch/actions/stop")

@@ -4,13 +4,22 @@ Users write Spark SQL; sqlglot translates it for DuckDB, and the passes here cor
 translation gets wrong, one module per fault kind, so that every answer is Spark's answer in
 values and in output types — or the construct is refused at create (E18209) by name:
 
-* `coercion` — Spark's implicit casts; casts that truncate (fault kinds 2, 5).
+* `coercion` — Spark's implicit casts and its CAST (fault kinds 2, 5, NULL semantics of 12),
+  with `types` (Spark's type of an expression, its widening rules) and `casts` (Spark's
+  non-ANSI CAST of one type to another as DuckDB SQL).
 * `datetimes` — Java datetime patterns, date text, time arithmetic, intervals (1, 3, 10, 11).
   Its parts: `datetime_patterns` (pattern → strftime/strptime), `datetime_values` (Spark's
   casts between text, dates and timestamps), `intervals` (interval literals, their text).
-* `functions` — same name, other definition: positions, NULLs, JSON, URLs, regex, collections,
-  generators, hints (4, 6, 7, 8, 12).
-* `aggregates` — Spark's aggregate definitions, grouping sets, ROLLUP, CUBE (9).
+* `hints` — query hints accepted and dropped; the partition count they ask for stays readable (8).
+* `generators` — explode/posexplode/inline/json_tuple/stack, OUTER, LATERAL VIEW (7).
+* `json_values` — get_json_object, json_tuple, from_json with DDL schemas, NULL not errors (6, 12).
+* `urls` — parse_url, url_encode/url_decode.
+* `regex` — Java regex in rlike/regexp_*/split, group references, NULL not errors (6, 12).
+* `strings` — positions, padding, split limits, format_string/printf (4, 12).
+* `arrays` — size of NULL, 0-based subscripts, str_to_map, maps and structs (4, 12).
+* `higher_order` — transform's 0-based index, three-valued exists/forall, zip_with, maps (4, 12).
+* `aggregates` — Spark's aggregate definitions: percentiles, moments, first/last (9).
+* `grouping` — Hive's GROUP BY spellings (WITH ROLLUP/CUBE, GROUPING SETS) and grouping_id (9).
 * `basics` — node-by-node gaps in sqlglot's translation (range, trunc units, date_add, ...).
 """
 

@@ -15,7 +15,21 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from tidemill.core.sql import parse_query
-from tidemill.engines.dialect import aggregates, basics, coercion, datetimes, functions
+from tidemill.engines.dialect import (
+    aggregates,
+    arrays,
+    basics,
+    coercion,
+    datetimes,
+    generators,
+    grouping,
+    higher_order,
+    hints,
+    json_values,
+    regex,
+    strings,
+    urls,
+)
 from tidemill.engines.dialect.context import Context
 from tidemill.errors import Failure, InvalidInputError
 
@@ -26,16 +40,32 @@ Pass = Callable[[exp.Expr, Context], exp.Expr]
 PASSES: tuple[Pass, ...] = (
     coercion.rewrite,
     datetimes.rewrite,
-    functions.rewrite,
+    hints.rewrite,
+    generators.rewrite,
+    json_values.rewrite,
+    urls.rewrite,
+    regex.rewrite,
+    strings.rewrite,
+    arrays.rewrite,
+    higher_order.rewrite,
     aggregates.rewrite,
+    grouping.rewrite,
     basics.rewrite,
 )
 
 MACROS: tuple[str, ...] = (
     *coercion.MACROS,
     *datetimes.MACROS,
-    *functions.MACROS,
+    *hints.MACROS,
+    *generators.MACROS,
+    *json_values.MACROS,
+    *urls.MACROS,
+    *regex.MACROS,
+    *strings.MACROS,
+    *arrays.MACROS,
+    *higher_order.MACROS,
     *aggregates.MACROS,
+    *grouping.MACROS,
     *basics.MACROS,
 )
 

@@ -1,0 +1,81 @@
+"""Spark's GROUP BY spellings become DuckDB's standard ones (engines/dialect/grouping.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tidemill.engines.dialect import to_duckdb
+from tidemill.errors import Failure, InvalidInputError
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "expected"),
+    [
+        (
+            "select a, b, count(*) from t group by a, b with rollup",
+            "SELECT a, b, COUNT(*) FROM t GROUP BY ROLLUP (a, b)",
+        ),
+        (
+            "select a, b, count(*) from t group by a, b with cube",
+            "SELECT a, b, COUNT(*) FROM t GROUP BY CUBE (a, b)",
+        ),
+        (
+            "select a, count(*) from t group by 1 with rollup",
+            "SELECT a, COUNT(*) FROM t GROUP BY ROLLUP (1)",
+        ),
+        (
+            "select a, b, count(*) from t group by a, b grouping sets ((a), (b), ())",
+            "SELECT a, b, COUNT(*) FROM t GROUP BY GROUPING SETS ((a), (b), ())",
+        ),
+        (
+            "select a, count(*) from t group by a, rollup(b, c)",
+            "SELECT a, COUNT(*) FROM t GROUP BY a, ROLLUP (b, c)",
+        ),
+    ],
+)
+def test_hive_group_by_forms_become_standard(spark_sql: str, expected: str) -> None:
+    assert to_duckdb(spark_sql) == expected
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "grouping"),
+    [
+        # The Hive column list fixes the bit order, not the order of the sets.
+        ("select grouping_id() from t group by b, a grouping sets ((a), (b))", "GROUPING(b, a)"),
+        ("select grouping__id from t group by a, b with cube", "GROUPING(a, b)"),
+        # Otherwise: every grouping expression, in order of first appearance.
+        ("select grouping_id() from t group by grouping sets ((b), (a, b))", "GROUPING(b, a)"),
+        ("select grouping_id() from t group by c, rollup(b, a)", "GROUPING(c, b, a)"),
+        ("select grouping_id(a, b) from t group by cube(a, b)", "GROUPING(a, b)"),
+    ],
+)
+def test_grouping_id_names_spark_columns(spark_sql: str, grouping: str) -> None:
+    assert grouping in to_duckdb(spark_sql)
+
+
+@pytest.mark.parametrize(
+    "spark_sql",
+    [
+        "select grouping_id(b, a) from t group by cube(a, b)",
+        "select grouping_id() from t",
+        "select a, grouping_id() from t group by a",
+        "select a, grouping(a) from t group by a",
+    ],
+)
+def test_grouping_id_spark_refuses_is_refused(spark_sql: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        to_duckdb(spark_sql)
+
+    assert caught.value.failure is Failure.JOB_SQL_INVALID
+    assert "grouping" in caught.value.message
+    assert "not supported on the DuckDB engine" in caught.value.message
+
+
+def test_grouping_id_in_subquery_uses_its_own_group_by() -> None:
+    sql = to_duckdb(
+        "select grouping_id() g from (select a, grouping_id() h from t group by a with rollup)"
+        " group by cube(g)"
+    )
+
+    assert sql.count("GROUPING(a)") == 1
+    assert "GROUPING(g)" in sql

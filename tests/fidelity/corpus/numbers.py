@@ -1,0 +1,95 @@
+"""Numbers (fault kind 5): division, div, %, decimal literals and arithmetic, round and bround,
+floor and ceil, and the output valtypes of numeric expressions."""
+
+from tests.fidelity.case import Case, Table
+
+TABLES = {
+    "numbers_values": Table(
+        columns=(("id", "long"), ("a", "long"), ("b", "long"), ("x", "float"), ("y", "float")),
+        rows=(
+            (1, 7, 2, 2.5, 0.5),
+            (2, -7, 2, -2.5, -0.5),
+            (3, 7, -3, 0.125, 2.675),
+            (4, 5, 0, 1.005, 0.0),
+            (5, 0, 5, -0.0, 3.0),
+            (6, None, 3, None, 1.5),
+            (7, 9223372036854775807, 1, 1e308, 1e-5),
+            (8, -9, 4, float("nan"), float("inf")),
+        ),
+    ),
+}  # fmt: skip
+
+_Q = "select id, {} as v from numbers_values order by id"
+
+
+def _c(slug: str, expr: str) -> Case:
+    return Case(f"numbers/{slug}", _Q.format(expr), ordered=True)
+
+
+CASES = [
+    _c("int-division-is-double", "a / b"),
+    _c("division-by-zero-is-null", "a / 0"),
+    _c("division-by-zero-column", "b / a"),
+    _c("double-division-by-zero", "x / y"),
+    _c("mod-sign-follows-dividend", "a % b"),
+    _c("mod-by-zero-is-null", "a % 0"),
+    _c("double-mod", "x % 2"),
+    _c("double-mod-by-zero", "x % y"),
+    _c("div-truncates", "a div b"),
+    _c("div-by-zero-is-null", "a div 0"),
+    Case("numbers/div-of-decimals",
+         "select id, (a * 1.5) div 0.5 as v from numbers_values where id < 7 order by id",
+         ordered=True),
+    _c("pmod", "pmod(a, b)"),
+    _c("pmod-negative", "pmod(a, 3)"),
+    _c("add-long-double", "a + x"),
+    _c("mul-long-decimal", "a * 1.5"),
+    _c("add-decimal-literals", "1.5 + 2.25 + a"),
+    _c("decimal-division", "a / 1.5"),
+    _c("decimal-by-decimal", "1.0 / 3 + a * 0"),
+    _c("double-times-decimal", "x * 1.5"),
+    _c("unary-minus", "-a"),
+    _c("unary-minus-double", "-x"),
+    _c("round-double-half-up", "round(x, 2)"),
+    _c("round-double", "round(x)"),
+    Case("numbers/round-long",
+         "select id, round(a, -1) as v from numbers_values where id < 7 order by id",
+         ordered=True),
+    _c("round-y", "round(y, 2)"),
+    _c("bround-double", "bround(x, 2)"),
+    _c("bround-half-even", "bround(x)"),
+    _c("floor-double", "floor(x)"),
+    _c("ceil-double", "ceil(x)"),
+    _c("floor-long", "floor(a)"),
+    _c("ceil-long", "ceiling(a)"),
+    _c("floor-decimal", "floor(a * 1.5)"),
+    _c("abs-long", "abs(a)"),
+    Case("numbers/long-overflow-add", _Q.format("a + 1"),
+         ordered=True, differs="BIGINT overflow fails the batch; Spark (ANSI off) wraps"),
+    _c("sqrt-negative", "sqrt(a)"),
+    _c("power", "power(a, 2)"),
+    _c("sign", "sign(x)"),
+    _c("greatest-with-nan", "greatest(x, y)"),
+    _c("least-with-null", "least(a, b, null)"),
+    Case("numbers/literal-types",
+         "select 1 as a, 3000000000 as b, 1.5 as c, 1e3 as d, .5 as e, -1.5 as f, 100.00 as g"),
+    Case("numbers/literal-arithmetic",
+         "select 1.5 * 2.25 as a, 1.5 + 2.25 as b, 7 / 2 as c, 7 div 2 as d, -7 % 3 as e, "
+         "7 % -3 as f, -7.5 % 2 as g"),
+    Case("numbers/rounding-literals",
+         "select round(2.5) as a, round(-2.5) as b, round(0.125, 2) as c, bround(2.5) as d, "
+         "bround(0.125, 2) as e, round(1.45, 1) as f, bround(-2.5) as g, round(2.675d, 2) as h"),
+    Case("numbers/floor-ceil-literals",
+         "select floor(-1.5) as a, ceil(-1.5) as b, floor(1.5d) as c, ceil(1.2d) as d, "
+         "floor(5) as e"),
+    Case("numbers/sum-avg-types",
+         "select sum(a) as s, avg(a) as m, sum(x) as sx, avg(x) as mx, count(a) as c "
+         "from numbers_values where id < 7"),
+    Case("numbers/sum-of-decimals",
+         "select sum(a * 1.5) as s, avg(a * 1.5) as m from numbers_values where id < 7"),
+    Case("numbers/group-by-division",
+         "select a / b as q, count(*) as c from numbers_values where id < 7 group by a / b"),
+    Case("numbers/integer-literal-division", "select 1 / 2 as a, 1 / 0 as b, 0 / 0 as c"),
+    Case("numbers/double-literals-by-zero",
+         "select 1.5d / 0 as a, 1.5d % 0 as b, 1.5 / 0 as c, 7 div 0 as d"),
+]  # fmt: skip
