@@ -163,3 +163,51 @@ def test_refusals_name_the_construct(spark_sql, construct) -> None:
         to_duckdb(spark_sql)
     assert construct in str(caught.value)
     assert "not supported on the DuckDB engine" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "text"),
+    [
+        ("interval 1 hour", "INTERVAL '01' HOUR"),
+        ("interval -3 days", "INTERVAL '-3' DAY"),
+        ("interval 1.5 seconds", "INTERVAL '01.5' SECOND"),
+        ("interval 2 weeks", "INTERVAL '14' DAY"),
+        ("interval 14 months", "INTERVAL '14' MONTH"),
+        ("INTERVAL '1-2' YEAR TO MONTH", "INTERVAL '1-2' YEAR TO MONTH"),
+        ("interval 3 days 4 hours", "INTERVAL '3 04' DAY TO HOUR"),
+        ("interval '10:20' hour to minute", "INTERVAL '10:20' HOUR TO MINUTE"),
+    ],
+)
+def test_interval_literals_print_as_spark(con, spark_sql, text) -> None:
+    assert _one(con, f"SELECT {spark_sql} AS i") == text
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "expected"),
+    [
+        ("SELECT cast(date'2024-01-05' - date'2024-01-01' AS string)", "INTERVAL '4' DAY"),
+        (
+            "SELECT timestamp'2024-01-01 00:00:00' - timestamp'2024-01-05 10:00:00.25'",
+            "INTERVAL '-4 10:00:00.25' DAY TO SECOND",
+        ),
+        ("SELECT cast(date'2024-01-31' + interval 1 month AS string)", "2024-02-29"),
+        ("SELECT cast(date'2024-01-31' + interval 1 hour AS string)", "2024-01-31 01:00:00"),
+    ],
+)
+def test_interval_arithmetic(con, spark_sql, expected) -> None:
+    assert _one(con, spark_sql) == expected
+
+
+@pytest.mark.parametrize(
+    ("spark_sql", "construct"),
+    [
+        ("SELECT (date'2024-01-05' - date'2024-01-01') > 3", "date - date"),
+        ("SELECT interval 1 month 2 days", "an interval mixing months with days"),
+        ("SELECT INTERVAL '1' YEAR TO MONTH", "INTERVAL '1' YEAR TO MONTH"),
+        ("SELECT cast('1 day' AS interval)", "CAST to INTERVAL"),
+    ],
+)
+def test_interval_refusals_name_the_construct(spark_sql, construct) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        to_duckdb(spark_sql)
+    assert construct in str(caught.value)

@@ -259,7 +259,10 @@ def _message(exc: duckdb.Error) -> str:
 
 
 def conformed(con: duckdb.DuckDBPyConnection, query: str) -> str:
-    """`query` with its numeric columns in the types their valtypes name (BIGINT, DOUBLE).
+    """`query` with its columns in the types their valtypes name (BIGINT, DOUBLE, TIMESTAMPTZ).
+
+    A DATE (Spark's to_date, date_add, ...) becomes the instant its day starts in the session
+    zone, as Spark's DATE does when written as a `date` valtype (spec §3.2).
 
     DuckDB widens sums of BIGINT to HUGEINT, which Parquet stores as DOUBLE: a `long` column
     would come back as 1.4e8 and lose digits past 2**53. Spark keeps BIGINT; so does this (a
@@ -269,7 +272,9 @@ def conformed(con: duckdb.DuckDBPyConnection, query: str) -> str:
     exprs, changed = [], False
     for row in described:
         name, kind = str(row[0]), str(row[1])
-        wanted = {"long": "BIGINT", "float": "DOUBLE"}.get(valtype(kind))
+        wanted = {"long": "BIGINT", "float": "DOUBLE", "date": "TIMESTAMP WITH TIME ZONE"}.get(
+            valtype(kind)
+        )
         column = quote_identifier(name)
         if wanted is not None and kind != wanted:
             exprs.append(f"CAST({column} AS {wanted}) AS {column}")

@@ -244,3 +244,13 @@ CASES += [
     ),
     _c("implicit-concat-date", f"SELECT n, concat(to_date(ts), '') AS s FROM {_T}"),
 ]
+
+CASES += [
+    _c("current-timezone", "SELECT current_timezone() AS z"),
+    _c("text-24-oclock", "SELECT cast('2024-01-02 24:00:00' AS timestamp) AS t"),
+    _c(
+        "to-date-fast-and-slow-shapes",
+        "SELECT to_date('2024-01-02 10:00:00') AS a, to_date('2024-01-02T10') AS b, "
+        "to_date('2024-13-02') AS c, to_date('2024-01-02x') AS d",
+    ),
+]

@@ -8,6 +8,8 @@ values and in output types — or the construct is refused at create (E18209) by
   with `types` (Spark's type of an expression, its widening rules) and `casts` (Spark's
   non-ANSI CAST of one type to another as DuckDB SQL).
 * `datetimes` — Java datetime patterns, date text, time arithmetic, intervals (1, 3, 10, 11).
+  Its parts: `datetime_patterns` (pattern → strftime/strptime), `datetime_values` (Spark's
+  casts between text, dates and timestamps), `intervals` (interval literals, their text).
 * `hints` — query hints accepted and dropped; the partition count they ask for stays readable (8).
 * `generators` — explode/posexplode/inline/json_tuple/stack, OUTER, LATERAL VIEW (7).
 * `json_values` — get_json_object, json_tuple, from_json with DDL schemas, NULL not errors (6, 12).

@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from tidemill.engines.dialect import datetime_patterns as patterns
 from tidemill.engines.dialect import datetime_values as values
+from tidemill.engines.dialect import intervals
 from tidemill.engines.dialect.context import Context
 from tidemill.errors import Failure, InvalidInputError
 
@@ -27,19 +28,23 @@ _DEFAULT_FORMAT = "yyyy-MM-dd HH:mm:ss"
 MACROS: tuple[str, ...] = (
     *values.MACROS,
     *patterns.MACROS,
+    *intervals.MACROS,
     # Spark: whole months when both days are equal or both are month ends, else the day and
     # time difference (whole seconds) over 31-day months; rounded to 8 digits (Math.round)
     # when `r`.
-    """CREATE MACRO tidemill_months_between(a, b, r) AS (WITH d AS (SELECT
-        (year(a) * 12 + month(a)) - (year(b) * 12 + month(b)) AS months,
-        day(a) = day(b) OR (day(a) = day(last_day(a)) AND day(b) = day(last_day(b))) AS whole,
-        ((day(a) - day(b)) * 86400
-          + (epoch_us(a) - epoch_us(date_trunc('day', a))) // 1000000
-          - (epoch_us(b) - epoch_us(date_trunc('day', b))) // 1000000) / 2678400.0 AS part)
-        SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL
-            WHEN whole THEN CAST(months AS DOUBLE)
-            WHEN r THEN floor((months + part) * 1e8 + 0.5) / 1e8
-            ELSE months + part END FROM d)""",
+    "CREATE MACRO tidemill_month_number(t) AS year(t) * 12 + month(t)",
+    """CREATE MACRO tidemill_day_second(t) AS
+        (epoch_us(t) - epoch_us(date_trunc('day', t))) // 1000000""",
+    """CREATE MACRO tidemill_months_fraction(a, b) AS
+        (tidemill_month_number(a) - tidemill_month_number(b))
+        + ((day(a) - day(b)) * 86400 + tidemill_day_second(a) - tidemill_day_second(b))
+          / 2678400.0""",
+    """CREATE MACRO tidemill_months_between(a, b, r) AS CASE
+        WHEN a IS NULL OR b IS NULL THEN NULL
+        WHEN day(a) = day(b) OR (day(a) = day(last_day(a)) AND day(b) = day(last_day(b)))
+            THEN CAST(tidemill_month_number(a) - tidemill_month_number(b) AS DOUBLE)
+        WHEN r THEN floor(tidemill_months_fraction(a, b) * 1e8 + 0.5) / 1e8
+        ELSE tidemill_months_fraction(a, b) END""",
     # Spark's day names for next_day: two letters, three letters or the whole name
     """CREATE MACRO tidemill_next_day(d, name) AS d + CAST((CASE
         WHEN upper(trim(name)) IN ('MO', 'MON', 'MONDAY') THEN 1
@@ -58,12 +63,13 @@ MACROS: tuple[str, ...] = (
         || CAST(CAST(s AS DECIMAL(18, 6)) AS VARCHAR) AS TIMESTAMP) AS TIMESTAMPTZ)""",
     "CREATE MACRO tidemill_seconds(x) AS CAST(trunc(TRY_CAST(x AS DOUBLE)) AS BIGINT)",
     # java.time's ChronoUnit.MONTHS.between: whole months, counting the day and time of day
-    """CREATE MACRO tidemill_months_diff(a, b) AS (WITH d AS (SELECT
-        (year(b) * 12 + month(b)) - (year(a) * 12 + month(a)) AS months,
-        (epoch_us(b) - epoch_us(date_trunc('month', b)))
-          - (epoch_us(a) - epoch_us(date_trunc('month', a))) AS rest)
-        SELECT CAST(CASE WHEN months > 0 AND rest < 0 THEN months - 1
-            WHEN months < 0 AND rest > 0 THEN months + 1 ELSE months END AS BIGINT) FROM d)""",
+    "CREATE MACRO tidemill_month_rest(t) AS epoch_us(t) - epoch_us(date_trunc('month', t))",
+    """CREATE MACRO tidemill_months_diff(a, b) AS CAST(
+        tidemill_month_number(b) - tidemill_month_number(a) + CASE
+        WHEN tidemill_month_number(b) > tidemill_month_number(a)
+            AND tidemill_month_rest(b) < tidemill_month_rest(a) THEN -1
+        WHEN tidemill_month_number(b) < tidemill_month_number(a)
+            AND tidemill_month_rest(b) > tidemill_month_rest(a) THEN 1 ELSE 0 END AS BIGINT)""",
     "CREATE MACRO tidemill_epoch_seconds(t) AS CAST(floor(epoch_us(t) / 1000000) AS BIGINT)",
     "CREATE MACRO tidemill_epoch_millis(t) AS CAST(floor(epoch_us(t) / 1000) AS BIGINT)",
 )
@@ -109,7 +115,8 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     timestamps = _timestamp_columns(context)
     for node in reversed(list(query.dfs())):
         _as_text(node, timestamps)
-        new = _rewrite_node(node)
+        new = _interval_rule(node, timestamps)
+        new = _rewrite_node(node) if new is node else new
         if new is not node:
             if node is query:
                 return new
@@ -152,6 +159,89 @@ def _as_text(node: exp.Expr, timestamps: frozenset[str]) -> None:
         for arg in value if isinstance(value, list) else [value]:
             if isinstance(arg, exp.Expr) and _maybe_timestamp(arg, timestamps):
                 arg.replace(_call(values.TO_TEXT, arg.copy()))
+
+
+_DATE_CALLS = frozenset(
+    {values.TO_DATE, "last_day", "tidemill_next_day", "tidemill_make_date", "date_trunc_date"}
+)
+_TS_CALLS = frozenset(
+    {values.TO_TIMESTAMP, "date_trunc", "to_timestamp", "timezone", "tidemill_make_timestamp",
+     "tidemill_century"}
+)  # fmt: skip
+# where an interval value may stand: it becomes its text
+_OUTPUT_PARENTS = (exp.Alias, exp.Select, exp.Cast, exp.Paren)
+
+
+def _tagged(node: exp.Expr, kind: str) -> exp.Expr:
+    node.meta["tidemill_temporal"] = kind
+    return node
+
+
+def _temporal(node: exp.Expr, timestamps: frozenset[str]) -> str | None:
+    """'date' or 'timestamp' when `node` (already rewritten) is one, else None (unknown)."""
+    if "tidemill_temporal" in node.meta:
+        return str(node.meta["tidemill_temporal"])
+    if isinstance(node, exp.Paren):
+        return _temporal(node.this, timestamps)
+    if isinstance(node, exp.Column):
+        return "timestamp" if node.name.lower() in timestamps else None
+    if isinstance(node, exp.Anonymous):
+        name = node.name.lower()
+        return "date" if name in _DATE_CALLS else "timestamp" if name in _TS_CALLS else None
+    if isinstance(node, exp.Cast):
+        if node.to.this == exp.DataType.Type.DATE:
+            return "date"
+        if node.to.this == exp.DataType.Type.TIMESTAMPTZ:
+            return "timestamp"
+    return None
+
+
+def _as_output(node: exp.Expr, value: exp.Expr, what: str) -> exp.Expr:
+    """`value`, the text of an interval, where `node` stands; refused where it is not output."""
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        parent = parent.parent
+    if parent is None or isinstance(parent, _OUTPUT_PARENTS):
+        return value
+    raise unsupported(f"{what} used in an expression (only its text can be output)")
+
+
+def _interval_rule(node: exp.Expr, timestamps: frozenset[str]) -> exp.Expr:
+    """Interval literals and arithmetic (see `intervals`); `node` itself when none applies."""
+    in_arithmetic = isinstance(node.parent, exp.Add | exp.Sub | exp.Neg | exp.Paren)
+    if isinstance(node, exp.Interval | exp.Neg | exp.Paren | exp.Add | exp.Sub):
+        span = intervals.span_of(node)
+        if span is not None:
+            if in_arithmetic:
+                return node  # the enclosing sum folds it
+            return _as_output(node, exp.Literal.string(span.text()), "an INTERVAL value")
+    if not isinstance(node, exp.Add | exp.Sub):
+        return node
+    left, right = node.this, node.expression
+    span = intervals.span_of(right)
+    if span is None and isinstance(node, exp.Add):
+        span, left = intervals.span_of(left), right
+    if span is not None:  # a date or timestamp moved by an interval
+        if isinstance(node, exp.Sub):
+            span = span.negated()
+        moved = exp.Add(this=left, expression=intervals.duckdb_interval(span))
+        whole_days = span.year_month or (span.start == "DAY" and span.end == "DAY")
+        if _temporal(left, timestamps) == "date" and whole_days:
+            return _tagged(exp.cast(moved, "DATE"), "date")
+        moved.set("this", _ts(left) if _temporal(left, timestamps) != "timestamp" else left)
+        return _tagged(moved, "timestamp")
+    kinds = (_temporal(left, timestamps), _temporal(right, timestamps))
+    if isinstance(node, exp.Sub) and None not in kinds:
+        if kinds == ("date", "date"):
+            days = exp.Sub(this=left, expression=right)
+            text = _call("tidemill_day_interval_text", days)
+            return _as_output(node, text, "date - date (an INTERVAL DAY)")
+        micros = exp.Sub(
+            this=_call("epoch_us", _ts(left)), expression=_call("epoch_us", _ts(right))
+        )
+        text = _call("tidemill_day_second_text", micros)
+        return _as_output(node, text, "timestamp - timestamp (an INTERVAL DAY TO SECOND)")
+    return node
 
 
 def unsupported(construct: str) -> InvalidInputError:
@@ -236,12 +326,12 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         seconds = _call("to_timestamp", _call("tidemill_seconds", node.this))
         return _guard(lambda: patterns.format_sql(seconds, pattern), "from_unixtime")
     if isinstance(node, exp.StrToTime):  # to_timestamp(x, fmt)
-        return _parsed(node.this, node.args.get("format"), "to_timestamp")
+        return _tagged(_parsed(node.this, node.args.get("format"), "to_timestamp"), "timestamp")
     if isinstance(node, exp.TsOrDsToDate):  # to_date
         if node.args.get("format") is None:
             return _call(values.TO_DATE, node.this)
         parsed = _parsed(node.this, node.args["format"], "to_date")
-        return exp.cast(parsed, "DATE")
+        return _tagged(exp.cast(parsed, "DATE"), "date")
     if isinstance(node, exp.StrToUnix):  # unix_timestamp, to_unix_timestamp
         if node.this is None or isinstance(node.this, exp.CurrentTimestamp):
             return _call("tidemill_epoch_seconds", exp.CurrentTimestamp())
@@ -270,11 +360,11 @@ def _rewrite_function(node: exp.Expr) -> exp.Expr:
         ):
             raise unsupported("date_add with an interval")
         days = exp.cast(_call("tidemill_seconds", node.expression), "INTEGER")
-        return exp.Add(this=_date(node.this), expression=days)
+        return _tagged(exp.Add(this=_date(node.this), expression=days), "date")
     if isinstance(node, exp.AddMonths):
         months = exp.cast(_call("tidemill_seconds", node.expression), "INTEGER")
         shifted = exp.Add(this=_date(node.this), expression=_call("to_months", months))
-        return exp.cast(shifted, "DATE")
+        return _tagged(exp.cast(shifted, "DATE"), "date")
     if isinstance(node, exp.LastDay):
         return _call("last_day", _date(node.this))
     if isinstance(node, exp.NextDay):
@@ -283,7 +373,8 @@ def _rewrite_function(node: exp.Expr) -> exp.Expr:
         unit = _trunc_unit(node.args.get("unit"))
         if unit not in _DATE_UNITS:
             return exp.cast(exp.Null(), "DATE")
-        return exp.cast(_call("date_trunc", exp.Literal.string(unit), _date(node.this)), "DATE")
+        truncated = _call("date_trunc", exp.Literal.string(unit), _date(node.this))
+        return _tagged(exp.cast(truncated, "DATE"), "date")
     if isinstance(node, exp.TimestampTrunc):  # date_trunc(fmt, ts)
         unit = _trunc_unit(node.args.get("unit"))
         if unit is None:
@@ -332,10 +423,10 @@ def _rewrite_function(node: exp.Expr) -> exp.Expr:
         )
     if isinstance(node, exp.CurrentTimestamp | exp.Localtimestamp):
         return exp.cast(_call("now"), "TIMESTAMPTZ")
+    if isinstance(node, exp.CurrentTimezone):
+        return _call("current_setting", exp.Literal.string("TimeZone"))
     if isinstance(node, exp.CurrentDate):
         return exp.cast(exp.cast(_call("now"), "TIMESTAMPTZ"), "DATE")
-    if isinstance(node, exp.Interval):
-        raise unsupported("INTERVAL values")
     return node
 
 
