@@ -29,7 +29,7 @@ REPORT = {"type": "report", "spec": {"dbName": "db1", "tableName": "t1",
 
 
 def report_rows(settings: Settings) -> list[tuple[object, ...]]:
-    path = settings.data_dir / "report" / "db1.sqlite"
+    path = settings.data_dir / "report" / "default-db1.sqlite"
     if not Path(path).exists():
         return []
     with sqlite3.connect(path) as db:

@@ -101,6 +101,7 @@ def test_kill_9_at_random_points_never_strands_loses_or_duplicates_anything(
     rng = random.Random(SEED)
     data = tmp_path / "data"
     write_lines(Settings(data_dir=data), "bkt1", "cdn/a.json", [json.dumps(r) for r in ROWS])
+    (data / "kodo" / "default" / "soak-out").mkdir(parents=True)  # exports need their bucket
     servers: list[Served] = []
     try:
         server = Served(data).start()

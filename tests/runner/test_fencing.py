@@ -25,8 +25,8 @@ from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage import open_store
 from tidemill.storage.base import ObjectStore
+from tidemill.store import accounts, export_outcomes
 from tidemill.store import batches as store
-from tidemill.store import export_outcomes
 from tidemill.store.export_outcomes import BatchKey
 
 SCOPE = AccountScope("default")  # the bootstrap account of the test settings
@@ -40,6 +40,7 @@ OWNER = "node-a"
 def rt(tmp_path: Path) -> Runtime:
     runtime = build_runtime(Settings(data_dir=tmp_path / "data"))
     with runtime.db.begin() as conn:
+        assert accounts.ensure_account(conn, SCOPE.name, NOW) == 1  # the batches' account
         store.insert_batch(conn, 1, Batch("j", 1, NOW, S.READY, {}, uid="u1"), NOW)
         assert store.move(conn, 1, "j", 1, [S.READY], status=S.RUNNING, owner=OWNER)
     return runtime
@@ -53,6 +54,8 @@ def exports_ctx(
     rt: Runtime, tmp_path: Path, owner: str = OWNER
 ) -> tuple[ExportContext, ObjectStore]:
     objects = open_store(rt.settings).for_account(SCOPE)
+    if not objects.bucket_exists("outb"):
+        objects.create_bucket("outb")  # exports never create their bucket
     base = context(make_result(tmp_path / "w"), objects, tmp_path / "scratch")
     targets = Targets(report_url=rt.settings.report_url_template)
     ctx = ExportContext(

@@ -22,6 +22,7 @@ values and in output types — or the construct is refused at create (E18209) by
 * `grouping` — Hive's GROUP BY spellings (WITH ROLLUP/CUBE, GROUPING SETS) and grouping_id (9).
 * `joins` — `SELECT *` over USING/NATURAL joins in Spark's column order.
 * `subqueries` — IN / NOT IN subqueries outside filters are two-valued, as in Spark.
+* `literals` — constant text → timestamp/date conversions folded at translation (speed).
 * `basics` — node-by-node gaps in sqlglot's translation (range, trunc units, date_add, ...).
 """
 

@@ -27,6 +27,7 @@ from tidemill.engines.dialect import (
     hints,
     joins,
     json_values,
+    literals,
     regex,
     strings,
     subqueries,
@@ -55,6 +56,7 @@ PASSES: tuple[Pass, ...] = (
     joins.rewrite,
     subqueries.rewrite,
     basics.rewrite,
+    literals.rewrite,
 )
 
 MACROS: tuple[str, ...] = (
@@ -73,6 +75,7 @@ MACROS: tuple[str, ...] = (
     *joins.MACROS,
     *subqueries.MACROS,
     *basics.MACROS,
+    *literals.MACROS,
 )
 
 _DUCKDB = Dialect.get_or_raise("duckdb")
