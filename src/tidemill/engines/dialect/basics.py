@@ -12,6 +12,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.time import format_time
 
 from tidemill.engines.dialect.context import Context
+from tidemill.engines.dialect.datetimes import TRUNC_UNITS
 
 # Spark's unix_timestamp/to_unix_timestamp become a call to this DuckDB macro. sqlglot's own
 # translation (EPOCH(STRPTIME(x, fmt))) returns DOUBLE instead of BIGINT, reads the text as UTC
@@ -57,23 +58,14 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     return query.transform(_fill_gaps)
 
 
-# Spark's trunc/date_trunc format names and the DuckDB part each means.
-_TRUNC_UNITS = {
-    "year": "year", "yyyy": "year", "yy": "year", "quarter": "quarter", "month": "month",
-    "mon": "month", "mm": "month", "week": "week", "day": "day", "dd": "day", "hour": "hour",
-    "minute": "minute", "second": "second", "millisecond": "millisecond",
-    "microsecond": "microsecond",
-}  # fmt: skip
-
-
 def _fill_gaps(node: exp.Expr) -> exp.Expr:
     """Rewrite one node where sqlglot's Spark → DuckDB translation is missing or wrong."""
     if _is_spark_range(node):
         return _range_with_id(node)
     if isinstance(node, exp.DateTrunc | exp.TimestampTrunc):
         unit = node.args.get("unit")
-        if isinstance(unit, exp.Literal | exp.Var) and unit.name.lower() in _TRUNC_UNITS:
-            node.set("unit", exp.Literal.string(_TRUNC_UNITS[unit.name.lower()]))
+        if isinstance(unit, exp.Literal | exp.Var) and unit.name.lower() in TRUNC_UNITS:
+            node.set("unit", exp.Literal.string(TRUNC_UNITS[unit.name.lower()]))
         if isinstance(node, exp.TimestampTrunc) and _is_text(node.this):
             node.set("this", exp.cast(node.this, exp.DataType.build("TIMESTAMP")))
         return node

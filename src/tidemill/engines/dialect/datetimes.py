@@ -75,7 +75,7 @@ MACROS: tuple[str, ...] = (
 )
 
 # Spark's trunc()/date_trunc() format names and the DuckDB part each means.
-_TRUNC_UNITS = {
+TRUNC_UNITS = {
     "year": "year", "yyyy": "year", "yy": "year", "quarter": "quarter", "month": "month",
     "mon": "month", "mm": "month", "week": "week", "day": "day", "dd": "day", "hour": "hour",
     "minute": "minute", "second": "second", "millisecond": "millisecond",
@@ -470,9 +470,9 @@ def _ntz(node: exp.Expr) -> exp.Expr:
 
 def _trunc_unit(unit: exp.Expr | None) -> str | None:
     if isinstance(unit, exp.Literal | exp.Var):
-        return _TRUNC_UNITS.get(unit.name.lower())
+        return TRUNC_UNITS.get(unit.name.lower())
     if isinstance(unit, exp.Column):
-        return _TRUNC_UNITS.get(unit.name.lower())
+        return TRUNC_UNITS.get(unit.name.lower())
     raise unsupported("trunc/date_trunc with a unit that is not a string literal")
 
 
