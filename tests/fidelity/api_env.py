@@ -60,7 +60,8 @@ class Api:
         done = wait_for(self.client, name, timeout=timeout)
         if done["status"] != "Successful":
             return {"failed": f"{done['status']}: {done.get('message', '')}"}
-        result = self.client.get(f"/v2/jobs/{name}/history/{done['runId']}/result")
+        # Every row: the endpoint shows 20 unless asked (corpus results stay far below this).
+        result = self.client.get(f"/v2/jobs/{name}/history/{done['runId']}/result?limit=1000")
         if result.status_code != 200:
             return {"failed": f"result endpoint answered {result.status_code}: {result.text}"}
         body: dict[str, Any] = result.json()
