@@ -12,6 +12,8 @@ control character. A key prefix follows the same rule except that it may be empt
 
 from __future__ import annotations
 
+from tidemill.errors import Failure, InvalidInputError
+
 # Writers use these names for temporary files beside the target; keys may not take them.
 TEMP_PREFIX = ".tidemill-tmp."
 
@@ -40,6 +42,19 @@ def key_problem(key: str, *, prefix: bool = False) -> str | None:
     if not prefix and parts[-1].startswith(TEMP_PREFIX):
         return f"ends in a name starting with {TEMP_PREFIX!r}, which is reserved"
     return None
+
+
+def check_key(bucket: str, key: str) -> None:
+    """Raise InvalidInputError(DS_PATH_ILLEGAL) naming `key` when `key_problem` finds one: the
+    one refusal every storage backend gives for a key it must not write."""
+    problem = key_problem(key)
+    if problem is not None:
+        raise InvalidInputError(
+            Failure.DS_PATH_ILLEGAL,
+            f"Key {key!r} in bucket {bucket!r} is not allowed: it {problem}",
+            bucket=bucket,
+            key=key,
+        )
 
 
 def hdfs_path_problem(uri: str) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 from tidemill.core.names import ACCOUNT_NAME
-from tidemill.core.object_keys import TEMP_PREFIX, key_problem
+from tidemill.core.object_keys import TEMP_PREFIX, check_key
 from tidemill.errors import BackendError, ConfigError, Failure, InvalidInputError, NotFoundError
 from tidemill.storage.base import AccountScope, ObjectInfo
 
@@ -148,14 +148,7 @@ class LocalStore:
         return directory
 
     def _object_path(self, bucket: str, key: str) -> Path:
-        problem = key_problem(key)
-        if problem is not None:
-            raise InvalidInputError(
-                Failure.DS_PATH_ILLEGAL,
-                f"Key {key!r} in bucket {bucket!r} is not allowed: it {problem}",
-                bucket=bucket,
-                key=key,
-            )
+        check_key(bucket, key)
         return self._bucket_dir(bucket).joinpath(*key.split("/"))
 
     # -- writing -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from tidemill.core.object_keys import key_problem
+from tidemill.core.object_keys import check_key
 from tidemill.errors import (
     BackendError,
     ConfigError,
@@ -448,14 +448,7 @@ def _check_new(bucket: str, key: str) -> None:
     """A key written here must be one every backend could hold (core.object_keys); keys that
     exist already are read and deleted whatever they look like."""
     _check(bucket, key)
-    problem = key_problem(key)
-    if problem is not None:
-        raise InvalidInputError(
-            Failure.DS_PATH_ILLEGAL,
-            f"Key {key!r} in bucket {bucket!r} is not allowed: it {problem}",
-            bucket=bucket,
-            key=key,
-        )
+    check_key(bucket, key)
 
 
 def _code(exc: ClientError) -> str:
