@@ -1,33 +1,25 @@
 """Rewrites where sqlglot's own Spark → DuckDB translation is missing or wrong, node by node.
 
-The first pass of the pipeline (`tidemill.engines.dialect.translate`): Spark's `range()` column,
-trunc/date_trunc unit names, date_add/date_sub giving DATE, base64 of strings, unix_timestamp,
-and the cast functions sqlglot leaves as unknown calls.
+A late pass of the pipeline (`tidemill.engines.dialect.translate`): Spark's `range()` column,
+base64 of strings, and the cast functions sqlglot leaves as unknown calls. (Dates, trunc units
+and unix_timestamp are the `datetimes` pass's.)
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.time import format_time
 
 from tidemill.engines.dialect.context import Context
-from tidemill.engines.dialect.datetimes import TRUNC_UNITS
-
-# Spark's unix_timestamp/to_unix_timestamp become a call to this DuckDB macro. sqlglot's own
-# translation (EPOCH(STRPTIME(x, fmt))) returns DOUBLE instead of BIGINT, reads the text as UTC
-# instead of the session time zone, and cannot take a TIMESTAMP or DATE argument.
-UNIX_TIMESTAMP_MACRO = "tidemill_unix_timestamp"
 
 # Spark's cast functions that sqlglot leaves as unknown calls (it already turns int(), string(),
 # double(), float(), boolean(), date() and timestamp() into casts).
 _CAST_FUNCTIONS = frozenset({"tinyint", "smallint", "bigint", "decimal", "binary"})
 
 _SPARK = Dialect.get_or_raise("spark")
-_DUCKDB = Dialect.get_or_raise("duckdb")
 
-# Spark functions DuckDB lacks, under their Spark names (sqlglot passes them through unchanged),
-# plus the macro this module emits for unix_timestamp. Arguments are cast where Spark casts them.
+# Spark functions DuckDB lacks, under their Spark names (sqlglot passes them through unchanged).
+# Arguments are cast where Spark casts them.
 MACROS: tuple[str, ...] = (
     """CREATE MACRO substring_index(str, delim, count) AS CASE
         WHEN str IS NULL OR delim IS NULL OR count IS NULL THEN NULL
@@ -36,10 +28,6 @@ MACROS: tuple[str, ...] = (
             string_split(CAST(str AS VARCHAR), delim)[1:count], delim)
         ELSE array_to_string(string_split(CAST(str AS VARCHAR), delim)[count:], delim)
     END""",
-    f"""CREATE MACRO {UNIX_TIMESTAMP_MACRO}(x, fmt) AS CAST(floor(epoch(CASE
-        WHEN typeof(x) = 'VARCHAR' THEN CAST(try_strptime(CAST(x AS VARCHAR), fmt) AS TIMESTAMPTZ)
-        ELSE TRY_CAST(x AS TIMESTAMPTZ)
-    END)) AS BIGINT)""",
     'CREATE MACRO "isnull"(x) AS (x IS NULL)',  # quoted: ISNULL is a DuckDB keyword
     'CREATE MACRO "isnotnull"(x) AS (x IS NOT NULL)',
     "CREATE MACRO pmod(a, n) AS CASE WHEN a % n < 0 THEN (a % n + n) % n ELSE a % n END",
@@ -62,24 +50,9 @@ def _fill_gaps(node: exp.Expr) -> exp.Expr:
     """Rewrite one node where sqlglot's Spark → DuckDB translation is missing or wrong."""
     if _is_spark_range(node):
         return _range_with_id(node)
-    if isinstance(node, exp.DateTrunc | exp.TimestampTrunc):
-        unit = node.args.get("unit")
-        if isinstance(unit, exp.Literal | exp.Var) and unit.name.lower() in TRUNC_UNITS:
-            node.set("unit", exp.Literal.string(TRUNC_UNITS[unit.name.lower()]))
-        if isinstance(node, exp.TimestampTrunc) and _is_text(node.this):
-            node.set("this", exp.cast(node.this, exp.DataType.build("TIMESTAMP")))
-        return node
-    if isinstance(node, exp.TsOrDsAdd) and node.text("unit").upper() in ("", "DAY"):
-        # Spark's date_add/date_sub give a DATE; DuckDB's date + interval a TIMESTAMP.
-        date = exp.cast(node.this, exp.DataType.build("DATE"))
-        return exp.Add(this=date, expression=exp.cast(node.expression, exp.DataType.build("INT")))
     if isinstance(node, exp.ToBase64):  # Spark encodes a string's UTF-8 bytes
         return exp.Anonymous(
             this="to_base64", expressions=[exp.Anonymous(this="encode", expressions=[node.this])]
-        )
-    if isinstance(node, exp.StrToUnix):
-        return exp.Anonymous(
-            this=UNIX_TIMESTAMP_MACRO, expressions=[node.this, _duckdb_format(node)]
         )
     if (
         isinstance(node, exp.Anonymous)
@@ -108,19 +81,3 @@ def _range_with_id(table: exp.Expr) -> exp.Expr:
     alias = table.args.get("alias")
     name = alias.name if isinstance(alias, exp.TableAlias) and alias.name else "range"
     return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(name)))
-
-
-def _is_text(node: exp.Expr | None) -> bool:
-    return isinstance(node, exp.Literal) and node.is_string
-
-
-def _duckdb_format(node: exp.StrToUnix) -> exp.Expr:
-    fmt = node.args.get("format")
-    if not isinstance(fmt, exp.Literal):
-        return fmt if isinstance(fmt, exp.Expr) else exp.Null()
-    text = fmt.name
-    if "%" not in text:  # to_unix_timestamp's format reaches us untranslated (Java style)
-        converted = _SPARK.format_time(fmt)
-        text = converted.name if converted is not None else text
-    duckdb_text = format_time(text, _DUCKDB.INVERSE_TIME_MAPPING, _DUCKDB.INVERSE_TIME_TRIE)
-    return exp.Literal.string(duckdb_text if duckdb_text is not None else text)
