@@ -23,8 +23,8 @@ from tidemill.runner.plan import BatchPlan
 from tidemill.runner.runner import Runner
 from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime, build_runtime
-from tidemill.storage import open_store
-from tidemill.storage.base import ObjectStore
+from tidemill.storage import open_kodo
+from tidemill.storage.base import Buckets
 from tidemill.store import accounts, export_outcomes
 from tidemill.store import batches as store
 from tidemill.store.export_outcomes import BatchKey
@@ -50,10 +50,8 @@ def fence(rt: Runtime, owner: str = OWNER, attempt: int = 0) -> LeaseFence:
     return LeaseFence(rt.db, BatchKey("u1", 1, "j", 1), owner, attempt)
 
 
-def exports_ctx(
-    rt: Runtime, tmp_path: Path, owner: str = OWNER
-) -> tuple[ExportContext, ObjectStore]:
-    objects = open_store(rt.settings).for_account(SCOPE)
+def exports_ctx(rt: Runtime, tmp_path: Path, owner: str = OWNER) -> tuple[ExportContext, Buckets]:
+    objects = open_kodo(rt.settings).for_account(SCOPE)
     if not objects.bucket_exists("outb"):
         objects.create_bucket("outb")  # exports never create their bucket
     base = context(make_result(tmp_path / "w"), objects, tmp_path / "scratch")
@@ -135,7 +133,7 @@ def test_a_worker_whose_lease_was_taken_over_does_not_publish_its_result(
         store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
 
     with pytest.raises(Exception, match="lost its lease"):
-        execute(plan, open_store(rt.settings).for_account(SCOPE), fence=fence(rt))
+        execute(plan, open_kodo(rt.settings).for_account(SCOPE), fence=fence(rt))
 
     assert not (out / "result.parquet").exists()
     assert [p.name for p in out.iterdir() if not p.name.startswith(".spill")] == []

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from tidemill.core.names import scoped_target
 from tidemill.core.outbound import AddressPolicy
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import Buckets
 
 # Outcome statuses, as stored per (batch, export, attempt).
 SUCCESSFUL = "Successful"
@@ -106,7 +106,7 @@ class ExportContext:
     result: Path  # the committed result.parquet
     rows: int
     zone: ZoneInfo
-    store: ObjectStore  # the account's buckets only (Storage.for_account)
+    store: Buckets  # the account's buckets only (Kodo.for_account)
     targets: Targets
     scratch: Path  # a directory for staging files (removed by the caller)
     threads: int = 1

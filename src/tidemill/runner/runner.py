@@ -265,7 +265,7 @@ class Runner:
         """Every `exports.retention_sweep_seconds`: delete exported objects past retention."""
         if not self._sweep.due():
             return
-        sweep_expired(self.runtime.db, self.runtime.storage, self._now())
+        sweep_expired(self.runtime.db, self.runtime.kodo, self._now())
 
     def settle_orphans(self, *, every: bool) -> None:
         """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled;
@@ -290,7 +290,7 @@ class Runner:
 
     def _undo(self, batch_uid: str, attempt: int) -> None:
         try:
-            undo_attempt(self.runtime.db, self.runtime.settings, self.runtime.storage, batch_uid,
+            undo_attempt(self.runtime.db, self.runtime.settings, self.runtime.kodo, batch_uid,
                          attempt, self._now())  # fmt: skip
         except Exception:
             log.exception("cannot undo the exports of batch %s attempt %s", batch_uid, attempt)

@@ -39,8 +39,8 @@ from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence
 from tidemill.runner.plan import BatchPlan, SourcePlan
-from tidemill.storage import open_store
-from tidemill.storage.base import ObjectStore
+from tidemill.storage import open_kodo
+from tidemill.storage.base import Buckets
 from tidemill.storage.selection import matching_keys
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
@@ -50,7 +50,7 @@ log = logging.getLogger("tidemill.worker")
 
 def execute(
     plan: BatchPlan,
-    store: ObjectStore,
+    store: Buckets,
     engine: duckdb.DuckDBPyConnection | None = None,
     fence: Fence | None = None,
 ) -> int:
@@ -200,7 +200,7 @@ def _fence(db: sa.Engine | None, plan: BatchPlan) -> Fence:
 def serve(conn: Connection, settings: Settings, lifeline: Connection | None = None) -> None:
     """Worker loop: receive a plan, answer ("ok", BatchResult) or ("error", message)."""
     _exit_with_parent(lifeline)
-    storage = open_store(settings)
+    storage = open_kodo(settings)
     db = create_engine(settings.metadata_url)  # the fence: leases are checked before publishing
     while True:
         spare = open_engine()  # ready before the plan comes: ~15 ms off every batch

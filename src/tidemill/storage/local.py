@@ -19,20 +19,20 @@ from tidemill.storage.base import AccountScope, ObjectInfo
 
 # Writes go to a temporary file beside the target (named TEMP_PREFIX...), then os.replace it:
 # `list` skips these names, and keys whose last part starts with it are refused.
-__all__ = ["TEMP_PREFIX", "LocalStorage", "LocalStore"]
+__all__ = ["TEMP_PREFIX", "LocalBuckets", "LocalKodo"]
 FILE_MODE = 0o644  # mkstemp creates 0600; objects should be readable like any data file
 _SHAPE_CLASH = (FileExistsError, IsADirectoryError, NotADirectoryError)
 
 Fill = Callable[[BinaryIO], object]
 
 
-class LocalStorage:
+class LocalKodo:
     """The `kodo` directory of the data dir: one directory per account, its buckets inside."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.absolute()
 
-    def for_account(self, scope: AccountScope) -> LocalStore:
+    def for_account(self, scope: AccountScope) -> LocalBuckets:
         """Account A's buckets: the directories under `<root>/A/` (A checked to be one name)."""
         if not ACCOUNT_NAME.fullmatch(scope.name):
             raise ConfigError(
@@ -40,10 +40,10 @@ class LocalStorage:
                 f"account name {scope.name!r} cannot name a storage directory: account names "
                 "are 1-63 lowercase letters, digits or underscores, starting with a letter",
             )
-        return LocalStore(self.root / scope.name)
+        return LocalBuckets(self.root / scope.name)
 
 
-class LocalStore:
+class LocalBuckets:
     """Buckets as directories under `root`; keys are '/'-separated paths inside a bucket."""
 
     def __init__(self, root: Path) -> None:
@@ -51,6 +51,9 @@ class LocalStore:
 
     def bucket_exists(self, bucket: str) -> bool:
         return self._bucket_dir(bucket).is_dir()
+
+    def bucket_uri(self, bucket: str) -> str:
+        return f"file://{self._bucket_dir(bucket)}/"
 
     def can_use(self, bucket: str) -> bool:
         self._bucket_dir(bucket)  # a name that cannot be one directory is refused

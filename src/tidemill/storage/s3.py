@@ -1,4 +1,4 @@
-"""The S3 ObjectStore: kodo buckets on an S3-compatible endpoint (Kodo, SeaweedFS, MinIO, AWS)."""
+"""The S3 Buckets: kodo buckets on an S3-compatible endpoint (Kodo, SeaweedFS, MinIO, AWS)."""
 
 from __future__ import annotations
 
@@ -121,6 +121,10 @@ class S3Store:
     def can_use(self, bucket: str) -> bool:
         _check(bucket)
         return True  # the endpoint's own permissions decide
+
+    def bucket_uri(self, bucket: str) -> str:
+        _check(bucket)
+        return f"s3://{bucket}/"
 
     def bucket_exists(self, bucket: str) -> bool:
         _check(bucket)
@@ -314,7 +318,7 @@ class S3Store:
             return True  # cannot tell: report the object as missing
 
 
-class S3Storage:
+class S3Kodo:
     """One S3-compatible endpoint shared by every account; each uses the buckets granted to it.
 
     Grants live in the metadata store (`tidemill buckets grant --account A --bucket B`) and
@@ -324,11 +328,11 @@ class S3Storage:
     def __init__(self, store: S3Store) -> None:
         self.store = store
 
-    def for_account(self, scope: AccountScope) -> GrantedS3Store:
-        return GrantedS3Store(self.store, scope)
+    def for_account(self, scope: AccountScope) -> GrantedS3Buckets:
+        return GrantedS3Buckets(self.store, scope)
 
 
-class GrantedS3Store:
+class GrantedS3Buckets:
     """An S3Store limited to an account's granted buckets; any other bucket is a missing one
     (NotFoundError DS_VERIFY_NOT_FOUND), checked before the endpoint is asked anything."""
 
@@ -341,6 +345,9 @@ class GrantedS3Store:
 
     def bucket_exists(self, bucket: str) -> bool:
         return self.can_use(bucket) and self._store.bucket_exists(bucket)
+
+    def bucket_uri(self, bucket: str) -> str:
+        return f"s3://{self._granted(bucket)}/"
 
     def create_bucket(self, bucket: str) -> None:
         self._store.create_bucket(self._granted(bucket))
