@@ -48,6 +48,22 @@ def storage_config(settings: Settings) -> StorageConfig:
     return StorageConfig(S3Config(s3.endpoint, s3.access_key, secret, s3.region))
 
 
+def _local(config: StorageConfig) -> Storage | None:
+    from tidemill.storage.local import LocalFiles
+
+    return LocalFiles()
+
+
+def _s3(config: StorageConfig) -> Storage | None:
+    if config.s3 is None:
+        return None
+    from tidemill.storage.s3 import S3Store  # boto3 only when S3 is configured
+    from tidemill.storage.s3_files import S3Files
+
+    s3 = config.s3
+    return S3Files(S3Store(s3.endpoint, s3.access_key, s3.secret_key, s3.region))
+
+
 def _memory(config: StorageConfig) -> Storage | None:
     if not config.memory:
         return None
@@ -58,6 +74,8 @@ def _memory(config: StorageConfig) -> Storage | None:
 
 # scheme → opener; an opener answers None when the config does not enable that backend.
 BACKENDS: dict[str, Callable[[StorageConfig], Storage | None]] = {
+    "file": _local,
+    "s3": _s3,
     "mem": _memory,
 }
 

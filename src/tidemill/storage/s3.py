@@ -171,6 +171,55 @@ class S3Store:
         with self.open_read(bucket, key) as stream:
             return stream.read()
 
+    def stat(self, bucket: str, key: str) -> ObjectInfo | None:
+        """Size and time of the object `key`, None when there is none (or no bucket)."""
+        _check(bucket, key)
+        try:
+            head = self._client.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND | _MISSING_KEY | _MISSING_BUCKET:
+                return None
+            raise self._translate(exc, "check", bucket, key) from exc
+        except BotoCoreError as exc:
+            raise self._translate(exc, "check", bucket, key) from exc
+        return ObjectInfo(key, head["ContentLength"], head["LastModified"].astimezone(UTC))
+
+    def read_range(self, bucket: str, key: str, start: int, length: int | None) -> bytes:
+        """Bytes [start, start+length) of the object (to its end when `length` is None)."""
+        _check(bucket, key)
+        if length == 0:
+            if self.stat(bucket, key) is None:
+                self.read_range(bucket, key, 0, 1)  # raises the NotFoundError of a GET
+            return b""
+        end = "" if length is None else str(start + length - 1)
+        try:
+            with self._errors("read", bucket, key):
+                try:
+                    got = self._client.get_object(
+                        Bucket=bucket, Key=key, Range=f"bytes={start}-{end}"
+                    )
+                except ClientError as exc:
+                    if _code(exc) != "InvalidRange":
+                        raise
+                    if self.stat(bucket, key) is None:
+                        raise
+                    return b""  # the range starts past the end
+                body = got["Body"]
+                try:
+                    return body.read()
+                finally:
+                    body.close()
+        except OSError as exc:
+            raise self._translate(exc, "read", bucket, key) from exc
+
+    def copy(self, bucket: str, source: str, target: str) -> None:
+        """Copy object `source` to `target` in `bucket` (multipart beyond the threshold)."""
+        _check_new(bucket, target)
+        with self._errors("copy", bucket, source):
+            self._client.copy(
+                {"Bucket": bucket, "Key": source}, bucket, target, Config=self._transfer
+            )
+
     def open_read(self, bucket: str, key: str) -> BinaryIO:
         _check(bucket, key)
         with self._errors("read", bucket, key):
