@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     # report exports: a SQLAlchemy URL; {db} is replaced by the dbName (else dbName is a
     # schema of that database). Empty: one SQLite file per dbName in <data>/report/.
     report_url: str = ""
+    # Where batch results are kept, as a storage URI (file:///srv/warehouse, s3://bucket/prefix
+    # with TIDEMILL_S3__ENDPOINT). Empty: file://<data dir>/warehouse. Nodes sharing a database
+    # must share it too (s3://), or a node cannot read the results another one wrote.
+    warehouse_url: str = ""
     exports: ExportSettings = ExportSettings()  # TIDEMILL_EXPORTS__HTTP_RETRIES, ...
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
@@ -117,6 +121,19 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("warehouse_url")
+    @classmethod
+    def _warehouse_uri(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if value and (not sep or scheme not in {"file", "s3", "mem"} or not rest.strip("/")):
+            raise ValueError(
+                f"warehouse URL {value!r} is not a storage URI: use file:///absolute/dir or "
+                "s3://bucket/prefix"
+            )
+        if scheme == "file" and value and not rest.startswith("/"):
+            raise ValueError(f"warehouse URL {value!r} needs an absolute path (file:///dir)")
+        return value.rstrip("/")
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -135,6 +152,11 @@ class Settings(BaseSettings):
         if self.report_url:
             return self.report_url
         return f"sqlite:///{(self.data_dir / 'report').resolve()}/{{db}}.sqlite"
+
+    @property
+    def warehouse(self) -> str:
+        """The warehouse's storage URI, without a trailing '/'."""
+        return self.warehouse_url or f"file://{(self.data_dir / 'warehouse').resolve()}"
 
     @property
     def metadata_url(self) -> str:

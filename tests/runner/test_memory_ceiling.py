@@ -51,7 +51,8 @@ def run_in_worker(tmp_path: Path, sql: str, ceiling: int) -> tuple[tuple[str, ob
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     limit = f"{int(ceiling * 0.75) // 2**20}MiB"
-    plan = BatchPlan(1, SCOPE, "j", 1, sql, (), str(tmp_path / "result"), 1, limit, "Asia/Shanghai",
+    result = f"file://{tmp_path}/result.parquet"
+    plan = BatchPlan(1, SCOPE, "j", 1, sql, (), result, 1, limit, "Asia/Shanghai",
                      memory_ceiling=ceiling)  # fmt: skip
     try:
         parent.send(plan)

@@ -6,7 +6,6 @@ A plan is plain picklable data: rendered SQL, where each table's rows come from,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.jobs import container_limits, memory_ceilings
 from tidemill.core.models import Job
-from tidemill.core.naming import result_dir, result_file
+from tidemill.core.naming import result_uri
 from tidemill.core.variables import fill
 from tidemill.engines.dialect import to_duckdb
 from tidemill.errors import Failure, InvalidInputError
@@ -38,7 +37,7 @@ class SourcePlan:
     file_type: str = ""
     delimiter: str | None = None
     contains_header: bool | None = None
-    result: str | None = None  # a Parquet file: the upstream's materialised result
+    result: str | None = None  # a storage URI: the upstream's committed result (Parquet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,7 @@ class BatchPlan:
     run_id: int
     sql: str  # DuckDB dialect, variables rendered
     sources: tuple[SourcePlan, ...]
-    result_dir: str  # where result.parquet is committed
+    result_uri: str  # where the result is committed (storage URI, under the warehouse)
     threads: int
     memory_limit: str  # DuckDB's, below `memory_ceiling`
     time_zone: str
@@ -59,6 +58,7 @@ class BatchPlan:
     owner: str = ""  # the runner that claimed it: with `attempt`, the lease a publish checks
     batch_uid: str = ""  # unique for the life of the installation (exports key by it)
     memory_ceiling: int = 0  # bytes of private data the worker may hold (0: no ceiling)
+    scratch_dir: str = ""  # a local directory for temporary files (spill, staging); "": temp
 
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
@@ -71,7 +71,7 @@ def effective_params(root: Job, runtime: dict[str, str]) -> dict[str, str]:
 
 
 def plan_batch(
-    conn: sa.Connection, account: int, job: Job, batch: Batch, data_dir: Path, zone: ZoneInfo,
+    conn: sa.Connection, account: int, job: Job, batch: Batch, warehouse: str, zone: ZoneInfo,
     cpu_count: int,
 ) -> BatchPlan:  # fmt: skip
     """Raises InvalidInputError with a message for the batch when it cannot be planned."""
@@ -92,7 +92,7 @@ def plan_batch(
             done = _upstream_batch(conn, account, upstream.name, batch)
             sources.append(SourcePlan(
                 src.table_name, tuple((f.key, f.valtype, False) for f in upstream.schema),
-                result=str(result_file(data_dir, account, upstream.name, done.run_id)),
+                result=result_uri(warehouse, account, upstream.name, done.run_id),
             ))  # fmt: skip
             continue
         ds = repo.get_datasource(conn, account, src.name)
@@ -123,7 +123,7 @@ def plan_batch(
     return BatchPlan(
         account, account_store.scope_of(conn, account), job.name, batch.run_id,
         to_duckdb(rendered(code), tables), tuple(sources),
-        str(result_dir(data_dir, account, job.name, batch.run_id)), threads, memory,
+        result_uri(warehouse, account, job.name, batch.run_id), threads, memory,
         zone.key, params, memory_ceiling=ceiling,
     )  # fmt: skip
 

@@ -330,13 +330,15 @@ class Runner:
         if job is None:
             return f"job {batch.job_name!r} no longer exists"
         try:
+            settings = self.runtime.settings
             plan = plan_batch(
-                conn, account, job, batch, self.runtime.settings.data_dir.resolve(),
-                self.runtime.zone, os.cpu_count() or 1,
+                conn, account, job, batch, settings.warehouse, self.runtime.zone,
+                os.cpu_count() or 1,
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
             return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,
-                           batch_uid=batch.uid)  # fmt: skip
+                           batch_uid=batch.uid,
+                           scratch_dir=str(settings.data_dir.resolve() / "scratch"))  # fmt: skip
         except TidemillError as exc:
             return exc.message
         except Exception as exc:  # a bug must not leave the batch Ready (claimed again forever)

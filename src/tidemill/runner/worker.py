@@ -13,10 +13,10 @@ import resource
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
-import uuid
-from contextlib import ExitStack, suppress
+from contextlib import AbstractContextManager, ExitStack, suppress
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -34,13 +34,14 @@ from tidemill.engines.duckdb import (
     seal,
 )
 from tidemill.engines.reading import register_source, source_error
-from tidemill.errors import BackendError, Failure, TidemillError
+from tidemill.errors import BackendError, Failure, NotFoundError, TidemillError
 from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence
 from tidemill.runner.plan import BatchPlan, SourcePlan
 from tidemill.storage import open_kodo
-from tidemill.storage.base import Buckets
+from tidemill.storage.base import Buckets, Storage
+from tidemill.storage.registry import open_storages
 from tidemill.storage.selection import matching_keys
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
@@ -51,23 +52,26 @@ log = logging.getLogger("tidemill.worker")
 def execute(
     plan: BatchPlan,
     store: Buckets,
+    storage: Storage,
     engine: duckdb.DuckDBPyConnection | None = None,
     fence: Fence | None = None,
 ) -> int:
-    """Run `plan`, commit its result atomically; the number of result rows.
+    """Run `plan`, commit its result atomically at `plan.result_uri`; the number of rows.
 
-    `engine` is an unsealed DuckDB opened ahead of time (`open_engine`); it is used up. The
-    result is published only while `fence` (the attempt's lease) holds.
+    Inputs come from the account's buckets (`store`) and, for upstream results, from `storage`
+    by URI. The result is written to a local scratch file, then published through `storage`
+    in one step (a rename on a local warehouse, one upload on S3) only while `fence` (the
+    attempt's lease) holds. `engine` is an unsealed DuckDB opened ahead of time; it is used up.
     """
-    out = Path(plan.result_dir)
-    out.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
+        scratch = _scratch(plan)
+        stack.callback(shutil.rmtree, scratch, ignore_errors=True)
         inputs: list[tuple[SourcePlan, list[Path]]] = []
         names: dict[Path, str] = {}
-        allowed = {str(out)}
+        allowed = {str(scratch)}
         for source in plan.sources:
             if source.result is not None:
-                files = [Path(source.result)]
+                files = [stack.enter_context(_upstream(storage, source.result))]
             else:
                 files = []
                 for key in matching_keys(store, source.bucket, source.patterns):
@@ -76,12 +80,10 @@ def execute(
                     files.append(local)
             allowed.update(str(f.parent) for f in files)
             inputs.append((source, files))
-        spill = out / ".spill"
-        stack.callback(shutil.rmtree, spill, ignore_errors=True)
         con = seal(
             engine if engine is not None else open_engine(),
             time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
-            allowed_directories=sorted(allowed), temp_directory=str(spill),
+            allowed_directories=sorted(allowed), temp_directory=str(scratch / "spill"),
         )  # fmt: skip
         try:
             for source, files in inputs:
@@ -97,25 +99,46 @@ def execute(
                         delimiter=source.delimiter, contains_header=source.contains_header,
                         names=names,
                     )  # fmt: skip
-            temporary = out / f".tmp-{uuid.uuid4().hex}.parquet"
+            staged = scratch / f"attempt-{plan.attempt}.parquet"
             try:
                 query = conformed(con, plan.sql)
                 row = con.execute(
-                    f"COPY ({query}) TO {quote_literal(str(temporary))} (FORMAT parquet)"
+                    f"COPY ({query}) TO {quote_literal(str(staged))} (FORMAT parquet)"
                 ).fetchone()
             except duckdb.Error as exc:
-                temporary.unlink(missing_ok=True)
                 raise source_error(con, exc) or BackendError(
                     Failure.INTERNAL, _describe(exc)
                 ) from exc
-            try:
-                with (fence or Unfenced()).publishing():
-                    os.replace(temporary, out / "result.parquet")
-            finally:
-                temporary.unlink(missing_ok=True)
+            with (fence or Unfenced()).publishing():
+                storage.upload(plan.result_uri, staged, move=True)
             return int(row[0]) if row else 0
         finally:
             con.close()
+
+
+def _scratch(plan: BatchPlan) -> Path:
+    """A fresh local directory for this batch's temporary files (spill, the staged result)."""
+    root = Path(plan.scratch_dir) if plan.scratch_dir else Path(tempfile.gettempdir())
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"batch-{plan.run_id}-", dir=root))
+    except OSError as exc:
+        raise BackendError(
+            Failure.INTERNAL, f"cannot make a scratch directory under {root}: {exc.strerror}"
+        ) from exc
+
+
+def _upstream(storage: Storage, uri: str) -> AbstractContextManager[Path]:
+    """The upstream result at `uri` as a local file (the file itself on a local warehouse)."""
+    try:
+        return storage.local_path(uri)
+    except NotFoundError as exc:
+        raise NotFoundError(
+            Failure.BATCH_NOT_FOUND,
+            f"the upstream result {uri} is missing from the warehouse; rerun the upstream "
+            "batch to make it again",
+            uri=uri,
+        ) from exc
 
 
 def _describe(exc: duckdb.Error) -> str:
@@ -200,7 +223,8 @@ def _fence(db: sa.Engine | None, plan: BatchPlan) -> Fence:
 def serve(conn: Connection, settings: Settings, lifeline: Connection | None = None) -> None:
     """Worker loop: receive a plan, answer ("ok", BatchResult) or ("error", message)."""
     _exit_with_parent(lifeline)
-    storage = open_kodo(settings)
+    kodo = open_kodo(settings)
+    storage = open_storages(settings)  # the warehouse, and upstream results, by URI
     db = create_engine(settings.metadata_url)  # the fence: leases are checked before publishing
     while True:
         spare = open_engine()  # ready before the plan comes: ~15 ms off every batch
@@ -211,14 +235,14 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
         if plan is None:
             return
         try:
-            store = storage.for_account(plan.scope)  # this batch's account's buckets only
+            store = kodo.for_account(plan.scope)  # this batch's account's buckets only
             fence = _fence(db, plan)
             limit_memory(plan.memory_ceiling)
-            rows = execute(plan, store, spare, fence)
+            rows = execute(plan, store, storage, spare, fence)
             outcomes = export_result(
-                settings, store, account=plan.account, tenant=plan.scope.name, job=plan.job,
-                run_id=plan.run_id,
-                attempt=plan.attempt, result_dir=plan.result_dir, rows=rows,
+                settings, store, storage, account=plan.account, tenant=plan.scope.name,
+                job=plan.job, run_id=plan.run_id, attempt=plan.attempt,
+                result_uri=plan.result_uri, scratch_dir=plan.scratch_dir, rows=rows,
                 time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
                 plans=plan.exports, batch_uid=plan.batch_uid, fence=fence,
             )  # fmt: skip
