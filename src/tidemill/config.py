@@ -74,6 +74,14 @@ class SchedulerSettings(BaseModel):
     wait_poll_seconds: float = 1.0  # how often a loop waiting on a batch is re-checked
 
 
+class RunnerSettings(BaseModel):
+    """The batch runner (TIDEMILL_RUNNER__*)."""
+
+    # False: this process claims no batches (it serves the API and fires schedules; another
+    # process sharing the database runs them). For API-only nodes, and for tests.
+    enabled: bool = True
+
+
 class Settings(BaseSettings):
     """Everything Tidemill can be told; see the README's configuration table."""
 
@@ -106,6 +114,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
+    runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
