@@ -20,12 +20,16 @@ from contextlib import ExitStack, suppress
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import duckdb
 import sqlalchemy as sa
 
 from tidemill.config import Settings
 from tidemill.core.models import SchemaField
+from tidemill.core.plans import BatchPlan, TablePlan
+from tidemill.engines.dialect import to_duckdb
 from tidemill.engines.duckdb import (
     conformed,
     open_engine,
@@ -38,7 +42,6 @@ from tidemill.errors import BackendError, Failure, TidemillError
 from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence
-from tidemill.runner.plan import BatchPlan, SourcePlan
 from tidemill.storage import open_store
 from tidemill.storage.base import ObjectStore
 from tidemill.storage.selection import matching_keys
@@ -59,15 +62,15 @@ def execute(
     `engine` is an unsealed DuckDB opened ahead of time (`open_engine`); it is used up. The
     result is published only while `fence` (the attempt's lease) holds.
     """
-    out = Path(plan.result_dir)
+    out = _local(plan.result_uri).parent
     out.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        inputs: list[tuple[SourcePlan, list[Path]]] = []
+        inputs: list[tuple[TablePlan, list[Path]]] = []
         names: dict[Path, str] = {}
         allowed = {str(out)}
-        for source in plan.sources:
+        for source in plan.tables:
             if source.result is not None:
-                files = [Path(source.result)]
+                files = [_local(source.result)]
             else:
                 files = []
                 for key in matching_keys(store, source.bucket, source.patterns):
@@ -80,7 +83,7 @@ def execute(
         stack.callback(shutil.rmtree, spill, ignore_errors=True)
         con = seal(
             engine if engine is not None else open_engine(),
-            time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
+            time_zone=plan.zone, threads=plan.limits.threads, memory_limit=plan.limits.memory,
             allowed_directories=sorted(allowed), temp_directory=str(spill),
         )  # fmt: skip
         try:
@@ -99,7 +102,7 @@ def execute(
                     )  # fmt: skip
             temporary = out / f".tmp-{uuid.uuid4().hex}.parquet"
             try:
-                query = conformed(con, plan.sql)
+                query = conformed(con, to_duckdb(plan.sql, plan.schemas()))
                 row = con.execute(
                     f"COPY ({query}) TO {quote_literal(str(temporary))} (FORMAT parquet)"
                 ).fetchone()
@@ -110,12 +113,17 @@ def execute(
                 ) from exc
             try:
                 with (fence or Unfenced()).publishing():
-                    os.replace(temporary, out / "result.parquet")
+                    os.replace(temporary, _local(plan.result_uri))
             finally:
                 temporary.unlink(missing_ok=True)
             return int(row[0]) if row else 0
         finally:
             con.close()
+
+
+def _local(uri: str) -> Path:
+    """The local path of a `file://` URI (until results are read through Storage)."""
+    return Path(url2pathname(urlparse(uri).path))
 
 
 def _describe(exc: duckdb.Error) -> str:
@@ -218,8 +226,9 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
             outcomes = export_result(
                 settings, store, account=plan.account, tenant=plan.scope.name, job=plan.job,
                 run_id=plan.run_id,
-                attempt=plan.attempt, result_dir=plan.result_dir, rows=rows,
-                time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
+                attempt=plan.attempt, result_dir=str(_local(plan.result_uri).parent), rows=rows,
+                time_zone=plan.zone, threads=plan.limits.threads,
+                memory_limit=plan.limits.memory,
                 plans=plan.exports, batch_uid=plan.batch_uid, fence=fence,
             )  # fmt: skip
             conn.send(("ok", BatchResult(rows, outcomes)))
