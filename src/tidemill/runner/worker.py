@@ -29,15 +29,15 @@ import sqlalchemy as sa
 from tidemill.config import Settings
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan, TablePlan
-from tidemill.engines.dialect import to_duckdb
-from tidemill.engines.duckdb import (
+from tidemill.engines.duckdb.database import (
     conformed,
     open_engine,
     quote_identifier,
     quote_literal,
     seal,
 )
-from tidemill.engines.reading import register_source, source_error
+from tidemill.engines.duckdb.dialect import to_duckdb
+from tidemill.engines.duckdb.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure, TidemillError
 from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result

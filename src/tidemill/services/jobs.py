@@ -21,7 +21,7 @@ from tidemill.core.variables import (
     undefined_names,
 )
 from tidemill.core.workflows import mixes_manual_and_scheduled
-from tidemill.engines.duckdb import output_schema
+from tidemill.engines.duckdb.database import output_schema
 from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundError, StateError
 from tidemill.runtime import Runtime
 from tidemill.services import schedules

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 from tidemill.core import sql
-from tidemill.engines import dialect
+from tidemill.engines.duckdb import dialect
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
 DUCKDB_TYPE_BY_VALTYPE: Mapping[str, str] = {
