@@ -30,12 +30,14 @@ Column = tuple[str, str, bool]
 @dataclass(frozen=True, slots=True)
 class InputFile:
     """One input file of a table: its URI (`file://`, `s3://` ...), size in bytes, format and
-    compression ("" for none)."""
+    compression ("" for none). `name` is how messages to the user name it (kodo: bucket/key):
+    a URI may show a server's paths; empty for the URI itself."""
 
     uri: str
     size: int
     format: str
     compression: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,8 @@ class BatchPlan:
     `attempt` (the batch's rerun count) and `owner` (the runner that claimed it) are the lease
     a publish checks; `batch_uid` is unique for the life of the installation (exports key by
     it). `memory_ceiling` is the bytes of private data the worker may hold (0: none): the
-    engine's `limits.memory` stays below it.
+    engine's `limits.memory` stays below it. `engine` names the engine that runs it
+    (TIDEMILL_ENGINE when it was planned).
     """
 
     account: int
@@ -123,6 +126,7 @@ class BatchPlan:
     owner: str = ""
     batch_uid: str = ""
     memory_ceiling: int = 0
+    engine: str = "duckdb"  # the engine that runs it (tidemill.engines.registry)
 
     def schemas(self) -> dict[str, list[tuple[str, str]]]:
         """Each table's (key, valtype) columns by table name: what `Engine.check` takes."""

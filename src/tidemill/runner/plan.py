@@ -56,7 +56,7 @@ def plan_batch(
             done = _upstream_batch(conn, account, upstream.name, batch)
             tables.append(TablePlan(
                 src.table_name, tuple((f.key, f.valtype, False) for f in upstream.schema),
-                result=result_file(data_dir, account, upstream.name, done.run_id).as_uri(),
+                result="file://" + str(result_file(data_dir, account, upstream.name, done.run_id)),
             ))  # fmt: skip
             continue
         ds = repo.get_datasource(conn, account, src.name)
@@ -86,7 +86,8 @@ def plan_batch(
     return BatchPlan(
         account, account_store.scope_of(conn, account), job.name, batch.run_id,
         rendered(code), tuple(tables),
-        result_file(data_dir, account, job.name, batch.run_id).as_uri(), Limits(threads, memory),
+        "file://" + str(result_file(data_dir, account, job.name, batch.run_id)),
+        Limits(threads, memory),
         zone.key, params, memory_ceiling=ceiling,
     )  # fmt: skip
 

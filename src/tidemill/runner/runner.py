@@ -337,7 +337,7 @@ class Runner:
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
             return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,
-                           batch_uid=batch.uid)  # fmt: skip
+                           batch_uid=batch.uid, engine=self.runtime.settings.engine)  # fmt: skip
         except TidemillError as exc:
             return exc.message
         except Exception as exc:  # a bug must not leave the batch Ready (claimed again forever)
