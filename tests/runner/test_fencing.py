@@ -16,10 +16,10 @@ from tests.exporters.support import ZONE, context, make_result
 from tidemill.config import Settings
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import AccountScope
+from tidemill.core.plans import BatchPlan, Limits
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportContext, ExportPlan, Targets
 from tidemill.runner.fence import LOST, LeaseFence
-from tidemill.runner.plan import BatchPlan
 from tidemill.runner.runner import Runner
 from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime, build_runtime
@@ -129,14 +129,14 @@ def test_a_worker_whose_lease_was_taken_over_does_not_publish_its_result(
 ) -> None:
     warehouse = tmp_path / "warehouse"
     scratch = tmp_path / "scratch"
-    plan = BatchPlan(1, SCOPE, "j", 1, "select 42 as n", (), file_uri(warehouse / "r.parquet"), 1,
-                     "1GB", "Asia/Shanghai", owner=OWNER, batch_uid="u1",
-                     scratch_dir=str(scratch))  # fmt: skip
+    plan = BatchPlan(1, SCOPE, "j", 1, "select 42 as n", (), file_uri(warehouse / "r.parquet"),
+                     Limits(1, "1GB"), "Asia/Shanghai", owner=OWNER, batch_uid="u1")  # fmt: skip
     with rt.db.begin() as conn:
         store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
 
     with pytest.raises(Exception, match="lost its lease"):
-        execute(plan, open_kodo(rt.settings).for_account(SCOPE), rt.storages, fence=fence(rt))
+        execute(plan, open_kodo(rt.settings).for_account(SCOPE), rt.storages, fence=fence(rt),
+                scratch=scratch)  # fmt: skip
 
     assert not warehouse.exists()  # nothing published
     assert list(scratch.iterdir()) == []  # and nothing left behind

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from tidemill.core.export_layout import FileLayout, Target, file_layout, kodo_target
-from tidemill.engines.duckdb import quote_identifier, quote_literal
+from tidemill.engines.duckdb.database import quote_identifier, quote_literal
 from tidemill.errors import BackendError, Failure, NotFoundError, StateError, TidemillError
 from tidemill.exporters import _rows
 from tidemill.exporters.base import (

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import SchedulerMode
+from tidemill.core.plans import BatchPlan
 from tidemill.errors import TidemillError
 from tidemill.exporters import failure_message
 from tidemill.runner import worker
@@ -32,7 +33,7 @@ from tidemill.runner.exports import (
     sweep_expired,
     undo_attempt,
 )
-from tidemill.runner.plan import BatchPlan, plan_batch
+from tidemill.runner.plan import plan_batch
 from tidemill.runtime import Runtime
 from tidemill.store import batches as store
 from tidemill.store import export_outcomes
@@ -330,15 +331,13 @@ class Runner:
         if job is None:
             return f"job {batch.job_name!r} no longer exists"
         try:
-            settings = self.runtime.settings
             plan = plan_batch(
-                conn, account, job, batch, settings.warehouse, self.runtime.zone,
-                os.cpu_count() or 1,
+                conn, account, job, batch, self.runtime.settings.warehouse,
+                self.runtime.zone, os.cpu_count() or 1,
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
             return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,
-                           batch_uid=batch.uid,
-                           scratch_dir=str(settings.data_dir.resolve() / "scratch"))  # fmt: skip
+                           batch_uid=batch.uid, engine=self.runtime.settings.engine)  # fmt: skip
         except TidemillError as exc:
             return exc.message
         except Exception as exc:  # a bug must not leave the batch Ready (claimed again forever)

@@ -1,4 +1,4 @@
-"""The worker process: executes one batch plan at a time in its own sandboxed DuckDB.
+"""The worker process: runs one batch plan at a time on its engine (`tidemill.engines`).
 
 Runs in a child process, so a query that exhausts memory or crashes cannot take the service
 down, and stopping a batch is ending the process.
@@ -10,37 +10,29 @@ import ctypes
 import logging
 import os
 import resource
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
-from contextlib import AbstractContextManager, ExitStack, suppress
+from contextlib import ExitStack, suppress
+from dataclasses import replace
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import duckdb
 import sqlalchemy as sa
 
 from tidemill.config import Settings
-from tidemill.core.models import SchemaField
-from tidemill.engines.duckdb import (
-    conformed,
-    open_engine,
-    quote_identifier,
-    quote_literal,
-    seal,
-)
-from tidemill.engines.reading import register_source, source_error
-from tidemill.errors import BackendError, Failure, NotFoundError, TidemillError
+from tidemill.core.plans import BatchPlan, InputFile, TablePlan
+from tidemill.engines import registry
+from tidemill.engines.base import EXCEEDED, Committed, Engine, RunIO
+from tidemill.errors import TidemillError
 from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence
-from tidemill.runner.plan import BatchPlan, SourcePlan
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Buckets, Storage
+from tidemill.storage.local import file_uri
 from tidemill.storage.registry import open_storages
 from tidemill.storage.selection import matching_keys
 from tidemill.store.db import create_engine
@@ -53,103 +45,39 @@ def execute(
     plan: BatchPlan,
     store: Buckets,
     storage: Storage,
-    engine: duckdb.DuckDBPyConnection | None = None,
+    engine: Engine | None = None,
     fence: Fence | None = None,
-) -> int:
-    """Run `plan`, commit its result atomically at `plan.result_uri`; the number of rows.
+    stop: threading.Event | None = None,
+    scratch: Path | None = None,
+) -> Committed:
+    """Run `plan` on `engine` (the plan's, by default) and commit its result atomically.
 
-    Inputs come from the account's buckets (`store`) and, for upstream results, from `storage`
-    by URI. The result is written to a local scratch file, then published through `storage`
-    in one step (a rename on a local warehouse, one upload on S3) only while `fence` (the
-    attempt's lease) holds. `engine` is an unsealed DuckDB opened ahead of time; it is used up.
+    Upstream results and the result itself are files of `storage`, by URI (the warehouse);
+    the result is published only while `fence` (the attempt's lease) holds. `scratch` is the
+    local directory for temporary files (None: the system's). Tables still selected as a
+    bucket and key patterns are listed in `store` first (until the planner lists input files
+    through a Source).
     """
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        scratch = _scratch(plan)
-        stack.callback(shutil.rmtree, scratch, ignore_errors=True)
-        inputs: list[tuple[SourcePlan, list[Path]]] = []
-        names: dict[Path, str] = {}
-        allowed = {str(scratch)}
-        for source in plan.sources:
-            if source.result is not None:
-                files = [stack.enter_context(_upstream(storage, source.result))]
-            else:
-                files = []
-                for key in matching_keys(store, source.bucket, source.patterns):
-                    local = stack.enter_context(store.local_path(source.bucket, key))
-                    names[local] = f"{source.bucket}/{key}"
-                    files.append(local)
-            allowed.update(str(f.parent) for f in files)
-            inputs.append((source, files))
-        con = seal(
-            engine if engine is not None else open_engine(),
-            time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
-            allowed_directories=sorted(allowed), temp_directory=str(scratch / "spill"),
+        tables = tuple(_listed(table, store, stack) for table in plan.tables)
+        io = RunIO(storage, fence or Unfenced(), scratch=scratch, stop=stop)
+        return (engine or registry.engine(plan.engine)).run(replace(plan, tables=tables), io)
+
+
+def _listed(table: TablePlan, store: Buckets, stack: ExitStack) -> TablePlan:
+    """`table` with the files its bucket and patterns select (local ones, held by `stack`)."""
+    if table.result is not None or table.files or not table.bucket:
+        return table
+    files = []
+    for key in matching_keys(store, table.bucket, table.patterns):
+        local = stack.enter_context(store.local_path(table.bucket, key))
+        files.append(
+            InputFile(file_uri(local), local.stat().st_size, table.file_type,
+                      name=f"{table.bucket}/{key}")
         )  # fmt: skip
-        try:
-            for source, files in inputs:
-                if source.result is not None:
-                    con.execute(
-                        f"CREATE VIEW {quote_identifier(source.table)} AS "
-                        f"SELECT * FROM read_parquet({quote_literal(str(files[0]))})"
-                    )
-                else:
-                    register_source(
-                        con, source.table, files, file_type=source.file_type,
-                        schema=[SchemaField(k, t, r) for k, t, r in source.schema],
-                        delimiter=source.delimiter, contains_header=source.contains_header,
-                        names=names,
-                    )  # fmt: skip
-            staged = scratch / f"attempt-{plan.attempt}.parquet"
-            try:
-                query = conformed(con, plan.sql)
-                row = con.execute(
-                    f"COPY ({query}) TO {quote_literal(str(staged))} (FORMAT parquet)"
-                ).fetchone()
-            except duckdb.Error as exc:
-                raise source_error(con, exc) or BackendError(
-                    Failure.INTERNAL, _describe(exc)
-                ) from exc
-            with (fence or Unfenced()).publishing():
-                storage.upload(plan.result_uri, staged, move=True)
-            return int(row[0]) if row else 0
-        finally:
-            con.close()
-
-
-def _scratch(plan: BatchPlan) -> Path:
-    """A fresh local directory for this batch's temporary files (spill, the staged result)."""
-    root = Path(plan.scratch_dir) if plan.scratch_dir else Path(tempfile.gettempdir())
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"batch-{plan.run_id}-", dir=root))
-    except OSError as exc:
-        raise BackendError(
-            Failure.INTERNAL, f"cannot make a scratch directory under {root}: {exc.strerror}"
-        ) from exc
-
-
-def _upstream(storage: Storage, uri: str) -> AbstractContextManager[Path]:
-    """The upstream result at `uri` as a local file (the file itself on a local warehouse)."""
-    try:
-        return storage.local_path(uri)
-    except NotFoundError as exc:
-        raise NotFoundError(
-            Failure.BATCH_NOT_FOUND,
-            f"the upstream result {uri} is missing from the warehouse; rerun the upstream "
-            "batch to make it again",
-            uri=uri,
-        ) from exc
-
-
-def _describe(exc: duckdb.Error) -> str:
-    text = str(exc).split("\n")[0]
-    kind = type(exc).__name__.removesuffix("Exception").removesuffix("Error")
-    if isinstance(exc, duckdb.OutOfMemoryException):
-        return f"{EXCEEDED}: use a larger container or a query that needs less ({text})"
-    return f"the query failed ({kind}): {text}"
-
-
-EXCEEDED = "the batch exceeded the container's memory"
+    return replace(table, files=tuple(files))
 
 
 def limit_memory(ceiling: int) -> None:
@@ -224,10 +152,11 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
     """Worker loop: receive a plan, answer ("ok", BatchResult) or ("error", message)."""
     _exit_with_parent(lifeline)
     kodo = open_kodo(settings)
-    storage = open_storages(settings)  # the warehouse, and upstream results, by URI
+    storage = open_storages(settings)  # the warehouse (results, upstream results), by URI
+    scratch = settings.data_dir.resolve() / "scratch"  # spill and staged results
     db = create_engine(settings.metadata_url)  # the fence: leases are checked before publishing
     while True:
-        spare = open_engine()  # ready before the plan comes: ~15 ms off every batch
+        registry.engine(settings.engine).prepare()  # before the plan comes: ~15 ms off a batch
         try:
             plan = conn.recv()
         except EOFError:
@@ -238,12 +167,13 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
             store = kodo.for_account(plan.scope)  # this batch's account's buckets only
             fence = _fence(db, plan)
             limit_memory(plan.memory_ceiling)
-            rows = execute(plan, store, storage, spare, fence)
+            rows = execute(plan, store, storage, fence=fence, scratch=scratch).rows
             outcomes = export_result(
                 settings, store, storage, account=plan.account, tenant=plan.scope.name,
                 job=plan.job, run_id=plan.run_id, attempt=plan.attempt,
-                result_uri=plan.result_uri, scratch_dir=plan.scratch_dir, rows=rows,
-                time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
+                result_uri=plan.result_uri, scratch_dir=str(scratch), rows=rows,
+                time_zone=plan.zone, threads=plan.limits.threads,
+                memory_limit=plan.limits.memory,
                 plans=plan.exports, batch_uid=plan.batch_uid, fence=fence,
             )  # fmt: skip
             conn.send(("ok", BatchResult(rows, outcomes)))
