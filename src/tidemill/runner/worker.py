@@ -66,6 +66,13 @@ def execute(
         return (engine or registry.engine(plan.engine)).run(replace(plan, tables=tables), io)
 
 
+def scratch_dir(data_dir: Path, plan: BatchPlan) -> Path:
+    """The local directory for one attempt's temporary files (spill, the staged result, export
+    staging): under `<data dir>/scratch`. The worker removes what it made; the runner removes
+    the directory after the attempt, which also clears what a killed worker left."""
+    return data_dir.resolve() / "scratch" / f"{plan.batch_uid or plan.job}-{plan.attempt}"
+
+
 def _listed(table: TablePlan, store: Buckets, stack: ExitStack) -> TablePlan:
     """`table` with the files its bucket and patterns select (local ones, held by `stack`)."""
     if table.result is not None or table.files or not table.bucket:
@@ -153,7 +160,6 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
     _exit_with_parent(lifeline)
     kodo = open_kodo(settings)
     storage = open_storages(settings)  # the warehouse (results, upstream results), by URI
-    scratch = settings.data_dir.resolve() / "scratch"  # spill and staged results
     db = create_engine(settings.metadata_url)  # the fence: leases are checked before publishing
     while True:
         registry.engine(settings.engine).prepare()  # before the plan comes: ~15 ms off a batch
@@ -167,6 +173,7 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
             store = kodo.for_account(plan.scope)  # this batch's account's buckets only
             fence = _fence(db, plan)
             limit_memory(plan.memory_ceiling)
+            scratch = scratch_dir(settings.data_dir, plan)
             rows = execute(plan, store, storage, fence=fence, scratch=scratch).rows
             outcomes = export_result(
                 settings, store, storage, account=plan.account, tenant=plan.scope.name,
