@@ -74,6 +74,14 @@ class SchedulerSettings(BaseModel):
     wait_poll_seconds: float = 1.0  # how often a loop waiting on a batch is re-checked
 
 
+class RunnerSettings(BaseModel):
+    """The batch runner (TIDEMILL_RUNNER__*)."""
+
+    # False: this process claims no batches (it serves the API and fires schedules; another
+    # process sharing the database runs them). For API-only nodes, and for tests.
+    enabled: bool = True
+
+
 class Settings(BaseSettings):
     """Everything Tidemill can be told; see the README's configuration table."""
 
@@ -100,10 +108,15 @@ class Settings(BaseSettings):
     # report exports: a SQLAlchemy URL; {db} is replaced by the dbName (else dbName is a
     # schema of that database). Empty: one SQLite file per dbName in <data>/report/.
     report_url: str = ""
+    # Where batch results are kept, as a storage URI (file:///srv/warehouse, s3://bucket/prefix
+    # with TIDEMILL_S3__ENDPOINT). Empty: file://<data dir>/warehouse. Nodes sharing a database
+    # must share it too (s3://), or a node cannot read the results another one wrote.
+    warehouse_url: str = ""
     exports: ExportSettings = ExportSettings()  # TIDEMILL_EXPORTS__HTTP_RETRIES, ...
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
+    runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
@@ -118,6 +131,19 @@ class Settings(BaseSettings):
                 "underscores, starting with a letter"
             )
         return value
+
+    @field_validator("warehouse_url")
+    @classmethod
+    def _warehouse_uri(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if value and (not sep or scheme not in {"file", "s3", "mem"} or not rest.strip("/")):
+            raise ValueError(
+                f"warehouse URL {value!r} is not a storage URI: use file:///absolute/dir or "
+                "s3://bucket/prefix"
+            )
+        if scheme == "file" and value and not rest.startswith("/"):
+            raise ValueError(f"warehouse URL {value!r} needs an absolute path (file:///dir)")
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -137,6 +163,11 @@ class Settings(BaseSettings):
         if self.report_url:
             return self.report_url
         return f"sqlite:///{(self.data_dir / 'report').resolve()}/{{db}}.sqlite"
+
+    @property
+    def warehouse(self) -> str:
+        """The warehouse's storage URI, without a trailing '/'."""
+        return self.warehouse_url or f"file://{(self.data_dir / 'warehouse').resolve()}"
 
     @property
     def metadata_url(self) -> str:

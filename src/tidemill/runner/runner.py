@@ -10,6 +10,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import shutil
 import threading
 import time
 import uuid
@@ -119,6 +120,10 @@ class Slot:
                     old.close()
             self._process, self._conn, self._lifeline = process, parent, lifeline_w
 
+    def cancelling(self) -> bool:
+        """Whether the current batch was told to end."""
+        return self._cancelled.is_set()
+
     def cancel(self) -> None:
         """End the current batch: its worker if it runs one, else it never starts.
 
@@ -162,6 +167,8 @@ class Slot:
                     )
                 self.runner.finish(assignment, outcome)  # never raises
             finally:
+                settings = self.runner.runtime.settings  # what a killed worker left behind
+                shutil.rmtree(worker.scratch_dir(settings.data_dir, assignment.plan), True)
                 self.current = None
                 self.idle.set()
                 self.runner.notify()
@@ -241,6 +248,7 @@ class Runner:
             if self._stopping.is_set():
                 return
             try:
+                self._end_stopped()
                 self._renew_and_reap()
                 self._dispatch()
                 self._sweep_retention()
@@ -249,6 +257,30 @@ class Runner:
 
     def _now(self) -> datetime:
         return self.runtime.clock.now()
+
+    def _end_stopped(self) -> None:
+        """End our workers whose batch was stopped, rerun or deleted since it was claimed —
+        by any node sharing the store (a stop on this node ends its worker at once). Looked
+        at each pass of the loop (at least once a second)."""
+        busy = [
+            (slot, a) for slot in self._slots if (a := slot.current) is not None
+            and not slot.cancelling()
+        ]  # fmt: skip
+        if not busy:
+            return
+        with self.runtime.db.connect() as conn:
+            rows = [
+                (slot, a, store.get_batch(conn, a.account, a.batch.job_name, a.batch.run_id))
+                for slot, a in busy
+            ]
+        # Not "no longer Running": a batch whose outcome is being recorded is Successful already.
+        ended = [
+            slot for slot, a, current in rows
+            if current is None or current.uid != a.batch.uid
+            or current.rerun_count != a.plan.attempt or current.status is S.CANCELLING
+        ]  # fmt: skip
+        for slot in ended:  # cancel waits for the process: not on this thread
+            threading.Thread(target=slot.cancel, name="tidemill-stop", daemon=True).start()
 
     def _renew_and_reap(self) -> None:
         """Extend the leases of the batches our slots execute (only those: a batch whose outcome
@@ -332,7 +364,7 @@ class Runner:
             return f"job {batch.job_name!r} no longer exists"
         try:
             plan = plan_batch(
-                conn, account, job, batch, self.runtime.settings.data_dir.resolve(),
+                conn, account, job, batch, self.runtime.settings.warehouse,
                 self.runtime.zone, os.cpu_count() or 1,
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
