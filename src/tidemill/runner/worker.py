@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from tidemill.config import Settings
 from tidemill.core.models import SchemaField
+from tidemill.core.outcomes import Ending, Outcome
 from tidemill.engines.duckdb import (
     conformed,
     open_engine,
@@ -37,7 +38,7 @@ from tidemill.engines.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure, TidemillError
 from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result
-from tidemill.runner.fence import LeaseFence
+from tidemill.runner.fence import LeaseFence, LeaseLostError
 from tidemill.runner.plan import BatchPlan, SourcePlan
 from tidemill.storage import open_store
 from tidemill.storage.base import ObjectStore
@@ -198,7 +199,8 @@ def _fence(db: sa.Engine | None, plan: BatchPlan) -> Fence:
 
 
 def serve(conn: Connection, settings: Settings, lifeline: Connection | None = None) -> None:
-    """Worker loop: receive a plan, answer ("ok", BatchResult) or ("error", message)."""
+    """Worker loop: receive a plan, answer a BatchResult (the result is committed) or the
+    Outcome of a failed attempt (core.outcomes)."""
     _exit_with_parent(lifeline)
     storage = open_store(settings)
     db = create_engine(settings.metadata_url)  # the fence: leases are checked before publishing
@@ -222,11 +224,23 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
                 time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
                 plans=plan.exports, batch_uid=plan.batch_uid, fence=fence,
             )  # fmt: skip
-            conn.send(("ok", BatchResult(rows, outcomes)))
+            conn.send(BatchResult(rows, outcomes))
         except TidemillError as exc:
-            conn.send(("error", exc.message))
+            conn.send(Outcome(_ending(exc), exc.message))
         except MemoryError:
-            conn.send(("error", f"{EXCEEDED} ({plan.memory_ceiling // 2**20} MiB of data)"))
+            ceiling = plan.memory_ceiling // 2**20
+            conn.send(Outcome(Ending.MEMORY, f"{EXCEEDED} ({ceiling} MiB of data)"))
         except Exception as exc:  # a bug: keep the worker alive, tell the user something useful
             log.exception("batch %s/%s crashed", plan.job, plan.run_id)
-            conn.send(("error", f"internal error while running the batch ({type(exc).__name__})"))
+            message = f"internal error while running the batch ({type(exc).__name__})"
+            conn.send(Outcome(Ending.ERROR, message))
+
+
+def _ending(exc: TidemillError) -> Ending:
+    """How an attempt that raised `exc` ended: a backend failure may pass on another attempt;
+    anything else (the SQL, a source, an export spec refused) fails again the same way."""
+    if isinstance(exc, LeaseLostError):
+        return Ending.LEASE_LOST
+    if exc.message.startswith(EXCEEDED):  # the engine's out-of-memory (see _describe)
+        return Ending.MEMORY
+    return Ending.ERROR if isinstance(exc, BackendError) else Ending.REFUSED

@@ -9,7 +9,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tidemill.core.batches import ACTIVE, Batch, BatchStatus, HistoryQuery, sort_key
+from tidemill.core.batches import (
+    ACTIVE,
+    BORN,
+    Batch,
+    BatchStatus,
+    HistoryQuery,
+    check_move,
+    sort_key,
+)
+from tidemill.errors import Failure, StateError
 from tidemill.store.tables import batches, job_states
 
 _COLUMNS = {
@@ -62,6 +71,13 @@ def allocate_run_id(conn: sa.Connection, account: int, job: str) -> int:
 
 
 def insert_batch(conn: sa.Connection, account: int, batch: Batch, now: datetime) -> None:
+    """Store a new batch; it is born Ready (§7.2), else StateError (INTERNAL: a bug)."""
+    if batch.status is not BORN:
+        raise StateError(
+            Failure.INTERNAL,
+            f"batch {batch.run_id} of job {batch.job_name!r} cannot be created "
+            f"{batch.status.value}: a new batch is {BORN.value} (spec §7.2)",
+        )
     conn.execute(
         sa.insert(batches).values(
             account_id=account,
@@ -128,9 +144,20 @@ def move(
     expected: Sequence[BatchStatus],
     **values: Any,
 ) -> bool:
-    """Update the batch if its status is still one of `expected`; whether it was."""
-    if "status" in values and isinstance(values["status"], BatchStatus):
-        values["status"] = values["status"].value
+    """Update the batch if its status is still one of `expected`; whether it was.
+
+    The one place a batch's status changes. With `status` in `values`, every move from an
+    `expected` status to it must be in core.batches.MOVES (§7.2), else StateError (INTERNAL:
+    a bug) before anything is written; as the update applies only while the status is one of
+    `expected`, no stored move is ever outside the table. Without `status` the status stays.
+    """
+    if not expected:
+        raise ValueError("move: name the statuses the batch may be in")
+    if "status" in values:
+        target = BatchStatus(values["status"])
+        for current in expected:
+            check_move(current, target, f"batch {run_id} of job {job!r}")
+        values["status"] = target.value
     result = conn.execute(
         sa.update(batches)
         .where(*_job_filter(account, job), batches.c.run_id == run_id)
