@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tidemill.core.names import ACCOUNT_NAME
@@ -74,6 +74,17 @@ class SchedulerSettings(BaseModel):
     wait_poll_seconds: float = 1.0  # how often a loop waiting on a batch is re-checked
 
 
+class RunnerSettings(BaseModel):
+    """The batch runner (TIDEMILL_RUNNER__*)."""
+
+    # False: this node serves the API and schedules but claims no batches; nodes sharing the
+    # database run them (a stop issued here reaches the node running the batch through the
+    # store). It then also leaves settling dead nodes' batches and the retention sweep to them.
+    enabled: bool = True
+    slots: int = Field(default=0, ge=0)  # batches run at once; 0: one per core, at most 4
+    poll_seconds: float = Field(default=1.0, gt=0)  # how often the store is looked at unasked
+
+
 class Settings(BaseSettings):
     """Everything Tidemill can be told; see the README's configuration table."""
 
@@ -102,6 +113,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
+    runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED, __SLOTS, ...
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"

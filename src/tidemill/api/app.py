@@ -29,11 +29,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runner = Runner(runtime)
-        runner.start()
-        runtime.runner = runner
-        if warm_workers:
-            threading.Thread(target=runner.warm, name="tidemill-warm", daemon=True).start()
+        runner = Runner(runtime) if runtime.settings.runner.enabled else None
+        if runner is not None:
+            runner.start()
+            runtime.runner = runner
+            if warm_workers:
+                threading.Thread(target=runner.warm, name="tidemill-warm", daemon=True).start()
         scheduler = Scheduler(runtime) if runtime.settings.scheduler.enabled else None
         if scheduler is not None:
             runtime.scheduler = scheduler
@@ -45,7 +46,8 @@ def create_app(
                 scheduler.close()
                 runtime.scheduler = None
             runtime.runner = None
-            runner.close()
+            if runner is not None:
+                runner.close()
             runtime.close()
 
     app = FastAPI(

@@ -115,6 +115,10 @@ class Slot:
                     old.close()
             self._process, self._conn, self._lifeline = process, parent, lifeline_w
 
+    @property
+    def cancelling(self) -> bool:
+        return self._cancelled.is_set()
+
     def cancel(self) -> None:
         """End the current batch: its worker if it runs one, else it never starts.
 
@@ -194,7 +198,9 @@ class Runner:
         # The forkserver imports the worker (DuckDB and all) once; each worker forks from it.
         # forkguard first: it ends the forkserver if we die while that import runs.
         self.context.set_forkserver_preload(["tidemill.runner.forkguard", "tidemill.runner.worker"])
-        self._slots_wanted = slots or max(1, min(4, os.cpu_count() or 1))
+        wanted = slots or runtime.settings.runner.slots
+        self._slots_wanted = wanted or max(1, min(4, os.cpu_count() or 1))
+        self._poll = runtime.settings.runner.poll_seconds
         self._slots: list[Slot] = []
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -243,11 +249,12 @@ class Runner:
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            self._wake.wait(1.0)
+            self._wake.wait(self._poll)
             self._wake.clear()
             if self._stopping.is_set():
                 return
             try:
+                self._watch_stops()
                 self._renew_and_reap()
                 self._dispatch()
                 self._sweep_retention()
@@ -256,6 +263,24 @@ class Runner:
 
     def _now(self) -> datetime:
         return self.runtime.clock.now()
+
+    def _watch_stops(self) -> None:
+        """End the workers of our batches that a stop made Cancelling, wherever it was issued:
+        a stop on another node (or this one's API without a runner) only writes the status.
+        Within one poll (`runner.poll_seconds`) of the stop."""
+        busy = {
+            (a.account, a.batch.job_name, a.batch.run_id): slot
+            for slot in self._slots
+            if (a := slot.current) is not None and not slot.cancelling
+        }
+        if not busy:
+            return
+        with self.runtime.db.connect() as conn:
+            stopping = store.stopping(conn, self.node)
+        for key in stopping:
+            slot = busy.get(key)
+            if slot is not None:
+                slot.cancel()
 
     def _renew_and_reap(self) -> None:
         """Extend the leases of the batches our slots execute (only those: a batch whose outcome
