@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tidemill.core.names import ACCOUNT_NAME
@@ -153,3 +153,38 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tidemill.db').resolve()}"
+
+
+class WorkerConfig(BaseModel):
+    """What a worker process is given (issue 11, item 6): only what running a batch needs.
+
+    The metadata URL (the lease fence checks the batch's row before each publish), the storage
+    settings (the data dir's local buckets and results, the S3 endpoint) and the export targets'
+    settings (report, logdb, tsdb, the HTTP options and the outbound address policy). Never
+    the bootstrap account's keys nor the API's, scheduler's or runner's settings. Built from
+    `Settings` by the runner (`of`); picklable. Per batch, the plan carries the rest.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    metadata_url: str
+    data_dir: Path
+    s3: S3Settings
+    exports: ExportSettings
+    outbound: OutboundSettings
+    tsdb_url: str
+    logdb_url: str
+    report_url_template: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> WorkerConfig:
+        return cls(
+            metadata_url=settings.metadata_url,
+            data_dir=settings.data_dir.resolve(),
+            s3=settings.s3,
+            exports=settings.exports,
+            outbound=settings.outbound,
+            tsdb_url=settings.tsdb_url,
+            logdb_url=settings.logdb_url,
+            report_url_template=settings.report_url_template,
+        )

@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from tidemill.config import Settings
+from tidemill.config import Settings, WorkerConfig
 from tidemill.core.jobs import GIB, memory_ceilings
 from tidemill.core.models import AccountScope
 from tidemill.core.outcomes import Ending, Outcome
@@ -36,8 +36,8 @@ def run_in_worker(tmp_path: Path, sql: str, ceiling: int) -> tuple[object, int]:
     """(the worker's answer, its peak resident size in bytes)."""
     context = multiprocessing.get_context("forkserver")
     parent, child = context.Pipe()
-    settings = Settings(data_dir=tmp_path / "data")
-    process = context.Process(target=worker.serve, args=(child, settings), daemon=True)
+    config = WorkerConfig.of(Settings(data_dir=tmp_path / "data"))
+    process = context.Process(target=worker.serve, args=(child, config), daemon=True)
     process.start()
     child.close()
     peak = [0]

@@ -15,11 +15,13 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 import sqlalchemy as sa
 
+from tidemill.config import Settings, WorkerConfig
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import SchedulerMode
 from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
@@ -43,7 +45,24 @@ log = logging.getLogger("tidemill.runner")
 S = BatchStatus
 LEASE = timedelta(seconds=30)
 RENEW_EVERY = 10.0
+PREFIX = Settings.model_config["env_prefix"]  # of the variables the settings are read from
 Answer = BatchResult | Outcome  # what a worker answers for one plan (worker.serve)
+
+
+def start_forkserver() -> None:
+    """Start the forkserver — the parent of every worker — from an environment without the
+    TIDEMILL_* variables, so that no worker can read the settings (the bootstrap secret key,
+    the database URL...) from its environment or its memory: it is given a WorkerConfig.
+
+    Once per process (later runners share the forkserver). The variables are out of this
+    process's environment only while the forkserver is spawned (a fork and an exec): nothing
+    else reads them then, the settings having been read at start-up.
+    """
+    hidden = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith(PREFIX)}
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.update(hidden)
 
 
 class Every:
@@ -104,7 +123,7 @@ class Slot:
             lifeline_r, lifeline_w = multiprocessing.Pipe(duplex=False)
             context = self.runner.context
             process = context.Process(
-                target=worker.serve, args=(child, self.runner.runtime.settings, lifeline_r),
+                target=worker.serve, args=(child, self.runner.worker_config, lifeline_r),
                 name=f"tidemill-worker-{self.index}", daemon=True,
             )  # fmt: skip
             process.start()
@@ -198,6 +217,7 @@ class Runner:
         # The forkserver imports the worker (DuckDB and all) once; each worker forks from it.
         # forkguard first: it ends the forkserver if we die while that import runs.
         self.context.set_forkserver_preload(["tidemill.runner.forkguard", "tidemill.runner.worker"])
+        self.worker_config = WorkerConfig.of(runtime.settings)  # all a worker is told
         wanted = slots or runtime.settings.runner.slots
         self._slots_wanted = wanted or max(1, min(4, os.cpu_count() or 1))
         self._poll = runtime.settings.runner.poll_seconds
@@ -209,6 +229,7 @@ class Runner:
         self._sweep = Every(runtime.settings.exports.retention_sweep_seconds, wait_first=True)
 
     def start(self) -> None:
+        start_forkserver()
         self.settle_orphans(every=self.runtime.db.dialect.name == "sqlite")
         self._slots = [Slot(self, i) for i in range(self._slots_wanted)]
         self._thread = threading.Thread(target=self._loop, name="tidemill-runner", daemon=True)

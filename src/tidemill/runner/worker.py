@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import sqlalchemy as sa
 
-from tidemill.config import Settings
+from tidemill.config import WorkerConfig
 from tidemill.core.models import SchemaField
 from tidemill.core.outcomes import Ending, Outcome
 from tidemill.engines.duckdb import (
@@ -198,12 +198,13 @@ def _fence(db: sa.Engine | None, plan: BatchPlan) -> Fence:
     return LeaseFence(db, key, plan.owner, plan.attempt)
 
 
-def serve(conn: Connection, settings: Settings, lifeline: Connection | None = None) -> None:
+def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = None) -> None:
     """Worker loop: receive a plan, answer a BatchResult (the result is committed) or the
-    Outcome of a failed attempt (core.outcomes)."""
+    Outcome of a failed attempt (core.outcomes). `config` is all the worker knows of the
+    settings (docs/decisions.md, "Runner")."""
     _exit_with_parent(lifeline)
-    storage = open_store(settings)
-    db = create_engine(settings.metadata_url)  # the fence: leases are checked before publishing
+    storage = open_store(config)
+    db = create_engine(config.metadata_url)  # the fence: leases are checked before publishing
     while True:
         spare = open_engine()  # ready before the plan comes: ~15 ms off every batch
         try:
@@ -218,7 +219,7 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
             limit_memory(plan.memory_ceiling)
             rows = execute(plan, store, spare, fence)
             outcomes = export_result(
-                settings, store, account=plan.account, tenant=plan.scope.name, job=plan.job,
+                config, store, account=plan.account, tenant=plan.scope.name, job=plan.job,
                 run_id=plan.run_id,
                 attempt=plan.attempt, result_dir=plan.result_dir, rows=rows,
                 time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
