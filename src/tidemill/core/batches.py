@@ -24,7 +24,9 @@ class BatchStatus(StrEnum):
 
 
 S = BatchStatus
-ACTIVE = frozenset({S.READY, S.RUNNING, S.RESTARTING, S.CANCELLING})
+WAITING = frozenset({S.READY, S.RESTARTING})  # queued: a runner may claim it
+EXECUTING = frozenset({S.RUNNING, S.CANCELLING})  # a worker runs it under its runner's lease
+ACTIVE = WAITING | EXECUTING
 FINISHED = frozenset({S.SUCCESSFUL, S.FAILED, S.CANCELED})
 
 # The only moves a batch can make (§7.2). Every status written is checked against this table by

@@ -22,7 +22,7 @@ from multiprocessing.process import BaseProcess
 import sqlalchemy as sa
 
 from tidemill.config import Settings, WorkerConfig
-from tidemill.core.batches import Batch, BatchStatus
+from tidemill.core.batches import EXECUTING, Batch, BatchStatus
 from tidemill.core.models import SchedulerMode
 from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
 from tidemill.errors import BackendError, TidemillError
@@ -425,7 +425,7 @@ class Runner:
             current is not None
             and current.uid == assignment.batch.uid
             and current.rerun_count == assignment.plan.attempt
-            and current.status in (S.RUNNING, S.CANCELLING)
+            and current.status in EXECUTING
         )
 
     def _record(self, assignment: Assignment, answer: Answer) -> bool | None:

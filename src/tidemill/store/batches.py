@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from tidemill.core.batches import (
     ACTIVE,
     BORN,
+    EXECUTING,
+    WAITING,
     Batch,
     BatchStatus,
     HistoryQuery,
@@ -43,6 +45,10 @@ def _batch(row: Any) -> Batch:
         result_rows=row.result_rows,
         uid=row.uid,
     )
+
+
+def _values(statuses: frozenset[BatchStatus]) -> list[str]:
+    return sorted(s.value for s in statuses)
 
 
 def new_uid() -> str:
@@ -170,7 +176,7 @@ def move(
 def active_batches(conn: sa.Connection, account: int, job: str) -> list[Batch]:
     rows = conn.execute(
         sa.select(batches)
-        .where(*_job_filter(account, job), batches.c.status.in_([s.value for s in ACTIVE]))
+        .where(*_job_filter(account, job), batches.c.status.in_(_values(ACTIVE)))
         .order_by(batches.c.run_id)
     )
     return [_batch(r) for r in rows]
@@ -178,10 +184,9 @@ def active_batches(conn: sa.Connection, account: int, job: str) -> list[Batch]:
 
 def running_jobs(conn: sa.Connection) -> set[tuple[int, str]]:
     """(account, job) pairs that have a batch executing (at most one each, §7.6)."""
-    running = [BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]
     rows = conn.execute(
         sa.select(batches.c.account_id, batches.c.job_name)
-        .where(batches.c.status.in_(running))
+        .where(batches.c.status.in_(_values(EXECUTING)))
         .distinct()
     )
     return {(r.account_id, r.job_name) for r in rows}
@@ -190,8 +195,7 @@ def running_jobs(conn: sa.Connection) -> set[tuple[int, str]]:
 def orphans(conn: sa.Connection, now: datetime, *, every: bool = False) -> list[tuple[int, Batch]]:
     """Executing batches whose lease lapsed (or all of them: a single node just restarted)."""
     # A Restarting batch is queued for a rerun, not executing: it has no lease to lapse.
-    executing = [BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]
-    query = sa.select(batches).where(batches.c.status.in_(executing))
+    query = sa.select(batches).where(batches.c.status.in_(_values(EXECUTING)))
     if not every:
         query = query.where(sa.or_(batches.c.lease_until.is_(None), batches.c.lease_until < now))
     rows = conn.execute(query)
@@ -236,7 +240,7 @@ def renew_lease(
     conn.execute(
         sa.update(batches)
         .where(*_job_filter(account, job), batches.c.run_id == run_id, batches.c.owner == owner,
-               batches.c.status.in_([BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]))
+               batches.c.status.in_(_values(EXECUTING)))
         .values(lease_until=until)
     )  # fmt: skip
 
@@ -266,10 +270,9 @@ def successful_at(
 
 def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
     """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first."""
-    waiting = [BatchStatus.READY.value, BatchStatus.RESTARTING.value]
     rows = conn.execute(
         sa.select(batches)
-        .where(batches.c.status.in_(waiting))
+        .where(batches.c.status.in_(_values(WAITING)))
         .order_by(batches.c.queued_at, batches.c.run_id)
         .limit(limit)
     )
