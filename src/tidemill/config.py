@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     # postgresql+psycopg://user:pass@host:5432/tidemill
     database_url: str = ""
     timezone: str = "Asia/Shanghai"
+    # The SQL engine that runs batches and checks jobs' SQL (tidemill.engines.registry).
+    engine: Literal["duckdb"] = "duckdb"
     host: str = "127.0.0.1"
     port: int = 9017
     # The bootstrap account: created (or refreshed) at start-up when both keys are set.
@@ -168,6 +170,7 @@ class WorkerConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     metadata_url: str
+    engine: str
     data_dir: Path
     s3: S3Settings
     exports: ExportSettings
@@ -180,6 +183,7 @@ class WorkerConfig(BaseModel):
     def of(cls, settings: Settings) -> WorkerConfig:
         return cls(
             metadata_url=settings.metadata_url,
+            engine=settings.engine,
             data_dir=settings.data_dir.resolve(),
             s3=settings.s3,
             exports=settings.exports,
