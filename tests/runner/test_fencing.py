@@ -25,6 +25,7 @@ from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Buckets
+from tidemill.storage.registry import open_storages
 from tidemill.store import accounts, export_outcomes
 from tidemill.store import batches as store
 from tidemill.store.export_outcomes import BatchKey
@@ -133,7 +134,7 @@ def test_a_worker_whose_lease_was_taken_over_does_not_publish_its_result(
         store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
 
     with pytest.raises(Exception, match="lost its lease"):
-        execute(plan, open_kodo(rt.settings).for_account(SCOPE), fence=fence(rt))
+        execute(plan, open_storages(rt.settings), fence=fence(rt))
 
     assert not (out / "result.parquet").exists()
     assert [p.name for p in out.iterdir() if not p.name.startswith(".spill")] == []

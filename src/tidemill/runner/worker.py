@@ -16,9 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import replace
+from contextlib import AbstractContextManager, suppress
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -26,7 +24,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tidemill.config import Settings
-from tidemill.core.plans import BatchPlan, InputFile, TablePlan
+from tidemill.core.plans import BatchPlan
 from tidemill.engines import registry
 from tidemill.engines.base import EXCEEDED, Committed, Engine, RunIO
 from tidemill.errors import BackendError, Failure, TidemillError
@@ -34,8 +32,8 @@ from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence
 from tidemill.storage import open_kodo
-from tidemill.storage.base import Buckets
-from tidemill.storage.selection import matching_keys
+from tidemill.storage.base import Storage
+from tidemill.storage.registry import open_storages
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
 
@@ -44,37 +42,21 @@ log = logging.getLogger("tidemill.worker")
 
 def execute(
     plan: BatchPlan,
-    store: Buckets,
+    inputs: Storage,
     engine: Engine | None = None,
     fence: Fence | None = None,
     stop: threading.Event | None = None,
 ) -> Committed:
     """Run `plan` on `engine` (the plan's, by default) and commit its result atomically.
 
-    The result is published only while `fence` (the attempt's lease) holds. Tables still
-    selected as a bucket and key patterns are listed in `store` first (until the planner lists
-    input files through a Source).
+    The engine reads exactly the files the plan names (listed by the planner through each
+    datasource's Source), by URI through `inputs`. The result is published only while `fence`
+    (the attempt's lease) holds.
     """
     out = _local(plan.result_uri).parent
     out.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack:
-        tables = tuple(_listed(table, store, stack) for table in plan.tables)
-        io = RunIO(_LocalFiles(), fence or Unfenced(), scratch=out, stop=stop)
-        return (engine or registry.engine(plan.engine)).run(replace(plan, tables=tables), io)
-
-
-def _listed(table: TablePlan, store: Buckets, stack: ExitStack) -> TablePlan:
-    """`table` with the files its bucket and patterns select (local ones, held by `stack`)."""
-    if table.result is not None or table.files or not table.bucket:
-        return table
-    files = []
-    for key in matching_keys(store, table.bucket, table.patterns):
-        local = stack.enter_context(store.local_path(table.bucket, key))
-        uri = FILE + str(local)
-        files.append(
-            InputFile(uri, local.stat().st_size, table.file_type, name=f"{table.bucket}/{key}")
-        )
-    return replace(table, files=tuple(files))
+    io = RunIO(_LocalFiles(inputs), fence or Unfenced(), scratch=out, stop=stop)
+    return (engine or registry.engine(plan.engine)).run(plan, io)
 
 
 FILE = "file://"
@@ -88,11 +70,14 @@ def _local(uri: str) -> Path:
 
 
 class _LocalFiles:
-    """`file://` URIs as an engine's `Files` (until the storage registry serves them)."""
+    """Inputs by URI from `inputs`; the result to a `file://` URI (until results go through
+    Storage)."""
 
-    @contextmanager
-    def local_path(self, uri: str) -> Iterator[Path]:
-        yield _local(uri)
+    def __init__(self, inputs: Storage) -> None:
+        self.inputs = inputs
+
+    def local_path(self, uri: str) -> AbstractContextManager[Path]:
+        return self.inputs.local_path(uri)
 
     def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
         target = _local(uri)
@@ -180,6 +165,7 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
     """Worker loop: receive a plan, answer ("ok", BatchResult) or ("error", message)."""
     _exit_with_parent(lifeline)
     storage = open_kodo(settings)
+    inputs = open_storages(settings)  # input files by URI (file://, s3://)
     db = create_engine(settings.metadata_url)  # the fence: leases are checked before publishing
     while True:
         registry.engine(settings.engine).prepare()  # before the plan comes: ~15 ms off a batch
@@ -193,7 +179,7 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
             store = storage.for_account(plan.scope)  # this batch's account's buckets only
             fence = _fence(db, plan)
             limit_memory(plan.memory_ceiling)
-            rows = execute(plan, store, fence=fence).rows
+            rows = execute(plan, inputs, fence=fence).rows
             outcomes = export_result(
                 settings, store, account=plan.account, tenant=plan.scope.name, job=plan.job,
                 run_id=plan.run_id,
