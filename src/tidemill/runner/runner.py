@@ -393,7 +393,7 @@ class Runner:
         try:
             plan = plan_batch(
                 conn, account, job, batch, self.runtime.settings.warehouse,
-                self.runtime.zone, os.cpu_count() or 1,
+                self.runtime.zone, os.cpu_count() or 1, self.runtime.sources,
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
             return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,

@@ -14,8 +14,7 @@ import signal
 import sys
 import threading
 import time
-from contextlib import ExitStack, suppress
-from dataclasses import replace
+from contextlib import suppress
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 
 from tidemill.config import WorkerConfig
 from tidemill.core.outcomes import Ending, Outcome
-from tidemill.core.plans import BatchPlan, InputFile, TablePlan
+from tidemill.core.plans import BatchPlan
 from tidemill.engines import registry
 from tidemill.engines.base import EXCEEDED, Committed, Engine, RunIO
 from tidemill.errors import BackendError, TidemillError
@@ -32,10 +31,8 @@ from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence, LeaseLostError
 from tidemill.storage import open_kodo
-from tidemill.storage.base import Buckets, Storage
-from tidemill.storage.local import file_uri
+from tidemill.storage.base import Storage
 from tidemill.storage.registry import open_storages
-from tidemill.storage.selection import matching_keys
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
 
@@ -44,7 +41,6 @@ log = logging.getLogger("tidemill.worker")
 
 def execute(
     plan: BatchPlan,
-    store: Buckets,
     storage: Storage,
     engine: Engine | None = None,
     fence: Fence | None = None,
@@ -53,18 +49,16 @@ def execute(
 ) -> Committed:
     """Run `plan` on `engine` (the plan's, by default) and commit its result atomically.
 
-    Upstream results and the result itself are files of `storage`, by URI (the warehouse);
-    the result is published only while `fence` (the attempt's lease) holds. `scratch` is the
-    local directory for temporary files (None: the system's). Tables still selected as a
-    bucket and key patterns are listed in `store` first (until the planner lists input files
-    through a Source).
+    The engine reads exactly the files the plan names (listed by the planner through each
+    datasource's Source), by URI through `storage`; upstream results and the result itself are
+    files of `storage` too (the warehouse). The result is published only while `fence` (the
+    attempt's lease) holds. `scratch` is the local directory for temporary files (None: the
+    system's).
     """
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack:
-        tables = tuple(_listed(table, store, stack) for table in plan.tables)
-        io = RunIO(storage, fence or Unfenced(), scratch=scratch, stop=stop)
-        return (engine or registry.engine(plan.engine)).run(replace(plan, tables=tables), io)
+    io = RunIO(storage, fence or Unfenced(), scratch=scratch, stop=stop)
+    return (engine or registry.engine(plan.engine)).run(plan, io)
 
 
 def scratch_dir(data_dir: Path, plan: BatchPlan) -> Path:
@@ -72,20 +66,6 @@ def scratch_dir(data_dir: Path, plan: BatchPlan) -> Path:
     staging): under `<data dir>/scratch`. The worker removes what it made; the runner removes
     the directory after the attempt, which also clears what a killed worker left."""
     return data_dir.resolve() / "scratch" / f"{plan.batch_uid or plan.job}-{plan.attempt}"
-
-
-def _listed(table: TablePlan, store: Buckets, stack: ExitStack) -> TablePlan:
-    """`table` with the files its bucket and patterns select (local ones, held by `stack`)."""
-    if table.result is not None or table.files or not table.bucket:
-        return table
-    files = []
-    for key in matching_keys(store, table.bucket, table.patterns):
-        local = stack.enter_context(store.local_path(table.bucket, key))
-        files.append(
-            InputFile(file_uri(local), local.stat().st_size, table.file_type,
-                      name=f"{table.bucket}/{key}")
-        )  # fmt: skip
-    return replace(table, files=tuple(files))
 
 
 def limit_memory(ceiling: int) -> None:
@@ -177,7 +157,7 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
             fence = _fence(db, plan)
             limit_memory(plan.memory_ceiling)
             scratch = scratch_dir(config.data_dir, plan)
-            rows = execute(plan, store, storage, fence=fence, scratch=scratch).rows
+            rows = execute(plan, storage, fence=fence, scratch=scratch).rows
             outcomes = export_result(
                 config, store, storage, account=plan.account, tenant=plan.scope.name,
                 job=plan.job, run_id=plan.run_id, attempt=plan.attempt,
