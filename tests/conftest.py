@@ -198,3 +198,14 @@ def opensearch_url() -> Iterator[str]:
         yield given
         return
     yield from _service("opensearch.sh", "tidemill-opensearch-", "OpenSearch")
+
+
+@pytest.fixture(scope="session")
+def hdfs_url() -> Iterator[str]:
+    """One real HDFS per run (scripts/hdfs.sh: a MiniDFSCluster), started by the first test that
+    asks for it, or the namenode given as TIDEMILL_TEST_HDFS_URL (hdfs://host:port)."""
+    given = os.environ.get("TIDEMILL_TEST_HDFS_URL")
+    if given:
+        yield given.rstrip("/")
+        return
+    yield from _service("hdfs.sh", "tidemill-hdfs-", "HDFS")
