@@ -208,4 +208,15 @@ def hdfs_url() -> Iterator[str]:
     if given:
         yield given.rstrip("/")
         return
-    yield from _service("hdfs.sh", "tidemill-hdfs-", "HDFS")
+    directory = Path(tempfile.mkdtemp(prefix="tidemill-hdfs-"))
+    script, port = str(ROOT / "scripts/hdfs.sh"), free_port()
+    started = subprocess.run([script, "start", str(directory), str(port)], capture_output=True)
+    try:
+        if started.returncode != 0:
+            pytest.fail(f"could not start HDFS: {started.stderr.decode().strip()[-2000:]}")
+        # The script's promise: exactly one line, the namenode's URL.
+        assert started.stdout == f"hdfs://127.0.0.1:{port}\n".encode(), started.stdout
+        yield f"hdfs://127.0.0.1:{port}"
+    finally:
+        subprocess.run([script, "stop", str(directory)], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
