@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 MACROS: tuple[str, ...] = ()
 

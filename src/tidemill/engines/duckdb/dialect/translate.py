@@ -3,7 +3,7 @@
 Each pass is a function `(query, context) -> query` that lives in the module of the fault kind
 it fixes (see the package docstring) and may copy or mutate the tree it is given; the tree is a
 private copy. Each module also names the DuckDB macros its output relies on; `MACROS` is all of
-them, registered on every engine connection by `tidemill.engines.duckdb.open_engine`.
+them, registered on every engine connection by `tidemill.engines.duckdb.database.open_engine`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from tidemill.core.sql import parse_query
-from tidemill.engines.dialect import (
+from tidemill.engines.duckdb.dialect import (
     aggregates,
     arrays,
     basics,
@@ -33,7 +33,7 @@ from tidemill.engines.dialect import (
     subqueries,
     urls,
 )
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 from tidemill.errors import Failure, InvalidInputError
 
 Pass = Callable[[exp.Expr, Context], exp.Expr]

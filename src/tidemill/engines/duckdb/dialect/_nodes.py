@@ -11,7 +11,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.annotate_types import annotate_types
 
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 
 def call(name: str, *args: exp.Expr) -> exp.Anonymous:

@@ -21,7 +21,7 @@ from datetime import date, datetime
 
 from sqlglot import exp
 
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 MACROS: tuple[str, ...] = ()
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from tidemill.core.sql import parse_query
-from tidemill.engines.dialect._nodes import function_name, literal_int
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect._nodes import function_name, literal_int
+from tidemill.engines.duckdb.dialect.context import Context
 
 MACROS: tuple[str, ...] = ()
 

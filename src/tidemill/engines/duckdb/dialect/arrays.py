@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from tidemill.engines.dialect._nodes import (
+from tidemill.engines.duckdb.dialect._nodes import (
     annotate,
     bottom_up,
     call,
@@ -25,7 +25,7 @@ from tidemill.engines.dialect._nodes import (
     literal_int,
     template,
 )
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 MACROS: tuple[str, ...] = (
     """CREATE MACRO tidemill_array_contains(a, x) AS CASE
@@ -154,7 +154,7 @@ def _array_repeat(args: list[exp.Expr]) -> exp.Expr:
 
 
 def _arrays_zip(args: list[exp.Expr]) -> exp.Expr:
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     raise unsupported("arrays_zip")
 

@@ -28,7 +28,7 @@ import re
 
 from sqlglot import exp
 
-from tidemill.engines.dialect._nodes import (
+from tidemill.engines.duckdb.dialect._nodes import (
     bottom_up,
     call,
     function_name,
@@ -36,7 +36,7 @@ from tidemill.engines.dialect._nodes import (
     literal_text,
     template,
 )
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 _INT_MAX = 2147483647
 
@@ -164,7 +164,7 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
 
 
 def _unsupported(construct: str) -> Exception:
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     return unsupported(construct)
 

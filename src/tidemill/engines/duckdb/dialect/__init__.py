@@ -26,7 +26,7 @@ values and in output types — or the construct is refused at create (E18209) by
 * `basics` — node-by-node gaps in sqlglot's translation (range, trunc units, date_add, ...).
 """
 
-from tidemill.engines.dialect.context import Context
-from tidemill.engines.dialect.translate import MACROS, PASSES, to_duckdb, unsupported
+from tidemill.engines.duckdb.dialect.context import Context
+from tidemill.engines.duckdb.dialect.translate import MACROS, PASSES, to_duckdb, unsupported
 
 __all__ = ["MACROS", "PASSES", "Context", "to_duckdb", "unsupported"]

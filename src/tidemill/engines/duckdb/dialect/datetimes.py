@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from tidemill.engines.dialect import datetime_patterns as patterns
-from tidemill.engines.dialect import datetime_values as values
-from tidemill.engines.dialect import intervals
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect import datetime_patterns as patterns
+from tidemill.engines.duckdb.dialect import datetime_values as values
+from tidemill.engines.duckdb.dialect import intervals
+from tidemill.engines.duckdb.dialect.context import Context
 from tidemill.errors import Failure, InvalidInputError
 
 _DEFAULT_FORMAT = "yyyy-MM-dd HH:mm:ss"

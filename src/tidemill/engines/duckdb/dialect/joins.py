@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 MACROS: tuple[str, ...] = ()
 
@@ -97,7 +97,9 @@ def _expanded(select: exp.Select, star: exp.Expr, context: Context) -> list[exp.
 
 
 def _unknown_columns() -> Exception:
-    from tidemill.engines.dialect.translate import unsupported  # translate imports this module
+    from tidemill.engines.duckdb.dialect.translate import (
+        unsupported,  # translate imports this module
+    )
 
     return unsupported(
         "SELECT * over a USING or NATURAL join of sources whose columns are unknown"

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from tidemill.engines.dialect import json_values
-from tidemill.engines.dialect._nodes import (
+from tidemill.engines.duckdb.dialect import json_values
+from tidemill.engines.duckdb.dialect._nodes import (
     annotate,
     call,
     function_name,
@@ -30,7 +30,7 @@ from tidemill.engines.dialect._nodes import (
     literal_int,
     template,
 )
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 MACROS: tuple[str, ...] = ()
 
@@ -226,7 +226,7 @@ def _default_names(generator: _Generator) -> list[str]:
 def _stack_width(generator: _Generator) -> int:
     rows = literal_int(generator.args[0]) if generator.args else None
     if rows is None or rows <= 0:
-        from tidemill.engines.dialect.translate import unsupported
+        from tidemill.engines.duckdb.dialect.translate import unsupported
 
         raise unsupported("stack() without a positive literal row count")
     values = len(generator.args) - 1
@@ -237,7 +237,7 @@ def _join(generator: _Generator, outer: bool, table: str, names: list[str]) -> e
     columns = _generated_columns(generator, outer)
     names = names or _default_names(generator)
     if names and len(names) != len(columns) and generator.kind != "inline":
-        from tidemill.engines.dialect.translate import unsupported
+        from tidemill.engines.duckdb.dialect.translate import unsupported
 
         raise unsupported(
             f"{generator.kind} with {len(names)} column aliases for {len(columns)} columns"

@@ -12,9 +12,9 @@ import duckdb
 
 from tidemill.core.models import SchemaField
 from tidemill.core.names import is_resource_name
-from tidemill.engines import _records
-from tidemill.engines._records import BadFile, BadRecord
-from tidemill.engines.duckdb import connect, valtype
+from tidemill.engines.duckdb import _records
+from tidemill.engines.duckdb._records import BadFile, BadRecord
+from tidemill.engines.duckdb.database import connect, valtype
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
 TEXT_SCHEMA = (SchemaField("text", "string"),)  # D-11

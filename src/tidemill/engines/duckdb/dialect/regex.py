@@ -22,14 +22,14 @@ import re
 
 from sqlglot import exp
 
-from tidemill.engines.dialect._nodes import (
+from tidemill.engines.duckdb.dialect._nodes import (
     bottom_up,
     function_name,
     literal_int,
     literal_text,
     template,
 )
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 MACROS: tuple[str, ...] = ()
 
@@ -168,7 +168,7 @@ def _group_end(pattern: str, start: int) -> int | None:
 
 
 def unsupported_construct(construct: str) -> Exception:
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     return unsupported(construct)
 
@@ -208,7 +208,7 @@ def _java_end(pattern: str) -> str:
 
 def re2_pattern(java: str) -> str:
     """A Java regex as RE2 spells it; refuses (E18209) what RE2 cannot run."""
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     for pattern, construct in _UNSUPPORTED:
         if pattern.search(java):
@@ -219,7 +219,7 @@ def re2_pattern(java: str) -> str:
 
 def re2_replacement(java: str) -> str:
     """regexp_replace's Java replacement (`$1`, `\\$`) as RE2's (`\\1`, `$`)."""
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     out: list[str] = []
     index = 0

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from tidemill.engines.dialect._nodes import (
+from tidemill.engines.duckdb.dialect._nodes import (
     bottom_up,
     call,
     function_name,
     literal_text,
     template,
 )
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 _PARTS = ("HOST", "PATH", "QUERY", "REF", "PROTOCOL", "FILE", "AUTHORITY", "USERINFO")
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from tidemill.engines.dialect.types import FRACTIONAL, INTEGRAL, TYPE_META, decimal
+from tidemill.engines.duckdb.dialect.types import FRACTIONAL, INTEGRAL, TYPE_META, decimal
 
 _WHITESPACE = "chr(32)||chr(9)||chr(10)||chr(11)||chr(12)||chr(13)"
 _BITS = {"tinyint": 8, "smallint": 16, "int": 32}
@@ -120,7 +120,7 @@ def spark_cast(
     if source is None or target is None or source == target:
         return None
     if target == "string" and source == "float":
-        from tidemill.engines.dialect.translate import unsupported
+        from tidemill.engines.duckdb.dialect.translate import unsupported
 
         raise unsupported("CAST of a FLOAT to STRING (Java's Float.toString digits)")
     if ansi and target in INTEGRAL:
@@ -249,7 +249,7 @@ def _text_sql(value: str, spark_type: str, depth: int) -> str:
         ]
         joined = " || ', ' || ".join(fields) if fields else "''"
         return f"CASE WHEN {value} IS NULL THEN NULL ELSE '{{' || {joined} || '}}' END"
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     raise unsupported(f"CAST of a value of type {spark_type} to STRING")
 

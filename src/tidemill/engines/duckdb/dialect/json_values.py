@@ -23,8 +23,14 @@ import re
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from tidemill.engines.dialect._nodes import bottom_up, call, function_name, literal_text, template
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect._nodes import (
+    bottom_up,
+    call,
+    function_name,
+    literal_text,
+    template,
+)
+from tidemill.engines.duckdb.dialect.context import Context
 
 MACROS: tuple[str, ...] = (
     # DuckDB's JSON functions raise on malformed text; Spark gives NULL.
@@ -89,7 +95,7 @@ def duckdb_path(spark_path: str) -> str | None:
     rest, parts = spark_path[1:], ["$"]
     while rest:
         if rest.startswith((".*", "[*]")):
-            from tidemill.engines.dialect.translate import unsupported
+            from tidemill.engines.duckdb.dialect.translate import unsupported
 
             raise unsupported("get_json_object with a wildcard path")
         for pattern, kind in ((_QUOTED, "key"), (_NAME, "key"), (_INDEX, "index")):
@@ -143,7 +149,7 @@ def to_json_struct(struct: exp.Struct) -> exp.Expr:
 
 def _schema_of_json(args: list[exp.Expr]) -> exp.Expr:
     """schema_of_json of a literal, computed here as Spark infers it (fields sorted by name)."""
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     text = literal_text(args[0]) if len(args) == 1 else None
     if text is None:
@@ -175,7 +181,7 @@ def _inferred(value: object) -> str:
 
 def _parsed_path(path: exp.JSONPath) -> str | None:
     """A path sqlglot has already parsed, as DuckDB's; None where Spark answers NULL."""
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     parts = []
     for part in path.expressions:
@@ -209,7 +215,7 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
     field's type is NULL (an integer field does not take 1.5; a string field takes any value as
     its JSON text).
     """
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     text = literal_text(schema)
     if text is None:
@@ -256,7 +262,7 @@ _JSON_TYPES = {
 
 def _json_value(value: exp.Expr, wanted: exp.DataType) -> exp.Expr:
     """DuckDB SQL turning the JSON `value` into `wanted` as Spark's JSON reader does."""
-    from tidemill.engines.dialect.translate import unsupported
+    from tidemill.engines.duckdb.dialect.translate import unsupported
 
     if wanted.is_type(*exp.DataType.TEXT_TYPES):
         return call("json_extract_string", value, exp.Literal.string("$"))
@@ -311,7 +317,7 @@ def _fields(struct: exp.DataType) -> list[tuple[str, exp.DataType]]:
     for field in struct.expressions:
         kind = field.args.get("kind")
         if not isinstance(field, exp.ColumnDef) or not isinstance(kind, exp.DataType):
-            from tidemill.engines.dialect.translate import unsupported
+            from tidemill.engines.duckdb.dialect.translate import unsupported
 
             raise unsupported(f"from_json schema field {field.sql(dialect='spark')}")
         fields.append((field.name, kind))

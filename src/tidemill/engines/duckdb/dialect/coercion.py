@@ -12,16 +12,16 @@ columns are left untouched. The rules are Spark 3.5's `TypeCoercion` with ANSI m
   every member is cast to the wider common type (a string with a number gives a string);
 * `/` is always a fractional division, and `/`, `%`, `div` by zero give NULL;
 * `div` truncates to bigint, floor/ceil of a number give bigint;
-* explicit CAST with Spark's non-ANSI result (`tidemill.engines.dialect.casts`).
+* explicit CAST with Spark's non-ANSI result (`tidemill.engines.duckdb.dialect.casts`).
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from tidemill.engines.dialect import casts
-from tidemill.engines.dialect.context import Context
-from tidemill.engines.dialect.types import (
+from tidemill.engines.duckdb.dialect import casts
+from tidemill.engines.duckdb.dialect.context import Context
+from tidemill.engines.duckdb.dialect.types import (
     FRACTIONAL,
     INTEGRAL,
     TYPE_META,

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 from tidemill.core import sql
-from tidemill.engines import dialect
+from tidemill.engines.duckdb import dialect
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
 DUCKDB_TYPE_BY_VALTYPE: Mapping[str, str] = {
@@ -259,7 +259,13 @@ def _message(exc: duckdb.Error) -> str:
 
 
 def conformed(con: duckdb.DuckDBPyConnection, query: str) -> str:
-    """`query` with its columns in the types their valtypes name (BIGINT, DOUBLE, TIMESTAMPTZ).
+    """`query` with its columns in the types their valtypes name (`conform`)."""
+    return conform(con, query)[0]
+
+
+def conform(con: duckdb.DuckDBPyConnection, query: str) -> tuple[str, list[tuple[str, str]]]:
+    """`query` with its columns in the types their valtypes name (BIGINT, DOUBLE, TIMESTAMPTZ),
+    and its (column name, valtype) pairs.
 
     A DATE (Spark's to_date, date_add, ...) becomes the instant its day starts in the session
     zone, as Spark's DATE does when written as a `date` valtype (spec §3.2).
@@ -269,9 +275,10 @@ def conformed(con: duckdb.DuckDBPyConnection, query: str) -> str:
     sum past BIGINT fails the batch, as in Spark's ANSI mode, instead of rounding silently).
     """
     described = con.execute(f"DESCRIBE {query}").fetchall()
-    exprs, changed = [], False
+    exprs, columns, changed = [], [], False
     for row in described:
         name, kind = str(row[0]), str(row[1])
+        columns.append((name, valtype(kind)))
         wanted = {"long": "BIGINT", "float": "DOUBLE", "date": "TIMESTAMP WITH TIME ZONE"}.get(
             valtype(kind)
         )
@@ -281,7 +288,7 @@ def conformed(con: duckdb.DuckDBPyConnection, query: str) -> str:
             changed = True
         else:
             exprs.append(column)
-    return f"SELECT {', '.join(exprs)} FROM ({query})" if changed else query
+    return (f"SELECT {', '.join(exprs)} FROM ({query})" if changed else query), columns
 
 
 def rfc3339_sql(expr: str) -> str:

@@ -1,6 +1,6 @@
 """Rewrites where sqlglot's own Spark → DuckDB translation is missing or wrong, node by node.
 
-A late pass of the pipeline (`tidemill.engines.dialect.translate`): Spark's `range()` column,
+A late pass of the pipeline (`tidemill.engines.duckdb.dialect.translate`): Spark's `range()` column,
 base64 of strings, and the cast functions sqlglot leaves as unknown calls. (Dates, trunc units
 and unix_timestamp are the `datetimes` pass's.)
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 
 # Spark's cast functions that sqlglot leaves as unknown calls (it already turns int(), string(),
 # double(), float(), boolean(), date() and timestamp() into casts).

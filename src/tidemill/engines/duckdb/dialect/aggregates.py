@@ -37,7 +37,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 from tidemill.errors import InvalidInputError
 
 MACROS: tuple[str, ...] = ()
@@ -298,7 +298,9 @@ _NAMED_RULES: dict[str, Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = {
 
 
 def _refused(construct: str, hint: str = "") -> InvalidInputError:
-    from tidemill.engines.dialect.translate import unsupported  # translate imports this module
+    from tidemill.engines.duckdb.dialect.translate import (
+        unsupported,  # translate imports this module
+    )
 
     refusal = unsupported(construct)
     return InvalidInputError(refusal.failure, f"{refusal.message}{hint}")

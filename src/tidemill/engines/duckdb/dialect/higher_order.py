@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from tidemill.engines.dialect._nodes import bottom_up, call, function_name, template
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect._nodes import bottom_up, call, function_name, template
+from tidemill.engines.duckdb.dialect.context import Context
 
 MACROS: tuple[str, ...] = (
     """CREATE MACRO tidemill_exists(l) AS CASE
@@ -47,7 +47,7 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Exists) and isinstance(node.args.get("expression"), exp.Lambda):
         return call("tidemill_exists", _mapped(node.this, node.args["expression"]))
     if isinstance(node, exp.ArraySort) and node.args.get("expression") is not None:
-        from tidemill.engines.dialect.translate import unsupported
+        from tidemill.engines.duckdb.dialect.translate import unsupported
 
         raise unsupported("array_sort with a comparator")
     if isinstance(node, exp.Reduce) and node.args.get("finish") is not None:
@@ -78,7 +78,7 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
     if name in ("map_filter", "transform_keys", "transform_values") and len(args) == 2:
         return _map_entries(name, args[0], args[1])
     if name == "map_zip_with":
-        from tidemill.engines.dialect.translate import unsupported
+        from tidemill.engines.duckdb.dialect.translate import unsupported
 
         raise unsupported("map_zip_with")
     return node

@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 
 from tidemill.core.models import SchemaField
-from tidemill.engines import _locate, _records
-from tidemill.engines._locate import SOURCE_MARK, VALUE_MARK
-from tidemill.engines._records import BadFile, BadRecord
-from tidemill.engines.duckdb import (
+from tidemill.engines.duckdb import _locate, _records
+from tidemill.engines.duckdb._locate import SOURCE_MARK, VALUE_MARK
+from tidemill.engines.duckdb._records import BadFile, BadRecord
+from tidemill.engines.duckdb.database import (
     DUCKDB_TYPE_BY_VALTYPE,
     quote_identifier,
     quote_literal,

@@ -1,4 +1,4 @@
-"""The ObjectStore contract: every backend (local directories, real S3) must pass this file."""
+"""The Buckets contract: every backend (local directories, real S3) must pass this file."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from tidemill.errors import (
     NotFoundError,
     TidemillError,
 )
-from tidemill.storage import open_store
-from tidemill.storage.base import AccountScope, ObjectStore
-from tidemill.storage.local import TEMP_PREFIX, LocalStorage, LocalStore
-from tidemill.storage.s3 import MiB, S3Storage, S3Store
+from tidemill.storage import open_kodo
+from tidemill.storage.base import AccountScope, Buckets
+from tidemill.storage.local import TEMP_PREFIX, LocalBuckets, LocalKodo
+from tidemill.storage.s3 import MiB, S3Kodo, S3Store
 
 
 def s3_store(settings: S3Settings, secret_key: str | None = None) -> S3Store:
@@ -38,9 +38,9 @@ def s3_store(settings: S3Settings, secret_key: str | None = None) -> S3Store:
 
 
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Buckets:
     if request.param == "local":
-        return LocalStore(tmp_path / "kodo")
+        return LocalBuckets(tmp_path / "kodo")
     return s3_store(request.getfixturevalue("s3_settings"))
 
 
@@ -49,13 +49,13 @@ def new_name() -> str:
 
 
 @pytest.fixture
-def bucket(store: ObjectStore) -> str:
+def bucket(store: Buckets) -> str:
     name = new_name()
     store.create_bucket(name)
     return name
 
 
-def keys(store: ObjectStore, bucket: str, prefix: str = "") -> list[str]:
+def keys(store: Buckets, bucket: str, prefix: str = "") -> list[str]:
     return [o.key for o in store.list(bucket, prefix)]
 
 
@@ -65,7 +65,7 @@ def assert_not_found(exc: pytest.ExceptionInfo[TidemillError], *names: str) -> N
         assert repr(name) in exc.value.message
 
 
-def test_written_object_reads_back(store: ObjectStore, bucket: str) -> None:
+def test_written_object_reads_back(store: Buckets, bucket: str) -> None:
     data = bytes(range(256)) * 100
     store.write(bucket, "runs/1/part-0.bin", data)
     store.write(bucket, "empty", b"")
@@ -77,7 +77,7 @@ def test_written_object_reads_back(store: ObjectStore, bucket: str) -> None:
         assert stream.read() == data[10:]
 
 
-def test_overwrite_replaces_the_whole_object(store: ObjectStore, bucket: str) -> None:
+def test_overwrite_replaces_the_whole_object(store: Buckets, bucket: str) -> None:
     store.write(bucket, "a.csv", b"old,longer,content\n")
     store.write(bucket, "a.csv", b"new\n")
 
@@ -85,7 +85,7 @@ def test_overwrite_replaces_the_whole_object(store: ObjectStore, bucket: str) ->
     assert [(o.key, o.size) for o in store.list(bucket)] == [("a.csv", 4)]
 
 
-def test_readers_see_the_old_or_the_new_object_never_half(store: ObjectStore, bucket: str) -> None:
+def test_readers_see_the_old_or_the_new_object_never_half(store: Buckets, bucket: str) -> None:
     versions = [b"A" * 2 * MiB, b"B" * 3 * MiB]
     store.write(bucket, "hot", versions[0])
     done = threading.Event()
@@ -106,7 +106,7 @@ def test_readers_see_the_old_or_the_new_object_never_half(store: ObjectStore, bu
     assert store.read(bucket, "hot") == versions[0]
 
 
-def test_list_is_in_key_order_and_filters_by_prefix(store: ObjectStore, bucket: str) -> None:
+def test_list_is_in_key_order_and_filters_by_prefix(store: Buckets, bucket: str) -> None:
     written = [
         "logs/2017-06-10/a.log",
         "logs/2017-06-01/b.log",
@@ -135,7 +135,7 @@ def test_list_is_in_key_order_and_filters_by_prefix(store: ObjectStore, bucket: 
     assert keys(store, bucket, "nothing") == []
 
 
-def test_list_reports_size_and_utc_time(store: ObjectStore, bucket: str) -> None:
+def test_list_reports_size_and_utc_time(store: Buckets, bucket: str) -> None:
     before = datetime.now(UTC) - timedelta(seconds=5)
     store.write(bucket, "d/part.csv", b"12345")
 
@@ -146,13 +146,11 @@ def test_list_reports_size_and_utc_time(store: ObjectStore, bucket: str) -> None
     assert before <= info.modified <= datetime.now(UTC) + timedelta(seconds=5)
 
 
-def test_empty_bucket_lists_nothing(store: ObjectStore, bucket: str) -> None:
+def test_empty_bucket_lists_nothing(store: Buckets, bucket: str) -> None:
     assert keys(store, bucket) == []
 
 
-def test_missing_bucket_is_not_found_for_every_operation(
-    store: ObjectStore, tmp_path: Path
-) -> None:
+def test_missing_bucket_is_not_found_for_every_operation(store: Buckets, tmp_path: Path) -> None:
     missing = new_name()
     source = tmp_path / "source.txt"
     source.write_bytes(b"x")
@@ -173,7 +171,7 @@ def test_missing_bucket_is_not_found_for_every_operation(
     assert not store.bucket_exists(missing)
 
 
-def test_missing_key_is_not_found(store: ObjectStore, bucket: str) -> None:
+def test_missing_key_is_not_found(store: Buckets, bucket: str) -> None:
     store.write(bucket, "dir/present", b"x")
     for key in ["never/written.csv", "dir"]:  # a '/'-prefix of keys is no object either
         with pytest.raises(NotFoundError) as exc:
@@ -187,7 +185,7 @@ def test_missing_key_is_not_found(store: ObjectStore, bucket: str) -> None:
         assert_not_found(exc, bucket, key)
 
 
-def test_delete_is_idempotent(store: ObjectStore, bucket: str) -> None:
+def test_delete_is_idempotent(store: Buckets, bucket: str) -> None:
     store.write(bucket, "a/b/c.txt", b"x")
     store.write(bucket, "a/keep.txt", b"y")
 
@@ -203,9 +201,7 @@ def test_delete_is_idempotent(store: ObjectStore, bucket: str) -> None:
 
 
 @pytest.mark.parametrize("size", [0, 1000, 6 * MiB + 17], ids=["empty", "small", "multipart"])
-def test_upload_stores_a_local_file(
-    store: ObjectStore, bucket: str, tmp_path: Path, size: int
-) -> None:
+def test_upload_stores_a_local_file(store: Buckets, bucket: str, tmp_path: Path, size: int) -> None:
     source = tmp_path / "part-0.parquet"
     data = (bytes(range(251)) * (size // 251 + 1))[:size]
     source.write_bytes(data)
@@ -216,9 +212,7 @@ def test_upload_stores_a_local_file(
     assert source.read_bytes() == data
 
 
-def test_upload_with_move_takes_the_file_over(
-    store: ObjectStore, bucket: str, tmp_path: Path
-) -> None:
+def test_upload_with_move_takes_the_file_over(store: Buckets, bucket: str, tmp_path: Path) -> None:
     source = tmp_path / "staged.parquet"
     source.write_bytes(b"PAR1 staged")
     store.write(bucket, "out/part-0.parquet", b"older")
@@ -230,7 +224,7 @@ def test_upload_with_move_takes_the_file_over(
 
 
 def test_upload_of_a_missing_file_is_a_backend_error(
-    store: ObjectStore, bucket: str, tmp_path: Path
+    store: Buckets, bucket: str, tmp_path: Path
 ) -> None:
     with pytest.raises(BackendError) as exc:
         store.upload(bucket, "k", tmp_path / "absent.csv")
@@ -238,20 +232,20 @@ def test_upload_of_a_missing_file_is_a_backend_error(
     assert exc.value.failure is Failure.INTERNAL
 
 
-def test_local_path_holds_the_object(store: ObjectStore, bucket: str) -> None:
+def test_local_path_holds_the_object(store: Buckets, bucket: str) -> None:
     store.write(bucket, "logs/2017-06-01/access.csv.gz", b"\x1f\x8bcontent")
 
     with store.local_path(bucket, "logs/2017-06-01/access.csv.gz") as path:
         assert path.read_bytes() == b"\x1f\x8bcontent"
         assert path.name.endswith(".csv.gz")  # engines detect the format by the suffix
-    if isinstance(store, LocalStore):
+    if isinstance(store, LocalBuckets):
         assert path == store.root / bucket / "logs/2017-06-01/access.csv.gz"
         assert path.exists()
     else:
         assert not path.exists()  # the download is removed on exit
 
 
-def test_create_bucket_is_idempotent(store: ObjectStore) -> None:
+def test_create_bucket_is_idempotent(store: Buckets) -> None:
     name = new_name()
     assert not store.bucket_exists(name)
 
@@ -262,13 +256,13 @@ def test_create_bucket_is_idempotent(store: ObjectStore) -> None:
     assert keys(store, name) == []
 
 
-def test_empty_key_is_refused(store: ObjectStore, bucket: str) -> None:
+def test_empty_key_is_refused(store: Buckets, bucket: str) -> None:
     with pytest.raises(InvalidInputError) as exc:
         store.write(bucket, "", b"x")
     assert exc.value.failure is Failure.DS_PATH_ILLEGAL
 
 
-def test_bucket_name_with_a_slash_is_refused(store: ObjectStore) -> None:
+def test_bucket_name_with_a_slash_is_refused(store: Buckets) -> None:
     with pytest.raises(InvalidInputError) as exc:
         store.create_bucket("a/b")
     assert exc.value.failure is Failure.DS_PATH_ILLEGAL
@@ -282,7 +276,7 @@ def test_bucket_name_with_a_slash_is_refused(store: ObjectStore) -> None:
     "key", ["../escape", "a/../../escape", "/etc/passwd", "a//b", "a/./b", "dir/", ".."]
 )
 def test_local_keys_cannot_leave_the_bucket(tmp_path: Path, key: str) -> None:
-    store = LocalStore(tmp_path / "kodo")
+    store = LocalBuckets(tmp_path / "kodo")
     store.create_bucket("bucket")
 
     operations: list[Callable[[], object]] = [
@@ -300,14 +294,14 @@ def test_local_keys_cannot_leave_the_bucket(tmp_path: Path, key: str) -> None:
 
 @pytest.mark.parametrize("name", ["..", ".", "a/b", ""])
 def test_local_bucket_names_cannot_leave_the_root(tmp_path: Path, name: str) -> None:
-    store = LocalStore(tmp_path / "kodo")
+    store = LocalBuckets(tmp_path / "kodo")
     with pytest.raises(InvalidInputError) as exc:
         store.create_bucket(name)
     assert exc.value.failure is Failure.DS_PATH_ILLEGAL
 
 
 def test_local_list_skips_temporary_files_and_leaves_none(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path / "kodo")
+    store = LocalBuckets(tmp_path / "kodo")
     store.create_bucket("b")
     store.write("b", "d/x.csv", b"1")
     store.upload("b", "d/y.csv", tmp_path / "kodo/b/d/x.csv")
@@ -320,7 +314,7 @@ def test_local_list_skips_temporary_files_and_leaves_none(tmp_path: Path) -> Non
 
 
 def test_local_key_cannot_be_both_object_and_prefix(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path / "kodo")
+    store = LocalBuckets(tmp_path / "kodo")
     store.create_bucket("b")
     store.write("b", "a/b", b"x")
 
@@ -373,14 +367,14 @@ def test_s3_endpoint_that_refuses_connections_is_a_backend_error(refusing_endpoi
 
 
 def test_open_store_chooses_the_backend(tmp_path: Path) -> None:
-    local = open_store(Settings(data_dir=tmp_path))
-    assert isinstance(local, LocalStorage)
+    local = open_kodo(Settings(data_dir=tmp_path))
+    assert isinstance(local, LocalKodo)
     assert local.root == tmp_path / "kodo"
 
-    s3 = open_store(
+    s3 = open_kodo(
         Settings(data_dir=tmp_path, s3=S3Settings(endpoint="http://127.0.0.1:1", access_key="a"))
     )
-    assert isinstance(s3, S3Storage)
+    assert isinstance(s3, S3Kodo)
     assert s3.store.endpoint == "http://127.0.0.1:1"
 
 
@@ -388,7 +382,7 @@ def test_open_store_chooses_the_backend(tmp_path: Path) -> None:
 
 
 def test_local_account_buckets_are_directories_of_their_own(tmp_path: Path) -> None:
-    storage = LocalStorage(tmp_path / "kodo")
+    storage = LocalKodo(tmp_path / "kodo")
     alice = storage.for_account(AccountScope("alice"))
     bob = storage.for_account(AccountScope("bob"))
     alice.create_bucket("sales")
@@ -409,12 +403,12 @@ def test_local_account_buckets_are_directories_of_their_own(tmp_path: Path) -> N
 @pytest.mark.parametrize("name", ["", "..", ".", "a/b", "A", "Alice", "_x", "9lives", "a b"])
 def test_local_account_names_must_be_one_safe_directory_name(tmp_path: Path, name: str) -> None:
     with pytest.raises(ConfigError):
-        LocalStorage(tmp_path / "kodo").for_account(AccountScope(name))
+        LocalKodo(tmp_path / "kodo").for_account(AccountScope(name))
 
 
 @pytest.mark.parametrize("key", ["a\\b", "a\x00b", "/abs", "a/\nb", "a/../b", "a//b", "."])
 def test_keys_no_backend_can_hold_are_refused_on_write(
-    store: ObjectStore, bucket: str, key: str
+    store: Buckets, bucket: str, key: str
 ) -> None:
     with pytest.raises(InvalidInputError) as exc:
         store.write(bucket, key, b"x")
@@ -429,7 +423,7 @@ def test_s3_account_uses_only_granted_buckets(s3_settings: S3Settings) -> None:
     raw.create_bucket(mine)
     raw.create_bucket(theirs)
     raw.write(theirs, "secret.json", b"theirs")
-    storage = S3Storage(raw)
+    storage = S3Kodo(raw)
     view = storage.for_account(AccountScope("alice", frozenset({mine})))
 
     view.write(mine, "k.json", b"mine")

@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
-from tidemill.engines import _records
-from tidemill.engines._records import BadRecord
+from tidemill.engines.duckdb import _records
+from tidemill.engines.duckdb._records import BadRecord
 from tidemill.errors import Failure, InvalidInputError
 
 # Marks our error() payloads and our view comments (see engines.reading).

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from tidemill.engines.dialect.context import Context
+from tidemill.engines.duckdb.dialect.context import Context
 from tidemill.errors import InvalidInputError
 
 MACROS: tuple[str, ...] = ()
@@ -138,6 +138,8 @@ def _own_nodes(select: exp.Select) -> list[exp.Expr]:
 
 
 def _refused(construct: str) -> InvalidInputError:
-    from tidemill.engines.dialect.translate import unsupported  # translate imports this module
+    from tidemill.engines.duckdb.dialect.translate import (
+        unsupported,  # translate imports this module
+    )
 
     return unsupported(construct)
