@@ -16,7 +16,7 @@ from tests.support import Client
 from tidemill.api.app import create_app
 from tidemill.clock import Clock
 from tidemill.runtime import Runtime, build_runtime
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import Buckets
 from tidemill.store import accounts
 
 BACKENDS = ["local", "s3"]  # parametrize a fixture with these, and pass request.param on
@@ -48,7 +48,7 @@ def bucket_env(
         runtime.close()
 
 
-def own_bucket(runtime: Runtime, bucket: str, account: str | None = None) -> ObjectStore:
+def own_bucket(runtime: Runtime, bucket: str, account: str | None = None) -> Buckets:
     """Create `bucket` for `account` (default: the bootstrap account) and return that
     account's store: on S3 the bucket is granted to it first, as an operator would."""
     name = account or runtime.settings.account

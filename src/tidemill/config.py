@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     # postgresql+psycopg://user:pass@host:5432/tidemill
     database_url: str = ""
     timezone: str = "Asia/Shanghai"
+    # The SQL engine that runs batches and checks jobs' SQL (tidemill.engines.registry).
+    engine: Literal["duckdb"] = "duckdb"
     host: str = "127.0.0.1"
     port: int = 9017
     # The bootstrap account: created (or refreshed) at start-up when both keys are set.

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from tidemill.clock import Clock, SystemClock
 from tidemill.config import Settings
-from tidemill.storage import open_store
-from tidemill.storage.base import ObjectStore, Storage
+from tidemill.storage import open_kodo
+from tidemill.storage.base import Buckets, Kodo
+from tidemill.storage.registry import Storages, open_storages
 from tidemill.store import accounts
 from tidemill.store.db import open_database
 
@@ -70,16 +71,21 @@ class Runtime:
         return moment.astimezone(self.zone).isoformat(timespec="seconds")
 
     @cached_property
-    def storage(self) -> Storage:
-        """The kodo storage (local directories or S3), opened once: an S3 client is costly.
+    def storages(self) -> Storages:
+        """Every storage backend (file://, and s3:// when configured), by URI; opened once."""
+        return open_storages(self.settings)
+
+    @cached_property
+    def kodo(self) -> Kodo:
+        """The kodo buckets (local directories or S3), opened once: an S3 client is costly.
 
         It hands out one account's buckets at a time: use `store_for`.
         """
-        return open_store(self.settings)
+        return open_kodo(self.settings)
 
-    def store_for(self, conn: sa.Connection, account: int) -> ObjectStore:
+    def store_for(self, conn: sa.Connection, account: int) -> Buckets:
         """The buckets `account` may use, and no others (docs/decisions.md, "Tenancy")."""
-        return self.storage.for_account(accounts.scope_of(conn, account))
+        return self.kodo.for_account(accounts.scope_of(conn, account))
 
     def close(self) -> None:
         self.db.dispose()

@@ -6,7 +6,7 @@ import pytest
 from sqlglot import exp
 
 from tidemill.core.sql import parse_query, referenced_tables, schema_keys
-from tidemill.engines.dialect import to_duckdb
+from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.errors import Failure, InvalidInputError
 
 

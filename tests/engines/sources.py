@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from tidemill.engines.reading import source_error
+from tidemill.engines.duckdb.reading import source_error
 from tidemill.errors import InvalidInputError
 
 

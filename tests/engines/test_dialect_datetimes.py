@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlglot import exp
 
-from tidemill.engines import duckdb as engine
-from tidemill.engines.dialect import datetime_patterns as patterns
-from tidemill.engines.dialect import to_duckdb
+from tidemill.engines.duckdb import database as engine
+from tidemill.engines.duckdb.dialect import datetime_patterns as patterns
+from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.errors import InvalidInputError
 
 TS = "2009-07-30 10:15:30.123456"

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tidemill.engines.dialect import to_duckdb
-from tidemill.engines.duckdb import connect, open_engine, seal
+from tidemill.engines.duckdb.database import connect, open_engine, seal
+from tidemill.engines.duckdb.dialect import to_duckdb
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tidemill.engines.duckdb import output_schema, valtype
+from tidemill.engines.duckdb.database import output_schema, valtype
 from tidemill.errors import Failure, InvalidInputError
 
 LOGS = [

@@ -9,9 +9,9 @@ import pytest
 
 from tests.engines.sources import rows, write, write_parquet
 from tidemill.core.models import SchemaField
-from tidemill.engines.duckdb import connect
-from tidemill.engines.inference import infer_schema, verify_schema
-from tidemill.engines.reading import register_source
+from tidemill.engines.duckdb.database import connect
+from tidemill.engines.duckdb.inference import infer_schema, verify_schema
+from tidemill.engines.duckdb.reading import register_source
 from tidemill.errors import Failure, InvalidInputError
 
 

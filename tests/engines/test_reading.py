@@ -10,8 +10,8 @@ import pytest
 
 from tests.engines.sources import failure, rows, types, write, write_parquet
 from tidemill.core.models import SchemaField
-from tidemill.engines.duckdb import connect
-from tidemill.engines.reading import register_source, source_error
+from tidemill.engines.duckdb.database import connect
+from tidemill.engines.duckdb.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
 LOGS = [

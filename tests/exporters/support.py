@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from tidemill.exporters.base import ExportContext, HttpOptions, Targets
 from tidemill.exporters.codecs import decompress
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import Buckets
 
 ZONE = ZoneInfo("Asia/Shanghai")
 COLUMNS = ["id", "country", "name", "t", "score", "ok"]
@@ -60,7 +60,7 @@ def expected_rows(rows: int = 10) -> list[dict[str, Any]]:
 
 def context(
     result: Path,
-    store: ObjectStore,
+    store: Buckets,
     scratch: Path,
     *,
     rows: int = 10,

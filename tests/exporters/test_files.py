@@ -24,8 +24,8 @@ from tidemill.core.exports import validate_export
 from tidemill.errors import InvalidInputError
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportPlan
-from tidemill.storage import open_store
-from tidemill.storage.base import AccountScope, ObjectStore
+from tidemill.storage import open_kodo
+from tidemill.storage.base import AccountScope, Buckets
 
 ACME = AccountScope("acme", frozenset({"outb"}))  # the bucket every test writes
 
@@ -41,12 +41,12 @@ EVERY_CODEC = ("none", "bzip2", "gzip", "lz4", "snappy", "deflate", "zlib", "lzo
 
 
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Buckets]:
     if request.param == "local":
-        yield open_store(Settings(data_dir=tmp_path / "data")).for_account(ACME)
+        yield open_kodo(Settings(data_dir=tmp_path / "data")).for_account(ACME)
         return
     s3: S3Settings = request.getfixturevalue("s3_settings")
-    yield open_store(Settings(data_dir=tmp_path / "data", s3=s3)).for_account(ACME)
+    yield open_kodo(Settings(data_dir=tmp_path / "data", s3=s3)).for_account(ACME)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def result(tmp_path: Path) -> Path:
 
 
 def export(
-    store: ObjectStore,
+    store: Buckets,
     result: Path,
     tmp_path: Path,
     spec: dict[str, Any],
@@ -72,7 +72,7 @@ def export(
     return outcome
 
 
-def listing(store: ObjectStore, prefix: str = "") -> dict[str, bytes]:
+def listing(store: Buckets, prefix: str = "") -> dict[str, bytes]:
     return {o.key: store.read("outb", o.key) for o in store.list("outb", prefix)}
 
 

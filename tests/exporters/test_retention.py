@@ -13,7 +13,7 @@ from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportPlan
 from tidemill.runner.exports import record_outcomes, sweep_expired
 from tidemill.runtime import build_runtime
-from tidemill.storage import open_store
+from tidemill.storage import open_kodo
 from tidemill.storage.base import AccountScope
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=ZONE)
@@ -23,7 +23,7 @@ def test_sweep_deletes_exported_objects_once_their_retention_has_run_out(tmp_pat
     # the bootstrap key makes account 1, "default", whose objects the sweep deletes
     settings = Settings(data_dir=tmp_path / "data", access_key="ak", secret_key="sk")
     rt = build_runtime(settings)
-    storage = open_store(settings)
+    storage = open_kodo(settings)
     store = storage.for_account(AccountScope("default"))
     ctx = context(make_result(tmp_path / "w"), store, tmp_path / "scratch", now=T0)
     plans = [

@@ -17,7 +17,7 @@ from tidemill.config import Settings
 from tidemill.core.exports import validate_export
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportOutcome, ExportPlan, HttpOptions, Targets
-from tidemill.storage import open_store
+from tidemill.storage import open_kodo
 from tidemill.storage.base import AccountScope
 
 OPTIONS = HttpOptions(timeout=10, retries=1, backoff=0.01)
@@ -36,7 +36,7 @@ def run(
 ) -> ExportOutcome:
     validate_export({"type": type_, "spec": spec}, output_columns=None)
     result = make_result(tmp_path / f"warehouse-{rows}", rows)
-    store = open_store(Settings(data_dir=tmp_path / "data")).for_account(AccountScope("default"))
+    store = open_kodo(Settings(data_dir=tmp_path / "data")).for_account(AccountScope("default"))
     ctx = context(
         result,
         store,

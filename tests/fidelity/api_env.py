@@ -21,14 +21,14 @@ from tests.conftest import make_settings
 from tests.support import Client, wait_for
 from tidemill.api.app import create_app
 from tidemill.runtime import Runtime, build_runtime
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import Buckets
 
 
 @dataclass
 class Api:
     client: Client
     runtime: Runtime
-    stores: dict[str, ObjectStore]
+    stores: dict[str, Buckets]
 
     def put(self, bucket: str, key: str, data: bytes) -> None:
         """Write an object, creating the bucket (for the bootstrap account) on first use."""

@@ -6,8 +6,8 @@ Values are JSON-able, as the result endpoint shows them: None, bool, int, str, f
 
 * Instants (Spark TIMESTAMP, DuckDB TIMESTAMPTZ) are RFC 3339 text in the session zone:
   `2009-07-30T10:15:30.123000+08:00`, seconds only when there is no fraction (the shape
-  `tidemill.engines.duckdb.rfc3339_sql` writes). A Spark DATE is midnight in the zone, a Spark
-  TIMESTAMP_NTZ its wall-clock time in the zone: the `date` valtype is an instant.
+  `tidemill.engines.duckdb.database.rfc3339_sql` writes). A Spark DATE is midnight in the
+  zone, a Spark TIMESTAMP_NTZ its wall-clock time in the zone: the `date` valtype is an instant.
 * Decimals are floats (valtype float); binary is base64 text; Spark Row / DuckDB struct →
   dict of field → value; maps → dict with each key in canonical form turned into text (JSON text
   unless it is already a string); arrays → lists.

@@ -111,7 +111,7 @@ def register_files(
 ) -> None:
     """Make a Pandora datasource's files (json, text, parquet) the temporary view `table`, typed
     as Spark types the schema's valtypes (`dialect.context.SPARK_TYPE_BY_VALTYPE`)."""
-    from tidemill.engines.dialect.context import SPARK_TYPE_BY_VALTYPE
+    from tidemill.engines.duckdb.dialect.context import SPARK_TYPE_BY_VALTYPE
 
     spark = session()
     names = [str(f) for f in files]

@@ -25,8 +25,8 @@ from tests.fidelity import canonical
 from tests.fidelity.case import Table
 from tests.fidelity.corpus_loader import Entry, tables_read
 from tidemill.core.models import SchemaField
-from tidemill.engines import dialect
-from tidemill.engines.duckdb import (
+from tidemill.engines.duckdb import dialect
+from tidemill.engines.duckdb.database import (
     conformed,
     open_engine,
     output_schema,
@@ -34,7 +34,7 @@ from tidemill.engines.duckdb import (
     quote_literal,
     seal,
 )
-from tidemill.engines.reading import register_source
+from tidemill.engines.duckdb.reading import register_source
 from tidemill.errors import Failure, InvalidInputError, TidemillError
 
 ZONE = "Asia/Shanghai"

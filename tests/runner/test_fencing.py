@@ -16,15 +16,15 @@ from tests.exporters.support import ZONE, context, make_result
 from tidemill.config import Settings
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import AccountScope
+from tidemill.core.plans import BatchPlan, Limits
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportContext, ExportPlan, Targets
 from tidemill.runner.fence import LOST, LeaseFence
-from tidemill.runner.plan import BatchPlan
 from tidemill.runner.runner import Runner
 from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime, build_runtime
-from tidemill.storage import open_store
-from tidemill.storage.base import ObjectStore
+from tidemill.storage import open_kodo
+from tidemill.storage.base import Buckets
 from tidemill.store import accounts, export_outcomes
 from tidemill.store import batches as store
 from tidemill.store.export_outcomes import BatchKey
@@ -50,10 +50,8 @@ def fence(rt: Runtime, owner: str = OWNER, attempt: int = 0) -> LeaseFence:
     return LeaseFence(rt.db, BatchKey("u1", 1, "j", 1), owner, attempt)
 
 
-def exports_ctx(
-    rt: Runtime, tmp_path: Path, owner: str = OWNER
-) -> tuple[ExportContext, ObjectStore]:
-    objects = open_store(rt.settings).for_account(SCOPE)
+def exports_ctx(rt: Runtime, tmp_path: Path, owner: str = OWNER) -> tuple[ExportContext, Buckets]:
+    objects = open_kodo(rt.settings).for_account(SCOPE)
     if not objects.bucket_exists("outb"):
         objects.create_bucket("outb")  # exports never create their bucket
     base = context(make_result(tmp_path / "w"), objects, tmp_path / "scratch")
@@ -129,13 +127,13 @@ def test_a_worker_whose_lease_was_taken_over_does_not_publish_its_result(
     rt: Runtime, tmp_path: Path
 ) -> None:
     out = tmp_path / "result"
-    plan = BatchPlan(1, SCOPE, "j", 1, "select 42 as n", (), str(out), 1, "1GB", "Asia/Shanghai",
-                     owner=OWNER, batch_uid="u1")  # fmt: skip
+    plan = BatchPlan(1, SCOPE, "j", 1, "select 42 as n", (), (out / "result.parquet").as_uri(),
+                     Limits(1, "1GB"), "Asia/Shanghai", owner=OWNER, batch_uid="u1")  # fmt: skip
     with rt.db.begin() as conn:
         store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
 
     with pytest.raises(Exception, match="lost its lease"):
-        execute(plan, open_store(rt.settings).for_account(SCOPE), fence=fence(rt))
+        execute(plan, open_kodo(rt.settings).for_account(SCOPE), fence=fence(rt))
 
     assert not (out / "result.parquet").exists()
     assert [p.name for p in out.iterdir() if not p.name.startswith(".spill")] == []

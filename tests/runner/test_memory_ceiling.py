@@ -12,9 +12,9 @@ from pathlib import Path
 from tidemill.config import Settings
 from tidemill.core.jobs import GIB, memory_ceilings
 from tidemill.core.models import AccountScope
+from tidemill.core.plans import BatchPlan, Limits
 from tidemill.runner import worker
 from tidemill.runner.exports import BatchResult
-from tidemill.runner.plan import BatchPlan
 
 SCOPE = AccountScope("default")  # the bootstrap account of the test settings
 
@@ -51,7 +51,8 @@ def run_in_worker(tmp_path: Path, sql: str, ceiling: int) -> tuple[tuple[str, ob
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     limit = f"{int(ceiling * 0.75) // 2**20}MiB"
-    plan = BatchPlan(1, SCOPE, "j", 1, sql, (), str(tmp_path / "result"), 1, limit, "Asia/Shanghai",
+    result = (tmp_path / "result" / "result.parquet").as_uri()
+    plan = BatchPlan(1, SCOPE, "j", 1, sql, (), result, Limits(1, limit), "Asia/Shanghai",
                      memory_ceiling=ceiling)  # fmt: skip
     try:
         parent.send(plan)

@@ -25,7 +25,7 @@ from tidemill.config import Settings
 from tidemill.core.object_keys import key_problem
 from tidemill.errors import InvalidInputError
 from tidemill.runtime import build_runtime
-from tidemill.storage.local import LocalStore
+from tidemill.storage.local import LocalBuckets
 
 SOURCE = {
     "region": "nb",
@@ -218,7 +218,7 @@ def test_hdfs_paths_that_name_no_file_are_refused(seed: tuple[Client, Settings],
 def test_create_time_and_storage_verdicts_are_one_rule(tmp_path: Path, prefix: str) -> None:
     """What the create check refuses is exactly what the storage would refuse to write under
     that prefix: both ask `key_problem`, so the two cannot drift apart."""
-    store = LocalStore(tmp_path / "kodo")
+    store = LocalBuckets(tmp_path / "kodo")
     store.create_bucket("b")
     rendered = prefix.replace("$(year)$(mon)$(day)", "20261130")
     directory = rendered if not rendered or rendered.endswith("/") else rendered + "/"

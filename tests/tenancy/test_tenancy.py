@@ -27,7 +27,7 @@ from tidemill.api.app import create_app
 from tidemill.config import Settings
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.services.accounts import create_key
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import Buckets
 from tidemill.store import accounts
 
 MARK = "a-secret-"
@@ -49,8 +49,8 @@ class Tenants:
     a_bucket: str  # A's bucket holding the orders under orders/
     a_out: str  # A's bucket its exports write to
     b_bucket: str  # a bucket of B's own (on local storage: the same name as a_out)
-    a_store: ObjectStore
-    b_store: ObjectStore
+    a_store: Buckets
+    b_store: Buckets
 
     @property
     def s3(self) -> bool:
@@ -136,7 +136,7 @@ def a_pipeline(t: Tenants, job: str = "totals", code: str = SUM) -> None:
     _ok(t.a.post(f"/v2/jobs/{job}", manual_job(code)))
 
 
-def objects(store: ObjectStore, bucket: str) -> dict[str, bytes]:
+def objects(store: Buckets, bucket: str) -> dict[str, bytes]:
     return {o.key: store.read(bucket, o.key) for o in store.list(bucket)}
 
 

@@ -1,7 +1,7 @@
 """Users' Spark SQL (spec §6.1.3, design D-4): parse, check, list tables, name columns.
 
 Everything here is sqlglot only and never executes. Each engine translates the parsed query
-its own way (the DuckDB engine's translation is `tidemill.engines.dialect`).
+its own way (the DuckDB engine's translation is `tidemill.engines.duckdb.dialect`).
 """
 
 from __future__ import annotations

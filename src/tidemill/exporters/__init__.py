@@ -20,7 +20,7 @@ from tidemill.exporters.http import export_http
 from tidemill.exporters.logdb import export_logdb
 from tidemill.exporters.report import export_report, remove_batch_rows
 from tidemill.exporters.tsdb import export_tsdb
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import Buckets
 
 log = logging.getLogger("tidemill.exporters")
 
@@ -50,7 +50,7 @@ def run_exports(ctx: ExportContext, plans: Sequence[ExportPlan]) -> list[ExportO
     return outcomes
 
 
-def undo(targets: Targets, store: ObjectStore, type_: str, written: Mapping[str, Any]) -> bool:
+def undo(targets: Targets, store: Buckets, type_: str, written: Mapping[str, Any]) -> bool:
     """Remove what one export of an attempt that did not succeed wrote; whether it could.
 
     kodo: the objects it put; report: the rows of its batch key. http, logdb and tsdb deliveries

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from tidemill.engines.duckdb import connect, quote_identifier, quote_literal, valtype
-from tidemill.engines.duckdb import rfc3339_sql as rfc3339
+from tidemill.engines.duckdb.database import connect, quote_identifier, quote_literal, valtype
+from tidemill.engines.duckdb.database import rfc3339_sql as rfc3339
 from tidemill.errors import BackendError, Failure
 from tidemill.exporters.base import ExportContext
 

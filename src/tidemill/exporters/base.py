@@ -12,27 +12,13 @@ from zoneinfo import ZoneInfo
 
 from tidemill.core.names import scoped_target
 from tidemill.core.outbound import AddressPolicy
-from tidemill.storage.base import ObjectStore
+from tidemill.core.plans import ExportPlan as ExportPlan  # its home is the plan; exporters take it
+from tidemill.storage.base import Buckets
 
 # Outcome statuses, as stored per (batch, export, attempt).
 SUCCESSFUL = "Successful"
 FAILED = "Failed"
 SKIPPED = "Skipped"  # saveMode ignore found files: counts as successful (§8.9)
-
-
-@dataclass(frozen=True, slots=True)
-class ExportPlan:
-    """One export of the job, as it stands when the batch is planned (D-19: current exports).
-
-    `previous` holds what earlier attempts of the same batch wrote (their `written` records),
-    so a rerun replaces that output instead of adding to it.
-    """
-
-    name: str
-    type: str
-    spec: Mapping[str, Any]
-    manual: bool = False  # the job's scheduler is manual (D-21 naming)
-    previous: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +92,7 @@ class ExportContext:
     result: Path  # the committed result.parquet
     rows: int
     zone: ZoneInfo
-    store: ObjectStore  # the account's buckets only (Storage.for_account)
+    store: Buckets  # the account's buckets only (Kodo.for_account)
     targets: Targets
     scratch: Path  # a directory for staging files (removed by the caller)
     threads: int = 1

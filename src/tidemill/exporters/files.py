@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from tidemill.core.export_layout import FileLayout, Target, file_layout, kodo_target
-from tidemill.engines.duckdb import quote_identifier, quote_literal
+from tidemill.engines.duckdb.database import quote_identifier, quote_literal
 from tidemill.errors import BackendError, Failure, NotFoundError, StateError, TidemillError
 from tidemill.exporters import _rows
 from tidemill.exporters.base import (
@@ -36,7 +36,7 @@ from tidemill.exporters.base import (
     ExportPlan,
 )
 from tidemill.exporters.codecs import compress_file
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import Buckets
 
 PART_COLUMN = "__tidemill_part"
 _DUCKDB_PARQUET = {"none": "uncompressed", "snappy": "snappy", "gzip": "gzip"}
@@ -66,7 +66,7 @@ def write_files(
     plan: ExportPlan,
     layout: FileLayout,
     target: Target,
-    store: ObjectStore,
+    store: Buckets,
     bucket: str,
 ) -> ExportOutcome:
     """Write the result as `layout` describes under `target`, honouring saveMode (§8.9)."""

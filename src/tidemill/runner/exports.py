@@ -31,7 +31,7 @@ from tidemill.exporters.base import (
     Targets,
     Unfenced,
 )
-from tidemill.storage.base import ObjectStore, Storage
+from tidemill.storage.base import Buckets, Kodo
 from tidemill.store import accounts, export_outcomes
 from tidemill.store import repository as repo
 
@@ -80,7 +80,7 @@ def targets(settings: Settings) -> Targets:
 
 def export_result(
     settings: Settings,
-    store: ObjectStore,
+    store: Buckets,
     *,
     account: int,
     tenant: str,
@@ -151,7 +151,7 @@ def record_outcomes(
 
 
 def undo_attempt(
-    db: sa.Engine, settings: Settings, storage: Storage, batch_uid: str, attempt: int,
+    db: sa.Engine, settings: Settings, storage: Kodo, batch_uid: str, attempt: int,
     now: datetime,
 ) -> int:  # fmt: skip
     """Remove what attempt `attempt` of a batch that did not succeed published (D: runner
@@ -188,7 +188,7 @@ def undo_attempt(
     return undone
 
 
-def sweep_expired(db: sa.Engine, storage: Storage, now: datetime) -> int:
+def sweep_expired(db: sa.Engine, storage: Kodo, now: datetime) -> int:
     """Delete the exported objects whose retention ran out (§8.10); how many were deleted.
 
     Each through its own account's view of the storage, as it was written.

@@ -1,11 +1,11 @@
 """Planning a batch: everything a worker needs, read from the store at the batch's time.
 
-A plan is plain picklable data: rendered SQL, where each table's rows come from, limits.
+The plan itself (`tidemill.core.plans.BatchPlan`) is plain picklable data: the job's Spark SQL
+rendered, where each table's rows come from, limits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,50 +15,14 @@ from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.jobs import container_limits, memory_ceilings
 from tidemill.core.models import Job
-from tidemill.core.naming import result_dir, result_file
+from tidemill.core.naming import result_file
+from tidemill.core.plans import BatchPlan, Limits, TablePlan
 from tidemill.core.variables import fill
-from tidemill.engines.dialect import to_duckdb
 from tidemill.errors import Failure, InvalidInputError
-from tidemill.exporters.base import ExportPlan
 from tidemill.services.variables import user_variables
-from tidemill.storage.base import AccountScope
 from tidemill.store import accounts as account_store
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
-
-
-@dataclass(frozen=True, slots=True)
-class SourcePlan:
-    """One table of the batch: files of a datasource, or an upstream batch's result."""
-
-    table: str
-    schema: tuple[tuple[str, str, bool], ...] = ()  # (key, valtype, required)
-    bucket: str = ""
-    patterns: tuple[str, ...] = ()  # key prefixes, or globs when they hold '*'
-    file_type: str = ""
-    delimiter: str | None = None
-    contains_header: bool | None = None
-    result: str | None = None  # a Parquet file: the upstream's materialised result
-
-
-@dataclass(frozen=True, slots=True)
-class BatchPlan:
-    account: int
-    scope: AccountScope  # the worker reads and writes buckets through this account's view only
-    job: str
-    run_id: int
-    sql: str  # DuckDB dialect, variables rendered
-    sources: tuple[SourcePlan, ...]
-    result_dir: str  # where result.parquet is committed
-    threads: int
-    memory_limit: str  # DuckDB's, below `memory_ceiling`
-    time_zone: str
-    params: dict[str, str] = field(default_factory=dict)
-    exports: tuple[ExportPlan, ...] = ()  # run after the result is committed (spec §8)
-    attempt: int = 0  # the batch's rerun count
-    owner: str = ""  # the runner that claimed it: with `attempt`, the lease a publish checks
-    batch_uid: str = ""  # unique for the life of the installation (exports key by it)
-    memory_ceiling: int = 0  # bytes of private data the worker may hold (0: no ceiling)
 
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
@@ -84,15 +48,15 @@ def plan_batch(
     def rendered(text: str) -> str:
         return fill(text, moment=moment, user=user, runtime=batch.params, params=params)
 
-    sources: list[SourcePlan] = []
+    tables: list[TablePlan] = []
     for src, upstream in job_graph.readable_sources(job.sources, lookup):
         if src.type == "job":
             if upstream is None:
                 raise InvalidInputError(Failure.JOB_NOT_FOUND, f"upstream job {src.name!r} is gone")
             done = _upstream_batch(conn, account, upstream.name, batch)
-            sources.append(SourcePlan(
+            tables.append(TablePlan(
                 src.table_name, tuple((f.key, f.valtype, False) for f in upstream.schema),
-                result=str(result_file(data_dir, account, upstream.name, done.run_id)),
+                result="file://" + str(result_file(data_dir, account, upstream.name, done.run_id)),
             ))  # fmt: skip
             continue
         ds = repo.get_datasource(conn, account, src.name)
@@ -109,7 +73,7 @@ def plan_batch(
                 f"datasource {ds.name!r} is of type {ds.type}; "
                 "this Tidemill runs kodo sources only",
             )
-        sources.append(SourcePlan(
+        tables.append(TablePlan(
             src.table_name, tuple((f.key, f.valtype, f.required) for f in ds.schema),
             bucket=bucket, patterns=patterns, file_type=str(ds.spec.get("fileType", "")).lower(),
             delimiter=ds.spec.get("delimiter"),
@@ -119,11 +83,11 @@ def plan_batch(
     container = root.definition.get("container") or {}
     threads, _ = container_limits(container, cpu_count)
     ceiling, memory = memory_ceilings(container)
-    tables = {s.table: [(key, valtype) for key, valtype, _ in s.schema] for s in sources}
     return BatchPlan(
         account, account_store.scope_of(conn, account), job.name, batch.run_id,
-        to_duckdb(rendered(code), tables), tuple(sources),
-        str(result_dir(data_dir, account, job.name, batch.run_id)), threads, memory,
+        rendered(code), tuple(tables),
+        "file://" + str(result_file(data_dir, account, job.name, batch.run_id)),
+        Limits(threads, memory),
         zone.key, params, memory_ceiling=ceiling,
     )  # fmt: skip
 

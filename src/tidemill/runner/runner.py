@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import SchedulerMode
+from tidemill.core.plans import BatchPlan
 from tidemill.errors import TidemillError
 from tidemill.exporters import failure_message
 from tidemill.runner import worker
@@ -32,7 +33,7 @@ from tidemill.runner.exports import (
     sweep_expired,
     undo_attempt,
 )
-from tidemill.runner.plan import BatchPlan, plan_batch
+from tidemill.runner.plan import plan_batch
 from tidemill.runtime import Runtime
 from tidemill.store import batches as store
 from tidemill.store import export_outcomes
@@ -265,7 +266,7 @@ class Runner:
         """Every `exports.retention_sweep_seconds`: delete exported objects past retention."""
         if not self._sweep.due():
             return
-        sweep_expired(self.runtime.db, self.runtime.storage, self._now())
+        sweep_expired(self.runtime.db, self.runtime.kodo, self._now())
 
     def settle_orphans(self, *, every: bool) -> None:
         """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled;
@@ -290,7 +291,7 @@ class Runner:
 
     def _undo(self, batch_uid: str, attempt: int) -> None:
         try:
-            undo_attempt(self.runtime.db, self.runtime.settings, self.runtime.storage, batch_uid,
+            undo_attempt(self.runtime.db, self.runtime.settings, self.runtime.kodo, batch_uid,
                          attempt, self._now())  # fmt: skip
         except Exception:
             log.exception("cannot undo the exports of batch %s attempt %s", batch_uid, attempt)
@@ -336,7 +337,7 @@ class Runner:
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
             return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,
-                           batch_uid=batch.uid)  # fmt: skip
+                           batch_uid=batch.uid, engine=self.runtime.settings.engine)  # fmt: skip
         except TidemillError as exc:
             return exc.message
         except Exception as exc:  # a bug must not leave the batch Ready (claimed again forever)

@@ -1,4 +1,4 @@
-"""The worker process: executes one batch plan at a time in its own sandboxed DuckDB.
+"""The worker process: runs one batch plan at a time on its engine (`tidemill.engines`).
 
 Runs in a child process, so a query that exhausts memory or crashes cannot take the service
 down, and stopping a batch is ending the process.
@@ -16,31 +16,25 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import replace
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import duckdb
 import sqlalchemy as sa
 
 from tidemill.config import Settings
-from tidemill.core.models import SchemaField
-from tidemill.engines.duckdb import (
-    conformed,
-    open_engine,
-    quote_identifier,
-    quote_literal,
-    seal,
-)
-from tidemill.engines.reading import register_source, source_error
+from tidemill.core.plans import BatchPlan, InputFile, TablePlan
+from tidemill.engines import registry
+from tidemill.engines.base import EXCEEDED, Committed, Engine, RunIO
 from tidemill.errors import BackendError, Failure, TidemillError
 from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence
-from tidemill.runner.plan import BatchPlan, SourcePlan
-from tidemill.storage import open_store
-from tidemill.storage.base import ObjectStore
+from tidemill.storage import open_kodo
+from tidemill.storage.base import Buckets
 from tidemill.storage.selection import matching_keys
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
@@ -50,83 +44,68 @@ log = logging.getLogger("tidemill.worker")
 
 def execute(
     plan: BatchPlan,
-    store: ObjectStore,
-    engine: duckdb.DuckDBPyConnection | None = None,
+    store: Buckets,
+    engine: Engine | None = None,
     fence: Fence | None = None,
-) -> int:
-    """Run `plan`, commit its result atomically; the number of result rows.
+    stop: threading.Event | None = None,
+) -> Committed:
+    """Run `plan` on `engine` (the plan's, by default) and commit its result atomically.
 
-    `engine` is an unsealed DuckDB opened ahead of time (`open_engine`); it is used up. The
-    result is published only while `fence` (the attempt's lease) holds.
+    The result is published only while `fence` (the attempt's lease) holds. Tables still
+    selected as a bucket and key patterns are listed in `store` first (until the planner lists
+    input files through a Source).
     """
-    out = Path(plan.result_dir)
+    out = _local(plan.result_uri).parent
     out.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        inputs: list[tuple[SourcePlan, list[Path]]] = []
-        names: dict[Path, str] = {}
-        allowed = {str(out)}
-        for source in plan.sources:
-            if source.result is not None:
-                files = [Path(source.result)]
-            else:
-                files = []
-                for key in matching_keys(store, source.bucket, source.patterns):
-                    local = stack.enter_context(store.local_path(source.bucket, key))
-                    names[local] = f"{source.bucket}/{key}"
-                    files.append(local)
-            allowed.update(str(f.parent) for f in files)
-            inputs.append((source, files))
-        spill = out / ".spill"
-        stack.callback(shutil.rmtree, spill, ignore_errors=True)
-        con = seal(
-            engine if engine is not None else open_engine(),
-            time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
-            allowed_directories=sorted(allowed), temp_directory=str(spill),
-        )  # fmt: skip
+        tables = tuple(_listed(table, store, stack) for table in plan.tables)
+        io = RunIO(_LocalFiles(), fence or Unfenced(), scratch=out, stop=stop)
+        return (engine or registry.engine(plan.engine)).run(replace(plan, tables=tables), io)
+
+
+def _listed(table: TablePlan, store: Buckets, stack: ExitStack) -> TablePlan:
+    """`table` with the files its bucket and patterns select (local ones, held by `stack`)."""
+    if table.result is not None or table.files or not table.bucket:
+        return table
+    files = []
+    for key in matching_keys(store, table.bucket, table.patterns):
+        local = stack.enter_context(store.local_path(table.bucket, key))
+        uri = FILE + str(local)
+        files.append(
+            InputFile(uri, local.stat().st_size, table.file_type, name=f"{table.bucket}/{key}")
+        )
+    return replace(table, files=tuple(files))
+
+
+FILE = "file://"
+
+
+def _local(uri: str) -> Path:
+    """The local path of a `file://` URI, written literally (until results go through Storage)."""
+    if not uri.startswith(FILE):
+        raise BackendError(Failure.INTERNAL, f"{uri!r} is not a local file")
+    return Path(uri.removeprefix(FILE))
+
+
+class _LocalFiles:
+    """`file://` URIs as an engine's `Files` (until the storage registry serves them)."""
+
+    @contextmanager
+    def local_path(self, uri: str) -> Iterator[Path]:
+        yield _local(uri)
+
+    def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
+        target = _local(uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".tmp-{uuid.uuid4().hex}{target.suffix}")
         try:
-            for source, files in inputs:
-                if source.result is not None:
-                    con.execute(
-                        f"CREATE VIEW {quote_identifier(source.table)} AS "
-                        f"SELECT * FROM read_parquet({quote_literal(str(files[0]))})"
-                    )
-                else:
-                    register_source(
-                        con, source.table, files, file_type=source.file_type,
-                        schema=[SchemaField(k, t, r) for k, t, r in source.schema],
-                        delimiter=source.delimiter, contains_header=source.contains_header,
-                        names=names,
-                    )  # fmt: skip
-            temporary = out / f".tmp-{uuid.uuid4().hex}.parquet"
-            try:
-                query = conformed(con, plan.sql)
-                row = con.execute(
-                    f"COPY ({query}) TO {quote_literal(str(temporary))} (FORMAT parquet)"
-                ).fetchone()
-            except duckdb.Error as exc:
-                temporary.unlink(missing_ok=True)
-                raise source_error(con, exc) or BackendError(
-                    Failure.INTERNAL, _describe(exc)
-                ) from exc
-            try:
-                with (fence or Unfenced()).publishing():
-                    os.replace(temporary, out / "result.parquet")
-            finally:
-                temporary.unlink(missing_ok=True)
-            return int(row[0]) if row else 0
+            if move:
+                shutil.move(source, temporary)
+            else:
+                shutil.copyfile(source, temporary)
+            os.replace(temporary, target)
         finally:
-            con.close()
-
-
-def _describe(exc: duckdb.Error) -> str:
-    text = str(exc).split("\n")[0]
-    kind = type(exc).__name__.removesuffix("Exception").removesuffix("Error")
-    if isinstance(exc, duckdb.OutOfMemoryException):
-        return f"{EXCEEDED}: use a larger container or a query that needs less ({text})"
-    return f"the query failed ({kind}): {text}"
-
-
-EXCEEDED = "the batch exceeded the container's memory"
+            temporary.unlink(missing_ok=True)
 
 
 def limit_memory(ceiling: int) -> None:
@@ -200,10 +179,10 @@ def _fence(db: sa.Engine | None, plan: BatchPlan) -> Fence:
 def serve(conn: Connection, settings: Settings, lifeline: Connection | None = None) -> None:
     """Worker loop: receive a plan, answer ("ok", BatchResult) or ("error", message)."""
     _exit_with_parent(lifeline)
-    storage = open_store(settings)
+    storage = open_kodo(settings)
     db = create_engine(settings.metadata_url)  # the fence: leases are checked before publishing
     while True:
-        spare = open_engine()  # ready before the plan comes: ~15 ms off every batch
+        registry.engine(settings.engine).prepare()  # before the plan comes: ~15 ms off a batch
         try:
             plan = conn.recv()
         except EOFError:
@@ -214,12 +193,13 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
             store = storage.for_account(plan.scope)  # this batch's account's buckets only
             fence = _fence(db, plan)
             limit_memory(plan.memory_ceiling)
-            rows = execute(plan, store, spare, fence)
+            rows = execute(plan, store, fence=fence).rows
             outcomes = export_result(
                 settings, store, account=plan.account, tenant=plan.scope.name, job=plan.job,
                 run_id=plan.run_id,
-                attempt=plan.attempt, result_dir=plan.result_dir, rows=rows,
-                time_zone=plan.time_zone, threads=plan.threads, memory_limit=plan.memory_limit,
+                attempt=plan.attempt, result_dir=str(_local(plan.result_uri).parent), rows=rows,
+                time_zone=plan.zone, threads=plan.limits.threads,
+                memory_limit=plan.limits.memory,
                 plans=plan.exports, batch_uid=plan.batch_uid, fence=fence,
             )  # fmt: skip
             conn.send(("ok", BatchResult(rows, outcomes)))

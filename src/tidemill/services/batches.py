@@ -14,7 +14,7 @@ from tidemill.core.jobs import parse_start_params
 from tidemill.core.models import JSON, Job, SchedulerMode, WorkflowStatus
 from tidemill.core.names import check_name
 from tidemill.core.naming import result_file
-from tidemill.engines.duckdb import preview
+from tidemill.engines.duckdb.database import preview
 from tidemill.errors import Failure, NotFoundError, StateError
 from tidemill.runtime import Runtime
 from tidemill.services import schedules

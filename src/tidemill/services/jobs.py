@@ -21,7 +21,7 @@ from tidemill.core.variables import (
     undefined_names,
 )
 from tidemill.core.workflows import mixes_manual_and_scheduled
-from tidemill.engines.duckdb import output_schema
+from tidemill.engines import registry
 from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundError, StateError
 from tidemill.runtime import Runtime
 from tidemill.services import schedules
@@ -64,16 +64,16 @@ def _check_variables(
 
 def _tables(
     conn: sa.Connection, account: int, given: JobInput, lookup: job_graph.JobLookup
-) -> dict[str, list[tuple[str, str]]]:
+) -> dict[str, tuple[SchemaField, ...]]:
     """Every table the job's SQL may read: its srcs and those along its upstream chain."""
-    tables: dict[str, list[tuple[str, str]]] = {}
+    tables: dict[str, tuple[SchemaField, ...]] = {}
     for src, upstream in job_graph.readable_sources(given.sources, lookup):
         if src.type == "job":
             assert upstream is not None  # checked with the other references
-            tables[src.table_name] = [(f.key, f.valtype) for f in upstream.schema]
+            tables[src.table_name] = upstream.schema
         else:
             ds = need_datasource(conn, account, src.name)
-            tables[src.table_name] = [(f.key, f.valtype) for f in ds.schema]
+            tables[src.table_name] = ds.schema
     return tables
 
 
@@ -110,14 +110,15 @@ def _resolve(rt: Runtime, conn: sa.Connection, account: int, name: str, given: J
     values = resolve(
         referenced_names(given.code), runtime={}, params=params, user=user, moment=moment
     )
-    columns = output_schema(render(given.code, values), _tables(conn, account, given, lookup))
+    engine = registry.engine(rt.settings.engine)
+    columns = engine.check(render(given.code, values), _tables(conn, account, given, lookup))
     workflow = job_graph.common_workflow(workflows)
     return Job(
         name,
         given.definition,
         given.mode,
         given.sources,
-        tuple(SchemaField(key, valtype) for key, valtype in columns),
+        tuple(columns),
         workflow,
     )
 

@@ -15,7 +15,7 @@ from tidemill.core import datasources as rules
 from tidemill.core import fields
 from tidemill.core.models import JSON, SchemaField
 from tidemill.core.variables import fill
-from tidemill.engines.inference import infer_schema, verify_schema
+from tidemill.engines.duckdb.inference import infer_schema, verify_schema
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.runtime import Runtime
 from tidemill.services.variables import user_variables, variable_types

@@ -1,4 +1,12 @@
-"""Local storage: account A's bucket B is the directory `<root>/A/B`, objects files beneath."""
+"""file://: files on this machine's file systems (`LocalFiles`), and the kodo buckets on them.
+
+A file URI is "file://" and an absolute path, written literally: file:///data/warehouse/x.
+Writes go to a temporary file beside the target (named TEMP_PREFIX...), made durable, then
+os.replace'd over it: readers see the old file or the new. `list` skips these names.
+
+Account A's bucket B is the directory `<root>/A/B` (`LocalKodo`, `LocalBuckets`); the bucket
+views check names and tenancy, then do their I/O through `LocalFiles`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, NoReturn
@@ -15,24 +23,222 @@ from typing import BinaryIO, NoReturn
 from tidemill.core.names import ACCOUNT_NAME
 from tidemill.core.object_keys import TEMP_PREFIX, check_key
 from tidemill.errors import BackendError, ConfigError, Failure, InvalidInputError, NotFoundError
-from tidemill.storage.base import AccountScope, ObjectInfo
+from tidemill.storage.base import AccountScope, FileInfo, ObjectInfo
 
-# Writes go to a temporary file beside the target (named TEMP_PREFIX...), then os.replace it:
-# `list` skips these names, and keys whose last part starts with it are refused.
-__all__ = ["TEMP_PREFIX", "LocalStorage", "LocalStore"]
-FILE_MODE = 0o644  # mkstemp creates 0600; objects should be readable like any data file
+__all__ = ["TEMP_PREFIX", "LocalBuckets", "LocalFiles", "LocalKodo", "file_uri"]
+FILE_MODE = 0o644  # mkstemp creates 0600; files should be readable like any data file
 _SHAPE_CLASH = (FileExistsError, IsADirectoryError, NotADirectoryError)
+_MISSING = (FileNotFoundError, *_SHAPE_CLASH)
 
 Fill = Callable[[BinaryIO], object]
 
 
-class LocalStorage:
+def file_uri(path: Path) -> str:
+    """The file:// URI of `path` (made absolute)."""
+    return f"file://{path.absolute()}"
+
+
+class LocalFiles:
+    """The `file` backend of `Storage`: any absolute path this process may use."""
+
+    scheme = "file"
+
+    def list(self, prefix: str) -> Iterator[FileInfo]:
+        text = self._text(prefix, prefix=True)
+        start = text if text.endswith("/") else os.path.dirname(text) + "/"
+        return self._walk(Path(start), start, text)
+
+    def exists(self, uri: str) -> bool:
+        return self.path(uri).is_file()
+
+    def stat(self, uri: str) -> FileInfo:
+        path = self.path(uri)
+        try:
+            found = path.stat()
+        except OSError as exc:
+            _fail("stat", uri, exc)
+        if not path.is_file():
+            raise _missing(uri)
+        return FileInfo(uri, found.st_size, datetime.fromtimestamp(found.st_mtime, UTC))
+
+    def open(self, uri: str) -> BinaryIO:
+        try:
+            return self.path(uri).open("rb")
+        except OSError as exc:
+            _fail("open", uri, exc)
+
+    def read(self, uri: str, start: int = 0, length: int | None = None) -> bytes:
+        _check_range(uri, start, length)
+        with self.open(uri) as stream:
+            try:
+                stream.seek(start)
+                return stream.read() if length is None else stream.read(length)
+            except OSError as exc:
+                _fail("read", uri, exc)
+
+    def put(self, uri: str, data: bytes) -> None:
+        def fill(out: BinaryIO) -> None:
+            out.write(data)
+
+        self._replace(uri, fill)
+
+    def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
+        if move and self._adopt(uri, source):
+            return
+        try:
+            src = source.open("rb")
+        except OSError as exc:
+            raise BackendError(
+                Failure.INTERNAL, f"Cannot upload {source} to {uri}: {_reason(exc)}", uri=uri
+            ) from exc
+        with src:
+            self._replace(uri, lambda out: shutil.copyfileobj(src, out, 1 << 20))
+        if move:
+            source.unlink(missing_ok=True)
+
+    def rename(self, src: str, dst: str) -> None:
+        source, target = self.path(src), self.path(dst)
+        if not source.is_file():
+            raise _missing(src)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+        except OSError as exc:
+            _fail("rename", f"{src} to {dst}", exc, uri=dst)
+        _fsync_dir(target.parent)
+
+    def delete(self, uri: str) -> None:
+        try:
+            self.path(uri).unlink()
+        except _MISSING:
+            return  # no such file (a directory is not one)
+        except OSError as exc:
+            _fail("delete", uri, exc)
+
+    def delete_prefix(self, prefix: str) -> int:
+        doomed = [info.uri for info in self.list(prefix)]
+        for uri in doomed:
+            self.delete(uri)
+        text = self._text(prefix, prefix=True)
+        if text.endswith("/") and text != "/":  # the emptied directories go too
+            _prune(Path(text))
+        return len(doomed)
+
+    def local_path(self, uri: str) -> AbstractContextManager[Path]:
+        path = self.path(uri)
+        if not path.is_file():
+            raise _missing(uri)
+        return _yield(path)
+
+    # -- paths -------------------------------------------------------------------------------
+
+    def path(self, uri: str) -> Path:
+        """The local path a file:// URI names; InvalidInputError for anything else."""
+        return Path(self._text(uri))
+
+    def _text(self, uri: str, *, prefix: bool = False) -> str:
+        text = uri[len("file://") :] if uri.startswith("file://") else ""
+        parts = text.split("/")[:-1] if prefix else text.split("/")  # a prefix may end in ".."
+        problem = (
+            "is not a file:// URI with an absolute path (file:///dir/name)"
+            if not text.startswith("/")
+            else "holds a NUL"
+            if "\0" in text
+            else "has a '.' or '..' name"
+            if any(p in {".", ".."} for p in parts)
+            else "ends with '/', which names a directory, not a file"
+            if not prefix and text.endswith("/")
+            else None
+        )
+        if problem:
+            raise InvalidInputError(Failure.DS_PATH_ILLEGAL, f"{uri!r} {problem}", uri=uri)
+        return text
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _adopt(self, uri: str, source: Path) -> bool:
+        """Rename `source` into place, made durable first; False if it is on another device."""
+        path = self.path(uri)
+        try:
+            fd = os.open(source, os.O_RDONLY)
+            try:
+                os.fchmod(fd, FILE_MODE)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, path)
+        except OSError as exc:
+            if exc.errno == errno.EXDEV:
+                return False  # another file system: copy it like any upload
+            if exc.filename == str(source) and isinstance(exc, FileNotFoundError):
+                raise BackendError(
+                    Failure.INTERNAL, f"Cannot upload {source} to {uri}: {_reason(exc)}", uri=uri
+                ) from exc
+            _fail("write", uri, exc)
+        _fsync_dir(path.parent)
+        return True
+
+    def _replace(self, uri: str, fill: Fill) -> None:
+        path = self.path(uri)
+        try:
+            fd, temp = _temp_beside(path)
+        except OSError as exc:
+            _fail("write", uri, exc)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                os.fchmod(out.fileno(), FILE_MODE)
+                fill(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, path)
+        except OSError as exc:
+            Path(temp).unlink(missing_ok=True)
+            _fail("write", uri, exc)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(path.parent)
+
+    # -- listing -----------------------------------------------------------------------------
+
+    def _walk(self, directory: Path, base: str, prefix: str) -> Iterator[FileInfo]:
+        try:
+            with os.scandir(directory) as scan:
+                entries = [(e, e.is_dir()) for e in scan if not e.name.startswith(TEMP_PREFIX)]
+        except (FileNotFoundError, NotADirectoryError):  # nothing (any more) under it
+            return
+        except OSError as exc:
+            raise BackendError(
+                Failure.INTERNAL,
+                f"Could not list file://{prefix} ({directory}): {_reason(exc)}",
+                uri=f"file://{prefix}",
+            ) from exc
+        # All paths under directory d start with "d/": sorting on that orders paths globally.
+        entries.sort(key=lambda item: item[0].name + "/" if item[1] else item[0].name)
+        for entry, is_dir in entries:
+            name = base + entry.name
+            if is_dir:
+                inner = name + "/"
+                if inner.startswith(prefix) or prefix.startswith(inner):
+                    yield from self._walk(Path(entry.path), inner, prefix)
+            elif name.startswith(prefix):
+                try:
+                    found = entry.stat()
+                except FileNotFoundError:  # deleted since the scan
+                    continue
+                modified = datetime.fromtimestamp(found.st_mtime, UTC)
+                yield FileInfo(f"file://{name}", found.st_size, modified)
+
+
+class LocalKodo:
     """The `kodo` directory of the data dir: one directory per account, its buckets inside."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, files: LocalFiles | None = None) -> None:
         self.root = root.absolute()
+        self.files = files or LocalFiles()
 
-    def for_account(self, scope: AccountScope) -> LocalStore:
+    def for_account(self, scope: AccountScope) -> LocalBuckets:
         """Account A's buckets: the directories under `<root>/A/` (A checked to be one name)."""
         if not ACCOUNT_NAME.fullmatch(scope.name):
             raise ConfigError(
@@ -40,17 +246,23 @@ class LocalStorage:
                 f"account name {scope.name!r} cannot name a storage directory: account names "
                 "are 1-63 lowercase letters, digits or underscores, starting with a letter",
             )
-        return LocalStore(self.root / scope.name)
+        return LocalBuckets(self.root / scope.name, self.files)
 
 
-class LocalStore:
-    """Buckets as directories under `root`; keys are '/'-separated paths inside a bucket."""
+class LocalBuckets:
+    """Buckets as directories under `root`; keys are '/'-separated paths inside a bucket.
 
-    def __init__(self, root: Path) -> None:
+    Object `key` of bucket `b` is the file `bucket_uri(b) + key`, kept through `LocalFiles`."""
+
+    def __init__(self, root: Path, files: LocalFiles | None = None) -> None:
         self.root = root.absolute()
+        self.files = files or LocalFiles()
 
     def bucket_exists(self, bucket: str) -> bool:
         return self._bucket_dir(bucket).is_dir()
+
+    def bucket_uri(self, bucket: str) -> str:
+        return file_uri(self._bucket_dir(bucket)) + "/"
 
     def can_use(self, bucket: str) -> bool:
         self._bucket_dir(bucket)  # a name that cannot be one directory is refused
@@ -68,55 +280,40 @@ class LocalStore:
             ) from exc
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
-        directory = self._existing_bucket(bucket, "")
-        return self._walk(bucket, directory, "", prefix)
+        self._existing_bucket(bucket, "")
+        base = self.bucket_uri(bucket)
+        return (
+            ObjectInfo(info.uri[len(base) :], info.size, info.modified)
+            for info in self.files.list(base + prefix)
+        )
 
     def read(self, bucket: str, key: str) -> bytes:
-        path = self._object_path(bucket, key)
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            self._fail("read", bucket, key, exc)
+        uri = self._uri(bucket, key)
+        with self._errors(bucket, key, "read"):
+            return self.files.read(uri)
 
     def open_read(self, bucket: str, key: str) -> BinaryIO:
-        path = self._object_path(bucket, key)
-        try:
-            return path.open("rb")
-        except OSError as exc:
-            self._fail("open", bucket, key, exc)
+        uri = self._uri(bucket, key)
+        with self._errors(bucket, key, "open"):
+            return self.files.open(uri)
 
     def write(self, bucket: str, key: str, data: bytes) -> None:
-        def fill(out: BinaryIO) -> None:
-            out.write(data)
-
-        self._replace(bucket, key, fill)
+        uri = self._uri(bucket, key, existing=True)
+        with self._errors(bucket, key, "write"):
+            self.files.put(uri, data)
 
     def upload(self, bucket: str, key: str, source: Path, *, move: bool = False) -> None:
-        if move and self._adopt(bucket, key, source):
-            return
-        try:
-            src = source.open("rb")
-        except OSError as exc:
-            raise BackendError(
-                Failure.INTERNAL,
-                f"Cannot upload {source} to bucket {bucket!r} key {key!r}: {_reason(exc)}",
-                bucket=bucket,
-                key=key,
-            ) from exc
-        with src:
-            self._replace(bucket, key, lambda out: shutil.copyfileobj(src, out, 1 << 20))
+        uri = self._uri(bucket, key, existing=True)
+        with self._errors(bucket, key, "write"):
+            self.files.upload(uri, source, move=move)
 
     def delete(self, bucket: str, key: str) -> None:
-        path = self._object_path(bucket, key)
-        directory = self._existing_bucket(bucket, key)
-        try:
-            path.unlink()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            return  # no such object (a directory is not one)
-        except OSError as exc:
-            self._fail("delete", bucket, key, exc)
+        uri = self._uri(bucket, key, existing=True)
+        with self._errors(bucket, key, "delete"):
+            self.files.delete(uri)
         # Best effort: drop directories the delete emptied, so a later key can reuse the name.
-        parent = path.parent
+        directory = self._bucket_dir(bucket)
+        parent = self.files.path(uri).parent
         while parent != directory:
             try:
                 parent.rmdir()
@@ -125,12 +322,11 @@ class LocalStore:
             parent = parent.parent
 
     def local_path(self, bucket: str, key: str) -> AbstractContextManager[Path]:
-        path = self._object_path(bucket, key)
-        if not path.is_file():
-            self._missing(bucket, key)
-        return _yield(path)
+        uri = self._uri(bucket, key)
+        with self._errors(bucket, key, "read"):
+            return self.files.local_path(uri)
 
-    # -- paths -------------------------------------------------------------------------------
+    # -- names and errors --------------------------------------------------------------------
 
     def _bucket_dir(self, bucket: str) -> Path:
         if not bucket or "/" in bucket or "\\" in bucket or "\0" in bucket or bucket in {".", ".."}:
@@ -141,146 +337,104 @@ class LocalStore:
             )
         return self.root / bucket
 
-    def _existing_bucket(self, bucket: str, key: str) -> Path:
+    def _uri(self, bucket: str, key: str, *, existing: bool = False) -> str:
+        check_key(bucket, key)
+        if existing:
+            self._existing_bucket(bucket, key)
+        return self.bucket_uri(bucket) + key
+
+    def _existing_bucket(self, bucket: str, key: str) -> None:
         directory = self._bucket_dir(bucket)
         if not directory.is_dir():
-            self._missing_bucket(bucket, key)
-        return directory
-
-    def _object_path(self, bucket: str, key: str) -> Path:
-        check_key(bucket, key)
-        return self._bucket_dir(bucket).joinpath(*key.split("/"))
-
-    # -- writing -----------------------------------------------------------------------------
-
-    def _adopt(self, bucket: str, key: str, source: Path) -> bool:
-        """Rename `source` into place, made durable first; False if it is on another device."""
-        path = self._object_path(bucket, key)
-        self._existing_bucket(bucket, key)
-        try:
-            fd = os.open(source, os.O_RDONLY)
-            try:
-                os.fchmod(fd, FILE_MODE)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, path)
-        except OSError as exc:
-            if exc.errno == errno.EXDEV:
-                return False  # another file system: copy it like any upload
-            self._fail("write", bucket, key, exc)
-        _fsync_dir(path.parent)
-        return True
-
-    def _replace(self, bucket: str, key: str, fill: Fill) -> None:
-        path = self._object_path(bucket, key)
-        self._existing_bucket(bucket, key)
-        try:
-            fd, temp = self._temp_beside(path)
-        except OSError as exc:
-            self._fail("write", bucket, key, exc)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                os.fchmod(out.fileno(), FILE_MODE)
-                fill(out)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, path)
-        except OSError as exc:
-            Path(temp).unlink(missing_ok=True)
-            self._fail("write", bucket, key, exc)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(path.parent)
-
-    @staticmethod
-    def _temp_beside(path: Path) -> tuple[int, str]:
-        # A concurrent delete may remove the emptied parent between mkdir and mkstemp: retry.
-        for attempt in range(3):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                return tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
-            except FileNotFoundError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    # -- listing -----------------------------------------------------------------------------
-
-    def _walk(self, bucket: str, directory: Path, base: str, prefix: str) -> Iterator[ObjectInfo]:
-        try:
-            with os.scandir(directory) as scan:
-                entries = [(e, e.is_dir()) for e in scan if not e.name.startswith(TEMP_PREFIX)]
-        except FileNotFoundError:  # removed while we walked: it holds nothing any more
-            return
-        except OSError as exc:
-            raise BackendError(
-                Failure.INTERNAL,
-                f"Could not list bucket {bucket!r} under {base or '/'!r} ({directory}): "
-                f"{_reason(exc)}",
+            raise NotFoundError(
+                Failure.DS_VERIFY_NOT_FOUND,
+                f"Bucket {bucket!r} does not exist (no directory {directory}); "
+                "create the bucket or correct the bucket name",
                 bucket=bucket,
-                prefix=prefix,
-            ) from exc
-        # All keys under directory d start with "d/": sorting on that orders keys globally.
-        entries.sort(key=lambda item: item[0].name + "/" if item[1] else item[0].name)
-        for entry, is_dir in entries:
-            key = base + entry.name
-            if is_dir:
-                inner = key + "/"
-                if inner.startswith(prefix) or prefix.startswith(inner):
-                    yield from self._walk(bucket, Path(entry.path), inner, prefix)
-            elif key.startswith(prefix):
-                try:
-                    stat = entry.stat()
-                except FileNotFoundError:  # deleted since the scan
-                    continue
-                modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-                yield ObjectInfo(key=key, size=stat.st_size, modified=modified)
+                key=key,
+            )
 
-    # -- errors ------------------------------------------------------------------------------
-
-    def _missing_bucket(self, bucket: str, key: str) -> NoReturn:
-        raise NotFoundError(
-            Failure.DS_VERIFY_NOT_FOUND,
-            f"Bucket {bucket!r} does not exist (no directory {self.root / bucket}); "
-            "create the bucket or correct the bucket name",
-            bucket=bucket,
-            key=key,
-        )
-
-    def _missing(self, bucket: str, key: str) -> NoReturn:
-        self._existing_bucket(bucket, key)
-        raise NotFoundError(
-            Failure.DS_VERIFY_NOT_FOUND,
-            f"No object {key!r} in bucket {bucket!r}; check the key (listing the bucket "
-            "with its prefix shows what exists)",
-            bucket=bucket,
-            key=key,
-        )
-
-    def _fail(self, action: str, bucket: str, key: str, exc: OSError) -> NoReturn:
-        if action != "write" and isinstance(exc, (FileNotFoundError, *_SHAPE_CLASH)):
-            self._missing(bucket, key)
-        if isinstance(exc, FileNotFoundError):
-            self._existing_bucket(bucket, key)  # NotFoundError when the bucket went away
-        if isinstance(exc, _SHAPE_CLASH):
-            raise BackendError(
-                Failure.INTERNAL,
-                f"Cannot write key {key!r} in bucket {bucket!r}: on a local directory a key "
-                f"cannot also be the '/'-prefix of other keys ({exc.filename} is in the way); "
-                "choose another key or delete the clashing objects",
+    @contextmanager
+    def _errors(self, bucket: str, key: str, action: str) -> Iterator[None]:
+        """The file backend's errors, told in the bucket's terms."""
+        try:
+            yield
+        except NotFoundError as exc:
+            self._existing_bucket(bucket, key)  # a missing bucket is told as one
+            raise NotFoundError(
+                Failure.DS_VERIFY_NOT_FOUND,
+                f"No object {key!r} in bucket {bucket!r}; check the key (listing the bucket "
+                "with its prefix shows what exists)",
                 bucket=bucket,
                 key=key,
             ) from exc
+        except BackendError as exc:
+            self._existing_bucket(bucket, key)
+            clash = exc.details.get("clash")
+            if clash:
+                raise BackendError(
+                    Failure.INTERNAL,
+                    f"Cannot write key {key!r} in bucket {bucket!r}: on a local directory a "
+                    f"key cannot also be the '/'-prefix of other keys ({clash} is in the way); "
+                    "choose another key or delete the clashing objects",
+                    bucket=bucket,
+                    key=key,
+                ) from exc
+            raise BackendError(
+                Failure.INTERNAL,
+                f"Could not {action} key {key!r} in bucket {bucket!r}: {exc.message}",
+                bucket=bucket,
+                key=key,
+            ) from exc
+
+
+def _check_range(uri: str, start: int, length: int | None) -> None:
+    if start < 0 or (length is not None and length < 0):
+        raise InvalidInputError(
+            Failure.DS_PATH_ILLEGAL,
+            f"Cannot read {uri}: range start {start}, length {length} (neither may be negative)",
+            uri=uri,
+        )
+
+
+def _missing(uri: str) -> NotFoundError:
+    return NotFoundError(Failure.DS_VERIFY_NOT_FOUND, f"No file {uri}", uri=uri)
+
+
+def _fail(action: str, what: str, exc: OSError, *, uri: str | None = None) -> NoReturn:
+    uri = uri or what
+    if action != "write" and isinstance(exc, _MISSING):
+        raise _missing(what) from exc
+    if isinstance(exc, _SHAPE_CLASH):
         raise BackendError(
             Failure.INTERNAL,
-            f"Could not {action} key {key!r} in bucket {bucket!r} "
-            f"({self.root / bucket / key}): {_reason(exc)}",
-            bucket=bucket,
-            key=key,
+            f"Cannot {action} {what}: a file name cannot also be a directory of other files "
+            f"({exc.filename} is in the way)",
+            uri=uri,
+            clash=exc.filename,
         ) from exc
+    raise BackendError(
+        Failure.INTERNAL, f"Could not {action} {what}: {_reason(exc)}", uri=uri
+    ) from exc
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    # A concurrent delete may remove the emptied parent between mkdir and mkstemp: retry.
+    for attempt in range(3):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _prune(directory: Path) -> None:
+    """Remove the empty directories at and under `directory` (best effort)."""
+    for root, _dirs, _files in os.walk(directory, topdown=False):
+        with suppress(OSError):
+            os.rmdir(root)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The S3 ObjectStore: kodo buckets on an S3-compatible endpoint (Kodo, SeaweedFS, MinIO, AWS)."""
+"""The S3 Buckets: kodo buckets on an S3-compatible endpoint (Kodo, SeaweedFS, MinIO, AWS)."""
 
 from __future__ import annotations
 
@@ -122,6 +122,10 @@ class S3Store:
         _check(bucket)
         return True  # the endpoint's own permissions decide
 
+    def bucket_uri(self, bucket: str) -> str:
+        _check(bucket)
+        return f"s3://{bucket}/"
+
     def bucket_exists(self, bucket: str) -> bool:
         _check(bucket)
         try:
@@ -166,6 +170,55 @@ class S3Store:
     def read(self, bucket: str, key: str) -> bytes:
         with self.open_read(bucket, key) as stream:
             return stream.read()
+
+    def stat(self, bucket: str, key: str) -> ObjectInfo | None:
+        """Size and time of the object `key`, None when there is none (or no bucket)."""
+        _check(bucket, key)
+        try:
+            head = self._client.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND | _MISSING_KEY | _MISSING_BUCKET:
+                return None
+            raise self._translate(exc, "check", bucket, key) from exc
+        except BotoCoreError as exc:
+            raise self._translate(exc, "check", bucket, key) from exc
+        return ObjectInfo(key, head["ContentLength"], head["LastModified"].astimezone(UTC))
+
+    def read_range(self, bucket: str, key: str, start: int, length: int | None) -> bytes:
+        """Bytes [start, start+length) of the object (to its end when `length` is None)."""
+        _check(bucket, key)
+        if length == 0:
+            if self.stat(bucket, key) is None:
+                self.read_range(bucket, key, 0, 1)  # raises the NotFoundError of a GET
+            return b""
+        end = "" if length is None else str(start + length - 1)
+        try:
+            with self._errors("read", bucket, key):
+                try:
+                    got = self._client.get_object(
+                        Bucket=bucket, Key=key, Range=f"bytes={start}-{end}"
+                    )
+                except ClientError as exc:
+                    if _code(exc) != "InvalidRange":
+                        raise
+                    if self.stat(bucket, key) is None:
+                        raise
+                    return b""  # the range starts past the end
+                body = got["Body"]
+                try:
+                    return body.read()
+                finally:
+                    body.close()
+        except OSError as exc:
+            raise self._translate(exc, "read", bucket, key) from exc
+
+    def copy(self, bucket: str, source: str, target: str) -> None:
+        """Copy object `source` to `target` in `bucket` (multipart beyond the threshold)."""
+        _check_new(bucket, target)
+        with self._errors("copy", bucket, source):
+            self._client.copy(
+                {"Bucket": bucket, "Key": source}, bucket, target, Config=self._transfer
+            )
 
     def open_read(self, bucket: str, key: str) -> BinaryIO:
         _check(bucket, key)
@@ -314,7 +367,7 @@ class S3Store:
             return True  # cannot tell: report the object as missing
 
 
-class S3Storage:
+class S3Kodo:
     """One S3-compatible endpoint shared by every account; each uses the buckets granted to it.
 
     Grants live in the metadata store (`tidemill buckets grant --account A --bucket B`) and
@@ -324,11 +377,11 @@ class S3Storage:
     def __init__(self, store: S3Store) -> None:
         self.store = store
 
-    def for_account(self, scope: AccountScope) -> GrantedS3Store:
-        return GrantedS3Store(self.store, scope)
+    def for_account(self, scope: AccountScope) -> GrantedS3Buckets:
+        return GrantedS3Buckets(self.store, scope)
 
 
-class GrantedS3Store:
+class GrantedS3Buckets:
     """An S3Store limited to an account's granted buckets; any other bucket is a missing one
     (NotFoundError DS_VERIFY_NOT_FOUND), checked before the endpoint is asked anything."""
 
@@ -341,6 +394,9 @@ class GrantedS3Store:
 
     def bucket_exists(self, bucket: str) -> bool:
         return self.can_use(bucket) and self._store.bucket_exists(bucket)
+
+    def bucket_uri(self, bucket: str) -> str:
+        return f"s3://{self._granted(bucket)}/"
 
     def create_bucket(self, bucket: str) -> None:
         self._store.create_bucket(self._granted(bucket))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 
-from tidemill.storage.base import ObjectStore
+from tidemill.storage.base import Buckets
 
 
-def matching_keys(store: ObjectStore, bucket: str, patterns: Iterable[str]) -> list[str]:
+def matching_keys(store: Buckets, bucket: str, patterns: Iterable[str]) -> list[str]:
     """The keys of `bucket` selected by any of `patterns` (spec §4.3), sorted, no 'directories'.
 
     A pattern without '*' is a key prefix; with '*' it is a glob matched against the whole key

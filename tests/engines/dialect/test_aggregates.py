@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tidemill.engines.dialect import to_duckdb
-from tidemill.engines.duckdb import connect
+from tidemill.engines.duckdb.database import connect
+from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.errors import Failure, InvalidInputError
 
 _VALUES = "(values (1, 1.5, 'a'), (2, cast(null as double), 'b'), (3, 4.0, 'b')," \

@@ -15,8 +15,8 @@ import pytest
 from sqlglot import exp
 
 from tidemill.core.sql import parse_query
-from tidemill.engines import duckdb as engine
-from tidemill.engines.dialect import to_duckdb, types
+from tidemill.engines.duckdb import database as engine
+from tidemill.engines.duckdb.dialect import to_duckdb, types
 from tidemill.errors import InvalidInputError
 
 LOG = [("line", "long"), ("text", "string"), ("bytes", "string"), ("n", "long"), ("x", "float")]

@@ -8,8 +8,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from tidemill.engines.dialect import to_duckdb
-from tidemill.engines.duckdb import connect
+from tidemill.engines.duckdb.database import connect
+from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.errors import InvalidInputError
 
 

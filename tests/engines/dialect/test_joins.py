@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tidemill.engines.dialect import to_duckdb
+from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.errors import Failure, InvalidInputError
 
 _TABLES = {

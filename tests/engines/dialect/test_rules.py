@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tidemill.engines.dialect.hints import output_partitions
-from tidemill.engines.dialect.json_values import duckdb_path, spark_type
-from tidemill.engines.dialect.regex import re2_pattern, re2_replacement
+from tidemill.engines.duckdb.dialect.hints import output_partitions
+from tidemill.engines.duckdb.dialect.json_values import duckdb_path, spark_type
+from tidemill.engines.duckdb.dialect.regex import re2_pattern, re2_replacement
 from tidemill.errors import InvalidInputError
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tidemill.engines.dialect import to_duckdb
-from tidemill.engines.duckdb import connect
+from tidemill.engines.duckdb.database import connect
+from tidemill.engines.duckdb.dialect import to_duckdb
 
 _EMP = "(values (1, cast(null as bigint)), (2, 1), (5, 4)) as e(id, boss)"
 _IDS = "(values (1), (2), (cast(null as bigint))) as i(id)"

@@ -1,0 +1,343 @@
+"""JSON functions with Spark's answers (fault kinds 6, 12): get_json_object, json_tuple,
+json_array_length and from_json give NULL on malformed JSON instead of failing the batch.
+
+Spark's rules (Spark SQL reference, "JSON functions"; JsonExpressions.scala):
+
+* get_json_object(json, path): path `$`, `.name`, `['name']`, `[index]`; a string value comes
+  back unquoted, any other value as compact JSON text, JSON null as NULL; malformed JSON or an
+  invalid path gives NULL. Wildcard paths (`[*]`, `.*`) are refused by name.
+* json_tuple(json, k1, k2, ...): top-level fields, the same value text; NULL where missing; a
+  key written twice gives its last value.
+* json_array_length(json): NULL unless the text is a JSON array.
+* to_json of a struct literal (named_struct, struct) leaves out its NULL fields.
+* schema_of_json(literal): Spark's inferred DDL (fields sorted, integers BIGINT).
+* from_json(json, schema): schema as a DDL string ('a INT, b STRING', 'struct<...>',
+  'array<...>', 'map<string,int>'); a field that does not fit its type is NULL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from tidemill.engines.duckdb.dialect._nodes import (
+    bottom_up,
+    call,
+    function_name,
+    literal_text,
+    template,
+)
+from tidemill.engines.duckdb.dialect.context import Context
+
+MACROS: tuple[str, ...] = (
+    # DuckDB's JSON functions raise on malformed text; Spark gives NULL.
+    """CREATE MACRO tidemill_json_string(j, path) AS
+        CASE WHEN json_valid(j) THEN json_extract_string(j, path) END""",
+    # json_tuple: a key written twice in an object gives Spark the last value, DuckDB's
+    # json_extract the first. The slow path (all keys and values) runs only when the key's
+    # quoted text occurs more than once in the document.
+    """CREATE MACRO tidemill_json_field(j, key) AS CASE
+        WHEN NOT json_valid(j) THEN NULL
+        WHEN strlen(j) - strlen(replace(j, '"' || key || '"', '')) <= strlen(key) + 2
+        THEN json_extract_string(j, '$."' || replace(key, '"', '\\"') || '"')
+        WHEN json_type(CAST(j AS JSON)) = 'OBJECT' THEN json_extract_string(
+            json_extract(j, '$.*')[len(json_keys(j)) + 1
+                - list_position(list_reverse(json_keys(j)), key)], '$')
+    END""",
+    """CREATE MACRO tidemill_json_array_length(j) AS CASE
+        WHEN json_valid(j) AND json_type(CAST(j AS JSON)) = 'ARRAY'
+        THEN CAST(json_array_length(j) AS INTEGER) END""",
+)
+
+_NAME = re.compile(r"\.([^.\[]+)")
+_QUOTED = re.compile(r"\['([^']*)'\]")
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
+    """`query` with Spark's JSON functions made NULL-safe (see the module docstring)."""
+    return bottom_up(query, _rewrite_node)
+
+
+def _rewrite_node(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.JSONExtractScalar):
+        return _get_json_object(node.this, node.expression)
+    name = function_name(node)
+    if name == "json_array_length" and isinstance(node, exp.Anonymous):
+        return call("tidemill_json_array_length", *node.expressions)
+    if isinstance(node, exp.JSONFormat) and isinstance(node.this, exp.Struct):
+        return to_json_struct(node.this)
+    if name == "schema_of_json" and isinstance(node, exp.Anonymous):
+        return _schema_of_json(node.expressions)
+    if isinstance(node, exp.FromJson):
+        return from_json(node.this, node.expression)
+    if name == "json_tuple" and isinstance(node, exp.Anonymous) and not _is_generator(node):
+        document, *keys = node.expressions
+        if len(keys) == 1:
+            return json_tuple_field(document, keys[0])
+    return node
+
+
+def _is_generator(node: exp.Expr) -> bool:
+    return isinstance(node.parent, exp.Lateral | exp.Select | exp.Alias | exp.Aliases)
+
+
+def duckdb_path(spark_path: str) -> str | None:
+    """Spark's JSON path as DuckDB's, or None if Spark would not accept it (answer: NULL).
+
+    Raises the E18209 refusal for wildcards, which DuckDB answers with a list, not text.
+    """
+    if not spark_path.startswith("$"):
+        return None
+    rest, parts = spark_path[1:], ["$"]
+    while rest:
+        if rest.startswith((".*", "[*]")):
+            from tidemill.engines.duckdb.dialect.translate import unsupported
+
+            raise unsupported("get_json_object with a wildcard path")
+        for pattern, kind in ((_QUOTED, "key"), (_NAME, "key"), (_INDEX, "index")):
+            match = pattern.match(rest)
+            if match:
+                value = match.group(1)
+                parts.append(f"[{value}]" if kind == "index" else "." + json.dumps(value))
+                rest = rest[match.end() :]
+                break
+        else:
+            return None
+    return "".join(parts)
+
+
+def _get_json_object(document: exp.Expr, path: exp.Expr) -> exp.Expr:
+    if isinstance(path, exp.JSONPath):
+        converted = _parsed_path(path)
+    else:
+        text = literal_text(path)
+        if text is None:
+            return call("tidemill_json_string", document, path)
+        converted = duckdb_path(text)
+    if converted is None:
+        return exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
+    return call("tidemill_json_string", document, exp.Literal.string(converted))
+
+
+def to_json_struct(struct: exp.Struct) -> exp.Expr:
+    """to_json of a struct literal: Spark leaves out the fields that are NULL."""
+    fields = []
+    for field in struct.expressions:
+        if not isinstance(field, exp.PropertyEQ):
+            return exp.JSONFormat(this=struct)
+        value = field.expression
+        text = (
+            to_json_struct(value)
+            if isinstance(value, exp.Struct)
+            else exp.cast(call("to_json", value), exp.DataType.build("VARCHAR"))
+        )
+        fields.append(
+            template(
+                "CASE WHEN _v IS NOT NULL THEN _k || _text END",
+                v=value,
+                k=exp.Literal.string(json.dumps(field.name) + ":"),
+                text=text,
+            )
+        )
+    joined = call("concat_ws", exp.Literal.string(","), *fields)
+    return template("'{' || _joined || '}'", joined=joined)
+
+
+def _schema_of_json(args: list[exp.Expr]) -> exp.Expr:
+    """schema_of_json of a literal, computed here as Spark infers it (fields sorted by name)."""
+    from tidemill.engines.duckdb.dialect.translate import unsupported
+
+    text = literal_text(args[0]) if len(args) == 1 else None
+    if text is None:
+        raise unsupported("schema_of_json of anything but one string literal")
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise unsupported("schema_of_json of text that is not JSON") from exc
+    return exp.Literal.string(_inferred(document))
+
+
+def _inferred(value: object) -> str:
+    if isinstance(value, dict):
+        fields = ", ".join(f"{key}: {_inferred(value[key])}" for key in sorted(value))
+        return f"STRUCT<{fields}>"
+    if isinstance(value, list):
+        kinds = {_inferred(item) for item in value if item is not None}
+        if kinds == {"BIGINT", "DOUBLE"}:
+            kinds = {"DOUBLE"}
+        return f"ARRAY<{kinds.pop() if len(kinds) == 1 else 'STRING'}>"
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int):
+        return "BIGINT" if -(2**63) <= value < 2**63 else "DECIMAL(38,0)"
+    if isinstance(value, float):
+        return "DOUBLE"
+    return "STRING"
+
+
+def _parsed_path(path: exp.JSONPath) -> str | None:
+    """A path sqlglot has already parsed, as DuckDB's; None where Spark answers NULL."""
+    from tidemill.engines.duckdb.dialect.translate import unsupported
+
+    parts = []
+    for part in path.expressions:
+        value = part.this
+        if isinstance(value, exp.JSONPathWildcard):
+            raise unsupported("get_json_object with a wildcard path")
+        if isinstance(part, exp.JSONPathRoot):
+            parts.append("$")
+        elif isinstance(part, exp.JSONPathKey) and isinstance(value, str):
+            parts.append("." + json.dumps(value))
+        elif isinstance(part, exp.JSONPathSubscript) and isinstance(value, int):
+            if value < 0:
+                return None
+            parts.append(f"[{value}]")
+        else:
+            raise unsupported(f"get_json_object path {path.sql(dialect='spark')}")
+    return "".join(parts)
+
+
+def json_tuple_field(document: exp.Expr, key: exp.Expr) -> exp.Expr:
+    """json_tuple's value for one key: as get_json_object(document, '$.<key>'), except that a
+    key written twice gives its last value."""
+    return call("tidemill_json_field", document.copy(), key.copy())
+
+
+def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
+    """from_json with a literal DDL schema, field by field with Spark's conversions.
+
+    A struct schema gives a struct of NULLs for malformed JSON or JSON that is not an object
+    (Spark's PERMISSIVE mode), NULL for NULL text; a value whose JSON type does not fit its
+    field's type is NULL (an integer field does not take 1.5; a string field takes any value as
+    its JSON text).
+    """
+    from tidemill.engines.duckdb.dialect.translate import unsupported
+
+    text = literal_text(schema)
+    if text is None:
+        raise unsupported("from_json with a schema that is not a string literal")
+    try:
+        wanted = spark_type(text)
+    except (ParseError, ValueError) as exc:
+        raise unsupported(f"from_json schema {text!r}") from exc
+    if wanted.is_type(exp.DType.STRUCT) and not wanted.expressions:
+        raise unsupported(f"from_json schema {text!r}")
+    value = exp.cast(document.copy(), exp.DataType.build("JSON"))
+    if wanted.is_type(exp.DType.STRUCT):
+        fields = _fields(wanted)
+        empty = _struct([(name, exp.cast(exp.Null(), kind)) for name, kind in fields])
+        # The document is parsed once for all fields: the list of their values is bound to a
+        # lambda parameter (`list_transform([x], lambda v: ...)[1]`).
+        bound = exp.column("_tidemill_fields")
+        converted = _struct(
+            [
+                (name, _json_value(exp.Bracket(
+                    this=bound.copy(), expressions=[exp.Literal.number(i + 1)], offset=1), kind))
+                for i, (name, kind) in enumerate(fields)
+            ]
+        )  # fmt: skip
+        paths = exp.Array(expressions=[_key_path(name) for name, _ in fields])
+        return template(
+            """CASE WHEN _j IS NULL OR _j = '' THEN NULL
+                WHEN json_type(TRY_CAST(_j AS JSON)) = 'OBJECT'
+                THEN list_transform([json_extract(CAST(_j AS JSON), _paths)], _bind)[1]
+                ELSE _empty END""",
+            j=document, paths=paths, empty=empty,
+            bind=exp.Lambda(this=converted, expressions=[bound.this]),
+        )  # fmt: skip
+    converted = _json_value(value, wanted)
+    return template("CASE WHEN json_valid(_j) THEN _converted END", j=document, converted=converted)
+
+
+_JSON_TYPES = {
+    "integral": ("BIGINT", "UBIGINT"),
+    "fractional": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "boolean": ("BOOLEAN",),
+}
+
+
+def _json_value(value: exp.Expr, wanted: exp.DataType) -> exp.Expr:
+    """DuckDB SQL turning the JSON `value` into `wanted` as Spark's JSON reader does."""
+    from tidemill.engines.duckdb.dialect.translate import unsupported
+
+    if wanted.is_type(*exp.DataType.TEXT_TYPES):
+        return call("json_extract_string", value, exp.Literal.string("$"))
+    if wanted.is_type(exp.DType.STRUCT):
+        return _when_json_type(value, ("OBJECT",), _struct_value(value, wanted))
+    if wanted.is_type(exp.DType.ARRAY):
+        (element,) = wanted.expressions
+        item = exp.column("_tidemill_item")
+        each = exp.Lambda(this=_json_value(item, element), expressions=[item.this])
+        items = exp.cast(value, exp.DataType.build("JSON[]"))
+        return _when_json_type(value, ("ARRAY",), call("list_transform", items, each))
+    if wanted.is_type(exp.DType.MAP):
+        key_type, value_type = wanted.expressions
+        if not key_type.is_type(*exp.DataType.TEXT_TYPES):
+            raise unsupported("from_json of a map whose keys are not strings")
+        key = exp.column("_tidemill_key")
+        entry = _json_value(call("json_extract", value, template(
+            """'$."' || replace(_k, '"', '\\"') || '"'""", k=key)), value_type)  # fmt: skip
+        keys = call("json_keys", value)
+        values = exp.Lambda(this=entry, expressions=[key.this])
+        entries = call("map", keys, call("list_transform", keys, values))
+        return _when_json_type(value, ("OBJECT",), entries)
+    kind = None
+    if wanted.is_type(*exp.DataType.INTEGER_TYPES):
+        kind = "integral"
+    elif wanted.is_type(*exp.DataType.REAL_TYPES):
+        kind = "fractional"
+    elif wanted.is_type(exp.DType.BOOLEAN):
+        kind = "boolean"
+    if kind is None:
+        raise unsupported(f"from_json field type {wanted.sql(dialect='spark')}")
+    text = call("json_extract_string", value, exp.Literal.string("$"))
+    return _when_json_type(value, _JSON_TYPES[kind], exp.TryCast(this=text, to=wanted.copy()))
+
+
+def _struct_value(value: exp.Expr, wanted: exp.DataType) -> exp.Expr:
+    fields = [
+        (name, _json_value(call("json_extract", value, _key_path(name)), kind))
+        for name, kind in _fields(wanted)
+    ]
+    return _struct(fields)
+
+
+def _when_json_type(value: exp.Expr, types: tuple[str, ...], then: exp.Expr) -> exp.Expr:
+    names = exp.Tuple(expressions=[exp.Literal.string(t) for t in types])
+    check = exp.In(this=call("json_type", value.copy()), expressions=names.expressions)
+    return exp.Case(ifs=[exp.If(this=check, true=then)])
+
+
+def _fields(struct: exp.DataType) -> list[tuple[str, exp.DataType]]:
+    fields = []
+    for field in struct.expressions:
+        kind = field.args.get("kind")
+        if not isinstance(field, exp.ColumnDef) or not isinstance(kind, exp.DataType):
+            from tidemill.engines.duckdb.dialect.translate import unsupported
+
+            raise unsupported(f"from_json schema field {field.sql(dialect='spark')}")
+        fields.append((field.name, kind))
+    return fields
+
+
+def _struct(fields: list[tuple[str, exp.Expr]]) -> exp.Expr:
+    return exp.Struct(
+        expressions=[exp.PropertyEQ(this=exp.to_identifier(n), expression=v) for n, v in fields]
+    )
+
+
+def _key_path(name: str) -> exp.Literal:
+    return exp.Literal.string("$." + json.dumps(name))
+
+
+def spark_type(ddl: str) -> exp.DataType:
+    """A Spark DDL type or column list ('a INT, b STRING') as a sqlglot type."""
+    text = ddl.strip()
+    lowered = text.lower()
+    if not lowered.startswith(("struct<", "array<", "map<")):
+        text = f"STRUCT<{text}>"
+    return exp.DataType.build(text, dialect="spark")

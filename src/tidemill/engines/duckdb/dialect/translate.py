@@ -1,0 +1,140 @@
+"""The Spark SQL → DuckDB SQL pipeline: parse once, run every pass in order, print for DuckDB.
+
+Each pass is a function `(query, context) -> query` that lives in the module of the fault kind
+it fixes (see the package docstring) and may copy or mutate the tree it is given; the tree is a
+private copy. Each module also names the DuckDB macros its output relies on; `MACROS` is all of
+them, registered on every engine connection by `tidemill.engines.duckdb.database.open_engine`, which
+also registers `FUNCTIONS` (Python scalar functions, for the rare rules SQL cannot express) through
+`register_functions`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ErrorLevel, UnsupportedError
+
+from tidemill.core.sql import parse_query
+from tidemill.engines.duckdb.dialect import (
+    aggregates,
+    arrays,
+    basics,
+    coercion,
+    datetimes,
+    generators,
+    grouping,
+    higher_order,
+    hints,
+    java_regex,
+    joins,
+    json_values,
+    literals,
+    regex,
+    strings,
+    subqueries,
+    urls,
+)
+from tidemill.engines.duckdb.dialect.context import Context
+from tidemill.errors import Failure, InvalidInputError
+
+Pass = Callable[[exp.Expr, Context], exp.Expr]
+
+# Order matters: later passes see what earlier ones wrote. Coercion runs first, on the tree as
+# Spark wrote it, because it needs the Spark types of expressions that later passes rewrite.
+PASSES: tuple[Pass, ...] = (
+    coercion.rewrite,
+    datetimes.rewrite,
+    hints.rewrite,
+    generators.rewrite,
+    json_values.rewrite,
+    urls.rewrite,
+    regex.rewrite,
+    strings.rewrite,
+    arrays.rewrite,
+    higher_order.rewrite,
+    aggregates.rewrite,
+    grouping.rewrite,
+    joins.rewrite,
+    subqueries.rewrite,
+    basics.rewrite,
+    literals.rewrite,
+)
+
+MACROS: tuple[str, ...] = (
+    *coercion.MACROS,
+    *datetimes.MACROS,
+    *hints.MACROS,
+    *generators.MACROS,
+    *json_values.MACROS,
+    *urls.MACROS,
+    *regex.MACROS,
+    *strings.MACROS,
+    *arrays.MACROS,
+    *higher_order.MACROS,
+    *aggregates.MACROS,
+    *grouping.MACROS,
+    *joins.MACROS,
+    *subqueries.MACROS,
+    *basics.MACROS,
+    *literals.MACROS,
+)
+
+# (name, function, DuckDB parameter types, DuckDB return type); NULL in any argument → NULL.
+FUNCTIONS: tuple[tuple[str, Callable[..., Any], tuple[str, ...], str], ...] = (
+    *java_regex.FUNCTIONS,
+)
+
+_DUCKDB = Dialect.get_or_raise("duckdb")
+
+
+def register_functions(con: Any) -> None:
+    """Register `FUNCTIONS` on the DuckDB connection `con` (DuckDB's Python functions need
+    numpy). Raises duckdb.Error if DuckDB refuses one."""
+    for name, function, parameters, returns in FUNCTIONS:
+        con.create_function(
+            name, _null_in_null_out(function), list(parameters), returns,
+            null_handling="special", side_effects=False,
+        )  # fmt: skip
+
+
+def _null_in_null_out(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` answering None when an argument is None (DuckDB's default NULL handling
+    cannot return NULL for non-NULL arguments)."""
+
+    def checked(*args: Any) -> Any:
+        return None if any(arg is None for arg in args) else function(*args)
+
+    checked.__signature__ = inspect.signature(function)  # type: ignore[attr-defined]
+    return checked
+
+
+def to_duckdb(spark_sql: str, tables: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> str:
+    """`spark_sql`, a single Spark SQL query, rewritten for DuckDB with Spark's semantics.
+
+    `tables` maps each table the query reads to its (key, valtype) columns (spec §3.2); passes
+    that depend on column types (Spark's implicit casts) use it. The result relies on `MACROS`.
+    Raises InvalidInputError(JOB_SQL_INVALID, spec code E18209) if the SQL is unreadable, is not
+    exactly one query, or uses something the DuckDB engine cannot run with Spark's answer; the
+    message names the construct.
+    """
+    context = Context(dict(tables or {}))
+    query: exp.Expr = parse_query(spark_sql)  # a private copy
+    for rewrite in PASSES:
+        query = rewrite(query, context)
+    try:
+        return query.sql(dialect=_DUCKDB, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        raise InvalidInputError(
+            Failure.JOB_SQL_INVALID, f"SQL uses something the DuckDB engine cannot run: {exc}"
+        ) from exc
+
+
+def unsupported(construct: str) -> InvalidInputError:
+    """The refusal for a construct the DuckDB engine does not run (spec code E18209)."""
+    return InvalidInputError(
+        Failure.JOB_SQL_INVALID, f"{construct} is not supported on the DuckDB engine"
+    )
