@@ -29,6 +29,7 @@ from tidemill.engines.duckdb.dialect import (
     grouping,
     higher_order,
     hints,
+    jackson,
     java_regex,
     joins,
     json_values,
@@ -86,6 +87,7 @@ MACROS: tuple[str, ...] = (
 # (name, function, DuckDB parameter types, DuckDB return type); NULL in any argument → NULL.
 FUNCTIONS: tuple[tuple[str, Callable[..., Any], tuple[str, ...], str], ...] = (
     *java_regex.FUNCTIONS,
+    *jackson.FUNCTIONS,
 )
 
 _DUCKDB = Dialect.get_or_raise("duckdb")
