@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tidemill.core.names import ACCOUNT_NAME
@@ -27,6 +27,18 @@ class S3Settings(BaseModel):
     access_key: str = ""
     secret_key: SecretStr = SecretStr("")
     region: str = "us-east-1"
+
+
+class HdfsSettings(BaseModel):
+    """How the hdfs:// storage talks to namenodes and datanodes (TIDEMILL_HDFS__*).
+
+    Without bounds hdfs-native retries a refused namenode for about three minutes and waits on a
+    silent one for ever (measured; docs/decisions.md, "HDFS storage"): every call is bounded.
+    """
+
+    connect_timeout: float = 5.0  # seconds to open a namenode connection (a TCP connect)
+    operation_timeout: float = 60.0  # seconds one call may take: an RPC, or one chunk of I/O
+    chunk_bytes: int = 4 * 1024 * 1024  # bytes read or written per call when streaming
 
 
 class ExportSettings(BaseModel):
@@ -77,9 +89,12 @@ class SchedulerSettings(BaseModel):
 class RunnerSettings(BaseModel):
     """The batch runner (TIDEMILL_RUNNER__*)."""
 
-    # False: this process claims no batches (it serves the API and fires schedules; another
-    # process sharing the database runs them). For API-only nodes, and for tests.
+    # False: this node serves the API and schedules but claims no batches; nodes sharing the
+    # database run them (a stop issued here reaches the node running the batch through the
+    # store). It then also leaves settling dead nodes' batches and the retention sweep to them.
     enabled: bool = True
+    slots: int = Field(default=0, ge=0)  # batches run at once; 0: one per core, at most 4
+    poll_seconds: float = Field(default=1.0, gt=0)  # how often the store is looked at unasked
 
 
 class Settings(BaseSettings):
@@ -115,8 +130,9 @@ class Settings(BaseSettings):
     exports: ExportSettings = ExportSettings()  # TIDEMILL_EXPORTS__HTTP_RETRIES, ...
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
+    hdfs: HdfsSettings = HdfsSettings()  # TIDEMILL_HDFS__CONNECT_TIMEOUT, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
-    runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED
+    runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED, __SLOTS, ...
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
@@ -174,3 +190,42 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tidemill.db').resolve()}"
+
+
+class WorkerConfig(BaseModel):
+    """What a worker process is given (issue 11, item 6): only what running a batch needs.
+
+    The metadata URL (the lease fence checks the batch's row before each publish), the storage
+    settings (the data dir's local buckets and results, the S3 endpoint) and the export targets'
+    settings (report, logdb, tsdb, the HTTP options and the outbound address policy). Never
+    the bootstrap account's keys nor the API's, scheduler's or runner's settings. Built from
+    `Settings` by the runner (`of`); picklable. Per batch, the plan carries the rest.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    metadata_url: str
+    engine: str
+    data_dir: Path
+    s3: S3Settings
+    hdfs: HdfsSettings
+    exports: ExportSettings
+    outbound: OutboundSettings
+    tsdb_url: str
+    logdb_url: str
+    report_url_template: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> WorkerConfig:
+        return cls(
+            metadata_url=settings.metadata_url,
+            engine=settings.engine,
+            data_dir=settings.data_dir.resolve(),
+            s3=settings.s3,
+            hdfs=settings.hdfs,
+            exports=settings.exports,
+            outbound=settings.outbound,
+            tsdb_url=settings.tsdb_url,
+            logdb_url=settings.logdb_url,
+            report_url_template=settings.report_url_template,
+        )

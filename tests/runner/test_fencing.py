@@ -135,8 +135,7 @@ def test_a_worker_whose_lease_was_taken_over_does_not_publish_its_result(
         store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
 
     with pytest.raises(Exception, match="lost its lease"):
-        execute(plan, open_kodo(rt.settings).for_account(SCOPE), rt.storages, fence=fence(rt),
-                scratch=scratch)  # fmt: skip
+        execute(plan, rt.storages, fence=fence(rt), scratch=scratch)
 
     assert not warehouse.exists()  # nothing published
     assert list(scratch.iterdir()) == []  # and nothing left behind

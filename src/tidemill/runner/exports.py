@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from tidemill.config import Settings
+from tidemill.config import Settings, WorkerConfig
 from tidemill.core.batches import Batch
 from tidemill.core.models import Job, SchedulerMode
 from tidemill.errors import TidemillError
@@ -61,7 +61,7 @@ def plan_exports(
     )
 
 
-def targets(settings: Settings) -> Targets:
+def targets(settings: Settings | WorkerConfig) -> Targets:
     options = settings.exports
     return Targets(
         tsdb_url=settings.tsdb_url,
@@ -79,7 +79,7 @@ def targets(settings: Settings) -> Targets:
 
 
 def export_result(
-    settings: Settings,
+    settings: Settings | WorkerConfig,
     store: Buckets,
     storage: Storage,
     *,

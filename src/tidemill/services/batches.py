@@ -104,7 +104,7 @@ def cancel_active(
     """§6.6: queued batches become Canceled, running ones Cancelling; the run ids to end."""
     to_cancel: list[int] = []
     for batch in active:
-        if batch.status in (S.READY, S.RESTARTING):
+        if batch.status in rules.WAITING:
             store.move(conn, account, name, batch.run_id, [batch.status],
                        status=S.CANCELED, end_time=now, message="stopped by user")  # fmt: skip
         elif batch.status is S.RUNNING:
