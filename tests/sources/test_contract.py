@@ -26,9 +26,10 @@ from tidemill.sources.base import Moment, Source
 from tidemill.sources.kodo import KodoSource
 from tidemill.sources.registry import Sources, open_sources
 from tidemill.storage.base import Kodo
-from tidemill.storage.local import LocalKodo
+from tidemill.storage.local_buckets import LocalKodo
 from tidemill.storage.registry import Storages, open_storages
-from tidemill.storage.s3 import S3Kodo, S3Store
+from tidemill.storage.s3 import S3Store
+from tidemill.storage.s3_buckets import S3Kodo
 
 ZONE = ZoneInfo("Asia/Shanghai")
 AT = datetime(2024, 3, 5, 14, 30, tzinfo=ZONE)
