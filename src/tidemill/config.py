@@ -152,10 +152,11 @@ class Settings(BaseSettings):
     @classmethod
     def _warehouse_uri(cls, value: str) -> str:
         scheme, sep, rest = value.partition("://")
-        if value and (not sep or scheme not in {"file", "s3", "mem"} or not rest.strip("/")):
+        # Not mem://: each process would hold results of its own that no other process sees.
+        if value and (not sep or scheme not in {"file", "s3", "hdfs"} or not rest.strip("/")):
             raise ValueError(
-                f"warehouse URL {value!r} is not a storage URI: use file:///absolute/dir or "
-                "s3://bucket/prefix"
+                f"warehouse URL {value!r} is not a storage URI every process can reach: use "
+                "file:///absolute/dir, s3://bucket/prefix or hdfs://namenode:port/dir"
             )
         if scheme == "file" and value and not rest.startswith("/"):
             raise ValueError(f"warehouse URL {value!r} needs an absolute path (file:///dir)")

@@ -125,7 +125,9 @@ def test_the_warehouse_defaults_to_the_data_dir(tmp_path: Path) -> None:
     assert given.warehouse == "s3://bucket/prefix"
 
 
-@pytest.mark.parametrize("url", ["warehouse", "/abs/dir", "file://relative", "ftp://x/y", "s3://"])
+@pytest.mark.parametrize(
+    "url", ["warehouse", "/abs/dir", "file://relative", "ftp://x/y", "s3://", "mem://results"]
+)
 def test_a_warehouse_url_that_is_no_storage_uri_is_refused(url: str) -> None:
     with pytest.raises(ValidationError, match="warehouse URL"):
         Settings(warehouse_url=url)
