@@ -29,6 +29,18 @@ class S3Settings(BaseModel):
     region: str = "us-east-1"
 
 
+class HdfsSettings(BaseModel):
+    """How the hdfs:// storage talks to namenodes and datanodes (TIDEMILL_HDFS__*).
+
+    Without bounds hdfs-native retries a refused namenode for about three minutes and waits on a
+    silent one for ever (measured; docs/decisions.md, "HDFS storage"): every call is bounded.
+    """
+
+    connect_timeout: float = 5.0  # seconds to open a namenode connection (a TCP connect)
+    operation_timeout: float = 60.0  # seconds one call may take: an RPC, or one chunk of I/O
+    chunk_bytes: int = 4 * 1024 * 1024  # bytes read or written per call when streaming
+
+
 class ExportSettings(BaseModel):
     """How exports run (spec §8): http/tsdb/logdb requests and the retention sweep."""
 
@@ -118,6 +130,7 @@ class Settings(BaseSettings):
     exports: ExportSettings = ExportSettings()  # TIDEMILL_EXPORTS__HTTP_RETRIES, ...
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
+    hdfs: HdfsSettings = HdfsSettings()  # TIDEMILL_HDFS__CONNECT_TIMEOUT, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
     runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED, __SLOTS, ...
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
@@ -195,6 +208,7 @@ class WorkerConfig(BaseModel):
     engine: str
     data_dir: Path
     s3: S3Settings
+    hdfs: HdfsSettings
     exports: ExportSettings
     outbound: OutboundSettings
     tsdb_url: str
@@ -208,6 +222,7 @@ class WorkerConfig(BaseModel):
             engine=settings.engine,
             data_dir=settings.data_dir.resolve(),
             s3=settings.s3,
+            hdfs=settings.hdfs,
             exports=settings.exports,
             outbound=settings.outbound,
             tsdb_url=settings.tsdb_url,

@@ -114,6 +114,7 @@ def open_engine() -> duckdb.DuckDBPyConnection:
         # (length(status), concat(bytes, 'B'), status LIKE '2%'); DuckDB does so only with this.
         con.execute("SET GLOBAL old_implicit_casting = true")
         con.execute(";\n".join(dialect.MACROS))
+        dialect.register_functions(con)
     except duckdb.Error as exc:
         raise BackendError(Failure.INTERNAL, f"cannot open DuckDB: {_message(exc)}") from exc
     return con
