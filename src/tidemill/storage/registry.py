@@ -17,7 +17,7 @@ from tidemill.errors import Failure, InvalidInputError
 from tidemill.storage.base import FileInfo, Storage, scheme_of
 
 if TYPE_CHECKING:
-    from tidemill.config import Settings
+    from tidemill.config import Settings, WorkerConfig
 
 __all__ = ["BACKENDS", "S3Config", "StorageConfig", "Storages", "open_storages", "storage_config"]
 
@@ -40,7 +40,7 @@ class StorageConfig:
     memory: bool = False  # a mem:// backend (tests); each `open_storages` gets a fresh one
 
 
-def storage_config(settings: Settings) -> StorageConfig:
+def storage_config(settings: Settings | WorkerConfig) -> StorageConfig:
     s3 = settings.s3
     if not s3.endpoint:
         return StorageConfig()
@@ -80,7 +80,7 @@ BACKENDS: dict[str, Callable[[StorageConfig], Storage | None]] = {
 }
 
 
-def open_storages(config: StorageConfig | Settings) -> Storages:
+def open_storages(config: StorageConfig | Settings | WorkerConfig) -> Storages:
     """Every backend `config` enables (file:// always), keyed by scheme."""
     if not isinstance(config, StorageConfig):
         config = storage_config(config)
