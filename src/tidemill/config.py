@@ -29,6 +29,18 @@ class S3Settings(BaseModel):
     region: str = "us-east-1"
 
 
+class HdfsSettings(BaseModel):
+    """How the hdfs:// storage talks to namenodes and datanodes (TIDEMILL_HDFS__*).
+
+    Without bounds hdfs-native retries a refused namenode for about three minutes and waits on a
+    silent one for ever (measured; docs/decisions.md, "HDFS storage"): every call is bounded.
+    """
+
+    connect_timeout: float = 5.0  # seconds to open a namenode connection (a TCP connect)
+    operation_timeout: float = 60.0  # seconds one call may take: an RPC, or one chunk of I/O
+    chunk_bytes: int = 4 * 1024 * 1024  # bytes read or written per call when streaming
+
+
 class ExportSettings(BaseModel):
     """How exports run (spec §8): http/tsdb/logdb requests and the retention sweep."""
 
@@ -111,9 +123,14 @@ class Settings(BaseSettings):
     # report exports: a SQLAlchemy URL; {db} is replaced by the dbName (else dbName is a
     # schema of that database). Empty: one SQLite file per dbName in <data>/report/.
     report_url: str = ""
+    # Where batch results are kept, as a storage URI (file:///srv/warehouse, s3://bucket/prefix
+    # with TIDEMILL_S3__ENDPOINT). Empty: file://<data dir>/warehouse. Nodes sharing a database
+    # must share it too (s3://), or a node cannot read the results another one wrote.
+    warehouse_url: str = ""
     exports: ExportSettings = ExportSettings()  # TIDEMILL_EXPORTS__HTTP_RETRIES, ...
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
+    hdfs: HdfsSettings = HdfsSettings()  # TIDEMILL_HDFS__CONNECT_TIMEOUT, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
     runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED, __SLOTS, ...
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
@@ -130,6 +147,19 @@ class Settings(BaseSettings):
                 "underscores, starting with a letter"
             )
         return value
+
+    @field_validator("warehouse_url")
+    @classmethod
+    def _warehouse_uri(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if value and (not sep or scheme not in {"file", "s3", "mem"} or not rest.strip("/")):
+            raise ValueError(
+                f"warehouse URL {value!r} is not a storage URI: use file:///absolute/dir or "
+                "s3://bucket/prefix"
+            )
+        if scheme == "file" and value and not rest.startswith("/"):
+            raise ValueError(f"warehouse URL {value!r} needs an absolute path (file:///dir)")
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -149,6 +179,11 @@ class Settings(BaseSettings):
         if self.report_url:
             return self.report_url
         return f"sqlite:///{(self.data_dir / 'report').resolve()}/{{db}}.sqlite"
+
+    @property
+    def warehouse(self) -> str:
+        """The warehouse's storage URI, without a trailing '/'."""
+        return self.warehouse_url or f"file://{(self.data_dir / 'warehouse').resolve()}"
 
     @property
     def metadata_url(self) -> str:
@@ -173,6 +208,7 @@ class WorkerConfig(BaseModel):
     engine: str
     data_dir: Path
     s3: S3Settings
+    hdfs: HdfsSettings
     exports: ExportSettings
     outbound: OutboundSettings
     tsdb_url: str
@@ -186,6 +222,7 @@ class WorkerConfig(BaseModel):
             engine=settings.engine,
             data_dir=settings.data_dir.resolve(),
             s3=settings.s3,
+            hdfs=settings.hdfs,
             exports=settings.exports,
             outbound=settings.outbound,
             tsdb_url=settings.tsdb_url,

@@ -33,8 +33,8 @@ def create_app(
         if runner is not None:
             runner.start()
             runtime.runner = runner
-            if warm_workers:
-                threading.Thread(target=runner.warm, name="tidemill-warm", daemon=True).start()
+        if warm_workers and runner is not None:
+            threading.Thread(target=runner.warm, name="tidemill-warm", daemon=True).start()
         scheduler = Scheduler(runtime) if runtime.settings.scheduler.enabled else None
         if scheduler is not None:
             runtime.scheduler = scheduler

@@ -31,7 +31,7 @@ from tidemill.exporters.base import (
     Targets,
     Unfenced,
 )
-from tidemill.storage.base import Buckets, Kodo
+from tidemill.storage.base import Buckets, Kodo, Storage
 from tidemill.store import accounts, export_outcomes
 from tidemill.store import repository as repo
 
@@ -81,13 +81,14 @@ def targets(settings: Settings | WorkerConfig) -> Targets:
 def export_result(
     settings: Settings | WorkerConfig,
     store: Buckets,
+    storage: Storage,
     *,
     account: int,
     tenant: str,
     job: str,
     run_id: int,
     attempt: int,
-    result_dir: str,
+    result_uri: str,
     rows: int,
     time_zone: str,
     threads: int,
@@ -95,31 +96,36 @@ def export_result(
     plans: Sequence[ExportPlan],
     batch_uid: str = "",
     fence: Fence | None = None,
+    scratch_dir: str = "",
 ) -> tuple[ExportOutcome, ...]:
-    """Run `plans` over the committed result in `result_dir` (in the worker process); each
-    publishes only while `fence` (the attempt's lease) holds."""
+    """Run `plans` over the committed result at `result_uri`, read through `storage` (in the
+    worker process); each publishes only while `fence` (the attempt's lease) holds. Temporary
+    files go under `scratch_dir` (the system's temporary directory when "")."""
     if not plans:
         return ()
-    scratch = Path(tempfile.mkdtemp(prefix=".exports-", dir=result_dir))
+    if scratch_dir:
+        Path(scratch_dir).mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="exports-", dir=scratch_dir or None))
     try:
-        ctx = ExportContext(
-            account=account,
-            tenant=tenant,
-            job=job,
-            run_id=run_id,
-            attempt=attempt,
-            result=Path(result_dir) / "result.parquet",
-            rows=rows,
-            zone=ZoneInfo(time_zone),
-            store=store,
-            targets=targets(settings),
-            scratch=scratch,
-            threads=threads,
-            memory_limit=memory_limit,
-            batch_uid=batch_uid,
-            fence=fence or Unfenced(),
-        )
-        return tuple(run_exports(ctx, plans))
+        with storage.local_path(result_uri) as result:  # the file itself on a local warehouse
+            ctx = ExportContext(
+                account=account,
+                tenant=tenant,
+                job=job,
+                run_id=run_id,
+                attempt=attempt,
+                result=result,
+                rows=rows,
+                zone=ZoneInfo(time_zone),
+                store=store,
+                targets=targets(settings),
+                scratch=scratch,
+                threads=threads,
+                memory_limit=memory_limit,
+                batch_uid=batch_uid,
+                fence=fence or Unfenced(),
+            )
+            return tuple(run_exports(ctx, plans))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

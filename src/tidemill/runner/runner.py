@@ -10,6 +10,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import shutil
 import threading
 import time
 import uuid
@@ -182,6 +183,8 @@ class Slot:
                     )
                 self.runner.finish(assignment, answer)  # never raises
             finally:
+                settings = self.runner.runtime.settings  # what a killed worker left behind
+                shutil.rmtree(worker.scratch_dir(settings.data_dir, assignment.plan), True)
                 self.current = None
                 self.idle.set()
                 self.runner.notify()
@@ -276,7 +279,7 @@ class Runner:
             if self._stopping.is_set():
                 return
             try:
-                self._watch_stops()
+                self._end_stopped()
                 self._renew_and_reap()
                 self._dispatch()
                 self._sweep_retention()
@@ -286,23 +289,29 @@ class Runner:
     def _now(self) -> datetime:
         return self.runtime.clock.now()
 
-    def _watch_stops(self) -> None:
-        """End the workers of our batches that a stop made Cancelling, wherever it was issued:
-        a stop on another node (or this one's API without a runner) only writes the status.
-        Within one poll (`runner.poll_seconds`) of the stop."""
-        busy = {
-            (a.account, a.batch.job_name, a.batch.run_id): slot
-            for slot in self._slots
-            if (a := slot.current) is not None and not slot.cancelling
-        }
+    def _end_stopped(self) -> None:
+        """End our workers whose batch was stopped, rerun or deleted since it was claimed —
+        by any node sharing the store (a stop on this node ends its worker at once). Looked
+        at each pass of the loop (at least once a second)."""
+        busy = [
+            (slot, a) for slot in self._slots if (a := slot.current) is not None
+            and not slot.cancelling
+        ]  # fmt: skip
         if not busy:
             return
         with self.runtime.db.connect() as conn:
-            stopping = store.stopping(conn, self.node)
-        for key in stopping:
-            slot = busy.get(key)
-            if slot is not None:
-                slot.cancel()
+            rows = [
+                (slot, a, store.get_batch(conn, a.account, a.batch.job_name, a.batch.run_id))
+                for slot, a in busy
+            ]
+        # Not "no longer Running": a batch whose outcome is being recorded is Successful already.
+        ended = [
+            slot for slot, a, current in rows
+            if current is None or current.uid != a.batch.uid
+            or current.rerun_count != a.plan.attempt or current.status is S.CANCELLING
+        ]  # fmt: skip
+        for slot in ended:  # cancel waits for the process: not on this thread
+            threading.Thread(target=slot.cancel, name="tidemill-stop", daemon=True).start()
 
     def _renew_and_reap(self) -> None:
         """Extend the leases of the batches our slots execute (only those: a batch whose outcome
@@ -383,8 +392,8 @@ class Runner:
             return Outcome(Ending.REFUSED, f"job {batch.job_name!r} no longer exists")
         try:
             plan = plan_batch(
-                conn, account, job, batch, self.runtime.settings.data_dir.resolve(),
-                self.runtime.zone, os.cpu_count() or 1,
+                conn, account, job, batch, self.runtime.settings.warehouse,
+                self.runtime.zone, os.cpu_count() or 1, self.runtime.sources,
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
             return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,

@@ -202,17 +202,6 @@ def orphans(conn: sa.Connection, now: datetime, *, every: bool = False) -> list[
     return [(r.account_id, _batch(r)) for r in rows]
 
 
-def stopping(conn: sa.Connection, owner: str) -> set[tuple[int, str, int]]:
-    """(account, job, run id) of the batches runner `owner` executes that a stop made
-    Cancelling: its runner ends their workers."""
-    rows = conn.execute(
-        sa.select(batches.c.account_id, batches.c.job_name, batches.c.run_id).where(
-            batches.c.status == BatchStatus.CANCELLING.value, batches.c.owner == owner
-        )
-    )
-    return {(r.account_id, r.job_name, r.run_id) for r in rows}
-
-
 def hold_lease(
     conn: sa.Connection, account: int, job: str, run_id: int, owner: str, attempt: int
 ) -> bool:
