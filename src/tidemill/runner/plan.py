@@ -8,7 +8,6 @@ files the plan names.
 
 from __future__ import annotations
 
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.jobs import container_limits, memory_ceilings
 from tidemill.core.models import Job
-from tidemill.core.naming import result_file
+from tidemill.core.naming import result_uri
 from tidemill.core.plans import BatchPlan, Limits, TablePlan
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.services.variables import user_variables
@@ -38,7 +37,7 @@ def effective_params(root: Job, runtime: dict[str, str]) -> dict[str, str]:
 
 
 def plan_batch(
-    conn: sa.Connection, account: int, job: Job, batch: Batch, data_dir: Path, zone: ZoneInfo,
+    conn: sa.Connection, account: int, job: Job, batch: Batch, warehouse: str, zone: ZoneInfo,
     cpu_count: int, sources: Sources,
 ) -> BatchPlan:  # fmt: skip
     """Raises InvalidInputError with a message for the batch when it cannot be planned (a
@@ -59,7 +58,7 @@ def plan_batch(
             done = _upstream_batch(conn, account, upstream.name, batch)
             tables.append(TablePlan(
                 src.table_name, tuple((f.key, f.valtype, False) for f in upstream.schema),
-                result="file://" + str(result_file(data_dir, account, upstream.name, done.run_id)),
+                result=result_uri(warehouse, account, upstream.name, done.run_id),
             ))  # fmt: skip
             continue
         ds = repo.get_datasource(conn, account, src.name)
@@ -79,7 +78,7 @@ def plan_batch(
     return BatchPlan(
         account, scope, job.name, batch.run_id,
         moment.render(code), tuple(tables),
-        "file://" + str(result_file(data_dir, account, job.name, batch.run_id)),
+        result_uri(warehouse, account, job.name, batch.run_id),
         Limits(threads, memory),
         zone.key, params, memory_ceiling=ceiling,
     )  # fmt: skip
