@@ -51,7 +51,7 @@ def test_one_listing_per_covering_prefix(tmp_path: Path) -> None:
     prefixes = ["a/", "a/b/", "a/b/", "c/", "a/b/*"]
     ds = Datasource("ds", "nb", "kodo", {"bucket": "logs", "keyPrefixes": prefixes}, ())
 
-    files = KodoSource(kodo).list(ds, "", AT, ALICE)  # type: ignore[arg-type]
+    files = KodoSource(kodo).list(ds, "", AT, ALICE)
 
     assert [f.name for f in files] == ["logs/a/1.json", "logs/a/b/2.json", "logs/a/b/3.csv",
                                        "logs/c/4.json"]  # fmt: skip

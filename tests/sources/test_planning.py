@@ -62,9 +62,7 @@ def plan(env: Env) -> BatchPlan:
         job = repo.get_job(conn, account, "j")
         assert job is not None
         batch = Batch("j", 1, NOW, BatchStatus.READY, uid="u-1")
-        return plan_batch(
-            conn, account, job, batch, rt.settings.data_dir.resolve(), rt.zone, 1, rt.sources
-        )
+        return plan_batch(conn, account, job, batch, rt.settings.warehouse, rt.zone, 1, rt.sources)
 
 
 def test_the_plan_records_the_files_the_source_lists(env: Env) -> None:

@@ -27,8 +27,12 @@ def patterns_of(datasource: Datasource, file_filter: str, moment: Moment) -> lis
 
 
 def listing_prefix(pattern: str) -> str:
-    """The key prefix to list for `pattern`: the text before its first '*'."""
-    return pattern.split("*", 1)[0]
+    """The key prefix to list for `pattern`: a prefix itself; of a glob, the text before its
+    first wildcard ('*', '?' or '[')."""
+    if "*" not in pattern:
+        return pattern
+    cut = min(i for i in (pattern.find(c) for c in "*?[") if i >= 0)
+    return pattern[:cut]
 
 
 def selects(pattern: str, key: str) -> bool:

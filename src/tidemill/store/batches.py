@@ -258,11 +258,14 @@ def successful_at(
 
 
 def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
-    """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first."""
+    """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first.
+
+    The order is total (ties broken by account and job), so runners claiming on two nodes
+    lock rows in the same order and cannot deadlock each other."""
     rows = conn.execute(
         sa.select(batches)
         .where(batches.c.status.in_(_values(WAITING)))
-        .order_by(batches.c.queued_at, batches.c.run_id)
+        .order_by(batches.c.queued_at, batches.c.run_id, batches.c.account_id, batches.c.job_name)
         .limit(limit)
     )
     return [(r.account_id, _batch(r)) for r in rows]
