@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tidemill.core.compression import compression_of
+from tidemill.core.file_patterns import covering_prefixes, listing_prefix, selects
 from tidemill.core.models import AccountScope, Datasource
 from tidemill.sources.base import Moment
-from tidemill.sources.kodo import KodoSource, listing_prefix, selects
+from tidemill.sources.kodo import KodoSource
 from tidemill.storage.base import Buckets, ObjectInfo
 from tidemill.storage.local import LocalKodo
 
@@ -101,3 +102,8 @@ def test_patterns_are_globs_only_when_they_hold_a_star(
 )
 def test_compression_is_named_by_the_last_suffix(name: str, codec: str) -> None:
     assert compression_of(name) == codec
+
+
+def test_covering_prefixes_list_each_name_once() -> None:
+    assert covering_prefixes(["a/", "a/b/", "c/*.json", "c/d", "x?[y]*"]) == ["a/", "c/", "x"]
+    assert covering_prefixes(["", "a/"]) == [""]
