@@ -16,6 +16,7 @@ new, never half.
 from __future__ import annotations
 
 import io
+import os
 import socket
 import tempfile
 import threading
@@ -30,7 +31,7 @@ from urllib.parse import urlsplit
 from tidemill.core.object_keys import TEMP_PREFIX, key_problem
 from tidemill.errors import BackendError, Failure, InvalidInputError, TidemillError
 from tidemill.storage.base import FileInfo, scheme_of
-from tidemill.storage.hdfs_calls import CallLoop, translate
+from tidemill.storage.hdfs_calls import CALLS, translate
 
 if TYPE_CHECKING:  # hdfs-native is imported on first use: most installations never need it
     from hdfs_native import AsyncClient, AsyncFileReader, FileStatus
@@ -44,6 +45,10 @@ T = TypeVar("T")
 # with its defaults a closed port failed after 180 s (measured). One try: the caller's retry
 # policy decides about another.
 _CLIENT_CONFIG = {"dfs.client.failover.max.attempts": "0"}
+
+
+# Clients a forked child inherited (HdfsFiles._client): never used, never dropped.
+_INHERITED: list[AsyncClient] = []
 
 
 class _Location(NamedTuple):
@@ -68,8 +73,8 @@ class HdfsFiles:
         self.connect_timeout = connect_timeout
         self.operation_timeout = operation_timeout
         self.chunk_bytes = chunk_bytes
-        self._calls = CallLoop()
         self._clients: dict[str, AsyncClient] = {}
+        self._pid = os.getpid()
         self._lock = threading.Lock()
 
     def __reduce__(
@@ -202,7 +207,7 @@ class HdfsFiles:
     def _run(self, uri: str, namenode: str, action: str, call: Coroutine[Any, Any, T]) -> T:
         """Run `call` within the operation timeout; errors translated."""
         try:
-            return self._calls.run(call, self.operation_timeout)
+            return CALLS.run(call, self.operation_timeout)
         except BaseException as exc:
             if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
                 raise  # KeyboardInterrupt, SystemExit: not ours to translate
@@ -210,6 +215,11 @@ class HdfsFiles:
 
     def _client(self, uri: str, namenode: str) -> AsyncClient:
         with self._lock:
+            if self._pid != os.getpid():
+                # A forked child: the parent's clients hang here, and so does dropping one
+                # (measured), so they are kept, unused, for the life of the process.
+                _INHERITED.extend(self._clients.values())
+                self._clients, self._pid = {}, os.getpid()
             client = self._clients.get(namenode)
         if client is not None:
             return client
