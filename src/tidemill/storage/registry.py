@@ -17,7 +17,7 @@ from tidemill.errors import Failure, InvalidInputError
 from tidemill.storage.base import FileInfo, Storage, scheme_of
 
 if TYPE_CHECKING:
-    from tidemill.config import Settings
+    from tidemill.config import Settings, WorkerConfig
 
 __all__ = [
     "BACKENDS",
@@ -59,7 +59,7 @@ class StorageConfig:
     hdfs: HdfsConfig = field(default_factory=HdfsConfig)
 
 
-def storage_config(settings: Settings) -> StorageConfig:
+def storage_config(settings: Settings | WorkerConfig) -> StorageConfig:
     h = settings.hdfs
     hdfs = HdfsConfig(h.connect_timeout, h.operation_timeout, h.chunk_bytes)
     s3 = settings.s3
@@ -113,7 +113,7 @@ BACKENDS: dict[str, Callable[[StorageConfig], Storage | None]] = {
 }
 
 
-def open_storages(config: StorageConfig | Settings) -> Storages:
+def open_storages(config: StorageConfig | Settings | WorkerConfig) -> Storages:
     """Every backend `config` enables (file:// always), keyed by scheme."""
     if not isinstance(config, StorageConfig):
         config = storage_config(config)

@@ -306,8 +306,26 @@ CASES += [
     _case(
         "sum-overflow-wraps",
         "select sum(x) s from (select 9223372036854775807 x union all select 1)",
-        differs="Spark (ANSI off) wraps a BIGINT sum past its range; Tidemill fails the batch"
-        " (engines/duckdb.conformed: never a silently wrong sum)",
+    ),
+    _case(
+        "sum-overflow-wraps-back",
+        "select sum(x) s from (select 9223372036854775807 x union all select 1"
+        " union all select -5)",
+    ),
+    _case(
+        "sum-overflow-grouped-filtered",
+        "select g, sum(x) s, sum(x) filter (where x > 1) f, sum(distinct x) d from (select 1 g,"
+        " 9223372036854775807 x union all select 1, 7 union all select 1, 7 union all"
+        " select 2, -9223372036854775807 union all select 2, -9) group by g",
+    ),
+    _case(
+        "sum-overflow-window",
+        "select x, sum(x) over (order by x rows between unbounded preceding and current row) s"
+        " from (select 9223372036854775807 x union all select 1 union all select 5)",
+    ),
+    _case(
+        "sum-int-no-int-overflow",
+        "select sum(x) s from (select 2147483647 x union all select 1)",
     ),
     _case(
         "avg-decimal",

@@ -14,7 +14,8 @@ values and in output types — or the construct is refused at create (E18209) by
 * `generators` — explode/posexplode/inline/json_tuple/stack, OUTER, LATERAL VIEW (7).
 * `json_values` — get_json_object, json_tuple, from_json with DDL schemas, NULL not errors (6, 12).
 * `urls` — parse_url, url_encode/url_decode.
-* `regex` — Java regex in rlike/regexp_*/split, group references, NULL not errors (6, 12).
+* `regex` — Java regex in rlike/regexp_*/split, group references, NULL not errors (6, 12);
+  what RE2 cannot run goes to `java_regex` (Python's `re` with java.util.regex's rules).
 * `strings` — positions, padding, split limits, format_string/printf (4, 12).
 * `arrays` — size of NULL, 0-based subscripts, str_to_map, maps and structs (4, 12).
 * `higher_order` — transform's 0-based index, three-valued exists/forall, zip_with, maps (4, 12).
@@ -27,6 +28,21 @@ values and in output types — or the construct is refused at create (E18209) by
 """
 
 from tidemill.engines.duckdb.dialect.context import Context
-from tidemill.engines.duckdb.dialect.translate import MACROS, PASSES, to_duckdb, unsupported
+from tidemill.engines.duckdb.dialect.translate import (
+    FUNCTIONS,
+    MACROS,
+    PASSES,
+    register_functions,
+    to_duckdb,
+    unsupported,
+)
 
-__all__ = ["MACROS", "PASSES", "Context", "to_duckdb", "unsupported"]
+__all__ = [
+    "FUNCTIONS",
+    "MACROS",
+    "PASSES",
+    "Context",
+    "register_functions",
+    "to_duckdb",
+    "unsupported",
+]

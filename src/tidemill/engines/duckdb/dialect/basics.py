@@ -30,7 +30,10 @@ MACROS: tuple[str, ...] = (
     END""",
     'CREATE MACRO "isnull"(x) AS (x IS NULL)',  # quoted: ISNULL is a DuckDB keyword
     'CREATE MACRO "isnotnull"(x) AS (x IS NOT NULL)',
-    "CREATE MACRO pmod(a, n) AS CASE WHEN a % n < 0 THEN (a % n + n) % n ELSE a % n END",
+    # n = -1 as 1: the same answer (0), without DuckDB's overflow of the smallest BIGINT % -1.
+    """CREATE MACRO pmod(a, n) AS CASE
+        WHEN a % (CASE WHEN n = -1 THEN 1 ELSE n END) < 0 THEN (a % n + n) % n
+        ELSE a % (CASE WHEN n = -1 THEN 1 ELSE n END) END""",
     "CREATE MACRO nanvl(a, b) AS CASE WHEN isnan(a) THEN b ELSE a END",
     "CREATE MACRO btrim(s) AS trim(s), (s, chars) AS trim(s, chars)",
     "CREATE MACRO timestamp_seconds(n) AS to_timestamp(n)",

@@ -12,6 +12,7 @@ columns are left untouched. The rules are Spark 3.5's `TypeCoercion` with ANSI m
   every member is cast to the wider common type (a string with a number gives a string);
 * `/` is always a fractional division, and `/`, `%`, `div` by zero give NULL;
 * `div` truncates to bigint, floor/ceil of a number give bigint;
+* INT and BIGINT `+ - * div %`, unary minus, abs and sum wrap around on overflow (`overflow`);
 * explicit CAST with Spark's non-ANSI result (`tidemill.engines.duckdb.dialect.casts`).
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from tidemill.engines.duckdb.dialect import casts
+from tidemill.engines.duckdb.dialect import casts, overflow
 from tidemill.engines.duckdb.dialect.context import Context
 from tidemill.engines.duckdb.dialect.types import (
     FRACTIONAL,
@@ -35,6 +36,7 @@ from tidemill.engines.duckdb.dialect.types import (
 
 MACROS: tuple[str, ...] = (
     *casts.MACROS,
+    *overflow.MACROS,
     # Spark's bround: HALF_EVEN at `d` places (DuckDB's round is HALF_UP, like Spark's round).
     "CREATE MACRO bround(x) AS round_even(x, 0), (x, d) AS round_even(x, d)",
     # Spark rounds a double as the decimal its shortest text spells (BigDecimal(Double.toString)):
@@ -111,6 +113,12 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         _compare(node, types)
     elif isinstance(node, _ARITHMETIC):
         _arithmetic(node, types)
+    elif isinstance(node, exp.Neg | exp.Abs) and _wraps(node, types):
+        _replace(
+            node, _typed(overflow.wrapped(node, str(types.of(node))), str(types.of(node))), types
+        )
+    elif isinstance(node, exp.Sum | exp.Window | exp.Filter) and _is_long_sum(node, types):
+        _replace(node, _typed(overflow.wrapped_sum(node), "bigint"), types)
     elif isinstance(node, _STRING_AS_DOUBLE) and types.of(node.this) == "string":
         _cast_arg(node, "this", "double", types)
     elif isinstance(node, exp.Case) and node.this is not None:
@@ -306,6 +314,58 @@ def _arithmetic(node: exp.Binary, types: SparkTypes) -> None:
         quotient = exp.Div(this=node.left.copy(), expression=node.expression.copy())
         truncated = exp.Anonymous(this="trunc", expressions=[quotient])
         _replace(node, casts.duckdb_cast(truncated, "BIGINT"), types)
+        return
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.IntDiv | exp.Mod) and _wraps(node, types):
+        spark_type = str(types.of(node))
+        _replace(node, _typed(overflow.wrapped(node, spark_type), spark_type), types)
+
+
+def _wraps(node: exp.Expr, types: SparkTypes) -> bool:
+    """Whether `node` (integral operands) can overflow its INT/BIGINT Spark type: not when every
+    operand is an integer literal and the exact result fits."""
+    if not overflow.wraps(types.of(node)):
+        return False
+    operands = [node.left, node.right] if isinstance(node, exp.Binary) else [node.this]
+    if any(types.of(operand) not in INTEGRAL for operand in operands):
+        return False
+    values = [_integer_literal(operand) for operand in operands]
+    known = [value for value in values if value is not None]
+    if len(known) < len(values):
+        return True
+    bits = 64 if types.of(node) == "bigint" else 32
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    exact: int | None = None
+    if isinstance(node, exp.Neg | exp.Abs):
+        exact = -known[0]
+    elif isinstance(node, exp.Add):
+        exact = known[0] + known[1]
+    elif isinstance(node, exp.Sub):
+        exact = known[0] - known[1]
+    elif isinstance(node, exp.Mul):
+        exact = known[0] * known[1]
+    return exact is None or not low <= exact <= high
+
+
+def _integer_literal(node: exp.Expr) -> int | None:
+    if isinstance(node, exp.Paren):
+        return _integer_literal(node.this)
+    if isinstance(node, exp.Neg):
+        inner = _integer_literal(node.this)
+        return None if inner is None else -inner
+    if isinstance(node, exp.Literal) and node.is_int:
+        return int(node.this)
+    return None
+
+
+def _is_long_sum(node: exp.Expr, types: SparkTypes) -> bool:
+    """Whether `node` is the outermost node of an integral sum: `sum(x)`, `sum(x) FILTER (...)`
+    or `sum(x) [FILTER (...)] OVER (...)`, whose Spark type is bigint."""
+    if isinstance(node.parent, exp.Window | exp.Filter) and node.arg_key == "this":
+        return False
+    inner = node
+    while isinstance(inner, exp.Window | exp.Filter):
+        inner = inner.this
+    return isinstance(inner, exp.Sum) and types.of(inner) == "bigint"
 
 
 def _null_on_zero(node: exp.Binary) -> None:

@@ -3,6 +3,11 @@ json_array_length and from_json give NULL on malformed JSON instead of failing t
 
 Spark's rules (Spark SQL reference, "JSON functions"; JsonExpressions.scala):
 
+* Every function reads the first JSON value as Spark's Jackson does (`jackson`): text after it
+  is ignored, single quotes are read; trailing commas and (except in from_json) NaN are
+  malformed; from_json keeps the last value of a name written twice. Text DuckDB reads the
+  same way (valid, no `,]`, no NaN, no repeated field name) never leaves DuckDB.
+
 * get_json_object(json, path): path `$`, `.name`, `['name']`, `[index]`; a string value comes
   back unquoted, any other value as compact JSON text, JSON null as NULL; malformed JSON or an
   invalid path gives NULL. Wildcard paths (`[*]`, `.*`) are refused by name.
@@ -23,6 +28,7 @@ import re
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from tidemill.engines.duckdb.dialect import jackson
 from tidemill.engines.duckdb.dialect._nodes import (
     bottom_up,
     call,
@@ -32,14 +38,22 @@ from tidemill.engines.duckdb.dialect._nodes import (
 )
 from tidemill.engines.duckdb.dialect.context import Context
 
+# DuckDB's JSON reader accepts what Jackson rejects (trailing commas, NaN) and rejects what
+# Jackson reads (text after the first value, single quotes, raw control characters): such text
+# goes through `jackson.first_value` (Python, the slow path), the rest straight to DuckDB.
+_DOUBTFUL = r",\s*[\]}]|NaN|Infinity"
+
 MACROS: tuple[str, ...] = (
+    f"""CREATE MACRO tidemill_json_doc(j) AS CASE
+        WHEN json_valid(j) AND NOT regexp_matches(j, '{_DOUBTFUL}') THEN j
+        ELSE tidemill_json_first(j, {jackson.LENIENT}, '') END""",
     # DuckDB's JSON functions raise on malformed text; Spark gives NULL.
     """CREATE MACRO tidemill_json_string(j, path) AS
-        CASE WHEN json_valid(j) THEN json_extract_string(j, path) END""",
+        json_extract_string(tidemill_json_doc(j), path)""",
     # json_tuple: a key written twice in an object gives Spark the last value, DuckDB's
     # json_extract the first. The slow path (all keys and values) runs only when the key's
     # quoted text occurs more than once in the document.
-    """CREATE MACRO tidemill_json_field(j, key) AS CASE
+    """CREATE MACRO tidemill_json_field_in(j, key) AS CASE
         WHEN NOT json_valid(j) THEN NULL
         WHEN strlen(j) - strlen(replace(j, '"' || key || '"', '')) <= strlen(key) + 2
         THEN json_extract_string(j, '$."' || replace(key, '"', '\\"') || '"')
@@ -47,9 +61,13 @@ MACROS: tuple[str, ...] = (
             json_extract(j, '$.*')[len(json_keys(j)) + 1
                 - list_position(list_reverse(json_keys(j)), key)], '$')
     END""",
-    """CREATE MACRO tidemill_json_array_length(j) AS CASE
+    """CREATE MACRO tidemill_json_field(j, key) AS
+        tidemill_json_field_in(tidemill_json_doc(j), key)""",
+    """CREATE MACRO tidemill_json_array_length_in(j) AS CASE
         WHEN json_valid(j) AND json_type(CAST(j AS JSON)) = 'ARRAY'
         THEN CAST(json_array_length(j) AS INTEGER) END""",
+    """CREATE MACRO tidemill_json_array_length(j) AS
+        tidemill_json_array_length_in(tidemill_json_doc(j))""",
 )
 
 _NAME = re.compile(r"\.([^.\[]+)")
@@ -226,7 +244,8 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
         raise unsupported(f"from_json schema {text!r}") from exc
     if wanted.is_type(exp.DType.STRUCT) and not wanted.expressions:
         raise unsupported(f"from_json schema {text!r}")
-    value = exp.cast(document.copy(), exp.DataType.build("JSON"))
+    parsed = _from_json_document(document, wanted)
+    value = exp.cast(parsed.copy(), exp.DataType.build("JSON"))
     if wanted.is_type(exp.DType.STRUCT):
         fields = _fields(wanted)
         empty = _struct([(name, exp.cast(exp.Null(), kind)) for name, kind in fields])
@@ -243,14 +262,66 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
         paths = exp.Array(expressions=[_key_path(name) for name, _ in fields])
         return template(
             """CASE WHEN _j IS NULL OR _j = '' THEN NULL
-                WHEN json_type(TRY_CAST(_j AS JSON)) = 'OBJECT'
-                THEN list_transform([json_extract(CAST(_j AS JSON), _paths)], _bind)[1]
+                WHEN json_type(TRY_CAST(_d AS JSON)) = 'OBJECT'
+                THEN list_transform([json_extract(CAST(_d AS JSON), _paths)], _bind)[1]
                 ELSE _empty END""",
-            j=document, paths=paths, empty=empty,
+            j=document, d=parsed, paths=paths, empty=empty,
             bind=exp.Lambda(this=converted, expressions=[bound.this]),
         )  # fmt: skip
     converted = _json_value(value, wanted)
-    return template("CASE WHEN json_valid(_j) THEN _converted END", j=document, converted=converted)
+    return template("CASE WHEN json_valid(_j) THEN _converted END", j=parsed, converted=converted)
+
+
+def _from_json_document(document: exp.Expr, wanted: exp.DataType) -> exp.Expr:
+    """The text from_json reads: the document itself where DuckDB reads it as Spark's Jackson
+    does, else its first value as Jackson reads it (`jackson.first_value`, FROM_JSON features:
+    a name written twice keeps its last value). A schema field name that occurs twice in the
+    text, or a map's key repeated, sends the document to the slow path."""
+    checks = [
+        template(
+            "strlen(_j) - strlen(replace(_j, _quoted, '')) <= _n",
+            j=document.copy(),
+            quoted=exp.Literal.string(json.dumps(name)),
+            n=exp.Literal.number(len(json.dumps(name))),
+        )
+        for name in sorted(_field_names(wanted))
+    ]
+    if _has_map(wanted):
+        distinct = "len(json_keys(_j)) = len(list_distinct(json_keys(_j)))"
+        checks.append(template(distinct, j=document.copy()))
+    unique = exp.and_(*checks) if checks else exp.true()
+    shape = exp.Literal.string(json.dumps(jackson.shape_of(_jackson_kind(wanted))))
+    return template(
+        """CASE WHEN json_valid(_j) AND NOT regexp_matches(_j, _doubtful)
+            THEN CASE WHEN _unique THEN _j ELSE tidemill_json_first(_j, _mode, _shape) END
+            ELSE tidemill_json_first(_j, _mode, _shape) END""",
+        j=document.copy(), unique=unique, mode=exp.Literal.number(jackson.FROM_JSON),
+        shape=shape, doubtful=exp.Literal.string(_DOUBTFUL),
+    )  # fmt: skip
+
+
+def _jackson_kind(wanted: exp.DataType) -> tuple[str, object]:
+    """`wanted` as the nested tuples `jackson.shape_of` takes."""
+    if wanted.is_type(exp.DType.STRUCT):
+        return ("struct", {name: _jackson_kind(kind) for name, kind in _fields(wanted)})
+    if wanted.is_type(exp.DType.MAP):
+        return ("map", _jackson_kind(wanted.expressions[1]))
+    if wanted.is_type(exp.DType.ARRAY):
+        return ("array", _jackson_kind(wanted.expressions[0]))
+    if wanted.is_type(*exp.DataType.TEXT_TYPES):
+        return ("text", None)
+    return ("scalar", None)
+
+
+def _field_names(wanted: exp.DataType) -> set[str]:
+    names: set[str] = set()
+    for node in wanted.find_all(exp.ColumnDef):
+        names.add(node.name)
+    return names
+
+
+def _has_map(wanted: exp.DataType) -> bool:
+    return any(t.is_type(exp.DType.MAP) for t in wanted.find_all(exp.DataType))
 
 
 _JSON_TYPES = {

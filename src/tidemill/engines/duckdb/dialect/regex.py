@@ -6,11 +6,11 @@ where the two spell the same thing differently: named groups `(?<name>...)` beco
 group references become RE2's `\\1`/`\\g<name>`-free form (`\\1`; named references are refused).
 Lookarounds RE2 can do without are rewritten (see `_without_lookaround`): `^(?=X)`/`^(?!X)`
 starting an rlike pattern; a positive lookahead ending, or lookbehind starting, the pattern of
-rlike or of regexp_extract of a group. What RE2 cannot run otherwise is refused at create, by
-name: other lookaheads `(?=`/`(?!` and lookbehinds `(?<=`/`(?<!`, backreferences `\\1` in a
-pattern, atomic groups `(?>` and possessive quantifiers (`*+`, `++`, `?+`). Decision: no Python
-UDF fallback (DuckDB's Python functions need numpy, which Tidemill does not depend on; see
-docs/decisions.md, "Spark SQL functions").
+rlike or of regexp_extract of a group. Any other literal pattern RE2 cannot run — lookaheads
+`(?=`/`(?!` and lookbehinds `(?<=`/`(?<!`, backreferences `\\1`/`\\k<n>`, atomic groups `(?>` and
+possessive quantifiers (`*+`, `++`, `?+`), and regexp_replace patterns that can match '' (Java
+and RE2 place empty matches differently) — runs on Python's `re` with Java's rules instead
+(`java_regex`, about 1 µs a row; what even that cannot translate is refused by name).
 A pattern that is not a literal is passed to RE2 as it is.
 
 Also Spark's `regexp(s, re)` and `regexp_like` are `rlike`; regexp_extract's group defaults to 1.
@@ -24,12 +24,14 @@ from sqlglot import exp
 
 from tidemill.engines.duckdb.dialect._nodes import (
     bottom_up,
+    call,
     function_name,
     literal_int,
     literal_text,
     template,
 )
 from tidemill.engines.duckdb.dialect.context import Context
+from tidemill.engines.duckdb.dialect.java_regex import python_pattern
 
 MACROS: tuple[str, ...] = ()
 
@@ -77,6 +79,13 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         rewritten = _without_lookaround(node, text)
         if rewritten is not None:
             return rewritten
+    if text is not None and (
+        any(pattern.search(text) for pattern, _ in _UNSUPPORTED)
+        or (isinstance(node, exp.RegexpReplace) and _matches_empty(text))
+    ):
+        python = _python_call(node, text)
+        if python is not None:
+            return python
     if text is not None:
         node.set(key, exp.Literal.string(re2_pattern(text)))
     if isinstance(node, exp.RegexpLike) and text is not None:
@@ -93,6 +102,33 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         if replacement is not None:
             node.set("replacement", exp.Literal.string(re2_replacement(replacement)))
     return node
+
+
+def _python_call(node: exp.Expr, java: str) -> exp.Expr | None:
+    """`node` as a call of the `java_regex` function doing its work; None for other nodes."""
+    pattern = exp.Literal.string(python_pattern(java))
+    subject = node.this
+    one, zero = exp.Literal.number(1), exp.Literal.number(0)
+    if isinstance(node, exp.RegexpLike):
+        return call("tidemill_re_like", subject, pattern)
+    if isinstance(node, exp.RegexpExtract):
+        return call("tidemill_re_extract", subject, pattern, node.args.get("group") or one)
+    if isinstance(node, exp.RegexpExtractAll):
+        return call("tidemill_re_extract_all", subject, pattern, node.args.get("group") or one)
+    if isinstance(node, exp.RegexpReplace):
+        replacement = node.args.get("replacement") or exp.Literal.string("")
+        position = node.args.get("position") or one
+        return call("tidemill_re_replace", subject, pattern, replacement, position)
+    if isinstance(node, exp.RegexpSplit):
+        limit = node.args.get("limit") or exp.Literal.number(-1)
+        return call("tidemill_re_split", subject, pattern, limit)
+    if isinstance(node, exp.RegexpCount):
+        return call("tidemill_re_count", subject, pattern)
+    if isinstance(node, exp.RegexpSubstr):
+        return call("tidemill_re_substr", subject, pattern)
+    if isinstance(node, exp.RegexpInstr):  # Spark's third argument is the group
+        return call("tidemill_re_instr", subject, pattern, node.args.get("position") or zero)
+    return None
 
 
 def _without_lookaround(node: exp.Expr, java: str) -> exp.Expr | None:

@@ -3,12 +3,16 @@
 Each pass is a function `(query, context) -> query` that lives in the module of the fault kind
 it fixes (see the package docstring) and may copy or mutate the tree it is given; the tree is a
 private copy. Each module also names the DuckDB macros its output relies on; `MACROS` is all of
-them, registered on every engine connection by `tidemill.engines.duckdb.database.open_engine`.
+them, registered on every engine connection by `tidemill.engines.duckdb.database.open_engine`, which
+also registers `FUNCTIONS` (Python scalar functions, for the rare rules SQL cannot express) through
+`register_functions`.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -25,6 +29,8 @@ from tidemill.engines.duckdb.dialect import (
     grouping,
     higher_order,
     hints,
+    jackson,
+    java_regex,
     joins,
     json_values,
     literals,
@@ -78,7 +84,34 @@ MACROS: tuple[str, ...] = (
     *literals.MACROS,
 )
 
+# (name, function, DuckDB parameter types, DuckDB return type); NULL in any argument → NULL.
+FUNCTIONS: tuple[tuple[str, Callable[..., Any], tuple[str, ...], str], ...] = (
+    *java_regex.FUNCTIONS,
+    *jackson.FUNCTIONS,
+)
+
 _DUCKDB = Dialect.get_or_raise("duckdb")
+
+
+def register_functions(con: Any) -> None:
+    """Register `FUNCTIONS` on the DuckDB connection `con` (DuckDB's Python functions need
+    numpy). Raises duckdb.Error if DuckDB refuses one."""
+    for name, function, parameters, returns in FUNCTIONS:
+        con.create_function(
+            name, _null_in_null_out(function), list(parameters), returns,
+            null_handling="special", side_effects=False,
+        )  # fmt: skip
+
+
+def _null_in_null_out(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` answering None when an argument is None (DuckDB's default NULL handling
+    cannot return NULL for non-NULL arguments)."""
+
+    def checked(*args: Any) -> Any:
+        return None if any(arg is None for arg in args) else function(*args)
+
+    checked.__signature__ = inspect.signature(function)  # type: ignore[attr-defined]
+    return checked
 
 
 def to_duckdb(spark_sql: str, tables: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> str:

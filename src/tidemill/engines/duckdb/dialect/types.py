@@ -214,8 +214,8 @@ class SparkTypes:
         self._pending: tuple[exp.Expr, Context] | None = (query, context)
 
     def _annotate(self, query: exp.Expr, context: Context) -> None:
-        if not context.tables:
-            return
+        if not context.tables and query.find(exp.Subquery, exp.CTE) is None:
+            return  # no column to type
         for number, node in enumerate(query.walk()):
             node.meta[_TAG] = number
         numbered = {number: node for number, node in enumerate(query.walk())}
