@@ -129,3 +129,15 @@ def test_streams_read_across_chunks_and_seek(root: str) -> None:
         assert stream.read() == b""
         stream.seek(-20, 2)
         assert stream.read() == data[-20:]
+
+
+@pytest.mark.hdfs
+def test_paths_under_a_file_hold_nothing_to_delete(root: str) -> None:
+    files = HdfsFiles()
+    files.put(root + "f.txt", b"kept")
+
+    files.delete(root + "f.txt/g")  # the namenode refuses such a path: nothing is there
+    assert files.delete_prefix(root + "f.txt/") == 0  # the file is not under its own "dir"
+
+    assert files.read(root + "f.txt") == b"kept"
+    assert not files.exists(root + "f.txt/g")

@@ -175,13 +175,19 @@ class HdfsFiles:
 
     def delete(self, uri: str) -> None:
         namenode, path = _parse(uri)
-        self._call(uri, namenode, "delete", lambda c: c.delete(path, False))
+        try:
+            self._call(uri, namenode, "delete", lambda c: c.delete(path, False))
+        except TidemillError:
+            if self.exists(uri):
+                raise
+            # e.g. a path under a file: the namenode refuses, but there is nothing to delete
 
     def delete_prefix(self, prefix: str) -> int:
         namenode, path = _parse(prefix, prefix=True)
         doomed = [info.uri for info in self.list(prefix)]
-        if prefix.endswith("/") and path != "/":
-            # The whole directory (its temporary files and empty directories too), in one call.
+        if prefix.endswith("/") and path != "/" and doomed:
+            # The whole directory (its temporary files and empty directories too), in one call;
+            # it is one, since files are under it.
             self._call(prefix, namenode, "delete", lambda c: c.delete(path, True))
         else:
             for uri in doomed:
