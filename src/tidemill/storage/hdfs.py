@@ -20,6 +20,7 @@ import os
 import socket
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -45,6 +46,12 @@ T = TypeVar("T")
 # with its defaults a closed port failed after 180 s (measured). One try: the caller's retry
 # policy decides about another.
 _CLIENT_CONFIG = {"dfs.client.failover.max.attempts": "0"}
+
+# Failures of a write that a new attempt can get past: the namenode adds a block only once the
+# previous one is reported stored, and hdfs-native does not wait and ask again (Hadoop's client
+# retries addBlock 5 times from 400 ms). Seen on the test cluster with 1 MiB blocks.
+_BLOCK_RACES = ("NotReplicatedYetException", "Failed to complete file in time")
+WRITE_ATTEMPTS = 3
 
 
 # Clients a forked child inherited (HdfsFiles._client): never used, never dropped.
@@ -279,10 +286,24 @@ class HdfsFiles:
             yield Path(out.name)
 
     def _replace(self, uri: str, action: str, chunks: Callable[[], Iterator[Buffer]]) -> None:
-        """Write a temporary file beside `uri` from `chunks()`, then rename it over `uri`."""
+        """Write a temporary file beside `uri` from `chunks()`, then rename it over `uri`.
+
+        A write the namenode refused for a block race is written again, whole, to a new
+        temporary file (WRITE_ATTEMPTS in all): hdfs-native does not retry `addBlock` on
+        NotReplicatedYetException as Hadoop's own client does.
+        """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._write_once(uri, action, chunks)
+                return
+            except BackendError as exc:
+                if attempt == WRITE_ATTEMPTS or not any(r in exc.message for r in _BLOCK_RACES):
+                    raise
+            time.sleep(0.5 * attempt)
+
+    def _write_once(self, uri: str, action: str, chunks: Callable[[], Iterator[Buffer]]) -> None:
         namenode, path = _parse(uri)
-        target = PurePosixPath(path)
-        temp = str(target.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}")
+        temp = str(PurePosixPath(path).parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}")
         from hdfs_native import WriteOptions
 
         options = WriteOptions(overwrite=False, create_parent=True)
@@ -291,8 +312,11 @@ class HdfsFiles:
             try:
                 for chunk in chunks():
                     self._run(uri, namenode, action, writer.write(chunk))
-            finally:
-                self._run(uri, namenode, action, writer.close())
+            except BaseException:
+                with suppress(TidemillError):  # the write's failure is the one to report
+                    self._run(uri, namenode, action, writer.close())
+                raise
+            self._run(uri, namenode, action, writer.close())
             self._move(uri, namenode, temp, path)
         except BaseException:
             with suppress(TidemillError):  # the first failure is the one to report
