@@ -8,11 +8,15 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from tidemill.config import Settings, WorkerConfig
 from tidemill.errors import BackendError, Failure, InvalidInputError, NotFoundError
 from tidemill.storage.hdfs import HdfsFiles
+from tidemill.storage.registry import open_storages
 
 
 @pytest.fixture
@@ -141,3 +145,25 @@ def test_paths_under_a_file_hold_nothing_to_delete(root: str) -> None:
 
     assert files.read(root + "f.txt") == b"kept"
     assert not files.exists(root + "f.txt/g")
+
+
+def test_the_timeouts_are_settings_that_reach_the_backend(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TIDEMILL_HDFS__CONNECT_TIMEOUT", "1.5")
+    monkeypatch.setenv("TIDEMILL_HDFS__OPERATION_TIMEOUT", "7")
+    monkeypatch.setenv("TIDEMILL_HDFS__CHUNK_BYTES", "65536")
+    settings = Settings(data_dir=tmp_path)
+
+    for config in (settings, WorkerConfig.of(settings)):
+        backend = open_storages(config).backends["hdfs"]
+        assert isinstance(backend, HdfsFiles)
+        assert (backend.connect_timeout, backend.operation_timeout, backend.chunk_bytes) == (
+            1.5,
+            7,
+            65536,
+        )
+
+    monkeypatch.setenv("TIDEMILL_HDFS__OPERATION_TIMEOUT", "0")
+    with pytest.raises(ValidationError, match="operation_timeout"):
+        Settings(data_dir=tmp_path)
