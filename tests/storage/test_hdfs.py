@@ -167,3 +167,22 @@ def test_the_timeouts_are_settings_that_reach_the_backend(
     monkeypatch.setenv("TIDEMILL_HDFS__OPERATION_TIMEOUT", "0")
     with pytest.raises(ValidationError, match="operation_timeout"):
         Settings(data_dir=tmp_path)
+
+
+@pytest.mark.hdfs
+def test_a_prefix_ending_mid_name_walks_only_the_names_it_starts(
+    root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hdfs_native import Client
+
+    HdfsFiles().put(root + "logs/2017-06-01/a.gz", b"june")
+    HdfsFiles().put(root + "logs/2017-07-01/b.gz", b"july")
+    namenode, _, path = root.partition("://")[2].partition("/")
+    Client(f"hdfs://{namenode}").set_permission(f"/{path}logs/2017-07-01", 0o700)  # root's only
+    monkeypatch.setenv("HADOOP_USER_NAME", "guest")  # the user hdfs-native's next client is
+    guest = HdfsFiles()
+
+    # Walking logs/2017-07-01 would fail for guest: the listing does not go there.
+    assert [i.uri for i in guest.list(root + "logs/2017-06")] == [root + "logs/2017-06-01/a.gz"]
+    with pytest.raises(BackendError, match="AccessControlException"):
+        guest.list(root + "logs/")

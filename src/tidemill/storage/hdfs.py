@@ -15,6 +15,7 @@ new, never half.
 
 from __future__ import annotations
 
+import builtins
 import io
 import os
 import socket
@@ -92,17 +93,20 @@ class HdfsFiles:
 
     def list(self, prefix: str) -> Iterator[FileInfo]:
         namenode, path = _parse(prefix, prefix=True)
-        directory = path if prefix.endswith("/") or path == "/" else str(PurePosixPath(path).parent)
-
-        async def walk(client: AsyncClient) -> list[FileStatus]:
-            return [status async for status in client.list_status(directory, recursive=True)]
-
-        try:
-            statuses = self._call(prefix, namenode, "list", walk)
-        except TidemillError as exc:
-            if exc.failure is Failure.DS_VERIFY_NOT_FOUND:
-                return iter(())  # nothing under the prefix
-            raise
+        statuses: builtins.list[FileStatus] = []
+        if prefix.endswith("/") or path == "/":
+            statuses = self._listing(prefix, namenode, path, recursive=True)
+        else:
+            # Only the entries of the parent whose name starts with the prefix's last name are
+            # walked (hdfs://nn/logs/2017-06 walks logs/2017-06-01/, not all of logs/).
+            partial = PurePosixPath(path)
+            for entry in self._listing(prefix, namenode, str(partial.parent), recursive=False):
+                if not PurePosixPath(entry.path).name.startswith(partial.name):
+                    continue
+                if entry.isdir:
+                    statuses += self._listing(prefix, namenode, entry.path, recursive=True)
+                else:
+                    statuses.append(entry)
         found = [
             _info(namenode + status.path, status)
             for status in statuses
@@ -263,6 +267,21 @@ class HdfsFiles:
                 "(TIDEMILL_HDFS__CONNECT_TIMEOUT)",
                 uri=uri,
             ) from exc
+
+    def _listing(
+        self, prefix: str, namenode: str, directory: str, *, recursive: bool
+    ) -> builtins.list[FileStatus]:
+        """The entries under `directory` (one bounded call); a missing directory has none."""
+
+        async def walk(client: AsyncClient) -> builtins.list[FileStatus]:
+            return [status async for status in client.list_status(directory, recursive)]
+
+        try:
+            return self._call(prefix, namenode, "list", walk)
+        except TidemillError as exc:
+            if exc.failure is Failure.DS_VERIFY_NOT_FOUND:
+                return []
+            raise
 
     def _reader(self, uri: str) -> AsyncFileReader:
         namenode, path = _parse(uri)
