@@ -186,3 +186,11 @@ def test_a_prefix_ending_mid_name_walks_only_the_names_it_starts(
     assert [i.uri for i in guest.list(root + "logs/2017-06")] == [root + "logs/2017-06-01/a.gz"]
     with pytest.raises(BackendError, match="AccessControlException"):
         guest.list(root + "logs/")
+
+
+def test_a_namenode_without_port_needs_hadoops_configuration() -> None:
+    # Without a port the authority names a name service; none is configured here.
+    with pytest.raises(BackendError) as exc:
+        HdfsFiles(connect_timeout=1, operation_timeout=2).stat("hdfs://localhost/x.csv")
+    assert "hdfs://localhost/x.csv" in exc.value.message
+    assert "HADOOP_CONF_DIR" in exc.value.message

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from tidemill.core.object_keys import TEMP_PREFIX, key_problem
 from tidemill.errors import BackendError, Failure, InvalidInputError, TidemillError
 from tidemill.storage.base import FileInfo, scheme_of
-from tidemill.storage.hdfs_calls import CALLS, translate
+from tidemill.storage.hdfs_calls import CALLS, reason, translate
 
 if TYPE_CHECKING:  # hdfs-native is imported on first use: most installations never need it
     from hdfs_native import AsyncClient, AsyncFileReader, FileStatus
@@ -246,7 +246,17 @@ class HdfsFiles:
         try:
             client = AsyncClient(namenode, dict(_CLIENT_CONFIG))
         except Exception as exc:
-            raise translate(exc, "connect for", uri, namenode) from exc
+            hint = ""
+            if urlsplit(namenode).port is None:
+                hint = (
+                    "; a namenode without a port is a name service, which Hadoop's configuration "
+                    "(HADOOP_CONF_DIR) must define: else write hdfs://host:port/path"
+                )
+            raise BackendError(
+                Failure.INTERNAL,
+                f"Cannot make an HDFS client for {namenode} (for {uri}): {reason(exc)}{hint}",
+                uri=uri,
+            ) from exc
         with self._lock:
             return self._clients.setdefault(namenode, client)
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from tidemill.errors import BackendError, Failure, NotFoundError, TidemillError
 
-__all__ = ["CALLS", "CallLoop", "translate"]
+__all__ = ["CALLS", "CallLoop", "reason", "translate"]
 
 T = TypeVar("T")
 
@@ -72,23 +72,24 @@ def translate(exc: BaseException, action: str, uri: str, namenode: str) -> Tidem
             "(TIDEMILL_HDFS__OPERATION_TIMEOUT); check that HDFS is running and not overloaded",
             uri=uri,
         )
-    reason = _reason(exc)
+    why = reason(exc)
     if isinstance(exc, FileNotFoundError):
         path = "/" + uri.split("://", 1)[-1].partition("/")[2]
-        plain = reason in (path, f"File does not exist: {path}")  # nothing the URI does not say
-        said = "" if plain else f" ({reason})"
+        plain = why in (path, f"File does not exist: {path}")  # nothing the URI does not say
+        said = "" if plain else f" ({why})"
         return NotFoundError(Failure.DS_VERIFY_NOT_FOUND, f"No file {uri}{said}", uri=uri)
-    if isinstance(exc, OSError) and any(word in reason.lower() for word in _UNREACHABLE):
+    if isinstance(exc, OSError) and any(word in why.lower() for word in _UNREACHABLE):
         return BackendError(
             Failure.INTERNAL,
-            f"Cannot reach the HDFS namenode {namenode} to {action} {uri}: {reason}; check the "
+            f"Cannot reach the HDFS namenode {namenode} to {action} {uri}: {why}; check the "
             "URI's host and port and that HDFS is running",
             uri=uri,
         )
-    return BackendError(Failure.INTERNAL, f"HDFS {action} of {uri} failed: {reason}", uri=uri)
+    return BackendError(Failure.INTERNAL, f"HDFS {action} of {uri} failed: {why}", uri=uri)
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
+    """The first line of an hdfs-native error (the Java class's short name first for RPC errors)."""
     text = str(exc)
     found = _RPC_ERROR.search(text)
     if found:
