@@ -27,13 +27,14 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
-from tidemill.core.object_keys import TEMP_PREFIX, key_problem
+from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import BackendError, Failure, InvalidInputError, TidemillError
-from tidemill.storage.base import FileInfo, scheme_of
+from tidemill.storage.base import FileInfo
 from tidemill.storage.hdfs_calls import CALLS, reason, translate
+from tidemill.storage.hdfs_uris import parse_uri
 
 if TYPE_CHECKING:  # hdfs-native is imported on first use: most installations never need it
     from hdfs_native import AsyncClient, AsyncFileReader, FileStatus
@@ -57,11 +58,6 @@ WRITE_ATTEMPTS = 3
 
 # Clients a forked child inherited (HdfsFiles._client): never used, never dropped.
 _INHERITED: list[AsyncClient] = []
-
-
-class _Location(NamedTuple):
-    namenode: str  # "hdfs://host:port", as the URI spells it
-    path: str  # absolute, no trailing '/' (except the root "/")
 
 
 class HdfsFiles:
@@ -92,7 +88,7 @@ class HdfsFiles:
         return (_reopen, (self.connect_timeout, self.operation_timeout, self.chunk_bytes))
 
     def list(self, prefix: str) -> Iterator[FileInfo]:
-        namenode, path = _parse(prefix, prefix=True)
+        namenode, path = parse_uri(prefix, prefix=True)
         statuses: builtins.list[FileStatus] = []
         if prefix.endswith("/") or path == "/":
             statuses = self._listing(prefix, namenode, path, recursive=True)
@@ -117,7 +113,7 @@ class HdfsFiles:
         return iter(sorted(found, key=lambda info: info.uri))
 
     def exists(self, uri: str) -> bool:
-        namenode, path = _parse(uri)
+        namenode, path = parse_uri(uri)
         try:
             status = self._call(uri, namenode, "stat", lambda c: c.get_file_info(path))
         except TidemillError as exc:
@@ -127,7 +123,7 @@ class HdfsFiles:
         return not status.isdir
 
     def stat(self, uri: str) -> FileInfo:
-        namenode, path = _parse(uri)
+        namenode, path = parse_uri(uri)
         status = self._call(uri, namenode, "stat", lambda c: c.get_file_info(path))
         if status.isdir:
             raise translate(FileNotFoundError(f"{path} is a directory"), "stat", uri, namenode)
@@ -172,8 +168,8 @@ class HdfsFiles:
             source.unlink(missing_ok=True)
 
     def rename(self, src: str, dst: str) -> None:
-        namenode, src_path = _parse(src)
-        dst_namenode, dst_path = _parse(dst)
+        namenode, src_path = parse_uri(src)
+        dst_namenode, dst_path = parse_uri(dst)
         if dst_namenode != namenode:
             raise InvalidInputError(
                 Failure.DS_PATH_ILLEGAL,
@@ -185,7 +181,7 @@ class HdfsFiles:
         self._move(src, namenode, src_path, dst_path)
 
     def delete(self, uri: str) -> None:
-        namenode, path = _parse(uri)
+        namenode, path = parse_uri(uri)
         try:
             self._call(uri, namenode, "delete", lambda c: c.delete(path, False))
         except TidemillError:
@@ -194,7 +190,7 @@ class HdfsFiles:
             # e.g. a path under a file: the namenode refuses, but there is nothing to delete
 
     def delete_prefix(self, prefix: str) -> int:
-        namenode, path = _parse(prefix, prefix=True)
+        namenode, path = parse_uri(prefix, prefix=True)
         doomed = [info.uri for info in self.list(prefix)]
         if prefix.endswith("/") and path != "/" and doomed:
             # The whole directory (its temporary files and empty directories too), in one call;
@@ -294,12 +290,12 @@ class HdfsFiles:
             raise
 
     def _reader(self, uri: str) -> AsyncFileReader:
-        namenode, path = _parse(uri)
+        namenode, path = parse_uri(uri)
         return self._call(uri, namenode, "read", lambda c: c.read(path))
 
     def _chunks(self, uri: str, reader: AsyncFileReader, start: int, end: int) -> Iterator[bytes]:
         """Bytes [start, end) of an open file, chunk by chunk (end within the file)."""
-        namenode = _parse(uri).namenode
+        namenode = parse_uri(uri).namenode
         step = self.chunk_bytes
         for offset in range(start, end, step):
             size = min(step, end - offset)
@@ -307,7 +303,7 @@ class HdfsFiles:
 
     @contextmanager
     def _download(self, uri: str, reader: AsyncFileReader) -> Iterator[Path]:
-        suffix = "".join(PurePosixPath(_parse(uri).path).suffixes)[-40:]
+        suffix = "".join(PurePosixPath(parse_uri(uri).path).suffixes)[-40:]
         with tempfile.NamedTemporaryFile(prefix="tidemill-hdfs-", suffix=suffix) as out:
             for chunk in self._chunks(uri, reader, 0, len(reader)):
                 out.write(chunk)
@@ -331,7 +327,7 @@ class HdfsFiles:
             time.sleep(0.5 * attempt)
 
     def _write_once(self, uri: str, action: str, chunks: Callable[[], Iterator[Buffer]]) -> None:
-        namenode, path = _parse(uri)
+        namenode, path = parse_uri(uri)
         temp = str(PurePosixPath(path).parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}")
         from hdfs_native import WriteOptions
 
@@ -409,30 +405,6 @@ def _reopen(connect_timeout: float, operation_timeout: float, chunk_bytes: int) 
         operation_timeout=operation_timeout,
         chunk_bytes=chunk_bytes,
     )
-
-
-def _parse(uri: str, *, prefix: bool = False) -> _Location:
-    """The namenode and absolute path of an hdfs:// URI (a file's, unless `prefix`).
-
-    InvalidInputError(DS_PATH_ILLEGAL) naming the URI for another scheme, no namenode, a path
-    the key rule refuses, or (not `prefix`) no file name.
-    """
-    if scheme_of(uri) != HdfsFiles.scheme:
-        return _illegal(uri, "is not an hdfs:// URI")
-    rest = uri.split("://", 1)[1]
-    authority, slash, key = rest.partition("/")
-    if not authority:
-        return _illegal(uri, "names no namenode: write hdfs://host:port/path")
-    problem = key_problem(key, prefix=prefix)
-    if problem is not None:
-        return _illegal(uri, f"has a path that {problem}")
-    if not slash and not prefix:
-        return _illegal(uri, "names no file")
-    return _Location(uri[: len(uri) - len(rest)] + authority, "/" + key.rstrip("/"))
-
-
-def _illegal(uri: str, problem: str) -> _Location:
-    raise InvalidInputError(Failure.DS_PATH_ILLEGAL, f"{uri!r} {problem}", uri=uri)
 
 
 def _info(uri: str, status: FileStatus) -> FileInfo:
