@@ -265,11 +265,11 @@ class HdfsFiles:
         try:
             socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
         except OSError as exc:
-            reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+            why = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
             raise BackendError(
                 Failure.INTERNAL,
                 f"Cannot reach the HDFS namenode {namenode} for {uri} within {timeout:g} s "
-                f"({reason}); check the URI's host and port and that HDFS is running "
+                f"({why}); check the URI's host and port and that HDFS is running "
                 "(TIDEMILL_HDFS__CONNECT_TIMEOUT)",
                 uri=uri,
             ) from exc
