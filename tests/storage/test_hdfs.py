@@ -73,7 +73,13 @@ def test_a_namenode_that_never_answers_fails_after_the_operation_timeout(
 
 @pytest.mark.parametrize(
     "uri",
-    ["hdfs:///no/namenode", "hdfs://nn:8020/a/../b", "hdfs://nn:8020/a//b", "hdfs://nn:8020"],
+    [
+        "hdfs:///no/namenode",
+        "hdfs://nn:8020/a/../b",
+        "hdfs://nn:8020/a//b",
+        "hdfs://nn:8020",
+        "hdfs://nn:8020/logs/12:00.csv",  # HDFS allows no ':' in a name
+    ],
 )
 def test_uris_that_name_no_hdfs_file_are_refused(uri: str) -> None:
     with pytest.raises(InvalidInputError) as exc:

@@ -20,7 +20,7 @@ def parse_uri(uri: str, *, prefix: bool = False) -> Location:
     """The namenode and absolute path of an hdfs:// URI (a file's, unless `prefix`).
 
     InvalidInputError(DS_PATH_ILLEGAL) naming the URI for another scheme, no namenode, a path
-    the key rule refuses, or (not `prefix`) no file name.
+    the key rule refuses or holding ':', or (not `prefix`) no file name.
     """
     if scheme_of(uri) != "hdfs":
         return _illegal(uri, "is not an hdfs:// URI")
@@ -31,6 +31,8 @@ def parse_uri(uri: str, *, prefix: bool = False) -> Location:
     problem = key_problem(key, prefix=prefix)
     if problem is not None:
         return _illegal(uri, f"has a path that {problem}")
+    if ":" in key:  # DFSUtil.isValidName: HDFS refuses the name at create or rename
+        return _illegal(uri, "has ':' in its path, which HDFS does not allow in a name")
     if not slash and not prefix:
         return _illegal(uri, "names no file")
     return Location(uri[: len(uri) - len(rest)] + authority, "/" + key.rstrip("/"))
