@@ -6,10 +6,11 @@ Rules (Spark 3.5 function reference and the measured answers of Spark 3.5.9, ANS
 * `percentile(x, p)` / `percentile(x, array(...))` interpolate linearly and are DOUBLE:
   `quantile_cont` over x as DOUBLE (DuckDB's `quantile` picks a member). `percentile_disc` is
   a DOUBLE too.
-* `percentile_approx` / `approx_percentile` give the member of rank ceil(p·n), in x's type:
-  `quantile_disc`. Spark's GK summary is exact for groups of up to accuracy/2 rows (5000 at the
-  default accuracy); beyond that its answer depends on how Spark split the input, within n /
-  accuracy ranks of this one (docs/decisions.md).
+* `percentile_approx` / `approx_percentile` give the member of the sorted group, in x's type, at
+  the rank Spark's GK summary picks for the group's size, the percentage and the accuracy
+  (`gk_summary.rank`, a Python function called once per group): Spark's answer for a group of
+  up to 50,000 values read by one task; for larger groups Spark's own answer depends on how it
+  split and ordered its input (docs/decisions.md).
 * `skewness` and `kurtosis` are population moments (kurtosis in excess of 3); `corr`,
   `regr_slope`, `regr_intercept` and the moments are NULL where Spark divides by zero (one row,
   or a constant column) instead of DuckDB's NaN or sample formulas.
@@ -37,6 +38,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from tidemill.engines.duckdb.dialect._nodes import template
 from tidemill.engines.duckdb.dialect.context import Context
 from tidemill.errors import InvalidInputError
 
@@ -156,10 +158,23 @@ def _percentile(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
 
 
 def _percentile_approx(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
+    """The member of the sorted group at the rank Spark's GK summary picks (`gk_summary`)."""
     quantile = node.args.get("quantile")
     if quantile is None:
         raise _refused("percentile_approx without a percentage")
-    return wrap(_fn("quantile_disc", node.this, quantile))
+    accuracy = node.args.get("accuracy") or exp.Literal.number(10000)
+    ordered = template(
+        "list_sort(_values, 'ASC', 'NULLS LAST')", values=wrap(_fn("list", node.this))
+    )
+    count = wrap(_fn("count", node.this))
+
+    def pick(percentage: exp.Expr) -> exp.Expr:
+        chosen = _fn("tidemill_gk_rank", count, percentage, accuracy)
+        return template("_ordered[_rank]", ordered=ordered.copy(), rank=chosen)
+
+    if isinstance(quantile, exp.Array):
+        return exp.Array(expressions=[pick(q) for q in quantile.expressions])
+    return pick(quantile)
 
 
 def _within_group(node: exp.Expr, wrap: _Wrapper) -> exp.Expr | None:
