@@ -5,7 +5,8 @@ set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
-# tsdb exports: InfluxDB 1.x; logdb exports: a real OpenSearch node built from Maven jars.
+# tsdb exports: InfluxDB 1.x; logdb exports: a real OpenSearch node built from Maven jars;
+# hdfs:// storage: a MiniDFSCluster from Maven jars (both need mvn and a JDK).
 command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
@@ -17,3 +18,6 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# The HDFS jars and launcher (cached in .services/hdfs; a no-op once built).
+"$(dirname "${BASH_SOURCE[0]}")/hdfs.sh" build

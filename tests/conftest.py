@@ -198,3 +198,25 @@ def opensearch_url() -> Iterator[str]:
         yield given
         return
     yield from _service("opensearch.sh", "tidemill-opensearch-", "OpenSearch")
+
+
+@pytest.fixture(scope="session")
+def hdfs_url() -> Iterator[str]:
+    """One real HDFS per run (scripts/hdfs.sh: a MiniDFSCluster), started by the first test that
+    asks for it, or the namenode given as TIDEMILL_TEST_HDFS_URL (hdfs://host:port)."""
+    given = os.environ.get("TIDEMILL_TEST_HDFS_URL")
+    if given:
+        yield given.rstrip("/")
+        return
+    directory = Path(tempfile.mkdtemp(prefix="tidemill-hdfs-"))
+    script, port = str(ROOT / "scripts/hdfs.sh"), free_port()
+    started = subprocess.run([script, "start", str(directory), str(port)], capture_output=True)
+    try:
+        if started.returncode != 0:
+            pytest.fail(f"could not start HDFS: {started.stderr.decode().strip()[-2000:]}")
+        # The script's promise: exactly one line, the namenode's URL.
+        assert started.stdout == f"hdfs://127.0.0.1:{port}\n".encode(), started.stdout
+        yield f"hdfs://127.0.0.1:{port}"
+    finally:
+        subprocess.run([script, "stop", str(directory)], check=False)
+        shutil.rmtree(directory, ignore_errors=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tidemill.core.names import ACCOUNT_NAME
@@ -27,6 +27,18 @@ class S3Settings(BaseModel):
     access_key: str = ""
     secret_key: SecretStr = SecretStr("")
     region: str = "us-east-1"
+
+
+class HdfsSettings(BaseModel):
+    """How the hdfs:// storage talks to namenodes and datanodes (TIDEMILL_HDFS__*).
+
+    Without bounds hdfs-native retries a refused namenode for about three minutes and waits on a
+    silent one for ever (measured; docs/decisions.md, "HDFS storage"): every call is bounded.
+    """
+
+    connect_timeout: float = 5.0  # seconds to open a namenode connection (a TCP connect)
+    operation_timeout: float = 60.0  # seconds one call may take: an RPC, or one chunk of I/O
+    chunk_bytes: int = 4 * 1024 * 1024  # bytes read or written per call when streaming
 
 
 class ExportSettings(BaseModel):
@@ -74,6 +86,17 @@ class SchedulerSettings(BaseModel):
     wait_poll_seconds: float = 1.0  # how often a loop waiting on a batch is re-checked
 
 
+class RunnerSettings(BaseModel):
+    """The batch runner (TIDEMILL_RUNNER__*)."""
+
+    # False: this node serves the API and schedules but claims no batches; nodes sharing the
+    # database run them (a stop issued here reaches the node running the batch through the
+    # store). It then also leaves settling dead nodes' batches and the retention sweep to them.
+    enabled: bool = True
+    slots: int = Field(default=0, ge=0)  # batches run at once; 0: one per core, at most 4
+    poll_seconds: float = Field(default=1.0, gt=0)  # how often the store is looked at unasked
+
+
 class Settings(BaseSettings):
     """Everything Tidemill can be told; see the README's configuration table."""
 
@@ -100,10 +123,16 @@ class Settings(BaseSettings):
     # report exports: a SQLAlchemy URL; {db} is replaced by the dbName (else dbName is a
     # schema of that database). Empty: one SQLite file per dbName in <data>/report/.
     report_url: str = ""
+    # Where batch results are kept, as a storage URI (file:///srv/warehouse, s3://bucket/prefix
+    # with TIDEMILL_S3__ENDPOINT). Empty: file://<data dir>/warehouse. Nodes sharing a database
+    # must share it too (s3://), or a node cannot read the results another one wrote.
+    warehouse_url: str = ""
     exports: ExportSettings = ExportSettings()  # TIDEMILL_EXPORTS__HTTP_RETRIES, ...
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
+    hdfs: HdfsSettings = HdfsSettings()  # TIDEMILL_HDFS__CONNECT_TIMEOUT, ...
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
+    runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED, __SLOTS, ...
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
@@ -118,6 +147,19 @@ class Settings(BaseSettings):
                 "underscores, starting with a letter"
             )
         return value
+
+    @field_validator("warehouse_url")
+    @classmethod
+    def _warehouse_uri(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if value and (not sep or scheme not in {"file", "s3", "mem"} or not rest.strip("/")):
+            raise ValueError(
+                f"warehouse URL {value!r} is not a storage URI: use file:///absolute/dir or "
+                "s3://bucket/prefix"
+            )
+        if scheme == "file" and value and not rest.startswith("/"):
+            raise ValueError(f"warehouse URL {value!r} needs an absolute path (file:///dir)")
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -139,7 +181,51 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'report').resolve()}/{{db}}.sqlite"
 
     @property
+    def warehouse(self) -> str:
+        """The warehouse's storage URI, without a trailing '/'."""
+        return self.warehouse_url or f"file://{(self.data_dir / 'warehouse').resolve()}"
+
+    @property
     def metadata_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tidemill.db').resolve()}"
+
+
+class WorkerConfig(BaseModel):
+    """What a worker process is given (issue 11, item 6): only what running a batch needs.
+
+    The metadata URL (the lease fence checks the batch's row before each publish), the storage
+    settings (the data dir's local buckets and results, the S3 endpoint) and the export targets'
+    settings (report, logdb, tsdb, the HTTP options and the outbound address policy). Never
+    the bootstrap account's keys nor the API's, scheduler's or runner's settings. Built from
+    `Settings` by the runner (`of`); picklable. Per batch, the plan carries the rest.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    metadata_url: str
+    engine: str
+    data_dir: Path
+    s3: S3Settings
+    hdfs: HdfsSettings
+    exports: ExportSettings
+    outbound: OutboundSettings
+    tsdb_url: str
+    logdb_url: str
+    report_url_template: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> WorkerConfig:
+        return cls(
+            metadata_url=settings.metadata_url,
+            engine=settings.engine,
+            data_dir=settings.data_dir.resolve(),
+            s3=settings.s3,
+            hdfs=settings.hdfs,
+            exports=settings.exports,
+            outbound=settings.outbound,
+            tsdb_url=settings.tsdb_url,
+            logdb_url=settings.logdb_url,
+            report_url_template=settings.report_url_template,
+        )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from tidemill.clock import Clock, SystemClock
 from tidemill.config import Settings
+from tidemill.sources.registry import Sources, open_sources
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Buckets, Kodo
 from tidemill.storage.registry import Storages, open_storages
@@ -82,6 +83,11 @@ class Runtime:
         It hands out one account's buckets at a time: use `store_for`.
         """
         return open_kodo(self.settings)
+
+    @cached_property
+    def sources(self) -> Sources:
+        """The datasource types this installation reads (kodo over `kodo`), by type."""
+        return open_sources(self.kodo)
 
     def store_for(self, conn: sa.Connection, account: int) -> Buckets:
         """The buckets `account` may use, and no others (docs/decisions.md, "Tenancy")."""

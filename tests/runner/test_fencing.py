@@ -25,6 +25,7 @@ from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Buckets
+from tidemill.storage.local import file_uri
 from tidemill.store import accounts, export_outcomes
 from tidemill.store import batches as store
 from tidemill.store.export_outcomes import BatchKey
@@ -126,17 +127,18 @@ def test_a_worker_whose_lease_was_taken_over_publishes_no_export(
 def test_a_worker_whose_lease_was_taken_over_does_not_publish_its_result(
     rt: Runtime, tmp_path: Path
 ) -> None:
-    out = tmp_path / "result"
-    plan = BatchPlan(1, SCOPE, "j", 1, "select 42 as n", (), (out / "result.parquet").as_uri(),
+    warehouse = tmp_path / "warehouse"
+    scratch = tmp_path / "scratch"
+    plan = BatchPlan(1, SCOPE, "j", 1, "select 42 as n", (), file_uri(warehouse / "r.parquet"),
                      Limits(1, "1GB"), "Asia/Shanghai", owner=OWNER, batch_uid="u1")  # fmt: skip
     with rt.db.begin() as conn:
         store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
 
     with pytest.raises(Exception, match="lost its lease"):
-        execute(plan, open_kodo(rt.settings).for_account(SCOPE), fence=fence(rt))
+        execute(plan, rt.storages, fence=fence(rt), scratch=scratch)
 
-    assert not (out / "result.parquet").exists()
-    assert [p.name for p in out.iterdir() if not p.name.startswith(".spill")] == []
+    assert not warehouse.exists()  # nothing published
+    assert list(scratch.iterdir()) == []  # and nothing left behind
 
 
 def test_a_publish_in_progress_holds_off_the_takeover_until_it_ends(rt: Runtime) -> None:

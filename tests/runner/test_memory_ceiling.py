@@ -9,9 +9,10 @@ import threading
 import time
 from pathlib import Path
 
-from tidemill.config import Settings
+from tidemill.config import Settings, WorkerConfig
 from tidemill.core.jobs import GIB, memory_ceilings
 from tidemill.core.models import AccountScope
+from tidemill.core.outcomes import Ending, Outcome
 from tidemill.core.plans import BatchPlan, Limits
 from tidemill.runner import worker
 from tidemill.runner.exports import BatchResult
@@ -31,12 +32,12 @@ def rss(pid: int) -> int:
     return 0
 
 
-def run_in_worker(tmp_path: Path, sql: str, ceiling: int) -> tuple[tuple[str, object], int]:
+def run_in_worker(tmp_path: Path, sql: str, ceiling: int) -> tuple[object, int]:
     """(the worker's answer, its peak resident size in bytes)."""
     context = multiprocessing.get_context("forkserver")
     parent, child = context.Pipe()
-    settings = Settings(data_dir=tmp_path / "data")
-    process = context.Process(target=worker.serve, args=(child, settings), daemon=True)
+    config = WorkerConfig.of(Settings(data_dir=tmp_path / "data"))
+    process = context.Process(target=worker.serve, args=(child, config), daemon=True)
     process.start()
     child.close()
     peak = [0]
@@ -56,7 +57,7 @@ def run_in_worker(tmp_path: Path, sql: str, ceiling: int) -> tuple[tuple[str, ob
                      memory_ceiling=ceiling)  # fmt: skip
     try:
         parent.send(plan)
-        answer: tuple[str, object] = parent.recv()
+        answer: object = parent.recv()
         parent.send(None)
         process.join(30)
     finally:
@@ -70,19 +71,19 @@ def run_in_worker(tmp_path: Path, sql: str, ceiling: int) -> tuple[tuple[str, ob
 def test_a_query_beyond_the_ceiling_fails_the_batch_and_stays_below_it(tmp_path: Path) -> None:
     sql = "select length(repeat('x', 1500000000)) as n, repeat('y', 600000000) as s"
 
-    (kind, message), peak = run_in_worker(tmp_path, sql, CEILING)
+    answer, peak = run_in_worker(tmp_path, sql, CEILING)
 
-    assert kind == "error"
-    assert "exceeded the container's memory" in str(message), message
+    assert isinstance(answer, Outcome) and answer.ending is Ending.MEMORY, answer
+    assert "exceeded the container's memory" in answer.message, answer
     assert peak <= CEILING + 256 * 2**20, peak  # the ceiling plus the mapped code's pages
 
 
 def test_a_query_within_the_ceiling_runs(tmp_path: Path) -> None:
     sql = "select count(*) as n, max(length(repeat('x', 1000) || range)) as m from range(200000)"
 
-    (kind, result), _ = run_in_worker(tmp_path, sql, CEILING)
+    answer, _ = run_in_worker(tmp_path, sql, CEILING)
 
-    assert kind == "ok" and isinstance(result, BatchResult) and result.rows == 1, result
+    assert isinstance(answer, BatchResult) and answer.rows == 1, answer
 
 
 def test_each_container_gets_a_data_ceiling_below_its_memory_and_duckdb_below_that() -> None:

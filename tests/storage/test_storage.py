@@ -46,12 +46,18 @@ def _s3_root(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[StorageCon
     return StorageConfig(s3=config), f"s3://{bucket}/w/"
 
 
+def _hdfs_root(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[StorageConfig, str]:
+    namenode: str = request.getfixturevalue("hdfs_url")
+    return StorageConfig(), f"{namenode}/t-{uuid.uuid4().hex[:12]}/w/"
+
+
 ROOTS: dict[str, Callable[[pytest.FixtureRequest, Path], tuple[StorageConfig, str]]] = {
     "file": _file_root,
     "mem": _mem_root,
     "s3": _s3_root,
+    "hdfs": _hdfs_root,
 }
-MARKS = {"s3": [pytest.mark.s3]}
+MARKS = {"s3": [pytest.mark.s3], "hdfs": [pytest.mark.hdfs]}
 
 
 @pytest.fixture(params=[pytest.param(s, marks=MARKS.get(s, [])) for s in sorted(BACKENDS)])
@@ -297,7 +303,7 @@ def test_registry_routes_by_scheme(tmp_path: Path) -> None:
     assert (tmp_path / "a.txt").read_bytes() == b"on disk"
     assert storages.read("mem://m/a.txt") == b"in memory"
     assert [i.uri for i in storages.list(file_uri(tmp_path) + "/")] == [local]
-    assert sorted(storages.backends) == ["file", "mem"]  # s3 only with an endpoint
+    assert sorted(storages.backends) == ["file", "hdfs", "mem"]  # s3 only with an endpoint
 
 
 def test_registry_refuses_unserved_schemes_and_cross_backend_renames(tmp_path: Path) -> None:

@@ -29,10 +29,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runner = Runner(runtime)
-        runner.start()
-        runtime.runner = runner
-        if warm_workers:
+        runner = Runner(runtime) if runtime.settings.runner.enabled else None
+        if runner is not None:
+            runner.start()
+            runtime.runner = runner
+        if warm_workers and runner is not None:
             threading.Thread(target=runner.warm, name="tidemill-warm", daemon=True).start()
         scheduler = Scheduler(runtime) if runtime.settings.scheduler.enabled else None
         if scheduler is not None:
@@ -45,7 +46,8 @@ def create_app(
                 scheduler.close()
                 runtime.scheduler = None
             runtime.runner = None
-            runner.close()
+            if runner is not None:
+                runner.close()
             runtime.close()
 
     app = FastAPI(

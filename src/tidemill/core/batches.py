@@ -24,11 +24,13 @@ class BatchStatus(StrEnum):
 
 
 S = BatchStatus
-ACTIVE = frozenset({S.READY, S.RUNNING, S.RESTARTING, S.CANCELLING})
+WAITING = frozenset({S.READY, S.RESTARTING})  # queued: a runner may claim it
+EXECUTING = frozenset({S.RUNNING, S.CANCELLING})  # a worker runs it under its runner's lease
+ACTIVE = WAITING | EXECUTING
 FINISHED = frozenset({S.SUCCESSFUL, S.FAILED, S.CANCELED})
 
-# The only moves a batch can make (§7.2). Every change is checked against this table before it
-# is stored.
+# The only moves a batch can make (§7.2). Every status written is checked against this table by
+# the store (store.batches.move), whoever writes it; a new batch is born Ready (BORN).
 MOVES: Mapping[BatchStatus, frozenset[BatchStatus]] = {
     S.READY: frozenset({S.RUNNING, S.CANCELED, S.FAILED}),
     S.RUNNING: frozenset({S.SUCCESSFUL, S.FAILED, S.CANCELLING}),
@@ -40,10 +42,20 @@ MOVES: Mapping[BatchStatus, frozenset[BatchStatus]] = {
 }
 
 
-def check_move(current: BatchStatus, target: BatchStatus) -> None:
+BORN = S.READY  # the status every new batch is stored with (§7.2)
+
+
+def check_move(current: BatchStatus, target: BatchStatus, batch: str = "a batch") -> None:
+    """Raise StateError (INTERNAL: a move outside the table is a bug in Tidemill, never the
+    caller's doing) unless `current` → `target` is in MOVES (§7.2). `batch` names it."""
     if target not in MOVES[current]:
+        allowed = ", ".join(sorted(s.value for s in MOVES[current]))
         raise StateError(
-            Failure.INTERNAL, f"a batch cannot go from {current.value} to {target.value}"
+            Failure.INTERNAL,
+            f"{batch} cannot go from {current.value} to {target.value} (spec §7.2 allows "
+            f"{current.value} to go to: {allowed})",
+            current=current.value,
+            target=target.value,
         )
 
 

@@ -1,19 +1,26 @@
-"""Where things are kept: deterministic locations of batch results."""
+"""Where things are kept: deterministic storage URIs of batch results, under the warehouse.
+
+The warehouse is a storage URI (settings.warehouse: file:///…/warehouse or s3://bucket/prefix);
+everything below it is named here, so every node finds what any node wrote:
+
+    <warehouse>/<account id>/<job>/<run id>/result.parquet
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+RESULT_NAME = "result.parquet"
 
 
-def job_dir(data_dir: Path, account: int, job: str) -> Path:
-    """Everything the batches of one job keep: results, export journals."""
-    return data_dir / "warehouse" / str(account) / job
+def job_prefix(warehouse: str, account: int, job: str) -> str:
+    """The prefix of everything the batches of one job keep (ends with '/')."""
+    return f"{warehouse.rstrip('/')}/{account}/{job}/"
 
 
-def result_dir(data_dir: Path, account: int, job: str, run_id: int) -> Path:
-    """The directory holding one batch's committed result (rerun attempts replace it)."""
-    return job_dir(data_dir, account, job) / str(run_id)
+def batch_prefix(warehouse: str, account: int, job: str, run_id: int) -> str:
+    """The prefix of what one batch keeps (ends with '/'); reruns replace what is there."""
+    return f"{job_prefix(warehouse, account, job)}{run_id}/"
 
 
-def result_file(data_dir: Path, account: int, job: str, run_id: int) -> Path:
-    return result_dir(data_dir, account, job, run_id) / "result.parquet"
+def result_uri(warehouse: str, account: int, job: str, run_id: int) -> str:
+    """The URI of one batch's committed result (a Parquet file)."""
+    return batch_prefix(warehouse, account, job, run_id) + RESULT_NAME

@@ -48,9 +48,6 @@ class TablePlan:
     `file_type`, `delimiter`, `contains_header` its spec's reading options (spec §4.2). For an
     upstream job, `result` is the URI of that batch's committed result (a Parquet file) and
     `files` is empty.
-
-    `bucket` and `patterns` are the selection as the planner still makes it (kodo: a bucket
-    and key prefixes, or globs when they hold '*'); they go once every planner lists `files`.
     """
 
     table: str
@@ -60,8 +57,6 @@ class TablePlan:
     file_type: str = ""
     delimiter: str | None = None
     contains_header: bool | None = None
-    bucket: str = ""
-    patterns: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from tidemill.config import Settings
+from tidemill.config import Settings, WorkerConfig
 from tidemill.core.batches import Batch
 from tidemill.core.models import Job, SchedulerMode
 from tidemill.errors import TidemillError
@@ -31,7 +31,7 @@ from tidemill.exporters.base import (
     Targets,
     Unfenced,
 )
-from tidemill.storage.base import Buckets, Kodo
+from tidemill.storage.base import Buckets, Kodo, Storage
 from tidemill.store import accounts, export_outcomes
 from tidemill.store import repository as repo
 
@@ -61,7 +61,7 @@ def plan_exports(
     )
 
 
-def targets(settings: Settings) -> Targets:
+def targets(settings: Settings | WorkerConfig) -> Targets:
     options = settings.exports
     return Targets(
         tsdb_url=settings.tsdb_url,
@@ -79,15 +79,16 @@ def targets(settings: Settings) -> Targets:
 
 
 def export_result(
-    settings: Settings,
+    settings: Settings | WorkerConfig,
     store: Buckets,
+    storage: Storage,
     *,
     account: int,
     tenant: str,
     job: str,
     run_id: int,
     attempt: int,
-    result_dir: str,
+    result_uri: str,
     rows: int,
     time_zone: str,
     threads: int,
@@ -95,31 +96,36 @@ def export_result(
     plans: Sequence[ExportPlan],
     batch_uid: str = "",
     fence: Fence | None = None,
+    scratch_dir: str = "",
 ) -> tuple[ExportOutcome, ...]:
-    """Run `plans` over the committed result in `result_dir` (in the worker process); each
-    publishes only while `fence` (the attempt's lease) holds."""
+    """Run `plans` over the committed result at `result_uri`, read through `storage` (in the
+    worker process); each publishes only while `fence` (the attempt's lease) holds. Temporary
+    files go under `scratch_dir` (the system's temporary directory when "")."""
     if not plans:
         return ()
-    scratch = Path(tempfile.mkdtemp(prefix=".exports-", dir=result_dir))
+    if scratch_dir:
+        Path(scratch_dir).mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="exports-", dir=scratch_dir or None))
     try:
-        ctx = ExportContext(
-            account=account,
-            tenant=tenant,
-            job=job,
-            run_id=run_id,
-            attempt=attempt,
-            result=Path(result_dir) / "result.parquet",
-            rows=rows,
-            zone=ZoneInfo(time_zone),
-            store=store,
-            targets=targets(settings),
-            scratch=scratch,
-            threads=threads,
-            memory_limit=memory_limit,
-            batch_uid=batch_uid,
-            fence=fence or Unfenced(),
-        )
-        return tuple(run_exports(ctx, plans))
+        with storage.local_path(result_uri) as result:  # the file itself on a local warehouse
+            ctx = ExportContext(
+                account=account,
+                tenant=tenant,
+                job=job,
+                run_id=run_id,
+                attempt=attempt,
+                result=result,
+                rows=rows,
+                zone=ZoneInfo(time_zone),
+                store=store,
+                targets=targets(settings),
+                scratch=scratch,
+                threads=threads,
+                memory_limit=memory_limit,
+                batch_uid=batch_uid,
+                fence=fence or Unfenced(),
+            )
+            return tuple(run_exports(ctx, plans))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -10,20 +10,24 @@ import logging
 import multiprocessing
 import os
 import queue
+import shutil
 import threading
 import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 import sqlalchemy as sa
 
-from tidemill.core.batches import Batch, BatchStatus
+from tidemill.config import Settings, WorkerConfig
+from tidemill.core.batches import EXECUTING, Batch, BatchStatus
 from tidemill.core.models import SchedulerMode
+from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
 from tidemill.core.plans import BatchPlan
-from tidemill.errors import TidemillError
+from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters import failure_message
 from tidemill.runner import worker
 from tidemill.runner.exports import (
@@ -43,11 +47,24 @@ log = logging.getLogger("tidemill.runner")
 S = BatchStatus
 LEASE = timedelta(seconds=30)
 RENEW_EVERY = 10.0
-SHUT_DOWN = "Tidemill was shut down while this batch was running; rerun the batch"
-INTERRUPTED = (
-    "Tidemill stopped while this batch was running (the service was killed or crashed); "
-    "rerun the batch"
-)
+PREFIX = Settings.model_config["env_prefix"]  # of the variables the settings are read from
+Answer = BatchResult | Outcome  # what a worker answers for one plan (worker.serve)
+
+
+def start_forkserver() -> None:
+    """Start the forkserver — the parent of every worker — from an environment without the
+    TIDEMILL_* variables, so that no worker can read the settings (the bootstrap secret key,
+    the database URL...) from its environment or its memory: it is given a WorkerConfig.
+
+    Once per process (later runners share the forkserver). The variables are out of this
+    process's environment only while the forkserver is spawned (a fork and an exec): nothing
+    else reads them then, the settings having been read at start-up.
+    """
+    hidden = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith(PREFIX)}
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.update(hidden)
 
 
 class Every:
@@ -108,7 +125,7 @@ class Slot:
             lifeline_r, lifeline_w = multiprocessing.Pipe(duplex=False)
             context = self.runner.context
             process = context.Process(
-                target=worker.serve, args=(child, self.runner.runtime.settings, lifeline_r),
+                target=worker.serve, args=(child, self.runner.worker_config, lifeline_r),
                 name=f"tidemill-worker-{self.index}", daemon=True,
             )  # fmt: skip
             process.start()
@@ -118,6 +135,10 @@ class Slot:
                 if old is not None:
                     old.close()
             self._process, self._conn, self._lifeline = process, parent, lifeline_w
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancelled.is_set()
 
     def cancel(self) -> None:
         """End the current batch: its worker if it runs one, else it never starts.
@@ -153,32 +174,41 @@ class Slot:
                 return
             try:
                 try:
-                    outcome = self._execute(assignment)
+                    answer = self._execute(assignment)
                 except Exception as exc:  # a bug: the batch still ends, with a useful message
                     log.exception("slot %s failed to run a batch", self.index)
-                    outcome = (
-                        "error",
+                    answer = Outcome(
+                        Ending.ERROR,
                         f"internal error while running the batch ({type(exc).__name__})",
                     )
-                self.runner.finish(assignment, outcome)  # never raises
+                self.runner.finish(assignment, answer)  # never raises
             finally:
+                settings = self.runner.runtime.settings  # what a killed worker left behind
+                shutil.rmtree(worker.scratch_dir(settings.data_dir, assignment.plan), True)
                 self.current = None
                 self.idle.set()
                 self.runner.notify()
                 self.runner.runtime.notify_scheduler()  # a loop job may be waiting on it
 
-    def _execute(self, assignment: Assignment) -> tuple[str, object]:
+    def _execute(self, assignment: Assignment) -> Answer:
         try:
             self.ensure_process()
             if self._cancelled.is_set():
-                return ("killed", None)  # stopped before its worker got the plan
+                return self._ended()  # stopped before its worker got the plan
             assert self._conn is not None
             self._conn.send(assignment.plan)
-            result: tuple[str, object] = self._conn.recv()
-            return result
+            answer: Answer = self._conn.recv()
+            return answer
         except (EOFError, OSError, BrokenPipeError):
             self._process = None
-            return ("killed", None)
+            return self._ended()
+
+    def _ended(self) -> Outcome:
+        """How an attempt whose worker gave no answer ended: ended by us for a shutdown or a
+        stop, else the process died on its own."""
+        if self.runner.stopping:
+            return Outcome(Ending.SHUT_DOWN)
+        return Outcome(Ending.KILLED if self._cancelled.is_set() else Ending.CRASHED)
 
 
 class Runner:
@@ -191,7 +221,10 @@ class Runner:
         # The forkserver imports the worker (DuckDB and all) once; each worker forks from it.
         # forkguard first: it ends the forkserver if we die while that import runs.
         self.context.set_forkserver_preload(["tidemill.runner.forkguard", "tidemill.runner.worker"])
-        self._slots_wanted = slots or max(1, min(4, os.cpu_count() or 1))
+        self.worker_config = WorkerConfig.of(runtime.settings)  # all a worker is told
+        wanted = slots or runtime.settings.runner.slots
+        self._slots_wanted = wanted or max(1, min(4, os.cpu_count() or 1))
+        self._poll = runtime.settings.runner.poll_seconds
         self._slots: list[Slot] = []
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -200,6 +233,7 @@ class Runner:
         self._sweep = Every(runtime.settings.exports.retention_sweep_seconds, wait_first=True)
 
     def start(self) -> None:
+        start_forkserver()
         self.settle_orphans(every=self.runtime.db.dialect.name == "sqlite")
         self._slots = [Slot(self, i) for i in range(self._slots_wanted)]
         self._thread = threading.Thread(target=self._loop, name="tidemill-runner", daemon=True)
@@ -212,6 +246,10 @@ class Runner:
 
     def notify(self) -> None:
         self._wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     def close(self) -> None:
         self._stopping.set()
@@ -236,11 +274,12 @@ class Runner:
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            self._wake.wait(1.0)
+            self._wake.wait(self._poll)
             self._wake.clear()
             if self._stopping.is_set():
                 return
             try:
+                self._end_stopped()
                 self._renew_and_reap()
                 self._dispatch()
                 self._sweep_retention()
@@ -249,6 +288,30 @@ class Runner:
 
     def _now(self) -> datetime:
         return self.runtime.clock.now()
+
+    def _end_stopped(self) -> None:
+        """End our workers whose batch was stopped, rerun or deleted since it was claimed —
+        by any node sharing the store (a stop on this node ends its worker at once). Looked
+        at each pass of the loop (at least once a second)."""
+        busy = [
+            (slot, a) for slot in self._slots if (a := slot.current) is not None
+            and not slot.cancelling
+        ]  # fmt: skip
+        if not busy:
+            return
+        with self.runtime.db.connect() as conn:
+            rows = [
+                (slot, a, store.get_batch(conn, a.account, a.batch.job_name, a.batch.run_id))
+                for slot, a in busy
+            ]
+        # Not "no longer Running": a batch whose outcome is being recorded is Successful already.
+        ended = [
+            slot for slot, a, current in rows
+            if current is None or current.uid != a.batch.uid
+            or current.rerun_count != a.plan.attempt or current.status is S.CANCELLING
+        ]  # fmt: skip
+        for slot in ended:  # cancel waits for the process: not on this thread
+            threading.Thread(target=slot.cancel, name="tidemill-stop", daemon=True).start()
 
     def _renew_and_reap(self) -> None:
         """Extend the leases of the batches our slots execute (only those: a batch whose outcome
@@ -275,14 +338,9 @@ class Runner:
         now = self._now()
         with self.runtime.db.begin() as conn:
             for account, batch in store.orphans(conn, now, every=every):
-                if batch.status is S.CANCELLING:
-                    values = {"status": S.CANCELED, "message": "stopped"}
-                else:
-                    values = {"status": S.FAILED, "message": INTERRUPTED}
-                store.move(
-                    conn, account, batch.job_name, batch.run_id, [batch.status],
-                    end_time=now, owner=None, lease_until=None, **values,
-                )  # fmt: skip
+                verdict = settle(Outcome(Ending.ABANDONED), batch.status)
+                if verdict is not None:
+                    _store_verdict(conn, account, batch, batch.status, verdict, now)
         # Committed first: from here the zombie's fence is lost, so nothing appears after the undo.
         with self.runtime.db.connect() as conn:
             pending = export_outcomes.unsettled(conn)
@@ -318,41 +376,47 @@ class Runner:
                 if not claimed:
                     continue
                 plan = self._plan(conn, account, batch)
-                if isinstance(plan, str):
-                    store.move(conn, account, batch.job_name, batch.run_id, [S.RUNNING],
-                               status=S.FAILED, end_time=now, message=plan, owner=None)  # fmt: skip
+                if isinstance(plan, Outcome):
+                    verdict = settle(plan, S.RUNNING)
+                    assert verdict is not None
+                    _store_verdict(conn, account, batch, S.RUNNING, verdict, now)
                     continue
                 assignments.append(Assignment(account, batch, plan))
         for slot, assignment in zip(free, assignments, strict=False):
             slot.assign(assignment)
 
-    def _plan(self, conn: sa.Connection, account: int, batch: Batch) -> BatchPlan | str:
+    def _plan(self, conn: sa.Connection, account: int, batch: Batch) -> BatchPlan | Outcome:
+        """The batch's plan, or how planning it failed."""
         job = repo.get_job(conn, account, batch.job_name)
         if job is None:
-            return f"job {batch.job_name!r} no longer exists"
+            return Outcome(Ending.REFUSED, f"job {batch.job_name!r} no longer exists")
         try:
             plan = plan_batch(
-                conn, account, job, batch, self.runtime.settings.data_dir.resolve(),
-                self.runtime.zone, os.cpu_count() or 1,
+                conn, account, job, batch, self.runtime.settings.warehouse,
+                self.runtime.zone, os.cpu_count() or 1, self.runtime.sources,
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
             return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,
                            batch_uid=batch.uid, engine=self.runtime.settings.engine)  # fmt: skip
         except TidemillError as exc:
-            return exc.message
+            return Outcome(Ending.ERROR if isinstance(exc, BackendError) else Ending.REFUSED,
+                           exc.message)  # fmt: skip
         except Exception as exc:  # a bug must not leave the batch Ready (claimed again forever)
             log.exception("cannot plan batch %s/%s", batch.job_name, batch.run_id)
-            return f"internal error while planning the batch ({type(exc).__name__}: {exc})"
+            return Outcome(
+                Ending.ERROR,
+                f"internal error while planning the batch ({type(exc).__name__}: {exc})",
+            )
 
     # --- outcomes (called from slot threads) ------------------------------------------------
 
-    def finish(self, assignment: Assignment, outcome: tuple[str, object]) -> None:
+    def finish(self, assignment: Assignment, answer: Answer) -> None:
         """Record how the batch ended. Whatever fails while recording it (a store error, an
         outcome that cannot be stored) still ends it: Failed with the reason, never stranded
         Running or Cancelling. An attempt that did not succeed is then undone."""
         batch = assignment.batch
         try:
-            succeeded = self._record(assignment, outcome)
+            succeeded = self._record(assignment, answer)
             if succeeded is None:
                 return  # settled by another process, which undoes it
         except Exception as exc:
@@ -360,9 +424,7 @@ class Runner:
             reason = (
                 exc.message if isinstance(exc, TidemillError) else f"{type(exc).__name__}: {exc}"
             )
-            self._end_unrecorded(
-                assignment, f"Tidemill could not record this batch's outcome: {reason}"
-            )
+            self._end_unrecorded(assignment, reason)
             succeeded = False
         if not succeeded:
             self._undo(batch.uid, assignment.plan.attempt)
@@ -373,58 +435,37 @@ class Runner:
             current is not None
             and current.uid == assignment.batch.uid
             and current.rerun_count == assignment.plan.attempt
-            and current.status in (S.RUNNING, S.CANCELLING)
+            and current.status in EXECUTING
         )
 
-    def _record(self, assignment: Assignment, outcome: tuple[str, object]) -> bool | None:
+    def _record(self, assignment: Assignment, answer: Answer) -> bool | None:
         """Store the outcome; whether the attempt succeeded (False: it is to be undone; None:
         another process settled it and undoes it)."""
-        kind, payload = outcome
         account, batch = assignment.account, assignment.batch
         now = self._now()
+        if isinstance(answer, BatchResult):
+            outcome = Outcome(Ending.SUCCEEDED, failure_message(answer.outcomes) or "", answer.rows)
+        else:
+            outcome = answer
         with self.runtime.db.begin() as conn:
             current = store.get_batch(conn, account, batch.job_name, batch.run_id)
             if current is None or current.uid != batch.uid:
                 return False  # its job was deleted meanwhile: nobody else undoes it
             if not self._owned(current, assignment):
                 return None
-            result = payload if isinstance(payload, BatchResult) else None
-            if result is not None:  # recorded whatever happens next: a rerun replaces them
+            if isinstance(answer, BatchResult):  # recorded whatever happens next
                 attempt = assignment.plan.attempt
-                record_outcomes(conn, account, batch, attempt, result.outcomes, now)
-            if current.status is S.CANCELLING:
-                store.move(conn, account, batch.job_name, batch.run_id, [S.CANCELLING, S.RUNNING],
-                           status=S.CANCELED, end_time=now, message="stopped by user",
-                           owner=None, lease_until=None)  # fmt: skip
+                record_outcomes(conn, account, batch, attempt, answer.outcomes, now)
+            verdict = settle(outcome, current.status)
+            assert verdict is not None  # owned: Running or Cancelling
+            moved = _store_verdict(conn, account, batch, current.status, verdict, now)
+            if not (verdict.succeeded and moved):
                 return False
-            if result is not None:
-                failed = failure_message(result.outcomes)
-                moved = store.move(
-                    conn, account, batch.job_name, batch.run_id, [S.RUNNING],
-                    status=S.FAILED if failed else S.SUCCESSFUL, end_time=now,
-                    message=failed or "success", owner=None, lease_until=None,
-                    result_rows=result.rows,
-                )  # fmt: skip
-                if failed or not moved:
-                    return False
-                self._trigger_children(conn, account, batch, now)
-                return True
-            if kind == "error":
-                message = str(payload)
-            elif self._stopping.is_set():
-                message = SHUT_DOWN
-            else:
-                message = (
-                    "the worker process died while running the batch (it may have exceeded the"
-                    " container's memory)"
-                )
-            store.move(conn, account, batch.job_name, batch.run_id, [S.RUNNING],
-                       status=S.FAILED, end_time=now, message=message, owner=None,
-                       lease_until=None)  # fmt: skip
-            return False
+            self._trigger_children(conn, account, batch, now)
+            return True
 
-    def _end_unrecorded(self, assignment: Assignment, message: str) -> None:
-        """End the batch whose outcome could not be recorded: Failed with `message` (Canceled
+    def _end_unrecorded(self, assignment: Assignment, reason: str) -> None:
+        """End the batch whose outcome could not be recorded: Failed with `reason` (Canceled
         if it was being stopped). If even that fails its lease lapses (it is no longer renewed)
         and the reaper settles it."""
         account, batch = assignment.account, assignment.batch
@@ -434,13 +475,9 @@ class Runner:
                 if not self._owned(current, assignment):
                     return
                 assert current is not None
-                stopping = current.status is S.CANCELLING
-                store.move(
-                    conn, account, batch.job_name, batch.run_id, [current.status],
-                    status=S.CANCELED if stopping else S.FAILED, end_time=self._now(),
-                    message=f"stopped by user; {message}" if stopping else message,
-                    owner=None, lease_until=None,
-                )  # fmt: skip
+                verdict = settle(Outcome(Ending.UNRECORDED, reason), current.status)
+                assert verdict is not None
+                _store_verdict(conn, account, batch, current.status, verdict, self._now())
         except Exception:
             log.exception("cannot end batch %s/%s either", batch.job_name, batch.run_id)
 
@@ -456,3 +493,15 @@ class Runner:
                 conn, account,
                 Batch(child.name, run_id, batch.batch_time, S.READY, dict(batch.params)), now,
             )  # fmt: skip
+
+
+def _store_verdict(
+    conn: sa.Connection, account: int, batch: Batch, current: BatchStatus, verdict: Verdict,
+    now: datetime,
+) -> bool:  # fmt: skip
+    """End the executing batch as `verdict` says, if it is still `current`; whether it was."""
+    return store.move(
+        conn, account, batch.job_name, batch.run_id, [current], status=verdict.status,
+        end_time=now, message=verdict.message, result_rows=verdict.rows, owner=None,
+        lease_until=None,
+    )  # fmt: skip

@@ -10,32 +10,29 @@ import ctypes
 import logging
 import os
 import resource
-import shutil
 import signal
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import replace
+from contextlib import suppress
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from tidemill.config import Settings
-from tidemill.core.plans import BatchPlan, InputFile, TablePlan
+from tidemill.config import WorkerConfig
+from tidemill.core.outcomes import Ending, Outcome
+from tidemill.core.plans import BatchPlan
 from tidemill.engines import registry
 from tidemill.engines.base import EXCEEDED, Committed, Engine, RunIO
-from tidemill.errors import BackendError, Failure, TidemillError
+from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters.base import Fence, Unfenced
 from tidemill.runner.exports import BatchResult, export_result
-from tidemill.runner.fence import LeaseFence
+from tidemill.runner.fence import LeaseFence, LeaseLostError
 from tidemill.storage import open_kodo
-from tidemill.storage.base import Buckets
-from tidemill.storage.selection import matching_keys
+from tidemill.storage.base import Storage
+from tidemill.storage.registry import open_storages
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
 
@@ -44,68 +41,31 @@ log = logging.getLogger("tidemill.worker")
 
 def execute(
     plan: BatchPlan,
-    store: Buckets,
+    storage: Storage,
     engine: Engine | None = None,
     fence: Fence | None = None,
     stop: threading.Event | None = None,
+    scratch: Path | None = None,
 ) -> Committed:
     """Run `plan` on `engine` (the plan's, by default) and commit its result atomically.
 
-    The result is published only while `fence` (the attempt's lease) holds. Tables still
-    selected as a bucket and key patterns are listed in `store` first (until the planner lists
-    input files through a Source).
+    The engine reads exactly the files the plan names (listed by the planner through each
+    datasource's Source), by URI through `storage`; upstream results and the result itself are
+    files of `storage` too (the warehouse). The result is published only while `fence` (the
+    attempt's lease) holds. `scratch` is the local directory for temporary files (None: the
+    system's).
     """
-    out = _local(plan.result_uri).parent
-    out.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack:
-        tables = tuple(_listed(table, store, stack) for table in plan.tables)
-        io = RunIO(_LocalFiles(), fence or Unfenced(), scratch=out, stop=stop)
-        return (engine or registry.engine(plan.engine)).run(replace(plan, tables=tables), io)
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
+    io = RunIO(storage, fence or Unfenced(), scratch=scratch, stop=stop)
+    return (engine or registry.engine(plan.engine)).run(plan, io)
 
 
-def _listed(table: TablePlan, store: Buckets, stack: ExitStack) -> TablePlan:
-    """`table` with the files its bucket and patterns select (local ones, held by `stack`)."""
-    if table.result is not None or table.files or not table.bucket:
-        return table
-    files = []
-    for key in matching_keys(store, table.bucket, table.patterns):
-        local = stack.enter_context(store.local_path(table.bucket, key))
-        uri = FILE + str(local)
-        files.append(
-            InputFile(uri, local.stat().st_size, table.file_type, name=f"{table.bucket}/{key}")
-        )
-    return replace(table, files=tuple(files))
-
-
-FILE = "file://"
-
-
-def _local(uri: str) -> Path:
-    """The local path of a `file://` URI, written literally (until results go through Storage)."""
-    if not uri.startswith(FILE):
-        raise BackendError(Failure.INTERNAL, f"{uri!r} is not a local file")
-    return Path(uri.removeprefix(FILE))
-
-
-class _LocalFiles:
-    """`file://` URIs as an engine's `Files` (until the storage registry serves them)."""
-
-    @contextmanager
-    def local_path(self, uri: str) -> Iterator[Path]:
-        yield _local(uri)
-
-    def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
-        target = _local(uri)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".tmp-{uuid.uuid4().hex}{target.suffix}")
-        try:
-            if move:
-                shutil.move(source, temporary)
-            else:
-                shutil.copyfile(source, temporary)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+def scratch_dir(data_dir: Path, plan: BatchPlan) -> Path:
+    """The local directory for one attempt's temporary files (spill, the staged result, export
+    staging): under `<data dir>/scratch`. The worker removes what it made; the runner removes
+    the directory after the attempt, which also clears what a killed worker left."""
+    return data_dir.resolve() / "scratch" / f"{plan.batch_uid or plan.job}-{plan.attempt}"
 
 
 def limit_memory(ceiling: int) -> None:
@@ -176,13 +136,16 @@ def _fence(db: sa.Engine | None, plan: BatchPlan) -> Fence:
     return LeaseFence(db, key, plan.owner, plan.attempt)
 
 
-def serve(conn: Connection, settings: Settings, lifeline: Connection | None = None) -> None:
-    """Worker loop: receive a plan, answer ("ok", BatchResult) or ("error", message)."""
+def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = None) -> None:
+    """Worker loop: receive a plan, answer a BatchResult (the result is committed) or the
+    Outcome of a failed attempt (core.outcomes). `config` is all the worker knows of the
+    settings (docs/decisions.md, "Runner")."""
     _exit_with_parent(lifeline)
-    storage = open_kodo(settings)
-    db = create_engine(settings.metadata_url)  # the fence: leases are checked before publishing
+    kodo = open_kodo(config)
+    storage = open_storages(config)  # the warehouse (results, upstream results), by URI
+    db = create_engine(config.metadata_url)  # the fence: leases are checked before publishing
     while True:
-        registry.engine(settings.engine).prepare()  # before the plan comes: ~15 ms off a batch
+        registry.engine(config.engine).prepare()  # before the plan comes: ~15 ms off a batch
         try:
             plan = conn.recv()
         except EOFError:
@@ -190,23 +153,36 @@ def serve(conn: Connection, settings: Settings, lifeline: Connection | None = No
         if plan is None:
             return
         try:
-            store = storage.for_account(plan.scope)  # this batch's account's buckets only
+            store = kodo.for_account(plan.scope)  # this batch's account's buckets only
             fence = _fence(db, plan)
             limit_memory(plan.memory_ceiling)
-            rows = execute(plan, store, fence=fence).rows
+            scratch = scratch_dir(config.data_dir, plan)
+            rows = execute(plan, storage, fence=fence, scratch=scratch).rows
             outcomes = export_result(
-                settings, store, account=plan.account, tenant=plan.scope.name, job=plan.job,
-                run_id=plan.run_id,
-                attempt=plan.attempt, result_dir=str(_local(plan.result_uri).parent), rows=rows,
+                config, store, storage, account=plan.account, tenant=plan.scope.name,
+                job=plan.job, run_id=plan.run_id, attempt=plan.attempt,
+                result_uri=plan.result_uri, scratch_dir=str(scratch), rows=rows,
                 time_zone=plan.zone, threads=plan.limits.threads,
                 memory_limit=plan.limits.memory,
                 plans=plan.exports, batch_uid=plan.batch_uid, fence=fence,
             )  # fmt: skip
-            conn.send(("ok", BatchResult(rows, outcomes)))
+            conn.send(BatchResult(rows, outcomes))
         except TidemillError as exc:
-            conn.send(("error", exc.message))
+            conn.send(Outcome(_ending(exc), exc.message))
         except MemoryError:
-            conn.send(("error", f"{EXCEEDED} ({plan.memory_ceiling // 2**20} MiB of data)"))
+            ceiling = plan.memory_ceiling // 2**20
+            conn.send(Outcome(Ending.MEMORY, f"{EXCEEDED} ({ceiling} MiB of data)"))
         except Exception as exc:  # a bug: keep the worker alive, tell the user something useful
             log.exception("batch %s/%s crashed", plan.job, plan.run_id)
-            conn.send(("error", f"internal error while running the batch ({type(exc).__name__})"))
+            message = f"internal error while running the batch ({type(exc).__name__})"
+            conn.send(Outcome(Ending.ERROR, message))
+
+
+def _ending(exc: TidemillError) -> Ending:
+    """How an attempt that raised `exc` ended: a backend failure may pass on another attempt;
+    anything else (the SQL, a source, an export spec refused) fails again the same way."""
+    if isinstance(exc, LeaseLostError):
+        return Ending.LEASE_LOST
+    if exc.message.startswith(EXCEEDED):  # the engine's out-of-memory (engines.base.EXCEEDED)
+        return Ending.MEMORY
+    return Ending.ERROR if isinstance(exc, BackendError) else Ending.REFUSED

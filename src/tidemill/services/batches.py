@@ -13,7 +13,7 @@ from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.jobs import parse_start_params
 from tidemill.core.models import JSON, Job, SchedulerMode, WorkflowStatus
 from tidemill.core.names import check_name
-from tidemill.core.naming import result_file
+from tidemill.core.naming import result_uri
 from tidemill.engines.duckdb.database import preview
 from tidemill.errors import Failure, NotFoundError, StateError
 from tidemill.runtime import Runtime
@@ -104,7 +104,7 @@ def cancel_active(
     """§6.6: queued batches become Canceled, running ones Cancelling; the run ids to end."""
     to_cancel: list[int] = []
     for batch in active:
-        if batch.status in (S.READY, S.RESTARTING):
+        if batch.status in rules.WAITING:
             store.move(conn, account, name, batch.run_id, [batch.status],
                        status=S.CANCELED, end_time=now, message="stopped by user")  # fmt: skip
         elif batch.status is S.RUNNING:
@@ -180,14 +180,16 @@ def result(rt: Runtime, account: int, name: str, run_id: int, limit: int) -> JSO
             f"batch {batch.run_id} of job {name!r} is {batch.status.value}; only a Successful "
             "batch has a result",
         )
-    path = result_file(rt.settings.data_dir.resolve(), account, name, batch.run_id)
-    if not path.is_file():
+    uri = result_uri(rt.settings.warehouse, account, name, batch.run_id)
+    try:
+        with rt.storages.local_path(uri) as path:  # the file itself on a local warehouse
+            columns, rows = preview(path, limit, rt.settings.timezone)
+    except NotFoundError as exc:
         raise NotFoundError(
             Failure.BATCH_NOT_FOUND,
-            f"the result of batch {batch.run_id} of job {name!r} is no longer on disk "
-            f"({path.parent}); rerun the batch to make it again",
-        )
-    columns, rows = preview(path, limit, rt.settings.timezone)
+            f"the result of batch {batch.run_id} of job {name!r} is no longer in the "
+            f"warehouse ({uri}); rerun the batch to make it again",
+        ) from exc
     return {
         "runId": batch.run_id,
         "schema": [{"key": f.key, "valtype": f.valtype} for f in job.schema],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import logging
 from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from tidemill.core import job_graph
 from tidemill.core.jobs import JobInput, validate_job
 from tidemill.core.models import JSON, Job, SchemaField
 from tidemill.core.names import check_name
-from tidemill.core.naming import job_dir
+from tidemill.core.naming import job_prefix
 from tidemill.core.public import job_public
 from tidemill.core.variables import (
     SYSTEM_VARIABLES,
@@ -22,13 +22,22 @@ from tidemill.core.variables import (
 )
 from tidemill.core.workflows import mixes_manual_and_scheduled
 from tidemill.engines import registry
-from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundError, StateError
+from tidemill.errors import (
+    ConflictError,
+    Failure,
+    InvalidInputError,
+    NotFoundError,
+    StateError,
+    TidemillError,
+)
 from tidemill.runtime import Runtime
 from tidemill.services import schedules
 from tidemill.services.guards import need_datasource, need_job, workflow_idle
 from tidemill.services.variables import user_variables
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
+
+log = logging.getLogger("tidemill.jobs")
 
 
 def _lookup(conn: sa.Connection, account: int, replaced: Job | None = None) -> job_graph.JobLookup:
@@ -230,4 +239,14 @@ def delete(rt: Runtime, account: int, name: str) -> None:
         repo.delete_job(conn, account, name)
     for run_id in running:
         rt.cancel_batch(account, name, run_id)
-    shutil.rmtree(job_dir(rt.settings.data_dir.resolve(), account, name), ignore_errors=True)
+    _drop_results(rt, account, name)
+
+
+def _drop_results(rt: Runtime, account: int, name: str) -> None:
+    """Delete the job's results from the warehouse (best effort: the job is gone already, and
+    a job made later under the name starts from run 1, whose results replace these)."""
+    prefix = job_prefix(rt.settings.warehouse, account, name)
+    try:
+        rt.storages.delete_prefix(prefix)
+    except TidemillError as exc:
+        log.warning("job %r deleted, but not its results under %s: %s", name, prefix, exc.message)

@@ -1,7 +1,8 @@
 """Schema inference (spec §5) and the verification of a declared schema at create (D-7).
 
-Both read a sample of the files a datasource's spec selects *now*: key prefixes are rendered
-with the account's variables at the current time in the configured zone.
+Both read a sample of the files a datasource's spec selects *now*, as its Source lists them
+(`tidemill.sources`, the planner's way too): paths are rendered with the account's variables at
+the current time in the configured zone.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import sqlalchemy as sa
 
 from tidemill.core import datasources as rules
 from tidemill.core import fields
-from tidemill.core.models import JSON, SchemaField
-from tidemill.core.variables import fill
+from tidemill.core.models import JSON, Datasource, SchemaField
 from tidemill.engines.duckdb.inference import infer_schema, verify_schema
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.runtime import Runtime
 from tidemill.services.variables import user_variables, variable_types
-from tidemill.storage.selection import matching_keys
+from tidemill.sources.base import Moment
+from tidemill.sources.kodo import no_bucket
+from tidemill.store import accounts
 
 SAMPLE_FILES = 10
 SAMPLE_RECORDS = 1000
@@ -49,28 +51,27 @@ def verify(
 def infer(
     rt: Runtime, conn: sa.Connection, account: int, type_: str, spec: JSON
 ) -> list[SchemaField]:
+    """The schema of the first SAMPLE_FILES files the spec selects now (spec §5).
+
+    InvalidInputError: DS_VERIFY_NOT_FOUND for a bucket the account cannot use (or an hdfs
+    spec: no HDFS connection yet), DS_VERIFY_NO_FILES when nothing matches, and what
+    `infer_schema` raises for files that do not parse.
+    """
     if type_ == "hdfs":
         raise InvalidInputError(
             Failure.DS_VERIFY_NOT_FOUND,
             "this Tidemill has no HDFS connection to read the paths from; "
             "send noVerifySchema: true to store the declared schema as it is",
         )
-    bucket = str(spec["bucket"])
-    store = rt.store_for(conn, account)
-    if not store.bucket_exists(bucket):
-        raise InvalidInputError(Failure.DS_VERIFY_NOT_FOUND, _no_bucket(bucket))
-    user, moment = user_variables(conn, account), rt.clock.now().astimezone(rt.zone)
-    prefixes = [fill(p, moment=moment, user=user) for p in spec.get("keyPrefixes") or []]
-    keys = matching_keys(store, bucket, prefixes or [""])[:SAMPLE_FILES]
-    if not keys:
-        shown = ", ".join(repr(p) for p in prefixes) or "(the whole bucket)"
-        raise InvalidInputError(
-            Failure.DS_VERIFY_NO_FILES, f"no file in bucket {bucket!r} matches {shown}"
-        )
+    datasource = Datasource("", "", type_, spec, ())
+    moment = Moment(rt.clock.now().astimezone(rt.zone), user_variables(conn, account))
+    files = rt.sources.list(datasource, "", moment, accounts.scope_of(conn, account))
+    if not files:
+        raise InvalidInputError(Failure.DS_VERIFY_NO_FILES, _nothing_matches(spec, moment))
     with ExitStack() as stack:
         names: dict[Path, str] = {}
-        for key in keys:
-            names[stack.enter_context(store.local_path(bucket, key))] = f"{bucket}/{key}"
+        for file in files[:SAMPLE_FILES]:
+            names[stack.enter_context(rt.storages.local_path(file.uri))] = file.name or file.uri
         return infer_schema(
             list(names), file_type=str(spec["fileType"]).lower(),
             delimiter=spec.get("delimiter"),
@@ -79,11 +80,10 @@ def infer(
         )  # fmt: skip
 
 
-def _no_bucket(bucket: str) -> str:
-    return (
-        f"bucket {bucket!r} does not exist in this account (or, on S3, is not granted to it); "
-        "check the bucket name"
-    )
+def _nothing_matches(spec: JSON, moment: Moment) -> str:
+    prefixes = [moment.render(str(p)) for p in spec.get("keyPrefixes") or []]
+    shown = ", ".join(repr(p) for p in prefixes) or "(the whole bucket)"
+    return f"no file in bucket {spec.get('bucket')!r} matches {shown}"
 
 
 def check_bucket(rt: Runtime, conn: sa.Connection, account: int, type_: str, spec: JSON) -> None:
@@ -93,7 +93,7 @@ def check_bucket(rt: Runtime, conn: sa.Connection, account: int, type_: str, spe
         return
     bucket = str(spec["bucket"])
     if not rt.store_for(conn, account).can_use(bucket):
-        raise InvalidInputError(Failure.DS_VERIFY_NOT_FOUND, _no_bucket(bucket))
+        raise InvalidInputError(Failure.DS_VERIFY_NOT_FOUND, no_bucket(bucket))
 
 
 def _public(schema: list[SchemaField] | tuple[SchemaField, ...]) -> JSON:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tidemill.config import Settings
+    from tidemill.config import Settings, WorkerConfig
     from tidemill.storage.base import Kodo
 
 
-def open_kodo(settings: Settings) -> Kodo:
+def open_kodo(settings: Settings | WorkerConfig) -> Kodo:
     """S3 when `settings.s3.endpoint` is set (accounts use granted buckets), else the
     directories under `<data dir>/kodo/` (account A's bucket B is `kodo/A/B/`)."""
     if settings.s3.endpoint:

@@ -17,9 +17,17 @@ from tidemill.errors import Failure, InvalidInputError
 from tidemill.storage.base import FileInfo, Storage, scheme_of
 
 if TYPE_CHECKING:
-    from tidemill.config import Settings
+    from tidemill.config import Settings, WorkerConfig
 
-__all__ = ["BACKENDS", "S3Config", "StorageConfig", "Storages", "open_storages", "storage_config"]
+__all__ = [
+    "BACKENDS",
+    "HdfsConfig",
+    "S3Config",
+    "StorageConfig",
+    "Storages",
+    "open_storages",
+    "storage_config",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +41,32 @@ class S3Config:
 
 
 @dataclass(frozen=True, slots=True)
+class HdfsConfig:
+    """How hdfs:// reaches namenodes (TIDEMILL_HDFS__*; config.HdfsSettings), as plain data."""
+
+    connect_timeout: float = 5.0
+    operation_timeout: float = 60.0
+    chunk_bytes: int = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
 class StorageConfig:
     """What opening the backends needs: no more of the settings than that (a worker gets it)."""
 
     s3: S3Config | None = None  # None: no s3:// backend
     memory: bool = False  # a mem:// backend (tests); each `open_storages` gets a fresh one
+    # hdfs:// is always served: each URI names its namenode, only the timeouts are settings.
+    hdfs: HdfsConfig = field(default_factory=HdfsConfig)
 
 
-def storage_config(settings: Settings) -> StorageConfig:
+def storage_config(settings: Settings | WorkerConfig) -> StorageConfig:
+    h = settings.hdfs
+    hdfs = HdfsConfig(h.connect_timeout, h.operation_timeout, h.chunk_bytes)
     s3 = settings.s3
     if not s3.endpoint:
-        return StorageConfig()
+        return StorageConfig(hdfs=hdfs)
     secret = s3.secret_key.get_secret_value()
-    return StorageConfig(S3Config(s3.endpoint, s3.access_key, secret, s3.region))
+    return StorageConfig(S3Config(s3.endpoint, s3.access_key, secret, s3.region), hdfs=hdfs)
 
 
 def _local(config: StorageConfig) -> Storage | None:
@@ -64,6 +85,17 @@ def _s3(config: StorageConfig) -> Storage | None:
     return S3Files(S3Store(s3.endpoint, s3.access_key, s3.secret_key, s3.region))
 
 
+def _hdfs(config: StorageConfig) -> Storage | None:
+    from tidemill.storage.hdfs import HdfsFiles
+
+    hdfs = config.hdfs
+    return HdfsFiles(
+        connect_timeout=hdfs.connect_timeout,
+        operation_timeout=hdfs.operation_timeout,
+        chunk_bytes=hdfs.chunk_bytes,
+    )
+
+
 def _memory(config: StorageConfig) -> Storage | None:
     if not config.memory:
         return None
@@ -76,11 +108,12 @@ def _memory(config: StorageConfig) -> Storage | None:
 BACKENDS: dict[str, Callable[[StorageConfig], Storage | None]] = {
     "file": _local,
     "s3": _s3,
+    "hdfs": _hdfs,
     "mem": _memory,
 }
 
 
-def open_storages(config: StorageConfig | Settings) -> Storages:
+def open_storages(config: StorageConfig | Settings | WorkerConfig) -> Storages:
     """Every backend `config` enables (file:// always), keyed by scheme."""
     if not isinstance(config, StorageConfig):
         config = storage_config(config)

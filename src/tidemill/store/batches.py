@@ -9,7 +9,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tidemill.core.batches import ACTIVE, Batch, BatchStatus, HistoryQuery, sort_key
+from tidemill.core.batches import (
+    ACTIVE,
+    BORN,
+    EXECUTING,
+    WAITING,
+    Batch,
+    BatchStatus,
+    HistoryQuery,
+    check_move,
+    sort_key,
+)
+from tidemill.errors import Failure, StateError
 from tidemill.store.tables import batches, job_states
 
 _COLUMNS = {
@@ -34,6 +45,10 @@ def _batch(row: Any) -> Batch:
         result_rows=row.result_rows,
         uid=row.uid,
     )
+
+
+def _values(statuses: frozenset[BatchStatus]) -> list[str]:
+    return sorted(s.value for s in statuses)
 
 
 def new_uid() -> str:
@@ -62,6 +77,13 @@ def allocate_run_id(conn: sa.Connection, account: int, job: str) -> int:
 
 
 def insert_batch(conn: sa.Connection, account: int, batch: Batch, now: datetime) -> None:
+    """Store a new batch; it is born Ready (§7.2), else StateError (INTERNAL: a bug)."""
+    if batch.status is not BORN:
+        raise StateError(
+            Failure.INTERNAL,
+            f"batch {batch.run_id} of job {batch.job_name!r} cannot be created "
+            f"{batch.status.value}: a new batch is {BORN.value} (spec §7.2)",
+        )
     conn.execute(
         sa.insert(batches).values(
             account_id=account,
@@ -128,9 +150,20 @@ def move(
     expected: Sequence[BatchStatus],
     **values: Any,
 ) -> bool:
-    """Update the batch if its status is still one of `expected`; whether it was."""
-    if "status" in values and isinstance(values["status"], BatchStatus):
-        values["status"] = values["status"].value
+    """Update the batch if its status is still one of `expected`; whether it was.
+
+    The one place a batch's status changes. With `status` in `values`, every move from an
+    `expected` status to it must be in core.batches.MOVES (§7.2), else StateError (INTERNAL:
+    a bug) before anything is written; as the update applies only while the status is one of
+    `expected`, no stored move is ever outside the table. Without `status` the status stays.
+    """
+    if not expected:
+        raise ValueError("move: name the statuses the batch may be in")
+    if "status" in values:
+        target = BatchStatus(values["status"])
+        for current in expected:
+            check_move(current, target, f"batch {run_id} of job {job!r}")
+        values["status"] = target.value
     result = conn.execute(
         sa.update(batches)
         .where(*_job_filter(account, job), batches.c.run_id == run_id)
@@ -143,7 +176,7 @@ def move(
 def active_batches(conn: sa.Connection, account: int, job: str) -> list[Batch]:
     rows = conn.execute(
         sa.select(batches)
-        .where(*_job_filter(account, job), batches.c.status.in_([s.value for s in ACTIVE]))
+        .where(*_job_filter(account, job), batches.c.status.in_(_values(ACTIVE)))
         .order_by(batches.c.run_id)
     )
     return [_batch(r) for r in rows]
@@ -151,10 +184,9 @@ def active_batches(conn: sa.Connection, account: int, job: str) -> list[Batch]:
 
 def running_jobs(conn: sa.Connection) -> set[tuple[int, str]]:
     """(account, job) pairs that have a batch executing (at most one each, §7.6)."""
-    running = [BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]
     rows = conn.execute(
         sa.select(batches.c.account_id, batches.c.job_name)
-        .where(batches.c.status.in_(running))
+        .where(batches.c.status.in_(_values(EXECUTING)))
         .distinct()
     )
     return {(r.account_id, r.job_name) for r in rows}
@@ -163,8 +195,7 @@ def running_jobs(conn: sa.Connection) -> set[tuple[int, str]]:
 def orphans(conn: sa.Connection, now: datetime, *, every: bool = False) -> list[tuple[int, Batch]]:
     """Executing batches whose lease lapsed (or all of them: a single node just restarted)."""
     # A Restarting batch is queued for a rerun, not executing: it has no lease to lapse.
-    executing = [BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]
-    query = sa.select(batches).where(batches.c.status.in_(executing))
+    query = sa.select(batches).where(batches.c.status.in_(_values(EXECUTING)))
     if not every:
         query = query.where(sa.or_(batches.c.lease_until.is_(None), batches.c.lease_until < now))
     rows = conn.execute(query)
@@ -198,7 +229,7 @@ def renew_lease(
     conn.execute(
         sa.update(batches)
         .where(*_job_filter(account, job), batches.c.run_id == run_id, batches.c.owner == owner,
-               batches.c.status.in_([BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]))
+               batches.c.status.in_(_values(EXECUTING)))
         .values(lease_until=until)
     )  # fmt: skip
 
@@ -228,10 +259,9 @@ def successful_at(
 
 def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
     """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first."""
-    waiting = [BatchStatus.READY.value, BatchStatus.RESTARTING.value]
     rows = conn.execute(
         sa.select(batches)
-        .where(batches.c.status.in_(waiting))
+        .where(batches.c.status.in_(_values(WAITING)))
         .order_by(batches.c.queued_at, batches.c.run_id)
         .limit(limit)
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tidemill.core.batches import ACTIVE, BatchStatus
+from tidemill.core.batches import ACTIVE, BORN
 from tidemill.core.models import SchedulerMode
 from tidemill.core.schedules import LastBatch, ScheduleSpec
 from tidemill.store.batches import new_uid
@@ -217,7 +217,7 @@ def settle(conn: sa.Connection, outcomes: Sequence[Outcome], now: datetime) -> i
         conn.execute(
             sa.insert(batches),
             [{"account_id": o.due.account, "job_name": o.due.job, "run_id": o.due.next_run_id,
-              "batch_time": o.slot, "status": BatchStatus.READY.value, "params": o.due.params,
+              "batch_time": o.slot, "status": BORN.value, "params": o.due.params,
               "start_time": None, "end_time": None, "message": "", "rerun_count": 0,
               "queued_at": now, "uid": new_uid()} for o in fired],
         )  # fmt: skip

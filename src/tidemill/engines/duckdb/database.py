@@ -159,7 +159,7 @@ def output_schema(
     SCHEMA_TYPE_INVALID for a valtype outside spec §3.2.
     """
     duckdb_sql = dialect.to_duckdb(spark_sql, tables)
-    _check_tables_known(sql.referenced_tables(spark_sql), tables)
+    check_tables_known(sql.referenced_tables(spark_sql), tables)
     _check_case_clashes(tables)
     ddl = [_create_table(name, columns) for name, columns in tables.items()]
     with _schema_cursor() as cur:
@@ -205,9 +205,11 @@ def _schema_cursor() -> duckdb.DuckDBPyConnection:
         return _schema_database().cursor()
 
 
-def _check_tables_known(
+def check_tables_known(
     referenced: Iterable[str], tables: Mapping[str, Sequence[tuple[str, str]]]
 ) -> None:
+    """JOB_SQL_INVALID naming the first of `referenced` (table names) not in `tables`: a name
+    such as csv.`/etc/passwd` (Spark's file query) is no table of the job."""
     known = {name.lower() for name in tables}
     unknown = sorted(name for name in referenced if name.lower() not in known)
     if unknown:

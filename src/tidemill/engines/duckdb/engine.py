@@ -24,6 +24,7 @@ from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan
 from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped
 from tidemill.engines.duckdb.database import (
+    check_tables_known,
     conform,
     open_engine,
     output_schema,
@@ -57,6 +58,7 @@ class DuckDBEngine:
 
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
         query = to_duckdb(plan.sql, plan.schemas())  # InvalidInputError for what it refuses
+        check_tables_known(sql.referenced_tables(plan.sql), plan.schemas())
         with ExitStack() as stack:
             scratch = Path(tempfile.mkdtemp(prefix=".run-", dir=io.scratch))
             stack.callback(shutil.rmtree, scratch, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Sources: the files a datasource gives a batch (base: the contract; registry: by type)."""

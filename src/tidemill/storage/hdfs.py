@@ -1,0 +1,371 @@
+"""hdfs://: files on HDFS through hdfs-native (a native client: no JVM in the service).
+
+A URI names its namenode and an absolute path: `hdfs://namenode:8020/warehouse/3/result.parquet`.
+One `HdfsFiles` serves every namenode the URIs name (a client per namenode, made on first use).
+Paths follow the key rule of core.object_keys (no `//`, `.` or `..` names); names starting with
+TEMP_PREFIX are writers' temporary files, never listed.
+
+Timeouts (`HdfsSettings`): a namenode is first reached with a plain TCP connect bounded by
+`connect_timeout`, so an unreachable one fails within that many seconds naming the URI; every call
+after that (one RPC, or one chunk of `chunk_bytes` read or written) is bounded by
+`operation_timeout` (storage.hdfs_calls). Writes go to a temporary file beside the target, then
+an overwriting rename, which the namenode performs atomically: readers see the old file or the
+new, never half.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeVar
+from urllib.parse import urlsplit
+
+from tidemill.core.object_keys import TEMP_PREFIX, key_problem
+from tidemill.errors import BackendError, Failure, InvalidInputError, TidemillError
+from tidemill.storage.base import FileInfo, scheme_of
+from tidemill.storage.hdfs_calls import CallLoop, translate
+
+if TYPE_CHECKING:  # hdfs-native is imported on first use: most installations never need it
+    from hdfs_native import AsyncClient, AsyncFileReader, FileStatus
+    from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
+
+__all__ = ["HdfsFiles"]
+
+T = TypeVar("T")
+
+# hdfs-native retries a namenode it cannot connect to (Hadoop's dfs.client.failover.* settings):
+# with its defaults a closed port failed after 180 s (measured). One try: the caller's retry
+# policy decides about another.
+_CLIENT_CONFIG = {"dfs.client.failover.max.attempts": "0"}
+
+
+class _Location(NamedTuple):
+    namenode: str  # "hdfs://host:port", as the URI spells it
+    path: str  # absolute, no trailing '/' (except the root "/")
+
+
+class HdfsFiles:
+    """The `Storage` of hdfs:// URIs (storage.base). Thread-safe."""
+
+    scheme = "hdfs"
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = 5.0,
+        operation_timeout: float = 60.0,
+        chunk_bytes: int = 4 * 1024 * 1024,
+    ) -> None:
+        """Seconds to reach a namenode, seconds per call, bytes per streamed call (all > 0;
+        config.HdfsSettings documents them)."""
+        self.connect_timeout = connect_timeout
+        self.operation_timeout = operation_timeout
+        self.chunk_bytes = chunk_bytes
+        self._calls = CallLoop()
+        self._clients: dict[str, AsyncClient] = {}
+        self._lock = threading.Lock()
+
+    def __reduce__(
+        self,
+    ) -> tuple[Callable[[float, float, int], HdfsFiles], tuple[float, float, int]]:
+        # Pickled as its settings: clients and the call loop are made again where it is used.
+        return (_reopen, (self.connect_timeout, self.operation_timeout, self.chunk_bytes))
+
+    def list(self, prefix: str) -> Iterator[FileInfo]:
+        namenode, path = _parse(prefix, prefix=True)
+        directory = path if prefix.endswith("/") or path == "/" else str(PurePosixPath(path).parent)
+
+        async def walk(client: AsyncClient) -> list[FileStatus]:
+            return [status async for status in client.list_status(directory, recursive=True)]
+
+        try:
+            statuses = self._call(prefix, namenode, "list", walk)
+        except TidemillError as exc:
+            if exc.failure is Failure.DS_VERIFY_NOT_FOUND:
+                return iter(())  # nothing under the prefix
+            raise
+        found = [
+            _info(namenode + status.path, status)
+            for status in statuses
+            if not status.isdir
+            and not PurePosixPath(status.path).name.startswith(TEMP_PREFIX)
+            and (namenode + status.path).startswith(prefix)
+        ]
+        return iter(sorted(found, key=lambda info: info.uri))
+
+    def exists(self, uri: str) -> bool:
+        namenode, path = _parse(uri)
+        try:
+            status = self._call(uri, namenode, "stat", lambda c: c.get_file_info(path))
+        except TidemillError as exc:
+            if exc.failure is Failure.DS_VERIFY_NOT_FOUND:
+                return False
+            raise
+        return not status.isdir
+
+    def stat(self, uri: str) -> FileInfo:
+        namenode, path = _parse(uri)
+        status = self._call(uri, namenode, "stat", lambda c: c.get_file_info(path))
+        if status.isdir:
+            raise translate(FileNotFoundError(f"{path} is a directory"), "stat", uri, namenode)
+        return _info(uri, status)
+
+    def open(self, uri: str) -> BinaryIO:
+        reader = self._reader(uri)
+        return io.BufferedReader(_Stream(self, uri, reader), self.chunk_bytes)
+
+    def read(self, uri: str, start: int = 0, length: int | None = None) -> bytes:
+        if start < 0 or (length is not None and length < 0):
+            raise InvalidInputError(
+                Failure.DS_PATH_ILLEGAL,
+                f"Cannot read {uri}: range start {start}, length {length} (neither may be "
+                "negative)",
+                uri=uri,
+            )
+        reader = self._reader(uri)
+        end = len(reader) if length is None else min(len(reader), start + length)
+        return b"".join(self._chunks(uri, reader, start, end))
+
+    def put(self, uri: str, data: bytes) -> None:
+        view = memoryview(data)
+        step = self.chunk_bytes
+        self._replace(uri, "write", lambda: (view[i : i + step] for i in range(0, len(view), step)))
+
+    def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
+        def chunks() -> Iterator[Buffer]:
+            with source.open("rb") as file:
+                while chunk := file.read(self.chunk_bytes):
+                    yield chunk
+
+        try:
+            self._replace(uri, "upload", chunks)
+        except OSError as exc:  # reading the local file
+            raise BackendError(
+                Failure.INTERNAL,
+                f"Cannot upload {source} to {uri}: {exc.strerror or exc}",
+                uri=uri,
+            ) from exc
+        if move:
+            source.unlink(missing_ok=True)
+
+    def rename(self, src: str, dst: str) -> None:
+        namenode, src_path = _parse(src)
+        dst_namenode, dst_path = _parse(dst)
+        if dst_namenode != namenode:
+            raise InvalidInputError(
+                Failure.DS_PATH_ILLEGAL,
+                f"Cannot rename {src} to {dst}: a rename stays on one namenode",
+                src=src,
+                dst=dst,
+            )
+        self.stat(src)  # a missing file, or a directory: NotFoundError naming `src`
+        self._move(src, namenode, src_path, dst_path)
+
+    def delete(self, uri: str) -> None:
+        namenode, path = _parse(uri)
+        self._call(uri, namenode, "delete", lambda c: c.delete(path, False))
+
+    def delete_prefix(self, prefix: str) -> int:
+        namenode, path = _parse(prefix, prefix=True)
+        doomed = [info.uri for info in self.list(prefix)]
+        if prefix.endswith("/") and path != "/":
+            # The whole directory (its temporary files and empty directories too), in one call.
+            self._call(prefix, namenode, "delete", lambda c: c.delete(path, True))
+        else:
+            for uri in doomed:
+                self.delete(uri)
+        return len(doomed)
+
+    def local_path(self, uri: str) -> AbstractContextManager[Path]:
+        reader = self._reader(uri)  # a missing file fails here, not on enter
+        return self._download(uri, reader)
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        uri: str,
+        namenode: str,
+        action: str,
+        make: Callable[[AsyncClient], Coroutine[Any, Any, T]],
+    ) -> T:
+        """Run `make(client)` for `namenode` within the operation timeout; errors translated."""
+        return self._run(uri, namenode, action, make(self._client(uri, namenode)))
+
+    def _run(self, uri: str, namenode: str, action: str, call: Coroutine[Any, Any, T]) -> T:
+        """Run `call` within the operation timeout; errors translated."""
+        try:
+            return self._calls.run(call, self.operation_timeout)
+        except BaseException as exc:
+            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                raise  # KeyboardInterrupt, SystemExit: not ours to translate
+            raise translate(exc, action, uri, namenode) from exc
+
+    def _client(self, uri: str, namenode: str) -> AsyncClient:
+        with self._lock:
+            client = self._clients.get(namenode)
+        if client is not None:
+            return client
+        self._reach(uri, namenode)
+        from hdfs_native import AsyncClient
+
+        try:
+            client = AsyncClient(namenode, dict(_CLIENT_CONFIG))
+        except Exception as exc:
+            raise translate(exc, "connect for", uri, namenode) from exc
+        with self._lock:
+            return self._clients.setdefault(namenode, client)
+
+    def _reach(self, uri: str, namenode: str) -> None:
+        """A TCP connect to the namenode within connect_timeout, else BackendError naming it."""
+        parts = urlsplit(namenode)
+        if parts.hostname is None or parts.port is None:
+            return  # a logical name service: hdfs-native resolves it from Hadoop's config
+        timeout = self.connect_timeout
+        try:
+            socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
+        except OSError as exc:
+            reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+            raise BackendError(
+                Failure.INTERNAL,
+                f"Cannot reach the HDFS namenode {namenode} for {uri} within {timeout:g} s "
+                f"({reason}); check the URI's host and port and that HDFS is running "
+                "(TIDEMILL_HDFS__CONNECT_TIMEOUT)",
+                uri=uri,
+            ) from exc
+
+    def _reader(self, uri: str) -> AsyncFileReader:
+        namenode, path = _parse(uri)
+        return self._call(uri, namenode, "read", lambda c: c.read(path))
+
+    def _chunks(self, uri: str, reader: AsyncFileReader, start: int, end: int) -> Iterator[bytes]:
+        """Bytes [start, end) of an open file, chunk by chunk (end within the file)."""
+        namenode = _parse(uri).namenode
+        step = self.chunk_bytes
+        for offset in range(start, end, step):
+            size = min(step, end - offset)
+            yield self._run(uri, namenode, "read", reader.read_range(offset, size))
+
+    @contextmanager
+    def _download(self, uri: str, reader: AsyncFileReader) -> Iterator[Path]:
+        suffix = "".join(PurePosixPath(_parse(uri).path).suffixes)[-40:]
+        with tempfile.NamedTemporaryFile(prefix="tidemill-hdfs-", suffix=suffix) as out:
+            for chunk in self._chunks(uri, reader, 0, len(reader)):
+                out.write(chunk)
+            out.flush()
+            yield Path(out.name)
+
+    def _replace(self, uri: str, action: str, chunks: Callable[[], Iterator[Buffer]]) -> None:
+        """Write a temporary file beside `uri` from `chunks()`, then rename it over `uri`."""
+        namenode, path = _parse(uri)
+        target = PurePosixPath(path)
+        temp = str(target.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}")
+        from hdfs_native import WriteOptions
+
+        options = WriteOptions(overwrite=False, create_parent=True)
+        writer = self._call(uri, namenode, action, lambda c: c.create(temp, options))
+        try:
+            try:
+                for chunk in chunks():
+                    self._run(uri, namenode, action, writer.write(chunk))
+            finally:
+                self._run(uri, namenode, action, writer.close())
+            self._move(uri, namenode, temp, path)
+        except BaseException:
+            with suppress(TidemillError):  # the first failure is the one to report
+                self._call(uri, namenode, "clean up after", lambda c: c.delete(temp, False))
+            raise
+
+    def _move(self, uri: str, namenode: str, src: str, dst: str) -> None:
+        """Rename `src` over `dst` on `namenode`, making `dst`'s directory when it is missing."""
+        try:
+            self._call(uri, namenode, "rename", lambda c: c.rename(src, dst, True))
+            return
+        except TidemillError as exc:
+            if exc.failure is not Failure.DS_VERIFY_NOT_FOUND:
+                raise
+        source = namenode + src
+        if not self.exists(source):
+            self.stat(source)  # raises NotFoundError naming the source
+        parent = str(PurePosixPath(dst).parent)
+        self._call(uri, namenode, "rename", lambda c: c.mkdirs(parent, 0o755, True))
+        self._call(uri, namenode, "rename", lambda c: c.rename(src, dst, True))
+
+
+class _Stream(io.RawIOBase):
+    """A seekable raw stream over an open HDFS file; each read is one bounded call."""
+
+    def __init__(self, files: HdfsFiles, uri: str, reader: AsyncFileReader) -> None:
+        self._files = files
+        self._uri = uri
+        self._reader = reader
+        self._size = len(reader)
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError(f"negative seek position {base + offset}")
+        self._position = base + offset
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        end = min(self._size, self._position + len(view))
+        data = b"".join(self._files._chunks(self._uri, self._reader, self._position, end))
+        view[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+
+def _reopen(connect_timeout: float, operation_timeout: float, chunk_bytes: int) -> HdfsFiles:
+    return HdfsFiles(
+        connect_timeout=connect_timeout,
+        operation_timeout=operation_timeout,
+        chunk_bytes=chunk_bytes,
+    )
+
+
+def _parse(uri: str, *, prefix: bool = False) -> _Location:
+    """The namenode and absolute path of an hdfs:// URI (a file's, unless `prefix`).
+
+    InvalidInputError(DS_PATH_ILLEGAL) naming the URI for another scheme, no namenode, a path
+    the key rule refuses, or (not `prefix`) no file name.
+    """
+    if scheme_of(uri) != HdfsFiles.scheme:
+        return _illegal(uri, "is not an hdfs:// URI")
+    rest = uri.split("://", 1)[1]
+    authority, slash, key = rest.partition("/")
+    if not authority:
+        return _illegal(uri, "names no namenode: write hdfs://host:port/path")
+    problem = key_problem(key, prefix=prefix)
+    if problem is not None:
+        return _illegal(uri, f"has a path that {problem}")
+    if not slash and not prefix:
+        return _illegal(uri, "names no file")
+    return _Location(uri[: len(uri) - len(rest)] + authority, "/" + key.rstrip("/"))
+
+
+def _illegal(uri: str, problem: str) -> _Location:
+    raise InvalidInputError(Failure.DS_PATH_ILLEGAL, f"{uri!r} {problem}", uri=uri)
+
+
+def _info(uri: str, status: FileStatus) -> FileInfo:
+    modified = datetime.fromtimestamp(status.modification_time / 1000, UTC)
+    return FileInfo(uri, status.length, modified)

@@ -1,0 +1,95 @@
+"""Bounded calls into hdfs-native, and its errors translated into ours (for storage.hdfs).
+
+hdfs-native's calls cannot be bounded by its own settings: against a refused port it retries for
+minutes, and against a namenode that accepts but never answers it waits for ever (measured;
+docs/decisions.md, "HDFS storage"). So every call is a coroutine of its `AsyncClient`, run on a
+private event loop thread under `asyncio.wait_for`: at the deadline the call is cancelled (the
+Rust future is dropped) and the caller gets a BackendError. Callers stay synchronous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from tidemill.errors import BackendError, Failure, NotFoundError, TidemillError
+
+__all__ = ["CallLoop", "translate"]
+
+T = TypeVar("T")
+
+# Hadoop's RPC errors reach Python as RuntimeError('RPCError("<java class>", "<message>...")'),
+# the message followed by the server's Java stack trace.
+_RPC_ERROR = re.compile(r'RPCError\("(?P<cls>[\w.$]+)", "(?P<msg>.*)', re.DOTALL)
+_UNREACHABLE = ("refused", "unreachable", "reset by peer", "broken pipe", "timed out", "no route")
+
+
+class CallLoop:
+    """One event loop in a daemon thread, per process, running calls with a deadline."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def run(self, call: Coroutine[Any, Any, T], timeout: float) -> T:
+        """The result of `call`, or TimeoutError after `timeout` seconds (the call cancelled).
+        Exceptions of the call propagate unchanged."""
+        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(call, timeout), self._get())
+        return future.result()
+
+    def _get(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # none yet, or a forked child's
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="tidemill-hdfs", daemon=True).start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+
+def translate(exc: BaseException, action: str, uri: str, namenode: str) -> TidemillError:
+    """Our error for a failure of hdfs-native while doing `action` ("read", "list"...) on `uri`.
+
+    Missing file or directory: NotFoundError(DS_VERIFY_NOT_FOUND). Anything else, including a
+    namenode that cannot be reached and a call past its deadline: BackendError(INTERNAL). The
+    message names the URI and gives the first line of the cause (never a Java stack trace).
+    """
+    if isinstance(exc, TimeoutError):  # before OSError: TimeoutError is one
+        return BackendError(
+            Failure.INTERNAL,
+            f"HDFS {action} of {uri} got no answer from {namenode} in time "
+            "(TIDEMILL_HDFS__OPERATION_TIMEOUT); check that HDFS is running and not overloaded",
+            uri=uri,
+        )
+    reason = _reason(exc)
+    if isinstance(exc, FileNotFoundError):
+        path = "/" + uri.split("://", 1)[-1].partition("/")[2]
+        plain = reason in (path, f"File does not exist: {path}")  # nothing the URI does not say
+        said = "" if plain else f" ({reason})"
+        return NotFoundError(Failure.DS_VERIFY_NOT_FOUND, f"No file {uri}{said}", uri=uri)
+    if isinstance(exc, OSError) and any(word in reason.lower() for word in _UNREACHABLE):
+        return BackendError(
+            Failure.INTERNAL,
+            f"Cannot reach the HDFS namenode {namenode} to {action} {uri}: {reason}; check the "
+            "URI's host and port and that HDFS is running",
+            uri=uri,
+        )
+    return BackendError(Failure.INTERNAL, f"HDFS {action} of {uri} failed: {reason}", uri=uri)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    found = _RPC_ERROR.search(text)
+    if found:
+        message = found["msg"]
+        message = message[:-2] if message.endswith('")') else message  # the Debug form's end
+        text = f"{found['cls'].rsplit('.', 1)[-1]}: {message}"
+    # The first line only: Java traces follow as real or escaped ("\\n\\tat ...") line breaks.
+    first = re.split(r"\n|\\n", text, maxsplit=1)[0].strip()
+    if not first:
+        first = type(exc).__name__
+    return first if len(first) <= 300 else first[:297] + "..."

@@ -1,0 +1,277 @@
+"""The Source contract: every registered source implementation must pass this file.
+
+Each implementation is a `Place`: a source, two accounts, and a way to put objects where that
+source finds them. kodo runs on local directories and on a real S3 server (SeaweedFS); the
+hdfs and fusion sources will add their places here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tidemill.config import S3Settings, Settings
+from tidemill.core.models import AccountScope, Datasource
+from tidemill.core.plans import InputFile
+from tidemill.core.variables import UserVariable
+from tidemill.errors import Failure, InvalidInputError
+from tidemill.sources.base import Moment, Source
+from tidemill.sources.kodo import KodoSource
+from tidemill.sources.registry import Sources, open_sources
+from tidemill.storage.base import Kodo
+from tidemill.storage.local import LocalKodo
+from tidemill.storage.registry import Storages, open_storages
+from tidemill.storage.s3 import S3Kodo, S3Store
+
+ZONE = ZoneInfo("Asia/Shanghai")
+AT = datetime(2024, 3, 5, 14, 30, tzinfo=ZONE)
+
+
+def new_name() -> str:
+    return "t-" + uuid.uuid4().hex[:16]
+
+
+@dataclass
+class Place:
+    """One source implementation over real storage, with two accounts' buckets.
+
+    `bucket` is alice's, `theirs` bob's; `ghost` is a name alice may use (on S3: granted) that
+    does not exist. `put(scope, bucket, key, data)` writes an object as that account.
+    """
+
+    source: Source
+    kodo: Kodo
+    storages: Storages  # reads an InputFile's URI, as the engine does
+    alice: AccountScope
+    bob: AccountScope
+    bucket: str
+    theirs: str
+    ghost: str
+
+    def put(self, key: str, data: bytes, *, scope: AccountScope | None = None,
+            bucket: str | None = None) -> None:  # fmt: skip
+        self.kodo.for_account(scope or self.alice).write(bucket or self.bucket, key, data)
+
+
+def local_place(tmp_path: Path) -> Place:
+    kodo = LocalKodo(tmp_path / "kodo")
+    alice, bob = AccountScope("alice"), AccountScope("bob")
+    bucket, theirs = new_name(), new_name()
+    kodo.for_account(alice).create_bucket(bucket)
+    kodo.for_account(bob).create_bucket(theirs)
+    storages = open_storages(Settings(data_dir=tmp_path))
+    return Place(KodoSource(kodo), kodo, storages, alice, bob, bucket, theirs, new_name())
+
+
+def s3_place(tmp_path: Path, s3: S3Settings) -> Place:
+    raw = S3Store(s3.endpoint, s3.access_key, s3.secret_key.get_secret_value(), s3.region)
+    bucket, theirs, ghost = new_name(), new_name(), new_name()
+    raw.create_bucket(bucket)
+    raw.create_bucket(theirs)
+    kodo = S3Kodo(raw)
+    alice = AccountScope("alice", frozenset({bucket, ghost}))
+    bob = AccountScope("bob", frozenset({theirs}))
+    storages = open_storages(Settings(data_dir=tmp_path, s3=s3))
+    return Place(KodoSource(kodo), kodo, storages, alice, bob, bucket, theirs, ghost)
+
+
+@pytest.fixture(params=["kodo-local", pytest.param("kodo-s3", marks=pytest.mark.s3)])
+def place(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Place]:
+    if request.param == "kodo-local":
+        yield local_place(tmp_path)
+    else:
+        yield s3_place(tmp_path, request.getfixturevalue("s3_settings"))
+
+
+def kodo(bucket: str, *prefixes: str, file_type: str = "json", **spec: object) -> Datasource:
+    body = {"bucket": bucket, "fileType": file_type, "keyPrefixes": list(prefixes), **spec}
+    if not prefixes:
+        del body["keyPrefixes"]
+    return Datasource("ds", "nb", "kodo", body, ())
+
+
+def listed(place: Place, ds: Datasource, file_filter: str = "",
+           moment: Moment | None = None) -> list[InputFile]:  # fmt: skip
+    return place.source.list(ds, file_filter, moment or Moment(AT), place.alice)
+
+
+def keys(place: Place, files: list[InputFile], bucket: str | None = None) -> list[str]:
+    """The keys of `files`, which must all be in `bucket` (alice's by default)."""
+    base = place.kodo.for_account(place.alice).bucket_uri(bucket or place.bucket)
+    assert all(f.uri.startswith(base) for f in files), [f.uri for f in files]
+    return [f.uri.removeprefix(base) for f in files]
+
+
+def test_key_prefixes_select_what_starts_with_them(place: Place) -> None:
+    for key in ["logs/2024/a.json", "logs/2024/b.json", "logs/2025/c.json", "other/d.json"]:
+        place.put(key, b"{}\n")
+    place.put("logsx/e.json", b"{}\n")
+
+    assert keys(place, listed(place, kodo(place.bucket, "logs/2024/"))) == [
+        "logs/2024/a.json",
+        "logs/2024/b.json",
+    ]
+    two = listed(place, kodo(place.bucket, "logs/2025/", "other/"))
+    assert keys(place, two) == ["logs/2025/c.json", "other/d.json"]
+    overlapping = listed(place, kodo(place.bucket, "logs/", "logs/2024/", "logs/"))
+    assert keys(place, overlapping) == [
+        "logs/2024/a.json",
+        "logs/2024/b.json",
+        "logs/2025/c.json",
+    ]
+    assert len(keys(place, listed(place, kodo(place.bucket)))) == 5  # no prefix: the bucket
+
+
+def test_file_filter_follows_each_prefix(place: Place) -> None:
+    for key in ["a/x1.json", "a/y1.json", "b/x2.json", "c/x3.json"]:
+        place.put(key, b"{}\n")
+
+    files = listed(place, kodo(place.bucket, "a/", "b/"), file_filter="x")
+    assert keys(place, files) == ["a/x1.json", "b/x2.json"]
+
+
+def test_a_star_makes_a_glob_over_the_whole_key(place: Place) -> None:
+    for key in ["logs/a.json", "logs/deep/b.json", "logs/c.csv", "logs/d.json.gz", "top.json"]:
+        place.put(key, b"x")
+
+    globbed = listed(place, kodo(place.bucket, "logs/"), file_filter="*.json")
+    assert keys(place, globbed) == ["logs/a.json", "logs/deep/b.json"]  # '*' crosses '/'
+    in_prefix = listed(place, kodo(place.bucket, "*/c.*"))
+    assert keys(place, in_prefix) == ["logs/c.csv"]
+    # Without '*' the same characters are a plain prefix: nothing starts with "logs/?.json".
+    assert listed(place, kodo(place.bucket, "logs/?.json")) == []
+
+
+def test_magic_variables_are_rendered_at_the_moment(place: Place) -> None:
+    place.put("logs/20240305/14/eu/a.json", b"{}\n")
+    place.put("logs/20240305/13/eu/b.json", b"{}\n")
+    place.put("logs/20240305/14/us/c.json", b"{}\n")
+    place.put("logs/20240304/14/eu/d.json", b"{}\n")
+    user = {"region": UserVariable("region", "string", "eu", "")}
+    moment = Moment(AT, user=user, params={"kind": "a"})
+
+    ds = kodo(place.bucket, "logs/$(year)$(mon)$(day)/$(hour)/$(region)/")
+    assert keys(place, listed(place, ds, "$(kind)", moment)) == ["logs/20240305/14/eu/a.json"]
+    given = Moment(AT, user=user, runtime={"kind": "b"}, params={"kind": "a"})
+    assert listed(place, ds, "$(kind)", given) == []  # the start value wins: no b at 14h
+    later = Moment(datetime(2024, 3, 5, 13, 5, tzinfo=ZONE), user=user, params={"kind": "b"})
+    assert keys(place, listed(place, ds, "$(kind)", later)) == ["logs/20240305/13/eu/b.json"]
+
+
+def test_an_undefined_variable_is_refused(place: Place) -> None:
+    with pytest.raises(InvalidInputError) as exc:
+        listed(place, kodo(place.bucket, "logs/$(nowhere)/"))
+    assert exc.value.failure is Failure.JOB_SQL_UNDEF_VAR
+    assert "nowhere" in exc.value.message
+
+
+def test_files_carry_size_format_and_compression(place: Place) -> None:
+    plain = b'{"a": 1}\n' * 3
+    packed = gzip.compress(plain)
+    place.put("in/a.json", plain)
+    place.put("in/b.json.gz", packed)
+    place.put("in/c.json.ZST", b"zz")
+    place.put("in/d.json.bz2", b"bb")
+    place.put("in/e.snappy.parquet", b"pq")
+    place.put("in/empty.json", b"")
+
+    files = listed(place, kodo(place.bucket, "in/", file_type="JSON"))
+
+    found = [(f.size, f.format, f.compression) for f in files]
+    assert dict(zip(keys(place, files), found, strict=True)) == {
+        "in/a.json": (len(plain), "json", ""),
+        "in/b.json.gz": (len(packed), "json", "gzip"),
+        "in/c.json.ZST": (2, "json", "zstd"),
+        "in/d.json.bz2": (2, "json", "bzip2"),
+        "in/e.snappy.parquet": (2, "json", ""),
+        "in/empty.json": (0, "json", ""),
+    }
+    csv = listed(place, kodo(place.bucket, "in/a", file_type="csv", delimiter=","))
+    assert [f.format for f in csv] == ["csv"]
+
+
+def test_uris_read_back_the_listed_bytes(place: Place) -> None:
+    data = {"u/a b.json": b"one\n", "u/sub/c.json": b"two\n", "u/\u00e9t\u00e9.json": b"3\n"}
+    for key, value in data.items():
+        place.put(key, value)
+
+    files = listed(place, kodo(place.bucket, "u/"))
+
+    assert [f.uri for f in files] == sorted(f.uri for f in files)
+    assert {k: place.storages.read(f.uri) for k, f in
+            zip(keys(place, files), files, strict=True)} == data  # fmt: skip
+    for file in files:
+        assert place.storages.stat(file.uri).size == file.size
+
+
+def test_an_empty_selection_is_an_empty_list(place: Place) -> None:
+    assert listed(place, kodo(place.bucket)) == []
+    place.put("logs/a.json", b"{}\n")
+    assert listed(place, kodo(place.bucket, "nothing/")) == []
+    assert listed(place, kodo(place.bucket, "logs/"), file_filter="*.csv") == []
+
+
+def assert_no_bucket(exc: pytest.ExceptionInfo[InvalidInputError], bucket: str) -> None:
+    assert exc.value.failure is Failure.DS_VERIFY_NOT_FOUND
+    assert repr(bucket) in exc.value.message
+
+
+def test_a_missing_bucket_is_refused_by_name(place: Place) -> None:
+    with pytest.raises(InvalidInputError) as exc:
+        listed(place, kodo(place.ghost, "logs/"))
+    assert_no_bucket(exc, place.ghost)
+    never = new_name()
+    with pytest.raises(InvalidInputError) as exc:
+        listed(place, kodo(never))
+    assert_no_bucket(exc, never)
+
+
+def test_another_accounts_bucket_is_never_listed(place: Place) -> None:
+    place.put("secret/bob.json", b'{"bob": 1}\n', scope=place.bob, bucket=place.theirs)
+    place.put("secret/alice.json", b"{}\n")
+
+    with pytest.raises(InvalidInputError) as exc:
+        listed(place, kodo(place.theirs, "secret/"))
+    assert_no_bucket(exc, place.theirs)
+    assert "bob.json" not in exc.value.message
+    # Bob sees his own, and only his own, through the same source.
+    bobs = place.source.list(kodo(place.theirs, "secret/"), "", Moment(AT), place.bob)
+    assert keys_of_bob(place, bobs) == ["secret/bob.json"]
+    with pytest.raises(InvalidInputError) as exc:
+        place.source.list(kodo(place.bucket, "secret/"), "", Moment(AT), place.bob)
+    assert_no_bucket(exc, place.bucket)
+
+
+def keys_of_bob(place: Place, files: list[InputFile]) -> list[str]:
+    base = place.kodo.for_account(place.bob).bucket_uri(place.theirs)
+    assert all(f.uri.startswith(base) for f in files)
+    return [f.uri.removeprefix(base) for f in files]
+
+
+def test_the_same_bucket_name_is_each_accounts_own_on_local_storage(tmp_path: Path) -> None:
+    place = local_place(tmp_path)
+    place.kodo.for_account(place.bob).create_bucket(place.bucket)
+    place.put("k/bob.json", b"{}\n", scope=place.bob)
+    place.put("k/alice.json", b"{}\n")
+
+    assert keys(place, listed(place, kodo(place.bucket, "k/"))) == ["k/alice.json"]
+
+
+# -- the registry ------------------------------------------------------------------------------
+
+
+def test_the_registry_serves_kodo_and_names_what_it_cannot_read(tmp_path: Path) -> None:
+    sources: Sources = open_sources(LocalKodo(tmp_path / "kodo"))
+    assert isinstance(sources.get(kodo("b")), KodoSource)
+    for type_ in ["hdfs", "fusion", "other"]:
+        with pytest.raises(InvalidInputError) as exc:
+            sources.get(Datasource("weblogs", "nb", type_, {}, ()))
+        assert exc.value.failure is Failure.DS_TYPE_INVALID
+        assert "'weblogs'" in exc.value.message and type_ in exc.value.message

@@ -1,0 +1,131 @@
+"""What hdfs:// adds to the Storage contract (tests/storage/test_storage.py runs that on it too):
+bounded waits on namenodes that refuse or never answer, errors without Java traces, pickling."""
+
+from __future__ import annotations
+
+import pickle
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tidemill.errors import BackendError, Failure, InvalidInputError, NotFoundError
+from tidemill.storage.hdfs import HdfsFiles
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens there once the socket is closed
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that takes connections and never answers (a hung namenode)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def root(hdfs_url: str) -> str:
+    return f"{hdfs_url}/t-{uuid.uuid4().hex[:12]}/"
+
+
+def test_a_refused_namenode_fails_at_once_naming_the_url(closed_port: int) -> None:
+    files = HdfsFiles(connect_timeout=2, operation_timeout=2)
+    uri = f"hdfs://127.0.0.1:{closed_port}/data/x.csv"
+    started = time.monotonic()
+
+    for call in (lambda: files.stat(uri), lambda: files.put(uri, b"x"), lambda: files.list(uri)):
+        with pytest.raises(BackendError) as exc:
+            call()
+        assert exc.value.failure is Failure.INTERNAL
+        assert uri in exc.value.message and f"hdfs://127.0.0.1:{closed_port}" in exc.value.message
+        assert "Connection refused" in exc.value.message
+
+    # hdfs-native alone retries such a port for about three minutes (docs/decisions.md).
+    assert time.monotonic() - started < 10
+
+
+def test_a_namenode_that_never_answers_fails_after_the_operation_timeout(
+    silent_port: int,
+) -> None:
+    files = HdfsFiles(connect_timeout=1, operation_timeout=1.5)
+    uri = f"hdfs://127.0.0.1:{silent_port}/data/x.csv"
+    started = time.monotonic()
+
+    with pytest.raises(BackendError) as exc:
+        files.read(uri)
+
+    waited = time.monotonic() - started
+    assert 1.4 < waited < 10  # the deadline, not hdfs-native's wait (for ever)
+    assert uri in exc.value.message and "TIDEMILL_HDFS__OPERATION_TIMEOUT" in exc.value.message
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["hdfs:///no/namenode", "hdfs://nn:8020/a/../b", "hdfs://nn:8020/a//b", "hdfs://nn:8020"],
+)
+def test_uris_that_name_no_hdfs_file_are_refused(uri: str) -> None:
+    with pytest.raises(InvalidInputError) as exc:
+        HdfsFiles().stat(uri)
+    assert exc.value.failure is Failure.DS_PATH_ILLEGAL
+    assert repr(uri) in exc.value.message
+
+
+@pytest.mark.hdfs
+def test_namenode_errors_read_as_one_line_naming_the_uri(root: str) -> None:
+    files = HdfsFiles()
+    files.put(root + "a.csv", b"x")
+
+    with pytest.raises(BackendError) as exc:
+        files.put(root + "a.csv/under-a-file", b"y")  # a file where a directory must be
+
+    assert root + "a.csv/under-a-file" in exc.value.message
+    assert "ParentNotDirectoryException" in exc.value.message
+    assert "\n" not in exc.value.message and "\tat " not in exc.value.message
+    assert "java:" not in exc.value.message  # no frame of the namenode's stack trace
+
+
+@pytest.mark.hdfs
+def test_a_directory_is_no_file(root: str) -> None:
+    files = HdfsFiles()
+    files.put(root + "dir/x", b"x")
+
+    assert not files.exists(root + "dir")
+    with pytest.raises(NotFoundError):
+        files.read(root + "dir")
+    assert [info.uri for info in files.list(root + "dir")] == [root + "dir/x"]
+
+
+@pytest.mark.hdfs
+def test_a_pickled_backend_works_where_it_is_unpickled(root: str) -> None:
+    files = HdfsFiles(connect_timeout=3, operation_timeout=30, chunk_bytes=1000)
+    files.put(root + "before", b"p" * 2500)  # its client and call loop exist now
+
+    copy = pickle.loads(pickle.dumps(files))
+
+    assert (copy.connect_timeout, copy.operation_timeout, copy.chunk_bytes) == (3, 30, 1000)
+    assert copy.read(root + "before", 990, 20) == b"p" * 20  # across a chunk boundary
+    copy.put(root + "after", b"q")
+    assert files.read(root + "after") == b"q"
+
+
+@pytest.mark.hdfs
+def test_streams_read_across_chunks_and_seek(root: str) -> None:
+    files = HdfsFiles(chunk_bytes=1000)
+    data = bytes(range(256)) * 20  # 5,120 bytes: six chunks
+    files.put(root + "s.bin", data)
+
+    with files.open(root + "s.bin") as stream:
+        assert stream.read(10) == data[:10]
+        stream.seek(4000)
+        assert stream.read(2000) == data[4000:]
+        assert stream.read() == b""
+        stream.seek(-20, 2)
+        assert stream.read() == data[-20:]
