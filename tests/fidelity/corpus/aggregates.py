@@ -319,6 +319,10 @@ CASES += [
         " from (select 9223372036854775807 x union all select 1 union all select 5)",
     ),
     _case(
+        "try-sum-overflow",
+        "select try_sum(x) s, try_avg(x) a from (select 9223372036854775807 x union all select 1)",
+    ),
+    _case(
         "sum-int-no-int-overflow",
         "select sum(x) s from (select 2147483647 x union all select 1)",
     ),

@@ -119,6 +119,10 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
         )
     elif isinstance(node, exp.Sum | exp.Window | exp.Filter) and _is_long_sum(node, types):
         _replace(node, _typed(overflow.wrapped_sum(node), "bigint"), types)
+    elif isinstance(node, exp.SafeAdd | exp.SafeSubtract | exp.SafeMultiply):
+        _try_arithmetic(node, types)
+    elif _is_call(node, "try_sum") and len(node.expressions) == 1:
+        _try_sum(node, types)
     elif isinstance(node, _STRING_AS_DOUBLE) and types.of(node.this) == "string":
         _cast_arg(node, "this", "double", types)
     elif isinstance(node, exp.Case) and node.this is not None:
@@ -318,6 +322,26 @@ def _arithmetic(node: exp.Binary, types: SparkTypes) -> None:
     if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.IntDiv | exp.Mod) and _wraps(node, types):
         spark_type = str(types.of(node))
         _replace(node, _typed(overflow.wrapped(node, spark_type), spark_type), types)
+
+
+def _try_arithmetic(node: exp.Expr, types: SparkTypes) -> None:
+    """try_add/try_subtract/try_multiply: NULL past an integral type's range (Spark 3.5)."""
+    left, right = types.of(node.this), types.of(node.expression)
+    if left in INTEGRAL and right in INTEGRAL:
+        result = "bigint" if "bigint" in (left, right) else "int"
+        _replace(node, _typed(overflow.checked(node, result), result), types)
+    else:
+        _replace(node, overflow.plain(node), types)
+
+
+def _try_sum(node: exp.Expr, types: SparkTypes) -> None:
+    """try_sum of integral values: NULL past BIGINT's range, as Spark (not wrapped)."""
+    if types.of(node.expressions[0]) not in INTEGRAL:
+        return
+    outer = node
+    while isinstance(outer.parent, exp.Window | exp.Filter) and outer.arg_key == "this":
+        outer = outer.parent
+    _replace(outer, _typed(overflow.checked_sum(outer, node), "bigint"), types)
 
 
 def _wraps(node: exp.Expr, types: SparkTypes) -> bool:
