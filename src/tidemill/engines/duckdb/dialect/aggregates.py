@@ -21,8 +21,8 @@ Rules (Spark 3.5 function reference and the measured answers of Spark 3.5.9, ANS
 * `any_value` is Spark's `first` (the first row's value, NULL included); `first`/`last` over
   windows are `first_value`/`last_value`.
 * `first_value`/`last_value` as aggregates are `first`/`last`; `std` is `stddev_samp`;
-  `every`, `some` and `any` are `bool_and`/`bool_or`; `try_sum`/`try_avg` are `sum`/`avg` (a
-  BIGINT sum past its range fails the batch instead of giving NULL).
+  `every`, `some` and `any` are `bool_and`/`bool_or`; `try_sum`/`try_avg` are `sum`/`avg` (an
+  integral try_sum past BIGINT's range is NULL: `coercion`/`overflow`).
 * Refused by name (E18209): `approx_count_distinct` (Spark's HyperLogLog++ estimate differs
   from the exact count from 23 distinct values on, and cannot be reproduced),
   `histogram_numeric`, `count_min_sketch`, `hll_sketch_agg`/`hll_union_agg`, and DISTINCT
@@ -299,7 +299,7 @@ _RULES: dict[type[exp.Expr], Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = 
 
 _NAMED_RULES: dict[str, Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = {
     "std": _renamed("stddev_samp"),
-    # try_sum/try_avg are NULL where Spark's sum overflows; here that sum fails the batch.
+    # An integral try_sum was made NULL past BIGINT's range by the coercion pass (overflow).
     "try_sum": _renamed("sum"),
     "try_avg": _renamed("avg"),
     "count_min_sketch": _refuse("count_min_sketch"),
