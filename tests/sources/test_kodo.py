@@ -15,7 +15,7 @@ from tidemill.core.models import AccountScope, Datasource
 from tidemill.sources.base import Moment
 from tidemill.sources.kodo import KodoSource
 from tidemill.storage.base import Buckets, ObjectInfo
-from tidemill.storage.local import LocalKodo
+from tidemill.storage.local_buckets import LocalKodo
 
 AT = Moment(datetime(2024, 3, 5, 14, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
 ALICE = AccountScope("alice")
