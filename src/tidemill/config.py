@@ -36,9 +36,11 @@ class HdfsSettings(BaseModel):
     silent one for ever (measured; docs/decisions.md, "HDFS storage"): every call is bounded.
     """
 
-    connect_timeout: float = 5.0  # seconds to open a namenode connection (a TCP connect)
-    operation_timeout: float = 60.0  # seconds one call may take: an RPC, or one chunk of I/O
-    chunk_bytes: int = 4 * 1024 * 1024  # bytes read or written per call when streaming
+    # seconds to open a namenode connection (a TCP connect)
+    connect_timeout: float = Field(5.0, gt=0)
+    # seconds one call may take: an RPC (a listing is one), or one chunk read or written
+    operation_timeout: float = Field(60.0, gt=0)
+    chunk_bytes: int = Field(4 * 1024 * 1024, gt=0)  # bytes read or written per call
 
 
 class ExportSettings(BaseModel):
@@ -152,10 +154,11 @@ class Settings(BaseSettings):
     @classmethod
     def _warehouse_uri(cls, value: str) -> str:
         scheme, sep, rest = value.partition("://")
-        if value and (not sep or scheme not in {"file", "s3", "mem"} or not rest.strip("/")):
+        # Not mem://: each process would hold results of its own that no other process sees.
+        if value and (not sep or scheme not in {"file", "s3", "hdfs"} or not rest.strip("/")):
             raise ValueError(
-                f"warehouse URL {value!r} is not a storage URI: use file:///absolute/dir or "
-                "s3://bucket/prefix"
+                f"warehouse URL {value!r} is not a storage URI every process can reach: use "
+                "file:///absolute/dir, s3://bucket/prefix or hdfs://namenode:port/dir"
             )
         if scheme == "file" and value and not rest.startswith("/"):
             raise ValueError(f"warehouse URL {value!r} needs an absolute path (file:///dir)")

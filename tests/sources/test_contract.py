@@ -26,9 +26,10 @@ from tidemill.sources.base import Moment, Source
 from tidemill.sources.kodo import KodoSource
 from tidemill.sources.registry import Sources, open_sources
 from tidemill.storage.base import Kodo
-from tidemill.storage.local import LocalKodo
+from tidemill.storage.local_buckets import LocalKodo
 from tidemill.storage.registry import Storages, open_storages
-from tidemill.storage.s3 import S3Kodo, S3Store
+from tidemill.storage.s3 import S3Store
+from tidemill.storage.s3_buckets import S3Kodo
 
 ZONE = ZoneInfo("Asia/Shanghai")
 AT = datetime(2024, 3, 5, 14, 30, tzinfo=ZONE)
@@ -145,6 +146,12 @@ def test_a_star_makes_a_glob_over_the_whole_key(place: Place) -> None:
     assert keys(place, globbed) == ["logs/a.json", "logs/deep/b.json"]  # '*' crosses '/'
     in_prefix = listed(place, kodo(place.bucket, "*/c.*"))
     assert keys(place, in_prefix) == ["logs/c.csv"]
+    classes = listed(place, kodo(place.bucket, "logs/[ac]*"))  # '[..]' and '?' then apply too
+    assert keys(place, classes) == ["logs/a.json", "logs/c.csv"]
+    assert keys(place, listed(place, kodo(place.bucket, "l?gs/?.j*"))) == [
+        "logs/a.json",
+        "logs/d.json.gz",
+    ]
     # Without '*' the same characters are a plain prefix: nothing starts with "logs/?.json".
     assert listed(place, kodo(place.bucket, "logs/?.json")) == []
 

@@ -23,8 +23,10 @@ from tidemill.errors import (
 )
 from tidemill.storage import open_kodo
 from tidemill.storage.base import AccountScope, Buckets
-from tidemill.storage.local import TEMP_PREFIX, LocalBuckets, LocalKodo
-from tidemill.storage.s3 import MiB, S3Kodo, S3Store
+from tidemill.storage.local import TEMP_PREFIX
+from tidemill.storage.local_buckets import LocalBuckets, LocalKodo
+from tidemill.storage.s3 import MiB, S3Store
+from tidemill.storage.s3_buckets import S3Kodo
 
 
 def s3_store(settings: S3Settings, secret_key: str | None = None) -> S3Store:

@@ -25,7 +25,7 @@ from tidemill.config import Settings
 from tidemill.core.object_keys import key_problem
 from tidemill.errors import InvalidInputError
 from tidemill.runtime import build_runtime
-from tidemill.storage.local import LocalBuckets
+from tidemill.storage.local_buckets import LocalBuckets
 
 SOURCE = {
     "region": "nb",

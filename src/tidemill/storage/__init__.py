@@ -17,12 +17,13 @@ def open_kodo(settings: Settings | WorkerConfig) -> Kodo:
     """S3 when `settings.s3.endpoint` is set (accounts use granted buckets), else the
     directories under `<data dir>/kodo/` (account A's bucket B is `kodo/A/B/`)."""
     if settings.s3.endpoint:
-        from tidemill.storage.s3 import S3Kodo, S3Store  # boto3 only when S3 is configured
+        from tidemill.storage.s3 import S3Store  # boto3 only when S3 is configured
+        from tidemill.storage.s3_buckets import S3Kodo
 
         s3 = settings.s3
         return S3Kodo(
             S3Store(s3.endpoint, s3.access_key, s3.secret_key.get_secret_value(), s3.region)
         )
-    from tidemill.storage.local import LocalKodo
+    from tidemill.storage.local_buckets import LocalKodo
 
     return LocalKodo(settings.data_dir / "kodo")

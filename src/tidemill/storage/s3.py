@@ -34,7 +34,7 @@ from tidemill.errors import (
     NotFoundError,
     TidemillError,
 )
-from tidemill.storage.base import AccountScope, ObjectInfo
+from tidemill.storage.base import ObjectInfo
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -365,74 +365,6 @@ class S3Store:
             return self.bucket_exists(bucket)
         except TidemillError:
             return True  # cannot tell: report the object as missing
-
-
-class S3Kodo:
-    """One S3-compatible endpoint shared by every account; each uses the buckets granted to it.
-
-    Grants live in the metadata store (`tidemill buckets grant --account A --bucket B`) and
-    come in with the AccountScope; one client (and its connection pool) serves every account.
-    """
-
-    def __init__(self, store: S3Store) -> None:
-        self.store = store
-
-    def for_account(self, scope: AccountScope) -> GrantedS3Buckets:
-        return GrantedS3Buckets(self.store, scope)
-
-
-class GrantedS3Buckets:
-    """An S3Store limited to an account's granted buckets; any other bucket is a missing one
-    (NotFoundError DS_VERIFY_NOT_FOUND), checked before the endpoint is asked anything."""
-
-    def __init__(self, store: S3Store, scope: AccountScope) -> None:
-        self._store = store
-        self.scope = scope
-
-    def can_use(self, bucket: str) -> bool:
-        return bucket in self.scope.granted
-
-    def bucket_exists(self, bucket: str) -> bool:
-        return self.can_use(bucket) and self._store.bucket_exists(bucket)
-
-    def bucket_uri(self, bucket: str) -> str:
-        return f"s3://{self._granted(bucket)}/"
-
-    def create_bucket(self, bucket: str) -> None:
-        self._store.create_bucket(self._granted(bucket))
-
-    def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
-        return self._store.list(self._granted(bucket), prefix)
-
-    def read(self, bucket: str, key: str) -> bytes:
-        return self._store.read(self._granted(bucket, key), key)
-
-    def open_read(self, bucket: str, key: str) -> BinaryIO:
-        return self._store.open_read(self._granted(bucket, key), key)
-
-    def write(self, bucket: str, key: str, data: bytes) -> None:
-        self._store.write(self._granted(bucket, key), key, data)
-
-    def upload(self, bucket: str, key: str, source: Path, *, move: bool = False) -> None:
-        self._store.upload(self._granted(bucket, key), key, source, move=move)
-
-    def delete(self, bucket: str, key: str) -> None:
-        self._store.delete(self._granted(bucket, key), key)
-
-    def local_path(self, bucket: str, key: str) -> AbstractContextManager[Path]:
-        return self._store.local_path(self._granted(bucket, key), key)
-
-    def _granted(self, bucket: str, key: str | None = None) -> str:
-        if bucket in self.scope.granted:
-            return bucket
-        raise NotFoundError(
-            Failure.DS_VERIFY_NOT_FOUND,
-            f"Bucket {bucket!r} does not exist or is not granted to account "
-            f"{self.scope.name!r}; an operator grants buckets with "
-            f"'tidemill buckets grant --account {self.scope.name} --bucket {bucket}'",
-            bucket=bucket,
-            key=key,
-        )
 
 
 class _Body(io.RawIOBase):
