@@ -281,7 +281,8 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
             bind=exp.Lambda(this=converted, expressions=[bound.this]),
         )  # fmt: skip
         return template(
-            "CASE WHEN _j IS NULL OR _j = '' THEN NULL ELSE list_transform([_parsed], _read)[1] END",
+            """CASE WHEN _j IS NULL OR _j = '' THEN NULL
+                ELSE list_transform([_parsed], _read)[1] END""",
             j=document, parsed=parsed, read=exp.Lambda(this=read, expressions=[doc.this]),
         )  # fmt: skip
     converted = _json_value(value, wanted)
