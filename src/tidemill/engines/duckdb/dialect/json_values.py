@@ -183,8 +183,8 @@ def _schema_of_json(args: list[exp.Expr]) -> exp.Expr:
     text = literal_text(args[0]) if len(args) == 1 else None
     if text is None:
         raise unsupported("schema_of_json of anything but one string literal")
-    try:
-        document = json.loads(text)
+    try:  # Spark reads it with its JSONOptions' reader (from_json's)
+        document = jackson.python_value(text, jackson.FROM_JSON)
     except ValueError as exc:
         raise unsupported("schema_of_json of text that is not JSON") from exc
     return exp.Literal.string(_inferred(document))
