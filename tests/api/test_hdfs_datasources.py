@@ -5,6 +5,7 @@ job whose result is checked; an unreachable namenode refused fast with the reaso
 from __future__ import annotations
 
 import gzip
+import re
 import socket
 import time
 import uuid
@@ -172,3 +173,91 @@ def test_an_unreachable_namenode_is_refused_fast_with_the_reason(env_without_hdf
 @pytest.fixture
 def env_without_hdfs(client: Client) -> Client:
     return client
+
+
+# -- hdfs exports (spec §8.3) -------------------------------------------------------------------
+
+
+def job_with_rows(env: Hdfs) -> None:
+    """Job `j` reading three rows from an hdfs datasource `in`."""
+    env.put("in/a.json", b'{"n": 1, "s": "a"}\n{"n": 2, "s": "b"}\n{"n": 3, "s": "c"}\n')
+    ok(env.client.post("/v2/datasources/in", {
+        "region": "nb", "type": "hdfs", "spec": {"paths": [env.root + "in/"], "fileType": "json"},
+        "schema": [{"key": "n", "valtype": "long"}, {"key": "s", "valtype": "string"}],
+    }))  # fmt: skip
+    ok(env.client.post("/v2/jobs/j", {
+        "srcs": [{"name": "in", "type": "DataSource", "tableName": "t", "fileFilter": ""}],
+        "computation": {"type": "sql", "code": "select n, s from t order by n"},
+        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+    }))  # fmt: skip
+
+
+@pytest.mark.hdfs
+def test_an_hdfs_export_of_a_job_reads_back_and_a_rerun_replaces_it(env: Hdfs) -> None:
+    job_with_rows(env)
+    spec = {"path": env.root + "out/$(year)$(mon)$(day)", "format": "csv",
+            "compression": "gzip", "delimiter": ",", "containsHeader": True, "fileCount": 2,
+            "saveMode": "overwrite"}  # fmt: skip
+    ok(env.client.post("/v2/jobs/j/exports/e", {"type": "hdfs", "spec": spec}))
+
+    ok(env.client.post("/v2/jobs/j/actions/start", {}))
+    done = wait_for(env.client, "j")
+    assert done["status"] == "Successful", done
+    written = {i.uri: i for i in env.runtime.storages.list(env.root + "out/")}
+    # The path's variables are the upload time's (§8.3): the worker's clock, not the batch's.
+    base = min(written).rsplit("/", 1)[0] + "/"
+    assert re.fullmatch(r"\d{8}/", base.removeprefix(env.root + "out/")), base
+    assert sorted(written) == [base + "part-00000.csv.gz", base + "part-00001.csv.gz"]
+    lines = [
+        line
+        for uri in sorted(written)
+        for line in gzip.decompress(env.runtime.storages.read(uri)).decode().splitlines()
+    ]
+    assert lines == ["n,s", "1,a", "2,b", "n,s", "3,c"]  # rows spread in order
+
+    # The export read back by an hdfs datasource, through the API.
+    ok(env.client.post("/v2/datasources/back", {
+        "region": "nb", "type": "hdfs", "schema": [{"key": "n", "valtype": "long"},
+                                                   {"key": "s", "valtype": "string"}],
+        "spec": {"paths": [base], "fileType": "csv", "delimiter": ",", "containsHeader": True},
+    }))  # fmt: skip
+    ok(env.client.post("/v2/jobs/r", {
+        "srcs": [{"name": "back", "type": "DataSource", "tableName": "t", "fileFilter": ""}],
+        "computation": {"type": "sql", "code": "select sum(n) as total from t"},
+        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+    }))  # fmt: skip
+    ok(env.client.post("/v2/jobs/r/actions/start", {}))
+    assert wait_for(env.client, "r")["status"] == "Successful"
+    assert ok(env.client.get("/v2/jobs/r/history/1/result"))["rows"] == [[6]]
+
+    # A second run overwrites: the same two files, nothing else.
+    ok(env.client.post("/v2/jobs/j/actions/start", {}))
+    assert wait_for(env.client, "j")["status"] == "Successful"
+    assert sorted(i.uri for i in env.runtime.storages.list(env.root + "out/")) == sorted(written)
+
+
+def test_an_hdfs_export_to_an_unreachable_namenode_is_refused_fast(
+    env_without_hdfs: Client,
+) -> None:
+    client = env_without_hdfs
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    ok(client.post("/v2/datasources/k", {
+        "region": "nb", "type": "kodo", "noVerifySchema": True,
+        "spec": {"bucket": "bkt1", "fileType": "json"}, "schema": [{"key": "n", "valtype": "long"}],
+    }))  # fmt: skip
+    ok(client.post("/v2/jobs/j", {
+        "srcs": [{"name": "k", "type": "DataSource", "tableName": "t", "fileFilter": ""}],
+        "computation": {"type": "sql", "code": "select n from t"},
+        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+    }))  # fmt: skip
+    started = time.monotonic()
+
+    response = client.post("/v2/jobs/j/exports/e", {
+        "type": "hdfs", "spec": {"path": f"hdfs://127.0.0.1:{port}/out", "fileCount": 1},
+    })  # fmt: skip
+
+    error = assert_error(response, 400, "E18303")["error"]
+    assert f"hdfs://127.0.0.1:{port}" in error and "Connection refused" in error
+    assert time.monotonic() - started < 10
