@@ -59,7 +59,16 @@ def infer(
     """
     datasource = Datasource("", "", type_, spec, ())
     moment = Moment(rt.clock.now().astimezone(rt.zone), user_variables(conn, account))
-    files = rt.sources.list(datasource, "", moment, accounts.scope_of(conn, account))
+    try:
+        files = rt.sources.list(datasource, "", moment, accounts.scope_of(conn, account))
+    except InvalidInputError as exc:
+        if type_ != "hdfs" or exc.failure is not Failure.DS_VERIFY_NOT_FOUND:
+            raise
+        raise InvalidInputError(
+            exc.failure,
+            f"{exc.message}; to create the datasource without reading its files, send "
+            "noVerifySchema: true",
+        ) from exc
     if not files:
         raise InvalidInputError(Failure.DS_VERIFY_NO_FILES, _nothing_matches(spec, moment))
     with ExitStack() as stack:

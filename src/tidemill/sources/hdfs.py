@@ -72,9 +72,9 @@ class HdfsSource:
             try:
                 listing = list(self.storage.list(prefix))
             except BackendError as exc:
+                of = f" for datasource {datasource.name!r}" if datasource.name else ""
                 raise InvalidInputError(
-                    Failure.DS_VERIFY_NOT_FOUND,
-                    f"cannot list {prefix} for datasource {datasource.name!r}: {exc.message}",
+                    Failure.DS_VERIFY_NOT_FOUND, f"cannot list {prefix}{of}: {exc.message}"
                 ) from exc
             for info in listing:
                 if info.uri not in found and any(
