@@ -350,7 +350,7 @@ class Runner:
     def _undo(self, batch_uid: str, attempt: int) -> None:
         try:
             undo_attempt(self.runtime.db, self.runtime.settings, self.runtime.kodo, batch_uid,
-                         attempt, self._now())  # fmt: skip
+                         attempt, self._now(), self.runtime.storages)  # fmt: skip
         except Exception:
             log.exception("cannot undo the exports of batch %s attempt %s", batch_uid, attempt)
 

@@ -9,8 +9,9 @@ from tidemill.core.models import AccountScope, Datasource
 from tidemill.core.plans import InputFile
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.sources.base import Moment, Source
+from tidemill.sources.hdfs import HdfsSource
 from tidemill.sources.kodo import KodoSource
-from tidemill.storage.base import Kodo
+from tidemill.storage.base import Kodo, Storage
 
 
 class Sources:
@@ -38,6 +39,7 @@ class Sources:
         return self.get(datasource).list(datasource, file_filter, moment, scope)
 
 
-def open_sources(kodo: Kodo) -> Sources:
-    """The built-in sources over the installation's storage: kodo (local directories or S3)."""
-    return Sources({"kodo": KodoSource(kodo)})
+def open_sources(kodo: Kodo, storage: Storage) -> Sources:
+    """The built-in sources over the installation's storage: kodo (local directories or S3)
+    and hdfs (the `hdfs://` URIs of `storage`, storage.registry's `Storages`)."""
+    return Sources({"kodo": KodoSource(kodo), "hdfs": HdfsSource(storage)})
