@@ -258,11 +258,14 @@ def successful_at(
 
 
 def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
-    """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first."""
+    """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first.
+
+    Ties are broken by the batch's key, so every node claims (locks) rows in one order: two
+    nodes claiming at once wait for each other instead of deadlocking (PostgreSQL)."""
     rows = conn.execute(
         sa.select(batches)
         .where(batches.c.status.in_(_values(WAITING)))
-        .order_by(batches.c.queued_at, batches.c.run_id)
+        .order_by(batches.c.queued_at, batches.c.account_id, batches.c.job_name, batches.c.run_id)
         .limit(limit)
     )
     return [(r.account_id, _batch(r)) for r in rows]
