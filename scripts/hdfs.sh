@@ -68,7 +68,11 @@ case "$cmd" in
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    echo "HDFS did not start within 120 s; see $dir/hdfs.log (last lines):" >&2
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "HDFS did not answer within 120 s; see $dir/hdfs.log (last lines):" >&2
+    else
+      echo "HDFS exited during start-up; see $dir/hdfs.log (last lines):" >&2
+    fi
     tail -n 20 "$dir/hdfs.log" >&2 || true
     kill -TERM -- "-$pid" 2>/dev/null || true
     exit 1

@@ -27,6 +27,7 @@ class Env:
     client: Client
     bucket: str
     put: Callable[[str, bytes], None]
+    runtime: Runtime | None = None  # the app's own (its metadata, storage and sources)
 
 
 @contextmanager
@@ -43,7 +44,7 @@ def bucket_env(
     try:
         with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
             client = Client(http, clock=clock)
-            yield Env(client, bucket, lambda key, data: store.write(bucket, key, data))
+            yield Env(client, bucket, lambda key, data: store.write(bucket, key, data), runtime)
     finally:
         runtime.close()
 

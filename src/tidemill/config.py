@@ -36,9 +36,11 @@ class HdfsSettings(BaseModel):
     silent one for ever (measured; docs/decisions.md, "HDFS storage"): every call is bounded.
     """
 
-    connect_timeout: float = 5.0  # seconds to open a namenode connection (a TCP connect)
-    operation_timeout: float = 60.0  # seconds one call may take: an RPC, or one chunk of I/O
-    chunk_bytes: int = 4 * 1024 * 1024  # bytes read or written per call when streaming
+    # seconds to open a namenode connection (a TCP connect)
+    connect_timeout: float = Field(5.0, gt=0)
+    # seconds one call may take: an RPC (a listing is one), or one chunk read or written
+    operation_timeout: float = Field(60.0, gt=0)
+    chunk_bytes: int = Field(4 * 1024 * 1024, gt=0)  # bytes read or written per call
 
 
 class ExportSettings(BaseModel):

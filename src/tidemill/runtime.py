@@ -47,7 +47,11 @@ class Runtime:
             self.runner.notify()
 
     def cancel_batch(self, account: int, job: str, run_id: int) -> None:
-        """End that batch's worker if this process runs it (its slot records the outcome)."""
+        """End that batch's worker now if this process runs it (its slot records the outcome).
+
+        Call it after storing the batch Cancelling: a batch another node runs (or any batch,
+        on a node without a runner) is ended by its owner's runner, which watches for that.
+        """
         if self.runner is not None:
             self.runner.cancel(account, job, run_id)
 

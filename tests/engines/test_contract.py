@@ -1,19 +1,17 @@
 """The engine contract (tidemill.engines.base.Engine), run against every registered engine.
 
 Nothing here names an engine: a new one (Spark, issue 13) is registered and passes this file
-unchanged. Inputs are real files read by URI; results are read back with pyarrow, not with the
-engine under test.
+unchanged. Inputs are real files read by URI through a real Storage (the `file://` and `mem://`
+backends); results are read back through it with pyarrow, not with the engine under test.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -26,8 +24,10 @@ from tidemill.api.errors import WIRE_BY_FAILURE
 from tidemill.core.models import AccountScope, SchemaField
 from tidemill.core.plans import BatchPlan, InputFile, Limits, TablePlan
 from tidemill.engines import registry
-from tidemill.engines.base import EXCEEDED, Engine, RunIO, Stopped
+from tidemill.engines.base import EXCEEDED, UNFENCED, Engine, Lease, RunIO, Stopped
 from tidemill.errors import Failure, InvalidInputError, TidemillError
+from tidemill.storage.local import file_uri
+from tidemill.storage.registry import StorageConfig, Storages, open_storages
 
 ZONE = "Asia/Shanghai"
 SHANGHAI = timezone(timedelta(hours=8))
@@ -40,33 +40,48 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return registry.ENGINES[request.param]()
 
 
-class LocalFiles:
-    """`file://` URIs, written literally (the storage registry's convention): the files an
-    engine reads and where it commits. Records every upload, to show what was published."""
-
-    def __init__(self) -> None:
-        self.uploads: list[str] = []
-
-    @staticmethod
-    def path(uri: str) -> Path:
-        assert uri.startswith("file://"), uri
-        return Path(uri.removeprefix("file://"))
-
-    @contextmanager
-    def local_path(self, uri: str) -> Iterator[Path]:
-        yield self.path(uri)
-
-    def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
-        target = self.path(uri)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".tmp-{uuid.uuid4().hex}")
-        (shutil.move if move else shutil.copyfile)(source, temporary)
-        temporary.replace(target)
-        self.uploads.append(uri)
+STORAGES = ["file", "mem"]
 
 
-def uri(path: Path) -> str:
-    return "file://" + str(path)
+class Bench:
+    """One test's storage (a fresh root on one backend), its scratch directory, and helpers to
+    write inputs, make plans and read results back."""
+
+    def __init__(self, storage: Storages, root: str, scratch: Path) -> None:
+        self.storage, self.root, self.scratch = storage, root, scratch
+
+    def put(self, name: str, data: bytes, fmt: str) -> InputFile:
+        uri = f"{self.root}/in/{name}"
+        self.storage.put(uri, data)
+        return InputFile(uri, len(data), fmt, name=f"bucket/{name}")
+
+    def plan(
+        self, sql: str, tables: tuple[TablePlan, ...] = (), *, memory: str = "1GB",
+        threads: int = 2, name: str = "result",
+    ) -> BatchPlan:  # fmt: skip
+        result = f"{self.root}/warehouse/{name}/result.parquet"
+        return BatchPlan(1, SCOPE, "j", 1, sql, tables, result, Limits(threads, memory), ZONE)
+
+    def io(self, stop: threading.Event | None = None, lease: Lease = UNFENCED) -> RunIO:
+        return RunIO(self.storage, lease, scratch=self.scratch, stop=stop)
+
+    def read(self, uri: str) -> pa.Table:
+        return pq.read_table(pa.BufferReader(self.storage.read(uri)))
+
+    def published(self) -> list[str]:
+        """Every file under the warehouse: what runs committed."""
+        return [info.uri for info in self.storage.list(f"{self.root}/warehouse/")]
+
+
+@pytest.fixture(params=STORAGES)
+def bench(request: pytest.FixtureRequest, tmp_path: Path) -> Bench:
+    storage = open_storages(StorageConfig(memory=True))
+    root = (
+        file_uri(tmp_path / "store") if request.param == "file" else f"mem://t-{uuid.uuid4().hex}"
+    )
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    return Bench(storage, root, scratch)
 
 
 LOGS: list[dict[str, Any]] = [
@@ -88,47 +103,26 @@ HOSTS_CSV = "host,region\na,north\nb,south\nc,north\n"
 HOST_SCHEMA = (("host", "string", False), ("region", "string", False))
 
 
-def write(path: Path, text: str) -> InputFile:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    fmt = path.suffix.removeprefix(".")
-    return InputFile(uri(path), path.stat().st_size, fmt, name=f"bucket/{path.name}")
+def json_lines(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in rows).encode()
 
 
 @pytest.fixture
-def inputs(tmp_path: Path) -> tuple[TablePlan, ...]:
-    logs = [
-        write(tmp_path / "in" / "logs-1.json", "".join(json.dumps(r) + "\n" for r in LOGS[:3])),
-        write(tmp_path / "in" / "logs-2.json", "".join(json.dumps(r) + "\n" for r in LOGS[3:])),
-    ]
-    hosts = write(tmp_path / "in" / "hosts.csv", HOSTS_CSV)
+def inputs(bench: Bench) -> tuple[TablePlan, ...]:
+    logs = (
+        bench.put("logs-1.json", json_lines(LOGS[:3]), "json"),
+        bench.put("logs-2.json", json_lines(LOGS[3:]), "json"),
+    )
+    hosts = bench.put("hosts.csv", HOSTS_CSV.encode(), "csv")
     return (
-        TablePlan("logs", LOG_SCHEMA, tuple(logs), file_type="json"),
+        TablePlan("logs", LOG_SCHEMA, logs, file_type="json"),
         TablePlan("hosts", HOST_SCHEMA, (hosts,), file_type="csv", delimiter=",",
                   contains_header=True),
     )  # fmt: skip
 
 
-def plan_of(
-    tmp_path: Path, sql: str, tables: tuple[TablePlan, ...] = (), *, memory: str = "1GB",
-    threads: int = 2, name: str = "result",
-) -> BatchPlan:  # fmt: skip
-    result = uri(tmp_path / "warehouse" / name / "result.parquet")
-    return BatchPlan(1, SCOPE, "j", 1, sql, tables, result, Limits(threads, memory), ZONE)
-
-
-def io_of(tmp_path: Path, files: LocalFiles | None = None, **kw: object) -> RunIO:
-    scratch = tmp_path / "scratch"
-    scratch.mkdir(exist_ok=True)
-    return RunIO(files or LocalFiles(), scratch=scratch, **kw)  # type: ignore[arg-type]
-
-
 def schemas(tables: tuple[TablePlan, ...]) -> dict[str, list[SchemaField]]:
     return {t.table: [SchemaField(k, v) for k, v, _ in t.schema] for t in tables}
-
-
-def read(result_uri: str) -> pa.Table:
-    return pq.read_table(LocalFiles.path(result_uri))
 
 
 def instant(text: str) -> datetime:
@@ -157,7 +151,7 @@ def assert_types(table: pa.Table, schema: list[SchemaField]) -> None:
 
 
 def test_a_run_commits_the_query_result_with_the_schema_check_predicted(
-    engine: Engine, inputs: tuple[TablePlan, ...], tmp_path: Path
+    engine: Engine, inputs: tuple[TablePlan, ...], bench: Bench
 ) -> None:
     sql = (
         "SELECT l.host, h.region, count(1) AS n, sum(l.bytes) AS total, avg(l.ratio) AS ratio,"
@@ -169,15 +163,15 @@ def test_a_run_commits_the_query_result_with_the_schema_check_predicted(
         SchemaField("total", "long"), SchemaField("ratio", "float"),
         SchemaField("last_at", "date"), SchemaField("any_ok", "boolean"),
     ]  # fmt: skip
-    files = LocalFiles()
-    plan = plan_of(tmp_path, sql, inputs)
+    plan = bench.plan(sql, inputs)
 
     checked = engine.check(sql, schemas(inputs))
-    committed = engine.run(plan, io_of(tmp_path, files))
+    committed = engine.run(plan, bench.io())
 
     assert checked == committed.schema == expected_schema
-    assert committed.result_uri == plan.result_uri and files.uploads == [plan.result_uri]
-    table = read(committed.result_uri)
+    assert committed.result_uri == plan.result_uri and bench.published() == [plan.result_uri]
+    assert list(bench.scratch.iterdir()) == []
+    table = bench.read(committed.result_uri)
     assert_types(table, committed.schema)
     regions = {"a": "north", "b": "south", "c": "north"}
     expected = []
@@ -197,10 +191,10 @@ def test_a_run_commits_the_query_result_with_the_schema_check_predicted(
 
 
 def test_a_table_can_be_an_upstream_result(
-    engine: Engine, inputs: tuple[TablePlan, ...], tmp_path: Path
+    engine: Engine, inputs: tuple[TablePlan, ...], bench: Bench
 ) -> None:
-    first = plan_of(tmp_path, "SELECT host, bytes, at FROM logs WHERE bytes > 60", inputs)
-    engine.run(first, io_of(tmp_path))
+    first = bench.plan("SELECT host, bytes, at FROM logs WHERE bytes > 60", inputs)
+    engine.run(first, bench.io())
     upstream = TablePlan(
         "big", (("host", "string", False), ("bytes", "long", False), ("at", "date", False)),
         result=first.result_uri,
@@ -208,10 +202,10 @@ def test_a_table_can_be_an_upstream_result(
     sql = "SELECT host, bytes * 2 AS doubled, date_format(at, 'yyyy-MM-dd HH:mm') AS t FROM big"
 
     committed = engine.run(
-        plan_of(tmp_path, sql + " ORDER BY host", (upstream,), name="child"), io_of(tmp_path)
+        bench.plan(sql + " ORDER BY host", (upstream,), name="child"), bench.io()
     )
 
-    assert read(committed.result_uri).to_pylist() == [
+    assert bench.read(committed.result_uri).to_pylist() == [
         {"host": "a", "doubled": 200, "t": "2024-01-01 08:00"},
         {"host": "b", "doubled": 500, "t": "2024-01-01 09:30"},
     ]
@@ -239,13 +233,13 @@ def test_a_table_can_be_an_upstream_result(
     ],
 )  # fmt: skip
 def test_result_columns_have_their_valtypes_types(
-    engine: Engine, tmp_path: Path, sql: str, valtypes: list[str], row: dict[str, object]
+    engine: Engine, bench: Bench, sql: str, valtypes: list[str], row: dict[str, object]
 ) -> None:
-    committed = engine.run(plan_of(tmp_path, sql), io_of(tmp_path))
+    committed = engine.run(bench.plan(sql), bench.io())
 
     assert [f.valtype for f in committed.schema] == valtypes
     assert engine.check(sql, {}) == committed.schema
-    table = read(committed.result_uri)
+    table = bench.read(committed.result_uri)
     assert_types(table, committed.schema)
     got = table.to_pylist()[0]
     for key, value in row.items():  # instants compare as instants, whatever zone they carry
@@ -253,20 +247,19 @@ def test_result_columns_have_their_valtypes_types(
 
 
 def test_a_bad_input_file_fails_the_run_naming_it_and_commits_nothing(
-    engine: Engine, inputs: tuple[TablePlan, ...], tmp_path: Path
+    engine: Engine, inputs: tuple[TablePlan, ...], bench: Bench, tmp_path: Path
 ) -> None:
-    bad = write(tmp_path / "in" / "logs-3.json", '{"id": "not a number"}\n')
+    bad = bench.put("logs-3.json", b'{"id": "not a number"}\n', "json")
     logs = inputs[0]
     tables = (TablePlan("logs", LOG_SCHEMA, (*logs.files, bad), file_type="json"),)
-    files = LocalFiles()
-    plan = plan_of(tmp_path, "SELECT sum(id) AS n FROM logs", tables)
+    plan = bench.plan("SELECT sum(id) AS n FROM logs", tables)
 
     with pytest.raises(InvalidInputError) as caught:
-        engine.run(plan, io_of(tmp_path, files))
+        engine.run(plan, bench.io())
 
     assert "bucket/logs-3.json" in caught.value.message
     assert str(tmp_path) not in caught.value.message  # the name, never a server path
-    assert files.uploads == [] and not LocalFiles.path(plan.result_uri).exists()
+    assert bench.published() == []
 
 
 # --- limits and spill -------------------------------------------------------------------------
@@ -275,13 +268,20 @@ ROWS = 2_000_000
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> TablePlan:
-    """2M rows, ~80 MB of strings once read: more than the small memory limits below."""
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2M rows, ~120 MB of strings once read: more than the small memory limits below."""
     path = tmp_path_factory.mktemp("big") / "big.parquet"
     ids = pa.array(range(ROWS), pa.int64())
     text = pa.array([f"value-{i:012d}-{'x' * 40}" for i in range(ROWS)])
     pq.write_table(pa.table({"id": ids, "s": text}), path)
-    file = InputFile(uri(path), path.stat().st_size, "parquet")
+    return path
+
+
+@pytest.fixture
+def big(bench: Bench, big_file: Path) -> TablePlan:
+    uri = f"{bench.root}/in/big.parquet"
+    bench.storage.upload(uri, big_file)
+    file = InputFile(uri, big_file.stat().st_size, "parquet")
     return TablePlan("t", (("id", "long", False), ("s", "string", False)), (file,),
                      file_type="parquet")  # fmt: skip
 
@@ -297,57 +297,52 @@ def size_of(directory: Path) -> int:
 
 
 def test_work_beyond_the_memory_limit_spills_to_scratch_and_succeeds(
-    engine: Engine, big: TablePlan, tmp_path: Path
+    engine: Engine, big: TablePlan, bench: Bench
 ) -> None:
-    io = io_of(tmp_path)
-    scratch = tmp_path / "scratch"
     peak = [0]
     done = threading.Event()
 
     def watch() -> None:  # what the run keeps in its scratch directory, at most
         while not done.is_set():
-            peak[0] = max(peak[0], size_of(scratch))
+            peak[0] = max(peak[0], size_of(bench.scratch))
             time.sleep(0.01)
 
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
         sql = "SELECT s, id FROM t ORDER BY s DESC"
-        committed = engine.run(plan_of(tmp_path, sql, (big,), memory="48MiB", threads=1), io)
+        committed = engine.run(bench.plan(sql, (big,), memory="48MiB", threads=1), bench.io())
     finally:
         done.set()
         watcher.join()
 
-    result = LocalFiles.path(committed.result_uri)
+    result = bench.storage.read(committed.result_uri)
     assert committed.rows == ROWS
-    first = pq.ParquetFile(result).read_row_group(0).slice(0, 1).to_pylist()[0]
-    assert first == {"s": f"value-{ROWS - 1:012d}-{'x' * 40}", "id": ROWS - 1}
-    assert peak[0] > result.stat().st_size  # it spilled there, beyond the result itself
-    assert list(scratch.iterdir()) == []  # and cleaned up
+    first = pq.ParquetFile(pa.BufferReader(result)).read_row_group(0).slice(0, 1).to_pylist()
+    assert first == [{"s": f"value-{ROWS - 1:012d}-{'x' * 40}", "id": ROWS - 1}]
+    assert peak[0] > len(result)  # it spilled there, beyond the result itself
+    assert list(bench.scratch.iterdir()) == []  # and cleaned up
 
 
 def test_work_that_cannot_spill_fails_the_run_as_exceeding_the_memory(
-    engine: Engine, big: TablePlan, tmp_path: Path
+    engine: Engine, big: TablePlan, bench: Bench
 ) -> None:
-    files = LocalFiles()
-    plan = plan_of(tmp_path, "SELECT collect_list(s) AS l FROM t", (big,), memory="32MiB",
-                   threads=1)  # fmt: skip
+    plan = bench.plan("SELECT collect_list(s) AS l FROM t", (big,), memory="32MiB", threads=1)
 
     with pytest.raises(TidemillError, match=EXCEEDED):
-        engine.run(plan, io_of(tmp_path, files))
+        engine.run(plan, bench.io())
 
-    assert files.uploads == []
+    assert bench.published() == []
 
 
 def test_a_run_within_its_memory_limit_is_unaffected(
-    engine: Engine, big: TablePlan, tmp_path: Path
+    engine: Engine, big: TablePlan, bench: Bench
 ) -> None:
     sql = "SELECT count(1) AS n, max(length(s)) AS longest, sum(id % 7) AS s FROM t"
 
-    committed = engine.run(plan_of(tmp_path, sql, (big,), memory="64MiB", threads=1),
-                           io_of(tmp_path))  # fmt: skip
+    committed = engine.run(bench.plan(sql, (big,), memory="64MiB", threads=1), bench.io())
 
-    assert read(committed.result_uri).to_pylist() == [
+    assert bench.read(committed.result_uri).to_pylist() == [
         {"n": ROWS, "longest": 59, "s": sum(i % 7 for i in range(ROWS))}
     ]
 
@@ -357,16 +352,14 @@ def test_a_run_within_its_memory_limit_is_unaffected(
 LONG = "SELECT sum(a.id * b.id) AS x FROM range(300000) a CROSS JOIN range(300000) b"
 
 
-def test_stop_ends_a_running_query_and_publishes_nothing(engine: Engine, tmp_path: Path) -> None:
+def test_stop_ends_a_running_query_and_publishes_nothing(engine: Engine, bench: Bench) -> None:
     stop = threading.Event()
-    files = LocalFiles()
-    io = io_of(tmp_path, files, stop=stop)
-    plan = plan_of(tmp_path, LONG)
+    plan = bench.plan(LONG)
     outcome: list[BaseException | object] = []
 
     def run() -> None:
         try:
-            outcome.append(engine.run(plan, io))
+            outcome.append(engine.run(plan, bench.io(stop)))
         except BaseException as exc:
             outcome.append(exc)
 
@@ -381,48 +374,44 @@ def test_stop_ends_a_running_query_and_publishes_nothing(engine: Engine, tmp_pat
     assert not runner.is_alive()
     assert time.monotonic() - stopped < 5
     assert len(outcome) == 1 and isinstance(outcome[0], Stopped)
-    assert files.uploads == [] and not LocalFiles.path(plan.result_uri).exists()
-    assert io.scratch is not None and list(io.scratch.iterdir()) == []
+    assert bench.published() == []
+    assert list(bench.scratch.iterdir()) == []
 
 
-def test_a_run_stopped_before_it_starts_does_not_run(engine: Engine, tmp_path: Path) -> None:
+def test_a_run_stopped_before_it_starts_does_not_run(engine: Engine, bench: Bench) -> None:
     stop = threading.Event()
     stop.set()
-    files = LocalFiles()
 
     with pytest.raises(Stopped):
-        engine.run(plan_of(tmp_path, LONG), io_of(tmp_path, files, stop=stop))
+        engine.run(bench.plan(LONG), bench.io(stop))
 
-    assert files.uploads == []
+    assert bench.published() == []
 
 
-def test_the_engine_runs_again_after_a_stop(engine: Engine, tmp_path: Path) -> None:
+def test_the_engine_runs_again_after_a_stop(engine: Engine, bench: Bench) -> None:
     stop = threading.Event()
     stop.set()
     with pytest.raises(Stopped):
-        engine.run(plan_of(tmp_path, LONG), io_of(tmp_path, stop=stop))
+        engine.run(bench.plan(LONG), bench.io(stop))
 
-    committed = engine.run(plan_of(tmp_path, "SELECT 42 AS n"), io_of(tmp_path))
+    committed = engine.run(bench.plan("SELECT 42 AS n"), bench.io())
 
-    assert read(committed.result_uri).to_pylist() == [{"n": 42}]
+    assert bench.read(committed.result_uri).to_pylist() == [{"n": 42}]
 
 
 # --- the lease --------------------------------------------------------------------------------
 
 
 class LostLease:
-    def publishing(self) -> Iterator[None]:
+    def publishing(self) -> AbstractContextManager[None]:
         raise TidemillError(Failure.INTERNAL, "lost its lease")
 
 
-def test_a_run_whose_lease_is_lost_publishes_nothing(engine: Engine, tmp_path: Path) -> None:
-    files = LocalFiles()
-    plan = plan_of(tmp_path, "SELECT 42 AS n")
-
+def test_a_run_whose_lease_is_lost_publishes_nothing(engine: Engine, bench: Bench) -> None:
     with pytest.raises(TidemillError, match="lost its lease"):
-        engine.run(plan, RunIO(files, LostLease(), scratch=tmp_path))  # type: ignore[arg-type]
+        engine.run(bench.plan("SELECT 42 AS n"), bench.io(lease=LostLease()))
 
-    assert files.uploads == [] and not LocalFiles.path(plan.result_uri).exists()
+    assert bench.published() == []
 
 
 # --- the sandbox ------------------------------------------------------------------------------
@@ -458,20 +447,19 @@ READS = [
 
 @pytest.mark.parametrize("template", READS)
 def test_a_query_cannot_read_a_file_outside_its_inputs(
-    engine: Engine, inputs: tuple[TablePlan, ...], secret: Path, tmp_path: Path, template: str
+    engine: Engine, inputs: tuple[TablePlan, ...], secret: Path, bench: Bench, template: str
 ) -> None:
     sql = template.format(path=secret, dir=secret.parent)
-    files = LocalFiles()
 
     with pytest.raises(InvalidInputError) as checked:
         engine.check(sql, schemas(inputs))
     with pytest.raises(TidemillError) as ran:
-        engine.run(plan_of(tmp_path, sql, inputs), io_of(tmp_path, files))
+        engine.run(bench.plan(sql, inputs), bench.io())
 
     assert WIRE_BY_FAILURE[checked.value.failure][1] == "E18209"
     for message in (checked.value.message, ran.value.message):
         assert SECRET not in message
-    assert files.uploads == []
+    assert bench.published() == []
 
 
 WRITES = [
@@ -487,20 +475,19 @@ WRITES = [
 
 @pytest.mark.parametrize("template", WRITES)
 def test_a_query_cannot_write_files(
-    engine: Engine, inputs: tuple[TablePlan, ...], tmp_path: Path, template: str
+    engine: Engine, inputs: tuple[TablePlan, ...], bench: Bench, tmp_path: Path, template: str
 ) -> None:
     target = tmp_path / "written"
     sql = template.format(dir=target)
-    files = LocalFiles()
 
     with pytest.raises(InvalidInputError) as checked:
         engine.check(sql, schemas(inputs))
     with pytest.raises(TidemillError):
-        engine.run(plan_of(tmp_path, sql, inputs), io_of(tmp_path, files))
+        engine.run(bench.plan(sql, inputs), bench.io())
 
     assert WIRE_BY_FAILURE[checked.value.failure][1] == "E18209"
     assert not target.exists()
-    assert files.uploads == []
+    assert bench.published() == []
 
 
 EXTENSIONS = [
@@ -516,12 +503,12 @@ EXTENSIONS = [
 
 @pytest.mark.parametrize("sql", EXTENSIONS)
 def test_a_query_cannot_install_or_load_extensions_or_change_settings(
-    engine: Engine, tmp_path: Path, sql: str
+    engine: Engine, bench: Bench, sql: str
 ) -> None:
     with pytest.raises(InvalidInputError) as checked:
         engine.check(sql, {})
     with pytest.raises(TidemillError):
-        engine.run(plan_of(tmp_path, sql), io_of(tmp_path))
+        engine.run(bench.plan(sql), bench.io())
 
     assert WIRE_BY_FAILURE[checked.value.failure][1] == "E18209"
 

@@ -146,6 +146,12 @@ def test_a_star_makes_a_glob_over_the_whole_key(place: Place) -> None:
     assert keys(place, globbed) == ["logs/a.json", "logs/deep/b.json"]  # '*' crosses '/'
     in_prefix = listed(place, kodo(place.bucket, "*/c.*"))
     assert keys(place, in_prefix) == ["logs/c.csv"]
+    classes = listed(place, kodo(place.bucket, "logs/[ac]*"))  # '[..]' and '?' then apply too
+    assert keys(place, classes) == ["logs/a.json", "logs/c.csv"]
+    assert keys(place, listed(place, kodo(place.bucket, "l?gs/?.j*"))) == [
+        "logs/a.json",
+        "logs/d.json.gz",
+    ]
     # Without '*' the same characters are a plain prefix: nothing starts with "logs/?.json".
     assert listed(place, kodo(place.bucket, "logs/?.json")) == []
 

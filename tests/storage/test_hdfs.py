@@ -8,11 +8,15 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from tidemill.config import Settings, WorkerConfig
 from tidemill.errors import BackendError, Failure, InvalidInputError, NotFoundError
 from tidemill.storage.hdfs import HdfsFiles
+from tidemill.storage.registry import open_storages
 
 
 @pytest.fixture
@@ -69,7 +73,13 @@ def test_a_namenode_that_never_answers_fails_after_the_operation_timeout(
 
 @pytest.mark.parametrize(
     "uri",
-    ["hdfs:///no/namenode", "hdfs://nn:8020/a/../b", "hdfs://nn:8020/a//b", "hdfs://nn:8020"],
+    [
+        "hdfs:///no/namenode",
+        "hdfs://nn:8020/a/../b",
+        "hdfs://nn:8020/a//b",
+        "hdfs://nn:8020",
+        "hdfs://nn:8020/logs/12:00.csv",  # HDFS allows no ':' in a name
+    ],
 )
 def test_uris_that_name_no_hdfs_file_are_refused(uri: str) -> None:
     with pytest.raises(InvalidInputError) as exc:
@@ -129,3 +139,64 @@ def test_streams_read_across_chunks_and_seek(root: str) -> None:
         assert stream.read() == b""
         stream.seek(-20, 2)
         assert stream.read() == data[-20:]
+
+
+@pytest.mark.hdfs
+def test_paths_under_a_file_hold_nothing_to_delete(root: str) -> None:
+    files = HdfsFiles()
+    files.put(root + "f.txt", b"kept")
+
+    files.delete(root + "f.txt/g")  # the namenode refuses such a path: nothing is there
+    assert files.delete_prefix(root + "f.txt/") == 0  # the file is not under its own "dir"
+
+    assert files.read(root + "f.txt") == b"kept"
+    assert not files.exists(root + "f.txt/g")
+
+
+def test_the_timeouts_are_settings_that_reach_the_backend(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TIDEMILL_HDFS__CONNECT_TIMEOUT", "1.5")
+    monkeypatch.setenv("TIDEMILL_HDFS__OPERATION_TIMEOUT", "7")
+    monkeypatch.setenv("TIDEMILL_HDFS__CHUNK_BYTES", "65536")
+    settings = Settings(data_dir=tmp_path)
+
+    for config in (settings, WorkerConfig.of(settings)):
+        backend = open_storages(config).backends["hdfs"]
+        assert isinstance(backend, HdfsFiles)
+        assert (backend.connect_timeout, backend.operation_timeout, backend.chunk_bytes) == (
+            1.5,
+            7,
+            65536,
+        )
+
+    monkeypatch.setenv("TIDEMILL_HDFS__OPERATION_TIMEOUT", "0")
+    with pytest.raises(ValidationError, match="operation_timeout"):
+        Settings(data_dir=tmp_path)
+
+
+@pytest.mark.hdfs
+def test_a_prefix_ending_mid_name_walks_only_the_names_it_starts(
+    root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hdfs_native import Client
+
+    HdfsFiles().put(root + "logs/2017-06-01/a.gz", b"june")
+    HdfsFiles().put(root + "logs/2017-07-01/b.gz", b"july")
+    namenode, _, path = root.partition("://")[2].partition("/")
+    Client(f"hdfs://{namenode}").set_permission(f"/{path}logs/2017-07-01", 0o700)  # root's only
+    monkeypatch.setenv("HADOOP_USER_NAME", "guest")  # the user hdfs-native's next client is
+    guest = HdfsFiles()
+
+    # Walking logs/2017-07-01 would fail for guest: the listing does not go there.
+    assert [i.uri for i in guest.list(root + "logs/2017-06")] == [root + "logs/2017-06-01/a.gz"]
+    with pytest.raises(BackendError, match="AccessControlException"):
+        guest.list(root + "logs/")
+
+
+def test_a_namenode_without_port_needs_hadoops_configuration() -> None:
+    # Without a port the authority names a name service; none is configured here.
+    with pytest.raises(BackendError) as exc:
+        HdfsFiles(connect_timeout=1, operation_timeout=2).stat("hdfs://localhost/x.csv")
+    assert "hdfs://localhost/x.csv" in exc.value.message
+    assert "HADOOP_CONF_DIR" in exc.value.message

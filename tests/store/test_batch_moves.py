@@ -130,3 +130,23 @@ def test_a_batch_is_born_ready(engine: sa.Engine) -> None:
             store.insert_batch(conn, account, Batch("j", run_id, NOW, status), NOW)
         with engine.connect() as conn:
             assert store.get_batch(conn, account, "j", run_id) is None
+
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "tidemill"
+
+
+def test_only_the_batch_store_updates_batches_and_only_move_changes_a_status() -> None:
+    # The one place: a status written anywhere else would bypass the check above.
+    updates = {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if "update(batches)" in path.read_text() or "update(tables.batches)" in path.read_text()
+    }
+    assert updates == {"store/batches.py"}
+    source = (SRC / "store" / "batches.py").read_text()
+    writers = [chunk.split("(", 1)[0] for chunk in source.split("\ndef ")[1:]
+               if "sa.update(batches)" in chunk]  # fmt: skip
+    assert sorted(writers) == ["hold_lease", "move", "renew_lease"]
+    for name in ("hold_lease", "renew_lease"):  # lease bookkeeping: never a status
+        body = source.split(f"\ndef {name}(", 1)[1].split("\ndef ", 1)[0]
+        assert "status=" not in body.split(".values(", 1)[1]

@@ -360,10 +360,11 @@ class Runner:
             return
         now = self._now()
         assignments: list[Assignment] = []
+        refused = 0  # batches whose planning failed: they count, so one claim stays short
         with self.runtime.db.begin() as conn:
             busy = store.running_jobs(conn)
             for account, batch in store.claimable(conn, 100):
-                if len(assignments) == len(free):
+                if len(assignments) + refused == len(free):
                     break
                 if (account, batch.job_name) in busy:
                     continue  # one executing batch per job (§7.6); this one waits
@@ -380,8 +381,11 @@ class Runner:
                     verdict = settle(plan, S.RUNNING)
                     assert verdict is not None
                     _store_verdict(conn, account, batch, S.RUNNING, verdict, now)
+                    refused += 1
                     continue
                 assignments.append(Assignment(account, batch, plan))
+        if refused:
+            self.notify()  # the slots they would have taken are still free: look again now
         for slot, assignment in zip(free, assignments, strict=False):
             slot.assign(assignment)
 

@@ -1,17 +1,16 @@
 """kodo datasources: objects of one bucket of the account, on local storage or S3 (spec §4.2.1).
 
 The selection (spec §4.3, D-4): each of `spec.keyPrefixes` (none: the whole bucket) followed by
-the job src's `fileFilter`, magic variables rendered. A pattern holding '*' is a glob matched
-against the whole key ('*' also crosses '/', `?` and `[...]` as in fnmatch); any other is a key
-prefix. Keys ending with '/' ("directory" markers) are never read.
+the job src's `fileFilter`, magic variables rendered; each a glob or a prefix as
+`core.file_patterns` says. Keys ending with '/' ("directory" markers) are never read.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable
 
 from tidemill.core.compression import compression_of
+from tidemill.core.file_patterns import covering_prefixes, selects
 from tidemill.core.models import AccountScope, Datasource
 from tidemill.core.plans import InputFile
 from tidemill.errors import Failure, InvalidInputError, NotFoundError
@@ -26,18 +25,6 @@ def patterns_of(datasource: Datasource, file_filter: str, moment: Moment) -> lis
     return [prefix + rendered for prefix in prefixes]
 
 
-def listing_prefix(pattern: str) -> str:
-    """The key prefix to list for `pattern`: the text before its first '*'."""
-    return pattern.split("*", 1)[0]
-
-
-def selects(pattern: str, key: str) -> bool:
-    """Whether `pattern` (a glob if it holds '*', else a prefix) selects `key`."""
-    if "*" in pattern:
-        return fnmatch.fnmatchcase(key, pattern)
-    return key.startswith(pattern)
-
-
 def matching(buckets: Buckets, bucket: str, patterns: Iterable[str]) -> list[ObjectInfo]:
     """The objects of `bucket` any of `patterns` selects, in key order, each once.
 
@@ -45,10 +32,8 @@ def matching(buckets: Buckets, bucket: str, patterns: Iterable[str]) -> list[Obj
     Missing bucket: NotFoundError (from the view).
     """
     wanted = sorted(set(patterns))
-    prefixes = sorted({listing_prefix(p) for p in wanted})
-    covering = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
     found: dict[str, ObjectInfo] = {}
-    for prefix in covering:
+    for prefix in covering_prefixes(wanted):
         for info in buckets.list(bucket, prefix):
             if info.key.endswith("/") or info.key in found:
                 continue

@@ -15,22 +15,26 @@ new, never half.
 
 from __future__ import annotations
 
+import builtins
 import io
+import os
 import socket
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
-from tidemill.core.object_keys import TEMP_PREFIX, key_problem
+from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import BackendError, Failure, InvalidInputError, TidemillError
-from tidemill.storage.base import FileInfo, scheme_of
-from tidemill.storage.hdfs_calls import CallLoop, translate
+from tidemill.storage.base import FileInfo
+from tidemill.storage.hdfs_calls import CALLS, reason, translate
+from tidemill.storage.hdfs_uris import parse_uri
 
 if TYPE_CHECKING:  # hdfs-native is imported on first use: most installations never need it
     from hdfs_native import AsyncClient, AsyncFileReader, FileStatus
@@ -45,10 +49,15 @@ T = TypeVar("T")
 # policy decides about another.
 _CLIENT_CONFIG = {"dfs.client.failover.max.attempts": "0"}
 
+# Failures of a write that a new attempt can get past: the namenode adds a block only once the
+# previous one is reported stored, and hdfs-native does not wait and ask again (Hadoop's client
+# retries addBlock 5 times from 400 ms). Seen on the test cluster with 1 MiB blocks.
+_BLOCK_RACES = ("NotReplicatedYetException", "Failed to complete file in time")
+WRITE_ATTEMPTS = 3
 
-class _Location(NamedTuple):
-    namenode: str  # "hdfs://host:port", as the URI spells it
-    path: str  # absolute, no trailing '/' (except the root "/")
+
+# Clients a forked child inherited (HdfsFiles._client): never used, never dropped.
+_INHERITED: list[AsyncClient] = []
 
 
 class HdfsFiles:
@@ -68,8 +77,8 @@ class HdfsFiles:
         self.connect_timeout = connect_timeout
         self.operation_timeout = operation_timeout
         self.chunk_bytes = chunk_bytes
-        self._calls = CallLoop()
         self._clients: dict[str, AsyncClient] = {}
+        self._pid = os.getpid()
         self._lock = threading.Lock()
 
     def __reduce__(
@@ -79,18 +88,21 @@ class HdfsFiles:
         return (_reopen, (self.connect_timeout, self.operation_timeout, self.chunk_bytes))
 
     def list(self, prefix: str) -> Iterator[FileInfo]:
-        namenode, path = _parse(prefix, prefix=True)
-        directory = path if prefix.endswith("/") or path == "/" else str(PurePosixPath(path).parent)
-
-        async def walk(client: AsyncClient) -> list[FileStatus]:
-            return [status async for status in client.list_status(directory, recursive=True)]
-
-        try:
-            statuses = self._call(prefix, namenode, "list", walk)
-        except TidemillError as exc:
-            if exc.failure is Failure.DS_VERIFY_NOT_FOUND:
-                return iter(())  # nothing under the prefix
-            raise
+        namenode, path = parse_uri(prefix, prefix=True)
+        statuses: builtins.list[FileStatus] = []
+        if prefix.endswith("/") or path == "/":
+            statuses = self._listing(prefix, namenode, path, recursive=True)
+        else:
+            # Only the entries of the parent whose name starts with the prefix's last name are
+            # walked (hdfs://nn/logs/2017-06 walks logs/2017-06-01/, not all of logs/).
+            partial = PurePosixPath(path)
+            for entry in self._listing(prefix, namenode, str(partial.parent), recursive=False):
+                if not PurePosixPath(entry.path).name.startswith(partial.name):
+                    continue
+                if entry.isdir:
+                    statuses += self._listing(prefix, namenode, entry.path, recursive=True)
+                else:
+                    statuses.append(entry)
         found = [
             _info(namenode + status.path, status)
             for status in statuses
@@ -101,7 +113,7 @@ class HdfsFiles:
         return iter(sorted(found, key=lambda info: info.uri))
 
     def exists(self, uri: str) -> bool:
-        namenode, path = _parse(uri)
+        namenode, path = parse_uri(uri)
         try:
             status = self._call(uri, namenode, "stat", lambda c: c.get_file_info(path))
         except TidemillError as exc:
@@ -111,7 +123,7 @@ class HdfsFiles:
         return not status.isdir
 
     def stat(self, uri: str) -> FileInfo:
-        namenode, path = _parse(uri)
+        namenode, path = parse_uri(uri)
         status = self._call(uri, namenode, "stat", lambda c: c.get_file_info(path))
         if status.isdir:
             raise translate(FileNotFoundError(f"{path} is a directory"), "stat", uri, namenode)
@@ -156,8 +168,8 @@ class HdfsFiles:
             source.unlink(missing_ok=True)
 
     def rename(self, src: str, dst: str) -> None:
-        namenode, src_path = _parse(src)
-        dst_namenode, dst_path = _parse(dst)
+        namenode, src_path = parse_uri(src)
+        dst_namenode, dst_path = parse_uri(dst)
         if dst_namenode != namenode:
             raise InvalidInputError(
                 Failure.DS_PATH_ILLEGAL,
@@ -169,14 +181,20 @@ class HdfsFiles:
         self._move(src, namenode, src_path, dst_path)
 
     def delete(self, uri: str) -> None:
-        namenode, path = _parse(uri)
-        self._call(uri, namenode, "delete", lambda c: c.delete(path, False))
+        namenode, path = parse_uri(uri)
+        try:
+            self._call(uri, namenode, "delete", lambda c: c.delete(path, False))
+        except TidemillError:
+            if self.exists(uri):
+                raise
+            # e.g. a path under a file: the namenode refuses, but there is nothing to delete
 
     def delete_prefix(self, prefix: str) -> int:
-        namenode, path = _parse(prefix, prefix=True)
+        namenode, path = parse_uri(prefix, prefix=True)
         doomed = [info.uri for info in self.list(prefix)]
-        if prefix.endswith("/") and path != "/":
-            # The whole directory (its temporary files and empty directories too), in one call.
+        if prefix.endswith("/") and path != "/" and doomed:
+            # The whole directory (its temporary files and empty directories too), in one call;
+            # it is one, since files are under it.
             self._call(prefix, namenode, "delete", lambda c: c.delete(path, True))
         else:
             for uri in doomed:
@@ -202,7 +220,7 @@ class HdfsFiles:
     def _run(self, uri: str, namenode: str, action: str, call: Coroutine[Any, Any, T]) -> T:
         """Run `call` within the operation timeout; errors translated."""
         try:
-            return self._calls.run(call, self.operation_timeout)
+            return CALLS.run(call, self.operation_timeout)
         except BaseException as exc:
             if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
                 raise  # KeyboardInterrupt, SystemExit: not ours to translate
@@ -210,6 +228,11 @@ class HdfsFiles:
 
     def _client(self, uri: str, namenode: str) -> AsyncClient:
         with self._lock:
+            if self._pid != os.getpid():
+                # A forked child: the parent's clients hang here, and so does dropping one
+                # (measured), so they are kept, unused, for the life of the process.
+                _INHERITED.extend(self._clients.values())
+                self._clients, self._pid = {}, os.getpid()
             client = self._clients.get(namenode)
         if client is not None:
             return client
@@ -219,7 +242,17 @@ class HdfsFiles:
         try:
             client = AsyncClient(namenode, dict(_CLIENT_CONFIG))
         except Exception as exc:
-            raise translate(exc, "connect for", uri, namenode) from exc
+            hint = ""
+            if urlsplit(namenode).port is None:
+                hint = (
+                    "; a namenode without a port is a name service, which Hadoop's configuration "
+                    "(HADOOP_CONF_DIR) must define: else write hdfs://host:port/path"
+                )
+            raise BackendError(
+                Failure.INTERNAL,
+                f"Cannot make an HDFS client for {namenode} (for {uri}): {reason(exc)}{hint}",
+                uri=uri,
+            ) from exc
         with self._lock:
             return self._clients.setdefault(namenode, client)
 
@@ -232,22 +265,37 @@ class HdfsFiles:
         try:
             socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
         except OSError as exc:
-            reason = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+            why = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
             raise BackendError(
                 Failure.INTERNAL,
                 f"Cannot reach the HDFS namenode {namenode} for {uri} within {timeout:g} s "
-                f"({reason}); check the URI's host and port and that HDFS is running "
+                f"({why}); check the URI's host and port and that HDFS is running "
                 "(TIDEMILL_HDFS__CONNECT_TIMEOUT)",
                 uri=uri,
             ) from exc
 
+    def _listing(
+        self, prefix: str, namenode: str, directory: str, *, recursive: bool
+    ) -> builtins.list[FileStatus]:
+        """The entries under `directory` (one bounded call); a missing directory has none."""
+
+        async def walk(client: AsyncClient) -> builtins.list[FileStatus]:
+            return [status async for status in client.list_status(directory, recursive)]
+
+        try:
+            return self._call(prefix, namenode, "list", walk)
+        except TidemillError as exc:
+            if exc.failure is Failure.DS_VERIFY_NOT_FOUND:
+                return []
+            raise
+
     def _reader(self, uri: str) -> AsyncFileReader:
-        namenode, path = _parse(uri)
+        namenode, path = parse_uri(uri)
         return self._call(uri, namenode, "read", lambda c: c.read(path))
 
     def _chunks(self, uri: str, reader: AsyncFileReader, start: int, end: int) -> Iterator[bytes]:
         """Bytes [start, end) of an open file, chunk by chunk (end within the file)."""
-        namenode = _parse(uri).namenode
+        namenode = parse_uri(uri).namenode
         step = self.chunk_bytes
         for offset in range(start, end, step):
             size = min(step, end - offset)
@@ -255,7 +303,7 @@ class HdfsFiles:
 
     @contextmanager
     def _download(self, uri: str, reader: AsyncFileReader) -> Iterator[Path]:
-        suffix = "".join(PurePosixPath(_parse(uri).path).suffixes)[-40:]
+        suffix = "".join(PurePosixPath(parse_uri(uri).path).suffixes)[-40:]
         with tempfile.NamedTemporaryFile(prefix="tidemill-hdfs-", suffix=suffix) as out:
             for chunk in self._chunks(uri, reader, 0, len(reader)):
                 out.write(chunk)
@@ -263,10 +311,24 @@ class HdfsFiles:
             yield Path(out.name)
 
     def _replace(self, uri: str, action: str, chunks: Callable[[], Iterator[Buffer]]) -> None:
-        """Write a temporary file beside `uri` from `chunks()`, then rename it over `uri`."""
-        namenode, path = _parse(uri)
-        target = PurePosixPath(path)
-        temp = str(target.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}")
+        """Write a temporary file beside `uri` from `chunks()`, then rename it over `uri`.
+
+        A write the namenode refused for a block race is written again, whole, to a new
+        temporary file (WRITE_ATTEMPTS in all): hdfs-native does not retry `addBlock` on
+        NotReplicatedYetException as Hadoop's own client does.
+        """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._write_once(uri, action, chunks)
+                return
+            except BackendError as exc:
+                if attempt == WRITE_ATTEMPTS or not any(r in exc.message for r in _BLOCK_RACES):
+                    raise
+            time.sleep(0.5 * attempt)
+
+    def _write_once(self, uri: str, action: str, chunks: Callable[[], Iterator[Buffer]]) -> None:
+        namenode, path = parse_uri(uri)
+        temp = str(PurePosixPath(path).parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}")
         from hdfs_native import WriteOptions
 
         options = WriteOptions(overwrite=False, create_parent=True)
@@ -275,8 +337,11 @@ class HdfsFiles:
             try:
                 for chunk in chunks():
                     self._run(uri, namenode, action, writer.write(chunk))
-            finally:
-                self._run(uri, namenode, action, writer.close())
+            except BaseException:
+                with suppress(TidemillError):  # the write's failure is the one to report
+                    self._run(uri, namenode, action, writer.close())
+                raise
+            self._run(uri, namenode, action, writer.close())
             self._move(uri, namenode, temp, path)
         except BaseException:
             with suppress(TidemillError):  # the first failure is the one to report
@@ -340,30 +405,6 @@ def _reopen(connect_timeout: float, operation_timeout: float, chunk_bytes: int) 
         operation_timeout=operation_timeout,
         chunk_bytes=chunk_bytes,
     )
-
-
-def _parse(uri: str, *, prefix: bool = False) -> _Location:
-    """The namenode and absolute path of an hdfs:// URI (a file's, unless `prefix`).
-
-    InvalidInputError(DS_PATH_ILLEGAL) naming the URI for another scheme, no namenode, a path
-    the key rule refuses, or (not `prefix`) no file name.
-    """
-    if scheme_of(uri) != HdfsFiles.scheme:
-        return _illegal(uri, "is not an hdfs:// URI")
-    rest = uri.split("://", 1)[1]
-    authority, slash, key = rest.partition("/")
-    if not authority:
-        return _illegal(uri, "names no namenode: write hdfs://host:port/path")
-    problem = key_problem(key, prefix=prefix)
-    if problem is not None:
-        return _illegal(uri, f"has a path that {problem}")
-    if not slash and not prefix:
-        return _illegal(uri, "names no file")
-    return _Location(uri[: len(uri) - len(rest)] + authority, "/" + key.rstrip("/"))
-
-
-def _illegal(uri: str, problem: str) -> _Location:
-    raise InvalidInputError(Failure.DS_PATH_ILLEGAL, f"{uri!r} {problem}", uri=uri)
 
 
 def _info(uri: str, status: FileStatus) -> FileInfo:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from tidemill.errors import BackendError, Failure, NotFoundError, TidemillError
 
-__all__ = ["CallLoop", "translate"]
+__all__ = ["CALLS", "CallLoop", "reason", "translate"]
 
 T = TypeVar("T")
 
@@ -28,8 +28,13 @@ _RPC_ERROR = re.compile(r'RPCError\("(?P<cls>[\w.$]+)", "(?P<msg>.*)', re.DOTALL
 _UNREACHABLE = ("refused", "unreachable", "reset by peer", "broken pipe", "timed out", "no route")
 
 
+# Loops a forked child inherited without their threads (CallLoop._get): kept, never closed.
+_INHERITED: list[asyncio.AbstractEventLoop] = []
+
+
 class CallLoop:
-    """One event loop in a daemon thread, per process, running calls with a deadline."""
+    """An event loop in a daemon thread (one per process: a forked child makes its own),
+    running calls with a deadline."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -45,6 +50,8 @@ class CallLoop:
     def _get(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():  # none yet, or a forked child's
+                if self._loop is not None:
+                    _INHERITED.append(self._loop)  # its thread is gone; closing it is no use
                 loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, name="tidemill-hdfs", daemon=True).start()
                 self._loop, self._pid = loop, os.getpid()
@@ -65,23 +72,24 @@ def translate(exc: BaseException, action: str, uri: str, namenode: str) -> Tidem
             "(TIDEMILL_HDFS__OPERATION_TIMEOUT); check that HDFS is running and not overloaded",
             uri=uri,
         )
-    reason = _reason(exc)
+    why = reason(exc)
     if isinstance(exc, FileNotFoundError):
         path = "/" + uri.split("://", 1)[-1].partition("/")[2]
-        plain = reason in (path, f"File does not exist: {path}")  # nothing the URI does not say
-        said = "" if plain else f" ({reason})"
+        plain = why in (path, f"File does not exist: {path}")  # nothing the URI does not say
+        said = "" if plain else f" ({why})"
         return NotFoundError(Failure.DS_VERIFY_NOT_FOUND, f"No file {uri}{said}", uri=uri)
-    if isinstance(exc, OSError) and any(word in reason.lower() for word in _UNREACHABLE):
+    if isinstance(exc, OSError) and any(word in why.lower() for word in _UNREACHABLE):
         return BackendError(
             Failure.INTERNAL,
-            f"Cannot reach the HDFS namenode {namenode} to {action} {uri}: {reason}; check the "
+            f"Cannot reach the HDFS namenode {namenode} to {action} {uri}: {why}; check the "
             "URI's host and port and that HDFS is running",
             uri=uri,
         )
-    return BackendError(Failure.INTERNAL, f"HDFS {action} of {uri} failed: {reason}", uri=uri)
+    return BackendError(Failure.INTERNAL, f"HDFS {action} of {uri} failed: {why}", uri=uri)
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
+    """The first line of an hdfs-native error (the Java class's short name first for RPC errors)."""
     text = str(exc)
     found = _RPC_ERROR.search(text)
     if found:
@@ -93,3 +101,6 @@ def _reason(exc: BaseException) -> str:
     if not first:
         first = type(exc).__name__
     return first if len(first) <= 300 else first[:297] + "..."
+
+
+CALLS = CallLoop()  # the one every HdfsFiles of this process uses

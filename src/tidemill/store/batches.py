@@ -258,14 +258,20 @@ def successful_at(
 
 
 def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
-    """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first.
+    """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first, locked
+    for the caller's claim.
 
-    Ties are broken by the batch's key, so every node claims (locks) rows in one order: two
-    nodes claiming at once wait for each other instead of deadlocking (PostgreSQL)."""
+    On PostgreSQL the rows are locked here (FOR UPDATE) and those another runner is claiming
+    are skipped (SKIP LOCKED): two nodes' dispatchers never wait on each other, so never
+    deadlock (they did, claiming in an order that ties on queued_at left to chance). SQLite
+    has no row locks (one writer at a time); the claim's compare-and-set still holds.
+    """
     rows = conn.execute(
         sa.select(batches)
         .where(batches.c.status.in_(_values(WAITING)))
-        .order_by(batches.c.queued_at, batches.c.account_id, batches.c.job_name, batches.c.run_id)
+        .order_by(batches.c.queued_at, batches.c.account_id, batches.c.job_name,
+                  batches.c.run_id)
         .limit(limit)
-    )
+        .with_for_update(skip_locked=True)
+    )  # fmt: skip
     return [(r.account_id, _batch(r)) for r in rows]

@@ -43,11 +43,6 @@ TABLES = {
 
 CASES: list[Case] = []
 
-_APPROX_LARGE = (
-    "Spark's GK summary is approximate past accuracy/2 rows per group; Tidemill answers with"
-    " the exact member of rank ceil(p*n) that Spark's error bound is centred on"
-)
-
 
 def _case(
     slug: str, sql: str, *, ordered: bool = False, differs: str = "", api: bool = False
@@ -324,6 +319,10 @@ CASES += [
         " from (select 9223372036854775807 x union all select 1 union all select 5)",
     ),
     _case(
+        "try-sum-overflow",
+        "select try_sum(x) s, try_avg(x) a from (select 9223372036854775807 x union all select 1)",
+    ),
+    _case(
         "sum-int-no-int-overflow",
         "select sum(x) s from (select 2147483647 x union all select 1)",
     ),
@@ -362,7 +361,22 @@ CASES += [
     _case(
         "percentile-approx-large-group",
         "select percentile_approx(y, 0.5, 10) p from aggregates_series",
-        differs=_APPROX_LARGE,
+    ),
+    _case(
+        "percentile-approx-gk-percentages",
+        "select percentile_approx(y, array(0.05, 0.1, 0.25, 0.3, 0.5, 0.75, 0.9, 0.95), 10) a,"
+        " percentile_approx(x, array(0.01, 0.2, 0.5, 0.8, 0.99), 20) b,"
+        " percentile_approx(y, 0.42, 3) c, percentile_approx(x, 0.5, 1) d,"
+        " percentile_approx(y, 0.37, 150) e from aggregates_series",
+    ),
+    _case(
+        "percentile-approx-gk-grouped",
+        "select s, percentile_approx(y, 0.5, 4) p, percentile_approx(x, 0.25, 8) q,"
+        " count(*) n from aggregates_series group by s",
+    ),
+    _case(
+        "percentile-approx-gk-filter",
+        "select percentile_approx(y, 0.6, 12) filter (where x > 30) p from aggregates_series",
     ),
     _case(
         "percentile-approx-window",

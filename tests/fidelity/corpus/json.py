@@ -154,6 +154,8 @@ CASES = [
     _lax("get-json-object-index", "get_json_object(doc, '$.b[1]') as r"),
     _lax("json-tuple", "json_tuple(doc, 'a', 'b') as (a, b)"),
     _lax("json-array-length", "json_array_length(doc) as r"),
+    _lax("json-object-keys", "json_object_keys(doc) as r"),
+    _c("json-object-keys", "json_object_keys(doc) as r"),
     _lax("from-json-struct", "from_json(doc, 'a DOUBLE, b STRING') as r"),
     _lax("from-json-nested", "from_json(doc, 'a INT, b STRUCT<c: STRING>') as r"),
     _lax("from-json-text-fields", "from_json(doc, 'a STRING, b STRING') as r"),

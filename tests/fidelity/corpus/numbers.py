@@ -73,6 +73,12 @@ CASES = [
     Case("numbers/int-overflow-literals",
          "select 2147483647 + 1 a, 2147483647 * 2 b, -2147483647 - 2 c,"
          " 9223372036854775807 + 1 d, 1 + 1 e"),
+    Case("numbers/try-arithmetic-overflow",
+         _Q.format("try_add(a, 1), try_subtract(-a, 2), try_multiply(a, 2)"), ordered=True),
+    Case("numbers/try-arithmetic-fractions",
+         _Q.format("try_add(x, 1), try_subtract(x, a), try_multiply(x, 2.5)"), ordered=True),
+    Case("numbers/try-add-ints", "select try_add(2147483647, 1) a, try_add(2147483646, 1) b,"
+         " try_multiply(65536, 65536) c, try_subtract(-2147483647, 1) d"),
     Case("numbers/int-overflow-length",
          "select id, length(cast(a as string)) + 2147483647 as v from numbers_values order by id",
          ordered=True),

@@ -124,6 +124,11 @@ CASES = [
     _w("regexp-substr-backreference", "regexp_substr(s, '(\\\\d)\\\\1+') as r"),
     _w("rlike-lookahead-dollar-crlf", "s rlike '(?=\\\\w)2$' as r"),
     _w("regexp-extract-lookahead-dot-cr", "regexp_extract(s, 'e1(?=.)(.)', 1) as r"),
+    _w("rlike-lookahead-class-intersection", "s rlike '(?=a)[a-z&&[^b]]+' as r"),
+    _w(
+        "regexp-extract-lookbehind-unicode-block",
+        "regexp_extract(s, '(?<=\\\\p{InGreek})x', 0) as r",
+    ),
     _w("rlike-lookahead-unicode-class", "s rlike '(?=\\\\p{Alpha})[a-z]+\\\\d' as r"),
     Case(
         "regex/t-regexp-extract",

@@ -197,8 +197,34 @@ CASES += [
         "select count_if(boss in (select id from subqueries_ids)) n,"
         " count_if(boss not in (select id from subqueries_ids where id > 1)) m"
         " from subqueries_emp",
-        differs="Spark 3.5.9 counts all 7 rows for an IN subquery inside an aggregate"
-        " (3 match); Tidemill gives the SQL answer",
+    ),
+    _case(
+        "in-subquery-count-if-grouped-having",
+        "select dept from subqueries_emp group by dept"
+        " having count_if(boss in (select id from subqueries_ids)) > 1",
+    ),
+    _case(
+        "in-subquery-count-nullif",
+        "select count(nullif(boss in (select id from subqueries_ids), false)) n"
+        " from subqueries_emp",
+    ),
+    _case(
+        "in-subquery-count-if-coalesce",
+        "select count_if(coalesce(boss in (select id from subqueries_ids), false)) n,"
+        " sum(case when boss in (select id from subqueries_ids) then 1 else 0 end) s,"
+        " count(case when boss in (select id from subqueries_ids) then 1 end) c"
+        " from subqueries_emp",
+    ),
+    _case(
+        "in-subquery-count-if-window",
+        "select id, count_if(boss in (select id from subqueries_ids))"
+        " over (partition by dept) w from subqueries_emp",
+    ),
+    _case(
+        "in-subquery-bool-aggregates",
+        "select bool_and(boss in (select id from subqueries_ids)) a,"
+        " bool_or(boss in (select id from subqueries_ids)) b,"
+        " min(boss in (select id from subqueries_ids)) c from subqueries_emp",
     ),
     _case(
         "in-subquery-cast",

@@ -6,10 +6,11 @@ Rules (Spark 3.5 function reference and the measured answers of Spark 3.5.9, ANS
 * `percentile(x, p)` / `percentile(x, array(...))` interpolate linearly and are DOUBLE:
   `quantile_cont` over x as DOUBLE (DuckDB's `quantile` picks a member). `percentile_disc` is
   a DOUBLE too.
-* `percentile_approx` / `approx_percentile` give the member of rank ceil(p·n), in x's type:
-  `quantile_disc`. Spark's GK summary is exact for groups of up to accuracy/2 rows (5000 at the
-  default accuracy); beyond that its answer depends on how Spark split the input, within n /
-  accuracy ranks of this one (docs/decisions.md).
+* `percentile_approx` / `approx_percentile` give the member of the sorted group, in x's type, at
+  the rank Spark's GK summary picks for the group's size, the percentage and the accuracy
+  (`gk_summary.rank`, a Python function called once per group): Spark's answer for a group of
+  up to 50,000 values read by one task; for larger groups Spark's own answer depends on how it
+  split and ordered its input (docs/decisions.md).
 * `skewness` and `kurtosis` are population moments (kurtosis in excess of 3); `corr`,
   `regr_slope`, `regr_intercept` and the moments are NULL where Spark divides by zero (one row,
   or a constant column) instead of DuckDB's NaN or sample formulas.
@@ -20,8 +21,8 @@ Rules (Spark 3.5 function reference and the measured answers of Spark 3.5.9, ANS
 * `any_value` is Spark's `first` (the first row's value, NULL included); `first`/`last` over
   windows are `first_value`/`last_value`.
 * `first_value`/`last_value` as aggregates are `first`/`last`; `std` is `stddev_samp`;
-  `every`, `some` and `any` are `bool_and`/`bool_or`; `try_sum`/`try_avg` are `sum`/`avg` (a
-  BIGINT sum past its range fails the batch instead of giving NULL).
+  `every`, `some` and `any` are `bool_and`/`bool_or`; `try_sum`/`try_avg` are `sum`/`avg` (an
+  integral try_sum past BIGINT's range is NULL: `coercion`/`overflow`).
 * Refused by name (E18209): `approx_count_distinct` (Spark's HyperLogLog++ estimate differs
   from the exact count from 23 distinct values on, and cannot be reproduced),
   `histogram_numeric`, `count_min_sketch`, `hll_sketch_agg`/`hll_union_agg`, and DISTINCT
@@ -37,6 +38,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from tidemill.engines.duckdb.dialect._nodes import template
 from tidemill.engines.duckdb.dialect.context import Context
 from tidemill.errors import InvalidInputError
 
@@ -156,10 +158,23 @@ def _percentile(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
 
 
 def _percentile_approx(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
+    """The member of the sorted group at the rank Spark's GK summary picks (`gk_summary`)."""
     quantile = node.args.get("quantile")
     if quantile is None:
         raise _refused("percentile_approx without a percentage")
-    return wrap(_fn("quantile_disc", node.this, quantile))
+    accuracy = node.args.get("accuracy") or exp.Literal.number(10000)
+    ordered = template(
+        "list_sort(_values, 'ASC', 'NULLS LAST')", values=wrap(_fn("list", node.this))
+    )
+    count = wrap(_fn("count", node.this))
+
+    def pick(percentage: exp.Expr) -> exp.Expr:
+        chosen = _fn("tidemill_gk_rank", count, percentage, accuracy)
+        return template("_ordered[_rank]", ordered=ordered.copy(), rank=chosen)
+
+    if isinstance(quantile, exp.Array):
+        return exp.Array(expressions=[pick(q) for q in quantile.expressions])
+    return pick(quantile)
 
 
 def _within_group(node: exp.Expr, wrap: _Wrapper) -> exp.Expr | None:
@@ -284,7 +299,7 @@ _RULES: dict[type[exp.Expr], Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = 
 
 _NAMED_RULES: dict[str, Callable[[exp.Expr, _Wrapper], exp.Expr | None]] = {
     "std": _renamed("stddev_samp"),
-    # try_sum/try_avg are NULL where Spark's sum overflows; here that sum fails the batch.
+    # An integral try_sum was made NULL past BIGINT's range by the coercion pass (overflow).
     "try_sum": _renamed("sum"),
     "try_avg": _renamed("avg"),
     "count_min_sketch": _refuse("count_min_sketch"),

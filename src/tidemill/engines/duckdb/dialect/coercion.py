@@ -81,6 +81,10 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     if remembered is not None:
         return remembered.copy()
     types = SparkTypes(query, context)
+    for select in query.find_all(exp.Select):
+        for item in select.expressions:
+            if not isinstance(item, exp.Alias):
+                item.meta[_SPARK_TEXT] = item.sql(dialect="spark", normalize_functions="lower")
     _visit(query, types)
     if len(_REMEMBERED) >= _REMEMBER:
         _REMEMBERED.pop(next(iter(_REMEMBERED)), None)
@@ -114,11 +118,14 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
     elif isinstance(node, _ARITHMETIC):
         _arithmetic(node, types)
     elif isinstance(node, exp.Neg | exp.Abs) and _wraps(node, types):
-        _replace(
-            node, _typed(overflow.wrapped(node, str(types.of(node))), str(types.of(node))), types
-        )
+        spark_type = str(types.of(node))
+        _replace_named(node, _typed(overflow.wrapped(node, spark_type), spark_type), types)
     elif isinstance(node, exp.Sum | exp.Window | exp.Filter) and _is_long_sum(node, types):
-        _replace(node, _typed(overflow.wrapped_sum(node), "bigint"), types)
+        _replace_named(node, _typed(overflow.wrapped_sum(node), "bigint"), types)
+    elif isinstance(node, exp.SafeAdd | exp.SafeSubtract | exp.SafeMultiply):
+        _try_arithmetic(node, types)
+    elif _is_call(node, "try_sum") and len(node.expressions) == 1:
+        _try_sum(node, types)
     elif isinstance(node, _STRING_AS_DOUBLE) and types.of(node.this) == "string":
         _cast_arg(node, "this", "double", types)
     elif isinstance(node, exp.Case) and node.this is not None:
@@ -317,7 +324,27 @@ def _arithmetic(node: exp.Binary, types: SparkTypes) -> None:
         return
     if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.IntDiv | exp.Mod) and _wraps(node, types):
         spark_type = str(types.of(node))
-        _replace(node, _typed(overflow.wrapped(node, spark_type), spark_type), types)
+        _replace_named(node, _typed(overflow.wrapped(node, spark_type), spark_type), types)
+
+
+def _try_arithmetic(node: exp.Expr, types: SparkTypes) -> None:
+    """try_add/try_subtract/try_multiply: NULL past an integral type's range (Spark 3.5)."""
+    left, right = types.of(node.this), types.of(node.expression)
+    if left in INTEGRAL and right in INTEGRAL:
+        result = "bigint" if "bigint" in (left, right) else "int"
+        _replace_named(node, _typed(overflow.checked(node, result), result), types)
+    else:
+        _replace(node, overflow.plain(node), types)
+
+
+def _try_sum(node: exp.Expr, types: SparkTypes) -> None:
+    """try_sum of integral values: NULL past BIGINT's range, as Spark (not wrapped)."""
+    if types.of(node.expressions[0]) not in INTEGRAL:
+        return
+    outer = node
+    while isinstance(outer.parent, exp.Window | exp.Filter) and outer.arg_key == "this":
+        outer = outer.parent
+    _replace_named(outer, _typed(overflow.checked_sum(outer, node), "bigint"), types)
 
 
 def _wraps(node: exp.Expr, types: SparkTypes) -> bool:
@@ -407,6 +434,19 @@ def _cast_arg(node: exp.Expr, arg: str, target: str, types: SparkTypes) -> None:
     _replace(child, cast, types)
 
 
+_SPARK_TEXT = "tidemill_spark_text"  # an unaliased SELECT item's text as the user wrote it
+
+
+def _replace_named(old: exp.Expr, new: exp.Expr, types: SparkTypes) -> None:
+    """`_replace`, keeping the result column's name when `old` is an unaliased SELECT item:
+    Spark's (and DuckDB's) text of what the user wrote — `(a + 1)`, `sum(x)` — not DuckDB's
+    text of the macro call that replaces it."""
+    if isinstance(old.parent, exp.Select) and old.arg_key == "expressions":
+        text = old.meta.get(_SPARK_TEXT) or old.sql(dialect="spark", normalize_functions="lower")
+        new = exp.alias_(new, f"({text})" if isinstance(old, exp.Binary) else text)
+    _replace(old, new, types)
+
+
 def _replace(old: exp.Expr, new: exp.Expr, types: SparkTypes) -> None:
     parent = old.parent
     old.replace(new)
@@ -419,7 +459,7 @@ def _explicit_cast(node: exp.Cast, types: SparkTypes) -> None:
     target = types.of(node)
     cast = casts.spark_cast(node.this.copy(), source, target, ansi=bool(node.args.get("safe")))
     if cast is not None:
-        _replace(node, cast, types)
+        _replace(node, _typed(cast, target) if target is not None else cast, types)
 
 
 def _to_bigint(node: exp.Func, types: SparkTypes) -> None:

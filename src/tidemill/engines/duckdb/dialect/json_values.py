@@ -14,6 +14,7 @@ Spark's rules (Spark SQL reference, "JSON functions"; JsonExpressions.scala):
 * json_tuple(json, k1, k2, ...): top-level fields, the same value text; NULL where missing; a
   key written twice gives its last value.
 * json_array_length(json): NULL unless the text is a JSON array.
+* json_object_keys(json): the top-level names, NULL unless the text is a JSON object.
 * to_json of a struct literal (named_struct, struct) leaves out its NULL fields.
 * schema_of_json(literal): Spark's inferred DDL (fields sorted, integers BIGINT).
 * from_json(json, schema): schema as a DDL string ('a INT, b STRING', 'struct<...>',
@@ -68,6 +69,11 @@ MACROS: tuple[str, ...] = (
         THEN CAST(json_array_length(j) AS INTEGER) END""",
     """CREATE MACRO tidemill_json_array_length(j) AS
         tidemill_json_array_length_in(tidemill_json_doc(j))""",
+    # json_object_keys: the top-level names of an object, NULL for anything else.
+    """CREATE MACRO tidemill_json_object_keys_in(j) AS CASE
+        WHEN json_valid(j) AND json_type(CAST(j AS JSON)) = 'OBJECT' THEN json_keys(j) END""",
+    """CREATE MACRO tidemill_json_object_keys(j) AS
+        tidemill_json_object_keys_in(tidemill_json_doc(j))""",
 )
 
 _NAME = re.compile(r"\.([^.\[]+)")
@@ -86,6 +92,8 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
     name = function_name(node)
     if name == "json_array_length" and isinstance(node, exp.Anonymous):
         return call("tidemill_json_array_length", *node.expressions)
+    if isinstance(node, exp.JSONKeys) and node.this is not None and not node.expressions:
+        return call("tidemill_json_object_keys", node.this)
     if isinstance(node, exp.JSONFormat) and isinstance(node.this, exp.Struct):
         return to_json_struct(node.this)
     if name == "schema_of_json" and isinstance(node, exp.Anonymous):

@@ -8,6 +8,8 @@ same way: `9223372036854775807 + 1` is -9223372036854775808, `2147483647 + 1` (t
 size up (BIGINT → HUGEINT, INT → BIGINT, never overflowing there) and the result is wrapped
 back: the same value modulo 2^64 (2^32), as Java's. Cost, measured on 5M rows on 2 threads:
 0.02 s → 0.06-0.08 s for an expression; nothing measurable for a grouped sum (one wrap per group).
+Spark's try_add, try_subtract, try_multiply and try_sum answer NULL instead of wrapping
+(`checked`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ MACROS: tuple[str, ...] = (
         ELSE ((h + 9223372036854775808) % 18446744073709551616 + 18446744073709551616)
             % 18446744073709551616 - 9223372036854775808
     END AS BIGINT)""",
+    # try_add, try_subtract, try_multiply, try_sum: NULL where the result leaves the type.
+    """CREATE MACRO tidemill_in64(h) AS CASE
+        WHEN h BETWEEN -9223372036854775808 AND 9223372036854775807 THEN CAST(h AS BIGINT) END""",
+    """CREATE MACRO tidemill_in32(h) AS CASE
+        WHEN h BETWEEN -2147483648 AND 2147483647 THEN CAST(h AS INTEGER) END""",
     """CREATE MACRO tidemill_wrap32(h) AS CAST(CASE
         WHEN h BETWEEN -2147483648 AND 2147483647 THEN h
         ELSE ((h + 2147483648) % 4294967296 + 4294967296) % 4294967296 - 2147483648
@@ -69,6 +76,42 @@ def _divided(node: exp.IntDiv | exp.Mod, to: exp.DataType, macro: str) -> exp.Ex
         "CASE WHEN _b = -1 THEN _negated ELSE _a // _b END",
         b=divisor, negated=negated, a=node.this.copy(),
     )  # fmt: skip
+
+
+_SAFE: dict[type[exp.Expr], type[exp.Binary]] = {
+    exp.SafeAdd: exp.Add,
+    exp.SafeSubtract: exp.Sub,
+    exp.SafeMultiply: exp.Mul,
+}
+_CHECKED = {"bigint": ("HUGEINT", "tidemill_in64"), "int": ("BIGINT", "tidemill_in32")}
+
+
+def checked(node: exp.Expr, spark_type: str) -> exp.Expr:
+    """try_add/try_subtract/try_multiply (`node`, integral operands of result type
+    `spark_type`) computed one size up: NULL where the result leaves the type."""
+    wide, macro = _CHECKED[spark_type]
+    to = exp.DataType.build(wide, dialect="duckdb")
+    operation = _SAFE[type(node)](
+        this=exp.Cast(this=node.this.copy(), to=to.copy()),
+        expression=exp.Cast(this=node.expression.copy(), to=to.copy()),
+    )
+    return call(macro, exp.Paren(this=operation))
+
+
+def plain(node: exp.Expr) -> exp.Expr:
+    """try_add/try_subtract/try_multiply of non-integral operands: the plain operation."""
+    return _SAFE[type(node)](this=node.this.copy(), expression=node.expression.copy())
+
+
+def checked_sum(outer: exp.Expr, try_sum: exp.Expr) -> exp.Expr:
+    """`outer` (a try_sum of integral values, possibly FILTERed or windowed) as a sum that is
+    NULL past BIGINT's range."""
+    copy = outer.copy()
+    inner = copy
+    while not (isinstance(inner, exp.Anonymous) and inner.name.lower() == "try_sum"):
+        inner = inner.this
+    inner.replace(exp.Sum(this=try_sum.expressions[0].copy()))
+    return call("tidemill_in64", copy)
 
 
 def wrapped_sum(node: exp.Expr) -> exp.Expr:

@@ -26,6 +26,7 @@ from tidemill.engines.duckdb.dialect import (
     coercion,
     datetimes,
     generators,
+    gk_summary,
     grouping,
     higher_order,
     hints,
@@ -88,6 +89,7 @@ MACROS: tuple[str, ...] = (
 FUNCTIONS: tuple[tuple[str, Callable[..., Any], tuple[str, ...], str], ...] = (
     *java_regex.FUNCTIONS,
     *jackson.FUNCTIONS,
+    *gk_summary.FUNCTIONS,
 )
 
 _DUCKDB = Dialect.get_or_raise("duckdb")

@@ -1,0 +1,42 @@
+"""The parts of an hdfs:// URI: its namenode and its absolute path (for storage.hdfs). Pure."""
+
+from __future__ import annotations
+
+from typing import NamedTuple, NoReturn
+
+from tidemill.core.object_keys import key_problem
+from tidemill.errors import Failure, InvalidInputError
+from tidemill.storage.base import scheme_of
+
+__all__ = ["Location", "parse_uri"]
+
+
+class Location(NamedTuple):
+    namenode: str  # "hdfs://host:port", as the URI spells it
+    path: str  # absolute, no trailing '/' (except the root "/")
+
+
+def parse_uri(uri: str, *, prefix: bool = False) -> Location:
+    """The namenode and absolute path of an hdfs:// URI (a file's, unless `prefix`).
+
+    InvalidInputError(DS_PATH_ILLEGAL) naming the URI for another scheme, no namenode, a path
+    the key rule refuses or holding ':', or (not `prefix`) no file name.
+    """
+    if scheme_of(uri) != "hdfs":
+        return _illegal(uri, "is not an hdfs:// URI")
+    rest = uri.split("://", 1)[1]
+    authority, slash, key = rest.partition("/")
+    if not authority:
+        return _illegal(uri, "names no namenode: write hdfs://host:port/path")
+    problem = key_problem(key, prefix=prefix)
+    if problem is not None:
+        return _illegal(uri, f"has a path that {problem}")
+    if ":" in key:  # DFSUtil.isValidName: HDFS refuses the name at create or rename
+        return _illegal(uri, "has ':' in its path, which HDFS does not allow in a name")
+    if not slash and not prefix:
+        return _illegal(uri, "names no file")
+    return Location(uri[: len(uri) - len(rest)] + authority, "/" + key.rstrip("/"))
+
+
+def _illegal(uri: str, problem: str) -> NoReturn:
+    raise InvalidInputError(Failure.DS_PATH_ILLEGAL, f"{uri!r} {problem}", uri=uri)

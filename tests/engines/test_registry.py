@@ -1,0 +1,39 @@
+"""The engine registry and TIDEMILL_ENGINE."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import pytest
+from pydantic import ValidationError
+
+from tidemill.config import Settings
+from tidemill.engines import registry
+from tidemill.errors import ConfigError
+
+
+def test_duckdb_is_registered_and_the_default() -> None:
+    assert "duckdb" in registry.names()
+    assert Settings().engine == registry.DEFAULT == "duckdb"
+    assert registry.engine().name == "duckdb"
+
+
+def test_one_engine_per_process_and_name() -> None:
+    assert registry.engine("duckdb") is registry.engine("duckdb")
+
+
+def test_an_unknown_engine_is_a_config_error_naming_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match="duckdb"):
+        registry.engine("nosuch")
+
+
+def test_tidemill_engine_accepts_only_registered_engines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIDEMILL_ENGINE", "duckdb")
+    assert Settings().engine == "duckdb"
+    monkeypatch.setenv("TIDEMILL_ENGINE", "nosuch")
+    with pytest.raises(ValidationError, match="engine"):
+        Settings()
+
+
+def test_the_setting_names_exactly_the_registered_engines() -> None:
+    assert sorted(get_args(Settings.model_fields["engine"].annotation)) == registry.names()
