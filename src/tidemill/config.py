@@ -233,6 +233,7 @@ class WorkerConfig(BaseModel):
     tsdb_url: str
     logdb_url: str
     report_url_template: str
+    fusion_url: str = ""  # an http(s) log-list API: the workers read its files over HTTP
 
     @classmethod
     def of(cls, settings: Settings) -> WorkerConfig:
@@ -247,4 +248,5 @@ class WorkerConfig(BaseModel):
             tsdb_url=settings.tsdb_url,
             logdb_url=settings.logdb_url,
             report_url_template=settings.report_url_template,
+            fusion_url=settings.fusion.url,
         )

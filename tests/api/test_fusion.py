@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.cdn_corpus import Corpus, corpus
 from tests.conftest import make_settings
+from tests.fusion_api import api_name, log_list_api
 from tests.support import Client, assert_error, wait_for
 from tidemill.api.app import create_app
 from tidemill.clock import FixedClock
@@ -40,17 +41,28 @@ def served(tmp_path: Path, url: str, settings: Settings, **fusion: Any) -> Itera
     settings = settings.model_copy(update={"fusion": FusionSettings(url=url, **fusion)})
     runtime = build_runtime(settings, FixedClock(NOW))
     try:
-        for path, data in CORPUS.files.items():
-            runtime.storages.put(f"{url}/{path}", data)
+        if not url.startswith("http"):  # the log-list API serves its own directory
+            for path, data in CORPUS.files.items():
+                runtime.storages.put(f"{url}/{path}", data)
         with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
             yield Client(http, clock=FixedClock(NOW))
     finally:
         runtime.close()
 
 
-@pytest.fixture(params=["file", "s3"])
+@pytest.fixture(params=["file", "s3", "api"])
 def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Client]:
     settings = make_settings(tmp_path)
+    if request.param == "api":
+        root = tmp_path / "api"
+        for path, data in CORPUS.files.items():
+            domain, name = api_name(path)
+            (root / domain).mkdir(parents=True, exist_ok=True)
+            (root / domain / name).write_bytes(data)
+        with log_list_api(root) as server, served(tmp_path, server.base, settings) as made:
+            yield made
+        assert server.refused == []
+        return
     if request.param == "file":
         url = f"file://{tmp_path / 'cdn'}"
     else:
