@@ -12,9 +12,10 @@ The logs live where TIDEMILL_FUSION__URL says (`config.FusionSettings`):
 
 The hours read (`hours`): the datasource's `spec.fileFilter` `start ~ end`, each side a fixed
 `yyyy-MM-dd HH:mm` (in the installation's zone) or one time variable (`$(now)`, or a user time
-variable such as `$(fiveDaysAgo)` = `$(now)-5d`, evaluated at the batch time); every hour H
-with floor(start) <= H < end. Absent or empty: the hour of the batch time. At most
-MAX_HOURS hours. Only the hours in range are listed (one listing per day) and read.
+variable such as `$(fiveDaysAgo)` = `$(now)-5d`, evaluated at the batch time); every hour
+that overlaps [start, end): floor(start) <= H < end, none when start >= end. Absent or
+empty: the hour of the batch time. At most MAX_HOURS hours. Only the hours in range are
+listed (one listing per day) and read.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def hours(file_filter: str, moment: Moment) -> list[datetime]:
     if len(sides) != 2:
         raise _filter("it must be a range 'start ~ end'")
     start, end = (_side(side, moment) for side in sides)
+    if start >= end:
+        return []
     zone = moment.time.tzinfo
     hour, selected = _floor(start.astimezone(zone)), list[datetime]()
     while hour < end:  # elapsed hours: a DST change neither skips nor repeats one
