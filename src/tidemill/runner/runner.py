@@ -455,7 +455,9 @@ class Runner:
         account, batch = assignment.account, assignment.batch
         now = self._now()
         if isinstance(answer, BatchResult):
-            outcome = Outcome(Ending.SUCCEEDED, failure_message(answer.outcomes) or "", answer.rows)
+            outcome = Outcome(
+                Ending.SUCCEEDED, failure_message(answer.outcomes) or "", answer.rows, answer.note
+            )
         else:
             outcome = answer
         with self.runtime.db.begin() as conn:
