@@ -350,7 +350,7 @@ class Runner:
     def _undo(self, batch_uid: str, attempt: int) -> None:
         try:
             undo_attempt(self.runtime.db, self.runtime.settings, self.runtime.kodo, batch_uid,
-                         attempt, self._now())  # fmt: skip
+                         attempt, self._now(), self.runtime.storages)  # fmt: skip
         except Exception:
             log.exception("cannot undo the exports of batch %s attempt %s", batch_uid, attempt)
 
@@ -455,7 +455,9 @@ class Runner:
         account, batch = assignment.account, assignment.batch
         now = self._now()
         if isinstance(answer, BatchResult):
-            outcome = Outcome(Ending.SUCCEEDED, failure_message(answer.outcomes) or "", answer.rows)
+            outcome = Outcome(
+                Ending.SUCCEEDED, failure_message(answer.outcomes) or "", answer.rows, answer.note
+            )
         else:
             outcome = answer
         with self.runtime.db.begin() as conn:
