@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import make_settings
 from tests.support import Client, assert_error, assert_ok_empty, assert_ok_json
+from tidemill.config import FusionSettings, Settings
 from tidemill.runtime import Runtime
 from tidemill.services.accounts import create_key
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """With the CDN logs configured: fusion datasources are refused at create without them."""
+    fusion = FusionSettings(url=(tmp_path / "cdn").as_uri())
+    return make_settings(tmp_path).model_copy(update={"fusion": fusion})
+
 
 SCHEMA: list[dict[str, Any]] = [{"key": "f1", "valtype": "string", "required": True}]
 KODO_SPEC: dict[str, Any] = {"bucket": "bkt1", "keyPrefixes": ["logs/"], "fileType": "json"}

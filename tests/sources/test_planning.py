@@ -17,9 +17,12 @@ from tests.support import wait_for
 from tidemill.clock import FixedClock
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.plans import BatchPlan
+from tidemill.errors import Failure, InvalidInputError
 from tidemill.runner.plan import plan_batch
 from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime
+from tidemill.sources.kodo import KodoSource
+from tidemill.sources.registry import Sources
 from tidemill.store import accounts
 from tidemill.store import repository as repo
 
@@ -55,14 +58,16 @@ def setup_job(env: Env, ds_type: str = "kodo", **spec: Any) -> None:
     }))  # fmt: skip
 
 
-def plan(env: Env) -> BatchPlan:
+def plan(env: Env, sources: Sources | None = None) -> BatchPlan:
     rt = runtime(env)
     with rt.db.connect() as conn:
         account = accounts.account_id(conn, rt.settings.account)
         job = repo.get_job(conn, account, "j")
         assert job is not None
         batch = Batch("j", 1, NOW, BatchStatus.READY, uid="u-1")
-        return plan_batch(conn, account, job, batch, rt.settings.warehouse, rt.zone, 1, rt.sources)
+        return plan_batch(
+            conn, account, job, batch, rt.settings.warehouse, rt.zone, 1, sources or rt.sources
+        )
 
 
 def test_the_plan_records_the_files_the_source_lists(env: Env) -> None:
@@ -96,15 +101,17 @@ def test_the_engine_reads_exactly_the_planned_files(env: Env) -> None:
     assert committed.rows == 2
 
 
-def test_a_datasource_type_without_a_source_fails_the_batch_by_name(env: Env) -> None:
-    setup_job(env, "hdfs", paths=["hdfs://nn/logs/"], fileType="json")
+def test_a_datasource_type_without_a_source_is_refused_by_name(env: Env) -> None:
+    setup_job(env, "hdfs", paths=["hdfs://127.0.0.1:1/logs/"], fileType="json")
+    only_kodo = Sources({"kodo": KodoSource(runtime(env).kodo)})
 
-    ok(env.client.post("/v2/jobs/j/actions/start", {}))
-    failed = wait_for(env.client, "j")
+    with pytest.raises(InvalidInputError) as exc:
+        plan(env, only_kodo)
 
-    assert failed["status"] == "Failed"
-    assert "datasource 'logs' is of type hdfs" in failed["message"]
-    assert "runs kodo sources only" in failed["message"]
+    assert exc.value.failure is Failure.DS_TYPE_INVALID
+    assert exc.value.message == (
+        "datasource 'logs' is of type hdfs; this Tidemill runs kodo sources only"
+    )
 
 
 def test_a_bucket_gone_since_create_fails_the_batch_naming_it(env: Env) -> None:
