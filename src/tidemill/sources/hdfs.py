@@ -8,17 +8,24 @@ keeps a path what HDFS means by one: a path with no filter and no '*' that does 
 never a sibling `logs-old` (Spark reads a path so). Files are only ever taken from listings of
 the patterns' own prefixes and matched against the patterns, so nothing outside them is read.
 Writers' temporary files are never listed (storage.hdfs).
+
+Fenced paths (the warehouse, when it is on HDFS) are never read: every account's batch results
+live there, and HDFS has no accounts to keep them apart. A path whose listing lies inside a
+fence is refused with DS_PATH_ILLEGAL; files inside a fence that a wider path lists are skipped.
+Fences are compared by path on any namenode, since one cluster answers to many spellings of its
+name (host, alias, address).
 """
 
 from __future__ import annotations
 
 from tidemill.core.compression import compression_of
-from tidemill.core.file_patterns import covering_prefixes, selects
+from tidemill.core.file_patterns import covering_prefixes, listing_prefix, selects
 from tidemill.core.models import AccountScope, Datasource
 from tidemill.core.plans import InputFile
 from tidemill.errors import BackendError, Failure, InvalidInputError
 from tidemill.sources.base import Moment
 from tidemill.storage.base import Storage
+from tidemill.storage.hdfs_uris import parse_uri
 
 
 def patterns_of(datasource: Datasource, file_filter: str, moment: Moment) -> list[str]:
@@ -43,14 +50,27 @@ def path_selects(pattern: str, uri: str, *, filtered: bool) -> bool:
     return uri == pattern or uri.startswith(pattern + "/")
 
 
+def path_of(uri: str) -> str:
+    """The absolute path of an hdfs:// URI or prefix ("/" for the root); DS_PATH_ILLEGAL for
+    one HDFS cannot hold (storage.hdfs_uris)."""
+    return parse_uri(uri, prefix=True).path
+
+
+def inside(path: str, fence: str) -> bool:
+    """Whether absolute HDFS `path` is `fence` or under it."""
+    return fence == "/" or path == fence or path.startswith(fence + "/")
+
+
 class HdfsSource:
     """hdfs over the installation's storage (`hdfs://` of storage.registry). HDFS has no
-    accounts: any account reads the paths its datasource names, and only those."""
+    accounts: any account reads the paths its datasource names, and only those, never inside
+    `fences` (hdfs:// URIs; the warehouse's when it is on HDFS: module docstring)."""
 
     type = "hdfs"
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, fences: tuple[str, ...] = ()) -> None:
         self.storage = storage
+        self.fences = tuple(path_of(f) for f in fences)
 
     def list(
         self, datasource: Datasource, file_filter: str, moment: Moment, scope: AccountScope
@@ -67,6 +87,14 @@ class HdfsSource:
                     Failure.DS_SPEC_INVALID,
                     f"datasource {datasource.name!r}: {pattern!r} is not an hdfs:// path",
                 )
+            listed = path_of(listing_prefix(pattern))
+            if any(inside(listed, fence) for fence in self.fences):
+                raise InvalidInputError(
+                    Failure.DS_PATH_ILLEGAL,
+                    f"datasource {datasource.name!r}: {pattern!r} lies in the warehouse, where "
+                    "Tidemill keeps batch results; read a job's results by naming the job as "
+                    "a source instead",
+                )
         found: dict[str, int] = {}
         for prefix in covering_prefixes(patterns):
             try:
@@ -77,6 +105,8 @@ class HdfsSource:
                     Failure.DS_VERIFY_NOT_FOUND, f"cannot list {prefix}{of}: {exc.message}"
                 ) from exc
             for info in listing:
+                if any(inside(path_of(info.uri), fence) for fence in self.fences):
+                    continue  # the warehouse (module docstring)
                 if info.uri not in found and any(
                     path_selects(p, info.uri, filtered=filtered) for p in patterns
                 ):

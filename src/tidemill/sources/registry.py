@@ -46,11 +46,18 @@ class Sources:
         return self.get(datasource).list(datasource, file_filter, moment, scope)
 
 
-def open_sources(kodo: Kodo, storage: Storages, fusion: FusionSettings | None = None) -> Sources:
+def open_sources(
+    kodo: Kodo, storage: Storages, fusion: FusionSettings | None = None, *, warehouse: str = ""
+) -> Sources:
     """The built-in sources over the installation's storage: kodo (local directories or S3),
-    hdfs (the `hdfs://` URIs of `storage`, storage.registry's `Storages`), and fusion when
-    `fusion.url` says where the CDN logs are (read through `storage`)."""
-    by_type: dict[str, Source] = {"kodo": KodoSource(kodo), "hdfs": HdfsSource(storage)}
+    hdfs (the `hdfs://` URIs of `storage`, storage.registry's `Storages`; never inside
+    `warehouse`, the warehouse's URI, when it is on HDFS), and fusion when `fusion.url` says
+    where the CDN logs are (read through `storage`)."""
+    fences = (warehouse,) if warehouse.lower().startswith("hdfs://") else ()
+    by_type: dict[str, Source] = {
+        "kodo": KodoSource(kodo),
+        "hdfs": HdfsSource(storage, fences),
+    }
     if fusion is not None and fusion.url:
         by_type["fusion"] = FusionSource(fusion.url, storage, timeout=fusion.timeout)
     share = fusion.max_bad_share if fusion is not None else 0.01
