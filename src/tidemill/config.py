@@ -234,6 +234,7 @@ class WorkerConfig(BaseModel):
     logdb_url: str
     report_url_template: str
     fusion_url: str = ""  # an http(s) log-list API: the workers read its files over HTTP
+    warehouse: str = ""  # settings.warehouse: hdfs exports never write under it
 
     @classmethod
     def of(cls, settings: Settings) -> WorkerConfig:
@@ -249,4 +250,5 @@ class WorkerConfig(BaseModel):
             logdb_url=settings.logdb_url,
             report_url_template=settings.report_url_template,
             fusion_url=settings.fusion.url,
+            warehouse=settings.warehouse,
         )

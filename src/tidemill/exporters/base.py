@@ -39,6 +39,9 @@ class Targets:
     report_url: str = ""  # a SQLAlchemy URL, with {db} for the dbName
     http: HttpOptions = field(default_factory=HttpOptions)
     create_buckets: bool = False  # a kodo export may create its missing bucket (kind 7)
+    # hdfs:// URIs no hdfs export writes under (the warehouse's, when it is on HDFS: every
+    # account's results live there), on any namenode spelling (storage.hdfs_uris.fenced).
+    hdfs_fences: tuple[str, ...] = ()
 
 
 class Fence(Protocol):

@@ -21,10 +21,11 @@ from typing import Any
 
 from tidemill.core.export_layout import file_layout, hdfs_target
 from tidemill.core.object_keys import TEMP_PREFIX
-from tidemill.errors import BackendError, Failure, StateError, TidemillError
+from tidemill.errors import BackendError, Failure, InvalidInputError, StateError, TidemillError
 from tidemill.exporters.base import SKIPPED, SUCCESSFUL, ExportContext, ExportOutcome, ExportPlan
 from tidemill.exporters.files import stage_files
 from tidemill.storage.base import Storage
+from tidemill.storage.hdfs_uris import fenced
 
 
 def export_location(path: str, upload_time: datetime) -> tuple[str, str]:
@@ -43,6 +44,12 @@ def export_hdfs(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
     upload_time = ctx.now().astimezone(ctx.zone)
     namenode, base = export_location(str(plan.spec["path"]), upload_time)
     _, target = hdfs_target(str(plan.spec["path"]), upload_time)
+    if fenced(base, ctx.targets.hdfs_fences):
+        raise InvalidInputError(
+            Failure.EXP_SPEC_INVALID,
+            f"export {plan.name!r}: {base} lies in the warehouse, where Tidemill keeps every "
+            "account's batch results; export to a directory outside it",
+        )
     files = ctx.files
     previous = {str(u) for record in plan.previous for u in record.get("uris", ())}
     prefix = f"{namenode}/"

@@ -69,6 +69,7 @@ def targets(settings: Settings | WorkerConfig) -> Targets:
         logdb_url=settings.logdb_url,
         report_url=settings.report_url_template,
         create_buckets=options.create_buckets,
+        hdfs_fences=(settings.warehouse,) if settings.warehouse.startswith("hdfs://") else (),
         http=HttpOptions(
             timeout=options.http_timeout,
             retries=options.http_retries,

@@ -25,7 +25,7 @@ from tidemill.core.plans import InputFile
 from tidemill.errors import BackendError, Failure, InvalidInputError
 from tidemill.sources.base import Moment
 from tidemill.storage.base import Storage
-from tidemill.storage.hdfs_uris import parse_uri
+from tidemill.storage.hdfs_uris import fenced
 
 
 def patterns_of(datasource: Datasource, file_filter: str, moment: Moment) -> list[str]:
@@ -50,17 +50,6 @@ def path_selects(pattern: str, uri: str, *, filtered: bool) -> bool:
     return uri == pattern or uri.startswith(pattern + "/")
 
 
-def path_of(uri: str) -> str:
-    """The absolute path of an hdfs:// URI or prefix ("/" for the root); DS_PATH_ILLEGAL for
-    one HDFS cannot hold (storage.hdfs_uris)."""
-    return parse_uri(uri, prefix=True).path
-
-
-def inside(path: str, fence: str) -> bool:
-    """Whether absolute HDFS `path` is `fence` or under it."""
-    return fence == "/" or path == fence or path.startswith(fence + "/")
-
-
 class HdfsSource:
     """hdfs over the installation's storage (`hdfs://` of storage.registry). HDFS has no
     accounts: any account reads the paths its datasource names, and only those, never inside
@@ -70,7 +59,7 @@ class HdfsSource:
 
     def __init__(self, storage: Storage, fences: tuple[str, ...] = ()) -> None:
         self.storage = storage
-        self.fences = tuple(path_of(f) for f in fences)
+        self.fences = fences
 
     def list(
         self, datasource: Datasource, file_filter: str, moment: Moment, scope: AccountScope
@@ -87,8 +76,7 @@ class HdfsSource:
                     Failure.DS_SPEC_INVALID,
                     f"datasource {datasource.name!r}: {pattern!r} is not an hdfs:// path",
                 )
-            listed = path_of(listing_prefix(pattern))
-            if any(inside(listed, fence) for fence in self.fences):
+            if fenced(listing_prefix(pattern), self.fences):
                 raise InvalidInputError(
                     Failure.DS_PATH_ILLEGAL,
                     f"datasource {datasource.name!r}: {pattern!r} lies in the warehouse, where "
@@ -105,7 +93,7 @@ class HdfsSource:
                     Failure.DS_VERIFY_NOT_FOUND, f"cannot list {prefix}{of}: {exc.message}"
                 ) from exc
             for info in listing:
-                if any(inside(path_of(info.uri), fence) for fence in self.fences):
+                if fenced(info.uri, self.fences):
                     continue  # the warehouse (module docstring)
                 if info.uri not in found and any(
                     path_selects(p, info.uri, filtered=filtered) for p in patterns

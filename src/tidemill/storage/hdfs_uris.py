@@ -8,7 +8,7 @@ from tidemill.core.object_keys import key_problem
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.storage.base import scheme_of
 
-__all__ = ["Location", "parse_uri"]
+__all__ = ["Location", "fenced", "parse_uri"]
 
 
 class Location(NamedTuple):
@@ -36,6 +36,18 @@ def parse_uri(uri: str, *, prefix: bool = False) -> Location:
     if not slash and not prefix:
         return _illegal(uri, "names no file")
     return Location(uri[: len(uri) - len(rest)] + authority, "/" + key.rstrip("/"))
+
+
+def fenced(uri: str, fences: tuple[str, ...]) -> bool:
+    """Whether the path of hdfs:// URI or prefix `uri` is that of one of `fences` (hdfs://
+    URIs) or under it, on any namenode: one cluster answers to many spellings of its name
+    (host, alias, address), so paths alone are compared. DS_PATH_ILLEGAL as `parse_uri`."""
+    path = parse_uri(uri, prefix=True).path
+    for fence in fences:
+        root = parse_uri(fence, prefix=True).path
+        if root == "/" or path == root or path.startswith(root + "/"):
+            return True
+    return False
 
 
 def _illegal(uri: str, problem: str) -> NoReturn:
