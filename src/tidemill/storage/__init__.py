@@ -22,7 +22,8 @@ def open_kodo(settings: Settings | WorkerConfig) -> Kodo:
 
         s3 = settings.s3
         return S3Kodo(
-            S3Store(s3.endpoint, s3.access_key, s3.secret_key.get_secret_value(), s3.region)
+            S3Store(s3.endpoint, s3.access_key, s3.secret_key.get_secret_value(), s3.region),
+            (settings.warehouse,) if settings.warehouse.startswith("s3://") else (),
         )
     from tidemill.storage.local_buckets import LocalKodo
 

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO
 
-from tidemill.errors import Failure, NotFoundError
+from tidemill.errors import Failure, InvalidInputError, NotFoundError
 from tidemill.storage.base import AccountScope, ObjectInfo
 from tidemill.storage.s3 import S3Store
 
@@ -25,23 +25,29 @@ class S3Kodo:
     come in with the AccountScope; one client (and its connection pool) serves every account.
     """
 
-    def __init__(self, store: S3Store) -> None:
+    def __init__(self, store: S3Store, fences: tuple[str, ...] = ()) -> None:
+        """`fences`: s3://bucket[/prefix] URIs no account reaches even where the bucket is
+        granted (the warehouse's, when it is on S3: every account's results live there)."""
         self.store = store
+        self.fences = tuple(_split(f) for f in fences)
 
     def for_account(self, scope: AccountScope) -> GrantedS3Buckets:
-        return GrantedS3Buckets(self.store, scope)
+        return GrantedS3Buckets(self.store, scope, self.fences)
 
 
 class GrantedS3Buckets:
     """An S3Store limited to an account's granted buckets; any other bucket is a missing one
     (NotFoundError DS_VERIFY_NOT_FOUND), checked before the endpoint is asked anything."""
 
-    def __init__(self, store: S3Store, scope: AccountScope) -> None:
+    def __init__(
+        self, store: S3Store, scope: AccountScope, fences: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self._store = store
         self.scope = scope
+        self._fences = fences  # (bucket, key prefix: "" or ending in '/') of S3Kodo's fences
 
     def can_use(self, bucket: str) -> bool:
-        return bucket in self.scope.granted
+        return bucket in self.scope.granted and (bucket, "") not in self._fences
 
     def bucket_exists(self, bucket: str) -> bool:
         return self.can_use(bucket) and self._store.bucket_exists(bucket)
@@ -53,7 +59,8 @@ class GrantedS3Buckets:
         self._store.create_bucket(self._granted(bucket))
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
-        return self._store.list(self._granted(bucket), prefix)
+        listing = self._store.list(self._granted(bucket), prefix)
+        return (o for o in listing if not self._fenced(bucket, o.key))
 
     def read(self, bucket: str, key: str) -> bytes:
         return self._store.read(self._granted(bucket, key), key)
@@ -73,8 +80,19 @@ class GrantedS3Buckets:
     def local_path(self, bucket: str, key: str) -> AbstractContextManager[Path]:
         return self._store.local_path(self._granted(bucket, key), key)
 
+    def _fenced(self, bucket: str, key: str) -> bool:
+        return any(bucket == b and key.startswith(p) for b, p in self._fences)
+
     def _granted(self, bucket: str, key: str | None = None) -> str:
-        if bucket in self.scope.granted:
+        if key is not None and self._fenced(bucket, key):
+            raise InvalidInputError(
+                Failure.DS_PATH_ILLEGAL,
+                f"Key {key!r} of bucket {bucket!r} lies in the warehouse, where Tidemill keeps "
+                "every account's batch results; use keys outside it",
+                bucket=bucket,
+                key=key,
+            )
+        if self.can_use(bucket):
             return bucket
         raise NotFoundError(
             Failure.DS_VERIFY_NOT_FOUND,
@@ -84,3 +102,10 @@ class GrantedS3Buckets:
             bucket=bucket,
             key=key,
         )
+
+
+def _split(uri: str) -> tuple[str, str]:
+    """(bucket, key prefix "" or ending in '/') of an s3://bucket[/prefix] URI."""
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    prefix = prefix.strip("/")
+    return bucket, prefix + "/" if prefix else ""
