@@ -6,6 +6,7 @@ The views check names and tenancy, then do their I/O through `LocalFiles` (file:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -69,11 +70,14 @@ class LocalBuckets:
             ) from exc
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Objects under `prefix`; a symbolic link leading out of the bucket is not one."""
         self._existing_bucket(bucket, "")
         base = self.bucket_uri(bucket)
+        inside = self._real_dir(bucket)
         return (
             ObjectInfo(info.uri[len(base) :], info.size, info.modified)
             for info in self.files.list(base + prefix)
+            if _within(os.path.realpath(self.files.path(info.uri)), inside)
         )
 
     def read(self, bucket: str, key: str) -> bytes:
@@ -127,10 +131,25 @@ class LocalBuckets:
         return self.root / bucket
 
     def _uri(self, bucket: str, key: str, *, existing: bool = False) -> str:
+        """The URI of `key`, checked: a key whose path a symbolic link inside the bucket leads
+        out of it (to another account's bucket, or any file of the server) is refused with
+        DS_PATH_ILLEGAL. The bucket directory itself may be a link (an operator's choice)."""
         check_key(bucket, key)
         if existing:
             self._existing_bucket(bucket, key)
-        return self.bucket_uri(bucket) + key
+        uri = self.bucket_uri(bucket) + key
+        if not _within(os.path.realpath(self.files.path(uri)), self._real_dir(bucket)):
+            raise InvalidInputError(
+                Failure.DS_PATH_ILLEGAL,
+                f"Key {key!r} in bucket {bucket!r} is not allowed: a symbolic link on its path "
+                "leads out of the bucket",
+                bucket=bucket,
+                key=key,
+            )
+        return uri
+
+    def _real_dir(self, bucket: str) -> str:
+        return os.path.realpath(self._bucket_dir(bucket))
 
     def _existing_bucket(self, bucket: str, key: str) -> None:
         directory = self._bucket_dir(bucket)
@@ -175,6 +194,10 @@ class LocalBuckets:
                 bucket=bucket,
                 key=key,
             ) from exc
+
+
+def _within(path: str, directory: str) -> bool:
+    return path.startswith(directory.rstrip("/") + "/")
 
 
 def _reason(exc: OSError) -> str:
