@@ -209,5 +209,9 @@ def _entries(answer: httpx.Response, endpoint: str, domain: str) -> list[tuple[s
         )
         if not (isinstance(name, str) and isinstance(size, int) and isinstance(url, str)):
             raise refuse(f"a file entry without name, size and url: {str(entry)[:200]}")
+        # The engine reads the url through every storage of the installation: an answer naming
+        # file://, s3:// or hdfs:// would lead it to the server's files or the warehouse.
+        if not url.lower().startswith(("http://", "https://")):
+            raise refuse(f"a file url that is not http(s): {url[:200]!r}")
         found.append((name, size, url))
     return found
