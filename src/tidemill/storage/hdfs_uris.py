@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import NamedTuple, NoReturn
+from urllib.parse import urlsplit
 
 from tidemill.core.object_keys import key_problem
 from tidemill.errors import Failure, InvalidInputError
@@ -28,6 +29,8 @@ def parse_uri(uri: str, *, prefix: bool = False) -> Location:
     authority, slash, key = rest.partition("/")
     if not authority:
         return _illegal(uri, "names no namenode: write hdfs://host:port/path")
+    if problem := _authority_problem(authority):
+        return _illegal(uri, f"{problem}: write hdfs://host:port/path")
     problem = key_problem(key, prefix=prefix)
     if problem is not None:
         return _illegal(uri, f"has a path that {problem}")
@@ -36,6 +39,22 @@ def parse_uri(uri: str, *, prefix: bool = False) -> Location:
     if not slash and not prefix:
         return _illegal(uri, "names no file")
     return Location(uri[: len(uri) - len(rest)] + authority, "/" + key.rstrip("/"))
+
+
+def _authority_problem(authority: str) -> str | None:
+    """Why `authority` (what lies between "hdfs://" and the path) names no namenode, or None."""
+    if any(c in authority for c in "@?#") or any(ord(c) <= 0x20 for c in authority):
+        return f"has {authority!r} where the namenode goes, which is not a host[:port]"
+    try:
+        parts = urlsplit(f"hdfs://{authority}")
+        port = parts.port  # ValueError for a port that is no number or out of range
+    except ValueError as exc:
+        return f"has a namenode {authority!r} that is not a host[:port] ({exc})"
+    if not parts.hostname:
+        return f"has a namenode {authority!r} without a host"
+    if port == 0:
+        return f"has a namenode {authority!r} with port 0"
+    return None
 
 
 def fenced(uri: str, fences: tuple[str, ...]) -> bool:
