@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,8 @@ from tidemill.services.guards import need_job
 from tidemill.store import batches as store
 from tidemill.store import repository as repo
 from tidemill.store import schedules as schedule_store
+
+log = logging.getLogger(__name__)
 
 S = BatchStatus
 
@@ -185,10 +188,12 @@ def result(rt: Runtime, account: int, name: str, run_id: int, limit: int) -> JSO
         with rt.storages.local_path(uri) as path:  # the file itself on a local warehouse
             columns, rows = preview(path, limit, rt.settings.timezone)
     except NotFoundError as exc:
+        # The warehouse's path is the server's business: logged, not told to the tenant.
+        log.warning("result of batch %d of job %r missing: %s", batch.run_id, name, exc.message)
         raise NotFoundError(
             Failure.BATCH_NOT_FOUND,
-            f"the result of batch {batch.run_id} of job {name!r} is no longer in the "
-            f"warehouse ({uri}); rerun the batch to make it again",
+            f"the result of batch {batch.run_id} of job {name!r} is no longer kept; rerun "
+            "the batch to make it again",
         ) from exc
     return {
         "runId": batch.run_id,
