@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tidemill.core.names import ACCOUNT_NAME
-from tidemill.core.object_keys import check_key
+from tidemill.core.object_keys import check_key, key_problem
 from tidemill.errors import BackendError, ConfigError, Failure, InvalidInputError, NotFoundError
 from tidemill.storage.base import AccountScope, ObjectInfo
 from tidemill.storage.local import LocalFiles, file_uri
@@ -72,6 +72,14 @@ class LocalBuckets:
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
         """Objects under `prefix`; a symbolic link leading out of the bucket is not one."""
         self._existing_bucket(bucket, "")
+        # Its "directory" part is held to the key rule here, so that a refusal names the
+        # prefix in the bucket's terms, never the server's directory.
+        if problem := key_problem(prefix[: prefix.rfind("/") + 1], prefix=True):
+            raise InvalidInputError(
+                Failure.DS_PATH_ILLEGAL,
+                f"Key prefix {prefix!r} in bucket {bucket!r} is not allowed: it {problem}",
+                bucket=bucket,
+            )
         base = self.bucket_uri(bucket)
         inside = self._real_dir(bucket)
         return (
