@@ -276,7 +276,7 @@ def test_rerun_keeps_batch_time_and_counts(data: Client) -> None:
     assert rerun.status_code == 200, rerun.text
     assert rerun.json() == {"preStatus": "Successful", "postStatus": "Restarting", "rerunCount": 1}
     assert rerun_by_string.json()["rerunCount"] == 2
-    assert again["status"] == "Successful"
+    assert again["status"] == "Successful", again
     assert again["batchTime"] == first["batchTime"] and again["runId"] == 1
 
 
