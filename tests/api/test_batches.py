@@ -106,7 +106,7 @@ def test_a_sum_past_the_long_range_wraps_around_as_spark_does(data: Client) -> N
     done = wait_for(data, "huge")
 
     assert done["status"] == "Successful", done
-    exact = sum(row["bytes"] + 9223372036854775000 for row in ROWS)
+    exact = sum(int(str(row["bytes"])) + 9223372036854775000 for row in ROWS)
     wrapped = (exact + 2**63) % 2**64 - 2**63
     assert data.get("/v2/jobs/huge/history/1/result").json()["rows"] == [[wrapped]]
 
