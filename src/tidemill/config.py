@@ -43,6 +43,21 @@ class HdfsSettings(BaseModel):
     chunk_bytes: int = Field(4 * 1024 * 1024, gt=0)  # bytes read or written per call
 
 
+class FusionSettings(BaseModel):
+    """Where fusion (Qiniu CDN access-log) datasources read their logs (TIDEMILL_FUSION__*).
+
+    `url`: a storage URI (file:///logs, s3://bucket/prefix, hdfs://host:port/dir) laid out as
+    `<url>/<domain>/<yyyy-MM-dd>/<HH>/<name>.gz`, one folder per hour in the installation's
+    zone; or an http(s) endpoint of the Fusion log-list API (`POST <url>/v2/tune/log/list`).
+    Empty: fusion datasources are refused at create.
+    """
+
+    url: str = ""
+    # the share of unparsable lines (0.01 = 1%) above which a batch fails (spec §4.2.3)
+    max_bad_share: float = Field(0.01, ge=0, le=1)
+    timeout: float = Field(10.0, gt=0)  # seconds per log-list API request
+
+
 class ExportSettings(BaseModel):
     """How exports run (spec §8): http/tsdb/logdb requests and the retention sweep."""
 
@@ -133,6 +148,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     s3: S3Settings = S3Settings()  # TIDEMILL_S3__ENDPOINT, TIDEMILL_S3__ACCESS_KEY, ...
     hdfs: HdfsSettings = HdfsSettings()  # TIDEMILL_HDFS__CONNECT_TIMEOUT, ...
+    fusion: FusionSettings = FusionSettings()  # TIDEMILL_FUSION__URL, __MAX_BAD_SHARE
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
     runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED, __SLOTS, ...
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
@@ -217,6 +233,7 @@ class WorkerConfig(BaseModel):
     tsdb_url: str
     logdb_url: str
     report_url_template: str
+    fusion_url: str = ""  # an http(s) log-list API: the workers read its files over HTTP
 
     @classmethod
     def of(cls, settings: Settings) -> WorkerConfig:
@@ -231,4 +248,5 @@ class WorkerConfig(BaseModel):
             tsdb_url=settings.tsdb_url,
             logdb_url=settings.logdb_url,
             report_url_template=settings.report_url_template,
+            fusion_url=settings.fusion.url,
         )

@@ -91,8 +91,8 @@ class Runtime:
     @cached_property
     def sources(self) -> Sources:
         """The datasource types this installation reads (kodo over `kodo`, hdfs over
-        `storages`), by type."""
-        return open_sources(self.kodo, self.storages)
+        `storages`, fusion where configured), by type."""
+        return open_sources(self.kodo, self.storages, self.settings.fusion)
 
     def store_for(self, conn: sa.Connection, account: int) -> Buckets:
         """The buckets `account` may use, and no others (docs/decisions.md, "Tenancy")."""

@@ -1,15 +1,16 @@
 """The Source contract: every registered source implementation must pass this file.
 
-Each implementation is a `Place`: a source, an account, and a way to put files where that
+Each implementation is a `Place`: a source, two accounts, and a way to put files where that
 source finds them. kodo runs on local directories and on a real S3 server (SeaweedFS), hdfs on
-the run's MiniDFSCluster; fusion will add its place here. Buckets and accounts are kodo's own
-(`kodo_only`).
+the run's MiniDFSCluster. Buckets and accounts are kodo's own (`kodo_only`). The last cases
+(`selection`) hold for every source, fusion (file://, s3:// and the log-list API) included.
 """
 
 from __future__ import annotations
 
 import gzip
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,12 +18,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tidemill.config import S3Settings, Settings
+from tests.fusion_api import log_list_api
+from tidemill.config import FusionSettings, S3Settings, Settings
 from tidemill.core.models import AccountScope, Datasource
 from tidemill.core.plans import InputFile
 from tidemill.core.variables import UserVariable
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.sources.base import Moment, Source
+from tidemill.sources.fusion import FusionSource
 from tidemill.sources.hdfs import HdfsSource
 from tidemill.sources.kodo import KodoSource
 from tidemill.sources.registry import Sources, open_sources
@@ -346,3 +349,107 @@ def test_the_registry_serves_kodo_and_hdfs_and_names_what_it_cannot_read(tmp_pat
             sources.get(Datasource("weblogs", "nb", type_, {}, ()))
         assert exc.value.failure is Failure.DS_TYPE_INVALID
         assert "'weblogs'" in exc.value.message and type_ in exc.value.message
+
+
+# -- what every source promises, kodo and fusion alike -------------------------------------------
+
+
+ALICE = AccountScope("alice")
+
+
+@dataclass
+class Selection:
+    """One source and a way to put a file it selects: `put(name, data)` puts a file `name`
+    (a plain name such as "a.gz") where `datasource` at `AT` finds it."""
+
+    source: Source
+    datasource: Datasource
+    storages: Storages
+    put: Callable[[str, bytes], None]
+    format: str
+    scope: AccountScope = ALICE
+
+    def list(self) -> list[InputFile]:
+        return self.source.list(self.datasource, "", Moment(AT), self.scope)
+
+
+FUSION_HOUR = f"{AT:%Y-%m-%d}/{AT:%H}"  # the hour of AT: a fusion range left empty reads it
+
+
+def kodo_selection(place: Place) -> Selection:
+    return Selection(
+        place.source, place.datasource("sel/"), place.storages,
+        lambda name, data: place.put(f"sel/{name}", data), "json", place.alice,
+    )  # fmt: skip
+
+
+def fusion_selection(url: str, storages: Storages, put: Callable[[str, bytes], None]) -> Selection:
+    ds = Datasource("cdn", "nb", "fusion", {"domains": ["a.example.com"]}, ())
+    return Selection(FusionSource(url, storages), ds, storages, put, "fusion")
+
+
+@pytest.fixture(
+    params=[
+        "kodo-local",
+        pytest.param("kodo-s3", marks=pytest.mark.s3),
+        "fusion-file",
+        pytest.param("fusion-s3", marks=pytest.mark.s3),
+        "fusion-api",
+    ]
+)
+def selection(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Selection]:
+    kind = request.param
+    if kind == "kodo-local":
+        yield kodo_selection(local_place(tmp_path))
+    elif kind == "kodo-s3":
+        yield kodo_selection(s3_place(tmp_path, request.getfixturevalue("s3_settings")))
+    elif kind == "fusion-file":
+        storages = open_storages(Settings(data_dir=tmp_path))
+        url = f"file://{tmp_path / 'cdn'}"
+        yield fusion_selection(url, storages, lambda name, data: storages.put(
+            f"{url}/a.example.com/{FUSION_HOUR}/{name}", data))  # fmt: skip
+    elif kind == "fusion-s3":
+        s3 = request.getfixturevalue("s3_settings")
+        raw = S3Store(s3.endpoint, s3.access_key, s3.secret_key.get_secret_value(), s3.region)
+        bucket = new_name()
+        raw.create_bucket(bucket)
+        storages = open_storages(Settings(data_dir=tmp_path, s3=s3))
+        url = f"s3://{bucket}/logs"
+        yield fusion_selection(url, storages, lambda name, data: storages.put(
+            f"{url}/a.example.com/{FUSION_HOUR}/{name}", data))  # fmt: skip
+    else:
+        root = tmp_path / "api"
+        (root / "a.example.com").mkdir(parents=True)
+
+        def put(name: str, data: bytes) -> None:
+            stamp = f"{AT:%Y-%m-%d-%H}"
+            (root / "a.example.com" / f"a.example.com_{stamp}_{name}").write_bytes(data)
+
+        with log_list_api(root) as server:
+            settings = Settings(data_dir=tmp_path, fusion=FusionSettings(url=server.base))
+            yield fusion_selection(server.base, open_storages(settings), put)
+            assert server.refused == []
+
+
+def test_a_selection_is_in_uri_order_once_each_with_size_and_compression(
+    selection: Selection,
+) -> None:
+    data = {"b.gz": gzip.compress(b"two\n"), "a": b"one\n", "c d.log": b"three\n"}
+    for name, value in data.items():
+        selection.put(name, value)
+
+    files = selection.list()
+
+    assert [f.uri for f in files] == sorted({f.uri for f in files})
+    assert len(files) == 3
+    assert sorted(selection.storages.read(f.uri) for f in files) == sorted(data.values())
+    for file in files:
+        assert file.format == selection.format
+        assert file.size == len(selection.storages.read(file.uri))
+        assert file.compression == ("gzip" if file.uri.endswith(".gz") else "")
+        with selection.storages.local_path(file.uri) as local:
+            assert local.read_bytes() == selection.storages.read(file.uri)
+
+
+def test_nothing_to_select_is_an_empty_list(selection: Selection) -> None:
+    assert selection.list() == []

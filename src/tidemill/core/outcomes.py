@@ -36,6 +36,7 @@ class Outcome:
     ending: Ending
     message: str = ""  # the worker's error, the failed exports, why it could not be recorded
     rows: int | None = None  # result rows, when the result was committed
+    note: str = ""  # on success: what the result's message adds (bad CDN log lines skipped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,8 @@ def settle(outcome: Outcome, current: BatchStatus) -> Verdict | None:
         return None
     if outcome.ending is Ending.SUCCEEDED:
         if not outcome.message:
-            return Verdict(S.SUCCESSFUL, SUCCESS, outcome.rows)
+            message = f"{SUCCESS}; {outcome.note}" if outcome.note else SUCCESS
+            return Verdict(S.SUCCESSFUL, message, outcome.rows)
         # The result stands but an export failed: its target may come back (an HTTP endpoint,
         # a database), and the exports are redone in full by the next attempt.
         return Verdict(S.FAILED, outcome.message, outcome.rows, retryable=True)

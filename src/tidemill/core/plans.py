@@ -47,7 +47,8 @@ class TablePlan:
     For a datasource, `files` are its input files for this batch (listed by its Source) and
     `file_type`, `delimiter`, `contains_header` its spec's reading options (spec §4.2). For an
     upstream job, `result` is the URI of that batch's committed result (a Parquet file) and
-    `files` is empty.
+    `files` is empty. A fusion datasource has `file_type` "fusion" (CDN access logs, fixed
+    schema); `bad_line_share` is the share of unparsable lines above which the batch fails.
     """
 
     table: str
@@ -57,6 +58,7 @@ class TablePlan:
     file_type: str = ""
     delimiter: str | None = None
     contains_header: bool | None = None
+    bad_line_share: float = 0.01  # fusion: the share of bad CDN log lines a batch tolerates
 
     @property
     def columns(self) -> list[tuple[str, str]]:

@@ -82,6 +82,7 @@ class Committed:
     schema: list[SchemaField]
     rows: int
     result_uri: str
+    note: str = ""  # what the batch message adds on success (bad CDN log lines skipped ...)
 
 
 class Stopped(TidemillError):

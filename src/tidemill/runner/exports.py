@@ -44,6 +44,7 @@ class BatchResult:
 
     rows: int
     outcomes: tuple[ExportOutcome, ...] = ()
+    note: str = ""  # the engine's note on the result (bad CDN log lines skipped ...)
 
 
 def plan_exports(

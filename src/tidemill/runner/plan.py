@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.jobs import container_limits, memory_ceilings
-from tidemill.core.models import Job
+from tidemill.core.models import Datasource, Job
 from tidemill.core.naming import result_uri
 from tidemill.core.plans import BatchPlan, Limits, TablePlan
 from tidemill.errors import Failure, InvalidInputError
@@ -29,6 +29,11 @@ from tidemill.store import repository as repo
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
     return lambda name: repo.get_job(conn, account, name)
+
+
+def _file_type(ds: Datasource) -> str:
+    """How the engine reads the datasource's files: its fileType, "fusion" for CDN logs."""
+    return "fusion" if ds.type == "fusion" else str(ds.spec.get("fileType", "")).lower()
 
 
 def effective_params(root: Job, runtime: dict[str, str]) -> dict[str, str]:
@@ -67,7 +72,8 @@ def plan_batch(
         files = sources.list(ds, src.file_filter, moment, scope)
         tables.append(TablePlan(
             src.table_name, tuple((f.key, f.valtype, f.required) for f in ds.schema),
-            files=tuple(files), file_type=str(ds.spec.get("fileType", "")).lower(),
+            files=tuple(files), file_type=_file_type(ds),
+            bad_line_share=sources.bad_line_share,
             delimiter=ds.spec.get("delimiter"),
             contains_header=ds.spec.get("containsHeader"),
         ))  # fmt: skip

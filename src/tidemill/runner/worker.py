@@ -157,7 +157,8 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
             fence = _fence(db, plan)
             limit_memory(plan.memory_ceiling)
             scratch = scratch_dir(config.data_dir, plan)
-            rows = execute(plan, storage, fence=fence, scratch=scratch).rows
+            committed = execute(plan, storage, fence=fence, scratch=scratch)
+            rows = committed.rows
             outcomes = export_result(
                 config, store, storage, account=plan.account, tenant=plan.scope.name,
                 job=plan.job, run_id=plan.run_id, attempt=plan.attempt,
@@ -166,7 +167,7 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
                 memory_limit=plan.limits.memory,
                 plans=plan.exports, batch_uid=plan.batch_uid, fence=fence,
             )  # fmt: skip
-            conn.send(BatchResult(rows, outcomes))
+            conn.send(BatchResult(rows, outcomes, committed.note))
         except TidemillError as exc:
             conn.send(Outcome(_ending(exc), exc.message))
         except MemoryError:

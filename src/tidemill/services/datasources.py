@@ -28,6 +28,8 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
                 )
             workflow_idle(conn, account, given.workflow, f"add datasource {name!r}")
         schemas.check_bucket(rt, conn, account, given.type, given.spec)
+        if given.type == "fusion":  # refused when TIDEMILL_FUSION__URL is unset
+            rt.sources.get(Datasource(name, given.region, given.type, given.spec, ()))
         if not given.no_verify_schema:
             schemas.verify(rt, conn, account, given.type, given.spec, given.schema)
         ds = Datasource(name, given.region, given.type, given.spec, given.schema, given.workflow)

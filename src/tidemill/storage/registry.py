@@ -57,16 +57,22 @@ class StorageConfig:
     memory: bool = False  # a mem:// backend (tests); each `open_storages` gets a fresh one
     # hdfs:// is always served: each URI names its namenode, only the timeouts are settings.
     hdfs: HdfsConfig = field(default_factory=HdfsConfig)
+    # http(s):// read only, when the fusion logs come from a log-list API (storage.http)
+    http: bool = False
 
 
 def storage_config(settings: Settings | WorkerConfig) -> StorageConfig:
     h = settings.hdfs
     hdfs = HdfsConfig(h.connect_timeout, h.operation_timeout, h.chunk_bytes)
     s3 = settings.s3
+    fusion = getattr(settings, "fusion", None)  # Settings; a WorkerConfig has fusion_url
+    fusion_url: str = fusion.url if fusion is not None else getattr(settings, "fusion_url", "")
+    http = fusion_url.startswith(("http://", "https://"))
     if not s3.endpoint:
-        return StorageConfig(hdfs=hdfs)
+        return StorageConfig(hdfs=hdfs, http=http)
     secret = s3.secret_key.get_secret_value()
-    return StorageConfig(S3Config(s3.endpoint, s3.access_key, secret, s3.region), hdfs=hdfs)
+    s3_config = S3Config(s3.endpoint, s3.access_key, secret, s3.region)
+    return StorageConfig(s3_config, hdfs=hdfs, http=http)
 
 
 def _local(config: StorageConfig) -> Storage | None:
@@ -104,12 +110,22 @@ def _memory(config: StorageConfig) -> Storage | None:
     return MemoryFiles()
 
 
+def _http(config: StorageConfig) -> Storage | None:
+    if not config.http:
+        return None
+    from tidemill.storage.http import HttpFiles
+
+    return HttpFiles()
+
+
 # scheme → opener; an opener answers None when the config does not enable that backend.
 BACKENDS: dict[str, Callable[[StorageConfig], Storage | None]] = {
     "file": _local,
     "s3": _s3,
     "hdfs": _hdfs,
     "mem": _memory,
+    "http": _http,
+    "https": _http,
 }
 
 

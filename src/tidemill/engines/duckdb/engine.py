@@ -23,6 +23,7 @@ from tidemill.core import sql
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan
 from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped
+from tidemill.engines.duckdb import cdn
 from tidemill.engines.duckdb.database import (
     check_tables_known,
     conform,
@@ -67,7 +68,7 @@ class DuckDBEngine:
             local = _localise(plan, io, stack)
             con = self._sealed(plan, scratch, local)
             stack.callback(con.close)
-            _register(con, plan, local)
+            notes = _register(con, plan, local, scratch / "cdn")
             temporary = scratch / "result.parquet"
             with _stopping(con, io.stop):
                 try:
@@ -87,7 +88,8 @@ class DuckDBEngine:
                 io.files.upload(plan.result_uri, temporary, move=True)
             keys = sql.schema_keys(name for name, _ in columns)
             schema = [SchemaField(k, vt) for k, (_, vt) in zip(keys, columns, strict=True)]
-            return Committed(schema, int(row[0]) if row else 0, plan.result_uri)
+            rows = int(row[0]) if row else 0
+            return Committed(schema, rows, plan.result_uri, "; ".join(notes))
 
     def _sealed(
         self, plan: BatchPlan, scratch: Path, local: Mapping[str, Path]
@@ -113,8 +115,12 @@ def _localise(plan: BatchPlan, io: RunIO, stack: ExitStack) -> dict[str, Path]:
     return local
 
 
-def _register(con: duckdb.DuckDBPyConnection, plan: BatchPlan, local: Mapping[str, Path]) -> None:
-    """One view per table of `plan`, over its local files."""
+def _register(
+    con: duckdb.DuckDBPyConnection, plan: BatchPlan, local: Mapping[str, Path], cdn_dir: Path
+) -> list[str]:
+    """One view per table of `plan`, over its local files; the notes of CDN log tables (bad
+    lines skipped). DS_VERIFY_FORMAT when a table's bad lines exceed its share."""
+    notes: list[str] = []
     for table in plan.tables:
         if table.result is not None:
             con.execute(
@@ -124,11 +130,20 @@ def _register(con: duckdb.DuckDBPyConnection, plan: BatchPlan, local: Mapping[st
             continue
         files = [local[f.uri] for f in table.files]
         names = {local[f.uri]: f.name or f.uri for f in table.files}
+        if table.file_type == "fusion":
+            logs = [(local[f.uri], f.name or f.uri, f.compression) for f in table.files]
+            parsed = cdn.parse_files(logs, cdn_dir, table.table)
+            parsed.check(table.table, table.bad_line_share)
+            cdn.register(con, table.table, parsed)
+            if parsed.note:
+                notes.append(f"table {table.table}: {parsed.note}")
+            continue
         register_source(
             con, table.table, files, file_type=table.file_type,
             schema=[SchemaField(k, t, r) for k, t, r in table.schema],
             delimiter=table.delimiter, contains_header=table.contains_header, names=names,
         )  # fmt: skip
+    return notes
 
 
 @contextmanager
