@@ -114,6 +114,16 @@ def test_a_datasource_type_without_a_source_is_refused_by_name(env: Env) -> None
     )
 
 
+def test_an_hdfs_namenode_that_cannot_be_reached_fails_the_batch_by_name(env: Env) -> None:
+    setup_job(env, "hdfs", paths=["hdfs://nn/logs/"], fileType="json")
+
+    ok(env.client.post("/v2/jobs/j/actions/start", {}))
+    failed = wait_for(env.client, "j")
+
+    assert failed["status"] == "Failed"
+    assert "cannot list hdfs://nn/logs/ for datasource 'logs'" in failed["message"]
+
+
 def test_a_bucket_gone_since_create_fails_the_batch_naming_it(env: Env) -> None:
     rt = runtime(env)
     env.put("logs/20261123/a.json", b'{"n": 1}\n')

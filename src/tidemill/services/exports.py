@@ -100,19 +100,26 @@ def _need_export(conn: sa.Connection, account: int, job_name: str, name: str) ->
     return export
 
 
+def _new_export(conn: sa.Connection, account: int, job_name: str, name: str) -> Job:
+    """The job, which must exist and not have an export `name` yet."""
+    job = need_job(conn, account, job_name)
+    if repo.get_export(conn, account, job_name, name) is not None:
+        raise ConflictError(Failure.EXP_EXISTS, f"job {job_name!r} already has an export {name!r}")
+    return job
+
+
 def create(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> None:
     _names(job_name, name)
     validate_export(body, output_columns=None)  # field checks come before existence checks
+    with rt.db.connect() as conn:  # the namenode is probed after every check, outside the
+        job = _new_export(conn, account, job_name, name)  # transaction: it may take seconds
+        given = validate_export(body, output_columns=_columns(job))
+    _check_hdfs(rt, given)
     with rt.db.begin() as conn:
-        job = need_job(conn, account, job_name)
-        if repo.get_export(conn, account, job_name, name) is not None:
-            raise ConflictError(
-                Failure.EXP_EXISTS, f"job {job_name!r} already has an export {name!r}"
-            )
+        job = _new_export(conn, account, job_name, name)
         target = validate_export(body, output_columns=_columns(job))
         _check_target(rt.settings, target)
         _check_bucket(rt, conn, account, target)
-        _check_hdfs(rt, target)
         workflow_idle(conn, account, job.workflow, f"add export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=True)
@@ -120,13 +127,17 @@ def create(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> N
 
 def update(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> None:
     _names(job_name, name)
+    with rt.db.connect() as conn:  # the namenode is probed after the checks, outside the
+        job = need_job(conn, account, job_name)  # transaction: it may take seconds
+        was = _need_export(conn, account, job_name, name).type
+        given = validate_export(body, output_columns=_columns(job), stored_type=was)
+    _check_hdfs(rt, given)
     with rt.db.begin() as conn:
         job = need_job(conn, account, job_name)
         stored = _need_export(conn, account, job_name, name)
         target = validate_export(body, output_columns=_columns(job), stored_type=stored.type)
         _check_target(rt.settings, target)
         _check_bucket(rt, conn, account, target)
-        _check_hdfs(rt, target)
         workflow_idle(conn, account, job.workflow, f"update export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=False)
