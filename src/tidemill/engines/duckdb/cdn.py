@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tidemill.core.cdn_logs import parse_line
+from tidemill.core.cdn_logs import parse_fields
 from tidemill.engines.duckdb.database import quote_identifier, quote_literal
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
@@ -138,7 +138,7 @@ def _chunks(stream: IO[bytes], name: str, parsed: Parsed) -> Iterator[list[tuple
     rows: list[tuple[object, ...]] = []
     for number, raw in enumerate(stream, 1):
         parsed.lines += 1
-        row = parse_line(raw.decode("utf-8", "replace"))
+        row = parse_fields(raw.decode("utf-8", "replace"))
         if row is None:
             parsed.bad += 1
             if not parsed.first_bad:
