@@ -20,7 +20,12 @@ D="$WORK/data"
 mkdir -p "$D"
 SERVER_PID=""
 
+HDFS_DIR=""
+
 cleanup() {
+	if [ -n "$HDFS_DIR" ]; then
+		"$ROOT/scripts/hdfs.sh" stop "$HDFS_DIR" >/dev/null 2>&1 || true
+	fi
 	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
 		kill "$SERVER_PID" 2>/dev/null || true
 		for _ in $(seq 1 50); do
@@ -57,7 +62,38 @@ cat >"$D/kodo/conformance/conformance-bkt/logs/a.json" <<'JSON'
 {"a": 2, "b": "y", "c": 2.5, "d": "2026-11-23T11:00:00+08:00", "e": false}
 JSON
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# The hdfs and exports groups need an HDFS (an hdfs export is created only when its namenode
+# answers): start one (scripts/hdfs.sh) only when one of them runs and TIDEMILL_HDFS_URL does
+# not name one already.
+need_hdfs=1
+only=""
+prev=""
+for arg in "$@"; do
+	case "$arg" in
+	-execution=false | --execution=false) need_hdfs=0 ;;
+	-only=* | --only=*) only="${arg#*=}" ;;
+	esac
+	case "$prev" in -only | --only) only="$arg" ;; esac
+	prev="$arg"
+done
+if [ -n "$only" ]; then
+	case ",$only," in *,hdfs,* | *,exports,*) ;; *) need_hdfs=0 ;; esac
+fi
+if [ "$need_hdfs" = 1 ] && [ -z "${TIDEMILL_HDFS_URL:-}" ]; then
+	HDFS_DIR="$WORK/hdfs"
+	mkdir -p "$HDFS_DIR"
+	TIDEMILL_HDFS_URL="$("$ROOT/scripts/hdfs.sh" start "$HDFS_DIR" "$(free_port)")" || {
+		echo "run.sh: could not start HDFS (scripts/hdfs.sh)" >&2
+		exit 2
+	}
+fi
+export TIDEMILL_HDFS_URL="${TIDEMILL_HDFS_URL:-}"
+
+PORT="$(free_port)"
 LOG="$WORK/server.log"
 TIDEMILL_EXPORTS__CREATE_BUCKETS=true \
 	"$TIDEMILL" serve --data-dir "$D" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &

@@ -3,7 +3,8 @@
 // prints one line per check followed by "N passed, M failed".
 //
 // Environment: TIDEMILL_URL (e.g. http://127.0.0.1:9000), TIDEMILL_ACCESS_KEY,
-// TIDEMILL_SECRET_KEY.
+// TIDEMILL_SECRET_KEY; TIDEMILL_HDFS_URL (hdfs://host:port) for the hdfs and
+// exports groups, which need an HDFS the server can reach.
 package main
 
 import (
@@ -50,7 +51,8 @@ func main() {
 	if *flagVerbose {
 		c.Trace = traceExchange
 	}
-	s := &suite{c: c, tag: strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36)}
+	s := &suite{c: c, tag: strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36),
+		hdfs: strings.TrimRight(os.Getenv("TIDEMILL_HDFS_URL"), "/")}
 
 	groups := []group{
 		{"auth", true, (*suite).authChecks},
@@ -62,6 +64,7 @@ func main() {
 		{"schema", *flagSchemaBucket != "", (*suite).schemaChecks},
 		{"execution", *flagExecution, (*suite).executionChecks},
 		{"exports", *flagExecution && *flagSchemaBucket != "", (*suite).exportChecks},
+		{"hdfs", *flagExecution && *flagSchemaBucket != "", (*suite).hdfsChecks},
 	}
 	only := map[string]bool{}
 	for _, g := range strings.Split(*flagOnly, ",") {

@@ -14,6 +14,7 @@ import (
 type suite struct {
 	c              *client.Client
 	tag            string // makes resource names unique per run
+	hdfs           string // TIDEMILL_HDFS_URL: a namenode (hdfs://host:port), "" for none
 	passed, failed int
 	cleanups       []func()
 }

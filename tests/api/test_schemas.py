@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,13 +182,17 @@ def test_bad_requests_are_refused(env: Env, body: dict[str, Any], code: str) -> 
     assert_error(env.client.post("/v2/schemas", body), 400, code)
 
 
-def test_hdfs_cannot_be_inferred_without_an_hdfs_connection(env: Env) -> None:
+def test_hdfs_cannot_be_inferred_from_an_unreachable_namenode(env: Env) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])  # nothing listens once closed
     response = env.client.post(
         "/v2/schemas",
-        {"type": "hdfs", "spec": {"paths": ["hdfs://127.0.0.1:9000/x"], "fileType": "json"}},
+        {"type": "hdfs", "spec": {"paths": [f"hdfs://127.0.0.1:{port}/x"], "fileType": "json"}},
     )
 
     body = assert_error(response, 400, "E18109")
+    assert f"hdfs://127.0.0.1:{port}" in body["error"] and "Connection refused" in body["error"]
     assert "noVerifySchema" in body["error"]
 
 

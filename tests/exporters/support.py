@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 from tidemill.exporters.base import ExportContext, HttpOptions, Targets
 from tidemill.exporters.codecs import decompress
-from tidemill.storage.base import Buckets
+from tidemill.storage.base import Buckets, Storage
+from tidemill.storage.local import LocalFiles
 
 ZONE = ZoneInfo("Asia/Shanghai")
 COLUMNS = ["id", "country", "name", "t", "score", "ok"]
@@ -68,6 +69,7 @@ def context(
     now: datetime | None = None,
     targets: Targets | None = None,
     run_id: int = 1,
+    files: Storage | None = None,
 ) -> ExportContext:
     scratch.mkdir(parents=True, exist_ok=True)
     moment = now or datetime(2026, 11, 23, 12, 30, 5, tzinfo=ZONE)
@@ -81,6 +83,7 @@ def context(
         rows=rows,
         zone=ZONE,
         store=store,
+        files=files or LocalFiles(),
         scratch=scratch,
         targets=targets
         or Targets(http=HttpOptions(timeout=5, retries=2, backoff=0.01), create_buckets=True),

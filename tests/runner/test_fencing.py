@@ -25,7 +25,7 @@ from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Buckets
-from tidemill.storage.local import file_uri
+from tidemill.storage.local import LocalFiles, file_uri
 from tidemill.store import accounts, export_outcomes
 from tidemill.store import batches as store
 from tidemill.store.export_outcomes import BatchKey
@@ -59,7 +59,7 @@ def exports_ctx(rt: Runtime, tmp_path: Path, owner: str = OWNER) -> tuple[Export
     targets = Targets(report_url=rt.settings.report_url_template)
     ctx = ExportContext(
         account=1, tenant=SCOPE.name, job="j", run_id=1, attempt=0, result=base.result,
-        rows=base.rows, zone=ZONE,
+        rows=base.rows, zone=ZONE, files=LocalFiles(),
         store=objects, targets=targets, scratch=base.scratch, now=base.now, batch_uid="u1",
         fence=fence(rt, owner),
     )  # fmt: skip

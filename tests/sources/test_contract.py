@@ -1,9 +1,10 @@
 """The Source contract: every registered source implementation must pass this file.
 
-Each implementation is a `Place`: a source, two accounts, and a way to put objects where that
-source finds them. kodo runs on local directories and on a real S3 server (SeaweedFS); the
-hdfs and fusion sources will add their places here. The last cases (`selection`) hold
-for every source, fusion (file://, s3:// and the log-list API) included.
+Each implementation is a `Place`: a source, an account, and a way to put files where that
+source finds them. kodo runs on local directories and on a real S3 server (SeaweedFS), hdfs on
+the run's MiniDFSCluster. Buckets and accounts are kodo's own (`kodo_only`). fusion selects
+by domain and hour, not by prefix: the last cases (`selection`) hold for every source, fusion
+(file://, s3:// and the log-list API) included.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tidemill.core.variables import UserVariable
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.sources.base import Moment, Source
 from tidemill.sources.fusion import FusionSource
+from tidemill.sources.hdfs import HdfsSource
 from tidemill.sources.kodo import KodoSource
 from tidemill.sources.registry import Sources, open_sources
 from tidemill.storage.base import Kodo
@@ -44,16 +46,31 @@ def new_name() -> str:
 
 @dataclass
 class Place:
-    """One source implementation over real storage, with two accounts' buckets.
+    """One source implementation over real storage.
 
-    `bucket` is alice's, `theirs` bob's; `ghost` is a name alice may use (on S3: granted) that
-    does not exist. `put(scope, bucket, key, data)` writes an object as that account.
+    Every file of a test lives under `root` (a URI); `put(key, data)` writes `root + key` where
+    the source finds it, and `datasource(*prefixes)` names `root + prefix` for each prefix
+    (none: all of `root`) in the spec's terms (kodo: bucket and keyPrefixes; hdfs: paths).
     """
 
     source: Source
-    kodo: Kodo
     storages: Storages  # reads an InputFile's URI, as the engine does
     alice: AccountScope
+    root: str
+
+    def put(self, key: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def datasource(self, *prefixes: str, file_type: str = "json", **spec: object) -> Datasource:
+        raise NotImplementedError
+
+
+@dataclass
+class KodoPlace(Place):
+    """kodo with two accounts' buckets: `bucket` is alice's, `theirs` bob's; `ghost` is a name
+    alice may use (on S3: granted) that does not exist."""
+
+    kodo: Kodo
     bob: AccountScope
     bucket: str
     theirs: str
@@ -63,18 +80,39 @@ class Place:
             bucket: str | None = None) -> None:  # fmt: skip
         self.kodo.for_account(scope or self.alice).write(bucket or self.bucket, key, data)
 
+    def datasource(self, *prefixes: str, file_type: str = "json", **spec: object) -> Datasource:
+        return kodo(self.bucket, *prefixes, file_type=file_type, **spec)
 
-def local_place(tmp_path: Path) -> Place:
+
+@dataclass
+class HdfsPlace(Place):
+    """hdfs on the test run's MiniDFSCluster: `root` is a fresh directory of it."""
+
+    def put(self, key: str, data: bytes) -> None:
+        self.storages.put(self.root + key, data)
+
+    def datasource(self, *prefixes: str, file_type: str = "json", **spec: object) -> Datasource:
+        paths = [self.root + p for p in prefixes] or [self.root]
+        return Datasource("ds", "nb", "hdfs", {"paths": paths, "fileType": file_type, **spec}, ())
+
+
+def kodo_place(source: KodoSource, kodo: Kodo, storages: Storages, alice: AccountScope,
+               bob: AccountScope, bucket: str, theirs: str, ghost: str) -> KodoPlace:  # fmt: skip
+    root = kodo.for_account(alice).bucket_uri(bucket)
+    return KodoPlace(source, storages, alice, root, kodo, bob, bucket, theirs, ghost)
+
+
+def local_place(tmp_path: Path) -> KodoPlace:
     kodo = LocalKodo(tmp_path / "kodo")
     alice, bob = AccountScope("alice"), AccountScope("bob")
     bucket, theirs = new_name(), new_name()
     kodo.for_account(alice).create_bucket(bucket)
     kodo.for_account(bob).create_bucket(theirs)
     storages = open_storages(Settings(data_dir=tmp_path))
-    return Place(KodoSource(kodo), kodo, storages, alice, bob, bucket, theirs, new_name())
+    return kodo_place(KodoSource(kodo), kodo, storages, alice, bob, bucket, theirs, new_name())
 
 
-def s3_place(tmp_path: Path, s3: S3Settings) -> Place:
+def s3_place(tmp_path: Path, s3: S3Settings) -> KodoPlace:
     raw = S3Store(s3.endpoint, s3.access_key, s3.secret_key.get_secret_value(), s3.region)
     bucket, theirs, ghost = new_name(), new_name(), new_name()
     raw.create_bucket(bucket)
@@ -83,15 +121,38 @@ def s3_place(tmp_path: Path, s3: S3Settings) -> Place:
     alice = AccountScope("alice", frozenset({bucket, ghost}))
     bob = AccountScope("bob", frozenset({theirs}))
     storages = open_storages(Settings(data_dir=tmp_path, s3=s3))
-    return Place(KodoSource(kodo), kodo, storages, alice, bob, bucket, theirs, ghost)
+    return kodo_place(KodoSource(kodo), kodo, storages, alice, bob, bucket, theirs, ghost)
 
 
-@pytest.fixture(params=["kodo-local", pytest.param("kodo-s3", marks=pytest.mark.s3)])
-def place(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Place]:
+def hdfs_place(tmp_path: Path, hdfs_url: str) -> HdfsPlace:
+    storages = open_storages(Settings(data_dir=tmp_path))
+    return HdfsPlace(HdfsSource(storages), storages, AccountScope("alice"),
+                     f"{hdfs_url}/{new_name()}/")  # fmt: skip
+
+
+KODO_PLACES = ["kodo-local", pytest.param("kodo-s3", marks=pytest.mark.s3)]
+
+
+def make_place(request: pytest.FixtureRequest, tmp_path: Path) -> Place:
     if request.param == "kodo-local":
-        yield local_place(tmp_path)
-    else:
-        yield s3_place(tmp_path, request.getfixturevalue("s3_settings"))
+        return local_place(tmp_path)
+    if request.param == "kodo-s3":
+        return s3_place(tmp_path, request.getfixturevalue("s3_settings"))
+    return hdfs_place(tmp_path, request.getfixturevalue("hdfs_url"))
+
+
+@pytest.fixture(params=[*KODO_PLACES, pytest.param("hdfs", marks=pytest.mark.hdfs)])
+def place(request: pytest.FixtureRequest, tmp_path: Path) -> Place:
+    """Every source implementation (the tests of the contract)."""
+    return make_place(request, tmp_path)
+
+
+@pytest.fixture(params=KODO_PLACES)
+def kodo_only(request: pytest.FixtureRequest, tmp_path: Path) -> KodoPlace:
+    """kodo only (buckets and accounts)."""
+    place = make_place(request, tmp_path)
+    assert isinstance(place, KodoPlace)
+    return place
 
 
 def kodo(bucket: str, *prefixes: str, file_type: str = "json", **spec: object) -> Datasource:
@@ -106,11 +167,10 @@ def listed(place: Place, ds: Datasource, file_filter: str = "",
     return place.source.list(ds, file_filter, moment or Moment(AT), place.alice)
 
 
-def keys(place: Place, files: list[InputFile], bucket: str | None = None) -> list[str]:
-    """The keys of `files`, which must all be in `bucket` (alice's by default)."""
-    base = place.kodo.for_account(place.alice).bucket_uri(bucket or place.bucket)
-    assert all(f.uri.startswith(base) for f in files), [f.uri for f in files]
-    return [f.uri.removeprefix(base) for f in files]
+def keys(place: Place, files: list[InputFile]) -> list[str]:
+    """The keys of `files`, which must all be under the place's root."""
+    assert all(f.uri.startswith(place.root) for f in files), [f.uri for f in files]
+    return [f.uri.removeprefix(place.root) for f in files]
 
 
 def test_key_prefixes_select_what_starts_with_them(place: Place) -> None:
@@ -118,26 +178,26 @@ def test_key_prefixes_select_what_starts_with_them(place: Place) -> None:
         place.put(key, b"{}\n")
     place.put("logsx/e.json", b"{}\n")
 
-    assert keys(place, listed(place, kodo(place.bucket, "logs/2024/"))) == [
+    assert keys(place, listed(place, place.datasource("logs/2024/"))) == [
         "logs/2024/a.json",
         "logs/2024/b.json",
     ]
-    two = listed(place, kodo(place.bucket, "logs/2025/", "other/"))
+    two = listed(place, place.datasource("logs/2025/", "other/"))
     assert keys(place, two) == ["logs/2025/c.json", "other/d.json"]
-    overlapping = listed(place, kodo(place.bucket, "logs/", "logs/2024/", "logs/"))
+    overlapping = listed(place, place.datasource("logs/", "logs/2024/", "logs/"))
     assert keys(place, overlapping) == [
         "logs/2024/a.json",
         "logs/2024/b.json",
         "logs/2025/c.json",
     ]
-    assert len(keys(place, listed(place, kodo(place.bucket)))) == 5  # no prefix: the bucket
+    assert len(keys(place, listed(place, place.datasource()))) == 5  # no prefix: the bucket
 
 
 def test_file_filter_follows_each_prefix(place: Place) -> None:
     for key in ["a/x1.json", "a/y1.json", "b/x2.json", "c/x3.json"]:
         place.put(key, b"{}\n")
 
-    files = listed(place, kodo(place.bucket, "a/", "b/"), file_filter="x")
+    files = listed(place, place.datasource("a/", "b/"), file_filter="x")
     assert keys(place, files) == ["a/x1.json", "b/x2.json"]
 
 
@@ -145,18 +205,18 @@ def test_a_star_makes_a_glob_over_the_whole_key(place: Place) -> None:
     for key in ["logs/a.json", "logs/deep/b.json", "logs/c.csv", "logs/d.json.gz", "top.json"]:
         place.put(key, b"x")
 
-    globbed = listed(place, kodo(place.bucket, "logs/"), file_filter="*.json")
+    globbed = listed(place, place.datasource("logs/"), file_filter="*.json")
     assert keys(place, globbed) == ["logs/a.json", "logs/deep/b.json"]  # '*' crosses '/'
-    in_prefix = listed(place, kodo(place.bucket, "*/c.*"))
+    in_prefix = listed(place, place.datasource("*/c.*"))
     assert keys(place, in_prefix) == ["logs/c.csv"]
-    classes = listed(place, kodo(place.bucket, "logs/[ac]*"))  # '[..]' and '?' then apply too
+    classes = listed(place, place.datasource("logs/[ac]*"))  # '[..]' and '?' then apply too
     assert keys(place, classes) == ["logs/a.json", "logs/c.csv"]
-    assert keys(place, listed(place, kodo(place.bucket, "l?gs/?.j*"))) == [
+    assert keys(place, listed(place, place.datasource("l?gs/?.j*"))) == [
         "logs/a.json",
         "logs/d.json.gz",
     ]
     # Without '*' the same characters are a plain prefix: nothing starts with "logs/?.json".
-    assert listed(place, kodo(place.bucket, "logs/?.json")) == []
+    assert listed(place, place.datasource("logs/?.json")) == []
 
 
 def test_magic_variables_are_rendered_at_the_moment(place: Place) -> None:
@@ -167,7 +227,7 @@ def test_magic_variables_are_rendered_at_the_moment(place: Place) -> None:
     user = {"region": UserVariable("region", "string", "eu", "")}
     moment = Moment(AT, user=user, params={"kind": "a"})
 
-    ds = kodo(place.bucket, "logs/$(year)$(mon)$(day)/$(hour)/$(region)/")
+    ds = place.datasource("logs/$(year)$(mon)$(day)/$(hour)/$(region)/")
     assert keys(place, listed(place, ds, "$(kind)", moment)) == ["logs/20240305/14/eu/a.json"]
     given = Moment(AT, user=user, runtime={"kind": "b"}, params={"kind": "a"})
     assert listed(place, ds, "$(kind)", given) == []  # the start value wins: no b at 14h
@@ -177,7 +237,7 @@ def test_magic_variables_are_rendered_at_the_moment(place: Place) -> None:
 
 def test_an_undefined_variable_is_refused(place: Place) -> None:
     with pytest.raises(InvalidInputError) as exc:
-        listed(place, kodo(place.bucket, "logs/$(nowhere)/"))
+        listed(place, place.datasource("logs/$(nowhere)/"))
     assert exc.value.failure is Failure.JOB_SQL_UNDEF_VAR
     assert "nowhere" in exc.value.message
 
@@ -192,7 +252,7 @@ def test_files_carry_size_format_and_compression(place: Place) -> None:
     place.put("in/e.snappy.parquet", b"pq")
     place.put("in/empty.json", b"")
 
-    files = listed(place, kodo(place.bucket, "in/", file_type="JSON"))
+    files = listed(place, place.datasource("in/", file_type="JSON"))
 
     found = [(f.size, f.format, f.compression) for f in files]
     assert dict(zip(keys(place, files), found, strict=True)) == {
@@ -203,7 +263,7 @@ def test_files_carry_size_format_and_compression(place: Place) -> None:
         "in/e.snappy.parquet": (2, "json", ""),
         "in/empty.json": (0, "json", ""),
     }
-    csv = listed(place, kodo(place.bucket, "in/a", file_type="csv", delimiter=","))
+    csv = listed(place, place.datasource("in/a.json", file_type="csv", delimiter=","))
     assert [f.format for f in csv] == ["csv"]
 
 
@@ -212,7 +272,7 @@ def test_uris_read_back_the_listed_bytes(place: Place) -> None:
     for key, value in data.items():
         place.put(key, value)
 
-    files = listed(place, kodo(place.bucket, "u/"))
+    files = listed(place, place.datasource("u/"))
 
     assert [f.uri for f in files] == sorted(f.uri for f in files)
     assert {k: place.storages.read(f.uri) for k, f in
@@ -222,10 +282,10 @@ def test_uris_read_back_the_listed_bytes(place: Place) -> None:
 
 
 def test_an_empty_selection_is_an_empty_list(place: Place) -> None:
-    assert listed(place, kodo(place.bucket)) == []
+    assert listed(place, place.datasource()) == []
     place.put("logs/a.json", b"{}\n")
-    assert listed(place, kodo(place.bucket, "nothing/")) == []
-    assert listed(place, kodo(place.bucket, "logs/"), file_filter="*.csv") == []
+    assert listed(place, place.datasource("nothing/")) == []
+    assert listed(place, place.datasource("logs/"), file_filter="*.csv") == []
 
 
 def assert_no_bucket(exc: pytest.ExceptionInfo[InvalidInputError], bucket: str) -> None:
@@ -233,7 +293,8 @@ def assert_no_bucket(exc: pytest.ExceptionInfo[InvalidInputError], bucket: str) 
     assert repr(bucket) in exc.value.message
 
 
-def test_a_missing_bucket_is_refused_by_name(place: Place) -> None:
+def test_a_missing_bucket_is_refused_by_name(kodo_only: KodoPlace) -> None:
+    place = kodo_only
     with pytest.raises(InvalidInputError) as exc:
         listed(place, kodo(place.ghost, "logs/"))
     assert_no_bucket(exc, place.ghost)
@@ -243,7 +304,8 @@ def test_a_missing_bucket_is_refused_by_name(place: Place) -> None:
     assert_no_bucket(exc, never)
 
 
-def test_another_accounts_bucket_is_never_listed(place: Place) -> None:
+def test_another_accounts_bucket_is_never_listed(kodo_only: KodoPlace) -> None:
+    place = kodo_only
     place.put("secret/bob.json", b'{"bob": 1}\n', scope=place.bob, bucket=place.theirs)
     place.put("secret/alice.json", b"{}\n")
 
@@ -259,7 +321,7 @@ def test_another_accounts_bucket_is_never_listed(place: Place) -> None:
     assert_no_bucket(exc, place.bucket)
 
 
-def keys_of_bob(place: Place, files: list[InputFile]) -> list[str]:
+def keys_of_bob(place: KodoPlace, files: list[InputFile]) -> list[str]:
     base = place.kodo.for_account(place.bob).bucket_uri(place.theirs)
     assert all(f.uri.startswith(base) for f in files)
     return [f.uri.removeprefix(base) for f in files]
@@ -277,10 +339,13 @@ def test_the_same_bucket_name_is_each_accounts_own_on_local_storage(tmp_path: Pa
 # -- the registry ------------------------------------------------------------------------------
 
 
-def test_the_registry_serves_kodo_and_names_what_it_cannot_read(tmp_path: Path) -> None:
-    sources: Sources = open_sources(LocalKodo(tmp_path / "kodo"))
+def test_the_registry_serves_kodo_and_hdfs_and_names_what_it_cannot_read(tmp_path: Path) -> None:
+    storages = open_storages(Settings(data_dir=tmp_path))
+    sources: Sources = open_sources(LocalKodo(tmp_path / "kodo"), storages)
     assert isinstance(sources.get(kodo("b")), KodoSource)
-    for type_ in ["hdfs", "fusion", "other"]:
+    hdfs = sources.get(Datasource("ds", "nb", "hdfs", {"paths": ["hdfs://nn:9000/x"]}, ()))
+    assert isinstance(hdfs, HdfsSource) and hdfs.storage is storages
+    for type_ in ["fusion", "other"]:
         with pytest.raises(InvalidInputError) as exc:
             sources.get(Datasource("weblogs", "nb", type_, {}, ()))
         assert exc.value.failure is Failure.DS_TYPE_INVALID
@@ -312,7 +377,7 @@ class Selection:
 FUSION_HOUR = f"{AT:%Y-%m-%d}/{AT:%H}"  # the hour of AT: a fusion range left empty reads it
 
 
-def kodo_selection(place: Place) -> Selection:
+def kodo_selection(place: KodoPlace) -> Selection:
     return Selection(
         place.source, kodo(place.bucket, "sel/"), place.storages,
         lambda name, data: place.put(f"sel/{name}", data), "json", place.alice,

@@ -15,12 +15,13 @@ from tidemill.exporters.base import (
     ExportPlan,
     Targets,
 )
-from tidemill.exporters.files import export_hdfs, export_kodo
+from tidemill.exporters.files import export_kodo
+from tidemill.exporters.hdfs_files import export_hdfs, undo_hdfs
 from tidemill.exporters.http import export_http
 from tidemill.exporters.logdb import export_logdb
 from tidemill.exporters.report import export_report, remove_batch_rows
 from tidemill.exporters.tsdb import export_tsdb
-from tidemill.storage.base import Buckets
+from tidemill.storage.base import Buckets, Storage
 
 log = logging.getLogger("tidemill.exporters")
 
@@ -50,13 +51,19 @@ def run_exports(ctx: ExportContext, plans: Sequence[ExportPlan]) -> list[ExportO
     return outcomes
 
 
-def undo(targets: Targets, store: Buckets, type_: str, written: Mapping[str, Any]) -> bool:
+def undo(
+    targets: Targets, store: Buckets, files: Storage, type_: str, written: Mapping[str, Any]
+) -> bool:
     """Remove what one export of an attempt that did not succeed wrote; whether it could.
 
-    kodo: the objects it put; report: the rows of its batch key. http, logdb and tsdb deliveries
+    kodo: the objects it put (through `store`); hdfs: its files and temporary directory
+    (through `files`, by URI); report: the rows of its batch key. http, logdb and tsdb deliveries
     cannot be taken back (False). Raises TidemillError when the target refuses.
     """
-    if type_ in ("kodo", "hdfs"):
+    if type_ == "hdfs":
+        undo_hdfs(files, written)
+        return True
+    if type_ == "kodo":
         bucket = str(written.get("bucket", ""))
         for key in written.get("keys", ()):
             store.delete(bucket, str(key))

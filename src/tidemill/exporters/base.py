@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from tidemill.core.names import scoped_target
 from tidemill.core.outbound import AddressPolicy
 from tidemill.core.plans import ExportPlan as ExportPlan  # its home is the plan; exporters take it
-from tidemill.storage.base import Buckets
+from tidemill.storage.base import Buckets, Storage
 
 # Outcome statuses, as stored per (batch, export, attempt).
 SUCCESSFUL = "Successful"
@@ -93,6 +93,7 @@ class ExportContext:
     rows: int
     zone: ZoneInfo
     store: Buckets  # the account's buckets only (Kodo.for_account)
+    files: Storage  # every storage by URI (storage.registry.Storages): hdfs exports write here
     targets: Targets
     scratch: Path  # a directory for staging files (removed by the caller)
     threads: int = 1

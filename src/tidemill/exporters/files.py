@@ -1,4 +1,4 @@
-"""File exports (kodo; hdfs shares the writer): json, csv, text, orc, parquet (spec §8.2, §8.8).
+"""File exports (kodo; hdfs_files stages the same way): json, csv, text, orc, parquet (§8.2).
 
 Files are produced whole in a local staging directory first (DuckDB COPY; pyarrow for ORC; the
 stream codecs DuckDB lacks afterwards), and only then uploaded, each object in one atomic put:
@@ -51,14 +51,6 @@ def export_kodo(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
     key_prefix = str(plan.spec.get("keyPrefix") or "")
     target = kodo_target(key_prefix, upload_time, manual=plan.manual, layout=layout)
     return write_files(ctx, plan, layout, target, ctx.store, str(plan.spec["bucket"]))
-
-
-def export_hdfs(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
-    raise BackendError(
-        Failure.INTERNAL,
-        "hdfs exports cannot run yet: this Tidemill has no HDFS client configured"
-        " (kodo exports write the same files to a bucket)",
-    )
 
 
 def write_files(

@@ -119,6 +119,7 @@ def export_result(
                 rows=rows,
                 zone=ZoneInfo(time_zone),
                 store=store,
+                files=storage,
                 targets=targets(settings),
                 scratch=scratch,
                 threads=threads,
@@ -159,7 +160,7 @@ def record_outcomes(
 
 def undo_attempt(
     db: sa.Engine, settings: Settings, storage: Kodo, batch_uid: str, attempt: int,
-    now: datetime,
+    now: datetime, files: Storage,
 ) -> int:  # fmt: skip
     """Remove what attempt `attempt` of a batch that did not succeed published (D: runner
     safety, kind 4); how many exports were undone.
@@ -179,7 +180,7 @@ def undo_attempt(
         if outcome.status == SKIPPED or not outcome.written:
             continue  # wrote nothing in this attempt
         try:
-            removed = undo(targets(settings), store, outcome.type, outcome.written)
+            removed = undo(targets(settings), store, files, outcome.type, outcome.written)
         except TidemillError as exc:
             log.warning("cannot undo export %s of batch %s: %s", outcome.export_name, batch_uid,
                         exc.message)  # fmt: skip

@@ -350,42 +350,49 @@ class Runner:
     def _undo(self, batch_uid: str, attempt: int) -> None:
         try:
             undo_attempt(self.runtime.db, self.runtime.settings, self.runtime.kodo, batch_uid,
-                         attempt, self._now())  # fmt: skip
+                         attempt, self._now(), self.runtime.storages)  # fmt: skip
         except Exception:
             log.exception("cannot undo the exports of batch %s attempt %s", batch_uid, attempt)
 
     def _dispatch(self) -> None:
+        """Claim a batch for each free slot (one short transaction), then plan each claimed
+        batch outside it: planning lists the inputs through their Source, which may ask
+        remote storage, and no row lock or write transaction is held meanwhile. A batch that
+        cannot be planned ends at once (its own transaction)."""
         free = [slot for slot in self._slots if slot.idle.is_set() and slot.current is None]
         if not free:
             return
         now = self._now()
-        assignments: list[Assignment] = []
-        refused = 0  # batches whose planning failed: they count, so one claim stays short
+        claimed: list[tuple[int, Batch]] = []
         with self.runtime.db.begin() as conn:
             busy = store.running_jobs(conn)
             for account, batch in store.claimable(conn, 100):
-                if len(assignments) + refused == len(free):
+                if len(claimed) == len(free):
                     break
                 if (account, batch.job_name) in busy:
                     continue  # one executing batch per job (§7.6); this one waits
                 busy.add((account, batch.job_name))
-                claimed = store.move(
+                if store.move(
                     conn, account, batch.job_name, batch.run_id, [batch.status],
                     status=S.RUNNING, start_time=now, end_time=None, message="",
                     owner=self.node, lease_until=now + LEASE,
-                )  # fmt: skip
-                if not claimed:
-                    continue
+                ):  # fmt: skip
+                    claimed.append((account, batch))
+        assignments: list[Assignment] = []
+        for account, batch in claimed:
+            with self.runtime.db.connect() as conn:
                 plan = self._plan(conn, account, batch)
-                if isinstance(plan, Outcome):
-                    verdict = settle(plan, S.RUNNING)
-                    assert verdict is not None
-                    _store_verdict(conn, account, batch, S.RUNNING, verdict, now)
-                    refused += 1
-                    continue
-                assignments.append(Assignment(account, batch, plan))
-        if refused:
-            self.notify()  # the slots they would have taken are still free: look again now
+            if isinstance(plan, Outcome):
+                with self.runtime.db.begin() as conn:
+                    for current in (S.RUNNING, S.CANCELLING):  # a stop may have come meanwhile
+                        verdict = settle(plan, current)
+                        assert verdict is not None
+                        if _store_verdict(conn, account, batch, current, verdict, self._now()):
+                            break
+                continue
+            assignments.append(Assignment(account, batch, plan))
+        if len(assignments) < len(claimed):
+            self.notify()  # the slots refused batches would have taken are free: look again now
         for slot, assignment in zip(free, assignments, strict=False):
             slot.assign(assignment)
 

@@ -11,7 +11,14 @@ from tidemill.core.exports import ExportTarget, validate_export
 from tidemill.core.models import JSON, Export, Job
 from tidemill.core.names import check_name
 from tidemill.core.public import export_public
-from tidemill.errors import ConflictError, Failure, InvalidInputError, NotFoundError
+from tidemill.errors import (
+    BackendError,
+    ConflictError,
+    Failure,
+    InvalidInputError,
+    NotFoundError,
+)
+from tidemill.exporters.hdfs_files import export_location
 from tidemill.exporters.http import target_url
 from tidemill.exporters.outbound import check_host
 from tidemill.runtime import Runtime
@@ -63,6 +70,20 @@ def _check_bucket(rt: Runtime, conn: sa.Connection, account: int, target: Export
     )
 
 
+def _check_hdfs(rt: Runtime, target: ExportTarget) -> None:
+    """§8.3: an hdfs export whose namenode cannot be reached now is refused at create
+    (EXP_SUBMIT_FAILED, E18303) with the storage's reason, within the connect timeout."""
+    if target.type != "hdfs":
+        return
+    _, base = export_location(str(target.spec["path"]), rt.clock.now().astimezone(rt.zone))
+    try:
+        rt.storages.exists(base.rstrip("/") or base)
+    except BackendError as exc:
+        raise InvalidInputError(
+            Failure.EXP_SUBMIT_FAILED, f"cannot reach HDFS for spec.path: {exc.message}"
+        ) from exc
+
+
 def _names(job: str, name: str) -> None:
     check_name(job, Failure.JOB_NAME_INVALID, "job")
     check_name(name, Failure.EXP_NAME_INVALID, "export")
@@ -91,6 +112,7 @@ def create(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> N
         target = validate_export(body, output_columns=_columns(job))
         _check_target(rt.settings, target)
         _check_bucket(rt, conn, account, target)
+        _check_hdfs(rt, target)
         workflow_idle(conn, account, job.workflow, f"add export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=True)
@@ -104,6 +126,7 @@ def update(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> N
         target = validate_export(body, output_columns=_columns(job), stored_type=stored.type)
         _check_target(rt.settings, target)
         _check_bucket(rt, conn, account, target)
+        _check_hdfs(rt, target)
         workflow_idle(conn, account, job.workflow, f"update export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=False)

@@ -53,19 +53,22 @@ def infer(
 ) -> list[SchemaField]:
     """The schema of the first SAMPLE_FILES files the spec selects now (spec §5).
 
-    InvalidInputError: DS_VERIFY_NOT_FOUND for a bucket the account cannot use (or an hdfs
-    spec: no HDFS connection yet), DS_VERIFY_NO_FILES when nothing matches, and what
-    `infer_schema` raises for files that do not parse.
+    InvalidInputError: DS_VERIFY_NOT_FOUND for a bucket the account cannot use or an HDFS
+    namenode that cannot be reached (with the reason), DS_VERIFY_NO_FILES when nothing
+    matches, and what `infer_schema` raises for files that do not parse.
     """
-    if type_ == "hdfs":
-        raise InvalidInputError(
-            Failure.DS_VERIFY_NOT_FOUND,
-            "this Tidemill has no HDFS connection to read the paths from; "
-            "send noVerifySchema: true to store the declared schema as it is",
-        )
     datasource = Datasource("", "", type_, spec, ())
     moment = Moment(rt.clock.now().astimezone(rt.zone), user_variables(conn, account))
-    files = rt.sources.list(datasource, "", moment, accounts.scope_of(conn, account))
+    try:
+        files = rt.sources.list(datasource, "", moment, accounts.scope_of(conn, account))
+    except InvalidInputError as exc:
+        if type_ != "hdfs" or exc.failure is not Failure.DS_VERIFY_NOT_FOUND:
+            raise
+        raise InvalidInputError(
+            exc.failure,
+            f"{exc.message}; to create the datasource without reading its files, send "
+            "noVerifySchema: true",
+        ) from exc
     if not files:
         raise InvalidInputError(Failure.DS_VERIFY_NO_FILES, _nothing_matches(spec, moment))
     with ExitStack() as stack:
@@ -81,6 +84,9 @@ def infer(
 
 
 def _nothing_matches(spec: JSON, moment: Moment) -> str:
+    if "paths" in spec:  # hdfs
+        paths = ", ".join(repr(moment.render(str(p))) for p in spec.get("paths") or [])
+        return f"no file on HDFS is under {paths}"
     prefixes = [moment.render(str(p)) for p in spec.get("keyPrefixes") or []]
     shown = ", ".join(repr(p) for p in prefixes) or "(the whole bucket)"
     return f"no file in bucket {spec.get('bucket')!r} matches {shown}"

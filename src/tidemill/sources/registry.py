@@ -11,9 +11,9 @@ from tidemill.core.plans import InputFile
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.sources.base import Moment, Source
 from tidemill.sources.fusion import FusionSource
+from tidemill.sources.hdfs import HdfsSource
 from tidemill.sources.kodo import KodoSource
-from tidemill.storage.base import Kodo
-from tidemill.storage.registry import Storages
+from tidemill.storage.base import Kodo, Storage
 
 
 class Sources:
@@ -45,13 +45,12 @@ class Sources:
         return self.get(datasource).list(datasource, file_filter, moment, scope)
 
 
-def open_sources(
-    kodo: Kodo, storages: Storages | None = None, fusion: FusionSettings | None = None
-) -> Sources:
-    """The built-in sources over the installation's storage: kodo (local directories or S3);
-    fusion when `fusion.url` says where the CDN logs are (read through `storages`)."""
-    by_type: dict[str, Source] = {"kodo": KodoSource(kodo)}
-    if fusion is not None and fusion.url and storages is not None:
-        by_type["fusion"] = FusionSource(fusion.url, storages, timeout=fusion.timeout)
+def open_sources(kodo: Kodo, storage: Storage, fusion: FusionSettings | None = None) -> Sources:
+    """The built-in sources over the installation's storage: kodo (local directories or S3),
+    hdfs (the `hdfs://` URIs of `storage`, storage.registry's `Storages`), and fusion when
+    `fusion.url` says where the CDN logs are (read through `storage`)."""
+    by_type: dict[str, Source] = {"kodo": KodoSource(kodo), "hdfs": HdfsSource(storage)}
+    if fusion is not None and fusion.url:
+        by_type["fusion"] = FusionSource(fusion.url, storage, timeout=fusion.timeout)
     share = fusion.max_bad_share if fusion is not None else 0.01
     return Sources(by_type, bad_line_share=share)

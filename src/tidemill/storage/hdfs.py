@@ -103,12 +103,15 @@ class HdfsFiles:
                     statuses += self._listing(prefix, namenode, entry.path, recursive=True)
                 else:
                     statuses.append(entry)
+        # Writers' temporary files and directories below the prefix are never shown (a listing
+        # of a temporary directory itself shows its files: its writer cleans up so).
+        shown_from = prefix[: prefix.rfind("/") + 1]
         found = [
             _info(namenode + status.path, status)
             for status in statuses
             if not status.isdir
-            and not PurePosixPath(status.path).name.startswith(TEMP_PREFIX)
             and (namenode + status.path).startswith(prefix)
+            and not _temporary((namenode + status.path)[len(shown_from) :])
         ]
         return iter(sorted(found, key=lambda info: info.uri))
 
@@ -397,6 +400,11 @@ class _Stream(io.RawIOBase):
         view[: len(data)] = data
         self._position += len(data)
         return len(data)
+
+
+def _temporary(relative: str) -> bool:
+    """Whether a path relative to a listed directory passes through a writer's temporary name."""
+    return any(name.startswith(TEMP_PREFIX) for name in relative.split("/"))
 
 
 def _reopen(connect_timeout: float, operation_timeout: float, chunk_bytes: int) -> HdfsFiles:

@@ -155,6 +155,10 @@ CASES = [
     _lax("json-tuple", "json_tuple(doc, 'a', 'b') as (a, b)"),
     _lax("json-array-length", "json_array_length(doc) as r"),
     _lax("json-object-keys", "json_object_keys(doc) as r"),
+    Case(
+        "json/schema-of-json-lax",
+        "select schema_of_json('{\"a\": 1} xyz') a, schema_of_json(\"{'b': [1.5], 'c': NaN}\") b",
+    ),
     _c("json-object-keys", "json_object_keys(doc) as r"),
     _lax("from-json-struct", "from_json(doc, 'a DOUBLE, b STRING') as r"),
     _lax("from-json-nested", "from_json(doc, 'a INT, b STRUCT<c: STRING>') as r"),

@@ -170,6 +170,26 @@ def first_value(text: str, mode: int, shape: str) -> str | None:
         return None
 
 
+def python_value(text: str, mode: int) -> Any:
+    """The first JSON value of `text` read as `first_value` reads it, as Python values (objects
+    as dicts keeping a repeated name's last value, NaN and ±Infinity as floats); raises
+    ValueError where Jackson fails."""
+    try:
+        return _python(_Reader(text, mode).value())
+    except (_Malformed, RecursionError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _python(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {name: _python(item) for name, item in value["pairs"]}
+    if isinstance(value, list):
+        return [_python(item) for item in value]
+    if isinstance(value, _NonNumeric):
+        return float(str(value))
+    return json.loads(value)
+
+
 def shape_of(kind: Any) -> Any:
     """The shape `first_value` takes for a from_json type given as nested tuples:
     ("struct", {name: kind}), ("map", kind), ("array", kind), ("text", None) for a STRING,

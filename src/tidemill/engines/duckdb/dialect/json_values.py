@@ -42,11 +42,14 @@ from tidemill.engines.duckdb.dialect.context import Context
 # DuckDB's JSON reader accepts what Jackson rejects (trailing commas, NaN) and rejects what
 # Jackson reads (text after the first value, single quotes, raw control characters): such text
 # goes through `jackson.first_value` (Python, the slow path), the rest straight to DuckDB.
-_DOUBTFUL = r",\s*[\]}]|NaN|Infinity"
+# (One regex with `|NaN|Infinity` cost 0.7 µs a row, measured; contains() 0.07 µs.)
+_TRAILING_COMMA = r",\s*[\]}]"
 
 MACROS: tuple[str, ...] = (
+    """CREATE MACRO tidemill_json_plain(j) AS json_valid(j)
+        AND NOT contains(j, 'NaN') AND NOT contains(j, 'Infinity')""",
     f"""CREATE MACRO tidemill_json_doc(j) AS CASE
-        WHEN json_valid(j) AND NOT regexp_matches(j, '{_DOUBTFUL}') THEN j
+        WHEN tidemill_json_plain(j) AND NOT regexp_matches(j, '{_TRAILING_COMMA}') THEN j
         ELSE tidemill_json_first(j, {jackson.LENIENT}, '') END""",
     # DuckDB's JSON functions raise on malformed text; Spark gives NULL.
     """CREATE MACRO tidemill_json_string(j, path) AS
@@ -180,8 +183,8 @@ def _schema_of_json(args: list[exp.Expr]) -> exp.Expr:
     text = literal_text(args[0]) if len(args) == 1 else None
     if text is None:
         raise unsupported("schema_of_json of anything but one string literal")
-    try:
-        document = json.loads(text)
+    try:  # Spark reads it with its JSONOptions' reader (from_json's)
+        document = jackson.python_value(text, jackson.FROM_JSON)
     except ValueError as exc:
         raise unsupported("schema_of_json of text that is not JSON") from exc
     return exp.Literal.string(_inferred(document))
@@ -253,7 +256,9 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
     if wanted.is_type(exp.DType.STRUCT) and not wanted.expressions:
         raise unsupported(f"from_json schema {text!r}")
     parsed = _from_json_document(document, wanted)
-    value = exp.cast(parsed.copy(), exp.DataType.build("JSON"))
+    # The text to read is worked out once a row: bound to a lambda parameter, as below.
+    doc = exp.column("_tidemill_doc")
+    value = exp.cast(doc.copy(), exp.DataType.build("JSON"))
     if wanted.is_type(exp.DType.STRUCT):
         fields = _fields(wanted)
         empty = _struct([(name, exp.cast(exp.Null(), kind)) for name, kind in fields])
@@ -268,16 +273,24 @@ def from_json(document: exp.Expr, schema: exp.Expr) -> exp.Expr:
             ]
         )  # fmt: skip
         paths = exp.Array(expressions=[_key_path(name) for name, _ in fields])
-        return template(
-            """CASE WHEN _j IS NULL OR _j = '' THEN NULL
-                WHEN json_type(TRY_CAST(_d AS JSON)) = 'OBJECT'
+        read = template(
+            """CASE WHEN json_type(TRY_CAST(_d AS JSON)) = 'OBJECT'
                 THEN list_transform([json_extract(CAST(_d AS JSON), _paths)], _bind)[1]
                 ELSE _empty END""",
-            j=document, d=parsed, paths=paths, empty=empty,
+            d=doc, paths=paths, empty=empty,
             bind=exp.Lambda(this=converted, expressions=[bound.this]),
         )  # fmt: skip
+        return template(
+            """CASE WHEN _j IS NULL OR _j = '' THEN NULL
+                ELSE list_transform([_parsed], _read)[1] END""",
+            j=document, parsed=parsed, read=exp.Lambda(this=read, expressions=[doc.this]),
+        )  # fmt: skip
     converted = _json_value(value, wanted)
-    return template("CASE WHEN json_valid(_j) THEN _converted END", j=parsed, converted=converted)
+    read = template("CASE WHEN json_valid(_d) THEN _converted END", d=doc, converted=converted)
+    return template(
+        "list_transform([_parsed], _read)[1]",
+        parsed=parsed, read=exp.Lambda(this=read, expressions=[doc.this]),
+    )  # fmt: skip
 
 
 def _from_json_document(document: exp.Expr, wanted: exp.DataType) -> exp.Expr:
@@ -285,26 +298,25 @@ def _from_json_document(document: exp.Expr, wanted: exp.DataType) -> exp.Expr:
     does, else its first value as Jackson reads it (`jackson.first_value`, FROM_JSON features:
     a name written twice keeps its last value). A schema field name that occurs twice in the
     text, or a map's key repeated, sends the document to the slow path."""
-    checks = [
-        template(
-            "strlen(_j) - strlen(replace(_j, _quoted, '')) <= _n",
-            j=document.copy(),
-            quoted=exp.Literal.string(json.dumps(name)),
-            n=exp.Literal.number(len(json.dumps(name))),
-        )
-        for name in sorted(_field_names(wanted))
-    ]
+    checks: list[exp.Expr] = []
+    names = sorted(_field_names(wanted))
+    if names:  # one RE2 pass for all names (measured: 0.5 µs a row; a replace() per name 0.35)
+        twice = "|".join(f"{re.escape(json.dumps(n))}.*{re.escape(json.dumps(n))}" for n in names)
+        checks.append(
+            template("NOT regexp_matches(_j, _twice)", j=document.copy(),
+                     twice=exp.Literal.string("(?s)" + twice))
+        )  # fmt: skip
     if _has_map(wanted):
         distinct = "len(json_keys(_j)) = len(list_distinct(json_keys(_j)))"
         checks.append(template(distinct, j=document.copy()))
     unique = exp.and_(*checks) if checks else exp.true()
     shape = exp.Literal.string(json.dumps(jackson.shape_of(_jackson_kind(wanted))))
     return template(
-        """CASE WHEN json_valid(_j) AND NOT regexp_matches(_j, _doubtful)
+        """CASE WHEN tidemill_json_plain(_j) AND NOT regexp_matches(_j, _comma)
             THEN CASE WHEN _unique THEN _j ELSE tidemill_json_first(_j, _mode, _shape) END
             ELSE tidemill_json_first(_j, _mode, _shape) END""",
         j=document.copy(), unique=unique, mode=exp.Literal.number(jackson.FROM_JSON),
-        shape=shape, doubtful=exp.Literal.string(_DOUBTFUL),
+        shape=shape, comma=exp.Literal.string(_TRAILING_COMMA),
     )  # fmt: skip
 
 
