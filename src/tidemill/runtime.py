@@ -91,7 +91,7 @@ class Runtime:
     @cached_property
     def sources(self) -> Sources:
         """The datasource types this installation reads (kodo over `kodo`, hdfs over
-        `storages`, fusion when TIDEMILL_FUSION__URL is set), by type."""
+        `storages`, fusion where configured), by type."""
         return open_sources(self.kodo, self.storages, self.settings.fusion)
 
     def store_for(self, conn: sa.Connection, account: int) -> Buckets:

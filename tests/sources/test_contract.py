@@ -1,10 +1,9 @@
 """The Source contract: every registered source implementation must pass this file.
 
-Each implementation is a `Place`: a source, an account, and a way to put files where that
+Each implementation is a `Place`: a source, two accounts, and a way to put files where that
 source finds them. kodo runs on local directories and on a real S3 server (SeaweedFS), hdfs on
-the run's MiniDFSCluster. Buckets and accounts are kodo's own (`kodo_only`). fusion selects
-by domain and hour, not by prefix: the last cases (`selection`) hold for every source, fusion
-(file://, s3:// and the log-list API) included.
+the run's MiniDFSCluster. Buckets and accounts are kodo's own (`kodo_only`). The last cases
+(`selection`) hold for every source, fusion (file://, s3:// and the log-list API) included.
 """
 
 from __future__ import annotations
@@ -377,9 +376,9 @@ class Selection:
 FUSION_HOUR = f"{AT:%Y-%m-%d}/{AT:%H}"  # the hour of AT: a fusion range left empty reads it
 
 
-def kodo_selection(place: KodoPlace) -> Selection:
+def kodo_selection(place: Place) -> Selection:
     return Selection(
-        place.source, kodo(place.bucket, "sel/"), place.storages,
+        place.source, place.datasource("sel/"), place.storages,
         lambda name, data: place.put(f"sel/{name}", data), "json", place.alice,
     )  # fmt: skip
 

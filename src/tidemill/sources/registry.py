@@ -13,7 +13,8 @@ from tidemill.sources.base import Moment, Source
 from tidemill.sources.fusion import FusionSource
 from tidemill.sources.hdfs import HdfsSource
 from tidemill.sources.kodo import KodoSource
-from tidemill.storage.base import Kodo, Storage
+from tidemill.storage.base import Kodo
+from tidemill.storage.registry import Storages
 
 
 class Sources:
@@ -45,7 +46,7 @@ class Sources:
         return self.get(datasource).list(datasource, file_filter, moment, scope)
 
 
-def open_sources(kodo: Kodo, storage: Storage, fusion: FusionSettings | None = None) -> Sources:
+def open_sources(kodo: Kodo, storage: Storages, fusion: FusionSettings | None = None) -> Sources:
     """The built-in sources over the installation's storage: kodo (local directories or S3),
     hdfs (the `hdfs://` URIs of `storage`, storage.registry's `Storages`), and fusion when
     `fusion.url` says where the CDN logs are (read through `storage`)."""
