@@ -20,6 +20,7 @@ from tidemill.core.plans import BatchPlan
 from tidemill.runner.plan import plan_batch
 from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime
+from tidemill.sources.registry import open_sources
 from tidemill.store import accounts
 from tidemill.store import repository as repo
 
@@ -97,14 +98,26 @@ def test_the_engine_reads_exactly_the_planned_files(env: Env) -> None:
 
 
 def test_a_datasource_type_without_a_source_fails_the_batch_by_name(env: Env) -> None:
-    setup_job(env, "hdfs", paths=["hdfs://nn/logs/"], fileType="json")
+    # A fusion datasource made while TIDEMILL_FUSION__URL was set; the node running the batch
+    # has no fusion source (the setting since unset): the batch fails naming type and setting.
+    ok(env.client.post("/v2/datasources/logs", {
+        "region": "nb", "type": "fusion", "schema": [], "spec": {"domains": ["a.com"]},
+    }))  # fmt: skip
+    ok(env.client.post("/v2/jobs/j", {
+        "srcs": [{"name": "logs", "type": "DataSource", "tableName": "t"}],
+        "computation": {"type": "sql", "code": "select ip from t"},
+        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+    }))  # fmt: skip
+    rt = runtime(env)
+    rt.__dict__["sources"] = open_sources(rt.kodo, rt.storages)  # no fusion source
 
     ok(env.client.post("/v2/jobs/j/actions/start", {}))
     failed = wait_for(env.client, "j")
 
     assert failed["status"] == "Failed"
-    assert "datasource 'logs' is of type hdfs" in failed["message"]
-    assert "runs kodo sources only" in failed["message"]
+    assert "datasource 'logs' is of type fusion" in failed["message"]
+    assert "runs hdfs, kodo sources only" in failed["message"]
+    assert "TIDEMILL_FUSION__URL" in failed["message"]
 
 
 def test_a_bucket_gone_since_create_fails_the_batch_naming_it(env: Env) -> None:
