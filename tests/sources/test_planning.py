@@ -16,7 +16,6 @@ from tests.buckets import BACKENDS, Env, bucket_env
 from tests.support import wait_for
 from tidemill.clock import FixedClock
 from tidemill.core.batches import Batch, BatchStatus
-from tidemill.core.datasources import FUSION_SCHEMA
 from tidemill.core.plans import BatchPlan
 from tidemill.runner.plan import plan_batch
 from tidemill.runner.worker import execute
@@ -95,25 +94,6 @@ def test_the_engine_reads_exactly_the_planned_files(env: Env) -> None:
     committed = execute(made, runtime(env).storages)
 
     assert committed.rows == 2
-
-
-def test_a_datasource_type_without_a_source_fails_the_batch_by_name(env: Env) -> None:
-    fixed = [{"key": f.key, "valtype": f.valtype} for f in FUSION_SCHEMA]
-    ok(env.client.post("/v2/datasources/logs", {
-        "region": "nb", "type": "fusion", "schema": fixed, "spec": {"domains": ["a.com"]},
-    }))  # fmt: skip
-    ok(env.client.post("/v2/jobs/j", {
-        "srcs": [{"name": "logs", "type": "DataSource", "tableName": "t", "fileFilter": ""}],
-        "computation": {"type": "sql", "code": "select ip from t"},
-        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
-    }))  # fmt: skip
-
-    ok(env.client.post("/v2/jobs/j/actions/start", {}))
-    failed = wait_for(env.client, "j")
-
-    assert failed["status"] == "Failed"
-    assert "datasource 'logs' is of type fusion" in failed["message"]
-    assert "runs hdfs, kodo sources only" in failed["message"]
 
 
 def test_an_hdfs_namenode_that_cannot_be_reached_fails_the_batch_by_name(env: Env) -> None:
