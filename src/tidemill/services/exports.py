@@ -80,7 +80,7 @@ def _check_hdfs(rt: Runtime, target: ExportTarget) -> None:
         rt.storages.exists(base.rstrip("/") or base)
     except BackendError as exc:
         raise InvalidInputError(
-            Failure.EXP_SUBMIT_FAILED, f"cannot reach HDFS for spec.path: {exc.message}"
+            Failure.EXP_SUBMIT_FAILED, f"cannot use HDFS at spec.path: {exc.message}"
         ) from exc
 
 
