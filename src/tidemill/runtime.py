@@ -92,7 +92,9 @@ class Runtime:
     def sources(self) -> Sources:
         """The datasource types this installation reads (kodo over `kodo`, hdfs over
         `storages`, fusion where configured), by type."""
-        return open_sources(self.kodo, self.storages, self.settings.fusion)
+        return open_sources(
+            self.kodo, self.storages, self.settings.fusion, self.settings.hdfs.roots
+        )
 
     def store_for(self, conn: sa.Connection, account: int) -> Buckets:
         """The buckets `account` may use, and no others (docs/decisions.md, "Tenancy")."""

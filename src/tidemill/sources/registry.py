@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from tidemill.config import FusionSettings
@@ -46,11 +46,18 @@ class Sources:
         return self.get(datasource).list(datasource, file_filter, moment, scope)
 
 
-def open_sources(kodo: Kodo, storage: Storages, fusion: FusionSettings | None = None) -> Sources:
+def open_sources(
+    kodo: Kodo,
+    storage: Storages,
+    fusion: FusionSettings | None = None,
+    hdfs_roots: Sequence[str] = (),
+) -> Sources:
     """The built-in sources over the installation's storage: kodo (local directories or S3),
-    hdfs (the `hdfs://` URIs of `storage`, storage.registry's `Storages`), and fusion when
-    `fusion.url` says where the CDN logs are (read through `storage`)."""
-    by_type: dict[str, Source] = {"kodo": KodoSource(kodo), "hdfs": HdfsSource(storage)}
+    hdfs (the `hdfs://` URIs of `storage`, storage.registry's `Storages`, confined to
+    `hdfs_roots`, TIDEMILL_HDFS__ROOTS), and fusion when `fusion.url` says where the CDN logs
+    are (read through `storage`)."""
+    hdfs = HdfsSource(storage, hdfs_roots)
+    by_type: dict[str, Source] = {"kodo": KodoSource(kodo), "hdfs": hdfs}
     if fusion is not None and fusion.url:
         by_type["fusion"] = FusionSource(fusion.url, storage, timeout=fusion.timeout)
     share = fusion.max_bad_share if fusion is not None else 0.01
