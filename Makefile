@@ -36,6 +36,8 @@ bench: venv services
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/scheduler.py
+	$(BIN)/python bench/hdfs.py
+	$(BIN)/python bench/cdn_logs.py
 
 fmt: venv
 	$(BIN)/ruff format src tests bench

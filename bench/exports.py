@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from tidemill.config import Settings
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportContext, ExportPlan, Targets
-from tidemill.storage import open_store
+from tidemill.storage import open_kodo
 from tidemill.storage.base import AccountScope
+from tidemill.storage.local import LocalFiles
 
 ROWS = 5_000_000
 HTTP_ROWS = 1_000_000
@@ -58,7 +59,8 @@ def context(result: Path, data: Path, scratch: Path, rows: int) -> ExportContext
         result=result,
         rows=rows,
         zone=ZoneInfo("Asia/Shanghai"),
-        store=open_store(Settings(data_dir=data)).for_account(AccountScope("bench")),
+        store=open_kodo(Settings(data_dir=data)).for_account(AccountScope("bench")),
+        files=LocalFiles(),
         targets=Targets(create_buckets=True),
         scratch=scratch,
         threads=THREADS,

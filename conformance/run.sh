@@ -95,7 +95,7 @@ export TIDEMILL_HDFS_URL="${TIDEMILL_HDFS_URL:-}"
 
 PORT="$(free_port)"
 LOG="$WORK/server.log"
-TIDEMILL_EXPORTS__CREATE_BUCKETS=true \
+TIDEMILL_EXPORTS__CREATE_BUCKETS=true TIDEMILL_FUSION__URL="file://$WORK/cdn" \
 	"$TIDEMILL" serve --data-dir "$D" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
 SERVER_PID=$!
 

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from tests.support import AK, SK, Client
 from tidemill.api.app import create_app
-from tidemill.config import S3Settings, Settings
+from tidemill.config import FusionSettings, S3Settings, Settings
 from tidemill.runtime import Runtime, build_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,9 +74,11 @@ def postgres_url(postgres_server: str) -> str:
 
 
 def make_settings(tmp_path: Path, database_url: str = "") -> Settings:
+    """Settings over `tmp_path`; fusion logs (none unless a test puts some) under `cdn/`."""
     return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, access_key=AK, secret_key=SK
-    )
+        data_dir=tmp_path / "data", database_url=database_url, access_key=AK, secret_key=SK,
+        fusion=FusionSettings(url=f"file://{(tmp_path / 'cdn').resolve()}"),
+    )  # fmt: skip
 
 
 @pytest.fixture

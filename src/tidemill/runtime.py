@@ -93,7 +93,11 @@ class Runtime:
         """The datasource types this installation reads (kodo over `kodo`, hdfs over
         `storages`, fusion where configured), by type."""
         return open_sources(
-            self.kodo, self.storages, self.settings.fusion, warehouse=self.settings.warehouse
+            self.kodo,
+            self.storages,
+            self.settings.fusion,
+            self.settings.hdfs.roots,
+            warehouse=self.settings.warehouse,
         )
 
     def store_for(self, conn: sa.Connection, account: int) -> Buckets:

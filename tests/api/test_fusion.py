@@ -168,7 +168,7 @@ def test_declared_schema_differing_and_no_log_location_are_refused(tmp_path: Pat
             "region": "nb", "type": "fusion", "spec": {"domains": ["a.com"]},
             "schema": [{"key": "statusCode", "valtype": "string"}],
         }), 400, "E18110")  # fmt: skip
-    settings = make_settings(tmp_path / "other")
+    settings = make_settings(tmp_path / "other").model_copy(update={"fusion": FusionSettings()})
     runtime = build_runtime(settings, FixedClock(NOW))
     try:
         with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:

@@ -23,6 +23,7 @@ from tests.conftest import make_settings
 from tests.support import Client, assert_error, wait_for
 from tidemill.api.app import create_app
 from tidemill.clock import FixedClock
+from tidemill.config import HdfsSettings
 from tidemill.runtime import Runtime, build_runtime
 
 # 2026-11-23 01:30 in Asia/Shanghai (the default zone).
@@ -261,3 +262,86 @@ def test_an_hdfs_export_to_an_unreachable_namenode_is_refused_fast(
     error = assert_error(response, 400, "E18303")["error"]
     assert f"hdfs://127.0.0.1:{port}" in error and "Connection refused" in error
     assert time.monotonic() - started < 10
+
+
+# -- TIDEMILL_HDFS__ROOTS: an account reaches only its own HDFS directories ----------------------
+
+
+def roots_client(tmp_path: Path, roots: tuple[str, ...]) -> Iterator[Client]:
+    """A client of the bootstrap account ("default") on an installation with `roots`; the same
+    data directory for every call with the same `tmp_path`."""
+    settings = make_settings(tmp_path).model_copy(update={"hdfs": HdfsSettings(roots=roots)})
+    clock = FixedClock(NOW)
+    runtime = build_runtime(settings, clock)
+    try:
+        with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
+            yield Client(http, clock=clock)
+    finally:
+        runtime.close()
+
+
+def closed_namenode() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"hdfs://127.0.0.1:{sock.getsockname()[1]}"  # nothing listens there
+
+
+def hdfs_datasource(path: str) -> dict[str, Any]:
+    return {"region": "nb", "type": "hdfs", "noVerifySchema": True,
+            "spec": {"paths": [path], "fileType": "json"},
+            "schema": [{"key": "n", "valtype": "long"}]}  # fmt: skip
+
+
+def test_datasources_and_exports_outside_the_accounts_root_are_refused_at_create(
+    tmp_path: Path,
+) -> None:
+    nn = closed_namenode()
+    [client] = roots_client(tmp_path, (nn + "/tenants/{account}/",))
+    for path in [
+        nn + "/tenants/other/",
+        nn + "/tenants/defaultx/",
+        nn + "/tenants/",
+        nn + "/",
+        nn + "/tenants/default/../other/",
+        "hdfs://elsewhere:8020/tenants/default/",
+    ]:
+        error = assert_error(client.post("/v2/datasources/d", hdfs_datasource(path)), 400,
+                             "E18109")["error"]  # fmt: skip
+        assert "TIDEMILL_HDFS__ROOTS" in error or ".." in error, error
+    # Inside its root: created ({account} is the account's name, "default").
+    ok(client.post("/v2/datasources/d", hdfs_datasource(nn + "/tenants/default/logs/")))
+    other = hdfs_datasource(nn + "/tenants/other/")
+    error = assert_error(client.put("/v2/datasources/d", other), 400, "E18109")
+    assert "TIDEMILL_HDFS__ROOTS" in error["error"]
+
+    ok(client.post("/v2/jobs/j", {
+        "srcs": [{"name": "d", "type": "DataSource", "tableName": "t", "fileFilter": ""}],
+        "computation": {"type": "sql", "code": "select n from t"},
+        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+    }))  # fmt: skip
+    outside = {"type": "hdfs", "spec": {"path": nn + "/tenants/other/out", "fileCount": 1}}
+    error = assert_error(client.post("/v2/jobs/j/exports/e", outside), 400, "E18305")
+    assert "TIDEMILL_HDFS__ROOTS" in error["error"]
+    # Inside, the namenode is asked next (here it cannot be reached): the roots let it pass.
+    inside = {"type": "hdfs", "spec": {"path": nn + "/tenants/default/out", "fileCount": 1}}
+    assert_error(client.post("/v2/jobs/j/exports/e", inside), 400, "E18303")
+
+
+def test_a_datasource_made_before_the_roots_were_set_cannot_read_outside_them(
+    tmp_path: Path,
+) -> None:
+    nn = closed_namenode()
+    [before] = roots_client(tmp_path, ())  # a single-tenant install: any path
+    ok(before.post("/v2/datasources/d", hdfs_datasource(nn + "/tenants/other/")))
+    ok(before.post("/v2/jobs/j", {
+        "srcs": [{"name": "d", "type": "DataSource", "tableName": "t", "fileFilter": ""}],
+        "computation": {"type": "sql", "code": "select n from t"},
+        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+    }))  # fmt: skip
+
+    for client in roots_client(tmp_path, (nn + "/tenants/{account}/",)):
+        ok(client.post("/v2/jobs/j/actions/start", {}))
+        done = wait_for(client, "j")
+        assert done["status"] == "Failed", done
+        assert "TIDEMILL_HDFS__ROOTS" in str(done), done
+        assert "Connection refused" not in str(done)  # refused before the namenode was asked

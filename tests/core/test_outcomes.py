@@ -15,6 +15,10 @@ E = Ending
 TABLE: list[tuple[Outcome, BatchStatus, tuple[BatchStatus, str, int | None, bool]]] = [
     (Outcome(E.SUCCEEDED, rows=7), S.RUNNING, (S.SUCCESSFUL, "success", 7, False)),
     (Outcome(E.SUCCEEDED, rows=0), S.RUNNING, (S.SUCCESSFUL, "success", 0, False)),
+    (Outcome(E.SUCCEEDED, rows=5, note="2 bad lines skipped"), S.RUNNING,
+     (S.SUCCESSFUL, "success; 2 bad lines skipped", 5, False)),
+    (Outcome(E.SUCCEEDED, "export e failed", 5, note="2 bad lines skipped"), S.RUNNING,
+     (S.FAILED, "export e failed", 5, True)),
     (Outcome(E.SUCCEEDED, "export e failed: 503", 7), S.RUNNING,
      (S.FAILED, "export e failed: 503", 7, True)),
     (Outcome(E.REFUSED, "column x not found"), S.RUNNING,

@@ -5,6 +5,7 @@ the path (§8.3), a rerun replacing an earlier attempt, the temporary directory,
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,28 @@ def test_no_temporary_file_is_left_or_listed_and_undo_removes_the_export(
 
     assert listing(files, root) == {}
     assert not files.exists(temporary + "part-00009.json")
+
+
+def test_the_accounts_roots_are_checked_again_at_the_write(
+    files: Storages, root: str, result: Path, tmp_path: Path
+) -> None:
+    """An export made before TIDEMILL_HDFS__ROOTS was set writes nothing outside the account's
+    root: the exporter checks the rendered path itself (core.hdfs_roots)."""
+    store = open_kodo(Settings(data_dir=tmp_path / "data")).for_account(AccountScope("acme"))
+    base = context(result, store, tmp_path / "scratch", files=files)
+    ctx = replace(base, tenant="acme", hdfs_roots=(root + "{account}/",))
+
+    def run(path: str) -> ExportOutcome:
+        body = {"fileCount": 1, "path": path, "format": "json"}
+        validate_export({"type": "hdfs", "spec": body}, output_columns=None)
+        [outcome] = run_exports(ctx, [ExportPlan("e", "hdfs", body, False, ())])
+        return outcome
+
+    for outside in [root + "other/out", root + "acmex/out", root + "ac$(year)/out"]:
+        outcome = run(outside)
+        assert outcome.status == "Failed" and "TIDEMILL_HDFS__ROOTS" in outcome.message
+    assert listing(files, root) == {}  # nothing written
+
+    outcome = run(root + "acme/out/$(year)")
+    assert outcome.status == "Successful", outcome.message
+    assert list(listing(files, root)) == ["acme/out/2026/part-00000.json"]

@@ -106,3 +106,54 @@ def test_a_spec_without_paths_is_refused(storages: Storages) -> None:
     with pytest.raises(InvalidInputError) as exc:
         HdfsSource(storages).list(hdfs(), "", Moment(AT), ALICE)
     assert exc.value.failure is Failure.DS_SPEC_INVALID
+
+
+# -- TIDEMILL_HDFS__ROOTS: checked again where the files are listed (core.hdfs_roots) ----------
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed once the socket is
+
+
+def test_a_path_outside_the_accounts_root_is_refused_before_any_listing(
+    storages: Storages,
+) -> None:
+    nn = f"hdfs://127.0.0.1:{closed_port()}"  # nothing listens: a listing would say so
+    source = HdfsSource(storages, [nn + "/tenants/{account}/"])
+
+    for path, file_filter in [
+        (nn + "/tenants/bob/", ""),  # another account's directory
+        (nn + "/tenants/alice", "x/"),  # the filter joins the path: tenants/alicex/
+        (nn + "/tenants/alice/", "../bob/"),
+        (nn + "/tenants/alice/x/$(up)", ""),  # a parameter rendered at the batch
+    ]:
+        moment = Moment(AT, params={"up": "../../bob/"})
+        with pytest.raises(InvalidInputError) as exc:
+            source.list(hdfs(path), file_filter, moment, ALICE)
+        assert exc.value.failure is Failure.DS_PATH_ILLEGAL, path
+        assert "TIDEMILL_HDFS__ROOTS" in exc.value.message
+        assert nn + "/tenants/alice/" in exc.value.message
+
+    # Inside its root the namenode is asked (and here cannot be reached); Bob's root is his.
+    for path, scope in [(nn + "/tenants/alice/logs/", ALICE),
+                        (nn + "/tenants/bob/", AccountScope("bob"))]:  # fmt: skip
+        with pytest.raises(InvalidInputError) as exc:
+            source.list(hdfs(path), "", Moment(AT), scope)
+        assert exc.value.failure is Failure.DS_VERIFY_NOT_FOUND, path
+
+
+@pytest.mark.hdfs
+def test_within_its_root_an_account_reads_its_files_and_no_neighbours(
+    storages: Storages, root: str
+) -> None:
+    storages.put(root + "alice/in/a.json", b"{}\n")
+    storages.put(root + "alicex/in/b.json", b"{}\n")  # shares the prefix, not the directory
+    source = HdfsSource(storages, [root + "{account}/"])
+
+    [file] = source.list(hdfs(root + "alice/in/"), "", Moment(AT), ALICE)
+    assert file.uri == root + "alice/in/a.json"
+    with pytest.raises(InvalidInputError) as exc:
+        source.list(hdfs(root + "alice"), "*", Moment(AT), ALICE)  # would reach alicex/
+    assert exc.value.failure is Failure.DS_PATH_ILLEGAL

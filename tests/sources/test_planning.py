@@ -22,7 +22,7 @@ from tidemill.runner.plan import plan_batch
 from tidemill.runner.worker import execute
 from tidemill.runtime import Runtime
 from tidemill.sources.kodo import KodoSource
-from tidemill.sources.registry import Sources
+from tidemill.sources.registry import Sources, open_sources
 from tidemill.store import accounts
 from tidemill.store import repository as repo
 
@@ -114,6 +114,16 @@ def test_a_datasource_type_without_a_source_is_refused_by_name(env: Env) -> None
     )
 
 
+def test_an_hdfs_namenode_that_cannot_be_reached_fails_the_batch_by_name(env: Env) -> None:
+    setup_job(env, "hdfs", paths=["hdfs://nn/logs/"], fileType="json")
+
+    ok(env.client.post("/v2/jobs/j/actions/start", {}))
+    failed = wait_for(env.client, "j")
+
+    assert failed["status"] == "Failed"
+    assert "cannot list hdfs://nn/logs/ for datasource 'logs'" in failed["message"]
+
+
 def test_a_bucket_gone_since_create_fails_the_batch_naming_it(env: Env) -> None:
     rt = runtime(env)
     env.put("logs/20261123/a.json", b'{"n": 1}\n')
@@ -146,3 +156,28 @@ def test_a_failed_read_names_the_object_not_the_servers_path(env: Env) -> None:
     assert failed["status"] == "Failed"
     assert f"{env.bucket}/logs/20261123/a.json line 2" in failed["message"]
     assert str(runtime(env).settings.data_dir) not in failed["message"]
+
+
+def test_a_fusion_datasource_on_a_node_without_the_setting_fails_the_batch_by_name(
+    env: Env,
+) -> None:
+    # A fusion datasource made while TIDEMILL_FUSION__URL was set; the node running the batch
+    # has no fusion source (the setting since unset): the batch fails naming type and setting.
+    ok(env.client.post("/v2/datasources/logs", {
+        "region": "nb", "type": "fusion", "schema": [], "spec": {"domains": ["a.com"]},
+    }))  # fmt: skip
+    ok(env.client.post("/v2/jobs/j", {
+        "srcs": [{"name": "logs", "type": "DataSource", "tableName": "t"}],
+        "computation": {"type": "sql", "code": "select ip from t"},
+        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+    }))  # fmt: skip
+    rt = runtime(env)
+    rt.__dict__["sources"] = open_sources(rt.kodo, rt.storages)  # no fusion source
+
+    ok(env.client.post("/v2/jobs/j/actions/start", {}))
+    failed = wait_for(env.client, "j")
+
+    assert failed["status"] == "Failed"
+    assert "datasource 'logs' is of type fusion" in failed["message"]
+    assert "runs hdfs, kodo sources only" in failed["message"]
+    assert "TIDEMILL_FUSION__URL" in failed["message"]

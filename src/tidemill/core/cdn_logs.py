@@ -42,21 +42,24 @@ Rules:
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-__all__ = ["Row", "parse_line"]
+__all__ = ["RawRow", "Row", "parse_fields", "parse_line"]
 
 # ip, hit, responseTime, time, method, url, protocol, statusCode, bytes, referer, userAgent
 Row = tuple[str, str, int | None, datetime, str, str, str, int | None, int | None, str, str]
+# the same, with time as microseconds since 1970-01-01 UTC
+RawRow = tuple[str, str, int | None, int, str, str, str, int | None, int | None, str, str]
 
 _NUMBER = r"(\d{1,18}|-)"
 _LINE = re.compile(
-    r"(\S+) (HIT|MISS|-) " + _NUMBER + r" \[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d)"
-    r" ([+-])(\d\d)(\d\d)\] \"([^\s\"]+) ([^\"]*) ([^\s\"]+)\" "
+    r"(\S+) (HIT|MISS|-) " + _NUMBER + r" \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d"
+    r" [+-]\d{4})\] \"([^\s\"]+) ([^\"]*) ([^\s\"]+)\" "
     + _NUMBER
     + " "
     + _NUMBER
-    + r" \"(.*?)\" \"(.*)\"[\r\n]*"
+    + r" \"(.*?)\" \"(.*)\"[\r\n]*",
+    re.ASCII,  # digits are 0-9 only
 )
 _MONTHS = {
     name: number
@@ -64,42 +67,74 @@ _MONTHS = {
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
-_ZONES: dict[tuple[str, str, str], timezone] = {}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAYS: dict[tuple[str, str, str], int | None] = {}  # (dd, MMM, yyyy) → days since the epoch
+_MICROS = 1_000_000
 
 
-def _zone(sign: str, hours: str, minutes: str) -> timezone | None:
-    key = (sign, hours, minutes)
-    zone = _ZONES.get(key)
-    if zone is None:
-        offset = timedelta(hours=int(hours), minutes=int(minutes))
-        if offset >= timedelta(hours=24) or int(minutes) >= 60:
-            return None
-        zone = _ZONES[key] = timezone(-offset if sign == "-" else offset)
-    return zone
+def _day(day: str, month: str, year: str) -> int | None:
+    key = (day, month, year)
+    if key in _DAYS:
+        return _DAYS[key]
+    number = _MONTHS.get(month)
+    found: int | None = None
+    if number is not None:
+        try:
+            found = (datetime(int(year), number, int(day), tzinfo=UTC) - _EPOCH).days
+        except ValueError:  # 31/Feb, year 0 ...
+            found = None
+    if len(_DAYS) < 100_000:
+        _DAYS[key] = found
+    return found
 
 
-def _number(text: str) -> int | None:
-    return None if text == "-" else int(text)
+_STAMP = re.compile(r"(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
+_STAMPS: dict[str, int | None] = {}  # "dd/MMM/yyyy:HH:mm:ss Z" → microseconds (a cache)
+
+
+def _micros(stamp: str) -> int | None:
+    """Microseconds since 1970-01-01 UTC of a `dd/MMM/yyyy:HH:mm:ss ±hhmm` time, None if it
+    names no real time (31/Feb, 24:00, +2460)."""
+    if stamp in _STAMPS:
+        return _STAMPS[stamp]
+    parts = _STAMP.fullmatch(stamp)
+    if parts is None:  # _LINE matched it: never
+        return None
+    day, month, year, hour, minute, second, sign, zh, zm = parts.groups()
+    days = _day(day, month, year)
+    h, m, sec, oh, om = int(hour), int(minute), int(second), int(zh), int(zm)
+    found: int | None = None
+    if days is not None and h < 24 and m < 60 and sec < 60 and oh < 24 and om < 60:
+        offset = (oh * 3600 + om * 60) * (-1 if sign == "-" else 1)
+        found = (days * 86_400 + h * 3600 + m * 60 + sec - offset) * _MICROS
+    if len(_STAMPS) >= 200_000:
+        _STAMPS.clear()
+    _STAMPS[stamp] = found
+    return found
+
+
+def parse_fields(line: str) -> RawRow | None:
+    """`parse_line` with `time` as microseconds since 1970-01-01 UTC (what a columnar writer
+    takes without building a datetime per line)."""
+    match = _LINE.fullmatch(line)
+    if match is None:
+        return None
+    ip, hit, response, stamp, method, url, protocol, status, size, referer, agent = match.groups()
+    micros = _micros(stamp)
+    if micros is None:
+        return None
+    return (
+        ip, hit, None if response == "-" else int(response), micros, method, url, protocol,
+        None if status == "-" else int(status), None if size == "-" else int(size), referer,
+        agent,
+    )  # fmt: skip
 
 
 def parse_line(line: str) -> Row | None:
     """The row of one CDN log line (module docstring for the shape), None for a bad line."""
-    match = _LINE.fullmatch(line)
-    if match is None:
+    raw = parse_fields(line)
+    if raw is None:
         return None
-    (ip, hit, response, day, month, year, hour, minute, second, sign, zh, zm, method, url,
-     protocol, status, size, referer, agent) = match.groups()  # fmt: skip
-    month_number = _MONTHS.get(month)
-    zone = _zone(sign, zh, zm)
-    if month_number is None or zone is None:
-        return None
-    try:
-        local = datetime(
-            int(year), month_number, int(day), int(hour), int(minute), int(second), tzinfo=zone
-        )
-    except ValueError:  # 31/Feb, 25:00 ...
-        return None
-    return (
-        ip, hit, _number(response), local.astimezone(UTC), method, url, protocol,
-        _number(status), _number(size), referer, agent,
-    )  # fmt: skip
+    moment = _EPOCH + timedelta(microseconds=raw[3])
+    ip, hit, response, _, method, url, protocol, status, size, referer, agent = raw
+    return (ip, hit, response, moment, method, url, protocol, status, size, referer, agent)

@@ -104,6 +104,7 @@ class ExportContext:
     now: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     batch_uid: str = ""  # the batch's uid: unique for the life of the installation
     fence: Fence = field(default_factory=Unfenced)
+    hdfs_roots: tuple[str, ...] = ()  # TIDEMILL_HDFS__ROOTS: where hdfs exports may write
 
     def scoped(self, name: str) -> str:
         """The physical name of the account's report dbName, logdb repo or tsdb repo:

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from tidemill.core.export_layout import file_layout, hdfs_target
+from tidemill.core.hdfs_roots import check_roots
 from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import BackendError, Failure, InvalidInputError, StateError, TidemillError
 from tidemill.exporters.base import SKIPPED, SUCCESSFUL, ExportContext, ExportOutcome, ExportPlan
@@ -39,10 +40,14 @@ def export_location(path: str, upload_time: datetime) -> tuple[str, str]:
 def export_hdfs(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
     """Write the result under the spec's path (module docstring); written = {"uris": [...],
     "temporary": <dir>}. StateError for saveMode errorIfExists over existing part files;
-    BackendError when HDFS fails (the message names the namenode and the path)."""
+    BackendError when HDFS fails (the message names the namenode and the path);
+    InvalidInputError(EXP_SPEC_INVALID) before anything is read or written when the rendered
+    path is outside the account's TIDEMILL_HDFS__ROOTS (core.hdfs_roots) or inside the
+    warehouse (`Targets.hdfs_fences`)."""
     layout = file_layout(plan.spec)
     upload_time = ctx.now().astimezone(ctx.zone)
     namenode, base = export_location(str(plan.spec["path"]), upload_time)
+    check_roots([base], ctx.hdfs_roots, ctx.tenant, Failure.EXP_SPEC_INVALID, "spec.path")
     _, target = hdfs_target(str(plan.spec["path"]), upload_time)
     if fenced(base, ctx.targets.hdfs_fences):
         raise InvalidInputError(

@@ -127,6 +127,7 @@ def export_result(
                 memory_limit=memory_limit,
                 batch_uid=batch_uid,
                 fence=fence or Unfenced(),
+                hdfs_roots=settings.hdfs.roots,
             )
             return tuple(run_exports(ctx, plans))
     finally:

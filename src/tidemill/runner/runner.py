@@ -105,15 +105,19 @@ class Slot:
         self._lifeline: Connection | None = None  # its EOF tells the worker we are gone
         self._spawning = threading.Lock()  # the slot thread and warm() may both ask
         self._cancelled = threading.Event()  # the current batch is to end, started or not
+        # Held while the batch the slot runs changes, and while a cancel ends its worker: a
+        # cancel meant for one batch never ends the worker once it has moved to the next.
+        self._holding = threading.Lock()
         self._thread = threading.Thread(
             target=self._run, name=f"tidemill-slot-{index}", daemon=True
         )
         self._thread.start()
 
     def assign(self, assignment: Assignment) -> None:
-        self.idle.clear()
-        self._cancelled.clear()
-        self.current = assignment
+        with self._holding:
+            self.idle.clear()
+            self._cancelled.clear()
+            self.current = assignment
         self._queue.put(assignment)
 
     def ensure_process(self) -> None:
@@ -140,14 +144,21 @@ class Slot:
     def cancelling(self) -> bool:
         return self._cancelled.is_set()
 
-    def cancel(self) -> None:
-        """End the current batch: its worker if it runs one, else it never starts.
+    def cancel(self, assignment: Assignment | None = None) -> None:
+        """End the current batch — only if it is still `assignment`, when given: its worker if
+        it runs one, else it never starts.
 
         The flag is set before the process is looked at, and the slot thread looks at the flag
         after its process exists: a batch whose worker is still being spawned is caught too.
+        Worker processes serve batch after batch, so a cancel that found its batch finished
+        (the slot already on the next one) must not end the process: the check and the kill
+        hold the lock that moving to another batch takes.
         """
-        self._cancelled.set()
-        self.kill()
+        with self._holding:
+            if assignment is not None and self.current is not assignment:
+                return
+            self._cancelled.set()
+            self.kill()
 
     def kill(self) -> None:
         """End the worker process now (terminate, then kill after a grace period)."""
@@ -185,8 +196,9 @@ class Slot:
             finally:
                 settings = self.runner.runtime.settings  # what a killed worker left behind
                 shutil.rmtree(worker.scratch_dir(settings.data_dir, assignment.plan), True)
-                self.current = None
-                self.idle.set()
+                with self._holding:
+                    self.current = None
+                    self.idle.set()
                 self.runner.notify()
                 self.runner.runtime.notify_scheduler()  # a loop job may be waiting on it
 
@@ -248,6 +260,10 @@ class Runner:
         self._wake.set()
 
     @property
+    def slots(self) -> tuple[Slot, ...]:
+        return tuple(self._slots)
+
+    @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
@@ -266,7 +282,7 @@ class Runner:
             if current and (current.account, current.batch.job_name, current.batch.run_id) == (
                 account, job, run_id,
             ):  # fmt: skip
-                slot.cancel()
+                slot.cancel(current)
                 slot.idle.wait(wait)
                 return
 
@@ -306,12 +322,13 @@ class Runner:
             ]
         # Not "no longer Running": a batch whose outcome is being recorded is Successful already.
         ended = [
-            slot for slot, a, current in rows
+            (slot, a) for slot, a, current in rows
             if current is None or current.uid != a.batch.uid
             or current.rerun_count != a.plan.attempt or current.status is S.CANCELLING
         ]  # fmt: skip
-        for slot in ended:  # cancel waits for the process: not on this thread
-            threading.Thread(target=slot.cancel, name="tidemill-stop", daemon=True).start()
+        for slot, a in ended:  # cancel waits for the process: not on this thread
+            threading.Thread(target=slot.cancel, args=(a,), name="tidemill-stop",
+                             daemon=True).start()  # fmt: skip
 
     def _renew_and_reap(self) -> None:
         """Extend the leases of the batches our slots execute (only those: a batch whose outcome

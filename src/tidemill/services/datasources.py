@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from tidemill.core import datasources as rules
+from tidemill.core.hdfs_roots import check_roots
 from tidemill.core.models import JSON, Datasource
 from tidemill.core.names import check_name
 from tidemill.errors import ConflictError, Failure, NotFoundError, StateError
@@ -11,6 +14,7 @@ from tidemill.services import schemas
 from tidemill.services.guards import need_datasource, workflow_idle
 from tidemill.services.variables import variable_types
 from tidemill.store import repository as repo
+from tidemill.store.accounts import scope_of
 
 
 def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
@@ -28,6 +32,7 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
                 )
             workflow_idle(conn, account, given.workflow, f"add datasource {name!r}")
         schemas.check_bucket(rt, conn, account, given.type, given.spec)
+        _check_roots(rt, conn, account, given.type, given.spec)
         if given.type == "fusion":  # refused when TIDEMILL_FUSION__URL is unset
             rt.sources.get(Datasource(name, given.region, given.type, given.spec, ()))
         if not given.no_verify_schema:
@@ -36,12 +41,24 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
         repo.insert_datasource(conn, account, ds, rt.clock.now())
 
 
+def _check_roots(rt: Runtime, conn: sa.Connection, account: int, kind: str, spec: JSON) -> None:
+    """DS_PATH_ILLEGAL for an hdfs path outside the account's TIDEMILL_HDFS__ROOTS
+    (core.hdfs_roots): checked before the namenode is asked anything (schemas.verify)."""
+    if kind == "hdfs":
+        paths = [str(p) for p in spec.get("paths") or []]
+        tenant = scope_of(conn, account).name
+        check_roots(
+            paths, rt.settings.hdfs.roots, tenant, Failure.DS_PATH_ILLEGAL, "spec.paths entry"
+        )
+
+
 def update(rt: Runtime, account: int, name: str, body: JSON) -> None:
     check_name(name, Failure.DS_NAME_INVALID, "datasource")
     with rt.db.begin() as conn:
         stored = need_datasource(conn, account, name)
         spec, schema = rules.validate_update(body, stored, variable_types(conn, account))
         schemas.check_bucket(rt, conn, account, stored.type, spec)
+        _check_roots(rt, conn, account, stored.type, spec)
         workflow_idle(conn, account, stored.workflow, f"update datasource {name!r}")
         new = Datasource(name, stored.region, stored.type, spec, schema, stored.workflow)
         repo.update_datasource(conn, account, new, rt.clock.now())

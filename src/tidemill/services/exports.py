@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from tidemill.config import Settings
 from tidemill.core.exports import ExportTarget, validate_export
+from tidemill.core.hdfs_roots import check_roots
 from tidemill.core.models import JSON, Export, Job
 from tidemill.core.names import check_name
 from tidemill.core.public import export_public
@@ -24,6 +25,7 @@ from tidemill.exporters.outbound import check_host
 from tidemill.runtime import Runtime
 from tidemill.services.guards import need_job, workflow_idle
 from tidemill.store import repository as repo
+from tidemill.store.accounts import scope_of
 
 # D-23: these targets are other services; without a configured endpoint nothing could receive
 # the rows, so the export is refused up front rather than failing every batch later.
@@ -70,17 +72,21 @@ def _check_bucket(rt: Runtime, conn: sa.Connection, account: int, target: Export
     )
 
 
-def _check_hdfs(rt: Runtime, target: ExportTarget) -> None:
-    """§8.3: an hdfs export whose namenode cannot be reached now is refused at create
-    (EXP_SUBMIT_FAILED, E18303) with the storage's reason, within the connect timeout."""
+def _check_hdfs(rt: Runtime, target: ExportTarget, tenant: str) -> None:
+    """An hdfs export's path must lie under one of the account's TIDEMILL_HDFS__ROOTS
+    (EXP_SPEC_INVALID; core.hdfs_roots), checked before any namenode is asked. §8.3: an hdfs
+    export whose namenode cannot be reached now is refused at create (EXP_SUBMIT_FAILED,
+    E18303) with the storage's reason, within the connect timeout."""
     if target.type != "hdfs":
         return
+    path = str(target.spec["path"])
+    check_roots([path], rt.settings.hdfs.roots, tenant, Failure.EXP_SPEC_INVALID, "spec.path")
     _, base = export_location(str(target.spec["path"]), rt.clock.now().astimezone(rt.zone))
     try:
         rt.storages.exists(base.rstrip("/") or base)
     except BackendError as exc:
         raise InvalidInputError(
-            Failure.EXP_SUBMIT_FAILED, f"cannot reach HDFS for spec.path: {exc.message}"
+            Failure.EXP_SUBMIT_FAILED, f"cannot use HDFS at spec.path: {exc.message}"
         ) from exc
 
 
@@ -100,19 +106,27 @@ def _need_export(conn: sa.Connection, account: int, job_name: str, name: str) ->
     return export
 
 
+def _new_export(conn: sa.Connection, account: int, job_name: str, name: str) -> Job:
+    """The job, which must exist and not have an export `name` yet."""
+    job = need_job(conn, account, job_name)
+    if repo.get_export(conn, account, job_name, name) is not None:
+        raise ConflictError(Failure.EXP_EXISTS, f"job {job_name!r} already has an export {name!r}")
+    return job
+
+
 def create(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> None:
     _names(job_name, name)
     validate_export(body, output_columns=None)  # field checks come before existence checks
+    with rt.db.connect() as conn:  # the namenode is probed after every check, outside the
+        job = _new_export(conn, account, job_name, name)  # transaction: it may take seconds
+        given = validate_export(body, output_columns=_columns(job))
+        tenant = scope_of(conn, account).name
+    _check_hdfs(rt, given, tenant)
     with rt.db.begin() as conn:
-        job = need_job(conn, account, job_name)
-        if repo.get_export(conn, account, job_name, name) is not None:
-            raise ConflictError(
-                Failure.EXP_EXISTS, f"job {job_name!r} already has an export {name!r}"
-            )
+        job = _new_export(conn, account, job_name, name)
         target = validate_export(body, output_columns=_columns(job))
         _check_target(rt.settings, target)
         _check_bucket(rt, conn, account, target)
-        _check_hdfs(rt, target)
         workflow_idle(conn, account, job.workflow, f"add export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=True)
@@ -120,13 +134,18 @@ def create(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> N
 
 def update(rt: Runtime, account: int, job_name: str, name: str, body: JSON) -> None:
     _names(job_name, name)
+    with rt.db.connect() as conn:  # the namenode is probed after the checks, outside the
+        job = need_job(conn, account, job_name)  # transaction: it may take seconds
+        was = _need_export(conn, account, job_name, name).type
+        given = validate_export(body, output_columns=_columns(job), stored_type=was)
+        tenant = scope_of(conn, account).name
+    _check_hdfs(rt, given, tenant)
     with rt.db.begin() as conn:
         job = need_job(conn, account, job_name)
         stored = _need_export(conn, account, job_name, name)
         target = validate_export(body, output_columns=_columns(job), stored_type=stored.type)
         _check_target(rt.settings, target)
         _check_bucket(rt, conn, account, target)
-        _check_hdfs(rt, target)
         workflow_idle(conn, account, job.workflow, f"update export {name!r}")
         export = Export(job_name, name, target.type, target.spec)
         repo.put_export(conn, account, export, rt.clock.now(), new=False)

@@ -4,8 +4,8 @@ A source turns a datasource (its type, spec and schema), the job src's `fileFilt
 batch's moment into the list of input files the batch reads. The planner selects inputs only
 this way and records the list in the batch plan (`core.plans.TablePlan.files`); the engine
 then reads exactly those files, by URI. Schema inference and create-time verification sample
-the same list. `kodo` is the first source; `hdfs` and `fusion` plug in beside it
-(`sources.registry`).
+the same list. `kodo` and `hdfs` are registered (`sources.registry`); `fusion` plugs in beside
+them.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from tidemill.core.plans import InputFile
 from tidemill.core.variables import PLACEHOLDER, is_system, parse_time_expression
 from tidemill.errors import BackendError, Failure, InvalidInputError
 from tidemill.sources.base import Moment
-from tidemill.storage.registry import Storages
+from tidemill.storage.base import Storage
 
 FORMAT = "fusion"  # InputFile.format / TablePlan.file_type of CDN logs
 MAX_HOURS = 24 * 366
@@ -119,7 +119,7 @@ class FusionSource:
     type = "fusion"
 
     def __init__(
-        self, url: str, storages: Storages, *, timeout: float = 10.0,
+        self, url: str, storages: Storage, *, timeout: float = 10.0,
         client: Callable[[], httpx.Client] | None = None,
     ) -> None:  # fmt: skip
         self.url = url.rstrip("/")

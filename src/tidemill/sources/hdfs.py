@@ -18,8 +18,11 @@ name (host, alias, address).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tidemill.core.compression import compression_of
 from tidemill.core.file_patterns import covering_prefixes, listing_prefix, selects
+from tidemill.core.hdfs_roots import check_roots, inside, roots_of
 from tidemill.core.models import AccountScope, Datasource
 from tidemill.core.plans import InputFile
 from tidemill.errors import BackendError, Failure, InvalidInputError
@@ -52,13 +55,17 @@ def path_selects(pattern: str, uri: str, *, filtered: bool) -> bool:
 
 class HdfsSource:
     """hdfs over the installation's storage (`hdfs://` of storage.registry). HDFS has no
-    accounts: any account reads the paths its datasource names, and only those, never inside
-    `fences` (hdfs:// URIs; the warehouse's when it is on HDFS: module docstring)."""
+    accounts: an account reads the paths its datasource names, and only those, with `roots`
+    (TIDEMILL_HDFS__ROOTS, core.hdfs_roots) only under its own roots, and never inside `fences`
+    (hdfs:// URIs; the warehouse's when it is on HDFS: module docstring)."""
 
     type = "hdfs"
 
-    def __init__(self, storage: Storage, fences: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, storage: Storage, roots: Sequence[str] = (), fences: tuple[str, ...] = ()
+    ) -> None:
         self.storage = storage
+        self.roots = tuple(roots)
         self.fences = fences
 
     def list(
@@ -67,7 +74,9 @@ class HdfsSource:
         """See `Source.list`. A file's `name` is its URI. A path that does not exist selects
         nothing. An unreachable namenode is DS_VERIFY_NOT_FOUND with the storage's reason
         (it names the namenode, within TIDEMILL_HDFS__CONNECT_TIMEOUT); DS_PATH_ILLEGAL for a
-        rendered path HDFS cannot hold."""
+        rendered path HDFS cannot hold, or one outside the account's roots, checked on the
+        rendered patterns (path + fileFilter) before any listing, so a datasource made before
+        the roots changed reads nothing outside them."""
         patterns = patterns_of(datasource, file_filter, moment)
         filtered = bool(moment.render(file_filter))
         for pattern in patterns:
@@ -76,6 +85,8 @@ class HdfsSource:
                     Failure.DS_SPEC_INVALID,
                     f"datasource {datasource.name!r}: {pattern!r} is not an hdfs:// path",
                 )
+        check_roots(patterns, self.roots, scope.name, Failure.DS_PATH_ILLEGAL, "hdfs path")
+        for pattern in patterns:
             if fenced(listing_prefix(pattern), self.fences):
                 raise InvalidInputError(
                     Failure.DS_PATH_ILLEGAL,
@@ -84,6 +95,11 @@ class HdfsSource:
                     "a source instead",
                 )
         found: dict[str, int] = {}
+        own = roots_of(self.roots, scope.name)
+
+        def inside_any(uri: str) -> bool:  # a second guard on what a listing returns
+            return not own or any(inside(uri, root) for root in own)
+
         for prefix in covering_prefixes(patterns):
             try:
                 listing = list(self.storage.list(prefix))
@@ -95,8 +111,10 @@ class HdfsSource:
             for info in listing:
                 if fenced(info.uri, self.fences):
                     continue  # the warehouse (module docstring)
-                if info.uri not in found and any(
-                    path_selects(p, info.uri, filtered=filtered) for p in patterns
+                if (
+                    info.uri not in found
+                    and inside_any(info.uri)
+                    and any(path_selects(p, info.uri, filtered=filtered) for p in patterns)
                 ):
                     found[info.uri] = info.size
         file_format = str(datasource.spec.get("fileType") or "").lower()

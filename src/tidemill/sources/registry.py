@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from tidemill.config import FusionSettings
@@ -47,17 +47,21 @@ class Sources:
 
 
 def open_sources(
-    kodo: Kodo, storage: Storages, fusion: FusionSettings | None = None, *, warehouse: str = ""
+    kodo: Kodo,
+    storage: Storages,
+    fusion: FusionSettings | None = None,
+    hdfs_roots: Sequence[str] = (),
+    *,
+    warehouse: str = "",
 ) -> Sources:
     """The built-in sources over the installation's storage: kodo (local directories or S3),
-    hdfs (the `hdfs://` URIs of `storage`, storage.registry's `Storages`; never inside
-    `warehouse`, the warehouse's URI, when it is on HDFS), and fusion when `fusion.url` says
-    where the CDN logs are (read through `storage`)."""
+    hdfs (the `hdfs://` URIs of `storage`, storage.registry's `Storages`, confined to
+    `hdfs_roots`, TIDEMILL_HDFS__ROOTS, and never inside `warehouse`, the warehouse's URI, when
+    it is on HDFS), and fusion when `fusion.url` says where the CDN logs are (read through
+    `storage`)."""
     fences = (warehouse,) if warehouse.lower().startswith("hdfs://") else ()
-    by_type: dict[str, Source] = {
-        "kodo": KodoSource(kodo),
-        "hdfs": HdfsSource(storage, fences),
-    }
+    hdfs = HdfsSource(storage, hdfs_roots, fences)
+    by_type: dict[str, Source] = {"kodo": KodoSource(kodo), "hdfs": hdfs}
     if fusion is not None and fusion.url:
         by_type["fusion"] = FusionSource(fusion.url, storage, timeout=fusion.timeout)
     share = fusion.max_bad_share if fusion is not None else 0.01

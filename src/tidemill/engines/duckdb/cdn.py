@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tidemill.core.cdn_logs import parse_line
+from tidemill.core.cdn_logs import parse_fields
 from tidemill.engines.duckdb.database import quote_identifier, quote_literal
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
@@ -42,6 +42,7 @@ ARROW_SCHEMA = pa.schema(
 # A local file to parse: its path, how messages name it, its compression ("" or "gzip").
 LogFile = tuple[Path, str, str]
 CHUNK_ROWS = 65_536  # rows per Parquet row group written
+READ_BYTES = 4 * 1024 * 1024  # decompressed bytes read at a time
 
 
 @dataclass(slots=True)
@@ -134,11 +135,27 @@ def _convert(stream: IO[bytes], name: str, target: Path, parsed: Parsed) -> None
             )
 
 
+def _lines(stream: IO[bytes]) -> Iterator[str]:
+    """The lines of `stream` without their "\n", read in blocks (readline per line costs a
+    fifth of the parse); invalid UTF-8 becomes U+FFFD. A final line without "\n" counts."""
+    carry = b""
+    while block := stream.read(READ_BYTES):
+        block = carry + block
+        end = block.rfind(b"\n")
+        if end < 0:
+            carry = block
+            continue
+        carry = block[end + 1 :]
+        yield from block[:end].decode("utf-8", "replace").split("\n")
+    if carry:
+        yield carry.decode("utf-8", "replace")
+
+
 def _chunks(stream: IO[bytes], name: str, parsed: Parsed) -> Iterator[list[tuple[object, ...]]]:
     rows: list[tuple[object, ...]] = []
-    for number, raw in enumerate(stream, 1):
+    for number, line in enumerate(_lines(stream), 1):
         parsed.lines += 1
-        row = parse_line(raw.decode("utf-8", "replace"))
+        row = parse_fields(line)
         if row is None:
             parsed.bad += 1
             if not parsed.first_bad:
