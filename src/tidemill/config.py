@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     timezone: str = "Asia/Shanghai"
     # The SQL engine that runs batches and checks jobs' SQL (tidemill.engines.registry).
-    engine: Literal["duckdb"] = "duckdb"
+    engine: Literal["duckdb", "spark"] = "duckdb"
     host: str = "127.0.0.1"
     port: int = 9017
     # The bootstrap account: created (or refreshed) at start-up when both keys are set.
