@@ -111,9 +111,15 @@ class SparkEngine:
             with _job_group(spark, group, io.stop):
                 try:
                     conformed.coalesce(1).write.parquet(str(out))
-                except (Py4JError, PySparkException) as exc:
+                except (Py4JError, PySparkException, ConnectionError) as exc:
                     if io.stop is not None and io.stop.is_set():
                         raise Stopped() from exc
+                    if not session.alive(spark):
+                        raise BackendError(
+                            Failure.INTERNAL,
+                            f"{EXCEEDED}, or Spark's driver failed otherwise: its JVM exited"
+                            " during the run (a new session starts for the next batch)",
+                        ) from exc
                     raise _run_error(exc, names) from exc
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()

@@ -40,6 +40,9 @@ def shared(url: str, local_dir: Path | None = None) -> SparkSession:
     """
     global _session
     with _lock:
+        if _session is not None and not alive(_session):
+            _forget()
+            _session = None
         if _session is None:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             spill = local_dir or Path(tempfile.gettempdir()) / "tidemill-spark"
@@ -50,6 +53,31 @@ def shared(url: str, local_dir: Path | None = None) -> SparkSession:
             _session = builder.getOrCreate()
             _session.sparkContext.setLogLevel("ERROR")
         return _session
+
+
+def alive(spark: SparkSession) -> bool:
+    """Whether `spark`'s JVM still answers and its context is not stopped."""
+    try:
+        return not spark.sparkContext._jsc.sc().isStopped()
+    except Exception:  # the gateway is gone: py4j raises whatever the socket gave
+        return False
+
+
+def _forget() -> None:
+    """End the JVM this process launched (it no longer answers: after an OutOfMemoryError
+    its gateway can hang while the process lives on), and drop pyspark's references to it,
+    so the next builder launches a new one."""
+    from pyspark import SparkContext
+
+    proc = getattr(SparkContext._gateway, "proc", None)
+    if proc is not None:
+        proc.kill()
+        proc.wait()
+    SparkContext._active_spark_context = None
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    SparkSession._instantiatedSession = None
+    SparkSession._activeSession = None
 
 
 def run_session(url: str, zone: str) -> SparkSession:
