@@ -37,7 +37,7 @@ from tidemill.runner.exports import (
     sweep_expired,
     undo_attempt,
 )
-from tidemill.runner.plan import plan_batch
+from tidemill.runner.plan import EngineSetting, plan_batch
 from tidemill.runtime import Runtime
 from tidemill.store import batches as store
 from tidemill.store import export_outcomes
@@ -398,10 +398,11 @@ class Runner:
             plan = plan_batch(
                 conn, account, job, batch, self.runtime.settings.warehouse,
                 self.runtime.zone, os.cpu_count() or 1, self.runtime.sources,
+                _engine_setting(self.runtime.settings),
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
             return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,
-                           batch_uid=batch.uid, engine=self.runtime.settings.engine)  # fmt: skip
+                           batch_uid=batch.uid)  # fmt: skip
         except TidemillError as exc:
             return Outcome(Ending.ERROR if isinstance(exc, BackendError) else Ending.REFUSED,
                            exc.message)  # fmt: skip
@@ -448,7 +449,11 @@ class Runner:
         account, batch = assignment.account, assignment.batch
         now = self._now()
         if isinstance(answer, BatchResult):
-            outcome = Outcome(Ending.SUCCEEDED, failure_message(answer.outcomes) or "", answer.rows)
+            message = failure_message(answer.outcomes) or ""
+            if assignment.plan.engine_reason:  # the engine used, when it was chosen
+                ran = f"ran on {assignment.plan.engine} ({assignment.plan.engine_reason})"
+                message = f"{ran}; {message}" if message else ran
+            outcome = Outcome(Ending.SUCCEEDED, message, answer.rows)
         else:
             outcome = answer
         with self.runtime.db.begin() as conn:
@@ -509,3 +514,10 @@ def _store_verdict(
         end_time=now, message=verdict.message, result_rows=verdict.rows, owner=None,
         lease_until=None,
     )  # fmt: skip
+
+
+def _engine_setting(settings: Settings) -> EngineSetting:
+    """TIDEMILL_ENGINE and its auto thresholds, as the planner takes them."""
+    return EngineSetting(
+        settings.engine, settings.engine_spark_min_bytes, settings.engine_spark_min_container_bytes
+    )
