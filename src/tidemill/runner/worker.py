@@ -155,7 +155,9 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
         try:
             store = kodo.for_account(plan.scope)  # this batch's account's buckets only
             fence = _fence(db, plan)
-            limit_memory(plan.memory_ceiling)
+            # A Spark driver JVM started here would inherit the limit (and cannot start under
+            # it); Spark holds its memory to the executors' settings instead.
+            limit_memory(plan.memory_ceiling if plan.engine == "duckdb" else 0)
             scratch = scratch_dir(config.data_dir, plan)
             rows = execute(plan, storage, fence=fence, scratch=scratch).rows
             outcomes = export_result(

@@ -73,6 +73,8 @@ def _forget() -> None:
     if proc is not None:
         proc.kill()
         proc.wait()
+        if proc.stdin is not None:  # the pipe whose end tells a live gateway to exit
+            proc.stdin.close()
     SparkContext._active_spark_context = None
     SparkContext._gateway = None
     SparkContext._jvm = None
