@@ -59,7 +59,7 @@ def run(env: Env, name: str, prefix: str) -> tuple[dict[str, Any], list[Any]]:
     }))  # fmt: skip
     ok(env.client.post(f"/v2/jobs/{name}/actions/start", {}))
     done = wait_for(env.client, name, timeout=180)
-    assert done["status"] == "Successful", done
+    assert done["status"] == "Successful", (done["status"], done.get("message"))
     result = env.client.get(f"/v2/jobs/{name}/history/1/result").json()
     return done, result["rows"]
 

@@ -449,11 +449,7 @@ class Runner:
         account, batch = assignment.account, assignment.batch
         now = self._now()
         if isinstance(answer, BatchResult):
-            message = failure_message(answer.outcomes) or ""
-            if assignment.plan.engine_reason:  # the engine used, when it was chosen
-                ran = f"ran on {assignment.plan.engine} ({assignment.plan.engine_reason})"
-                message = f"{ran}; {message}" if message else ran
-            outcome = Outcome(Ending.SUCCEEDED, message, answer.rows)
+            outcome = Outcome(Ending.SUCCEEDED, failure_message(answer.outcomes) or "", answer.rows)
         else:
             outcome = answer
         with self.runtime.db.begin() as conn:
@@ -467,6 +463,10 @@ class Runner:
                 record_outcomes(conn, account, batch, attempt, answer.outcomes, now)
             verdict = settle(outcome, current.status)
             assert verdict is not None  # owned: Running or Cancelling
+            if assignment.plan.engine_reason:  # the engine used, when it was chosen
+                ran = f"ran on {assignment.plan.engine} ({assignment.plan.engine_reason})"
+                told = f"{ran}; {verdict.message}" if verdict.message else ran
+                verdict = replace(verdict, message=told)
             moved = _store_verdict(conn, account, batch, current.status, verdict, now)
             if not (verdict.succeeded and moved):
                 return False

@@ -145,7 +145,9 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
     storage = open_storages(config)  # the warehouse (results, upstream results), by URI
     db = create_engine(config.metadata_url)  # the fence: leases are checked before publishing
     while True:
-        registry.engine(config.engine).prepare()  # before the plan comes: ~15 ms off a batch
+        # before the plan comes: ~15 ms off a DuckDB batch. Under auto most batches are
+        # DuckDB's; Spark's session starts with the first Spark plan (seconds, once).
+        registry.engine("duckdb" if config.engine == "auto" else config.engine).prepare()
         try:
             plan = conn.recv()
         except EOFError:

@@ -26,6 +26,9 @@ _FIXED = {
     "spark.sql.sources.partitionOverwriteMode": "static",
     "spark.sql.shuffle.partitions": "4",
     "spark.ui.showConsoleProgress": "false",
+    # no .crc files beside local files (Hadoop's checksummed LocalFileSystem): the result
+    # directory holds the Parquet file only
+    "spark.hadoop.fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
 }
 
 _lock = threading.Lock()
