@@ -74,9 +74,12 @@ def postgres_url(postgres_server: str) -> str:
 
 
 def make_settings(tmp_path: Path, database_url: str = "") -> Settings:
+    """The app's settings for a test; TIDEMILL_TEST_ENGINE (duckdb, spark, auto) picks the engine,
+    so the API tests can run on Spark too."""
     return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, access_key=AK, secret_key=SK
-    )
+        data_dir=tmp_path / "data", database_url=database_url, access_key=AK, secret_key=SK,
+        engine=os.environ.get("TIDEMILL_TEST_ENGINE", "duckdb"),
+    )  # fmt: skip
 
 
 @pytest.fixture

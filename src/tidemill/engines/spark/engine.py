@@ -58,6 +58,10 @@ REFUSED_FUNCTIONS = frozenset(
     }
 )
 
+# Spark's error classes for a value that does not parse as its column's type (FAILFAST).
+_PARSE_FAILURE = re.compile(
+    r"MALFORMED_RECORD_IN_PARSING|CANNOT_PARSE_JSON_FIELD|BadRecordException"
+)
 _ERROR_CLASS = re.compile(r"\[([A-Z_]+(?:\.[A-Z_]+)?)\]")
 
 
@@ -120,7 +124,10 @@ class SparkEngine:
                             f"{EXCEEDED}, or Spark's driver failed otherwise: its JVM exited"
                             " during the run (a new session starts for the next batch)",
                         ) from exc
-                    raise _run_error(exc, names) from exc
+                    found = None
+                    if _PARSE_FAILURE.search(str(exc)):  # which file, which line
+                        found = _bad_input(spark, plan, local)
+                    raise (found or _run_error(exc, names)) from exc
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             (part,) = sorted(out.glob("part-*.parquet"))
@@ -217,12 +224,8 @@ def _register(
     kind = (table.file_type or "json").lower()
     if not paths:
         frame = spark.createDataFrame(spark.sparkContext.emptyRDD(), schema)
-    elif kind == "json":
-        frame = spark.read.schema(schema).option("mode", "FAILFAST").json(paths)
-    elif kind == "csv":
-        reader = spark.read.schema(schema).option("mode", "FAILFAST")
-        reader = reader.option("header", bool(table.contains_header))
-        frame = reader.option("sep", table.delimiter or ",").csv(paths)
+    elif kind in ("json", "csv"):
+        frame = _read_text_format(spark, table, paths, schema, "FAILFAST")
     elif kind == "parquet":
         raw = spark.read.parquet(*paths)
         frame = raw.select(*(F.col(k).cast(spark_type(vt)).alias(k) for k, vt in table.columns))
@@ -230,6 +233,70 @@ def _register(
         first = table.columns[0][0] if table.columns else "value"
         frame = spark.read.text(paths).withColumnRenamed("value", first)
     frame.createOrReplaceTempView(table.table)
+
+
+def _read_text_format(
+    spark: SparkSession, table: TablePlan, paths: list[str], schema: StructType, mode: str
+) -> DataFrame:
+    """A JSON or CSV table's files read with `schema` in Spark's parse `mode`."""
+    reader = spark.read.schema(schema).option("mode", mode)
+    if mode == "PERMISSIVE":
+        reader = reader.option("columnNameOfCorruptRecord", CORRUPT)
+    if (table.file_type or "json").lower() == "json":
+        return reader.json(paths)
+    reader = reader.option("header", bool(table.contains_header))
+    return reader.option("sep", table.delimiter or ",").csv(paths)
+
+
+CORRUPT = "_tidemill_corrupt_record"
+
+
+def _bad_input(
+    spark: SparkSession, plan: BatchPlan, local: Mapping[str, Path]
+) -> InvalidInputError | None:
+    """The first input file whose data does not hold its table's schema, named as the user
+    knows it, with the line of its first bad record where the file is plain text; None when
+    every file reads. Run after a failed run, to say which file (Spark's error often names
+    none)."""
+    for table in plan.tables:
+        if table.result is not None or (table.file_type or "json").lower() not in ("json", "csv"):
+            continue
+        for file in table.files:
+            path = str(local[file.uri])
+            schema = _struct(table.columns)
+            try:
+                _read_text_format(spark, table, [path], schema, "FAILFAST").write.format(
+                    "noop"
+                ).mode("overwrite").save()
+                continue
+            except (Py4JError, PySparkException):
+                pass
+            where = _bad_line(spark, table, path, schema)
+            return InvalidInputError(
+                Failure.DS_VERIFY_SCHEMA,
+                f"input file {file.name or file.uri}{where} does not hold the table's schema"
+                f" ({', '.join(f'{k} {vt}' for k, vt in table.columns)})",
+            )
+    return None
+
+
+def _bad_line(spark: SparkSession, table: TablePlan, path: str, schema: StructType) -> str:
+    """ ", line N" of the first record Spark cannot read in the plain-text file `path`, or ""."""
+    wide = StructType([*schema.fields, StructField(CORRUPT, _parse_datatype_string("string"))])
+    try:
+        frame = _read_text_format(spark, table, [path], wide, "PERMISSIVE")
+        # every column read: Spark refuses a query of the corrupt-record column alone
+        bad = frame.where(F.col(CORRUPT).isNotNull()).limit(1).collect()
+    except (Py4JError, PySparkException):
+        return ""
+    if not bad or path.endswith((".gz", ".zst", ".bz2", ".snappy", ".lz4")):
+        return ""
+    record = str(bad[0][CORRUPT]).rstrip("\r\n")
+    with open(path, encoding="utf-8", errors="replace") as text:
+        for number, line in enumerate(text, start=1):
+            if line.rstrip("\r\n") == record:
+                return f", line {number}"
+    return ""
 
 
 @contextmanager
