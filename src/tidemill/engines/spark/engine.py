@@ -112,6 +112,8 @@ class SparkEngine:
             conformed, schema = _conform(frame, keys)
             out = scratch / "out"
             group = f"tidemill-{plan.batch_uid or uuid.uuid4().hex}"
+            failure: Exception | None = None
+            unparsed = False
             with _job_group(spark, group, io.stop):
                 try:
                     conformed.coalesce(1).write.parquet(str(out))
@@ -124,10 +126,12 @@ class SparkEngine:
                             f"{EXCEEDED}, or Spark's driver failed otherwise: its JVM exited"
                             " during the run (a new session starts for the next batch)",
                         ) from exc
-                    found = None
-                    if _PARSE_FAILURE.search(str(exc)):  # which file, which line
-                        found = _bad_input(spark, plan, local)
-                    raise (found or _run_error(exc, names)) from exc
+                    failure = _run_error(exc, names)
+                    unparsed = _PARSE_FAILURE.search(str(exc)) is not None
+                    del exc  # py4j: no Java error kept alive while _bad_input talks to Spark
+            if failure is not None:
+                found = _bad_input(spark, plan, local) if unparsed else None
+                raise found or failure
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             (part,) = sorted(out.glob("part-*.parquet"))
@@ -285,13 +289,14 @@ def _bad_line(spark: SparkSession, table: TablePlan, path: str, schema: StructTy
     wide = StructType([*schema.fields, StructField(CORRUPT, _parse_datatype_string("string"))])
     try:
         frame = _read_text_format(spark, table, [path], wide, "PERMISSIVE")
-        # every column read: Spark refuses a query of the corrupt-record column alone
-        bad = frame.where(F.col(CORRUPT).isNotNull()).limit(1).collect()
+        # Every column read (Spark refuses a query of the corrupt-record column alone), and
+        # fetched through py4j: DataFrame.collect's local socket is left to the collector.
+        bad = frame.where(F.col(CORRUPT).isNotNull()).limit(1)._jdf.collectAsList()
+        if bad.isEmpty() or path.endswith((".gz", ".zst", ".bz2", ".snappy", ".lz4")):
+            return ""
+        record = str(bad.get(0).getAs(CORRUPT)).rstrip("\r\n")
     except (Py4JError, PySparkException):
         return ""
-    if not bad or path.endswith((".gz", ".zst", ".bz2", ".snappy", ".lz4")):
-        return ""
-    record = str(bad[0][CORRUPT]).rstrip("\r\n")
     with open(path, encoding="utf-8", errors="replace") as text:
         for number, line in enumerate(text, start=1):
             if line.rstrip("\r\n") == record:
