@@ -22,7 +22,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -327,7 +327,8 @@ def _job_group(spark: SparkSession, group: str, stop: threading.Event | None) ->
         done.set()
         if stop is not None:
             watcher.join()
-        context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+        with suppress(Py4JError, OSError):  # a JVM that died in the block has nothing to clear
+            context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
 
 
 def _run_error(exc: BaseException, names: Mapping[str, str]) -> Exception:
