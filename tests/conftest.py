@@ -74,10 +74,13 @@ def postgres_url(postgres_server: str) -> str:
 
 
 def make_settings(tmp_path: Path, database_url: str = "") -> Settings:
-    """Settings over `tmp_path`; fusion logs (none unless a test puts some) under `cdn/`."""
+    """Settings over `tmp_path`; fusion logs (none unless a test puts some) under `cdn/`;
+    TIDEMILL_TEST_ENGINE (duckdb, spark, auto) picks the engine, so the API tests can run on
+    Spark too."""
     return Settings(
         data_dir=tmp_path / "data", database_url=database_url, access_key=AK, secret_key=SK,
         fusion=FusionSettings(url=f"file://{(tmp_path / 'cdn').resolve()}"),
+        engine=os.environ.get("TIDEMILL_TEST_ENGINE", "duckdb"),
     )  # fmt: skip
 
 

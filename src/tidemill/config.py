@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tidemill.core.names import ACCOUNT_NAME
@@ -27,6 +27,13 @@ class S3Settings(BaseModel):
     access_key: str = ""
     secret_key: SecretStr = SecretStr("")
     region: str = "us-east-1"
+
+
+class SparkSettings(BaseModel):
+    """Where the Spark engine runs (TIDEMILL_SPARK__*; docs/decisions.md, "Spark engine")."""
+
+    # a classic Spark master URL: local[N] (in this process's JVM) or spark://host:7077
+    url: str = "local[2]"
 
 
 class HdfsSettings(BaseModel):
@@ -130,7 +137,22 @@ class Settings(BaseSettings):
     database_url: str = ""
     timezone: str = "Asia/Shanghai"
     # The SQL engine that runs batches and checks jobs' SQL (tidemill.engines.registry).
-    engine: Literal["duckdb"] = "duckdb"
+    # auto: Spark for a batch over more than engine_spark_min_bytes of listed input, in a
+    # container above engine_spark_min_container_bytes (0: never), or with SQL DuckDB refuses.
+    engine: Literal["duckdb", "spark", "auto"] = "duckdb"
+    engine_spark_min_bytes: int = Field(
+        default=2**30,
+        ge=0,
+        validation_alias=AliasChoices("TIDEMILL_ENGINE__SPARK_MIN_BYTES", "engine_spark_min_bytes"),
+    )
+    engine_spark_min_container_bytes: int = Field(
+        default=0,
+        ge=0,
+        validation_alias=AliasChoices(
+            "TIDEMILL_ENGINE__SPARK_MIN_CONTAINER_BYTES", "engine_spark_min_container_bytes"
+        ),
+    )
+    spark: SparkSettings = SparkSettings()  # TIDEMILL_SPARK__URL
     host: str = "127.0.0.1"
     port: int = 9017
     # The bootstrap account: created (or refreshed) at start-up when both keys are set.

@@ -34,9 +34,20 @@ SHANGHAI = timezone(timedelta(hours=8))
 SCOPE = AccountScope("acct", frozenset())
 
 
+# Contract cases an engine cannot hold, and why (docs/decisions.md has each). They run and
+# must fail on that engine (strict xfail), and hold on every other engine unchanged.
+KNOWN_GAPS = {
+    ("spark", "test_work_beyond_the_memory_limit_spills_to_scratch_and_succeeds"):
+        "Spark spills into spark.local.dir, fixed for the shared SparkContext, not io.scratch",
+}  # fmt: skip
+
+
 @pytest.fixture(params=registry.names())
 def engine(request: pytest.FixtureRequest) -> Engine:
     """A fresh engine of each registered kind."""
+    gap = KNOWN_GAPS.get((request.param, request.node.originalname))
+    if gap is not None:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=gap))
     return registry.ENGINES[request.param]()
 
 

@@ -35,5 +35,23 @@ def test_tidemill_engine_accepts_only_registered_engines(monkeypatch: pytest.Mon
         Settings()
 
 
-def test_the_setting_names_exactly_the_registered_engines() -> None:
-    assert sorted(get_args(Settings.model_fields["engine"].annotation)) == registry.names()
+def test_the_setting_names_exactly_the_registered_engines_and_auto() -> None:
+    named = set(get_args(Settings.model_fields["engine"].annotation))
+    assert sorted(named - {"auto"}) == registry.names() == ["duckdb", "spark"]
+    assert "auto" in named
+
+
+def test_auto_and_its_thresholds_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TIDEMILL_ENGINE", "auto")
+    monkeypatch.setenv("TIDEMILL_ENGINE__SPARK_MIN_BYTES", "12345")
+    monkeypatch.setenv("TIDEMILL_ENGINE__SPARK_MIN_CONTAINER_BYTES", "678")
+    monkeypatch.setenv("TIDEMILL_SPARK__URL", "spark://127.0.0.1:7077")
+
+    settings = Settings()
+
+    assert settings.engine == "auto"
+    assert settings.engine_spark_min_bytes == 12345
+    assert settings.engine_spark_min_container_bytes == 678
+    assert settings.spark.url == "spark://127.0.0.1:7077"

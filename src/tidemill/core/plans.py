@@ -124,6 +124,7 @@ class BatchPlan:
     batch_uid: str = ""
     memory_ceiling: int = 0
     engine: str = "duckdb"  # the engine that runs it (tidemill.engines.registry)
+    engine_reason: str = ""  # why (core.engine_choice), when TIDEMILL_ENGINE is not duckdb
 
     def schemas(self) -> dict[str, list[tuple[str, str]]]:
         """Each table's (key, valtype) columns by table name: what `Engine.check` takes."""

@@ -20,9 +20,17 @@ def _duckdb() -> Engine:
     return DuckDBEngine()
 
 
+def _spark() -> Engine:
+    from tidemill.engines.spark.engine import SparkEngine
+    from tidemill.engines.spark.session import DEFAULT_URL
+
+    return SparkEngine(os.environ.get("TIDEMILL_SPARK__URL") or DEFAULT_URL)
+
+
 # name → factory; a factory imports its engine's library only when that engine is used.
 ENGINES: dict[str, Callable[[], Engine]] = {
     "duckdb": _duckdb,
+    "spark": _spark,
 }
 DEFAULT = "duckdb"
 

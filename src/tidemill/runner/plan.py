@@ -8,16 +8,19 @@ files the plan names.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
-from tidemill.core.jobs import container_limits, memory_ceilings
-from tidemill.core.models import Datasource, Job
+from tidemill.core.engine_choice import AUTO, choose_engine
+from tidemill.core.jobs import container_limits, container_memory, memory_ceilings
+from tidemill.core.models import Datasource, Job, SchemaField
 from tidemill.core.naming import result_uri
 from tidemill.core.plans import BatchPlan, Limits, TablePlan
+from tidemill.engines import registry
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.services.variables import user_variables
 from tidemill.sources.base import Moment
@@ -41,13 +44,23 @@ def effective_params(root: Job, runtime: dict[str, str]) -> dict[str, str]:
     return {**root.params, **{k: v for k, v in runtime.items() if k in root.params}}
 
 
+@dataclass(frozen=True, slots=True)
+class EngineSetting:
+    """TIDEMILL_ENGINE and its `auto` thresholds (bytes; core.engine_choice)."""
+
+    name: str = "duckdb"
+    spark_min_bytes: int = 2**30
+    spark_min_container_bytes: int = 0
+
+
 def plan_batch(
     conn: sa.Connection, account: int, job: Job, batch: Batch, warehouse: str, zone: ZoneInfo,
-    cpu_count: int, sources: Sources,
+    cpu_count: int, sources: Sources, engine: EngineSetting = EngineSetting(),
 ) -> BatchPlan:  # fmt: skip
     """Raises InvalidInputError with a message for the batch when it cannot be planned (a
     datasource of a type `sources` cannot read, a bucket gone ...); BackendError when a
-    source's storage fails while its files are listed."""
+    source's storage fails while its files are listed. The plan names the engine `engine`
+    chooses for it, and why (`BatchPlan.engine_reason`, empty for TIDEMILL_ENGINE=duckdb)."""
     lookup = _lookup(conn, account)
     root = job_graph.root_of(job, lookup)
     params = effective_params(root, batch.params)
@@ -81,13 +94,34 @@ def plan_batch(
     container = root.definition.get("container") or {}
     threads, _ = container_limits(container, cpu_count)
     ceiling, memory = memory_ceilings(container)
-    return BatchPlan(
+    plan = BatchPlan(
         account, scope, job.name, batch.run_id,
         moment.render(code), tuple(tables),
         result_uri(warehouse, account, job.name, batch.run_id),
         Limits(threads, memory),
         zone.key, params, memory_ceiling=ceiling,
     )  # fmt: skip
+    choice = choose_engine(
+        engine.name,
+        input_bytes=sum(f.size for t in plan.tables for f in t.files),
+        container_bytes=container_memory(container),
+        duckdb_refuses=engine.name == AUTO and _duckdb_refuses(plan),
+        min_bytes=engine.spark_min_bytes,
+        min_container_bytes=engine.spark_min_container_bytes,
+    )
+    reason = "" if engine.name == "duckdb" else choice.reason
+    return replace(plan, engine=choice.engine, engine_reason=reason)
+
+
+def _duckdb_refuses(plan: BatchPlan) -> bool:
+    """Whether the DuckDB engine refuses the plan's SQL (a construct it cannot run as Spark)."""
+    try:
+        registry.engine("duckdb").check(plan.sql, {
+            t.table: [SchemaField(k, v) for k, v in t.columns] for t in plan.tables
+        })  # fmt: skip
+    except InvalidInputError:
+        return True
+    return False
 
 
 def _upstream_batch(conn: sa.Connection, account: int, upstream: str, batch: Batch) -> Batch:

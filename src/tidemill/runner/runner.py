@@ -37,7 +37,7 @@ from tidemill.runner.exports import (
     sweep_expired,
     undo_attempt,
 )
-from tidemill.runner.plan import plan_batch
+from tidemill.runner.plan import EngineSetting, plan_batch
 from tidemill.runtime import Runtime
 from tidemill.store import batches as store
 from tidemill.store import export_outcomes
@@ -422,10 +422,11 @@ class Runner:
             plan = plan_batch(
                 conn, account, job, batch, self.runtime.settings.warehouse,
                 self.runtime.zone, os.cpu_count() or 1, self.runtime.sources,
+                _engine_setting(self.runtime.settings),
             )  # fmt: skip
             exports = plan_exports(conn, account, job, batch)
             return replace(plan, exports=exports, attempt=batch.rerun_count, owner=self.node,
-                           batch_uid=batch.uid, engine=self.runtime.settings.engine)  # fmt: skip
+                           batch_uid=batch.uid)  # fmt: skip
         except TidemillError as exc:
             return Outcome(Ending.ERROR if isinstance(exc, BackendError) else Ending.REFUSED,
                            exc.message)  # fmt: skip
@@ -488,6 +489,10 @@ class Runner:
                 record_outcomes(conn, account, batch, attempt, answer.outcomes, now)
             verdict = settle(outcome, current.status)
             assert verdict is not None  # owned: Running or Cancelling
+            if assignment.plan.engine_reason:  # the engine used, when it was chosen
+                ran = f"ran on {assignment.plan.engine} ({assignment.plan.engine_reason})"
+                told = f"{ran}; {verdict.message}" if verdict.message else ran
+                verdict = replace(verdict, message=told)
             moved = _store_verdict(conn, account, batch, current.status, verdict, now)
             if not (verdict.succeeded and moved):
                 return False
@@ -535,3 +540,10 @@ def _store_verdict(
         end_time=now, message=verdict.message, result_rows=verdict.rows, owner=None,
         lease_until=None,
     )  # fmt: skip
+
+
+def _engine_setting(settings: Settings) -> EngineSetting:
+    """TIDEMILL_ENGINE and its auto thresholds, as the planner takes them."""
+    return EngineSetting(
+        settings.engine, settings.engine_spark_min_bytes, settings.engine_spark_min_container_bytes
+    )

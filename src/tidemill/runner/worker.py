@@ -145,7 +145,9 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
     storage = open_storages(config)  # the warehouse (results, upstream results), by URI
     db = create_engine(config.metadata_url)  # the fence: leases are checked before publishing
     while True:
-        registry.engine(config.engine).prepare()  # before the plan comes: ~15 ms off a batch
+        # before the plan comes: ~15 ms off a DuckDB batch. Under auto most batches are
+        # DuckDB's; Spark's session starts with the first Spark plan (seconds, once).
+        registry.engine("duckdb" if config.engine == "auto" else config.engine).prepare()
         try:
             plan = conn.recv()
         except EOFError:
@@ -155,7 +157,9 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
         try:
             store = kodo.for_account(plan.scope)  # this batch's account's buckets only
             fence = _fence(db, plan)
-            limit_memory(plan.memory_ceiling)
+            # A Spark driver JVM started here would inherit the limit (and cannot start under
+            # it); Spark holds its memory to the executors' settings instead.
+            limit_memory(plan.memory_ceiling if plan.engine == "duckdb" else 0)
             scratch = scratch_dir(config.data_dir, plan)
             committed = execute(plan, storage, fence=fence, scratch=scratch)
             rows = committed.rows

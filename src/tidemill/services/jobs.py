@@ -119,8 +119,8 @@ def _resolve(rt: Runtime, conn: sa.Connection, account: int, name: str, given: J
     values = resolve(
         referenced_names(given.code), runtime={}, params=params, user=user, moment=moment
     )
-    engine = registry.engine(rt.settings.engine)
-    columns = engine.check(render(given.code, values), _tables(conn, account, given, lookup))
+    columns = _check_sql(rt.settings.engine, render(given.code, values),
+                         _tables(conn, account, given, lookup))  # fmt: skip
     workflow = job_graph.common_workflow(workflows)
     return Job(
         name,
@@ -250,3 +250,16 @@ def _drop_results(rt: Runtime, account: int, name: str) -> None:
         rt.storages.delete_prefix(prefix)
     except TidemillError as exc:
         log.warning("job %r deleted, but not its results under %s: %s", name, prefix, exc.message)
+
+
+def _check_sql(
+    setting: str, sql: str, tables: Mapping[str, Sequence[SchemaField]]
+) -> list[SchemaField]:
+    """The job's output schema by TIDEMILL_ENGINE's engine. `auto`: DuckDB's answer, or Spark's
+    where DuckDB refuses the SQL (auto runs such a job on Spark: core.engine_choice)."""
+    if setting != "auto":
+        return registry.engine(setting).check(sql, tables)
+    try:
+        return registry.engine("duckdb").check(sql, tables)
+    except InvalidInputError:
+        return registry.engine("spark").check(sql, tables)

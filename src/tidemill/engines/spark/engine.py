@@ -1,0 +1,358 @@
+"""The Spark engine (`tidemill.engines.base.Engine`): the job's Spark SQL run as written on a
+Spark session (`session.shared`, TIDEMILL_SPARK__URL), no translation.
+
+A run: each table's files are made local (`io.files.local_path`; the cluster reads them by
+that path, so a `spark://` cluster must share the node's file system), read with the table's
+declared schema into a temporary view of a run-private session (session zone = plan zone), the
+query's columns cast to the types their valtypes name, and the result written by Spark as one
+Parquet file in a private scratch directory, uploaded to `plan.result_uri` while the lease
+holds. A run is a Spark job group: `io.stop` cancels exactly its jobs.
+
+Before Spark sees it, the SQL passes the same checks as on every engine (`core.sql`: one query,
+Spark's table functions only, no server functions, only the job's tables), and Spark functions
+that reach the JVM or the server's files (`reflect`, `java_method`, `input_file_name` ...) are
+refused with JOB_SQL_INVALID.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from py4j.protocol import Py4JError  # type: ignore[import-untyped]
+from pyspark.errors import AnalysisException, ParseException, PySparkException
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructField, StructType, _parse_datatype_string
+from sqlglot import exp
+
+from tidemill.core import sql
+from tidemill.core.models import SchemaField
+from tidemill.core.plans import BatchPlan, TablePlan
+from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped
+from tidemill.engines.spark import session
+from tidemill.engines.spark.types import NESTED, spark_type, valtype
+from tidemill.errors import BackendError, Failure, InvalidInputError
+
+STOP_POLL = 0.05  # seconds between looks at `io.stop` while a job runs
+
+# Spark functions that call into the JVM or name the server's files (Spark SQL built-ins).
+REFUSED_FUNCTIONS = frozenset(
+    {
+        "reflect",
+        "java_method",
+        "try_reflect",
+        "input_file_name",
+        "input_file_block_start",
+        "input_file_block_length",
+        "current_user",
+        "user",
+        "session_user",
+    }
+)
+
+# Spark's error classes for a value that does not parse as its column's type (FAILFAST).
+_PARSE_FAILURE = re.compile(
+    r"MALFORMED_RECORD_IN_PARSING|CANNOT_PARSE_JSON_FIELD|BadRecordException"
+)
+_ERROR_CLASS = re.compile(r"\[([A-Z_]+(?:\.[A-Z_]+)?)\]")
+
+
+class SparkEngine:
+    """Runs Spark SQL on Spark. Runs and checks may overlap (each has its own session)."""
+
+    name = "spark"
+
+    def __init__(self, url: str = session.DEFAULT_URL) -> None:
+        self.url = url
+
+    def check(
+        self, sql_text: str, tables: Mapping[str, Sequence[SchemaField]]
+    ) -> list[SchemaField]:
+        columns = {name: [(f.key, f.valtype) for f in fields] for name, fields in tables.items()}
+        _refuse(sql_text, columns)
+        spark = session.run_session(self.url, "UTC")
+        for name, fields in columns.items():
+            schema = _struct(fields)
+            spark.createDataFrame(spark.sparkContext.emptyRDD(), schema).createOrReplaceTempView(
+                name
+            )
+        frame = _analysed(spark, sql_text)
+        keys = sql.schema_keys(frame.columns)
+        return [
+            SchemaField(k, valtype(f.dataType.simpleString()))
+            for k, f in zip(keys, frame.schema.fields, strict=True)
+        ]
+
+    def prepare(self) -> None:
+        """Start the shared session now (seconds) rather than in the first run."""
+        session.shared(self.url)
+
+    def run(self, plan: BatchPlan, io: RunIO) -> Committed:
+        _refuse(plan.sql, plan.schemas())
+        with ExitStack() as stack:
+            scratch = Path(tempfile.mkdtemp(prefix=".run-", dir=io.scratch))
+            stack.callback(shutil.rmtree, scratch, ignore_errors=True)
+            if io.stop is not None and io.stop.is_set():
+                raise Stopped()
+            local = _localise(plan, io, stack)
+            spark = session.run_session(self.url, plan.zone)
+            names: dict[str, str] = {}
+            for table in plan.tables:
+                _register(spark, table, local, names)
+            frame = _analysed(spark, plan.sql)
+            keys = sql.schema_keys(frame.columns)
+            conformed, schema = _conform(frame, keys)
+            out = scratch / "out"
+            group = f"tidemill-{plan.batch_uid or uuid.uuid4().hex}"
+            failure: Exception | None = None
+            unparsed = False
+            with _job_group(spark, group, io.stop):
+                try:
+                    conformed.coalesce(1).write.parquet(str(out))
+                except (Py4JError, PySparkException, ConnectionError) as exc:
+                    if io.stop is not None and io.stop.is_set():
+                        raise Stopped() from exc
+                    if not session.alive(spark):
+                        raise BackendError(
+                            Failure.INTERNAL,
+                            f"{EXCEEDED}, or Spark's driver failed otherwise: its JVM exited"
+                            " during the run (a new session starts for the next batch)",
+                        ) from exc
+                    failure = _run_error(exc, names)
+                    unparsed = _PARSE_FAILURE.search(str(exc)) is not None
+                    del exc  # py4j: no Java error kept alive while _bad_input talks to Spark
+            if failure is not None:
+                found = _bad_input(spark, plan, local) if unparsed else None
+                raise found or failure
+            if io.stop is not None and io.stop.is_set():
+                raise Stopped()
+            (part,) = sorted(out.glob("part-*.parquet"))
+            rows = pq.ParquetFile(part).metadata.num_rows
+            with io.lease.publishing():
+                io.files.upload(plan.result_uri, part, move=True)
+            return Committed(schema, rows, plan.result_uri)
+
+
+def _refuse(sql_text: str, tables: Mapping[str, Sequence[tuple[str, str]]]) -> None:
+    """JOB_SQL_INVALID for SQL no engine runs (`core.sql`) or that reaches the JVM/server."""
+    query = sql.parse_query(sql_text)
+    for function in query.find_all(exp.Func):
+        name = (
+            function.name if isinstance(function, exp.Anonymous) else function.sql_name()
+        ).lower()
+        if name in REFUSED_FUNCTIONS:
+            raise InvalidInputError(
+                Failure.JOB_SQL_INVALID,
+                f"function {name}() is not available: it reaches the server's JVM or files;"
+                " job SQL may read only its tables",
+            )
+    for key, table_columns in tables.items():
+        for _, vt in table_columns:
+            spark_type(vt)  # SCHEMA_TYPE_INVALID
+        del key
+    known = {name.lower() for name in tables}
+    unknown = sorted(n for n in sql.referenced_tables(sql_text) if n.lower() not in known)
+    if unknown:
+        defined = ", ".join(sorted(tables)) or "none"
+        raise InvalidInputError(
+            Failure.JOB_SQL_INVALID,
+            f"unknown table {unknown[0]!r}: the job's tables are {defined}",
+            tables=unknown,
+        )
+
+
+def _struct(columns: Sequence[tuple[str, str]]) -> StructType:
+    return StructType(
+        [StructField(k, _parse_datatype_string(spark_type(vt)), True) for k, vt in columns]
+    )
+
+
+def _analysed(spark: SparkSession, sql_text: str) -> DataFrame:
+    """`sql_text` parsed and analysed (not run): JOB_SQL_INVALID with Spark's reason."""
+    try:
+        return spark.sql(sql_text)
+    except ParseException as exc:
+        raise InvalidInputError(
+            Failure.JOB_SQL_INVALID, f"SQL syntax error: {_first_line(exc)}"
+        ) from exc
+    except AnalysisException as exc:
+        raise InvalidInputError(Failure.JOB_SQL_INVALID, _first_line(exc)) from exc
+
+
+def _conform(frame: DataFrame, keys: list[str]) -> tuple[DataFrame, list[SchemaField]]:
+    """`frame` with its columns named `keys`, in the types their valtypes name."""
+    positional = frame.toDF(*(f"c{i}" for i in range(len(keys))))
+    columns: list[Column] = []
+    schema: list[SchemaField] = []
+    for i, (key, field) in enumerate(zip(keys, frame.schema.fields, strict=True)):
+        simple = field.dataType.simpleString()
+        vt = valtype(simple)
+        column = F.col(f"c{i}")
+        if vt == "string" and simple.startswith(NESTED):
+            column = F.to_json(column)
+        columns.append(column.cast(spark_type(vt)).alias(key))
+        schema.append(SchemaField(key, vt))
+    return positional.select(*columns), schema
+
+
+def _localise(plan: BatchPlan, io: RunIO, stack: ExitStack) -> dict[str, Path]:
+    local: dict[str, Path] = {}
+    for table in plan.tables:
+        uris = [table.result] if table.result is not None else [f.uri for f in table.files]
+        for uri in uris:
+            if uri not in local:
+                local[uri] = stack.enter_context(io.files.local_path(uri))
+    return local
+
+
+def _register(
+    spark: SparkSession, table: TablePlan, local: Mapping[str, Path], names: dict[str, str]
+) -> None:
+    """A temporary view `table.table` over its local files; `names` gets path → user's name."""
+    if table.result is not None:
+        frame = spark.read.parquet(str(local[table.result]))
+        frame.createOrReplaceTempView(table.table)
+        return
+    paths = [str(local[f.uri]) for f in table.files]
+    for f in table.files:
+        names[str(local[f.uri])] = f.name or f.uri
+    schema = _struct(table.columns)
+    kind = (table.file_type or "json").lower()
+    if not paths:
+        frame = spark.createDataFrame(spark.sparkContext.emptyRDD(), schema)
+    elif kind in ("json", "csv"):
+        frame = _read_text_format(spark, table, paths, schema, "FAILFAST")
+    elif kind == "parquet":
+        raw = spark.read.parquet(*paths)
+        frame = raw.select(*(F.col(k).cast(spark_type(vt)).alias(k) for k, vt in table.columns))
+    else:  # text: each line is the first column
+        first = table.columns[0][0] if table.columns else "value"
+        frame = spark.read.text(paths).withColumnRenamed("value", first)
+    frame.createOrReplaceTempView(table.table)
+
+
+def _read_text_format(
+    spark: SparkSession, table: TablePlan, paths: list[str], schema: StructType, mode: str
+) -> DataFrame:
+    """A JSON or CSV table's files read with `schema` in Spark's parse `mode`."""
+    reader = spark.read.schema(schema).option("mode", mode)
+    if mode == "PERMISSIVE":
+        reader = reader.option("columnNameOfCorruptRecord", CORRUPT)
+    if (table.file_type or "json").lower() == "json":
+        return reader.json(paths)
+    reader = reader.option("header", bool(table.contains_header))
+    return reader.option("sep", table.delimiter or ",").csv(paths)
+
+
+CORRUPT = "_tidemill_corrupt_record"
+
+
+def _bad_input(
+    spark: SparkSession, plan: BatchPlan, local: Mapping[str, Path]
+) -> InvalidInputError | None:
+    """The first input file whose data does not hold its table's schema, named as the user
+    knows it, with the line of its first bad record where the file is plain text; None when
+    every file reads. Run after a failed run, to say which file (Spark's error often names
+    none)."""
+    for table in plan.tables:
+        if table.result is not None or (table.file_type or "json").lower() not in ("json", "csv"):
+            continue
+        for file in table.files:
+            path = str(local[file.uri])
+            schema = _struct(table.columns)
+            try:
+                _read_text_format(spark, table, [path], schema, "FAILFAST").write.format(
+                    "noop"
+                ).mode("overwrite").save()
+                continue
+            except (Py4JError, PySparkException):
+                pass
+            where = _bad_line(spark, table, path, schema)
+            return InvalidInputError(
+                Failure.DS_VERIFY_SCHEMA,
+                f"input file {file.name or file.uri}{where} does not hold the table's schema"
+                f" ({', '.join(f'{k} {vt}' for k, vt in table.columns)})",
+            )
+    return None
+
+
+def _bad_line(spark: SparkSession, table: TablePlan, path: str, schema: StructType) -> str:
+    """ ", line N" of the first record Spark cannot read in the plain-text file `path`, or ""."""
+    wide = StructType([*schema.fields, StructField(CORRUPT, _parse_datatype_string("string"))])
+    try:
+        frame = _read_text_format(spark, table, [path], wide, "PERMISSIVE")
+        # Every column read (Spark refuses a query of the corrupt-record column alone), and
+        # fetched through py4j: DataFrame.collect's local socket is left to the collector.
+        bad = frame.where(F.col(CORRUPT).isNotNull()).limit(1)._jdf.collectAsList()
+        if bad.isEmpty() or path.endswith((".gz", ".zst", ".bz2", ".snappy", ".lz4")):
+            return ""
+        record = str(bad.get(0).getAs(CORRUPT)).rstrip("\r\n")
+    except (Py4JError, PySparkException):
+        return ""
+    with open(path, encoding="utf-8", errors="replace") as text:
+        for number, line in enumerate(text, start=1):
+            if line.rstrip("\r\n") == record:
+                return f", line {number}"
+    return ""
+
+
+@contextmanager
+def _job_group(spark: SparkSession, group: str, stop: threading.Event | None) -> Iterator[None]:
+    """Spark jobs started by this thread in the block belong to `group`; `stop` cancels it."""
+    context = spark.sparkContext
+    context.setJobGroup(group, "tidemill batch", interruptOnCancel=True)
+    done = threading.Event()
+
+    def watch() -> None:
+        assert stop is not None
+        while not done.is_set():
+            if stop.wait(STOP_POLL):
+                context.cancelJobGroup(group)
+                done.wait(STOP_POLL)
+
+    watcher = threading.Thread(target=watch, name="tidemill-spark-stop", daemon=True)
+    if stop is not None:
+        watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if stop is not None:
+            watcher.join()
+        with suppress(Py4JError, OSError):  # a JVM that died in the block has nothing to clear
+            context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+
+
+def _run_error(exc: BaseException, names: Mapping[str, str]) -> Exception:
+    """What a failed write means: a bad input file (named as the user knows it), memory, other."""
+    text = str(exc)
+    for path, name in sorted(names.items(), key=lambda item: -len(item[0])):
+        if path in text:
+            reason = _ERROR_CLASS.search(text)
+            why = f" ({reason.group(1)})" if reason else ""
+            return InvalidInputError(
+                Failure.DS_VERIFY_SCHEMA,
+                f"input file {name} does not hold the table's schema{why}",
+            )
+    if "OutOfMemoryError" in text or "SparkOutOfMemoryError" in text:
+        return BackendError(
+            Failure.INTERNAL, f"{EXCEEDED}: use a larger container or a query that needs less"
+        )
+    reason = _ERROR_CLASS.search(text)
+    return BackendError(
+        Failure.INTERNAL,
+        f"the query failed on Spark ({reason.group(1) if reason else type(exc).__name__})",
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = getattr(exc, "getMessage", lambda: str(exc))()
+    return str(text).strip().split("\n")[0]
