@@ -2,7 +2,8 @@
 
 The backends come from the registry (`storage.registry.BACKENDS`); `ROOTS` says how a test
 gets a fresh place on each. A backend registered without an entry there fails here, so a new
-backend cannot skip the suite.
+backend cannot skip the suite. Read-only backends (`READ_ONLY`: http(s), the Fusion log
+list's files) must refuse every write instead (`test_read_only_backends_refuse_every_write`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tidemill.storage.base import Storage, join, scheme_of
 from tidemill.storage.local import TEMP_PREFIX, file_uri
 from tidemill.storage.registry import (
     BACKENDS,
+    READ_ONLY,
     S3Config,
     StorageConfig,
     Storages,
@@ -60,7 +62,9 @@ ROOTS: dict[str, Callable[[pytest.FixtureRequest, Path], tuple[StorageConfig, st
 MARKS = {"s3": [pytest.mark.s3], "hdfs": [pytest.mark.hdfs]}
 
 
-@pytest.fixture(params=[pytest.param(s, marks=MARKS.get(s, [])) for s in sorted(BACKENDS)])
+@pytest.fixture(
+    params=[pytest.param(s, marks=MARKS.get(s, [])) for s in sorted(set(BACKENDS) - READ_ONLY)]
+)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Storage, str]:
     """(the backend, a fresh root URI ending with '/') for each registered scheme."""
     config, root = ROOTS[request.param](request, tmp_path)
@@ -323,3 +327,23 @@ def test_join_builds_uris() -> None:
     assert join("s3://b/w/", "3", "job", "7") == "s3://b/w/3/job/7"
     assert join("file:///data/warehouse", "1") == "file:///data/warehouse/1"
     assert join("mem://", "x") == "mem://x"
+
+
+@pytest.mark.parametrize("scheme", sorted(READ_ONLY))
+def test_read_only_backends_refuse_every_write(scheme: str, tmp_path: Path) -> None:
+    read_only = open_storages(StorageConfig(http=True)).backends[scheme]
+    uri = f"{scheme}://127.0.0.1:9/logs/a.gz"
+    source = tmp_path / "a.gz"
+    source.write_bytes(b"x")
+    writes: list[Callable[[], object]] = [
+        lambda: read_only.put(uri, b"x"),
+        lambda: read_only.upload(uri, source),
+        lambda: read_only.rename(uri, uri + ".2"),
+        lambda: read_only.delete(uri),
+        lambda: read_only.delete_prefix(f"{scheme}://127.0.0.1:9/logs/"),
+    ]
+    for write in writes:
+        with pytest.raises(BackendError) as exc:
+            write()
+        assert uri.split("/logs/")[0] in exc.value.message
+    assert source.read_bytes() == b"x"

@@ -127,6 +127,9 @@ BACKENDS: dict[str, Callable[[StorageConfig], Storage | None]] = {
     "http": _http,
     "https": _http,
 }
+# Backends that only read (storage.http: the files a Fusion log-list API names). They refuse
+# every write with BackendError; the read-write contract suite covers the others.
+READ_ONLY: frozenset[str] = frozenset({"http", "https"})
 
 
 def open_storages(config: StorageConfig | Settings | WorkerConfig) -> Storages:
