@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -123,3 +123,15 @@ class Engine(Protocol):
         whatever it raises, nothing was published.
         """
         ...
+
+
+def localise_inputs(plan: BatchPlan, io: RunIO, stack: ExitStack) -> dict[str, Path]:
+    """A local file for each input URI of `plan` (its tables' files and upstream results),
+    through `io.files`, held until `stack` closes: for engines that read local files."""
+    local: dict[str, Path] = {}
+    for table in plan.tables:
+        uris = [table.result] if table.result is not None else [f.uri for f in table.files]
+        for uri in uris:
+            if uri not in local:
+                local[uri] = stack.enter_context(io.files.local_path(uri))
+    return local

@@ -21,6 +21,7 @@ import os
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -81,20 +82,11 @@ def write_files(
         o.key for o in store.list(bucket, listed) if target.owns(o.key) and o.key not in previous
     ]
     where = f"{bucket}/{listed}"
-    if existing and layout.save_mode == "errorIfExists":
-        raise StateError(
-            Failure.INTERNAL,
-            f"{where} already has {len(existing)} file(s), e.g. {existing[0]}, and saveMode is"
-            " errorIfExists",
-        )
-    if existing and layout.save_mode == "ignore":
-        return ExportOutcome(
-            plan.name,
-            plan.type,
-            SKIPPED,
-            f"{where} already has files; saveMode ignore: nothing written",
-            written={"bucket": bucket, "keys": sorted(previous)},
-        )
+    skipped = save_mode_outcome(
+        plan, layout, where, existing, {"bucket": bucket, "keys": sorted(previous)}
+    )
+    if skipped is not None:
+        return skipped
     unique = uuid.uuid4().hex[:8] if layout.save_mode == "append" else ""
     stage = ctx.scratch / f"files-{uuid.uuid4().hex}"
     stage.mkdir(parents=True)
@@ -128,6 +120,27 @@ def write_files(
         rows=ctx.rows,
         written=written,
     )
+
+
+def save_mode_outcome(
+    plan: ExportPlan, layout: FileLayout, where: str, existing: Sequence[str],
+    written: dict[str, Any],
+) -> ExportOutcome | None:  # fmt: skip
+    """What saveMode (spec §8.9) makes of `existing` files at `where` (other than this batch's
+    own earlier attempts): errorIfExists raises StateError naming one; ignore answers a
+    Skipped outcome carrying `written` (what earlier attempts wrote); otherwise None (write)."""
+    if existing and layout.save_mode == "errorIfExists":
+        raise StateError(
+            Failure.INTERNAL,
+            f"{where} already has {len(existing)} file(s), e.g. {existing[0]}, and saveMode is"
+            " errorIfExists",
+        )
+    if existing and layout.save_mode == "ignore":
+        return ExportOutcome(
+            plan.name, plan.type, SKIPPED,
+            f"{where} already has files; saveMode ignore: nothing written", written=written,
+        )  # fmt: skip
+    return None
 
 
 def stage_files(ctx: ExportContext, layout: FileLayout, stage: Path) -> list[Staged]:

@@ -22,9 +22,9 @@ from typing import Any
 from tidemill.core.export_layout import file_layout, hdfs_target
 from tidemill.core.hdfs_roots import check_roots
 from tidemill.core.object_keys import TEMP_PREFIX
-from tidemill.errors import BackendError, Failure, InvalidInputError, StateError, TidemillError
-from tidemill.exporters.base import SKIPPED, SUCCESSFUL, ExportContext, ExportOutcome, ExportPlan
-from tidemill.exporters.files import stage_files
+from tidemill.errors import BackendError, Failure, InvalidInputError, TidemillError
+from tidemill.exporters.base import SUCCESSFUL, ExportContext, ExportOutcome, ExportPlan
+from tidemill.exporters.files import save_mode_outcome, stage_files
 from tidemill.storage.base import Storage
 from tidemill.storage.hdfs_uris import fenced
 
@@ -65,20 +65,9 @@ def export_hdfs(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
         and target.owns(info.uri[len(prefix) :])
         and info.uri not in previous
     ]
-    if existing and layout.save_mode == "errorIfExists":
-        raise StateError(
-            Failure.INTERNAL,
-            f"{base} already has {len(existing)} file(s), e.g. {existing[0]}, and saveMode is"
-            " errorIfExists",
-        )
-    if existing and layout.save_mode == "ignore":
-        return ExportOutcome(
-            plan.name,
-            plan.type,
-            SKIPPED,
-            f"{base} already has files; saveMode ignore: nothing written",
-            written={"uris": sorted(previous)},
-        )
+    skipped = save_mode_outcome(plan, layout, base, existing, {"uris": sorted(previous)})
+    if skipped is not None:
+        return skipped
     unique = uuid.uuid4().hex[:8] if layout.save_mode == "append" else ""
     stage = ctx.scratch / f"hdfs-{uuid.uuid4().hex}"
     stage.mkdir(parents=True)

@@ -22,7 +22,7 @@ import duckdb
 from tidemill.core import sql
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan
-from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped
+from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped, localise_inputs
 from tidemill.engines.duckdb import cdn
 from tidemill.engines.duckdb.database import (
     check_tables_known,
@@ -65,7 +65,7 @@ class DuckDBEngine:
             stack.callback(shutil.rmtree, scratch, ignore_errors=True)
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
-            local = _localise(plan, io, stack)
+            local = localise_inputs(plan, io, stack)
             con = self._sealed(plan, scratch, local)
             stack.callback(con.close)
             notes = _register(con, plan, local, scratch / "cdn")
@@ -102,17 +102,6 @@ class DuckDBEngine:
             time_zone=plan.zone, threads=plan.limits.threads, memory_limit=plan.limits.memory,
             allowed_directories=sorted(allowed), temp_directory=str(scratch / "spill"),
         )  # fmt: skip
-
-
-def _localise(plan: BatchPlan, io: RunIO, stack: ExitStack) -> dict[str, Path]:
-    """A local file for each input URI of `plan`, held until `stack` closes."""
-    local: dict[str, Path] = {}
-    for table in plan.tables:
-        uris = [table.result] if table.result is not None else [f.uri for f in table.files]
-        for uri in uris:
-            if uri not in local:
-                local[uri] = stack.enter_context(io.files.local_path(uri))
-    return local
 
 
 def _register(

@@ -36,7 +36,7 @@ from sqlglot import exp
 from tidemill.core import sql
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan, TablePlan
-from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped
+from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped, localise_inputs
 from tidemill.engines.spark import session
 from tidemill.engines.spark.types import NESTED, spark_type, valtype
 from tidemill.errors import BackendError, Failure, InvalidInputError
@@ -102,7 +102,7 @@ class SparkEngine:
             stack.callback(shutil.rmtree, scratch, ignore_errors=True)
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
-            local = _localise(plan, io, stack)
+            local = localise_inputs(plan, io, stack)
             spark = session.run_session(self.url, plan.zone)
             names: dict[str, str] = {}
             for table in plan.tables:
@@ -201,16 +201,6 @@ def _conform(frame: DataFrame, keys: list[str]) -> tuple[DataFrame, list[SchemaF
         columns.append(column.cast(spark_type(vt)).alias(key))
         schema.append(SchemaField(key, vt))
     return positional.select(*columns), schema
-
-
-def _localise(plan: BatchPlan, io: RunIO, stack: ExitStack) -> dict[str, Path]:
-    local: dict[str, Path] = {}
-    for table in plan.tables:
-        uris = [table.result] if table.result is not None else [f.uri for f in table.files]
-        for uri in uris:
-            if uri not in local:
-                local[uri] = stack.enter_context(io.files.local_path(uri))
-    return local
 
 
 def _register(
