@@ -66,7 +66,7 @@ class TidemillSide:
         self._tables = tables
         allowed = sorted({str(p.parent) for p in paths.values()} | {str(self._out)})
         self._con = seal(
-            open_engine(), time_zone=ZONE, threads=1, allowed_directories=allowed,
+            open_engine(macros=()), time_zone=ZONE, threads=1, allowed_directories=allowed,
             temp_directory=str(self._out / ".spill"),
         )  # fmt: skip
         for name, path in paths.items():
@@ -75,6 +75,7 @@ class TidemillSide:
                 schema=[SchemaField(k, v, False) for k, v in tables[name].columns],
             )  # fmt: skip
         self._count = 0
+        self._made: list[str] = []  # macros the current case created
 
     def __enter__(self) -> TidemillSide:
         return self
@@ -91,6 +92,14 @@ class TidemillSide:
 
     def run(self, entry: Entry) -> Outcome:
         """Create, run and read back `entry`'s query (never raises for the query's faults)."""
+        try:
+            return self._run(entry)
+        finally:  # a case never leans on a macro an earlier case made
+            for name in self._made:
+                self._con.execute(f'DROP MACRO IF EXISTS "{name}"')
+            self._made = []
+
+    def _run(self, entry: Entry) -> Outcome:
         sql = entry.case.sql
         tables = {n: list(t.columns) for n, t in tables_read(entry).items()}
         try:
@@ -140,7 +149,12 @@ class TidemillSide:
 
     def _plans_too_slowly(self, duckdb_sql: str) -> bool:
         """Whether DuckDB is still planning `duckdb_sql` after CASE_SECONDS (it is then
-        interrupted): `output_schema` has no time limit, and such a case would hang the run."""
+        interrupted): `output_schema` has no time limit, and such a case would hang the run.
+        First it creates only the macros the translation names, as a batch's run does."""
+        macros = dialect.macros_for(duckdb_sql)
+        if macros:
+            self._con.execute(";\n".join(macros))
+            self._made = dialect.macro_names(macros)
         cur = self._con.cursor()
         timer = threading.Timer(CASE_SECONDS, cur.interrupt)
         timer.start()

@@ -23,7 +23,7 @@ from tidemill.core import sql
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan
 from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped, localise_inputs
-from tidemill.engines.duckdb import cdn
+from tidemill.engines.duckdb import cdn, dialect
 from tidemill.engines.duckdb.database import (
     check_tables_known,
     conform,
@@ -55,7 +55,7 @@ class DuckDBEngine:
     def prepare(self) -> None:
         """Open the next run's database now: ~15 ms off the run."""
         if self._spare is None:
-            self._spare = open_engine()
+            self._spare = open_engine(macros=())  # a run adds the macros its query calls
 
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
         query = to_duckdb(plan.sql, plan.schemas())  # InvalidInputError for what it refuses
@@ -66,7 +66,7 @@ class DuckDBEngine:
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             local = localise_inputs(plan, io, stack)
-            con = self._sealed(plan, scratch, local)
+            con = self._sealed(plan, scratch, local, dialect.macros_for(query))
             stack.callback(con.close)
             notes = _register(con, plan, local, scratch / "cdn")
             temporary = scratch / "result.parquet"
@@ -92,13 +92,24 @@ class DuckDBEngine:
             return Committed(schema, rows, plan.result_uri, "; ".join(notes))
 
     def _sealed(
-        self, plan: BatchPlan, scratch: Path, local: Mapping[str, Path]
+        self,
+        plan: BatchPlan,
+        scratch: Path,
+        local: Mapping[str, Path],
+        macros: Sequence[str] = (),
     ) -> duckdb.DuckDBPyConnection:
-        """The run's database: it may read only its inputs' directories and `scratch`."""
+        """The run's database with the `macros` its query calls: it may read only its inputs'
+        directories and `scratch`."""
         allowed = {str(scratch), *(str(path.parent) for path in local.values())}
         spare, self._spare = self._spare, None
+        if spare is not None and macros:
+            try:
+                spare.execute(";\n".join(macros))
+            except duckdb.Error as exc:
+                spare.close()
+                raise BackendError(Failure.INTERNAL, f"cannot create macros: {exc}") from exc
         return seal(
-            spare if spare is not None else open_engine(),
+            spare if spare is not None else open_engine(macros),
             time_zone=plan.zone, threads=plan.limits.threads, memory_limit=plan.limits.memory,
             allowed_directories=sorted(allowed), temp_directory=str(scratch / "spill"),
         )  # fmt: skip

@@ -11,6 +11,7 @@ also registers `FUNCTIONS` (Python scalar functions, for the rare rules SQL cann
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -84,6 +85,40 @@ MACROS: tuple[str, ...] = (
     *basics.MACROS,
     *literals.MACROS,
 )
+
+_MACRO_NAME = re.compile(r'^\s*CREATE\s+MACRO\s+"?(\w+)"?', re.IGNORECASE)
+_CALLED = re.compile(r'(\w+)"?\s*\(')
+# name (lower case) → (position in MACROS, its CREATE statement, the macro names it calls)
+_MACRO_INDEX: dict[str, tuple[int, str, frozenset[str]]] = {}
+for _position, _text in enumerate(MACROS):
+    _found = _MACRO_NAME.match(_text)
+    if _found is None:  # every entry is one CREATE MACRO; a new shape must be taught here
+        raise RuntimeError(f"not a CREATE MACRO statement: {_text[:60]!r}")
+    _body = _text[_found.end() :]
+    _MACRO_INDEX[_found.group(1).lower()] = (
+        _position, _text, frozenset(n.lower() for n in _CALLED.findall(_body)),
+    )  # fmt: skip
+
+
+def macros_for(duckdb_sql: str) -> list[str]:
+    """The CREATE MACRO statements a translated query needs: the macros it calls and,
+    transitively, those they call, in `MACROS` order. Creating all 100-odd macros costs a
+    fresh database ~70 ms; a run creates only these (usually none or a few)."""
+    wanted: set[str] = set()
+    pending = [n.lower() for n in _CALLED.findall(duckdb_sql)]
+    while pending:
+        name = pending.pop()
+        if name in wanted or name not in _MACRO_INDEX:
+            continue
+        wanted.add(name)
+        pending.extend(_MACRO_INDEX[name][2])
+    return [text for _, text, _ in sorted(_MACRO_INDEX[n] for n in wanted)]
+
+
+def macro_names(statements: Sequence[str]) -> list[str]:
+    """The macro names `statements` (from `macros_for`) create."""
+    return [m.group(1) for s in statements if (m := _MACRO_NAME.match(s)) is not None]
+
 
 # (name, function, DuckDB parameter types, DuckDB return type); NULL in any argument → NULL.
 FUNCTIONS: tuple[tuple[str, Callable[..., Any], tuple[str, ...], str], ...] = (
