@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from tidemill.core.models import AccountScope
-from tidemill.errors import Failure, InvalidInputError
+from tidemill.errors import Failure, InvalidInputError, NotFoundError
 
 __all__ = [
     "AccountScope",
@@ -32,7 +32,9 @@ __all__ = [
     "Kodo",
     "ObjectInfo",
     "Storage",
+    "check_range",
     "join",
+    "missing_file",
     "scheme_of",
 ]
 
@@ -219,3 +221,18 @@ class Buckets(Protocol):
         temporary file that is removed when the context exits.
         """
         ...
+
+
+def check_range(uri: str, start: int, length: int | None) -> None:
+    """Refuse a negative read range of `uri` (InvalidInputError DS_PATH_ILLEGAL)."""
+    if start < 0 or (length is not None and length < 0):
+        raise InvalidInputError(
+            Failure.DS_PATH_ILLEGAL,
+            f"Cannot read {uri}: range start {start}, length {length} (neither may be negative)",
+            uri=uri,
+        )
+
+
+def missing_file(uri: str) -> NotFoundError:
+    """The contract's error for a file `uri` that does not exist."""
+    return NotFoundError(Failure.DS_VERIFY_NOT_FOUND, f"No file {uri}", uri=uri)

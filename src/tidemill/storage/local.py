@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 from tidemill.core.object_keys import TEMP_PREFIX
-from tidemill.errors import BackendError, Failure, InvalidInputError, NotFoundError
-from tidemill.storage.base import FileInfo
+from tidemill.errors import BackendError, Failure, InvalidInputError
+from tidemill.storage.base import FileInfo, check_range, missing_file
 
 __all__ = ["TEMP_PREFIX", "LocalFiles", "file_uri"]
 FILE_MODE = 0o644  # mkstemp creates 0600; files should be readable like any data file
@@ -54,7 +54,7 @@ class LocalFiles:
         except OSError as exc:
             _fail("stat", uri, exc)
         if not path.is_file():
-            raise _missing(uri)
+            raise missing_file(uri)
         return FileInfo(uri, found.st_size, datetime.fromtimestamp(found.st_mtime, UTC))
 
     def open(self, uri: str) -> BinaryIO:
@@ -64,7 +64,7 @@ class LocalFiles:
             _fail("open", uri, exc)
 
     def read(self, uri: str, start: int = 0, length: int | None = None) -> bytes:
-        _check_range(uri, start, length)
+        check_range(uri, start, length)
         with self.open(uri) as stream:
             try:
                 stream.seek(start)
@@ -95,7 +95,7 @@ class LocalFiles:
     def rename(self, src: str, dst: str) -> None:
         source, target = self.path(src), self.path(dst)
         if not source.is_file():
-            raise _missing(src)
+            raise missing_file(src)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
@@ -123,7 +123,7 @@ class LocalFiles:
     def local_path(self, uri: str) -> AbstractContextManager[Path]:
         path = self.path(uri)
         if not path.is_file():
-            raise _missing(uri)
+            raise missing_file(uri)
         return _yield(path)
 
     # -- paths -------------------------------------------------------------------------------
@@ -227,23 +227,10 @@ class LocalFiles:
                 yield FileInfo(f"file://{name}", found.st_size, modified)
 
 
-def _check_range(uri: str, start: int, length: int | None) -> None:
-    if start < 0 or (length is not None and length < 0):
-        raise InvalidInputError(
-            Failure.DS_PATH_ILLEGAL,
-            f"Cannot read {uri}: range start {start}, length {length} (neither may be negative)",
-            uri=uri,
-        )
-
-
-def _missing(uri: str) -> NotFoundError:
-    return NotFoundError(Failure.DS_VERIFY_NOT_FOUND, f"No file {uri}", uri=uri)
-
-
 def _fail(action: str, what: str, exc: OSError, *, uri: str | None = None) -> NoReturn:
     uri = uri or what
     if action != "write" and isinstance(exc, _MISSING):
-        raise _missing(what) from exc
+        raise missing_file(what) from exc
     if isinstance(exc, _SHAPE_CLASH):
         raise BackendError(
             Failure.INTERNAL,

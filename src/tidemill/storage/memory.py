@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from tidemill.errors import BackendError, Failure, InvalidInputError, NotFoundError
-from tidemill.storage.base import FileInfo, scheme_of
+from tidemill.errors import BackendError, Failure, InvalidInputError
+from tidemill.storage.base import FileInfo, check_range, missing_file, scheme_of
 
 __all__ = ["MemoryFiles"]
 
@@ -52,7 +52,7 @@ class MemoryFiles:
         return io.BytesIO(self._get(uri)[0])
 
     def read(self, uri: str, start: int = 0, length: int | None = None) -> bytes:
-        _check_range(uri, start, length)
+        check_range(uri, start, length)
         data = self._get(uri)[0]
         return data[start:] if length is None else data[start : start + length]
 
@@ -79,7 +79,7 @@ class MemoryFiles:
         self._check(dst)
         with self._lock:
             if src not in self._files:
-                raise _missing(src)
+                raise missing_file(src)
             self._files[dst] = self._files.pop(src)
 
     def delete(self, uri: str) -> None:
@@ -103,7 +103,7 @@ class MemoryFiles:
         with self._lock:
             found = self._files.get(uri)
         if found is None:
-            raise _missing(uri)
+            raise missing_file(uri)
         return found
 
     def _check(self, uri: str, *, prefix: bool = False) -> None:
@@ -113,19 +113,6 @@ class MemoryFiles:
                 f"{uri!r} is not a mem:// file URI" + ("" if prefix else " (it must not end '/')"),
                 uri=uri,
             )
-
-
-def _check_range(uri: str, start: int, length: int | None) -> None:
-    if start < 0 or (length is not None and length < 0):
-        raise InvalidInputError(
-            Failure.DS_PATH_ILLEGAL,
-            f"Cannot read {uri}: range start {start}, length {length} (neither may be negative)",
-            uri=uri,
-        )
-
-
-def _missing(uri: str) -> NotFoundError:
-    return NotFoundError(Failure.DS_VERIFY_NOT_FOUND, f"No file {uri}", uri=uri)
 
 
 @contextmanager
