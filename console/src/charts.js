@@ -10,18 +10,19 @@ const COLOURS = {
 export const colourOf = (status) => COLOURS[status] || "#b0b6bf";
 
 export function Sparkline({ batches, width = 120, height = 24 }) {
-  const points = [...(batches || [])].reverse().filter((b) => b.startTime);
-  if (points.length === 0) return html`<span class="muted">—</span>`;
-  const max = Math.max(1, ...points.map((b) => b.duration));
-  const step = points.length > 1 ? (width - 4) / (points.length - 1) : 0;
-  const xy = points.map((b, i) => [2 + i * step, height - 3 - ((height - 6) * b.duration) / max]);
-  const line = xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ");
-  const [lx, ly] = xy[xy.length - 1];
-  const last = points[points.length - 1];
+  const shown = [...(batches || [])].reverse().filter((b) => b.startTime);
+  if (shown.length === 0) return html`<span class="muted">—</span>`;
+  const max = Math.max(1, ...shown.map((b) => b.duration));
+  const slot = width / Math.max(shown.length, 12);
+  const bar = Math.max(2, slot - 2);
   return html`<svg class="spark" width=${width} height=${height} viewBox=${`0 0 ${width} ${height}`}
-      role="img" aria-label=${`durations of the last ${points.length} batches`}>
-    <polyline points=${line} fill="none" stroke="#6b7a90" stroke-width="1.5" />
-    <circle cx=${lx} cy=${ly} r="2.5" fill=${colourOf(last.status)} />
+      role="img" aria-label=${`durations of the last ${shown.length} batches`}>
+    <line x1="0" y1=${height - 0.5} x2=${width} y2=${height - 0.5} stroke="#dde2e9" />
+    ${shown.map((b, i) => {
+      const h = Math.max(2, ((height - 2) * b.duration) / max);
+      return html`<rect x=${i * slot} y=${height - 1 - h} width=${bar} height=${h} rx="1" fill=${colourOf(b.status)}>
+        <title>${`#${b.runId} ${b.status}: ${b.duration} s`}</title></rect>`;
+    })}
   </svg>`;
 }
 

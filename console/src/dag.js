@@ -6,6 +6,7 @@ import { html, link } from "./ui.js";
 
 const NODE_W = 170;
 const NODE_H = 44;
+const LABEL_H = 18; // a workflow's title sits above its box's members (dagre leaves no room)
 
 /** Nodes, edges and groups from the API's lists. `last` maps a job name to its last batch. */
 export function pipelineGraph({ datasources, jobs, exports, workflows, last }) {
@@ -26,8 +27,9 @@ export function pipelineGraph({ datasources, jobs, exports, workflows, last }) {
   }
   for (const job of jobs) {
     for (const src of job.srcs || []) {
-      const from = src.type === "job" ? `job:${src.name}` : `ds:${src.name}`;
-      if (known.has(from)) edges.push({ from, to: `job:${job.name}`, depend: src.type === "job" });
+      const upstream = String(src.type).toLowerCase() === "job"; // the API keeps the case sent
+      const from = upstream ? `job:${src.name}` : `ds:${src.name}`;
+      if (known.has(from)) edges.push({ from, to: `job:${job.name}`, depend: upstream });
     }
     for (const exp of exports[job.name] || []) {
       const id = `exp:${job.name}/${exp.name}`;
@@ -43,9 +45,9 @@ export function pipelineGraph({ datasources, jobs, exports, workflows, last }) {
 /** Positions from dagre: `{width, height, nodes: {id: {x, y, width, height}}, edges: [[pts]]}`. */
 export function layout({ nodes, edges, groups }) {
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: true });
-  g.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 70, marginx: 16, marginy: 16 });
+  g.setGraph({ rankdir: "LR", nodesep: 34, ranksep: 70, marginx: 16, marginy: 34 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const group of groups) g.setNode(group.id, { label: group.name, paddingTop: 26 });
+  for (const group of groups) g.setNode(group.id, { label: group.name });
   for (const node of nodes) {
     g.setNode(node.id, { width: NODE_W, height: NODE_H });
     if (node.group && groups.some((gr) => gr.name === node.group)) g.setParent(node.id, `wf:${node.group}`);
@@ -71,8 +73,8 @@ export function Dag({ graph, onOpen }) {
     ${graph.groups.map((group) => {
       const box = placed.nodes[group.id];
       return html`<g class="group" data-workflow=${group.name}>
-        <rect x=${box.x - box.width / 2} y=${box.y - box.height / 2} width=${box.width} height=${box.height} rx="8" />
-        <text x=${box.x - box.width / 2 + 10} y=${box.y - box.height / 2 + 17}>workflow ${group.name} · ${group.status}</text>
+        <rect x=${box.x - box.width / 2} y=${box.y - box.height / 2 - LABEL_H} width=${box.width} height=${box.height + LABEL_H} rx="8" />
+        <text x=${box.x - box.width / 2 + 10} y=${box.y - box.height / 2 - 6}>workflow ${group.name} · ${group.status}</text>
       </g>`;
     })}
     ${placed.edges.map((pts, i) => html`<path class=${graph.edges[i].depend ? "edge depend" : "edge"} d=${path(pts)} marker-end="url(#arrow)" />`)}

@@ -64,6 +64,9 @@ def pipeline(console_server: Served) -> Served:
     ok(s.request("POST", "/v2/jobs/by_url/exports/files", {"type": "kodo", "spec": {
         "bucket": "bkt1", "keyPrefix": "out/", "format": "json", "fileCount": 1,
         "saveMode": "overwrite"}}))  # fmt: skip
+    ok(s.request("POST", "/v2/jobs/nightly_sum/exports/counts", {"type": "kodo", "spec": {
+        "bucket": "bkt1", "keyPrefix": "nightly/", "format": "json", "fileCount": 1,
+        "saveMode": "overwrite"}}))  # fmt: skip
     return s
 
 
@@ -153,7 +156,14 @@ def test_a_batch_started_on_the_job_page_reaches_successful(page: Any, pipeline:
     # The depend job ran after it; the API agrees with what the page showed.
     history = ok(pipeline.request("GET", "/v2/jobs/by_url/history"))["history"]
     assert [b["status"] for b in history] == ["Successful"]
+    assert page.locator("svg.chart rect").count() == 1  # one bar per batch
     shot(page, "3-job")
+    # The status filter asks the API for that status only.
+    page.get_by_label("Status").select_option("Failed")
+    page.locator("text=0 batches").wait_for()
+    assert page.locator("#history tbody tr").count() == 0
+    page.get_by_label("Status").select_option("Successful")
+    page.locator("#history tbody tr[data-run='1']").wait_for()
 
     page.locator("#history a", has_text="#1").click()
     page.locator("table.result").wait_for()
@@ -206,10 +216,10 @@ def test_the_dag_draws_the_pipeline_and_opens_a_job(page: Any) -> None:
     page.locator("svg.dag").wait_for()
     nodes = page.locator("svg.dag [data-node]").evaluate_all("ns => ns.map(n => n.dataset.node)")
     assert sorted(nodes) == [
-        "ds:logs", "ds:wf_logs", "exp:by_url/files",
+        "ds:logs", "ds:wf_logs", "exp:by_url/files", "exp:nightly_sum/counts",
         "job:by_url", "job:nightly_sum", "job:slow", "job:top_url",
     ]  # fmt: skip
-    assert page.locator("svg.dag .edge").count() == 5
+    assert page.locator("svg.dag .edge").count() == 6
     assert page.locator("svg.dag .edge.depend").count() == 1
     assert page.locator("svg.dag [data-workflow='nightly']").count() == 1
     assert page.locator("[data-node='job:by_url']").get_attribute("data-status") == "Successful"
