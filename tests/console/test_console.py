@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,21 @@ def test_a_wrong_secret_shows_the_api_message(browser: Any, pipeline: Served) ->
         assert "bad token" in alert.inner_text()
         assert page.evaluate("sessionStorage.length") == 0
         shot(page, "0-sign-in-refused")
+    finally:
+        context.close()
+
+
+def test_a_browser_clock_hours_behind_still_signs_in(browser: Any, pipeline: Served) -> None:
+    """Tokens expire by the server's clock: the page learns it from the answers' Date."""
+    context = browser.new_context(base_url=pipeline.url)
+    try:
+        page = context.new_page()
+        page.clock.set_system_time(time.time() - 2 * 3600)
+        page.goto("/console")
+        page.get_by_label("Access key").fill(AK)
+        page.get_by_label("Secret key").fill(SK)
+        page.get_by_role("button", name="Sign in").click()
+        page.locator("#jobs tbody tr").first.wait_for(timeout=WAIT_MS)
     finally:
         context.close()
 

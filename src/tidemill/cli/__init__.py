@@ -179,6 +179,7 @@ def demo(
     typer.echo(
         f"""
 Tidemill is starting at {url}
+  web console    : {url}/console
   data directory : {settings.data_dir.resolve()}
   access key     : {access_key}
   secret key     : {secret_key}
