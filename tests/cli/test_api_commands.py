@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 from typer.testing import CliRunner
@@ -69,7 +70,10 @@ def test_jobs_exports_variables_and_workflows(tidemill: Tidemill, tmp_path: Path
     assert tidemill("jobs", "create", "j", "-f", write(tmp_path / "j.yaml", job)).exit_code == 0
     job["params"] = [{"name": "p", "default": "x"}]
     assert tidemill("jobs", "update", "j", "-f", write(tmp_path / "j.yaml", job)).exit_code == 0
-    export = {"type": "kodo", "spec": {"bucket": OUT_BUCKET, "keyPrefix": "r/", "fileCount": 1}}
+    export: dict[str, Any] = {
+        "type": "kodo",
+        "spec": {"bucket": OUT_BUCKET, "keyPrefix": "r/", "fileCount": 1},
+    }
     assert tidemill("exports", "create", "j", "out", "-f",
                     write(tmp_path / "e.json", export)).exit_code == 0  # fmt: skip
     export["spec"]["keyPrefix"] = "s/"

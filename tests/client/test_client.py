@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -46,8 +47,8 @@ def test_jobs_exports_variables_and_schemas(api: Client) -> None:
     down = {"srcs": [{"name": "per_url", "type": "Job", "tableName": "pu"}],
             "computation": {"type": "sql", "code": "select count(*) as n from pu"}}  # fmt: skip
     api.create_job("urls", down)
-    export = {"type": "kodo", "spec": {"bucket": OUT_BUCKET, "keyPrefix": "r/", "format": "json",
-                                       "fileCount": 1}}  # fmt: skip
+    spec = {"bucket": OUT_BUCKET, "keyPrefix": "r/", "format": "json", "fileCount": 1}
+    export: dict[str, Any] = {"type": "kodo", "spec": spec}
     api.create_export("per_url", "out", export)
 
     job = api.get_job("urls")
