@@ -179,6 +179,10 @@ class Settings(BaseSettings):
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
+    # Ops (issue 15): "json" logs one JSON object per line (observability.json_logs); true
+    # lets batch metrics carry account and job labels (high cardinality: off by default).
+    log_format: Literal["text", "json"] = "text"
+    metrics_job_labels: bool = False
 
     @field_validator("account")
     @classmethod

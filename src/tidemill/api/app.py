@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from tidemill.api.auth import PandoraEdge
 from tidemill.api.errors import install_error_handlers
-from tidemill.api.routes import batches, datasources, jobs, variables, workflows
+from tidemill.api.ops_edge import OpsEdge
+from tidemill.api.routes import batch_log, batches, datasources, jobs, variables, workflows
 from tidemill.config import Settings
 from tidemill.runner.runner import Runner
 from tidemill.runner.scheduler import Scheduler
@@ -61,10 +62,13 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.sdk_codes = settings.error_codes == "sdk"
-    for module in (datasources, jobs, batches, variables, workflows):
+    modules = (datasources, jobs, batches, variables, workflows, batch_log)
+    for module in modules:
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(PandoraEdge, runtime=runtime)
+    routes = [route for module in modules for route in module.router.routes]
+    app.add_middleware(OpsEdge, runtime=runtime, routes=routes)  # outermost: unsigned ops
     return app
 
 

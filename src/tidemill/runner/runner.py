@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
@@ -88,6 +88,7 @@ class Assignment:
     account: int
     batch: Batch
     plan: BatchPlan
+    began: float = field(default_factory=time.monotonic)  # when a slot was given it
 
 
 class Slot:
@@ -267,6 +268,11 @@ class Runner:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    @property
+    def alive(self) -> bool:
+        """Whether the dispatcher thread runs (GET /readyz)."""
+        return self._thread is not None and self._thread.is_alive() and not self.stopping
+
     def close(self) -> None:
         self._stopping.set()
         self._wake.set()
@@ -405,6 +411,9 @@ class Runner:
                         verdict = settle(plan, current)
                         assert verdict is not None
                         if _store_verdict(conn, account, batch, current, verdict, self._now()):
+                            self.runtime.metrics.batch_finished(
+                                verdict.status.value, "unplanned", None, account, batch.job_name
+                            )
                             break
                 continue
             assignments.append(Assignment(account, batch, plan))
@@ -412,6 +421,9 @@ class Runner:
             self.notify()  # the slots refused batches would have taken are free: look again now
         for slot, assignment in zip(free, assignments, strict=False):
             slot.assign(assignment)
+            self.runtime.metrics.batch_started(
+                assignment.plan.engine, assignment.account, assignment.batch.job_name
+            )
 
     def _plan(self, conn: sa.Connection, account: int, batch: Batch) -> BatchPlan | Outcome:
         """The batch's plan, or how planning it failed."""
@@ -494,10 +506,22 @@ class Runner:
                 told = f"{ran}; {verdict.message}" if verdict.message else ran
                 verdict = replace(verdict, message=told)
             moved = _store_verdict(conn, account, batch, current.status, verdict, now)
+            if moved:
+                self._count(assignment, answer, verdict)
             if not (verdict.succeeded and moved):
                 return False
             self._trigger_children(conn, account, batch, now)
             return True
+
+    def _count(self, assignment: Assignment, answer: Answer, verdict: Verdict) -> None:
+        """The batch's outcome and its exports', in the metrics (observability.metrics)."""
+        metrics = self.runtime.metrics
+        seconds = time.monotonic() - assignment.began
+        metrics.batch_finished(verdict.status.value, assignment.plan.engine, seconds,
+                               assignment.account, assignment.batch.job_name)  # fmt: skip
+        if isinstance(answer, BatchResult):
+            for outcome in answer.outcomes:
+                metrics.exported(outcome.type, outcome.status)
 
     def _end_unrecorded(self, assignment: Assignment, reason: str) -> None:
         """End the batch whose outcome could not be recorded: Failed with `reason` (Canceled
