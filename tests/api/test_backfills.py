@@ -261,3 +261,27 @@ def test_deleting_the_job_deletes_its_backfills(data: Client) -> None:
     assert data.delete("/v2/jobs/h").status_code == 200
 
     assert_error(data.get(f"/v2/backfills/{made['backfillId']}"), 404, "E18202")
+
+
+def test_max_concurrent_is_checked_echoed_and_lets_batches_overlap(data: Client) -> None:
+    make_job(data, "s", SLOW, scheduler=HOURLY, maxConcurrent=2)
+    bad = {"scheduler": HOURLY, "maxConcurrent": 0}
+    zero = data.post("/v2/jobs/z", {**data.get("/v2/jobs/s").json(), **bad})
+    typed = data.post("/v2/jobs/z", {**data.get("/v2/jobs/s").json(), "maxConcurrent": "2"})
+
+    assert_error(zero, 400, "E18207")
+    assert "between 1 and 1000" in zero.json()["error"]
+    assert_error(typed, 400, "E18007")
+    assert data.get("/v2/jobs/s").json()["maxConcurrent"] == 2
+    made = backfill(data, "s", concurrency=4)
+    deadline = time.monotonic() + 30
+    while progress(data, made["backfillId"])["counts"].get("Running", 0) < 2:
+        assert time.monotonic() < deadline, progress(data, made["backfillId"])
+        time.sleep(0.05)
+    time.sleep(0.5)  # a third would start now if the cap let it
+    assert progress(data, made["backfillId"])["counts"] == {"Running": 2, "Ready": 3}
+    data.post(f"/v2/backfills/{made['backfillId']}/cancel")
+    deadline = time.monotonic() + 20
+    while progress(data, made["backfillId"])["counts"] != {"Canceled": 5}:
+        assert time.monotonic() < deadline, progress(data, made["backfillId"])
+        time.sleep(0.05)
