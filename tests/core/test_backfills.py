@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -73,3 +74,38 @@ def test_reprocess_picks_slots_from_what_ran_before() -> None:
     assert chosen(Reprocess.MISSING) == [1, 4]
     assert chosen(Reprocess.FAILED) == [1, 2]
     assert chosen(Reprocess.ALL, Order.DESC) == [4, 3, 2, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("zone", "around"),
+    [
+        ("America/New_York", "2026-03-08"),  # 02:00 -> 03:00
+        ("America/New_York", "2026-11-01"),  # 02:00 -> 01:00
+        ("Australia/Lord_Howe", "2026-04-05"),  # a 30-minute change, 02:00 -> 01:30
+        ("Australia/Lord_Howe", "2026-10-04"),  # 02:00 -> 02:30
+        ("Asia/Shanghai", "2026-06-01"),
+    ],
+)
+@pytest.mark.parametrize(
+    "expr", ["0 */10 * * * *", "0 30 1,2 * * *", "0 0,15,30,45 1-3 * * *", "@daily", "@every 7m"]
+)
+def test_slots_are_the_fire_times_next_after_gives_across_clock_changes(
+    zone: str, around: str, expr: str
+) -> None:
+    tz = ZoneInfo(zone)
+    start = datetime.fromisoformat(f"{around}T00:00:00").replace(tzinfo=tz) - timedelta(days=2)
+    end = start + timedelta(days=4, seconds=1)
+    spec = ScheduleSpec(SchedulerMode.CRONTAB, expr)
+    rule = spec.cron
+    expected = []
+    moment = rule.next_after(start - timedelta(microseconds=1))
+    while moment <= end:
+        expected.append(moment)
+        moment = rule.next_after(moment)
+
+    slots = slots_between(spec, start, end, tz, 10_000)
+
+    if expr.startswith("@every"):  # a grid from the range start, not from the moment before it
+        assert slots[0] == start and all(b - a == timedelta(minutes=7) for a, b in pairwise(slots))
+    else:
+        assert [s.isoformat() for s in slots] == [s.isoformat() for s in expected]

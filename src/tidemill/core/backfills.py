@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from tidemill.core import fields
 from tidemill.core.batches import ACTIVE, BatchStatus
+from tidemill.core.cron import fire_times_between
 from tidemill.core.models import JSON, SchedulerMode
 from tidemill.core.schedules import ScheduleSpec
 from tidemill.errors import Failure, InvalidInputError, StateError, malformed
@@ -139,20 +140,16 @@ def slots_between(
 
     More than `limit` slots is REQ_MALFORMED, told before they are all computed."""
     start, end = start.astimezone(zone), end.astimezone(zone)
-    found: list[datetime] = []
     if spec.kind is SchedulerMode.LOOP:
         step = spec.interval
         first = start if not start.microsecond else start.replace(microsecond=0) + _SECOND
         count = 0 if first > end else (end - first) // step + 1
         _check_count(count, limit, start, end)
         return [first + i * step for i in range(count)]
-    rule = spec.cron
-    moment = rule.next_after(start - timedelta(microseconds=1))
-    while moment <= end:
-        found.append(moment)
-        if len(found) > limit:
-            _check_count(len(found), limit, start, end, more=True)
-        moment = rule.next_after(moment)
+    found = fire_times_between(spec.cron, start, end, limit)
+    if found is None:
+        _check_count(limit + 1, limit, start, end, more=True)
+        raise AssertionError("unreachable")
     return found
 
 

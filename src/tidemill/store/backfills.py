@@ -7,14 +7,15 @@ claim of fresh batches does.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from tidemill.core.batches import BORN, EXECUTING, WAITING, Batch, BatchStatus, check_move
-from tidemill.store.batches import _batch, new_uid
+from tidemill.store.batches import _batch
 from tidemill.store.tables import backfills, batches, job_states
 
 S = BatchStatus
@@ -88,13 +89,22 @@ def slot_history(
     conn: sa.Connection, account: int, job: str, start: datetime, end: datetime
 ) -> list[tuple[datetime, int, BatchStatus]]:
     """(batchTime, runId, status) of the job's batches with a batchTime in [start, end]."""
+    # Read as stored and parsed here: the column type's own result processing costs ~40 us a
+    # row, and a range backfilled before holds as many rows as slots.
+    raw = sa.type_coerce(batches.c.batch_time, sa.String)
     rows = conn.execute(
-        sa.select(batches.c.batch_time, batches.c.run_id, batches.c.status).where(
+        sa.select(raw, batches.c.run_id, batches.c.status).where(
             batches.c.account_id == account, batches.c.job_name == job,
             batches.c.batch_time >= start, batches.c.batch_time <= end,
         )
     )  # fmt: skip
-    return [(t, r, BatchStatus(s)) for t, r, s in rows]
+    return [(_utc(t), r, BatchStatus(s)) for t, r, s in rows]
+
+
+def _utc(value: object) -> datetime:
+    """A stored UTC time: a datetime (PostgreSQL) or SQLite's 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def allocate_run_ids(conn: sa.Connection, account: int, job: str, count: int) -> int:
@@ -122,18 +132,39 @@ def queue(
     one statement: a 10,000-slot backfill is queued in well under a second."""
     if not slots:
         return
-    conn.execute(
-        sa.insert(batches),
-        [
-            {
-                "account_id": account, "job_name": job, "run_id": first_run_id + i,
-                "batch_time": slot, "status": BORN.value, "params": params, "start_time": None,
-                "end_time": None, "message": "", "rerun_count": 0, "result_rows": None,
-                "queued_at": now, "uid": new_uid(), "backfill_id": backfill,
-            }
-            for i, slot in enumerate(slots)
-        ],
-    )  # fmt: skip
+    # SQLAlchemy's executemany costs ~60 us a row in parameter handling; here each value is
+    # converted once by its column type's own bind processor (the UTC datetimes and JSON
+    # stored exactly as any other write stores them) and the driver's executemany gets the
+    # rows: ~10x less. What every row shares is converted once.
+    dialect = conn.dialect
+    columns = ("account_id", "job_name", "run_id", "batch_time", "status", "params", "message",
+               "rerun_count", "queued_at", "uid", "backfill_id")  # fmt: skip
+    statement = sa.insert(batches).values(
+        {c: sa.bindparam(c, type_=batches.c[c].type) for c in columns}
+    )
+    compiled = statement.compile(dialect=dialect)
+
+    def stored(column: str, value: object) -> object:
+        convert = batches.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        return value if convert is None else convert(value)
+
+    shared = {
+        "account_id": account, "job_name": job, "status": BORN.value,
+        "params": stored("params", params), "message": "", "rerun_count": 0,
+        "queued_at": stored("queued_at", now), "backfill_id": backfill,
+    }  # fmt: skip
+    when = batches.c.batch_time.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    uids = os.urandom(16 * len(slots)).hex()  # 128 random bits each, as store.batches.new_uid
+    rows = [
+        {**shared, "run_id": first_run_id + i, "batch_time": when(slot),
+         "uid": uids[32 * i : 32 * i + 32]}
+        for i, slot in enumerate(slots)
+    ]  # fmt: skip
+    if compiled.positional:
+        order = compiled.positiontup or ()
+        conn.exec_driver_sql(str(compiled), [tuple(r[k] for k in order) for r in rows])
+    else:
+        conn.exec_driver_sql(str(compiled), rows)
 
 
 def cancel(
