@@ -124,6 +124,19 @@ class RunnerSettings(BaseModel):
     poll_seconds: float = Field(default=1.0, gt=0)  # how often the store is looked at unasked
 
 
+class QuotaSettings(BaseModel):
+    """Per-account limits (TIDEMILL_QUOTA__*), issue 14 item 3."""
+
+    # Container units (cores x count, spec §3.3) of one account's batches executing at once.
+    units: int = Field(default=100, ge=1)
+
+
+class BackfillSettings(BaseModel):
+    """Range backfills (TIDEMILL_BACKFILL__*), issue 14 item 1."""
+
+    max_slots: int = Field(default=100_000, ge=1)  # slots one backfill may queue at most
+
+
 class Settings(BaseSettings):
     """Everything Tidemill can be told; see the README's configuration table."""
 
@@ -176,6 +189,8 @@ class Settings(BaseSettings):
     fusion: FusionSettings = FusionSettings()  # TIDEMILL_FUSION__URL, __MAX_BAD_SHARE
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
     runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED, __SLOTS, ...
+    quota: QuotaSettings = QuotaSettings()  # TIDEMILL_QUOTA__UNITS
+    backfill: BackfillSettings = BackfillSettings()  # TIDEMILL_BACKFILL__MAX_SLOTS
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"

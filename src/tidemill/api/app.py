@@ -11,7 +11,15 @@ from fastapi import FastAPI
 from tidemill.api.auth import PandoraEdge
 from tidemill.api.errors import install_error_handlers
 from tidemill.api.ops_edge import OpsEdge
-from tidemill.api.routes import batch_log, batches, datasources, jobs, variables, workflows
+from tidemill.api.routes import (
+    backfills,
+    batch_log,
+    batches,
+    datasources,
+    jobs,
+    variables,
+    workflows,
+)
 from tidemill.config import Settings
 from tidemill.runner.runner import Runner
 from tidemill.runner.scheduler import Scheduler
@@ -62,7 +70,15 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.sdk_codes = settings.error_codes == "sdk"
-    modules = (datasources, jobs, batches, variables, workflows, batch_log)
+    modules = (
+        datasources,
+        jobs,
+        batches,
+        variables,
+        workflows,
+        batch_log,
+        backfills,
+    )
     for module in modules:
         app.include_router(module.router)
     install_error_handlers(app)

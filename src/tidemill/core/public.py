@@ -36,6 +36,8 @@ def job_public(
     body["scheduler"] = definition.get("scheduler") or {"type": job.mode.value}
     body["schema"] = [{"key": f.key, "valtype": f.valtype} for f in job.schema]
     body["workflow"] = job.workflow
+    if "maxConcurrent" in definition:  # extension (issue 14); the SDK ignores it
+        body["maxConcurrent"] = definition["maxConcurrent"]
     if next_fire_times is not None:
         body["nextFireTimes"] = list(next_fire_times)
     return body

@@ -30,6 +30,7 @@ from tidemill.core.plans import BatchPlan
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters import failure_message
 from tidemill.runner import worker
+from tidemill.runner.claims import claim
 from tidemill.runner.exports import (
     BatchResult,
     plan_exports,
@@ -386,21 +387,19 @@ class Runner:
         if not free:
             return
         now = self._now()
-        claimed: list[tuple[int, Batch]] = []
         with self.runtime.db.begin() as conn:
-            busy = store.running_jobs(conn)
-            for account, batch in store.claimable(conn, 100):
-                if len(claimed) == len(free):
-                    break
-                if (account, batch.job_name) in busy:
-                    continue  # one executing batch per job (§7.6); this one waits
-                busy.add((account, batch.job_name))
-                if store.move(
+
+            def move(account: int, batch: Batch, units: int) -> bool:
+                return store.move(
                     conn, account, batch.job_name, batch.run_id, [batch.status],
                     status=S.RUNNING, start_time=now, end_time=None, message="",
-                    owner=self.node, lease_until=now + LEASE,
-                ):  # fmt: skip
-                    claimed.append((account, batch))
+                    owner=self.node, lease_until=now + LEASE, units=units,
+                )  # fmt: skip
+
+            # Fresh work first, then backfills; under the caps of core.caps (issue 14).
+            quota = self.runtime.settings.quota.units
+            taken = claim(conn, len(free), quota, self._backfill_room(), move)
+        claimed = [(c.account, c.batch) for c in taken]
         assignments: list[Assignment] = []
         for account, batch in claimed:
             with self.runtime.db.connect() as conn:
@@ -424,6 +423,15 @@ class Runner:
             self.runtime.metrics.batch_started(
                 assignment.plan.engine, assignment.account, assignment.batch.job_name
             )
+
+    def _backfill_room(self) -> int | None:
+        """How many more backfilled batches this runner may start: all its slots but one,
+        kept for fresh work (so a schedule's batch never waits for a backfill's to end);
+        None (no limit) on a single-slot runner, where nothing could be kept."""
+        if len(self._slots) < 2:
+            return None
+        busy = sum(1 for s in self._slots if (a := s.current) is not None and a.batch.backfill_id)
+        return len(self._slots) - 1 - busy
 
     def _plan(self, conn: sa.Connection, account: int, batch: Batch) -> BatchPlan | Outcome:
         """The batch's plan, or how planning it failed."""
@@ -543,14 +551,17 @@ class Runner:
     def _trigger_children(
         self, conn: sa.Connection, account: int, batch: Batch, now: datetime
     ) -> None:
-        """Each depend child gets a batch with the same batchTime and params (§7.1)."""
+        """Each depend child gets a batch with the same batchTime and params (§7.1), in the
+        parent's backfill if it has one."""
         for child in repo.list_jobs(conn, account, source_type="job", source=batch.job_name):
             if child.mode is not SchedulerMode.DEPEND:
                 continue
             run_id = store.allocate_run_id(conn, account, child.name)
             store.insert_batch(
                 conn, account,
-                Batch(child.name, run_id, batch.batch_time, S.READY, dict(batch.params)), now,
+                Batch(child.name, run_id, batch.batch_time, S.READY, dict(batch.params),
+                      backfill_id=batch.backfill_id),  # a backfill's children are in it
+                now,
             )  # fmt: skip
 
 
