@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from tidemill.api.auth import PandoraEdge
 from tidemill.api.errors import install_error_handlers
-from tidemill.api.routes import batches, datasources, jobs, variables, workflows
+from tidemill.api.routes import batches, datasources, jobs, render, variables, workflows
 from tidemill.config import Settings
 from tidemill.runner.runner import Runner
 from tidemill.runner.scheduler import Scheduler
@@ -61,7 +61,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.sdk_codes = settings.error_codes == "sdk"
-    for module in (datasources, jobs, batches, variables, workflows):
+    for module in (datasources, jobs, batches, variables, workflows, render):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(PandoraEdge, runtime=runtime)
