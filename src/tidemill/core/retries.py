@@ -155,6 +155,8 @@ def decide(
     if attempt >= policy.attempts:
         return Decision(f"{head}; no attempts left")
     due = now + delay(policy, attempt, draw)
+    if due.microsecond:  # whole seconds, so the time the message names is the due time
+        due = due.replace(microsecond=0) + timedelta(seconds=1)
     return Decision(f"{head}; retrying at {due.isoformat(timespec='seconds')}", due)
 
 
