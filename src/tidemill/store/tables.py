@@ -173,9 +173,34 @@ batches = sa.Table(
     # Names this batch for the life of the installation (migration 0006): runIds restart at 1
     # when a job is deleted and created again, so exports key what they write by this.
     sa.Column("uid", sa.String(32), nullable=False),
+    # The backfill that created it (migration 0007); NULL: fresh work, claimed first.
+    sa.Column("backfill_id", sa.String(32)),
+    # Container units it takes while executing (set at claim), for the per-account quota.
+    sa.Column("units", sa.Integer),
     sa.Index("ix_batches_status", "status"),
     sa.Index("ix_batches_uid", "uid", unique=True),
+    sa.Index("ix_batches_backfill", "backfill_id", "status", "run_id"),
     sa.Index("ix_batches_retry_at", "retry_at"),
+)
+
+# Range backfills of a job (issue 14, migration 0007). state: Running | Canceled | Done.
+backfills = sa.Table(
+    "backfills",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("job_name", NAME, nullable=False),
+    sa.Column("from_time", UTCDateTime, nullable=False),
+    sa.Column("to_time", UTCDateTime, nullable=False),
+    sa.Column("reprocess", sa.String(16), nullable=False),  # missing | failed | all
+    sa.Column("concurrency", sa.Integer, nullable=False),
+    sa.Column("slot_order", sa.String(4), nullable=False),  # asc | desc
+    sa.Column("slots", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime),
+    sa.Index("ix_backfills_job", "account_id", "job_name"),
+    sa.Index("ix_backfills_state", "state"),
 )
 
 # Per-job run state: the next run id and whether a crontab/loop schedule is active.

@@ -1,7 +1,7 @@
 """retries and alerts: when a failed batch runs again, and the alerts to deliver
 
 Revision ID: 0008
-Revises: 0006 (to be rechained onto 0007, the backfill migration, once that lands)
+Revises: 0007
 
 `batches.retry_at` is when a Failed batch is attempted again automatically (its job's `retry`
 policy; NULL: not to be retried), stored so that a retry survives a restart; `batches.retries`
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
