@@ -17,6 +17,7 @@ from tidemill.api.routes import (
     batches,
     datasources,
     jobs,
+    render,
     variables,
     workflows,
 )
@@ -24,6 +25,7 @@ from tidemill.config import Settings
 from tidemill.runner.runner import Runner
 from tidemill.runner.scheduler import Scheduler
 from tidemill.runtime import Runtime, build_runtime
+from tidemill.services.notify import Notifier
 
 
 def create_app(
@@ -44,6 +46,10 @@ def create_app(
             runtime.runner = runner
         if warm_workers and runner is not None:
             threading.Thread(target=runner.warm, name="tidemill-warm", daemon=True).start()
+        notifier = Notifier(runtime) if runner is not None else None  # issue 14 alerts
+        if notifier is not None:
+            app.state.notifier = notifier
+            notifier.start()
         scheduler = Scheduler(runtime) if runtime.settings.scheduler.enabled else None
         if scheduler is not None:
             runtime.scheduler = scheduler
@@ -54,6 +60,8 @@ def create_app(
             if scheduler is not None:
                 scheduler.close()
                 runtime.scheduler = None
+            if notifier is not None:
+                notifier.close()
             runtime.runner = None
             if runner is not None:
                 runner.close()
@@ -78,6 +86,7 @@ def create_app(
         workflows,
         batch_log,
         backfills,
+        render,
     )
     for module in modules:
         app.include_router(module.router)

@@ -29,7 +29,7 @@ from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
 from tidemill.core.plans import BatchPlan
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters import failure_message
-from tidemill.runner import worker
+from tidemill.runner import retrying, worker
 from tidemill.runner.claims import claim
 from tidemill.runner.exports import (
     BatchResult,
@@ -40,6 +40,7 @@ from tidemill.runner.exports import (
 )
 from tidemill.runner.plan import EngineSetting, plan_batch
 from tidemill.runtime import Runtime
+from tidemill.services import notify
 from tidemill.store import batches as store
 from tidemill.store import export_outcomes
 from tidemill.store import repository as repo
@@ -304,13 +305,19 @@ class Runner:
             try:
                 self._end_stopped()
                 self._renew_and_reap()
+                self._retry_due()
                 self._dispatch()
                 self._sweep_retention()
             except Exception:
                 log.exception("runner loop failed; retrying")
 
     def _now(self) -> datetime:
-        return self.runtime.clock.now()
+        """Now, in the configured zone (the times history messages name)."""
+        return self.runtime.clock.now().astimezone(self.runtime.zone)
+
+    def _retry_due(self) -> None:
+        """Queue the failed batches whose automatic retry is due (runner.retrying)."""
+        retrying.requeue_due(self.runtime.db, self._now())
 
     def _end_stopped(self) -> None:
         """End our workers whose batch was stopped, rerun or deleted since it was claimed —
@@ -569,12 +576,18 @@ def _store_verdict(
     conn: sa.Connection, account: int, batch: Batch, current: BatchStatus, verdict: Verdict,
     now: datetime,
 ) -> bool:  # fmt: skip
-    """End the executing batch as `verdict` says, if it is still `current`; whether it was."""
-    return store.move(
+    """End the executing batch as `verdict` says, if it is still `current`; whether it was.
+    A failure its job retries gets its due time (runner.retrying); an end its job's `notify`
+    targets want queues their alerts (services.notify), in the same transaction."""
+    verdict, retry_at = retrying.apply(conn, account, batch, verdict, now)
+    moved = store.move(
         conn, account, batch.job_name, batch.run_id, [current], status=verdict.status,
         end_time=now, message=verdict.message, result_rows=verdict.rows, owner=None,
-        lease_until=None,
+        lease_until=None, retry_at=retry_at,
     )  # fmt: skip
+    if moved and retry_at is None:
+        notify.batch_ended(conn, account, batch, verdict.status, verdict.message, now)
+    return moved
 
 
 def _engine_setting(settings: Settings) -> EngineSetting:

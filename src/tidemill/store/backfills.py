@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -153,7 +154,7 @@ def queue(
         "params": stored("params", params), "message": "", "rerun_count": 0,
         "queued_at": stored("queued_at", now), "backfill_id": backfill,
     }  # fmt: skip
-    when = batches.c.batch_time.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    when = batches.c.batch_time.type.dialect_impl(dialect).bind_processor(dialect) or _as_is
     uids = os.urandom(16 * len(slots)).hex()  # 128 random bits each, as store.batches.new_uid
     rows = [
         {**shared, "run_id": first_run_id + i, "batch_time": when(slot),
@@ -272,3 +273,8 @@ def claimable_in(conn: sa.Connection, lane: Lane, limit: int) -> list[tuple[int,
         .with_for_update(skip_locked=True)
     )  # fmt: skip
     return [(r.account_id, _batch(r)) for r in rows]
+
+
+def _as_is(value: Any) -> Any:
+    """The value unchanged: a column type that needs no bind processing."""
+    return value
