@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= ./data
 
-.PHONY: venv run test services conformance bench check fmt lint types clean fidelity
+.PHONY: venv run test services conformance bench check fmt lint types clean fidelity console
 
 $(BIN)/tidemill: pyproject.toml uv.lock
 	@if [ -z "$(UV)" ]; then $(PY) -m pip install --quiet uv; fi
@@ -38,6 +38,10 @@ bench: venv services
 	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/hdfs.py
 	$(BIN)/python bench/cdn_logs.py
+
+## console: rebuild the web console's assets (src/tidemill/console/static) from console/ with npm
+console:
+	cd console && npm ci --no-audit --no-fund && npm test && npm run build
 
 fmt: venv
 	$(BIN)/ruff format src tests bench

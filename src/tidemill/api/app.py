@@ -15,6 +15,7 @@ from tidemill.api.routes import (
     backfills,
     batch_log,
     batches,
+    console,
     datasources,
     jobs,
     render,
@@ -87,6 +88,7 @@ def create_app(
         batch_log,
         backfills,
         render,
+        console,
     )
     for module in modules:
         app.include_router(module.router)
