@@ -279,6 +279,7 @@ class WorkerConfig(BaseModel):
     report_url_template: str
     fusion_url: str = ""  # an http(s) log-list API: the workers read its files over HTTP
     warehouse: str = ""  # settings.warehouse: hdfs exports never write under it
+    spark: SparkSettings = SparkSettings()  # where a Spark plan runs (TIDEMILL_SPARK__*)
 
     @classmethod
     def of(cls, settings: Settings) -> WorkerConfig:
@@ -295,4 +296,5 @@ class WorkerConfig(BaseModel):
             report_url_template=settings.report_url_template,
             fusion_url=settings.fusion.url,
             warehouse=settings.warehouse,
+            spark=settings.spark,
         )

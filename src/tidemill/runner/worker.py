@@ -130,6 +130,15 @@ def _exit_with_parent(lifeline: Connection | None) -> None:
     threading.Thread(target=poll_parent, name="tidemill-parent-watch", daemon=True).start()
 
 
+def spark_environment(config: WorkerConfig) -> None:
+    """TIDEMILL_SPARK__* of `config.spark` in this process's environment, where the Spark
+    engine reads them (`engines.registry`): the forkserver that forked this worker started
+    without the TIDEMILL_* variables, so without this a worker ran Spark plans on the default
+    `local[2]` whatever TIDEMILL_SPARK__URL said. Spark's settings hold no secret."""
+    for key, value in config.spark.model_dump().items():
+        os.environ[f"TIDEMILL_SPARK__{key.upper()}"] = str(value)
+
+
 def _fence(db: sa.Engine | None, plan: BatchPlan) -> Fence:
     if db is None or not plan.owner:
         return Unfenced()
@@ -142,6 +151,7 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
     Outcome of a failed attempt (core.outcomes). `config` is all the worker knows of the
     settings (docs/decisions.md, "Runner")."""
     _exit_with_parent(lifeline)
+    spark_environment(config)
     kodo = open_kodo(config)
     storage = open_storages(config)  # the warehouse (results, upstream results), by URI
     db = create_engine(config.metadata_url)  # the fence: leases are checked before publishing
