@@ -69,6 +69,12 @@ def s3a_settings(s3: S3Endpoint) -> Mapping[str, str]:
         "fs.s3a.aws.credentials.provider": (
             "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
         ),
+        # upload blocks buffered off-heap, not in files: local files are read through Hadoop's
+        # raw local file system (session._FIXED), which S3A's disk buffer refuses; at most
+        # 2 blocks of 32 MiB per file being written
+        "fs.s3a.fast.upload.buffer": "bytebuffer",
+        "fs.s3a.multipart.size": "32M",
+        "fs.s3a.fast.upload.active.blocks": "2",
         # one attempt's failures are the batch's: no minutes of silent retries
         "fs.s3a.attempts.maximum": "3",
         "fs.s3a.retry.limit": "3",
