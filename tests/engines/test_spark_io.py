@@ -95,7 +95,8 @@ def inputs(storage: Storages, root: str) -> TablePlan:
 
 
 def read(storage: Storages, uri: str) -> list[dict[str, object]]:
-    return pq.read_table(pa.BufferReader(storage.read(uri))).to_pylist()
+    rows: list[dict[str, object]] = pq.read_table(pa.BufferReader(storage.read(uri))).to_pylist()
+    return rows
 
 
 def test_s3_inputs_are_read_and_the_result_written_by_spark_itself(
