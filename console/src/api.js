@@ -103,6 +103,7 @@ export const api = {
   history: (job, query) => get(`/v2/jobs/${n(job)}/history`, query),
   exports: (job) => get(`/v2/jobs/${n(job)}/exports`),
   start: (job, params) => post(`/v2/jobs/${n(job)}/actions/start`, params ? { params } : {}),
+  render: (job, params) => post(`/v2/jobs/${n(job)}/actions/render`, params ? { params } : {}),
   stopJob: (job) => call("POST", `/v2/jobs/${n(job)}/actions/stop`),
   stopBatch: (jobName, runId) => post("/v2/batch/actions/stop", { jobName, runId }),
   rerun: (jobName, runId) => post("/v2/batch/actions/rerun", { jobName, runId }),

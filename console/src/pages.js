@@ -67,24 +67,45 @@ function SqlView({ code }) {
 function StartForm({ name, job, onDone, onError, onCancel }) {
   const declared = job.params || [];
   const [values, setValues] = useState(Object.fromEntries(declared.map((p) => [p.name, p.default || ""])));
-  const submit = async (ev) => {
+  const [dry, setDry] = useState(null);
+  const params = () => {
+    const given = declared.map((p) => ({ name: p.name, value: values[p.name] ?? "" }));
+    return given.length ? given : null;
+  };
+  const run = (action) => async (ev) => {
     ev.preventDefault();
     onError(null);
     try {
-      const params = declared.map((p) => ({ name: p.name, value: values[p.name] ?? "" }));
-      await api.start(name, params.length ? params : null);
-      onDone();
+      await action();
     } catch (error) {
       onError(error);
     }
   };
-  return html`<form class="start-form" onSubmit=${submit}>
-    ${declared.length === 0 ? html`<p class="muted">This job declares no params.</p>` : declared.map((p) => html`<label>
-      ${p.name}<input name=${p.name} value=${values[p.name]} placeholder=${p.default}
-        onInput=${(ev) => setValues({ ...values, [p.name]: ev.target.value })} /></label>`)}
-    <button type="submit" class="primary">Start now</button>
-    <button type="button" onClick=${onCancel}>Cancel</button>
-  </form>`;
+  const start = run(async () => { await api.start(name, params()); onDone(); });
+  const render = run(async () => setDry(await api.render(name, params())));
+  return html`<div>
+    <form class="start-form" onSubmit=${start}>
+      ${declared.length === 0 ? html`<p class="muted">This job declares no params.</p>` : declared.map((p) => html`<label>
+        ${p.name}<input name=${p.name} value=${values[p.name]} placeholder=${p.default}
+          onInput=${(ev) => setValues({ ...values, [p.name]: ev.target.value })} /></label>`)}
+      <button type="submit" class="primary">Start now</button>
+      <button type="button" onClick=${render}>Dry run</button>
+      <button type="button" onClick=${onCancel}>Cancel</button>
+    </form>
+    ${dry ? html`<${DryRun} dry=${dry} />` : null}
+  </div>`;
+}
+
+function DryRun({ dry }) {
+  return html`<div class="panel" id="dry-run"><h2>Dry run at ${when(dry.batchTime)} <span class="muted small">nothing was run</span></h2>
+    <h3>SQL with its variables rendered</h3><pre class="sql">${dry.sql}</pre>
+    <p class="muted small">engine ${dry.engine.name}: ${dry.engine.reason}</p>
+    <h3>Inputs</h3>
+    <table class="list"><thead><tr><th>Table</th><th>Source</th><th>Files</th><th>Size</th></tr></thead>
+      <tbody>${dry.sources.map((s) => html`<tr><td>${s.tableName}</td><td>${s.type} ${s.name}${s.runId ? ` #${s.runId}` : ""}</td>
+        <td>${s.fileCount ?? "—"}</td><td>${s.bytes === undefined ? "—" : bytes(s.bytes)}</td></tr>`)}</tbody></table>
+    ${dry.exports.length ? html`<h3>Exports would write</h3>${dry.exports.map((e) => html`<div><b>${e.name}</b> <span class="muted">${e.type}</span><${Json} value=${e.target} /></div>`)}` : null}
+  </div>`;
 }
 
 const PAGE_SIZE = 10;

@@ -162,6 +162,10 @@ def test_sign_in_lists_the_jobs(page: Any) -> None:
 def test_a_batch_started_on_the_job_page_reaches_successful(page: Any, pipeline: Served) -> None:
     page.goto("/console#/job/by_url")
     page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Dry run").click()  # the render extension: nothing runs
+    page.locator("#dry-run pre.sql", has_text="bytes >= 2").wait_for()
+    assert page.locator("#history tbody tr").count() == 0
+    shot(page, "3-job-dry-run")
     page.get_by_role("button", name="Start now").click()
     row = page.locator("#history tbody tr[data-run='1'] [data-status]")
     row.wait_for()
@@ -188,7 +192,7 @@ def test_a_batch_started_on_the_job_page_reaches_successful(page: Any, pipeline:
     )
     assert cells == [["/a", "17"], ["/b", "5"]]  # bytes >= $(min_bytes) = 2
     page.locator("text=files").first.wait_for()
-    assert page.locator("#log").count() == 1  # the log, or "log not available"
+    page.locator("pre#log", has_text="bytes >= 2").wait_for()  # the batch log: rendered SQL
     shot(page, "4-batch")
 
 
