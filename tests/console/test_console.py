@@ -8,6 +8,7 @@ tests/console/screenshots/ (gitignored).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -95,6 +96,23 @@ def test_the_signer_gives_the_spec_vectors() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "# pass 5" in done.stdout, done.stdout
+
+
+def test_the_committed_assets_are_a_build_of_the_sources(tmp_path: Path) -> None:
+    """`make console` was run after the last edit of console/ (needs its node_modules)."""
+    node = shutil.which("node")
+    if node is None or not (ROOT / "console" / "node_modules" / "esbuild").is_dir():
+        pytest.skip("no node or console/node_modules: run `make console` to check the build")
+    env = {**os.environ, "TIDEMILL_CONSOLE_OUT": str(tmp_path)}
+    done = subprocess.run(
+        [node, "build.mjs"], cwd=ROOT / "console", env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    committed = ROOT / "src" / "tidemill" / "console" / "static"
+    for name in ("app.js", "index.html", "style.css"):
+        same = (tmp_path / name).read_bytes() == (committed / name).read_bytes()
+        assert same, f"{name} differs from a build of console/: run `make console` and commit"
 
 
 def test_the_console_is_served_without_a_signature(pipeline: Served) -> None:
