@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.console.conftest import SHOTS
+from tests.console.conftest import SHOTS, started
 from tests.served import Served
 from tests.support import AK, SK
 
@@ -33,9 +33,10 @@ def ok(response: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def pipeline(console_server: Served) -> Served:
-    """Datasources, jobs (manual, depend, slow, crontab in a workflow), exports, a variable."""
-    s = console_server
+def pipeline(console_server: Served, browser: Any) -> Served:
+    """Datasources, jobs (manual, depend, slow, crontab in a workflow), exports, a variable.
+    (After `browser`: Chromium launches while the server starts.)"""
+    s = started(console_server)
     ok(s.request("POST", "/v2/variables/min_bytes", {"type": "string", "value": "2"}))
     ok(s.request("POST", "/v2/workflows/nightly", {"region": "nb", "comment": "every night"}))
     schema = [{"key": "url", "valtype": "string"}, {"key": "bytes", "valtype": "long"}]
