@@ -46,7 +46,10 @@ def pipeline(console_server: Served, browser: Any) -> Served:
             "workflow": workflow,
             "spec": {"bucket": "bkt1", "keyPrefixes": ["cdn/"], "fileType": "json"}}))  # fmt: skip
 
-    def job(name: str, src: str, src_type: str, code: str, scheduler: dict[str, Any]) -> None:
+    def job(
+        name: str, src: str, src_type: str, code: str, scheduler: dict[str, Any],
+        params: list[dict[str, str]] | None = None,
+    ) -> None:  # fmt: skip
         body: dict[str, Any] = {
             "srcs": [{"name": src, "type": src_type, "tableName": src}],
             "computation": {"type": "sql", "code": code},
@@ -54,11 +57,13 @@ def pipeline(console_server: Served, browser: Any) -> Served:
         }
         if scheduler["type"] != "depend":
             body["container"] = {"type": "1U2G", "count": 1}
+            body["params"] = params or []
         ok(s.request("POST", f"/v2/jobs/{name}", body))
 
     job("by_url", "logs", "DataSource",
-        "select url, sum(bytes) as total from logs where bytes >= $(min_bytes) group by url "
-        "order by url", {"type": "manual"})  # fmt: skip
+        "select url, sum(bytes) as total from logs where bytes >= $(min_bytes) "
+        "and url <> '$(skip)' group by url order by url", {"type": "manual"},
+        [{"name": "skip", "default": "none"}])  # fmt: skip
     job("top_url", "by_url", "Job", "select url from by_url order by total desc limit 1",
         {"type": "depend"})  # fmt: skip
     job("slow", "logs", "DataSource", SLOW, {"type": "manual"})
@@ -182,7 +187,8 @@ def test_a_batch_started_on_the_job_page_reaches_successful(page: Any, pipeline:
     page.goto("/console#/job/by_url")
     page.get_by_role("button", name="Start", exact=True).click()
     page.get_by_role("button", name="Dry run").click()  # the render extension: nothing runs
-    page.locator("#dry-run pre.sql", has_text="bytes >= 2").wait_for()
+    page.locator("#dry-run pre.sql", has_text="bytes >= 2 and url <> 'none'").wait_for()
+    page.get_by_label("skip").fill("/b")  # a start param, for this batch only
     assert page.locator("#history tbody tr").count() == 0
     shot(page, "3-job-dry-run")
     page.get_by_role("button", name="Start now").click()
@@ -209,9 +215,9 @@ def test_a_batch_started_on_the_job_page_reaches_successful(page: Any, pipeline:
     cells = page.locator("table.result tbody tr").evaluate_all(
         "rs => rs.map(r => [...r.cells].map(c => c.innerText))"
     )
-    assert cells == [["/a", "17"], ["/b", "5"]]  # bytes >= $(min_bytes) = 2
+    assert cells == [["/a", "17"]]  # bytes >= $(min_bytes) = 2, url <> $(skip) = '/b'
     page.locator("text=files").first.wait_for()
-    page.locator("pre#log", has_text="bytes >= 2").wait_for()  # the batch log: rendered SQL
+    page.locator("pre#log", has_text="url <> '/b'").wait_for()  # the log: rendered SQL
     shot(page, "4-batch")
 
 
