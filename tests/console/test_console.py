@@ -92,16 +92,21 @@ def shot(page: Any, name: str) -> None:
 
 
 def test_the_signer_gives_the_spec_vectors() -> None:
-    """The console's signer (console/src/signing.js) against spec §2.6 A to E, under node."""
+    """The console's signer (console/src/signing.js) against spec §2.6 A to E, under node;
+    with console/node_modules there, the DAG's graph and layout tests too."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed; the browser tests below still sign for real")
+    tests, count = ["test/signing.test.js"], 5
+    if (ROOT / "console" / "node_modules" / "@dagrejs").is_dir():
+        tests, count = [*tests, "test/dag.test.js"], count + 2
     done = subprocess.run(
-        [node, "--test", "test/"], cwd=ROOT / "console", capture_output=True, text=True,
+        [node, "--test", *tests], cwd=ROOT / "console", capture_output=True, text=True,
         timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "# pass 5" in done.stdout, done.stdout
+    assert "# fail 0" in done.stdout, done.stdout
+    assert f"# pass {count}\n" in done.stdout, done.stdout
 
 
 def test_the_committed_assets_are_a_build_of_the_sources(tmp_path: Path) -> None:
