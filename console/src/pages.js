@@ -129,7 +129,7 @@ export function JobPage({ name }) {
       <div class="toolbar">
         <button class="primary" onClick=${() => setStarting(!starting)}>Start</button>
         <${Action} label="Stop" action=${() => api.stopJob(name)} onError=${setActionError} onDone=${refresh} />
-        <${Action} label="Rerun" disabled=${!latest || !FINISHED.has(latest.status)}
+        <${Action} label=${latest && FINISHED.has(latest.status) ? `Rerun #${latest.runId}` : "Rerun"} disabled=${!latest || !FINISHED.has(latest.status)}
           action=${() => api.rerun(name, latest.runId)} onError=${setActionError} onDone=${refresh} />
         <span class="muted">${schedulerText(job.scheduler)}${job.workflow ? ` · workflow ${job.workflow}` : ""}</span>
       </div>
@@ -277,6 +277,8 @@ export function VariablesPage() {
   </section>`;
 }
 
+const RUNNING_WORKFLOW = new Set(["Starting", "Started", "Stopping"]);
+
 export function WorkflowsPage() {
   const [actionError, setActionError] = useState(null);
   const { data, error, reload } = usePoll(() => api.workflows(), []);
@@ -290,8 +292,8 @@ export function WorkflowsPage() {
         <td><span class=${`status s-${wf.status.toLowerCase()}`}>${wf.status}</span></td>
         <td>${Object.values(wf.nodes || {}).map((n) => n.name).join(", ") || html`<span class="muted">—</span>`}</td>
         <td>${when(wf.updateTime)}</td>
-        <td class="actions"><${Action} label="Start" action=${() => api.startWorkflow(wf.name)} onError=${setActionError} onDone=${reload} />
-          <${Action} label="Stop" action=${() => api.stopWorkflow(wf.name)} onError=${setActionError} onDone=${reload} /></td>
+        <td class="actions"><${Action} label="Start" disabled=${RUNNING_WORKFLOW.has(wf.status)} action=${() => api.startWorkflow(wf.name)} onError=${setActionError} onDone=${reload} />
+          <${Action} label="Stop" disabled=${!RUNNING_WORKFLOW.has(wf.status)} action=${() => api.stopWorkflow(wf.name)} onError=${setActionError} onDone=${reload} /></td>
       </tr>`)}</tbody></table>`}
   </section>`;
 }
