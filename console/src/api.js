@@ -62,7 +62,9 @@ async function attempt(method, path, { query, body, asText = false }) {
   const k = keys();
   if (!k) throw new ApiError(401, "not signed in");
   const qs = queryText(query);
-  const resource = qs ? `${path}?${decodeURIComponent(qs)}` : path;
+  // The server compares the token's resource with the decoded path (and query) it received.
+  const plainPath = decodeURIComponent(path);
+  const resource = qs ? `${plainPath}?${decodeURIComponent(qs)}` : plainPath;
   const contentType = body === undefined ? "" : "application/json";
   const headers = {
     Authorization: await token(k.accessKey, k.secretKey, {

@@ -261,6 +261,15 @@ def test_an_api_refusal_is_shown_as_its_message(page: Any, pipeline: Served) -> 
     assert alert.inner_text() == refused.json()["error"]
 
 
+def test_a_bad_name_in_the_address_gets_the_api_message(page: Any) -> None:
+    """The page signs the decoded path, as the server checks it: the answer is the name's
+    refusal (JOB_NAME_INVALID), not a signature failure."""
+    page.goto("/console#/job/no%20such-job")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text().startswith("E18207: "), alert.inner_text()
+
+
 def test_the_dag_draws_the_pipeline_and_opens_a_job(page: Any) -> None:
     page.goto("/console#/dag")
     page.locator("svg.dag").wait_for()
