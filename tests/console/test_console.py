@@ -203,6 +203,7 @@ def test_a_batch_started_on_the_job_page_reaches_successful(page: Any, pipeline:
         "() => document.querySelector(\"#history tr[data-run='1'] [data-status]\")"
         "?.dataset.status === 'Successful'", timeout=WAIT_MS)  # fmt: skip
     assert page.locator("mark.var").first.inner_text() == "$(min_bytes)"
+    assert page.title() == "Job by_url · Tidemill"
     # The depend job ran after it; the API agrees with what the page showed.
     history = ok(pipeline.request("GET", "/v2/jobs/by_url/history"))["history"]
     assert [b["status"] for b in history] == ["Successful"]
