@@ -31,11 +31,10 @@ def _param(text: str) -> tuple[str, str]:
     return name, value
 
 
-def rows_read(batch: Batch) -> str:
-    """Rows read, when the server's history reports them (an extension member), else '-'."""
-    extra = batch.model_extra or {}
-    value = extra.get("rowsRead")
-    return str(value) if isinstance(value, int) else "-"
+def rows_read(batch: Batch) -> int | None:
+    """Rows read, when the server's history reports them (an extension member `rowsRead`)."""
+    value = (batch.model_extra or {}).get("rowsRead")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def progress(job: str, batch: Batch, elapsed: float) -> Table:
@@ -47,7 +46,9 @@ def progress(job: str, batch: Batch, elapsed: float) -> Table:
     table.add_row("job", f"{job}  batch {batch.run_id}")
     table.add_row("status", f"[{style}]{batch.status}[/]")
     table.add_row("elapsed", f"{elapsed:.1f} s")
-    table.add_row("rows read", rows_read(batch))
+    read = rows_read(batch)
+    if read is not None:
+        table.add_row("rows read", f"{read:,}")
     if batch.message and batch.ended:
         table.add_row("message", batch.message)
     return table
