@@ -149,9 +149,11 @@ def test_start_wait_exits_0_when_successful_then_history_result_and_rerun(
         rerun = ok_json(tidemill("batches", "rerun", "j", "1", "-o", "json"))
         api.wait("j", 1, timeout=60)
         again = tidemill("batches", "rerun", "j", "1", "--wait", "-o", "json")
+        log = tidemill("batches", "log", "j", "1")
 
     assert waited.exit_code == 0, waited.output
     assert "Successful" in waited.stdout and "elapsed" in waited.stdout
+    assert "rows read  3" in waited.stdout  # from the batch log, once the batch ended
     assert [(b["runId"], b["status"]) for b in history] == [(1, "Successful")]
     assert page.exit_code == 0 and "Successful" in page.stdout
     assert result["columns"] == ["url", "b"] and result["rows"] == [["/a", 17], ["/b", 5]]
@@ -159,6 +161,7 @@ def test_start_wait_exits_0_when_successful_then_history_result_and_rerun(
     assert rerun["preStatus"] == "Successful" and rerun["rerunCount"] == 1
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["status"] == "Successful"
+    assert log.exit_code == 0 and "rows read: 3" in log.stdout and "select url" in log.stdout
 
 
 def test_start_wait_exits_1_when_failed_with_the_message(

@@ -113,6 +113,7 @@ def test_start_and_wait_then_result_and_history_pages(api: Client) -> None:
     assert [b.run_id for b in api.iter_history("j", page_size=2)] == [3, 2, 1]
     assert [b.run_id for b in api.iter_history("j", page_size=2, sort_by="runId")] == [1, 2, 3]
 
+    assert "rows written: 2" in api.batch_log("j", 3)
     moved = api.rerun_batch("j", 1)
     assert moved.pre_status == "Successful" and moved.rerun_count == 1
     assert api.wait("j", 1, timeout=60).status == "Successful"

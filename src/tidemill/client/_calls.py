@@ -177,6 +177,16 @@ def result(job: str, run_id: int, limit: int = 20) -> Call[m.Result]:
     return Call("GET", path, _one(m.Result), [("limit", str(limit))])
 
 
+def _text(raw: bytes) -> str:
+    return raw.decode(errors="replace")
+
+
+def batch_log(job: str, run_id: int) -> Call[str]:
+    """Tidemill's batch log: what batch `run_id` of `job` did, as text (rendered SQL, inputs,
+    engine figures such as `rows read: 1,234`, export outcomes, the error and its causes)."""
+    return Call("GET", f"/v2/jobs/{_seg(job)}/history/{_seg(run_id)}/log", _text)
+
+
 # --- exports (§8) ---------------------------------------------------------------------------
 
 

@@ -94,6 +94,7 @@ class Client:
     stop_batch = _sends(c.stop_batch)
     rerun_batch = _sends(c.rerun_batch)
     result = _sends(c.result)
+    batch_log = _sends(c.batch_log)
 
     list_exports = _sends(c.list_exports)
     get_export = _sends(c.get_export)
