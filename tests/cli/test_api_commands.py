@@ -142,8 +142,10 @@ def test_start_wait_exits_0_when_successful_then_history_result_and_rerun(
         api.create_job("j", job_body(code, params=[{"name": "u", "default": "x"}]))
 
         waited = tidemill("jobs", "start", "j", "--param", "u=y", "--wait")
+        second = tidemill("jobs", "start", "j", "--wait", "-o", "json")
         history = ok_json(tidemill("history", "j", "-o", "json"))
-        page = tidemill("history", "j", "--page", "1", "--size", "1")
+        page = tidemill("history", "j", "--page", "2", "--size", "1")
+        every = ok_json(tidemill("history", "j", "--all", "--size", "1", "-o", "json"))
         result = ok_json(tidemill("result", "j", "1", "-o", "json"))
         shown = tidemill("result", "j", "1")
         rerun = ok_json(tidemill("batches", "rerun", "j", "1", "-o", "json"))
@@ -154,8 +156,10 @@ def test_start_wait_exits_0_when_successful_then_history_result_and_rerun(
     assert waited.exit_code == 0, waited.output
     assert "Successful" in waited.stdout and "elapsed" in waited.stdout
     assert "rows read  3" in waited.stdout  # from the batch log, once the batch ended
-    assert [(b["runId"], b["status"]) for b in history] == [(1, "Successful")]
-    assert page.exit_code == 0 and "Successful" in page.stdout
+    assert ok_json(second)["runId"] == 2 and json.loads(second.stdout)["status"] == "Successful"
+    assert [(b["runId"], b["status"]) for b in history] == [(2, "Successful"), (1, "Successful")]
+    assert page.exit_code == 0 and "1 of 2 batches (page 2" in page.stdout
+    assert [b["runId"] for b in every] == [2, 1]
     assert result["columns"] == ["url", "b"] and result["rows"] == [["/a", 17], ["/b", 5]]
     assert shown.exit_code == 0 and "/a" in shown.stdout and "2 of 2 rows" in shown.stdout
     assert rerun["preStatus"] == "Successful" and rerun["rerunCount"] == 1

@@ -163,22 +163,25 @@ def history(
     sort_by: Annotated[
         str | None, typer.Option("--sort-by", help="runId, endTime, ... ('-' first: descending)")
     ] = None,
-    page: Annotated[int | None, typer.Option("--page", help="Only this page (1-based)")] = None,
+    page: Annotated[int, typer.Option("--page", help="Page (1-based)")] = 1,
     size: Annotated[int, typer.Option("--size", help="Page size")] = 20,
+    every: Annotated[bool, typer.Option("--all", help="Every batch, page after page")] = False,
 ) -> None:
-    """The batches of JOB, newest first: every page, or only --page."""
-    if page is None:
+    """The batches of JOB, newest first: one page (--page, --size), or --all."""
+    if every:
         found = list(api.client.iter_history(job, page_size=100, status=status, sort_by=sort_by))
+        total = len(found)
     else:
-        found = api.client.history(
-            job, page=page, size=size, status=status, sort_by=sort_by
-        ).history
+        answer = api.client.history(job, page=page, size=size, status=status, sort_by=sort_by)
+        found, total = answer.history, answer.total
     api.out.table(
         found,
         [("runId", lambda b: b.run_id), ("status", lambda b: b.status),
          ("batchTime", lambda b: b.batch_time), ("startTime", lambda b: b.start_time),
          ("duration", lambda b: f"{b.duration} s"), ("message", lambda b: b.message)],
     )  # fmt: skip
+    if not api.out.json and total > len(found):
+        typer.echo(f"{len(found)} of {total} batches (page {page}; --all for every one)")
 
 
 @api_command(commands, "result")
