@@ -209,6 +209,30 @@ def batch_log(job: str, run_id: int) -> Call[str]:
     return Call("GET", f"/v2/jobs/{_seg(job)}/history/{_seg(run_id)}/log", _text)
 
 
+def render_job(name: str, body: Body | None = None) -> Call[m.Rendered]:
+    """What a batch of `name` would read, run and write, without running it (Tidemill's dry
+    run): `body` `{"batchTime"?, "params"?: [{name, value}]}`."""
+    return Call("POST", f"/v2/jobs/{_seg(name)}/actions/render", _one(m.Rendered),
+                body=body_of(body) or {})  # fmt: skip
+
+
+def backfill_job(name: str, body: Body) -> Call[m.BackfillCreated]:
+    """Queue the batches of a crontab/loop job's slots in a time range (Tidemill extension):
+    `body` `{"from", "to", "reprocess"?, "concurrency"?, "order"?, "dryRun"?}`."""
+    return Call("POST", f"/v2/jobs/{_seg(name)}/actions/backfill", _one(m.BackfillCreated),
+                body=body_of(body))  # fmt: skip
+
+
+def get_backfill(backfill_id: str) -> Call[m.Backfill]:
+    """A backfill's state and its batches' counts by status."""
+    return Call("GET", f"/v2/backfills/{_seg(backfill_id)}", _one(m.Backfill))
+
+
+def cancel_backfill(backfill_id: str) -> Call[m.Backfill]:
+    """Cancel a backfill's waiting batches and stop its running ones."""
+    return Call("POST", f"/v2/backfills/{_seg(backfill_id)}/cancel", _one(m.Backfill))
+
+
 # --- exports (§8) ---------------------------------------------------------------------------
 
 

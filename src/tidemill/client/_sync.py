@@ -102,6 +102,10 @@ class Client:
     rerun_batch = _sends(c.rerun_batch)
     result = _sends(c.result)
     batch_log = _sends(c.batch_log)
+    render_job = _sends(c.render_job)
+    backfill_job = _sends(c.backfill_job)
+    get_backfill = _sends(c.get_backfill)
+    cancel_backfill = _sends(c.cancel_backfill)
 
     list_exports = _sends(c.list_exports)
     get_export = _sends(c.get_export)
