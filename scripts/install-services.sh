@@ -23,3 +23,5 @@ fi
 
 # The HDFS jars and launcher (cached in .services/hdfs; a no-op once built).
 "$(dirname "${BASH_SOURCE[0]}")/hdfs.sh" build
+# The Spark engine's s3a:// jars (hadoop-aws + AWS SDK bundle; cached in .services/spark-jars).
+"$(dirname "${BASH_SOURCE[0]}")/spark-jars.sh" >/dev/null

@@ -34,6 +34,12 @@ class SparkSettings(BaseModel):
 
     # a classic Spark master URL: local[N] (in this process's JVM) or spark://host:7077
     url: str = "local[2]"
+    # a directory of extra jars on every Spark JVM's class path (scripts/spark-jars.sh prints
+    # it): with hadoop-aws there, Spark reads s3:// inputs and writes s3:// results itself
+    jars: str = ""
+    # JVM heaps ("1g"): the driver's (which runs the tasks in local mode) and each executor's
+    driver_memory: str = "1g"
+    executor_memory: str = "1g"
 
 
 class HdfsSettings(BaseModel):
