@@ -35,6 +35,17 @@ def test_datasources_from_yaml_and_json_files(tidemill: Tidemill, tmp_path: Path
     updated = tidemill("datasources", "update", "logs", "-f", write(tmp_path / "ds.json", wider))
     got = ok_json(tidemill("datasources", "get", "logs", "-o", "json"))
     deleted = ok_json(tidemill("datasources", "delete", "logs", "-o", "json"))
+    inferred = ok_json(
+        tidemill(
+            "schemas",
+            "infer",
+            "-o",
+            "json",
+            "-f",
+            write(tmp_path / "infer.yaml", {"type": "kodo", "spec": datasource_body()["spec"]}),
+        )
+    )
+    bogus = tidemill("datasources", "list", "-o", "xml")
 
     assert created.exit_code == 0 and "datasource logs created" in created.stdout
     assert [d["name"] for d in listed] == ["logs"] and listed[0]["spec"]["bucket"] == "bkt1"
@@ -43,6 +54,8 @@ def test_datasources_from_yaml_and_json_files(tidemill: Tidemill, tmp_path: Path
     assert [f["key"] for f in got["schema"]] == ["url", "bytes", "hit"]
     assert deleted == {"ok": True, "kind": "datasource", "name": "logs", "action": "delete"}
     assert ok_json(tidemill("datasources", "list", "-o", "json")) == []
+    assert [(f["key"], f["valtype"]) for f in inferred] == [("url", "string"), ("bytes", "long")]
+    assert bogus.exit_code == 2 and "table or json" in bogus.output
 
 
 def test_jobs_exports_variables_and_workflows(tidemill: Tidemill, tmp_path: Path) -> None:
