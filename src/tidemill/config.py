@@ -264,6 +264,7 @@ class WorkerConfig(BaseModel):
     report_url_template: str
     fusion_url: str = ""  # an http(s) log-list API: the workers read its files over HTTP
     warehouse: str = ""  # settings.warehouse: hdfs exports never write under it
+    log_format: str = "text"  # settings.log_format: how the worker logs
 
     @classmethod
     def of(cls, settings: Settings) -> WorkerConfig:
@@ -280,4 +281,5 @@ class WorkerConfig(BaseModel):
             report_url_template=settings.report_url_template,
             fusion_url=settings.fusion.url,
             warehouse=settings.warehouse,
+            log_format=settings.log_format,
         )
