@@ -15,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from tidemill import __version__
+from tidemill.core.names import RESOURCE_NAME
 
 JSON = dict[str, Any]
-NAME_PATTERN = "^[a-zA-Z_][a-zA-Z0-9_]{0,127}$"  # §3.1
+NAME_PATTERN = f"^{RESOURCE_NAME.pattern}$"  # §3.1: datasource, job, export, variable, workflow
 
 
 def _ref(name: str) -> JSON:
@@ -248,6 +249,27 @@ SCHEMAS: JSON = {
     ),
 }
 
+# Bodies the services accept (with the named resources present), as the spec's samples.
+EXAMPLES: JSON = {
+    "WorkflowBody": {"region": "nb", "comment": "nightly reports"},
+    "VariableBody": {"type": "time", "value": "$(now)-1d", "format": "yyyy-MM-dd"},
+    "DatasourceBody": {
+        "region": "nb", "type": "kodo", "noVerifySchema": True,
+        "spec": {"bucket": "bkt1", "keyPrefixes": ["logs/"], "fileType": "json"},
+        "schema": [{"key": "url", "valtype": "string", "required": True}],
+    },
+    "JobBody": {
+        "srcs": [{"name": "logs", "type": "DataSource", "tableName": "logs", "fileFilter": ""}],
+        "computation": {"type": "sql", "code": "select url, count(*) as n from logs group by url"},
+        "container": {"type": "1U2G", "count": 1},
+        "scheduler": {"type": "manual"},
+    },
+    "BatchRef": {"jobName": "daily", "runId": 1},
+    "ExportBody": {
+        "type": "kodo", "spec": {"bucket": "outb", "keyPrefix": "out/", "format": "json"}
+    },
+}  # fmt: skip
+
 ERRORS: JSON = {
     "4XX": {
         "description": "Refused: the Pandora error envelope; the code and status per §1.6",
@@ -256,9 +278,17 @@ ERRORS: JSON = {
 }
 
 
+PATH_PARAMS: dict[str, JSON] = {
+    "name": {"type": "string", "pattern": NAME_PATTERN},
+    "job": {"type": "string", "pattern": NAME_PATTERN},
+    "run_id": {"type": "integer", "minimum": -1, "description": "-1: the latest batch"},
+}
+
+
 def _param(name: str, where: str = "path", schema: JSON | None = None, text: str = "") -> JSON:
+    """A path parameter (schema from PATH_PARAMS) or a query parameter (`schema`)."""
     param: JSON = {"name": name, "in": where, "required": where == "path"}
-    param["schema"] = schema or STRING
+    param["schema"] = schema or (PATH_PARAMS[name] if where == "path" else STRING)
     if text:
         param["description"] = text
     return param
@@ -278,10 +308,10 @@ def _op(
     (None: an empty body), and the error envelope."""
     op: JSON = {"summary": summary, "parameters": [_param(p) for p in params] + list(query)}
     if body is not None:
-        op["requestBody"] = {
-            "required": body_required,
-            "content": {"application/json": {"schema": _ref(body)}},
-        }
+        media: JSON = {"schema": _ref(body)}
+        if body in EXAMPLES:
+            media["example"] = EXAMPLES[body]
+        op["requestBody"] = {"required": body_required, "content": {"application/json": media}}
     if text_answer:
         ok: JSON = {"description": "OK", "content": {"text/plain": {"schema": STRING}}}
     elif answer is None:
