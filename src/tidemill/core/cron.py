@@ -338,7 +338,8 @@ def fire_times_between(
         count = 0 if first > end or not rule.interval else (end - first) // rule.interval + 1
         return None if count > limit else [first + i * rule.interval for i in range(count)]
     if not isinstance(rule, SpecSchedule):
-        found, moment = [], rule.next_after(start - timedelta(microseconds=1))
+        found: list[datetime] = []
+        moment = rule.next_after(start - timedelta(microseconds=1))
         while moment <= end:
             if len(found) == limit:
                 return None

@@ -153,7 +153,11 @@ def queue(
         "params": stored("params", params), "message": "", "rerun_count": 0,
         "queued_at": stored("queued_at", now), "backfill_id": backfill,
     }  # fmt: skip
-    when = batches.c.batch_time.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    convert_time = batches.c.batch_time.type.dialect_impl(dialect).bind_processor(dialect)
+
+    def when(slot: datetime) -> object:
+        return slot if convert_time is None else convert_time(slot)
+
     uids = os.urandom(16 * len(slots)).hex()  # 128 random bits each, as store.batches.new_uid
     rows = [
         {**shared, "run_id": first_run_id + i, "batch_time": when(slot),
