@@ -38,6 +38,7 @@ bench: venv services
 	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/hdfs.py
 	$(BIN)/python bench/cdn_logs.py
+	$(BIN)/python bench/backfill.py
 
 fmt: venv
 	$(BIN)/ruff format src tests bench
