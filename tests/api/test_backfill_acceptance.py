@@ -4,6 +4,7 @@ second keeps firing on time (its fire lag is printed: run with -s to see it)."""
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,8 @@ from tidemill.core.naming import result_uri
 from tidemill.runtime import Runtime
 from tidemill.store.tables import accounts, batches
 
-SLOTS = 1000
+# The issue's 1,000; fewer with TIDEMILL_TEST_BACKFILL_SLOTS on a machine too busy for it.
+SLOTS = int(os.environ.get("TIDEMILL_TEST_BACKFILL_SLOTS", "1000"))
 STAMPED = "select '$(now)' as t, count(*) as n from logs"
 HOURLY = {"type": "crontab", "spec": {"crontab": "0 0 * * * *"}}
 EVERY_SECOND = {"type": "crontab", "spec": {"crontab": "* * * * * *"}}
