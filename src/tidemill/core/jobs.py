@@ -14,6 +14,8 @@ from tidemill.core.cron import parse_crontab, parse_loop
 from tidemill.core.job_limits import check_max_concurrent
 from tidemill.core.models import JSON, JobSource, SchedulerMode
 from tidemill.core.names import PARAM_NAME, TABLE_NAME
+from tidemill.core.notify import notify_field
+from tidemill.core.retries import retry_field
 from tidemill.core.variables import SYSTEM_VARIABLES
 from tidemill.errors import Failure, InvalidInputError, malformed
 
@@ -243,6 +245,8 @@ def validate_job(body: JSON) -> JobInput:
     if depend:
         definition["scheduler"] = {"type": "depend"}
     definition.update(check_max_concurrent(body))  # extension (issue 14): core.caps
+    definition.update(retry_field(body))  # issue 14 extension (core.retries)
+    definition.update(notify_field(body))  # issue 14 extension (core.notify)
     return JobInput(definition, mode, sources, code, params)
 
 

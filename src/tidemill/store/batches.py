@@ -278,3 +278,9 @@ def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
         .with_for_update(skip_locked=True)
     )  # fmt: skip
     return [(r.account_id, _batch(r)) for r in rows]
+
+
+def count_waiting(conn: sa.Connection) -> int:
+    """Batches of every account queued for a runner (Ready, Restarting): the queue's depth."""
+    query = sa.select(sa.func.count()).select_from(batches)
+    return int(conn.execute(query.where(batches.c.status.in_(_values(WAITING)))).scalar_one())
