@@ -61,6 +61,7 @@ func main() {
 		{"workflows", true, (*suite).workflowChecks},
 		{"workflows", true, (*suite).workflowSchedulingChecks}, // start/stop/status with real scheduling
 		{"workflow-lifecycle", true, (*suite).workflowLifecycleChecks},
+		{"extensions", true, (*suite).extensionChecks}, // issue 14: extension members and backfill
 		{"schema", *flagSchemaBucket != "", (*suite).schemaChecks},
 		{"execution", *flagExecution, (*suite).executionChecks},
 		{"exports", *flagExecution && *flagSchemaBucket != "", (*suite).exportChecks},
