@@ -66,6 +66,7 @@ func main() {
 		{"execution", *flagExecution, (*suite).executionChecks},
 		{"exports", *flagExecution && *flagSchemaBucket != "", (*suite).exportChecks},
 		{"hdfs", *flagExecution && *flagSchemaBucket != "", (*suite).hdfsChecks},
+		{"retry-notify", *flagExecution, (*suite).retryNotifyChecks}, // issue 14 extension fields
 	}
 	only := map[string]bool{}
 	for _, g := range strings.Split(*flagOnly, ",") {
