@@ -58,7 +58,7 @@ types: venv
 
 ## fidelity: Spark answers for cases that have none (real Spark), then the parity report
 ## (docs/spark-fidelity.md); fails while a case is different, unnamed, invalid or unrecorded;
-## then the whole corpus on the Spark engine (make test runs 5 cases of each category there)
+## then the whole corpus on the Spark engine (make test runs 3 cases of each category there)
 fidelity: venv
 	-$(BIN)/python -m tests.fidelity record --missing
 	$(BIN)/python -m tests.fidelity report
