@@ -39,7 +39,16 @@ from py4j.protocol import Py4JError  # type: ignore[import-untyped]
 from pyspark.errors import AnalysisException, ParseException, PySparkException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructField, StructType, _parse_datatype_string
+from pyspark.sql.types import (
+    BooleanType,
+    DataType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
 from sqlglot import exp
 
 from tidemill.core import sql
@@ -48,7 +57,7 @@ from tidemill.core.plans import BatchPlan, TablePlan
 from tidemill.core.spark_resources import DEFAULT_FRACTION, heap_mib, memory_fraction
 from tidemill.engines.base import EXCEEDED, Committed, Files, RunIO, Stopped
 from tidemill.engines.spark import hadoop, session, spill
-from tidemill.engines.spark.types import NESTED, spark_type, valtype
+from tidemill.engines.spark.types import NATIVE, spark_type, valtype
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
 STOP_POLL = 0.05  # seconds between looks at `io.stop` while a job runs
@@ -281,10 +290,19 @@ def _refuse(sql_text: str, tables: Mapping[str, Sequence[tuple[str, str]]]) -> N
         )
 
 
+# Spark's type of each type name `spark_type` gives (built here: parsing the name through the
+# JVM costs ~20 ms a column on a loaded machine, measured).
+_DATA_TYPES: dict[str, DataType] = {
+    "bigint": LongType(),
+    "double": DoubleType(),
+    "timestamp": TimestampType(),
+    "boolean": BooleanType(),
+    "string": StringType(),
+}
+
+
 def _struct(columns: Sequence[tuple[str, str]]) -> StructType:
-    return StructType(
-        [StructField(k, _parse_datatype_string(spark_type(vt)), True) for k, vt in columns]
-    )
+    return StructType([StructField(k, _DATA_TYPES[spark_type(vt)], True) for k, vt in columns])
 
 
 def _analysed(spark: SparkSession, sql_text: str) -> DataFrame:
@@ -300,7 +318,9 @@ def _analysed(spark: SparkSession, sql_text: str) -> DataFrame:
 
 
 def _conform(frame: DataFrame, keys: list[str]) -> tuple[DataFrame, list[SchemaField]]:
-    """`frame` with its columns named `keys`, in the types their valtypes name."""
+    """`frame` with its columns named `keys`, in the types their valtypes name; arrays, maps,
+    structs and binary are kept as they are (the DuckDB engine writes them natively too, and
+    the result endpoint shows them as JSON arrays/objects and base64 text)."""
     positional = frame.toDF(*(f"c{i}" for i in range(len(keys))))
     columns: list[Column] = []
     schema: list[SchemaField] = []
@@ -308,9 +328,9 @@ def _conform(frame: DataFrame, keys: list[str]) -> tuple[DataFrame, list[SchemaF
         simple = field.dataType.simpleString()
         vt = valtype(simple)
         column = F.col(f"c{i}")
-        if vt == "string" and simple.startswith(NESTED):
-            column = F.to_json(column)
-        columns.append(column.cast(spark_type(vt)).alias(key))
+        if not (vt == "string" and simple.startswith(NATIVE)):
+            column = column.cast(spark_type(vt))
+        columns.append(column.alias(key))
         schema.append(SchemaField(key, vt))
     return positional.select(*columns), schema
 
@@ -388,7 +408,7 @@ def _bad_input(
 
 def _bad_line(spark: SparkSession, table: TablePlan, path: str, schema: StructType) -> str:
     """ ", line N" of the first record Spark cannot read in the plain-text file `path`, or ""."""
-    wide = StructType([*schema.fields, StructField(CORRUPT, _parse_datatype_string("string"))])
+    wide = StructType([*schema.fields, StructField(CORRUPT, StringType())])
     try:
         frame = _read_text_format(spark, table, [path], wide, "PERMISSIVE")
         # Every column read (Spark refuses a query of the corrupt-record column alone), and
