@@ -152,8 +152,14 @@ class SparkEngine:
                     hadoop_conf.set(key, value)
             local = _inputs(plan, io, stack, s3a=s3a)
             names: dict[str, str] = {}
-            for table in plan.tables:
-                _register(spark, table, local, names)
+            try:
+                for table in plan.tables:
+                    _register(spark, table, local, names)
+            except AnalysisException as exc:  # an input Spark reads itself is gone
+                _missing(io.files, local)
+                raise BackendError(
+                    Failure.INTERNAL, f"Spark could not read the inputs: {_first_line(exc)}"
+                ) from exc
             frame = _analysed(spark, plan.sql)
             keys = sql.schema_keys(frame.columns)
             conformed, schema = _conform(frame, keys)
@@ -245,6 +251,15 @@ class StagedFiles(Files, Protocol):
     def rename(self, src: str, dst: str) -> None: ...
 
     def delete_prefix(self, prefix: str) -> int: ...
+
+
+def _missing(files: Files, paths: Mapping[str, str]) -> None:
+    """Raise the Storage's own NotFoundError for the first input Spark was to read itself that
+    is no longer there (listed at planning, deleted since); nothing when all are there."""
+    staged = cast(StagedFiles, files)
+    for uri, path in paths.items():
+        if "://" in path:  # read by Spark itself (local copies were checked by local_path)
+            staged.stat(uri)
 
 
 def _remote_rows(files: StagedFiles, uri: str) -> int:
