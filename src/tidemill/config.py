@@ -40,6 +40,8 @@ class SparkSettings(BaseModel):
     # JVM heaps ("1g"): the driver's (which runs the tasks in local mode) and each executor's
     driver_memory: str = "1g"
     executor_memory: str = "1g"
+    # spark.cores.max: the cores of a cluster one node's application takes ("": all offered)
+    cores_max: str = ""
 
 
 class HdfsSettings(BaseModel):
