@@ -93,9 +93,13 @@ if [ "$need_hdfs" = 1 ] && [ -z "${TIDEMILL_HDFS_URL:-}" ]; then
 fi
 export TIDEMILL_HDFS_URL="${TIDEMILL_HDFS_URL:-}"
 
+# The fusion group writes a small CDN-log corpus here, which the server reads as its log root.
+export TIDEMILL_FUSION_DIR="$WORK/cdn"
+mkdir -p "$TIDEMILL_FUSION_DIR"
+
 PORT="$(free_port)"
 LOG="$WORK/server.log"
-TIDEMILL_EXPORTS__CREATE_BUCKETS=true TIDEMILL_FUSION__URL="file://$WORK/cdn" \
+TIDEMILL_EXPORTS__CREATE_BUCKETS=true TIDEMILL_FUSION__URL="file://$TIDEMILL_FUSION_DIR" \
 	"$TIDEMILL" serve --data-dir "$D" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
 SERVER_PID=$!
 
