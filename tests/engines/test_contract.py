@@ -36,10 +36,7 @@ SCOPE = AccountScope("acct", frozenset())
 
 # Contract cases an engine cannot hold, and why (docs/decisions.md has each). They run and
 # must fail on that engine (strict xfail), and hold on every other engine unchanged.
-KNOWN_GAPS = {
-    ("spark", "test_work_beyond_the_memory_limit_spills_to_scratch_and_succeeds"):
-        "Spark spills into spark.local.dir, fixed for the shared SparkContext, not io.scratch",
-}  # fmt: skip
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(params=registry.names())

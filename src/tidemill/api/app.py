@@ -10,11 +10,23 @@ from fastapi import FastAPI
 
 from tidemill.api.auth import PandoraEdge
 from tidemill.api.errors import install_error_handlers
-from tidemill.api.routes import batches, datasources, jobs, variables, workflows
+from tidemill.api.ops_edge import OpsEdge
+from tidemill.api.routes import (
+    backfills,
+    batch_log,
+    batches,
+    console,
+    datasources,
+    jobs,
+    render,
+    variables,
+    workflows,
+)
 from tidemill.config import Settings
 from tidemill.runner.runner import Runner
 from tidemill.runner.scheduler import Scheduler
 from tidemill.runtime import Runtime, build_runtime
+from tidemill.services.notify import Notifier
 
 
 def create_app(
@@ -35,6 +47,10 @@ def create_app(
             runtime.runner = runner
         if warm_workers and runner is not None:
             threading.Thread(target=runner.warm, name="tidemill-warm", daemon=True).start()
+        notifier = Notifier(runtime) if runner is not None else None  # issue 14 alerts
+        if notifier is not None:
+            app.state.notifier = notifier
+            notifier.start()
         scheduler = Scheduler(runtime) if runtime.settings.scheduler.enabled else None
         if scheduler is not None:
             runtime.scheduler = scheduler
@@ -45,6 +61,8 @@ def create_app(
             if scheduler is not None:
                 scheduler.close()
                 runtime.scheduler = None
+            if notifier is not None:
+                notifier.close()
             runtime.runner = None
             if runner is not None:
                 runner.close()
@@ -61,10 +79,23 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.sdk_codes = settings.error_codes == "sdk"
-    for module in (datasources, jobs, batches, variables, workflows):
+    modules = (
+        datasources,
+        jobs,
+        batches,
+        variables,
+        workflows,
+        batch_log,
+        backfills,
+        render,
+        console,
+    )
+    for module in modules:
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(PandoraEdge, runtime=runtime)
+    routes = [route for module in modules for route in module.router.routes]
+    app.add_middleware(OpsEdge, runtime=runtime, routes=routes)  # outermost: unsigned ops
     return app
 
 

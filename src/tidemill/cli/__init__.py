@@ -41,6 +41,21 @@ buckets = typer.Typer(
 )
 app.add_typer(buckets, name="buckets")
 
+
+def _add_api_commands() -> None:
+    """The commands that talk to a server through tidemill.client (cli/resources.py, ...)."""
+    from tidemill.cli import apply, batches, resources
+
+    for group in ("datasources", "jobs", "exports", "variables", "workflows", "schemas"):
+        sub = getattr(resources, group)
+        app.add_typer(sub, name=group)
+    app.add_typer(batches.batches, name="batches")
+    app.add_typer(batches.commands)
+    app.add_typer(apply.commands)
+
+
+_add_api_commands()
+
 DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Data directory (default: TIDEMILL_DATA_DIR or ./data)"),

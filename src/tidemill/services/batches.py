@@ -22,6 +22,7 @@ from tidemill.services import schedules
 from tidemill.services.guards import need_job
 from tidemill.store import batches as store
 from tidemill.store import repository as repo
+from tidemill.store import retries as retry_store
 from tidemill.store import schedules as schedule_store
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,8 @@ def stop_job(rt: Runtime, account: int, name: str) -> None:
             )
         scheduled = schedule_store.active_schedule(conn, account, name) is not None
         active = store.active_batches(conn, account, name)
-        if not scheduled and not active:
+        retrying = retry_store.pending(conn, account, name)  # a failed batch due to retry
+        if not scheduled and not active and not retrying:
             raise StateError(Failure.JOB_STOP_REFUSED, f"job {name!r} is not running")
         if scheduled:
             schedules.deactivate(conn, account, name)
@@ -104,7 +106,9 @@ def stop_job(rt: Runtime, account: int, name: str) -> None:
 def cancel_active(
     conn: sa.Connection, account: int, name: str, active: list[Batch], now: datetime
 ) -> list[int]:
-    """§6.6: queued batches become Canceled, running ones Cancelling; the run ids to end."""
+    """§6.6: queued batches become Canceled, running ones Cancelling; the run ids to end.
+    Failed batches waiting for an automatic retry stay Failed, without it (issue 14)."""
+    retry_store.stop_pending(conn, account, name)
     to_cancel: list[int] = []
     for batch in active:
         if batch.status in rules.WAITING:
@@ -138,6 +142,10 @@ def stop_batch(rt: Runtime, account: int, body: JSON) -> JSON:
     with rt.db.begin() as conn:
         _job(conn, account, job_name)
         batch = _need_batch(conn, account, job_name, run_id)
+        if batch.status is S.FAILED and retry_store.stop_pending(conn, account, job_name,
+                                                                  batch.run_id):  # fmt: skip
+            # issue 14: stopping a batch that waits for its automatic retry ends its retries
+            return {"preStatus": batch.status.value, "postStatus": batch.status.value}
         if not rules.can_stop(batch.status):
             raise StateError(
                 Failure.BATCH_CANNOT_STOP,
@@ -166,7 +174,7 @@ def rerun_batch(rt: Runtime, account: int, body: JSON) -> JSON:
         store.move(
             conn, account, job_name, batch.run_id, [batch.status], status=S.RESTARTING,
             start_time=None, end_time=None, message="", rerun_count=count, result_rows=None,
-            queued_at=rt.clock.now(),
+            queued_at=rt.clock.now(), retry_at=None, retries=0,  # a rerun starts retries over
         )  # fmt: skip
     rt.notify_runner()
     return {"preStatus": batch.status.value, "postStatus": S.RESTARTING.value, "rerunCount": count}

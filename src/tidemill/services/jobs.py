@@ -31,10 +31,12 @@ from tidemill.errors import (
     TidemillError,
 )
 from tidemill.runtime import Runtime
-from tidemill.services import schedules
+from tidemill.services import notify, schedules
 from tidemill.services.guards import need_datasource, need_job, workflow_idle
 from tidemill.services.variables import user_variables
+from tidemill.store import backfills as backfill_store
 from tidemill.store import batches as batch_store
+from tidemill.store import notify as notify_store
 from tidemill.store import repository as repo
 
 log = logging.getLogger("tidemill.jobs")
@@ -166,6 +168,7 @@ def _recheck_downstream(conn: sa.Connection, account: int, job: Job) -> None:
 def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     given = validate_job(body)
+    notify.check_targets(rt.settings.outbound.policy, given.definition)  # issue 14 alerts
     with rt.db.begin() as conn:
         if repo.get_job(conn, account, name) is not None:
             raise ConflictError(Failure.JOB_EXISTS, f"job {name!r} already exists")
@@ -177,6 +180,7 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
 def update(rt: Runtime, account: int, name: str, body: JSON) -> None:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     given = validate_job(body)
+    notify.check_targets(rt.settings.outbound.policy, given.definition)  # issue 14 alerts
     with rt.db.begin() as conn:
         stored = need_job(conn, account, name)
         job = _resolve(rt, conn, account, name, given)
@@ -192,7 +196,9 @@ def get(rt: Runtime, account: int, name: str) -> JSON:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     with rt.db.connect() as conn:
         job = need_job(conn, account, name)
-        return job_public(job, next_fire_times=schedules.fire_times(rt, conn, account, job))
+        body = job_public(job, next_fire_times=schedules.fire_times(rt, conn, account, job))
+        body.update(notify.notify_status(rt, conn, account, job))  # issue 14 extension
+        return body
 
 
 def list_all(rt: Runtime, account: int, src_datasource: str | None, src_job: str | None) -> JSON:
@@ -236,6 +242,8 @@ def delete(rt: Runtime, account: int, name: str) -> None:
         # job made later under the same name starts from run 1 with nothing left behind.
         running = [b.run_id for b in batch_store.active_batches(conn, account, name)]
         batch_store.delete_job_batches(conn, account, name)
+        backfill_store.delete_job_backfills(conn, account, name)
+        notify_store.delete_job(conn, account, name)  # its alerts go with it (issue 14)
         repo.delete_job(conn, account, name)
     for run_id in running:
         rt.cancel_batch(account, name, run_id)

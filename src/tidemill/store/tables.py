@@ -166,11 +166,41 @@ batches = sa.Table(
     sa.Column("owner", sa.String(64)),
     sa.Column("lease_until", UTCDateTime),
     sa.Column("queued_at", UTCDateTime, nullable=False),
+    # When a Failed batch is attempted again (its job's retry policy; migration 0008), and
+    # how many automatic retries its current run of attempts made.
+    sa.Column("retry_at", UTCDateTime),
+    sa.Column("retries", sa.Integer, nullable=False, default=0, server_default=sa.text("0")),
     # Names this batch for the life of the installation (migration 0006): runIds restart at 1
     # when a job is deleted and created again, so exports key what they write by this.
     sa.Column("uid", sa.String(32), nullable=False),
+    # The backfill that created it (migration 0007); NULL: fresh work, claimed first.
+    sa.Column("backfill_id", sa.String(32)),
+    # Container units it takes while executing (set at claim), for the per-account quota.
+    sa.Column("units", sa.Integer),
     sa.Index("ix_batches_status", "status"),
     sa.Index("ix_batches_uid", "uid", unique=True),
+    sa.Index("ix_batches_backfill", "backfill_id", "status", "run_id"),
+    sa.Index("ix_batches_retry_at", "retry_at"),
+)
+
+# Range backfills of a job (issue 14, migration 0007). state: Running | Canceled | Done.
+backfills = sa.Table(
+    "backfills",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("job_name", NAME, nullable=False),
+    sa.Column("from_time", UTCDateTime, nullable=False),
+    sa.Column("to_time", UTCDateTime, nullable=False),
+    sa.Column("reprocess", sa.String(16), nullable=False),  # missing | failed | all
+    sa.Column("concurrency", sa.Integer, nullable=False),
+    sa.Column("slot_order", sa.String(4), nullable=False),  # asc | desc
+    sa.Column("slots", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime),
+    sa.Index("ix_backfills_job", "account_id", "job_name"),
+    sa.Index("ix_backfills_state", "state"),
 )
 
 # Per-job run state: the next run id and whether a crontab/loop schedule is active.
@@ -217,4 +247,29 @@ export_outcomes = sa.Table(
     sa.Column("expires_at", UTCDateTime),  # retention: when the written objects are deleted
     sa.Column("purged_at", UTCDateTime),
     sa.Index("ix_export_outcomes_expires_at", "expires_at"),
+)
+
+# Alerts of jobs' `notify` targets (issue 14, migration 0008): one row per (target, event of a
+# batch), `dedupe` naming it; delivered by services.notify with retries and back-off.
+# status: Pending | Delivered | Failed (attempts exhausted) | Dropped (target gone from the job)
+notify_deliveries = sa.Table(
+    "notify_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dedupe", sa.String(200), nullable=False, unique=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("job_name", NAME, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),  # failed | succeeded | late
+    sa.Column("run_id", sa.Integer, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),  # the JSON body POSTed
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_at", UTCDateTime),  # when it is tried next (while sending: a claim)
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_at", UTCDateTime),  # when it was last tried
+    sa.Column("last_error", sa.Text, nullable=False),
+    sa.Column("http_status", sa.Integer),
+    sa.Index("ix_notify_deliveries_due", "status", "next_at"),
+    sa.Index("ix_notify_deliveries_job", "account_id", "job_name"),
 )

@@ -1,0 +1,177 @@
+"""Alerts of a job's batches (issue 14, item 5). Pure: the field, the body, the signature.
+
+A job may carry the extension field
+
+    "notify": [{"url": "https://hooks.example.com/tidemill", "on": ["failed", "late"],
+                "lateAfter": "15m", "secret": "<16-256 characters>"}]
+
+At most 10 targets. `url`: http or https, at most 2048 characters. `on`: a non-empty subset of
+"failed" (a batch ended Failed and will not be retried), "succeeded" (a batch ended
+Successful) and "late" (a batch has not succeeded `lateAfter` after its batchTime: 1m..7d,
+required with "late" only). `secret`: the key the alerts to this target are signed with; it is
+stored with the job and never shown again (GetJob shows `"secret": "set"`). Errors:
+JOB_SPEC_INVALID (E18207) naming the member; a target the outbound address policy refuses is
+JOB_SPEC_INVALID too, at create (services.notify).
+
+Each alert is one POST of a JSON body (`alert_body`) with the headers
+
+    Content-Type: application/json
+    X-Tidemill-Event: failed | succeeded | late
+    X-Tidemill-Delivery: <id, the same on every attempt of one alert>
+    X-Tidemill-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + raw body)>
+
+To verify: recompute the HMAC over the timestamp, a dot and the raw body bytes with the
+target's secret, compare in constant time, and refuse a `t` too far from now (replays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from tidemill.core.models import JSON
+from tidemill.core.retries import format_duration, parse_duration
+from tidemill.errors import Failure, InvalidInputError
+
+EVENTS = ("failed", "succeeded", "late")
+FAILED, SUCCEEDED, LATE = EVENTS
+MAX_TARGETS = 10
+MAX_URL = 2048
+MIN_SECRET, MAX_SECRET = 16, 256
+MIN_LATE, MAX_LATE = timedelta(minutes=1), timedelta(days=7)
+SIGNATURE = "X-Tidemill-Signature"
+EVENT = "X-Tidemill-Event"
+DELIVERY = "X-Tidemill-Delivery"
+SHOWN_SECRET = "set"  # what GetJob shows in place of a secret
+
+# Delivery of one alert: attempts, and the back-off between them (doubling, capped).
+DELIVERY_ATTEMPTS = 6
+DELIVERY_BACKOFF = timedelta(seconds=10)
+DELIVERY_MAX_BACKOFF = timedelta(minutes=10)
+
+
+def _invalid(message: str) -> InvalidInputError:
+    return InvalidInputError(Failure.JOB_SPEC_INVALID, message)
+
+
+def _url(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid(f"{where}url is required: an http(s) URL such as https://host/path")
+    if len(value) > MAX_URL or any(c.isspace() for c in value):
+        raise _invalid(f"{where}url must be at most {MAX_URL} characters without spaces")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise _invalid(f"{where}url {value!r} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise _invalid(f"{where}url {value!r} must be an http:// or https:// URL with a host")
+    return value
+
+
+def _target(raw: Any, index: int) -> JSON:
+    where = f"notify[{index}]."
+    if not isinstance(raw, dict):
+        raise _invalid(f"notify[{index}] must be an object with url, on and secret")
+    unknown = sorted(set(raw) - {"url", "on", "lateAfter", "secret"})
+    if unknown:
+        raise _invalid(f"{where}{unknown[0]} is not a member: use url, on, lateAfter, secret")
+    url = _url(raw.get("url"), where)
+    on = raw.get("on")
+    if not isinstance(on, list) or not on or not all(isinstance(e, str) for e in on):
+        raise _invalid(f"{where}on must be a non-empty list of {', '.join(EVENTS)}")
+    events = [e.lower() for e in on]
+    bad = [e for e in events if e not in EVENTS]
+    if bad:
+        raise _invalid(f"{where}on names {bad[0]!r}: use {', '.join(EVENTS)}")
+    target: JSON = {"url": url, "on": [e for e in EVENTS if e in events]}
+    if LATE in events:
+        if raw.get("lateAfter") is None:
+            raise _invalid(f'{where}lateAfter is required with "late", e.g. "15m"')
+        late = parse_duration(raw["lateAfter"], f"{where}lateAfter")
+        if not MIN_LATE <= late <= MAX_LATE:
+            raise _invalid(f"{where}lateAfter must be from 1m to 7d, not {raw['lateAfter']!r}")
+        target["lateAfter"] = format_duration(late)
+    elif raw.get("lateAfter") is not None:
+        raise _invalid(f'{where}lateAfter is only taken with "late" in on')
+    secret = raw.get("secret")
+    if not isinstance(secret, str) or not MIN_SECRET <= len(secret) <= MAX_SECRET:
+        raise _invalid(
+            f"{where}secret is required: {MIN_SECRET}-{MAX_SECRET} characters, the key the "
+            "alerts are signed with (HMAC-SHA256; see docs/decisions.md)"
+        )
+    target["secret"] = secret
+    return target
+
+
+def notify_field(body: JSON) -> JSON:
+    """{"notify": [targets]} for a job body carrying `notify`, else {} (module docstring)."""
+    raw = body.get("notify")
+    if raw is None:
+        return {}
+    if not isinstance(raw, list) or len(raw) > MAX_TARGETS:
+        raise _invalid(f"notify must be a list of at most {MAX_TARGETS} targets")
+    targets = [_target(t, i) for i, t in enumerate(raw)]
+    urls = [t["url"] for t in targets]
+    if len(set(urls)) != len(urls):
+        raise _invalid("notify names one url twice; list its events in one target's on")
+    return {"notify": targets} if targets else {}
+
+
+def targets_of(definition: Mapping[str, Any]) -> list[JSON]:
+    """The stored job definition's notify targets (validated when stored)."""
+    found = definition.get("notify")
+    return list(found) if isinstance(found, list) else []
+
+
+def late_after(target: Mapping[str, Any]) -> timedelta | None:
+    raw = target.get("lateAfter")
+    return parse_duration(raw, "lateAfter") if LATE in target.get("on", ()) and raw else None
+
+
+def extensions_public(definition: Mapping[str, Any]) -> JSON:
+    """The issue-14 extension members of GetJob/ListJobs: `retry` as stored, `notify` with
+    each secret shown as "set"."""
+    body: JSON = {}
+    if isinstance(definition.get("retry"), dict):
+        body["retry"] = dict(definition["retry"])
+    targets = targets_of(definition)
+    if targets:
+        body["notify"] = [{**t, "secret": SHOWN_SECRET} for t in targets]
+    return body
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The X-Tidemill-Signature value: `t=<timestamp>,v1=<hex HMAC-SHA256>` over
+    `<timestamp>.<body>` with `secret` (UTF-8)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def alert_body(
+    event: str, job: str, run_id: int, batch_time: str, status: str, message: str, at: str,
+    attempt: int,
+) -> JSON:  # fmt: skip
+    """The JSON POSTed: {"event", "job", "runId", "batchTime", "status", "message", "attempt"
+    (the batch's rerun count + 1), "at" (when the event happened)}; times RFC 3339."""
+    return {"event": event, "job": job, "runId": run_id, "batchTime": batch_time,
+            "status": status, "message": message, "attempt": attempt, "at": at}  # fmt: skip
+
+
+def delivery_delay(attempts: int) -> timedelta:
+    """The wait after `attempts` failed deliveries of one alert (10s, 20s, 40s ... 10m)."""
+    return min(DELIVERY_BACKOFF * (1 << min(attempts - 1, 20)), DELIVERY_MAX_BACKOFF)
+
+
+def dedupe_key(batch_uid: str, event: str, attempt: int, url: str) -> str:
+    """Names one alert: a batch's event (of one attempt; "late" once per batch) to one url."""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:24]
+    return f"{batch_uid}/{event}/{attempt}/{digest}"
+
+
+def is_late(batch_time: datetime, late: timedelta, now: datetime) -> bool:
+    return batch_time + late <= now
