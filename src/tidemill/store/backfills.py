@@ -139,7 +139,7 @@ def queue(
     # rows: ~10x less. What every row shares is converted once.
     dialect = conn.dialect
     columns = ("account_id", "job_name", "run_id", "batch_time", "status", "params", "message",
-               "rerun_count", "queued_at", "uid", "backfill_id")  # fmt: skip
+               "rerun_count", "queued_at", "uid", "backfill_id", "retries")  # fmt: skip
     statement = sa.insert(batches).values(
         {c: sa.bindparam(c, type_=batches.c[c].type) for c in columns}
     )
@@ -152,7 +152,7 @@ def queue(
     shared = {
         "account_id": account, "job_name": job, "status": BORN.value,
         "params": stored("params", params), "message": "", "rerun_count": 0,
-        "queued_at": stored("queued_at", now), "backfill_id": backfill,
+        "queued_at": stored("queued_at", now), "backfill_id": backfill, "retries": 0,
     }  # fmt: skip
     when = batches.c.batch_time.type.dialect_impl(dialect).bind_processor(dialect) or _as_is
     uids = os.urandom(16 * len(slots)).hex()  # 128 random bits each, as store.batches.new_uid
