@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -48,7 +48,7 @@ def endpoint() -> Iterator[str]:
 
 def test_a_200_that_is_not_the_apis_json_is_a_typed_error(endpoint: str) -> None:
     with Client(endpoint, "ak", "sk", timeout=5) as api:
-        calls = {
+        calls: dict[str, Callable[[], object]] = {
             "list_jobs": api.list_jobs,
             "get_job": lambda: api.get_job("j"),
             "list_datasources": api.list_datasources,
