@@ -10,6 +10,17 @@ from typing import Any
 import yaml
 
 
+class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
+    """YAML's safe loader without its implicit timestamps: `2025-01-01` stays the text written
+    (a request body is JSON, which has no dates)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class FileError(Exception):
     """A file is missing or does not parse; the message names it."""
 
@@ -29,7 +40,7 @@ def documents(path: str, text: str | None = None) -> list[Any]:
     try:
         if path.endswith(".json"):
             return [json.loads(text)]
-        return [doc for doc in yaml.safe_load_all(text) if doc is not None]
+        return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
     except (ValueError, yaml.YAMLError) as exc:
         raise FileError(
             f"{path} is not valid {'JSON' if path.endswith('.json') else 'YAML'}: {exc}"
