@@ -89,8 +89,11 @@ def document(raw: Any, source: str) -> Document:
 
 
 def upstreams(spec: Mapping[str, Any]) -> list[str]:
-    """The jobs a job's srcs name (type Job, any case)."""
+    """The jobs a job's srcs name (type Job, any case); none when srcs is not a list (the
+    server then refuses the body with its own message)."""
     srcs = spec.get("srcs") or []
+    if not isinstance(srcs, list):
+        return []
     return [
         str(s.get("name")) for s in srcs
         if isinstance(s, dict) and str(s.get("type", "")).lower() == "job"
@@ -231,6 +234,7 @@ def plan(docs: Sequence[Document], current: Current, prune: bool = False) -> lis
     """The changes, in order: creates and updates in dependency order, then (with `prune`)
     deletes of what no document names, in reverse order (exports, downstream jobs first, ...)."""
     changes: list[Change] = []
+    check_jobs(docs, current)
     for doc in ordered(docs):
         found = current.find(doc)
         if found is None:
@@ -240,6 +244,38 @@ def plan(docs: Sequence[Document], current: Current, prune: bool = False) -> lis
     if prune:
         changes += deletions({d.key for d in docs}, current)
     return changes
+
+
+def check_jobs(docs: Sequence[Document], current: Current) -> None:
+    """Refuse (ManifestError), before anything is changed, what no order of calls can make: a
+    job reading a job that neither the files nor the server have, and a depend cycle (the
+    files' jobs over the server's others; the server refuses both, but only after the
+    resources before them were made)."""
+    files = {d.name: d for d in docs if d.kind == "job"}
+    reads = {name: upstreams(job) for name, job in current.jobs.items()}
+    reads.update({name: upstreams(d.spec) for name, d in files.items()})
+    for doc in files.values():
+        for up in upstreams(doc.spec):
+            if up not in reads:
+                raise ManifestError(
+                    f"{doc.source}: job {doc.name} reads job {up!r}, which neither the files "
+                    "nor the server have"
+                )
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        if name in path:
+            cycle = " -> ".join([*path[path.index(name) :], name])
+            where = files[name].source if name in files else "the server"
+            raise ManifestError(f"{where}: jobs read each other in a cycle: {cycle}")
+        if name in done:
+            return
+        for up in reads.get(name, []):
+            visit(up, [*path, name])
+        done.add(name)
+
+    for name in sorted(files):
+        visit(name, [])
 
 
 def deletions(named: set[tuple[str, str, str]], current: Current) -> list[Change]:
