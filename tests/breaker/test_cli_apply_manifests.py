@@ -132,3 +132,26 @@ def test_the_planner_refuses_a_cycle_and_accepts_an_upstream_on_the_server() -> 
     with pytest.raises(ManifestError, match="up"):
         plan([job("a", "up")], empty)
     assert [c.action for c in plan([job("a", "up")], on_server)] == ["create"]
+
+
+def test_prune_refuses_to_delete_what_a_file_still_reads_before_changing_anything(
+    tidemill: Tidemill, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.yaml"
+    first.write_text(
+        DATASOURCE + "---\nkind: variable\nname: region\nspec: {type: string, value: eu}\n"
+    )
+    assert tidemill("apply", "-f", str(first)).exit_code == 0
+    second = tmp_path / "second.yaml"
+    job = {"srcs": [{"name": "logs", "type": "DataSource", "tableName": "t"}],
+           "computation": {"type": "sql", "code": "select url from t"},
+           "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"}}  # fmt: skip
+    second.write_text(json.dumps({"kind": "job", "name": "reads_logs", "spec": job}))
+
+    found = tidemill("apply", "-f", str(second), "--prune")
+
+    assert found.exit_code == 2, found.output
+    assert "--prune would delete datasource logs" in found.stderr, found.stderr
+    assert _datasources(tidemill) == ["logs"]
+    assert ok_json(tidemill("variables", "get", "region", "-o", "json"))["value"] == "eu"
+    assert ok_json(tidemill("jobs", "list", "-o", "json")) == []

@@ -242,6 +242,7 @@ def plan(docs: Sequence[Document], current: Current, prune: bool = False) -> lis
         else:
             changes.append(compare(doc, found))
     if prune:
+        check_prune(docs, current)
         changes += deletions({d.key for d in docs}, current)
     return changes
 
@@ -276,6 +277,31 @@ def check_jobs(docs: Sequence[Document], current: Current) -> None:
 
     for name in sorted(files):
         visit(name, [])
+
+
+def check_prune(docs: Sequence[Document], current: Current) -> None:
+    """With --prune, refuse (ManifestError) before anything is changed a plan that would
+    delete what a resource of the files still needs: a job or datasource a file's job reads,
+    the job a file's export belongs to (the server refuses such a delete, after the deletes
+    before it were made)."""
+    named = {d.key for d in docs}
+    for doc in docs:
+        needs: list[tuple[str, str]] = []
+        if doc.kind == "job":
+            srcs = doc.spec.get("srcs")
+            for src in srcs if isinstance(srcs, list) else []:
+                kind = str(src.get("type", "")).lower() if isinstance(src, dict) else ""
+                if kind in ("job", "datasource"):
+                    needs.append((kind, str(src.get("name"))))
+        if doc.kind == "export":
+            needs.append(("job", doc.job))
+        for kind, name in needs:
+            on_server = getattr(current, kind + "s")
+            if (kind, "", name) not in named and name in on_server:
+                raise ManifestError(
+                    f"{doc.source}: --prune would delete {kind} {name}, which {doc.label} "
+                    "needs: add it to the files, or apply without --prune"
+                )
 
 
 def deletions(named: set[tuple[str, str, str]], current: Current) -> list[Change]:
