@@ -155,3 +155,24 @@ def test_prune_refuses_to_delete_what_a_file_still_reads_before_changing_anythin
     assert _datasources(tidemill) == ["logs"]
     assert ok_json(tidemill("variables", "get", "region", "-o", "json"))["value"] == "eu"
     assert ok_json(tidemill("jobs", "list", "-o", "json")) == []
+
+
+def test_a_job_with_alerts_applied_twice_changes_nothing(
+    tidemill: Tidemill, tmp_path: Path
+) -> None:
+    job = {"srcs": [{"name": "logs", "type": "DataSource", "tableName": "t"}],
+           "computation": {"type": "sql", "code": "select url from t"},
+           "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+           "notify": [{"url": "http://127.0.0.1:9/hook", "on": ["failed"],
+                       "secret": "0123456789abcdef-secret"}]}  # fmt: skip
+    manifest = tmp_path / "alerts.yaml"
+    manifest.write_text(
+        DATASOURCE + "---\n" + json.dumps({"kind": "job", "name": "j", "spec": job})
+    )
+
+    first = tidemill("apply", "-f", str(manifest))
+    again = tidemill("apply", "-f", str(manifest))
+
+    assert first.exit_code == 0, first.output
+    assert again.exit_code == 0 and "No changes" in again.stdout, again.stdout
+    assert "0123456789abcdef-secret" not in again.stdout

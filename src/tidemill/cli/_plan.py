@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tidemill.core.notify import SHOWN_SECRET
+
 KINDS = ("workflow", "variable", "datasource", "job", "export")  # the order of creation
 
 
@@ -195,7 +197,7 @@ class Change:
 
 def compare(doc: Document, current: Mapping[str, Any]) -> Change:
     """The change that makes the server's `current` wire object match `doc`."""
-    want = desired_members(doc)
+    want = _secrets_shown(desired_members(doc))
     have = normal(dict(current))
     differ: dict[str, tuple[Any, Any]] = {}
     blocked: dict[str, tuple[Any, Any]] = {}
@@ -211,6 +213,18 @@ def compare(doc: Document, current: Mapping[str, Any]) -> Change:
         return Change(doc.kind, doc.name, "blocked", doc.job, blocked, doc.spec)
     return Change(doc.kind, doc.name, "update" if differ else "unchanged", doc.job, differ,
                   doc.spec)  # fmt: skip
+
+
+def _secrets_shown(spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec` with each alert target's secret as the server shows it (`"set"`, issue 14): the
+    server never shows a secret back, so it is neither compared nor printed in the diff (a
+    changed secret alone is not seen: change the target too, or delete and apply)."""
+    targets = spec.get("notify")
+    if not isinstance(targets, list):
+        return spec
+    shown = [{**t, "secret": SHOWN_SECRET} if isinstance(t, dict) and "secret" in t else t
+             for t in targets]  # fmt: skip
+    return {**spec, "notify": shown}
 
 
 @dataclass(frozen=True, slots=True)
