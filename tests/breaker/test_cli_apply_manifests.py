@@ -176,3 +176,27 @@ def test_a_job_with_alerts_applied_twice_changes_nothing(
     assert first.exit_code == 0, first.output
     assert again.exit_code == 0 and "No changes" in again.stdout, again.stdout
     assert "0123456789abcdef-secret" not in again.stdout
+
+
+@pytest.mark.parametrize(
+    "extension",
+    [{"retry": {"attempts": 3, "backoff": "30s"}}, {"maxConcurrent": 2},
+     {"scheduler": {"type": "crontab", "spec": {"crontab": "0 0 * * * *"}}}],
+)  # fmt: skip
+def test_a_job_with_extensions_applied_twice_changes_nothing(
+    tidemill: Tidemill, tmp_path: Path, extension: dict[str, object]
+) -> None:
+    job = {"srcs": [{"name": "logs", "type": "DataSource", "tableName": "t"}],
+           "computation": {"type": "sql", "code": "select url from t"},
+           "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+           **extension}  # fmt: skip
+    manifest = tmp_path / "ext.yaml"
+    manifest.write_text(
+        DATASOURCE + "---\n" + json.dumps({"kind": "job", "name": "j", "spec": job})
+    )
+
+    first = tidemill("apply", "-f", str(manifest))
+    again = tidemill("apply", "-f", str(manifest))
+
+    assert first.exit_code == 0, first.output
+    assert again.exit_code == 0 and "No changes" in again.stdout, again.stdout

@@ -21,7 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tidemill.core.notify import SHOWN_SECRET
+from tidemill.core.notify import SHOWN_SECRET, extensions_public, notify_field
+from tidemill.core.retries import retry_field
+from tidemill.errors import TidemillError
 
 KINDS = ("workflow", "variable", "datasource", "job", "export")  # the order of creation
 
@@ -197,7 +199,7 @@ class Change:
 
 def compare(doc: Document, current: Mapping[str, Any]) -> Change:
     """The change that makes the server's `current` wire object match `doc`."""
-    want = _secrets_shown(desired_members(doc))
+    want = _as_server_shows(doc.kind, desired_members(doc))
     have = normal(dict(current))
     differ: dict[str, tuple[Any, Any]] = {}
     blocked: dict[str, tuple[Any, Any]] = {}
@@ -213,6 +215,19 @@ def compare(doc: Document, current: Mapping[str, Any]) -> Change:
         return Change(doc.kind, doc.name, "blocked", doc.job, blocked, doc.spec)
     return Change(doc.kind, doc.name, "update" if differ else "unchanged", doc.job, differ,
                   doc.spec)  # fmt: skip
+
+
+def _as_server_shows(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A job's issue-14 extensions (`retry`, `notify`) as GetJob shows them, by the server's
+    own rules (defaults filled, durations spelt shortest, events in order, secrets as "set");
+    members the server will refuse are left for its refusal."""
+    if kind != "job":
+        return spec
+    try:
+        stored = {**retry_field(spec), **notify_field(spec)}
+    except TidemillError:
+        return _secrets_shown(spec)
+    return {**spec, **normal(extensions_public(stored))}
 
 
 def _secrets_shown(spec: dict[str, Any]) -> dict[str, Any]:
