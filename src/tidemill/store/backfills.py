@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from tidemill.core.batches import BORN, EXECUTING, WAITING, Batch, BatchStatus
 from tidemill.store import batches as batch_store
 from tidemill.store.batches import _batch
-from tidemill.store.tables import backfills, batches, job_states
+from tidemill.store.tables import backfills, batches, job_states, jobs
 
 S = BatchStatus
 _CHUNK = 500  # run ids per statement (SQLite's limit on bound values is far above)
@@ -108,6 +108,20 @@ def _utc(value: object) -> datetime:
     """A stored UTC time: a datetime (PostgreSQL) or SQLite's 'YYYY-MM-DD HH:MM:SS.ffffff'."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def lock_job(conn: sa.Connection, account: int, job: str) -> None:
+    """Make this transaction the only one queueing a backfill of `job` until it ends, so what
+    it reads of the slots' batches is still true when it queues (SQLite: the write lock,
+    BEGIN IMMEDIATE; PostgreSQL: the job's row). Call first in a fresh transaction."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    conn.execute(
+        sa.select(jobs.c.name)
+        .where(jobs.c.account_id == account, jobs.c.name == job)
+        .with_for_update()
+    )
 
 
 def allocate_run_ids(conn: sa.Connection, account: int, job: str, count: int) -> int:
