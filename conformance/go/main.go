@@ -63,10 +63,13 @@ func main() {
 		{"workflows", true, (*suite).workflowChecks},
 		{"workflows", true, (*suite).workflowSchedulingChecks}, // start/stop/status with real scheduling
 		{"workflow-lifecycle", true, (*suite).workflowLifecycleChecks},
+		{"extensions", true, (*suite).extensionChecks}, // issue 14: extension members and backfill
 		{"schema", *flagSchemaBucket != "", (*suite).schemaChecks},
 		{"execution", *flagExecution, (*suite).executionChecks},
 		{"exports", *flagExecution && *flagSchemaBucket != "", (*suite).exportChecks},
 		{"hdfs", *flagExecution && *flagSchemaBucket != "", (*suite).hdfsChecks},
+		{"retry-notify", *flagExecution, (*suite).retryNotifyChecks}, // issue 14 extension fields
+
 		{"fusion", *flagExecution, (*suite).fusionChecks},
 	}
 	only := map[string]bool{}
