@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 import sqlalchemy as sa
 
 from tidemill.core import job_graph
+from tidemill.core.backfills import EARLIEST, LATEST
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.export_layout import PART_DIGITS, file_layout, kodo_target
 from tidemill.core.jobs import parse_start_params
@@ -68,6 +69,8 @@ def parse_batch_time(body: JSON) -> datetime | None:
         ) from None
     if moment.tzinfo is None:
         raise malformed(f"batchTime {raw!r} has no offset: add one, e.g. +08:00 or Z")
+    if not EARLIEST <= moment < LATEST:  # the years a backfill's slots may have
+        raise malformed(f"batchTime {raw!r} is outside the years 1900 to 9998")
     return moment.replace(microsecond=0)
 
 
