@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= ./data
 
-.PHONY: venv run test services conformance bench check fmt lint types clean fidelity
+.PHONY: venv run test services conformance bench check fmt lint types clean fidelity console
 
 $(BIN)/tidemill: pyproject.toml uv.lock
 	@if [ -z "$(UV)" ]; then $(PY) -m pip install --quiet uv; fi
@@ -38,6 +38,13 @@ bench: venv services
 	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/hdfs.py
 	$(BIN)/python bench/cdn_logs.py
+	$(BIN)/python bench/backfill.py
+	$(BIN)/python bench/spark.py
+	$(BIN)/python bench/spark_spill.py
+
+## console: rebuild the web console's assets (src/tidemill/console/static) from console/ with npm
+console:
+	cd console && npm ci --no-audit --no-fund && npm test && npm run build
 
 fmt: venv
 	$(BIN)/ruff format src tests bench
@@ -51,10 +58,12 @@ types: venv
 	$(BIN)/mypy
 
 ## fidelity: Spark answers for cases that have none (real Spark), then the parity report
-## (docs/spark-fidelity.md); fails while a case is different, unnamed, invalid or unrecorded
+## (docs/spark-fidelity.md); fails while a case is different, unnamed, invalid or unrecorded;
+## then the whole corpus on the Spark engine (make test runs 3 cases of each category there)
 fidelity: venv
 	-$(BIN)/python -m tests.fidelity record --missing
 	$(BIN)/python -m tests.fidelity report
+	TIDEMILL_FIDELITY_SPARK=all $(BIN)/pytest -q -p no:cacheprovider tests/fidelity/test_spark_engine.py
 
 ## check: format, lint, types, import layers, tests
 check: lint types

@@ -11,6 +11,8 @@ command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v curl >/dev/null 2>&1 || need+=(curl)  # the service scripts probe health with it
+# The web console's browser tests drive Debian's Chromium through Playwright.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
@@ -21,3 +23,5 @@ fi
 
 # The HDFS jars and launcher (cached in .services/hdfs; a no-op once built).
 "$(dirname "${BASH_SOURCE[0]}")/hdfs.sh" build
+# The Spark engine's s3a:// jars (hadoop-aws + AWS SDK bundle; cached in .services/spark-jars).
+"$(dirname "${BASH_SOURCE[0]}")/spark-jars.sh" >/dev/null

@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -225,3 +226,19 @@ def hdfs_url() -> Iterator[str]:
     finally:
         subprocess.run([script, "stop", str(directory)], check=False)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One real `tidemill serve` for the client and CLI tests (tests/client, tests/cli),
+    started on first use; each test takes its own account (tests/client/accounts.py)."""
+    from tests.served import Served
+
+    data = tmp_path_factory.mktemp("served-api") / "data"
+    data.mkdir()
+    server = Served(data)
+    try:
+        server.start(timeout=120)  # a loaded machine (2 cores, many agents) starts it slowly
+        yield server
+    finally:
+        server.stop()

@@ -34,6 +34,14 @@ class SparkSettings(BaseModel):
 
     # a classic Spark master URL: local[N] (in this process's JVM) or spark://host:7077
     url: str = "local[2]"
+    # a directory of extra jars on every Spark JVM's class path (scripts/spark-jars.sh prints
+    # it): with hadoop-aws there, Spark reads s3:// inputs and writes s3:// results itself
+    jars: str = ""
+    # JVM heaps ("1g"): the driver's (which runs the tasks in local mode) and each executor's
+    driver_memory: str = "1g"
+    executor_memory: str = "1g"
+    # spark.cores.max: the cores of a cluster one node's application takes ("": all offered)
+    cores_max: str = ""
 
 
 class HdfsSettings(BaseModel):
@@ -124,6 +132,19 @@ class RunnerSettings(BaseModel):
     poll_seconds: float = Field(default=1.0, gt=0)  # how often the store is looked at unasked
 
 
+class QuotaSettings(BaseModel):
+    """Per-account limits (TIDEMILL_QUOTA__*), issue 14 item 3."""
+
+    # Container units (cores x count, spec §3.3) of one account's batches executing at once.
+    units: int = Field(default=100, ge=1)
+
+
+class BackfillSettings(BaseModel):
+    """Range backfills (TIDEMILL_BACKFILL__*), issue 14 item 1."""
+
+    max_slots: int = Field(default=100_000, ge=1)  # slots one backfill may queue at most
+
+
 class Settings(BaseSettings):
     """Everything Tidemill can be told; see the README's configuration table."""
 
@@ -176,9 +197,15 @@ class Settings(BaseSettings):
     fusion: FusionSettings = FusionSettings()  # TIDEMILL_FUSION__URL, __MAX_BAD_SHARE
     scheduler: SchedulerSettings = SchedulerSettings()  # TIDEMILL_SCHEDULER__ENABLED, ...
     runner: RunnerSettings = RunnerSettings()  # TIDEMILL_RUNNER__ENABLED, __SLOTS, ...
+    quota: QuotaSettings = QuotaSettings()  # TIDEMILL_QUOTA__UNITS
+    backfill: BackfillSettings = BackfillSettings()  # TIDEMILL_BACKFILL__MAX_SLOTS
     outbound: OutboundSettings = OutboundSettings()  # TIDEMILL_OUTBOUND__DENY, __ALLOW
     # D-1: "seed" emits the seed table's codes; "sdk" the Go SDK's dedicated batch codes.
     error_codes: Literal["seed", "sdk"] = "seed"
+    # Ops (issue 15): "json" logs one JSON object per line (observability.json_logs); true
+    # lets batch metrics carry account and job labels (high cardinality: off by default).
+    log_format: Literal["text", "json"] = "text"
+    metrics_job_labels: bool = False
 
     @field_validator("account")
     @classmethod
@@ -260,6 +287,9 @@ class WorkerConfig(BaseModel):
     report_url_template: str
     fusion_url: str = ""  # an http(s) log-list API: the workers read its files over HTTP
     warehouse: str = ""  # settings.warehouse: hdfs exports never write under it
+    spark: SparkSettings = SparkSettings()  # where a Spark plan runs (TIDEMILL_SPARK__*)
+
+    log_format: str = "text"  # settings.log_format: how the worker logs
 
     @classmethod
     def of(cls, settings: Settings) -> WorkerConfig:
@@ -276,4 +306,7 @@ class WorkerConfig(BaseModel):
             report_url_template=settings.report_url_template,
             fusion_url=settings.fusion.url,
             warehouse=settings.warehouse,
+            spark=settings.spark,
+
+            log_format=settings.log_format,
         )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from tidemill.clock import Clock, SystemClock
 from tidemill.config import Settings
+from tidemill.observability.metrics import Metrics
 from tidemill.sources.registry import Sources, open_sources
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Buckets, Kodo
@@ -99,6 +100,11 @@ class Runtime:
             self.settings.hdfs.roots,
             warehouse=self.settings.warehouse,
         )
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """This service's Prometheus metrics (observability.metrics), served at /metrics."""
+        return Metrics(job_labels=self.settings.metrics_job_labels)
 
     def store_for(self, conn: sa.Connection, account: int) -> Buckets:
         """The buckets `account` may use, and no others (docs/decisions.md, "Tenancy")."""

@@ -71,7 +71,8 @@ def main(url: str) -> None:
 def engine_context() -> str:
     from tidemill.engines.spark import session
 
-    return str(session.shared("unused").sparkContext.master)
+    running = session.current(session.Profile("unused"))
+    return str(running.sparkContext.master)
 
 
 if __name__ == "__main__":

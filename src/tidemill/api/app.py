@@ -10,7 +10,18 @@ from fastapi import FastAPI
 
 from tidemill.api.auth import PandoraEdge
 from tidemill.api.errors import install_error_handlers
-from tidemill.api.routes import batches, datasources, jobs, render, variables, workflows
+from tidemill.api.ops_edge import OpsEdge
+from tidemill.api.routes import (
+    backfills,
+    batch_log,
+    batches,
+    console,
+    datasources,
+    jobs,
+    render,
+    variables,
+    workflows,
+)
 from tidemill.config import Settings
 from tidemill.runner.runner import Runner
 from tidemill.runner.scheduler import Scheduler
@@ -68,10 +79,23 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.sdk_codes = settings.error_codes == "sdk"
-    for module in (datasources, jobs, batches, variables, workflows, render):
+    modules = (
+        datasources,
+        jobs,
+        batches,
+        variables,
+        workflows,
+        batch_log,
+        backfills,
+        render,
+        console,
+    )
+    for module in modules:
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(PandoraEdge, runtime=runtime)
+    routes = [route for module in modules for route in module.router.routes]
+    app.add_middleware(OpsEdge, runtime=runtime, routes=routes)  # outermost: unsigned ops
     return app
 
 

@@ -23,6 +23,11 @@ from tidemill.store.accounts import KeyPair
 _NO_SECRET = secrets.token_urlsafe(32)
 
 
+def is_open(path: str) -> bool:
+    """Paths answered without a signature: the web console's static files (issue 15)."""
+    return path == "/console" or path.startswith("/console/")
+
+
 class KeyCache:
     """Access keys by AK. Keys are only ever added (by the CLI), so hits never go stale."""
 
@@ -65,6 +70,9 @@ class PandoraEdge:
                     headers["Content-Type"] = JSON_TYPE
             await send(message)
 
+        if is_open(scope["path"]):
+            await self.app(scope, receive, send_with_headers)
+            return
         try:
             state["account_id"] = await self._authenticate(scope)
         except AuthError as exc:

@@ -41,6 +41,21 @@ buckets = typer.Typer(
 )
 app.add_typer(buckets, name="buckets")
 
+
+def _add_api_commands() -> None:
+    """The commands that talk to a server through tidemill.client (cli/resources.py, ...)."""
+    from tidemill.cli import apply, batches, resources
+
+    for group in ("datasources", "jobs", "exports", "variables", "workflows", "schemas"):
+        sub = getattr(resources, group)
+        app.add_typer(sub, name=group)
+    app.add_typer(batches.batches, name="batches")
+    app.add_typer(batches.commands)
+    app.add_typer(apply.commands)
+
+
+_add_api_commands()
+
 DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Data directory (default: TIDEMILL_DATA_DIR or ./data)"),
@@ -179,6 +194,7 @@ def demo(
     typer.echo(
         f"""
 Tidemill is starting at {url}
+  web console    : {url}/console
   data directory : {settings.data_dir.resolve()}
   access key     : {access_key}
   secret key     : {secret_key}
@@ -253,13 +269,18 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from tidemill.api.app import create_app
+    from tidemill.observability.json_logs import log_config
 
+    # JSON lines (TIDEMILL_LOG_FORMAT=json) go to a log system: requests are logged too.
+    json_lines = settings.log_format == "json"
+    level = "INFO" if json_lines else "WARNING"
     uvicorn.run(
         create_app(settings, warm_workers=True),
         host=settings.host,
         port=settings.port,
-        log_level="warning",
-        access_log=False,
+        log_config=log_config(settings.log_format, level),
+        log_level=level.lower(),
+        access_log=json_lines,
     )
 
 

@@ -81,6 +81,7 @@ class Batch:
     rerun_count: int = 0
     result_rows: int | None = None
     uid: str = ""  # unique for the life of the installation (runIds restart with a new job)
+    backfill_id: str | None = None  # the backfill that queued it (issue 14); None: fresh work
 
 
 def batch_public(batch: Batch, now: datetime, timestamp: Callable[[object], str]) -> JSON:

@@ -11,6 +11,7 @@ from typing import Any
 
 from tidemill.core import fields
 from tidemill.core.cron import parse_crontab, parse_loop
+from tidemill.core.job_limits import check_max_concurrent
 from tidemill.core.models import JSON, JobSource, SchedulerMode
 from tidemill.core.names import PARAM_NAME, TABLE_NAME
 from tidemill.core.notify import notify_field
@@ -243,6 +244,7 @@ def validate_job(body: JSON) -> JobInput:
     )
     if depend:
         definition["scheduler"] = {"type": "depend"}
+    definition.update(check_max_concurrent(body))  # extension (issue 14): core.caps
     definition.update(retry_field(body))  # issue 14 extension (core.retries)
     definition.update(notify_field(body))  # issue 14 extension (core.notify)
     return JobInput(definition, mode, sources, code, params)

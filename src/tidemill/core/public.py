@@ -37,6 +37,8 @@ def job_public(
     body["scheduler"] = definition.get("scheduler") or {"type": job.mode.value}
     body["schema"] = [{"key": f.key, "valtype": f.valtype} for f in job.schema]
     body["workflow"] = job.workflow
+    if "maxConcurrent" in definition:  # extension (issue 14); the SDK ignores it
+        body["maxConcurrent"] = definition["maxConcurrent"]
     body.update(extensions_public(definition))  # issue 14: retry, notify (secrets unsaid)
     if next_fire_times is not None:
         body["nextFireTimes"] = list(next_fire_times)

@@ -10,6 +10,7 @@ Dynamic allocation, where the cluster supports it, may run from one executor up 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tidemill.core.jobs import CONTAINER_CORES
@@ -57,3 +58,51 @@ def spark_resources(container: JSON) -> SparkResources:
     if unit_mib - heap < MIN_OVERHEAD_MIB:
         heap = unit_mib - MIN_OVERHEAD_MIB
     return SparkResources(count, CONTAINER_CORES.get(kind, 1), heap, unit_mib - heap)
+
+
+# Spark's unified memory (execution + storage: what a sort, aggregate or join may hold before it
+# spills) is (heap - 300 MiB) * spark.memory.fraction ("Memory Management Overview", Spark 3.5
+# tuning guide; UnifiedMemoryManager's reserved memory).
+RESERVED_MIB = 300
+DEFAULT_FRACTION = 0.6  # Spark's default spark.memory.fraction
+MIN_FRACTION = 0.01
+_UNITS = {
+    "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+}  # fmt: skip
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]*)")
+
+
+def size_bytes(text: str) -> int:
+    """Bytes of a size written with a unit, as `Limits.memory` holds it ("48MiB", "2GB").
+
+    ValueError for text that is not a number and one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB.
+    """
+    found = _SIZE.fullmatch(text.strip())
+    unit = (found.group(2) or "b").lower() if found else ""
+    if found is None or unit not in _UNITS:
+        raise ValueError(f"{text!r} is not a size such as 48MiB or 2GB")
+    return int(float(found.group(1)) * _UNITS[unit])
+
+
+def memory_fraction(limit: str, heap_mib: int) -> float:
+    """spark.memory.fraction that gives a JVM of `heap_mib` MiB heap `limit` of unified memory.
+
+    Capped at Spark's default 0.6 (a limit the heap cannot give gets what Spark gives by
+    default; the rest of the heap is Spark's "user memory") and floored at 0.01. Rounded to
+    3 places, so limits that differ by less share one Spark application.
+    """
+    usable = (heap_mib - RESERVED_MIB) * 2**20
+    if usable <= 0:
+        raise ValueError(f"a Spark heap of {heap_mib} MiB leaves no memory past the reserved 300")
+    wanted = size_bytes(limit) / usable
+    return round(min(DEFAULT_FRACTION, max(MIN_FRACTION, wanted)), 3)
+
+
+def heap_mib(text: str) -> int:
+    """MiB of a JVM memory setting as Spark writes it ("512m", "1g", "2048")."""
+    value = text.strip().lower()
+    scale = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}.get(value[-1:])
+    if scale is None:
+        return int(value) // 2**20  # plain bytes
+    return int(float(value[:-1]) * scale)

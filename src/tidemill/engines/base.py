@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -83,6 +83,9 @@ class Committed:
     rows: int
     result_uri: str
     note: str = ""  # what the batch message adds on success (bad CDN log lines skipped ...)
+    # What the engine measured of its work, for the batch log: name -> bytes, rows or seconds
+    # (engines.duckdb.figures names DuckDB's); empty when the engine reports nothing.
+    figures: Mapping[str, int | float] = field(default_factory=dict)
 
 
 class Stopped(TidemillError):

@@ -24,7 +24,14 @@ def _spark() -> Engine:
     from tidemill.engines.spark.engine import SparkEngine
     from tidemill.engines.spark.session import DEFAULT_URL
 
-    return SparkEngine(os.environ.get("TIDEMILL_SPARK__URL") or DEFAULT_URL)
+    env = os.environ.get
+    return SparkEngine(
+        env("TIDEMILL_SPARK__URL") or DEFAULT_URL,
+        jars=env("TIDEMILL_SPARK__JARS", ""),
+        driver_memory=env("TIDEMILL_SPARK__DRIVER_MEMORY") or "1g",
+        executor_memory=env("TIDEMILL_SPARK__EXECUTOR_MEMORY") or "1g",
+        cores_max=env("TIDEMILL_SPARK__CORES_MAX", ""),
+    )
 
 
 # name → factory; a factory imports its engine's library only when that engine is used.

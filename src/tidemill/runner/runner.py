@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
@@ -30,6 +30,7 @@ from tidemill.core.plans import BatchPlan
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters import failure_message
 from tidemill.runner import retrying, worker
+from tidemill.runner.claims import claim
 from tidemill.runner.exports import (
     BatchResult,
     plan_exports,
@@ -89,6 +90,7 @@ class Assignment:
     account: int
     batch: Batch
     plan: BatchPlan
+    began: float = field(default_factory=time.monotonic)  # when a slot was given it
 
 
 class Slot:
@@ -268,6 +270,11 @@ class Runner:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    @property
+    def alive(self) -> bool:
+        """Whether the dispatcher thread runs (GET /readyz)."""
+        return self._thread is not None and self._thread.is_alive() and not self.stopping
+
     def close(self) -> None:
         self._stopping.set()
         self._wake.set()
@@ -387,21 +394,19 @@ class Runner:
         if not free:
             return
         now = self._now()
-        claimed: list[tuple[int, Batch]] = []
         with self.runtime.db.begin() as conn:
-            busy = store.running_jobs(conn)
-            for account, batch in store.claimable(conn, 100):
-                if len(claimed) == len(free):
-                    break
-                if (account, batch.job_name) in busy:
-                    continue  # one executing batch per job (§7.6); this one waits
-                busy.add((account, batch.job_name))
-                if store.move(
+
+            def move(account: int, batch: Batch, units: int) -> bool:
+                return store.move(
                     conn, account, batch.job_name, batch.run_id, [batch.status],
                     status=S.RUNNING, start_time=now, end_time=None, message="",
-                    owner=self.node, lease_until=now + LEASE,
-                ):  # fmt: skip
-                    claimed.append((account, batch))
+                    owner=self.node, lease_until=now + LEASE, units=units,
+                )  # fmt: skip
+
+            # Fresh work first, then backfills; under the caps of core.caps (issue 14).
+            quota = self.runtime.settings.quota.units
+            taken = claim(conn, len(free), quota, self._backfill_room(), move)
+        claimed = [(c.account, c.batch) for c in taken]
         assignments: list[Assignment] = []
         for account, batch in claimed:
             with self.runtime.db.connect() as conn:
@@ -412,6 +417,9 @@ class Runner:
                         verdict = settle(plan, current)
                         assert verdict is not None
                         if _store_verdict(conn, account, batch, current, verdict, self._now()):
+                            self.runtime.metrics.batch_finished(
+                                verdict.status.value, "unplanned", None, account, batch.job_name
+                            )
                             break
                 continue
             assignments.append(Assignment(account, batch, plan))
@@ -419,6 +427,18 @@ class Runner:
             self.notify()  # the slots refused batches would have taken are free: look again now
         for slot, assignment in zip(free, assignments, strict=False):
             slot.assign(assignment)
+            self.runtime.metrics.batch_started(
+                assignment.plan.engine, assignment.account, assignment.batch.job_name
+            )
+
+    def _backfill_room(self) -> int | None:
+        """How many more backfilled batches this runner may start: all its slots but one,
+        kept for fresh work (so a schedule's batch never waits for a backfill's to end);
+        None (no limit) on a single-slot runner, where nothing could be kept."""
+        if len(self._slots) < 2:
+            return None
+        busy = sum(1 for s in self._slots if (a := s.current) is not None and a.batch.backfill_id)
+        return len(self._slots) - 1 - busy
 
     def _plan(self, conn: sa.Connection, account: int, batch: Batch) -> BatchPlan | Outcome:
         """The batch's plan, or how planning it failed."""
@@ -501,10 +521,22 @@ class Runner:
                 told = f"{ran}; {verdict.message}" if verdict.message else ran
                 verdict = replace(verdict, message=told)
             moved = _store_verdict(conn, account, batch, current.status, verdict, now)
+            if moved:
+                self._count(assignment, answer, verdict)
             if not (verdict.succeeded and moved):
                 return False
             self._trigger_children(conn, account, batch, now)
             return True
+
+    def _count(self, assignment: Assignment, answer: Answer, verdict: Verdict) -> None:
+        """The batch's outcome and its exports', in the metrics (observability.metrics)."""
+        metrics = self.runtime.metrics
+        seconds = time.monotonic() - assignment.began
+        metrics.batch_finished(verdict.status.value, assignment.plan.engine, seconds,
+                               assignment.account, assignment.batch.job_name)  # fmt: skip
+        if isinstance(answer, BatchResult):
+            for outcome in answer.outcomes:
+                metrics.exported(outcome.type, outcome.status)
 
     def _end_unrecorded(self, assignment: Assignment, reason: str) -> None:
         """End the batch whose outcome could not be recorded: Failed with `reason` (Canceled
@@ -526,14 +558,17 @@ class Runner:
     def _trigger_children(
         self, conn: sa.Connection, account: int, batch: Batch, now: datetime
     ) -> None:
-        """Each depend child gets a batch with the same batchTime and params (§7.1)."""
+        """Each depend child gets a batch with the same batchTime and params (§7.1), in the
+        parent's backfill if it has one."""
         for child in repo.list_jobs(conn, account, source_type="job", source=batch.job_name):
             if child.mode is not SchedulerMode.DEPEND:
                 continue
             run_id = store.allocate_run_id(conn, account, child.name)
             store.insert_batch(
                 conn, account,
-                Batch(child.name, run_id, batch.batch_time, S.READY, dict(batch.params)), now,
+                Batch(child.name, run_id, batch.batch_time, S.READY, dict(batch.params),
+                      backfill_id=batch.backfill_id),  # a backfill's children are in it
+                now,
             )  # fmt: skip
 
 

@@ -51,6 +51,11 @@ class Scheduler:
         self._thread = threading.Thread(target=self._loop, name="tidemill-scheduler", daemon=True)
         self._thread.start()
 
+    @property
+    def alive(self) -> bool:
+        """Whether the scheduler thread runs (GET /readyz)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def notify(self) -> None:
         """Something changed (a schedule, a batch ended): look again now."""
         self._wake.set()
@@ -107,12 +112,14 @@ class Scheduler:
         try:
             if row.spec.kind is SchedulerMode.CRONTAB:
                 fire = crontab_fire(row.spec.cron, row.next_fire, now)
+                self.runtime.metrics.fired((now - fire.slot).total_seconds())  # how late
                 return store.Outcome(row, fire.next_fire, slot=fire.slot)
             step = loop_step(row.spec.interval, row.last, now)
         except TidemillError as exc:  # an expression that no longer parses: park the job
             log.error("job %r of account %s has a bad schedule: %s", row.job, row.account, exc)
             return store.Outcome(row, None)
         if isinstance(step, Fire):
+            self.runtime.metrics.fired((now - step.slot).total_seconds())
             return store.Outcome(row, step.next_fire, slot=step.slot)
         if isinstance(step, Wait):
             return store.Outcome(row, None, waiting=True)

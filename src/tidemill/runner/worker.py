@@ -28,10 +28,12 @@ from tidemill.engines import registry
 from tidemill.engines.base import EXCEEDED, Committed, Engine, RunIO
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters.base import Fence, Unfenced
+from tidemill.observability import json_logs
+from tidemill.runner import batch_log
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence, LeaseLostError
 from tidemill.storage import open_kodo
-from tidemill.storage.base import Storage
+from tidemill.storage.base import Kodo, Storage
 from tidemill.storage.registry import open_storages
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
@@ -129,6 +131,15 @@ def _exit_with_parent(lifeline: Connection | None) -> None:
     threading.Thread(target=poll_parent, name="tidemill-parent-watch", daemon=True).start()
 
 
+def spark_environment(config: WorkerConfig) -> None:
+    """TIDEMILL_SPARK__* of `config.spark` in this process's environment, where the Spark
+    engine reads them (`engines.registry`): the forkserver that forked this worker started
+    without the TIDEMILL_* variables, so without this a worker ran Spark plans on the default
+    `local[2]` whatever TIDEMILL_SPARK__URL said. Spark's settings hold no secret."""
+    for key, value in config.spark.model_dump().items():
+        os.environ[f"TIDEMILL_SPARK__{key.upper()}"] = str(value)
+
+
 def _fence(db: sa.Engine | None, plan: BatchPlan) -> Fence:
     if db is None or not plan.owner:
         return Unfenced()
@@ -141,6 +152,10 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
     Outcome of a failed attempt (core.outcomes). `config` is all the worker knows of the
     settings (docs/decisions.md, "Runner")."""
     _exit_with_parent(lifeline)
+    spark_environment(config)
+
+    if config.log_format == "json":
+        json_logs.configure("json")
     kodo = open_kodo(config)
     storage = open_storages(config)  # the warehouse (results, upstream results), by URI
     db = create_engine(config.metadata_url)  # the fence: leases are checked before publishing
@@ -154,33 +169,56 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
             return
         if plan is None:
             return
-        try:
-            store = kodo.for_account(plan.scope)  # this batch's account's buckets only
-            fence = _fence(db, plan)
-            # A Spark driver JVM started here would inherit the limit (and cannot start under
-            # it); Spark holds its memory to the executors' settings instead.
-            limit_memory(plan.memory_ceiling if plan.engine == "duckdb" else 0)
-            scratch = scratch_dir(config.data_dir, plan)
-            committed = execute(plan, storage, fence=fence, scratch=scratch)
-            rows = committed.rows
-            outcomes = export_result(
-                config, store, storage, account=plan.account, tenant=plan.scope.name,
-                job=plan.job, run_id=plan.run_id, attempt=plan.attempt,
-                result_uri=plan.result_uri, scratch_dir=str(scratch), rows=rows,
-                time_zone=plan.zone, threads=plan.limits.threads,
-                memory_limit=plan.limits.memory,
-                plans=plan.exports, batch_uid=plan.batch_uid, fence=fence,
-            )  # fmt: skip
-            conn.send(BatchResult(rows, outcomes, committed.note))
-        except TidemillError as exc:
-            conn.send(Outcome(_ending(exc), exc.message))
-        except MemoryError:
-            ceiling = plan.memory_ceiling // 2**20
-            conn.send(Outcome(Ending.MEMORY, f"{EXCEEDED} ({ceiling} MiB of data)"))
-        except Exception as exc:  # a bug: keep the worker alive, tell the user something useful
-            log.exception("batch %s/%s crashed", plan.job, plan.run_id)
-            message = f"internal error while running the batch ({type(exc).__name__})"
-            conn.send(Outcome(Ending.ERROR, message))
+        answer = _run(plan, config, kodo, storage, db)
+        conn.send(answer)
+
+
+def _run(
+    plan: BatchPlan, config: WorkerConfig, kodo: Kodo, storage: Storage, db: sa.Engine | None
+) -> BatchResult | Outcome:
+    """Run one plan: the answer for the runner, once the batch's log is written (before the
+    answer: once the runner records it, this attempt's lease is over)."""
+    redact = batch_log.Redactor.for_plan(plan, config.data_dir, config.warehouse)
+    blog = batch_log.BatchLog(plan, redact)
+    batch_log.save(storage, blog)  # what it was given, even if it is killed
+    batch_log.reset_peak_memory()
+    fence: Fence = Unfenced()
+    answer: BatchResult | Outcome
+    try:
+        store = kodo.for_account(plan.scope)  # this batch's account's buckets only
+        fence = _fence(db, plan)
+        # A Spark driver JVM started here would inherit the limit (and cannot start under
+        # it); Spark holds its memory to the executors' settings instead.
+        limit_memory(plan.memory_ceiling if plan.engine == "duckdb" else 0)
+        scratch = scratch_dir(config.data_dir, plan)
+        committed = execute(plan, storage, fence=fence, scratch=scratch)
+        blog.committed(committed, batch_log.process_figures())
+        rows = committed.rows
+        outcomes = export_result(
+            config, store, storage, account=plan.account, tenant=plan.scope.name,
+            job=plan.job, run_id=plan.run_id, attempt=plan.attempt,
+            result_uri=plan.result_uri, scratch_dir=str(scratch), rows=rows,
+            time_zone=plan.zone, threads=plan.limits.threads,
+            memory_limit=plan.limits.memory,
+            plans=plan.exports, batch_uid=plan.batch_uid, fence=fence,
+        )  # fmt: skip
+        blog.exported(outcomes)
+        answer = BatchResult(rows, outcomes, committed.note)
+    except TidemillError as exc:
+        blog.failed(exc.message, exc)
+        answer = Outcome(_ending(exc), exc.message)
+    except MemoryError:
+        answer = Outcome(Ending.MEMORY, f"{EXCEEDED} ({plan.memory_ceiling // 2**20} MiB of data)")
+        blog.failed(answer.message)
+    except Exception as exc:  # a bug: keep the worker alive, tell the user something useful
+        log.exception("batch %s/%s crashed", plan.job, plan.run_id)
+        answer = Outcome(
+            Ending.ERROR, f"internal error while running the batch ({type(exc).__name__})"
+        )
+        blog.failed(answer.message)
+    blog.finish(batch_log.process_figures())
+    batch_log.save(storage, blog, fence)
+    return answer
 
 
 def _ending(exc: TidemillError) -> Ending:

@@ -34,6 +34,7 @@ from tidemill.runtime import Runtime
 from tidemill.services import notify, schedules
 from tidemill.services.guards import need_datasource, need_job, workflow_idle
 from tidemill.services.variables import user_variables
+from tidemill.store import backfills as backfill_store
 from tidemill.store import batches as batch_store
 from tidemill.store import notify as notify_store
 from tidemill.store import repository as repo
@@ -241,6 +242,7 @@ def delete(rt: Runtime, account: int, name: str) -> None:
         # job made later under the same name starts from run 1 with nothing left behind.
         running = [b.run_id for b in batch_store.active_batches(conn, account, name)]
         batch_store.delete_job_batches(conn, account, name)
+        backfill_store.delete_job_backfills(conn, account, name)
         notify_store.delete_job(conn, account, name)  # its alerts go with it (issue 14)
         repo.delete_job(conn, account, name)
     for run_id in running:

@@ -137,7 +137,7 @@ def open_storages(config: StorageConfig | Settings | WorkerConfig) -> Storages:
     if not isinstance(config, StorageConfig):
         config = storage_config(config)
     opened = {scheme: opener(config) for scheme, opener in BACKENDS.items()}
-    return Storages({scheme: b for scheme, b in opened.items() if b is not None})
+    return Storages({scheme: b for scheme, b in opened.items() if b is not None}, config)
 
 
 class Storages:
@@ -149,8 +149,13 @@ class Storages:
 
     scheme = "*"
 
-    def __init__(self, backends: Mapping[str, Storage]) -> None:
+    def __init__(
+        self, backends: Mapping[str, Storage], config: StorageConfig | None = None
+    ) -> None:
         self.backends = dict(backends)
+        # what opened them (None: built by hand); an engine that reaches s3:// itself (Spark)
+        # takes the endpoint from here
+        self.config = config
 
     def backend(self, uri: str) -> Storage:
         """The backend serving `uri`."""

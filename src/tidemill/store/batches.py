@@ -44,6 +44,7 @@ def _batch(row: Any) -> Batch:
         rerun_count=row.rerun_count,
         result_rows=row.result_rows,
         uid=row.uid,
+        backfill_id=row.backfill_id,
     )
 
 
@@ -98,6 +99,7 @@ def insert_batch(conn: sa.Connection, account: int, batch: Batch, now: datetime)
             rerun_count=batch.rerun_count,
             queued_at=now,
             uid=batch.uid or new_uid(),
+            backfill_id=batch.backfill_id,
         )
     )
 
@@ -146,7 +148,7 @@ def move(
     conn: sa.Connection,
     account: int,
     job: str,
-    run_id: int,
+    run_id: int | Sequence[int],
     expected: Sequence[BatchStatus],
     **values: Any,
 ) -> bool:
@@ -156,6 +158,7 @@ def move(
     `expected` status to it must be in core.batches.MOVES (§7.2), else StateError (INTERNAL:
     a bug) before anything is written; as the update applies only while the status is one of
     `expected`, no stored move is ever outside the table. Without `status` the status stays.
+    Several run ids of the job (a backfill's cancel) move together: whether any moved.
     """
     if not expected:
         raise ValueError("move: name the statuses the batch may be in")
@@ -166,7 +169,12 @@ def move(
         values["status"] = target.value
     result = conn.execute(
         sa.update(batches)
-        .where(*_job_filter(account, job), batches.c.run_id == run_id)
+        .where(*_job_filter(account, job))
+        .where(
+            batches.c.run_id == run_id
+            if isinstance(run_id, int)
+            else batches.c.run_id.in_(list(run_id))
+        )
         .where(batches.c.status.in_([s.value for s in expected]))
         .values(**values)
     )
@@ -258,8 +266,9 @@ def successful_at(
 
 
 def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
-    """Batches waiting to execute (Ready, or Restarting for a rerun), oldest first, locked
-    for the caller's claim.
+    """Fresh batches waiting to execute (Ready, or Restarting for a rerun), oldest first,
+    locked for the caller's claim. Backfilled ones are not here: each backfill's queue is
+    `store.backfills.claimable_in`, claimed after these (fresh work first, issue 14).
 
     On PostgreSQL the rows are locked here (FOR UPDATE) and those another runner is claiming
     are skipped (SKIP LOCKED): two nodes' dispatchers never wait on each other, so never
@@ -268,10 +277,16 @@ def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
     """
     rows = conn.execute(
         sa.select(batches)
-        .where(batches.c.status.in_(_values(WAITING)))
+        .where(batches.c.status.in_(_values(WAITING)), batches.c.backfill_id.is_(None))
         .order_by(batches.c.queued_at, batches.c.account_id, batches.c.job_name,
                   batches.c.run_id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )  # fmt: skip
     return [(r.account_id, _batch(r)) for r in rows]
+
+
+def count_waiting(conn: sa.Connection) -> int:
+    """Batches of every account queued for a runner (Ready, Restarting): the queue's depth."""
+    query = sa.select(sa.func.count()).select_from(batches)
+    return int(conn.execute(query.where(batches.c.status.in_(_values(WAITING)))).scalar_one())

@@ -23,7 +23,7 @@ from tidemill.core import sql
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan
 from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped, localise_inputs
-from tidemill.engines.duckdb import cdn, dialect
+from tidemill.engines.duckdb import cdn, dialect, figures
 from tidemill.engines.duckdb.database import (
     check_tables_known,
     conform,
@@ -73,6 +73,7 @@ class DuckDBEngine:
             with _stopping(con, io.stop):
                 try:
                     conformed, columns = conform(con, query)
+                    figures.track(con)
                     row = con.execute(
                         f"COPY ({conformed}) TO {quote_literal(str(temporary))} (FORMAT parquet)"
                     ).fetchone()
@@ -84,12 +85,13 @@ class DuckDBEngine:
                     ) from exc
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
+            measured = figures.read(con)
             with io.lease.publishing():
                 io.files.upload(plan.result_uri, temporary, move=True)
             keys = sql.schema_keys(name for name, _ in columns)
             schema = [SchemaField(k, vt) for k, (_, vt) in zip(keys, columns, strict=True)]
             rows = int(row[0]) if row else 0
-            return Committed(schema, rows, plan.result_uri, "; ".join(notes))
+            return Committed(schema, rows, plan.result_uri, "; ".join(notes), measured)
 
     def _sealed(
         self,

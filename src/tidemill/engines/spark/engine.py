@@ -1,12 +1,17 @@
 """The Spark engine (`tidemill.engines.base.Engine`): the job's Spark SQL run as written on a
 Spark session (`session.shared`, TIDEMILL_SPARK__URL), no translation.
 
-A run: each table's files are made local (`io.files.local_path`; the cluster reads them by
-that path, so a `spark://` cluster must share the node's file system), read with the table's
-declared schema into a temporary view of a run-private session (session zone = plan zone), the
-query's columns cast to the types their valtypes name, and the result written by Spark as one
-Parquet file in a private scratch directory, uploaded to `plan.result_uri` while the lease
-holds. A run is a Spark job group: `io.stop` cancels exactly its jobs.
+A run: Spark reads each table's files itself where it can (`hadoop.spark_path`: `hdfs://`,
+`s3://` as `s3a://` with hadoop-aws, `file://` by its path, so a `spark://` cluster must share
+the node's file system for those) and the others after `io.files.local_path` made them local;
+with the table's declared schema into a temporary view of a run-private session (session zone =
+plan zone); the query's columns cast to the types their valtypes name; the result written by
+Spark as one Parquet file, into a staging directory beside `plan.result_uri` when Spark can
+write there (`s3://` with hadoop-aws, `hdfs://`) and renamed into place, otherwise into a
+private scratch directory and uploaded, in both cases while the lease holds. A run is a Spark
+job group: `io.stop` cancels exactly its jobs. The run's memory limit (`plan.limits.memory`)
+is Spark's unified memory (`core.spark_resources.memory_fraction`): work beyond it spills, in
+local mode into the run's scratch directory (`spill`).
 
 Before Spark sees it, the SQL passes the same checks as on every engine (`core.sql`: one query,
 Spark's table functions only, no server functions, only the job's tables), and Spark functions
@@ -18,27 +23,41 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import tempfile
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
+from dataclasses import replace
 from pathlib import Path
+from typing import Protocol, cast
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from py4j.protocol import Py4JError  # type: ignore[import-untyped]
 from pyspark.errors import AnalysisException, ParseException, PySparkException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructField, StructType, _parse_datatype_string
+from pyspark.sql.types import (
+    BooleanType,
+    DataType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
 from sqlglot import exp
 
 from tidemill.core import sql
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan, TablePlan
-from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped, localise_inputs
-from tidemill.engines.spark import session
-from tidemill.engines.spark.types import NESTED, spark_type, valtype
+from tidemill.core.spark_resources import DEFAULT_FRACTION, heap_mib, memory_fraction
+from tidemill.engines.base import EXCEEDED, Committed, Files, RunIO, Stopped
+from tidemill.engines.spark import hadoop, session, spill
+from tidemill.engines.spark.types import NATIVE, spark_type, valtype
 from tidemill.errors import BackendError, Failure, InvalidInputError
 
 STOP_POLL = 0.05  # seconds between looks at `io.stop` while a job runs
@@ -70,15 +89,36 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, url: str = session.DEFAULT_URL) -> None:
+    def __init__(
+        self, url: str = session.DEFAULT_URL, *, jars: str = "", driver_memory: str = "1g",
+        executor_memory: str = "1g", cores_max: str = "",
+    ) -> None:  # fmt: skip
         self.url = url
+        self.jars = jars
+        self.driver_memory = driver_memory
+        self.executor_memory = executor_memory
+        self.cores_max = cores_max
+        self.s3a = hadoop.has_s3a(jars)
+
+    def profile(self, memory: str | None = None) -> session.Profile:
+        """The Spark application a run with memory limit `memory` ("48MiB") needs; None: the
+        default (Spark's own memory fraction). The limit applies per JVM that runs tasks: the
+        driver in local mode, each executor on a cluster."""
+        base = session.Profile(
+            self.url, self.jars, self.driver_memory, self.executor_memory, DEFAULT_FRACTION,
+            self.cores_max,
+        )  # fmt: skip
+        if memory is None:
+            return base
+        heap = self.driver_memory if base.local else self.executor_memory
+        return replace(base, memory_fraction=memory_fraction(memory, heap_mib(heap)))
 
     def check(
         self, sql_text: str, tables: Mapping[str, Sequence[SchemaField]]
     ) -> list[SchemaField]:
         columns = {name: [(f.key, f.valtype) for f in fields] for name, fields in tables.items()}
         _refuse(sql_text, columns)
-        spark = session.run_session(self.url, "UTC")
+        spark = session.check_session(self.profile())
         for name, fields in columns.items():
             schema = _struct(fields)
             spark.createDataFrame(spark.sparkContext.emptyRDD(), schema).createOrReplaceTempView(
@@ -93,7 +133,7 @@ class SparkEngine:
 
     def prepare(self) -> None:
         """Start the shared session now (seconds) rather than in the first run."""
-        session.shared(self.url)
+        session.shared(self.profile())
 
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
         _refuse(plan.sql, plan.schemas())
@@ -102,21 +142,44 @@ class SparkEngine:
             stack.callback(shutil.rmtree, scratch, ignore_errors=True)
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
-            local = localise_inputs(plan, io, stack)
-            spark = session.run_session(self.url, plan.zone)
+            profile = self.profile(plan.limits.memory)
+            spark = session.run_session(profile, plan.zone)
+            endpoint = hadoop.s3_endpoint(io.files)
+            s3a = self.s3a and endpoint is not None
+            if s3a and endpoint is not None:
+                hadoop_conf = spark.sparkContext._jsc.hadoopConfiguration()
+                for key, value in hadoop.s3a_settings(endpoint).items():
+                    hadoop_conf.set(key, value)
+            local = _inputs(plan, io, stack, s3a=s3a)
             names: dict[str, str] = {}
-            for table in plan.tables:
-                _register(spark, table, local, names)
+            try:
+                for table in plan.tables:
+                    _register(spark, table, local, names)
+            except AnalysisException as exc:  # an input Spark reads itself is gone
+                _missing(io.files, local)
+                raise BackendError(
+                    Failure.INTERNAL, f"Spark could not read the inputs: {_first_line(exc)}"
+                ) from exc
             frame = _analysed(spark, plan.sql)
             keys = sql.schema_keys(frame.columns)
             conformed, schema = _conform(frame, keys)
-            out = scratch / "out"
+            staging = ""
+            if hadoop.writes_directly(plan.result_uri, s3a=s3a):
+                staging = f"{plan.result_uri.rsplit('/', 1)[0]}/.run-{uuid.uuid4().hex}"
+                staged = cast(StagedFiles, io.files)
+                stack.callback(_remove_prefix, staged, staging + "/")
+                out = hadoop.spark_path(staging, s3a=s3a) or staging
+            else:
+                out = str(scratch / "out")
             group = f"tidemill-{plan.batch_uid or uuid.uuid4().hex}"
             failure: Exception | None = None
             unparsed = False
-            with _job_group(spark, group, io.stop):
+            spilling: AbstractContextManager[None] = (
+                spill.into(spark, scratch / "spill") if profile.local else nullcontext()
+            )
+            with spilling, _job_group(spark, group, io.stop):
                 try:
-                    conformed.coalesce(1).write.parquet(str(out))
+                    conformed.coalesce(1).write.parquet(out)
                 except (Py4JError, PySparkException, ConnectionError) as exc:
                     if io.stop is not None and io.stop.is_set():
                         raise Stopped() from exc
@@ -134,11 +197,84 @@ class SparkEngine:
                 raise found or failure
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
-            (part,) = sorted(out.glob("part-*.parquet"))
+            if staging:
+                staged = cast(StagedFiles, io.files)
+                (written,) = [
+                    i.uri
+                    for i in staged.list(staging + "/")
+                    if i.uri.rsplit("/", 1)[-1].startswith("part-") and i.uri.endswith(".parquet")
+                ]
+                rows = _remote_rows(staged, written)
+                with io.lease.publishing():
+                    staged.rename(written, plan.result_uri)
+                return Committed(schema, rows, plan.result_uri)
+            (part,) = sorted(Path(out).glob("part-*.parquet"))
             rows = pq.ParquetFile(part).metadata.num_rows
             with io.lease.publishing():
                 io.files.upload(plan.result_uri, part, move=True)
             return Committed(schema, rows, plan.result_uri)
+
+
+def _inputs(plan: BatchPlan, io: RunIO, stack: ExitStack, *, s3a: bool) -> dict[str, str]:
+    """The path Spark reads each input URI of `plan` by (its tables' files and upstream
+    results): the URI's own where Spark reaches it (`hadoop.spark_path`), else a local copy
+    through `io.files`, held until `stack` closes."""
+    paths: dict[str, str] = {}
+    for table in plan.tables:
+        uris = [table.result] if table.result is not None else [f.uri for f in table.files]
+        for uri in uris:
+            if uri in paths:
+                continue
+            direct = hadoop.spark_path(uri, s3a=s3a)
+            if direct is None or uri.startswith("file://"):
+                # file://: through the Storage too, which refuses a missing file by its URI
+                direct = str(stack.enter_context(io.files.local_path(uri)))
+            paths[uri] = direct
+    return paths
+
+
+class _Info(Protocol):
+    uri: str
+    size: int
+
+
+class StagedFiles(Files, Protocol):
+    """What a run that lets Spark write beside the result needs of `io.files` besides `Files`
+    (`tidemill.storage`'s `Storage` has it all; such a run happens only with one)."""
+
+    def list(self, prefix: str) -> Iterator[_Info]: ...
+
+    def stat(self, uri: str) -> _Info: ...
+
+    def read(self, uri: str, start: int = 0, length: int | None = None) -> bytes: ...
+
+    def rename(self, src: str, dst: str) -> None: ...
+
+    def delete_prefix(self, prefix: str) -> int: ...
+
+
+def _missing(files: Files, paths: Mapping[str, str]) -> None:
+    """Raise the Storage's own NotFoundError for the first input Spark was to read itself that
+    is no longer there (listed at planning, deleted since); nothing when all are there."""
+    staged = cast(StagedFiles, files)
+    for uri, path in paths.items():
+        if "://" in path:  # read by Spark itself (local copies were checked by local_path)
+            staged.stat(uri)
+
+
+def _remote_rows(files: StagedFiles, uri: str) -> int:
+    """Rows of the Parquet file at `uri`, from its footer (read by range through `files`):
+    the footer's length is the 4 bytes before the closing magic."""
+    size = files.stat(uri).size
+    (length,) = struct.unpack("<I", files.read(uri, size - 8, 4))
+    footer = files.read(uri, size - 8 - length, length + 8)
+    return int(pq.read_metadata(pa.BufferReader(b"PAR1" + footer)).num_rows)
+
+
+def _remove_prefix(files: StagedFiles, prefix: str) -> None:
+    """Delete what a run staged under `prefix` (nothing there after a publish's rename)."""
+    with suppress(Exception):  # cleanup must not hide the run's own outcome
+        files.delete_prefix(prefix)
 
 
 def _refuse(sql_text: str, tables: Mapping[str, Sequence[tuple[str, str]]]) -> None:
@@ -169,10 +305,19 @@ def _refuse(sql_text: str, tables: Mapping[str, Sequence[tuple[str, str]]]) -> N
         )
 
 
+# Spark's type of each type name `spark_type` gives (built here: parsing the name through the
+# JVM costs ~20 ms a column on a loaded machine, measured).
+_DATA_TYPES: dict[str, DataType] = {
+    "bigint": LongType(),
+    "double": DoubleType(),
+    "timestamp": TimestampType(),
+    "boolean": BooleanType(),
+    "string": StringType(),
+}
+
+
 def _struct(columns: Sequence[tuple[str, str]]) -> StructType:
-    return StructType(
-        [StructField(k, _parse_datatype_string(spark_type(vt)), True) for k, vt in columns]
-    )
+    return StructType([StructField(k, _DATA_TYPES[spark_type(vt)], True) for k, vt in columns])
 
 
 def _analysed(spark: SparkSession, sql_text: str) -> DataFrame:
@@ -188,7 +333,9 @@ def _analysed(spark: SparkSession, sql_text: str) -> DataFrame:
 
 
 def _conform(frame: DataFrame, keys: list[str]) -> tuple[DataFrame, list[SchemaField]]:
-    """`frame` with its columns named `keys`, in the types their valtypes name."""
+    """`frame` with its columns named `keys`, in the types their valtypes name; arrays, maps,
+    structs and binary are kept as they are (the DuckDB engine writes them natively too, and
+    the result endpoint shows them as JSON arrays/objects and base64 text)."""
     positional = frame.toDF(*(f"c{i}" for i in range(len(keys))))
     columns: list[Column] = []
     schema: list[SchemaField] = []
@@ -196,15 +343,15 @@ def _conform(frame: DataFrame, keys: list[str]) -> tuple[DataFrame, list[SchemaF
         simple = field.dataType.simpleString()
         vt = valtype(simple)
         column = F.col(f"c{i}")
-        if vt == "string" and simple.startswith(NESTED):
-            column = F.to_json(column)
-        columns.append(column.cast(spark_type(vt)).alias(key))
+        if not (vt == "string" and simple.startswith(NATIVE)):
+            column = column.cast(spark_type(vt))
+        columns.append(column.alias(key))
         schema.append(SchemaField(key, vt))
     return positional.select(*columns), schema
 
 
 def _register(
-    spark: SparkSession, table: TablePlan, local: Mapping[str, Path], names: dict[str, str]
+    spark: SparkSession, table: TablePlan, local: Mapping[str, str], names: dict[str, str]
 ) -> None:
     """A temporary view `table.table` over its local files; `names` gets path → user's name."""
     if table.result is not None:
@@ -246,7 +393,7 @@ CORRUPT = "_tidemill_corrupt_record"
 
 
 def _bad_input(
-    spark: SparkSession, plan: BatchPlan, local: Mapping[str, Path]
+    spark: SparkSession, plan: BatchPlan, local: Mapping[str, str]
 ) -> InvalidInputError | None:
     """The first input file whose data does not hold its table's schema, named as the user
     knows it, with the line of its first bad record where the file is plain text; None when
@@ -276,13 +423,14 @@ def _bad_input(
 
 def _bad_line(spark: SparkSession, table: TablePlan, path: str, schema: StructType) -> str:
     """ ", line N" of the first record Spark cannot read in the plain-text file `path`, or ""."""
-    wide = StructType([*schema.fields, StructField(CORRUPT, _parse_datatype_string("string"))])
+    wide = StructType([*schema.fields, StructField(CORRUPT, StringType())])
     try:
         frame = _read_text_format(spark, table, [path], wide, "PERMISSIVE")
         # Every column read (Spark refuses a query of the corrupt-record column alone), and
         # fetched through py4j: DataFrame.collect's local socket is left to the collector.
         bad = frame.where(F.col(CORRUPT).isNotNull()).limit(1)._jdf.collectAsList()
-        if bad.isEmpty() or path.endswith((".gz", ".zst", ".bz2", ".snappy", ".lz4")):
+        compressed = path.endswith((".gz", ".zst", ".bz2", ".snappy", ".lz4"))
+        if bad.isEmpty() or compressed or "://" in path:  # lines of local text files only
             return ""
         record = str(bad.get(0).getAs(CORRUPT)).rstrip("\r\n")
     except (Py4JError, PySparkException):

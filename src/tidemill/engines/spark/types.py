@@ -26,8 +26,9 @@ _VALTYPE_BY_SPARK = {
     "boolean": "boolean",
 }
 
-# Spark types written as JSON text (the DuckDB engine writes nested values as JSON too).
-NESTED = ("array", "map", "struct")
+# Spark types of valtype string written as they are, not as text (the DuckDB engine writes
+# nested values and binary natively too).
+NATIVE = ("array", "map", "struct", "binary")
 
 
 def spark_type(valtype: str) -> str:

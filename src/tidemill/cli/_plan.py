@@ -1,0 +1,273 @@
+"""Declarative pipelines: what `tidemill apply` must do to make the server match the files.
+
+Pure: it takes the documents and the server's current resources (wire objects) and returns the
+changes, in the order they must be made. A document is `{kind, name, job (exports only),
+spec}`; `spec` is exactly the create body of the kind (spec §4.1, §6.1, §8.1, §9.1, §10.1).
+
+Comparing a document with the server: both sides are normalised (members that are null, "",
+[] or {} dropped; schema entries reduced to key, valtype and required), then each member the
+kind can update is compared. A member the server holds but the document leaves out counts as a
+change when the kind's update replaces it (a full replacement clears it). Members the server
+derives (a job's output `schema` and `workflow`) and extension members the document does not
+name are ignored. A kind's fixed members (a datasource's `type`, `region` and `workflow`, an
+export's `type`, a workflow's `region`) cannot change in place: the plan says so and nothing
+is applied.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("workflow", "variable", "datasource", "job", "export")  # the order of creation
+
+
+class ManifestError(Exception):
+    """A document is not `{kind, name, job?, spec}` as the kind needs; the message says where."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    kind: str
+    name: str
+    spec: Mapping[str, Any]
+    job: str = ""  # exports only
+    source: str = ""  # file and document number, for messages
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.job, self.name)
+
+    @property
+    def label(self) -> str:
+        return (
+            f"{self.kind} {self.job}/{self.name}"
+            if self.kind == "export"
+            else (f"{self.kind} {self.name}")
+        )
+
+
+# The members compared, per kind: those an update sets, and those fixed at creation.
+UPDATABLE = {
+    "workflow": ("comment",),
+    "variable": ("type", "value", "format"),
+    "datasource": ("spec", "schema"),
+    "job": ("srcs", "computation", "container", "scheduler", "params"),
+    "export": ("spec",),
+}
+FIXED = {
+    "workflow": ("region",),
+    "variable": (),
+    "datasource": ("type", "region", "workflow"),
+    "job": (),
+    "export": ("type",),
+}
+IGNORED = {"name", "schema", "workflow", "noVerifySchema"}  # on top of FIXED, for jobs etc.
+
+
+def document(raw: Any, source: str) -> Document:
+    """One manifest document, checked for shape (ManifestError)."""
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{source}: a document must be a mapping with kind, name and spec")
+    kind, name, spec, job = raw.get("kind"), raw.get("name"), raw.get("spec"), raw.get("job")
+    unknown = set(raw) - {"kind", "name", "spec", "job"}
+    if kind not in KINDS:
+        raise ManifestError(f"{source}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if not isinstance(name, str) or not name:
+        raise ManifestError(f"{source}: name must be a non-empty string")
+    if not isinstance(spec, dict):
+        raise ManifestError(f"{source}: spec must be a mapping (the {kind}'s create body)")
+    if kind == "export" and (not isinstance(job, str) or not job):
+        raise ManifestError(f"{source}: an export needs job: <the job it belongs to>")
+    if kind != "export" and job is not None:
+        raise ManifestError(f"{source}: only exports have a job member")
+    if unknown:
+        raise ManifestError(f"{source}: unknown member(s) {', '.join(sorted(unknown))}")
+    return Document(kind, name, spec, job or "", source)
+
+
+def upstreams(spec: Mapping[str, Any]) -> list[str]:
+    """The jobs a job's srcs name (type Job, any case)."""
+    srcs = spec.get("srcs") or []
+    return [
+        str(s.get("name")) for s in srcs
+        if isinstance(s, dict) and str(s.get("type", "")).lower() == "job"
+    ]  # fmt: skip
+
+
+def job_order(jobs: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Job names, each after the jobs of `jobs` it reads (by name otherwise); cycles keep
+    file order, and the server refuses them."""
+    done: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done or name in visiting:
+            return
+        visiting.add(name)
+        for up in upstreams(jobs[name]):
+            if up in jobs:
+                visit(up)
+        visiting.discard(name)
+        done.append(name)
+
+    for name in sorted(jobs):
+        visit(name)
+    return done
+
+
+def ordered(docs: Sequence[Document]) -> list[Document]:
+    """Documents in the order of creation: workflows, variables, datasources, jobs upstream
+    first, exports. Two documents for one resource are a ManifestError."""
+    seen: dict[tuple[str, str, str], Document] = {}
+    for doc in docs:
+        if doc.key in seen:
+            raise ManifestError(
+                f"{doc.source}: {doc.label} is also defined in {seen[doc.key].source}"
+            )
+        seen[doc.key] = doc
+    by_kind = {
+        kind: sorted((d for d in docs if d.kind == kind), key=lambda d: d.key) for kind in KINDS
+    }
+    jobs = {d.name: d for d in by_kind["job"]}
+    by_kind["job"] = [jobs[n] for n in job_order({n: d.spec for n, d in jobs.items()})]
+    return [d for kind in KINDS for d in by_kind[kind]]
+
+
+def normal(value: Any, member: str = "") -> Any:
+    """The comparable form: empty members dropped, schema entries as key/valtype/required."""
+    if member == "schema" and isinstance(value, list):
+        return [
+            {"key": f.get("key"), "valtype": f.get("valtype"), "required": bool(f.get("required"))}
+            if isinstance(f, dict) else f
+            for f in value
+        ]  # fmt: skip
+    if isinstance(value, dict):
+        kept = {k: normal(v, k) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [normal(v) for v in value]
+    return value
+
+
+def desired_members(doc: Document) -> dict[str, Any]:
+    """The document's spec, normalised; a job without scheduler that reads a job is depend
+    (§6.1.6, D-15), as the server shows it."""
+    spec: dict[str, Any] = normal(dict(doc.spec))
+    if doc.kind == "job" and "scheduler" not in spec and upstreams(doc.spec):
+        spec["scheduler"] = {"type": "depend"}
+    return spec
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One step: `action` is create, update, delete, unchanged or blocked (a fixed member
+    differs); `fields` the members that differ, with (server, file) values."""
+
+    kind: str
+    name: str
+    action: str
+    job: str = ""
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return (
+            f"{self.kind} {self.job}/{self.name}"
+            if self.kind == "export"
+            else (f"{self.kind} {self.name}")
+        )
+
+    def wire(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"kind": self.kind, "name": self.name, "action": self.action}
+        if self.job:
+            found["job"] = self.job
+        if self.fields:
+            found["fields"] = {k: {"server": s, "file": f} for k, (s, f) in self.fields.items()}
+        return found
+
+
+def compare(doc: Document, current: Mapping[str, Any]) -> Change:
+    """The change that makes the server's `current` wire object match `doc`."""
+    want = desired_members(doc)
+    have = normal(dict(current))
+    differ: dict[str, tuple[Any, Any]] = {}
+    blocked: dict[str, tuple[Any, Any]] = {}
+    extensions = [k for k in want if k not in UPDATABLE[doc.kind] and k not in FIXED[doc.kind]
+                  and k not in IGNORED]  # fmt: skip
+    for member in (*UPDATABLE[doc.kind], *extensions):
+        if want.get(member) != have.get(member):
+            differ[member] = (have.get(member), want.get(member))
+    for member in FIXED[doc.kind]:
+        if member in want and want.get(member) != have.get(member):
+            blocked[member] = (have.get(member), want.get(member))
+    if blocked:
+        return Change(doc.kind, doc.name, "blocked", doc.job, blocked, doc.spec)
+    return Change(doc.kind, doc.name, "update" if differ else "unchanged", doc.job, differ,
+                  doc.spec)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """The server's resources, as wire objects: by name, exports by (job, name)."""
+
+    workflows: Mapping[str, Mapping[str, Any]]
+    variables: Mapping[str, Mapping[str, Any]]
+    datasources: Mapping[str, Mapping[str, Any]]
+    jobs: Mapping[str, Mapping[str, Any]]
+    exports: Mapping[tuple[str, str], Mapping[str, Any]]
+
+    def find(self, doc: Document) -> Mapping[str, Any] | None:
+        if doc.kind == "export":
+            return self.exports.get((doc.job, doc.name))
+        found: Mapping[str, Mapping[str, Any]] = getattr(self, doc.kind + "s")
+        return found.get(doc.name)
+
+
+def plan(docs: Sequence[Document], current: Current, prune: bool = False) -> list[Change]:
+    """The changes, in order: creates and updates in dependency order, then (with `prune`)
+    deletes of what no document names, in reverse order (exports, downstream jobs first, ...)."""
+    changes: list[Change] = []
+    for doc in ordered(docs):
+        found = current.find(doc)
+        if found is None:
+            changes.append(Change(doc.kind, doc.name, "create", doc.job, body=doc.spec))
+        else:
+            changes.append(compare(doc, found))
+    if prune:
+        changes += deletions({d.key for d in docs}, current)
+    return changes
+
+
+def deletions(named: set[tuple[str, str, str]], current: Current) -> list[Change]:
+    gone: list[Change] = []
+    for job, name in sorted(current.exports):
+        if ("export", job, name) not in named:
+            gone.append(Change("export", name, "delete", job))
+    for name in reversed(job_order(current.jobs)):
+        if ("job", "", name) not in named:
+            gone.append(Change("job", name, "delete"))
+    for kind, found in (("datasource", current.datasources), ("variable", current.variables),
+                        ("workflow", current.workflows)):  # fmt: skip
+        gone += [Change(kind, n, "delete") for n in sorted(found) if (kind, "", n) not in named]
+    return gone
+
+
+def brief(value: Any) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def lines(changes: Iterable[Change]) -> list[str]:
+    """The diff as text: `+` create, `~` update (with `-` server and `+` file values per
+    member), `-` delete, `!` blocked, `=` unchanged."""
+    mark = {"create": "+", "update": "~", "delete": "-", "unchanged": "=", "blocked": "!"}
+    out: list[str] = []
+    for change in changes:
+        out.append(f"{mark[change.action]} {change.label} ({change.action})")
+        for member, (server, file) in change.fields.items():
+            out.append(f"    - {member}: {brief(server)}")
+            out.append(f"    + {member}: {brief(file)}")
+    return out

@@ -1,0 +1,82 @@
+"""Which waiting batches a runner claims, in which order (issue 14, items 1 and 3).
+
+Fresh work first: batches fired by a schedule, started, rerun or triggered by a parent
+(`store.batches.claimable`, oldest first) are looked at before any backfilled one; then each
+backfill's own queue (`store.backfills.claimable_in`), oldest backfill first, at most its
+`concurrency` executing at once. Every candidate passes the caps of core.caps (the job's
+`maxConcurrent`, the backfill's concurrency, the account's quota of container units); what
+does not pass stays where it is, Ready, for a later pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from tidemill.core.batches import Batch
+from tidemill.core.caps import Admission, Candidate, max_concurrent, units_of
+from tidemill.store import backfills as backfill_store
+from tidemill.store import batches as batch_store
+from tidemill.store import repository as repo
+
+FRESH_LOOKAHEAD = 100  # fresh waiting batches looked at per pass
+LANE_SLACK = 8  # backfilled batches looked at beyond a backfill's free concurrency
+
+# Moves the claimed batch to Running (the caller's compare-and-set); whether it did.
+Move = Callable[[int, Batch, int], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    account: int
+    batch: Batch
+    units: int
+
+
+def claim(
+    conn: sa.Connection, free: int, quota: int, backfill_room: int | None, move: Move
+) -> list[Claimed]:
+    """Claim up to `free` batches in queue order under the caps; `backfill_room` is how many
+    backfilled batches this runner may still start (None: no limit)."""
+    admission = Admission(quota, backfill_room=backfill_room)
+    for e in backfill_store.executing(conn):
+        admission.per_job[(e.account, e.job)] += 1
+        admission.per_account[e.account] += e.units
+        if e.backfill is not None:
+            admission.per_backfill[e.backfill] += 1
+    jobs: dict[tuple[int, str], tuple[int, int]] = {}
+    claimed: list[Claimed] = []
+
+    def consider(account: int, batch: Batch, lane: backfill_store.Lane | None) -> None:
+        key = (account, batch.job_name)
+        if key not in jobs:
+            job = repo.get_job(conn, account, batch.job_name)
+            # A job gone meanwhile: claimed all the same, its planning ends the batch.
+            jobs[key] = (1, 1) if job is None else (
+                max_concurrent(job.definition), units_of(job.definition)
+            )  # fmt: skip
+        limit, units = jobs[key]
+        candidate = Candidate(
+            account, batch.job_name, None if lane is None else lane.id, units, limit,
+            0 if lane is None else lane.concurrency,
+        )  # fmt: skip
+        if admission.admit(candidate) and move(account, batch, units):
+            claimed.append(Claimed(account, batch, units))
+
+    for account, batch in batch_store.claimable(conn, FRESH_LOOKAHEAD):
+        if len(claimed) >= free:
+            return claimed
+        consider(account, batch, None)
+    for lane in backfill_store.lanes(conn):
+        room = min(lane.concurrency - admission.per_backfill[lane.id], free - len(claimed))
+        if room <= 0:
+            continue
+        for account, batch in backfill_store.claimable_in(conn, lane, room + LANE_SLACK):
+            if len(claimed) >= free:
+                return claimed
+            consider(account, batch, lane)
+        if len(claimed) >= free:
+            break
+    return claimed
