@@ -68,7 +68,15 @@ def test_every_error_answer_is_the_pandora_envelope() -> None:
 
 
 def _routes(app) -> list[APIRoute]:
-    from tidemill.api.routes import batch_log, batches, datasources, jobs, variables, workflows
+    from tidemill.api.routes import (
+        batch_log,
+        batches,
+        datasources,
+        jobs,
+        render,
+        variables,
+        workflows,
+    )
 
-    modules = (datasources, jobs, batches, variables, workflows, batch_log)
+    modules = (datasources, jobs, batches, variables, workflows, batch_log, render)
     return [r for m in modules for r in m.router.routes if isinstance(r, APIRoute)]

@@ -89,7 +89,7 @@ def render_batch(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
         batch = Batch(name, 0, moment, BatchStatus.READY, values)
         plan = plan_batch(
             conn, account, job, batch, rt.settings.warehouse, rt.zone, os.cpu_count() or 1,
-            rt.sources, engine_setting(rt),
+            rt.sources, EngineSetting.of(rt.settings),
         )  # fmt: skip
         exports = plan_exports(conn, account, job, batch)
         tenant = account_store.scope_of(conn, account).name
@@ -116,12 +116,6 @@ def render_batch(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
             for e in exports
         ],
     }
-
-
-def engine_setting(rt: Runtime) -> EngineSetting:
-    """TIDEMILL_ENGINE and its auto thresholds, as the planner takes them."""
-    s = rt.settings
-    return EngineSetting(s.engine, s.engine_spark_min_bytes, s.engine_spark_min_container_bytes)
 
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
