@@ -179,3 +179,7 @@ def test_the_planner_orders_jobs_upstream_first_and_ignores_derived_members() ->
     assert same.action == "unchanged", same
     assert compare(doc, server).fields == {"maxConcurrent": (None, 2)}
     assert [c.action for c in plan([doc], nothing)] == ["create"]
+    text = Document("variable", "v", {"type": "string", "value": "x", "format": "yyyy"})
+    assert compare(text, {"name": "v", "type": "string", "value": "x", "format": ""}).action == (
+        "unchanged"
+    )

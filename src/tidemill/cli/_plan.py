@@ -153,11 +153,13 @@ def normal(value: Any, member: str = "") -> Any:
 
 
 def desired_members(doc: Document) -> dict[str, Any]:
-    """The document's spec, normalised; a job without scheduler that reads a job is depend
-    (§6.1.6, D-15), as the server shows it."""
+    """The document's spec, normalised as the server shows it: a job without scheduler that
+    reads a job is depend (§6.1.6, D-15); a string variable has no format (§9.1)."""
     spec: dict[str, Any] = normal(dict(doc.spec))
     if doc.kind == "job" and "scheduler" not in spec and upstreams(doc.spec):
         spec["scheduler"] = {"type": "depend"}
+    if doc.kind == "variable" and str(spec.get("type", "")).lower() == "string":
+        spec.pop("format", None)  # ignored for string variables and stored as "" (§9.1)
     return spec
 
 
