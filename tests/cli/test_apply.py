@@ -179,6 +179,11 @@ def test_the_planner_orders_jobs_upstream_first_and_ignores_derived_members() ->
     assert same.action == "unchanged", same
     assert compare(doc, server).fields == {"maxConcurrent": (None, 2)}
     assert [c.action for c in plan([doc], nothing)] == ["create"]
+    shouted = Document("datasource", "d", {**datasource_body(), "type": "KODO",
+                                           "region": "nb"})  # fmt: skip
+    stored = {**datasource_body(), "type": "kodo", "workflow": ""}
+    assert compare(shouted, stored).action == "unchanged"
+    assert compare(shouted, {**stored, "type": "hdfs"}).action == "blocked"
     text = Document("variable", "v", {"type": "string", "value": "x", "format": "yyyy"})
     assert compare(text, {"name": "v", "type": "string", "value": "x", "format": ""}).action == (
         "unchanged"

@@ -5,7 +5,8 @@ changes, in the order they must be made. A document is `{kind, name, job (export
 spec}`; `spec` is exactly the create body of the kind (spec §4.1, §6.1, §8.1, §9.1, §10.1).
 
 Comparing a document with the server: both sides are normalised (members that are null, "",
-[] or {} dropped; schema entries reduced to key, valtype and required), then each member the
+[] or {} dropped; schema entries reduced to key, valtype and required; enumerations the server
+takes in any case lower-cased), then each member the
 kind can update is compared. A member the server holds but the document leaves out counts as a
 change when the kind's update replaces it (a full replacement clears it). Members the server
 derives (a job's output `schema` and `workflow`) and extension members the document does not
@@ -65,6 +66,33 @@ FIXED = {
     "export": ("type",),
 }
 IGNORED = {"name", "schema", "workflow", "noVerifySchema"}  # on top of FIXED, for jobs etc.
+# Enumerations the server compares case-insensitively (§1.4 item 8), some stored lower case:
+# compared lower-cased on both sides. A path is member names; "[]" steps into each element.
+CASELESS = {
+    "datasource": (("type",), ("spec", "fileType")),
+    "job": (("srcs", "[]", "type"), ("computation", "type"), ("scheduler", "type")),
+    "export": (("type",), ("spec", "format"), ("spec", "compression")),
+    "variable": (("type",),),
+    "workflow": (),
+}
+
+
+def _lowered(value: Any, path: Sequence[str]) -> Any:
+    if not path:
+        return value.lower() if isinstance(value, str) else value
+    step, rest = path[0], path[1:]
+    if step == "[]":
+        return [_lowered(v, rest) for v in value] if isinstance(value, list) else value
+    if isinstance(value, dict) and step in value:
+        return {**value, step: _lowered(value[step], rest)}
+    return value
+
+
+def caseless(kind: str, members: dict[str, Any]) -> dict[str, Any]:
+    """`members` with the kind's case-insensitive enumerations lower-cased."""
+    for path in CASELESS[kind]:
+        members = _lowered(members, path)
+    return members
 
 
 def document(raw: Any, source: str) -> Document:
@@ -194,8 +222,8 @@ class Change:
 
 def compare(doc: Document, current: Mapping[str, Any]) -> Change:
     """The change that makes the server's `current` wire object match `doc`."""
-    want = desired_members(doc)
-    have = normal(dict(current))
+    want = caseless(doc.kind, desired_members(doc))
+    have = caseless(doc.kind, normal(dict(current)))
     differ: dict[str, tuple[Any, Any]] = {}
     blocked: dict[str, tuple[Any, Any]] = {}
     extensions = [k for k in want if k not in UPDATABLE[doc.kind] and k not in FIXED[doc.kind]
