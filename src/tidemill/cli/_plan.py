@@ -10,9 +10,10 @@ takes in any case lower-cased), then each member the
 kind can update is compared. A member the server holds but the document leaves out counts as a
 change when the kind's update replaces it (a full replacement clears it). Members the server
 derives (a job's output `schema` and `workflow`) and extension members the document does not
-name are ignored. A kind's fixed members (a datasource's `type`, `region` and `workflow`, an
-export's `type`, a workflow's `region`) cannot change in place: the plan says so and nothing
-is applied.
+name are ignored; an extension member the document names matches when the server's value holds
+all it says (the server may add defaults; a secret it shows as "set" matches any). A kind's
+fixed members (a datasource's `type`, `region` and `workflow`, an export's `type`, a
+workflow's `region`) cannot change in place: the plan says so and nothing is applied.
 """
 
 from __future__ import annotations
@@ -191,6 +192,23 @@ def desired_members(doc: Document) -> dict[str, Any]:
     return spec
 
 
+SHOWN_SECRET = "set"  # what GET shows for a stored secret (a job's notify targets)
+
+
+def covers(want: Any, have: Any) -> bool:
+    """Whether the server's extension value `have` holds everything the file's `want` says:
+    objects may have more members (the server's defaults, such as retry's backoff), lists match
+    element by element, and a secret the server shows as "set" matches any secret."""
+    if isinstance(want, dict) and isinstance(have, dict):
+        return all(
+            (key == "secret" and have.get(key) == SHOWN_SECRET) or covers(value, have.get(key))
+            for key, value in want.items()
+        )
+    if isinstance(want, list) and isinstance(have, list):
+        return len(want) == len(have) and all(covers(w, h) for w, h in zip(want, have, strict=True))
+    return bool(want == have)
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """One step: `action` is create, update, delete, unchanged or blocked (a fixed member
@@ -228,8 +246,11 @@ def compare(doc: Document, current: Mapping[str, Any]) -> Change:
     blocked: dict[str, tuple[Any, Any]] = {}
     extensions = [k for k in want if k not in UPDATABLE[doc.kind] and k not in FIXED[doc.kind]
                   and k not in IGNORED]  # fmt: skip
-    for member in (*UPDATABLE[doc.kind], *extensions):
+    for member in UPDATABLE[doc.kind]:
         if want.get(member) != have.get(member):
+            differ[member] = (have.get(member), want.get(member))
+    for member in extensions:
+        if not covers(want.get(member), have.get(member)):
             differ[member] = (have.get(member), want.get(member))
     for member in FIXED[doc.kind]:
         if member in want and want.get(member) != have.get(member):
