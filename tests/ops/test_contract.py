@@ -57,9 +57,12 @@ class PandoraAuth(requests.auth.AuthBase):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data = Path(tmp_path_factory.mktemp("contract")) / "data"
-    served = Served(data).start()
-    yield served
-    served.stop()
+    served = Served(data)
+    try:
+        served.start(timeout=120)  # a loaded machine: the CLI's imports alone take seconds
+        yield served
+    finally:
+        served.stop()
 
 
 @SCHEMA.parametrize()
