@@ -32,7 +32,7 @@ from tests.served import Served
 from tests.support import authorization
 from tidemill.api.openapi import document
 
-MAX_EXAMPLES = int(os.environ.get("TIDEMILL_CONTRACT_EXAMPLES", "15"))  # per operation
+MAX_EXAMPLES = int(os.environ.get("TIDEMILL_CONTRACT_EXAMPLES", "10"))  # per operation
 SEEN: defaultdict[tuple[str, str], list[int]] = defaultdict(list)  # operation -> statuses
 CHECKS = [
     not_a_server_error,
