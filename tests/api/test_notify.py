@@ -196,7 +196,7 @@ def test_late_fires_once_for_a_batch_not_succeeded_in_time(world: World, hook: R
 
 def test_a_target_the_outbound_policy_refuses_is_refused_at_create(client: Client) -> None:
     make_datasource(client)
-    body = {
+    body: dict[str, Any] = {
         "srcs": [{"name": "logs", "type": "DataSource", "tableName": "logs", "fileFilter": ""}],
         "computation": {"type": "sql", "code": "select url from logs"},
         "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
