@@ -55,7 +55,8 @@ MAX_LISTED_FILES = 1000  # files named per source; the totals always count every
 
 def parse_batch_time(body: JSON) -> datetime | None:
     """`batchTime` of a render body: RFC 3339 with an offset ("2025-01-01T10:00:00+08:00",
-    "...Z"), or None when absent. REQ_MALFORMED (E18007) otherwise."""
+    "...Z") in the years 1900 to 9998 (UTC, as a backfill's range), or None when absent.
+    REQ_MALFORMED (E18007) otherwise."""
     raw = body.get("batchTime")
     if raw is None or raw == "":
         return None
