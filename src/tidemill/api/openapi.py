@@ -163,26 +163,6 @@ SCHEMAS: JSON = {
     "StartBody": _obj(
         {"params": _array(_obj({"name": STRING, "value": STRING}, ("name",)))},
     ),
-    # issue 14: the dry run (runner.render)
-    "RenderBody": _obj(
-        {
-            "batchTime": {**STRING, "description": "RFC 3339 with an offset; default: now"},
-            "params": _array(_obj({"name": STRING, "value": STRING}, ("name",))),
-        },
-    ),
-    "Render": _obj(
-        {
-            "job": STRING,
-            "batchTime": STRING,
-            "params": {"type": "object", "additionalProperties": STRING},
-            "sql": STRING,
-            "engine": _obj({"name": STRING, "reason": STRING, "sql": STRING}),
-            "sources": _array(ANY_OBJECT),
-            "totals": _obj({"files": INT, "bytes": INT}),
-            "exports": _array(_obj({"name": STRING, "type": STRING, "target": ANY_OBJECT})),
-        },
-        ("job", "batchTime", "sql", "engine", "sources", "totals", "exports"),
-    ),
     # §7: batches
     "Batch": _obj(
         {
@@ -504,15 +484,6 @@ def _paths() -> JSON:
         "/v2/jobs/{name}/exists": {"get": _op("Whether a job exists (§6.8)", job, answer="Exist")},
         "/v2/jobs/{name}/actions/start": {
             "post": _op("Start a job (§6.5)", job, "StartBody", body_required=False)
-        },
-        "/v2/jobs/{name}/actions/render": {
-            "post": _op(
-                "Tidemill extension: a batch's dry run (SQL, engine, input files, export targets)",
-                job,
-                "RenderBody",
-                "Render",
-                body_required=False,
-            )
         },
         "/v2/jobs/{name}/actions/stop": {"post": _op("Stop a job (§6.6)", job)},
         "/v2/jobs/{name}/history": {
