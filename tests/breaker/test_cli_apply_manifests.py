@@ -173,9 +173,16 @@ def test_a_job_with_alerts_applied_twice_changes_nothing(
     first = tidemill("apply", "-f", str(manifest))
     again = tidemill("apply", "-f", str(manifest))
 
+    job["notify"][0]["on"] = ["failed", "succeeded"]  # type: ignore[index]
+    manifest.write_text(
+        DATASOURCE + "---\n" + json.dumps({"kind": "job", "name": "j", "spec": job})
+    )
+    changed = tidemill("apply", "-f", str(manifest))
+
     assert first.exit_code == 0, first.output
     assert again.exit_code == 0 and "No changes" in again.stdout, again.stdout
-    assert "0123456789abcdef-secret" not in again.stdout
+    assert changed.exit_code == 0 and "notify" in changed.stdout, changed.stdout
+    assert "0123456789abcdef-secret" not in changed.stdout, changed.stdout
 
 
 @pytest.mark.parametrize(

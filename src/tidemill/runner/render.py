@@ -70,8 +70,8 @@ def parse_batch_time(body: JSON) -> datetime | None:
         ) from None
     if moment.tzinfo is None:
         raise malformed(f"batchTime {raw!r} has no offset: add one, e.g. +08:00 or Z")
-    if not EARLIEST <= moment < LATEST:  # beyond, the zone's conversions overflow datetime
-        raise malformed(f"batchTime {raw!r} is outside the years 1900 to 9998 a batch may have")
+    if not EARLIEST <= moment < LATEST:  # the years a backfill's slots may have
+        raise malformed(f"batchTime {raw!r} is outside the years 1900 to 9998")
     return moment.replace(microsecond=0)
 
 
@@ -90,7 +90,7 @@ def render_batch(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
         batch = Batch(name, 0, moment, BatchStatus.READY, values)
         plan = plan_batch(
             conn, account, job, batch, rt.settings.warehouse, rt.zone, os.cpu_count() or 1,
-            rt.sources, engine_setting(rt),
+            rt.sources, EngineSetting.of(rt.settings),
         )  # fmt: skip
         exports = plan_exports(conn, account, job, batch)
         tenant = account_store.scope_of(conn, account).name
@@ -117,12 +117,6 @@ def render_batch(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
             for e in exports
         ],
     }
-
-
-def engine_setting(rt: Runtime) -> EngineSetting:
-    """TIDEMILL_ENGINE and its auto thresholds, as the planner takes them."""
-    s = rt.settings
-    return EngineSetting(s.engine, s.engine_spark_min_bytes, s.engine_spark_min_container_bytes)
 
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
