@@ -188,6 +188,7 @@ def test_a_job_with_alerts_applied_twice_changes_nothing(
 @pytest.mark.parametrize(
     "extension",
     [{"retry": {"attempts": 3, "backoff": "30s"}}, {"maxConcurrent": 2},
+     {"retry": {"attempts": 2, "backoff": "60s", "maxBackoff": "3600s"}},
      {"scheduler": {"type": "crontab", "spec": {"crontab": "0 0 * * * *"}}}],
 )  # fmt: skip
 def test_a_job_with_extensions_applied_twice_changes_nothing(

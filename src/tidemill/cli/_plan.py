@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tidemill.core.notify import SHOWN_SECRET
+from tidemill.core.retries import format_duration, parse_duration
+from tidemill.errors import TidemillError
 
 KINDS = ("workflow", "variable", "datasource", "job", "export")  # the order of creation
 
@@ -266,13 +268,30 @@ def compare(doc: Document, current: Mapping[str, Any]) -> Change:
 def _secrets_shown(spec: dict[str, Any]) -> dict[str, Any]:
     """`spec` with each alert target's secret as the server shows it (`"set"`, issue 14): the
     server never shows a secret back, so it is neither compared nor printed in the diff (a
-    changed secret alone is not seen: change the target too, or delete and apply)."""
+    changed secret alone is not seen: change the target too, or delete and apply); and the
+    durations of retry and notify spelt as the server stores them."""
+    retry = spec.get("retry")
+    if isinstance(retry, dict):
+        spec = {**spec, "retry": {k: _duration(v) if k in DURATIONS else v
+                                  for k, v in retry.items()}}  # fmt: skip
     targets = spec.get("notify")
     if not isinstance(targets, list):
         return spec
-    shown = [{**t, "secret": SHOWN_SECRET} if isinstance(t, dict) and "secret" in t else t
+    shown = [{**{k: _duration(v) if k in DURATIONS else v for k, v in t.items()},
+              "secret": SHOWN_SECRET} if isinstance(t, dict) and "secret" in t else t
              for t in targets]  # fmt: skip
     return {**spec, "notify": shown}
+
+
+DURATIONS = ("backoff", "maxBackoff", "lateAfter")
+
+
+def _duration(value: Any) -> Any:
+    """A duration spelt as the server stores it ("60s" -> "1m", core.retries); else as is."""
+    try:
+        return format_duration(parse_duration(value, "duration"))
+    except TidemillError:
+        return value
 
 
 @dataclass(frozen=True, slots=True)
