@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tidemill.client.models import Model
 
@@ -68,7 +69,7 @@ class Output:
         for title, _ in columns:
             table.add_column(title, overflow="fold")
         for row in rows:
-            table.add_row(*(cell(get(row)) for _, get in columns))
+            table.add_row(*(Text(cell(get(row))) for _, get in columns))  # data, not markup
         self.console().print(table)
 
     def record(self, value: Any) -> None:
@@ -80,7 +81,7 @@ class Output:
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
         for key, member in plain(value).items():
-            table.add_row(key, cell(member))
+            table.add_row(key, Text(cell(member)))
         self.console().print(table)
 
     def done(self, message: str, **fields: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from tidemill.cli._connect import Api, api_command
 from tidemill.cli.resources import jobs
@@ -57,13 +58,13 @@ def progress(job: str, batch: Batch, elapsed: float, read: int | None = None) ->
     table.add_column(style="bold")
     table.add_column()
     style = STATUS_STYLE.get(batch.status, "cyan")
-    table.add_row("job", f"{job}  batch {batch.run_id}")
+    table.add_row("job", Text(f"{job}  batch {batch.run_id}"))
     table.add_row("status", f"[{style}]{batch.status}[/]")
     table.add_row("elapsed", f"{elapsed:.1f} s")
     if read is not None:
         table.add_row("rows read", f"{read:,}")
     if batch.message and batch.ended:
-        table.add_row("message", batch.message)
+        table.add_row("message", Text(batch.message))
     return table
 
 
@@ -198,9 +199,9 @@ def result(
         return
     table = Table(show_edge=False, header_style="bold")
     for column in found.columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(Text(column), overflow="fold")
     for row in found.rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))  # data, not markup
     console = api.out.console()
     console.print(table)
     console.print(f"{len(found.rows)} of {found.total} rows", style="dim")
