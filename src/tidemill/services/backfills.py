@@ -86,8 +86,8 @@ def _need(conn: sa.Connection, account: int, backfill: str) -> store.BackfillRow
     return found
 
 
-def _public(rt: Runtime, row: store.BackfillRow, counts: dict[str, int]) -> JSON:
-    state = rules.state_of(row.state == store.CANCELED_STATE, counts)
+def _public(rt: Runtime, row: store.BackfillRow, counts: dict[str, int], retrying: int) -> JSON:
+    state = rules.state_of(row.state == store.CANCELED_STATE, counts, retrying)
     return {
         "backfillId": row.id,
         "job": row.job,
@@ -110,7 +110,8 @@ def get(rt: Runtime, account: int, backfill: str) -> JSON:
     with rt.db.connect() as conn:
         row = _need(conn, account, backfill)
         counts = store.counts(conn, account, backfill)
-    return _public(rt, row, counts)
+        retrying = store.retrying(conn, account, backfill)
+    return _public(rt, row, counts, retrying)
 
 
 def cancel(rt: Runtime, account: int, backfill: str) -> JSON:
@@ -121,7 +122,8 @@ def cancel(rt: Runtime, account: int, backfill: str) -> JSON:
     with rt.db.begin() as conn:
         row = _need(conn, account, backfill)
         counts = store.counts(conn, account, backfill)
-        state = rules.state_of(row.state == store.CANCELED_STATE, counts)
+        retrying = store.retrying(conn, account, backfill)
+        state = rules.state_of(row.state == store.CANCELED_STATE, counts, retrying)
         if state is rules.BackfillState.DONE:
             raise StateError(
                 Failure.BATCH_CANNOT_STOP,

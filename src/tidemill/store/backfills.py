@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from tidemill.core.batches import BORN, EXECUTING, WAITING, Batch, BatchStatus
 from tidemill.store import batches as batch_store
+from tidemill.store import retries as retry_store
 from tidemill.store.batches import _batch
 from tidemill.store.tables import backfills, batches, job_states, jobs
 
@@ -216,7 +217,25 @@ def cancel(
     for job, run_id in running:
         if batch_store.move(conn, account, job, run_id, [S.RUNNING], status=S.CANCELLING):
             moved.append((job, run_id))
+    for job, run_id in _retrying(conn, account, backfill):  # a due retry would run it again
+        retry_store.stop_pending(conn, account, job, run_id)
     return moved
+
+
+def _retrying(conn: sa.Connection, account: int, backfill: str) -> list[tuple[str, int]]:
+    """(job, runId) of the backfill's Failed batches waiting for an automatic retry."""
+    rows = conn.execute(
+        sa.select(batches.c.job_name, batches.c.run_id).where(
+            batches.c.account_id == account, batches.c.backfill_id == backfill,
+            batches.c.status == S.FAILED.value, batches.c.retry_at.is_not(None),
+        )
+    )  # fmt: skip
+    return [(r.job_name, r.run_id) for r in rows]
+
+
+def retrying(conn: sa.Connection, account: int, backfill: str) -> int:
+    """How many of the backfill's Failed batches wait for an automatic retry."""
+    return len(_retrying(conn, account, backfill))
 
 
 def delete_job_backfills(conn: sa.Connection, account: int, job: str) -> None:
