@@ -44,3 +44,27 @@ def test_a_canceled_backfill_ends_the_retries_of_its_batches(
     after = wait_for(client, "r", {"Failed", "Successful"}, timeout=5)
     assert after["status"] == "Failed" and "retries stopped" in after["message"], after
     assert len(receiver.requests) == 1  # the failed attempt's post only
+
+
+def test_a_slot_waiting_for_its_retry_is_not_backfilled_again(
+    world: World,  # noqa: F811
+    receiver: Receiver,  # noqa: F811
+) -> None:
+    """`missing` skips a slot being filled and `failed` takes a slot whose latest batch failed;
+    a Failed batch with a retry to come is being filled: neither queues a second batch."""
+    client = world.client
+    assert client is not None
+    write_lines(world.settings, "bkt1", "cdn/a.json", ['{"url": "/a", "bytes": 1, "hit": true}'])
+    make_datasource(client)
+    make_job(client, "r", "select url from logs", retry=RETRY, scheduler=HOURLY)
+    spec = {"host": receiver.url, "uri": "/in", "format": "json"}
+    assert client.post("/v2/jobs/r/exports/h", {"type": "http", "spec": spec}).status_code == 200
+    receiver.fail_next = 1
+    client.post("/v2/jobs/r/actions/backfill", {"from": SLOT, "to": SLOT})
+    assert "retrying at" in wait_for(client, "r", {"Failed"})["message"]
+
+    for reprocess in ("missing", "failed"):
+        again = client.post("/v2/jobs/r/actions/backfill",
+                            {"from": SLOT, "to": SLOT, "reprocess": reprocess})  # fmt: skip
+        assert again.status_code == 200, again.text
+        assert again.json()["slots"] == 0, (reprocess, again.json())

@@ -92,17 +92,23 @@ def counts(conn: sa.Connection, account: int, backfill: str) -> dict[str, int]:
 def slot_history(
     conn: sa.Connection, account: int, job: str, start: datetime, end: datetime
 ) -> list[tuple[datetime, int, BatchStatus]]:
-    """(batchTime, runId, status) of the job's batches with a batchTime in [start, end]."""
+    """(batchTime, runId, status) of the job's batches with a batchTime in [start, end]. A
+    Failed batch waiting for an automatic retry is told as Restarting, the status its retry
+    gives it: its slot is being filled (neither `missing` nor `failed` queues it again)."""
     # Read as stored and parsed here: the column type's own result processing costs ~40 us a
     # row, and a range backfilled before holds as many rows as slots.
     raw = sa.type_coerce(batches.c.batch_time, sa.String)
+    retrying = batches.c.retry_at.is_not(None)
     rows = conn.execute(
-        sa.select(raw, batches.c.run_id, batches.c.status).where(
+        sa.select(raw, batches.c.run_id, batches.c.status, retrying).where(
             batches.c.account_id == account, batches.c.job_name == job,
             batches.c.batch_time >= start, batches.c.batch_time <= end,
         )
     )  # fmt: skip
-    return [(_utc(t), r, BatchStatus(s)) for t, r, s in rows]
+    return [
+        (_utc(t), r, S.RESTARTING if s == S.FAILED.value and again else BatchStatus(s))
+        for t, r, s, again in rows
+    ]
 
 
 def _utc(value: object) -> datetime:
