@@ -58,7 +58,12 @@ class OpsEdge:
             self.runtime.metrics.request(scope["method"], self.template(scope), status, seconds)
 
     def template(self, scope: Scope) -> str:
-        """The path template of the route `scope` is for (any method), else UNMATCHED."""
+        """The path template of the route `scope` is for (any method), else UNMATCHED: the
+        route the router chose (it leaves it in the scope), else looked up here (a request
+        refused before routing, e.g. unsigned)."""
+        chosen = getattr(scope.get("route"), "path", None)
+        if isinstance(chosen, str):
+            return chosen
         partial = UNMATCHED
         for route in self.routes:
             match, _ = route.matches(scope)

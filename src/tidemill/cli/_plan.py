@@ -5,13 +5,15 @@ changes, in the order they must be made. A document is `{kind, name, job (export
 spec}`; `spec` is exactly the create body of the kind (spec §4.1, §6.1, §8.1, §9.1, §10.1).
 
 Comparing a document with the server: both sides are normalised (members that are null, "",
-[] or {} dropped; schema entries reduced to key, valtype and required), then each member the
+[] or {} dropped; schema entries reduced to key, valtype and required; enumerations the server
+takes in any case lower-cased), then each member the
 kind can update is compared. A member the server holds but the document leaves out counts as a
 change when the kind's update replaces it (a full replacement clears it). Members the server
 derives (a job's output `schema` and `workflow`) and extension members the document does not
-name are ignored. A kind's fixed members (a datasource's `type`, `region` and `workflow`, an
-export's `type`, a workflow's `region`) cannot change in place: the plan says so and nothing
-is applied.
+name are ignored; an extension member the document names matches when the server's value holds
+all it says (the server may add defaults; a secret it shows as "set" matches any). A kind's
+fixed members (a datasource's `type`, `region` and `workflow`, an export's `type`, a
+workflow's `region`) cannot change in place: the plan says so and nothing is applied.
 """
 
 from __future__ import annotations
@@ -65,6 +67,33 @@ FIXED = {
     "export": ("type",),
 }
 IGNORED = {"name", "schema", "workflow", "noVerifySchema"}  # on top of FIXED, for jobs etc.
+# Enumerations the server compares case-insensitively (§1.4 item 8), some stored lower case:
+# compared lower-cased on both sides. A path is member names; "[]" steps into each element.
+CASELESS = {
+    "datasource": (("type",), ("spec", "fileType")),
+    "job": (("srcs", "[]", "type"), ("computation", "type"), ("scheduler", "type")),
+    "export": (("type",), ("spec", "format"), ("spec", "compression")),
+    "variable": (("type",),),
+    "workflow": (),
+}
+
+
+def _lowered(value: Any, path: Sequence[str]) -> Any:
+    if not path:
+        return value.lower() if isinstance(value, str) else value
+    step, rest = path[0], path[1:]
+    if step == "[]":
+        return [_lowered(v, rest) for v in value] if isinstance(value, list) else value
+    if isinstance(value, dict) and step in value:
+        return {**value, step: _lowered(value[step], rest)}
+    return value
+
+
+def caseless(kind: str, members: dict[str, Any]) -> dict[str, Any]:
+    """`members` with the kind's case-insensitive enumerations lower-cased."""
+    for path in CASELESS[kind]:
+        members = _lowered(members, path)
+    return members
 
 
 def document(raw: Any, source: str) -> Document:
@@ -153,12 +182,31 @@ def normal(value: Any, member: str = "") -> Any:
 
 
 def desired_members(doc: Document) -> dict[str, Any]:
-    """The document's spec, normalised; a job without scheduler that reads a job is depend
-    (§6.1.6, D-15), as the server shows it."""
+    """The document's spec, normalised as the server shows it: a job without scheduler that
+    reads a job is depend (§6.1.6, D-15); a string variable has no format (§9.1)."""
     spec: dict[str, Any] = normal(dict(doc.spec))
     if doc.kind == "job" and "scheduler" not in spec and upstreams(doc.spec):
         spec["scheduler"] = {"type": "depend"}
+    if doc.kind == "variable" and str(spec.get("type", "")).lower() == "string":
+        spec.pop("format", None)  # ignored for string variables and stored as "" (§9.1)
     return spec
+
+
+SHOWN_SECRET = "set"  # what GET shows for a stored secret (a job's notify targets)
+
+
+def covers(want: Any, have: Any) -> bool:
+    """Whether the server's extension value `have` holds everything the file's `want` says:
+    objects may have more members (the server's defaults, such as retry's backoff), lists match
+    element by element, and a secret the server shows as "set" matches any secret."""
+    if isinstance(want, dict) and isinstance(have, dict):
+        return all(
+            (key == "secret" and have.get(key) == SHOWN_SECRET) or covers(value, have.get(key))
+            for key, value in want.items()
+        )
+    if isinstance(want, list) and isinstance(have, list):
+        return len(want) == len(have) and all(covers(w, h) for w, h in zip(want, have, strict=True))
+    return bool(want == have)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +240,17 @@ class Change:
 
 def compare(doc: Document, current: Mapping[str, Any]) -> Change:
     """The change that makes the server's `current` wire object match `doc`."""
-    want = desired_members(doc)
-    have = normal(dict(current))
+    want = caseless(doc.kind, desired_members(doc))
+    have = caseless(doc.kind, normal(dict(current)))
     differ: dict[str, tuple[Any, Any]] = {}
     blocked: dict[str, tuple[Any, Any]] = {}
     extensions = [k for k in want if k not in UPDATABLE[doc.kind] and k not in FIXED[doc.kind]
                   and k not in IGNORED]  # fmt: skip
-    for member in (*UPDATABLE[doc.kind], *extensions):
+    for member in UPDATABLE[doc.kind]:
         if want.get(member) != have.get(member):
+            differ[member] = (have.get(member), want.get(member))
+    for member in extensions:
+        if not covers(want.get(member), have.get(member)):
             differ[member] = (have.get(member), want.get(member))
     for member in FIXED[doc.kind]:
         if member in want and want.get(member) != have.get(member):

@@ -117,8 +117,8 @@ class Unfinished:
 
 
 def unfinished_since(conn: sa.Connection, earliest: datetime, latest: datetime) -> list[Unfinished]:
-    """Batches not Successful whose batchTime is in [earliest, latest], a backfill's left out
-    (queued for slots long past, each is late from the start: late alerts are the schedule's)."""
+    """Batches not Successful whose batchTime is in [earliest, latest], but a backfill's (a
+    backfill runs past slots on purpose: they are late by design, not to be alerted on)."""
     rows = conn.execute(
         sa.select(batches.c.account_id, batches.c.job_name, batches.c.run_id, batches.c.uid,
                   batches.c.batch_time, batches.c.status, batches.c.rerun_count)
