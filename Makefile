@@ -38,7 +38,9 @@ bench: venv services
 	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/hdfs.py
 	$(BIN)/python bench/cdn_logs.py
+	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/spark.py
+	$(BIN)/python bench/spark_spill.py
 
 ## console: rebuild the web console's assets (src/tidemill/console/static) from console/ with npm
 console:

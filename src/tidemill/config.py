@@ -40,6 +40,8 @@ class SparkSettings(BaseModel):
     # JVM heaps ("1g"): the driver's (which runs the tasks in local mode) and each executor's
     driver_memory: str = "1g"
     executor_memory: str = "1g"
+    # spark.cores.max: the cores of a cluster one node's application takes ("": all offered)
+    cores_max: str = ""
 
 
 class HdfsSettings(BaseModel):
@@ -287,6 +289,8 @@ class WorkerConfig(BaseModel):
     warehouse: str = ""  # settings.warehouse: hdfs exports never write under it
     spark: SparkSettings = SparkSettings()  # where a Spark plan runs (TIDEMILL_SPARK__*)
 
+    log_format: str = "text"  # settings.log_format: how the worker logs
+
     @classmethod
     def of(cls, settings: Settings) -> WorkerConfig:
         return cls(
@@ -303,4 +307,6 @@ class WorkerConfig(BaseModel):
             fusion_url=settings.fusion.url,
             warehouse=settings.warehouse,
             spark=settings.spark,
+
+            log_format=settings.log_format,
         )

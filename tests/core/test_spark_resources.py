@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tidemill.core.models import JSON
-from tidemill.core.spark_resources import SparkResources, spark_resources
+from tidemill.core.spark_resources import (
+    SparkResources,
+    heap_mib,
+    memory_fraction,
+    size_bytes,
+    spark_resources,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,3 +46,54 @@ def test_the_settings_name_spark_properties() -> None:
     assert conf["spark.executor.memoryOverhead"] == "384m"
     assert conf["spark.cores.max"] == "6"
     assert conf["spark.dynamicAllocation.maxExecutors"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("48MiB", 48 * 2**20), ("2GB", 2 * 10**9), ("1344MiB", 1344 * 2**20), ("1 GiB", 2**30),
+     ("512", 512), ("0.5GiB", 2**29), ("10kb", 10_000)],
+)  # fmt: skip
+def test_sizes_are_read_with_their_unit(text: str, expected: int) -> None:
+    assert size_bytes(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "MiB", "12 parsecs", "1.2.3GB", "-"])
+def test_a_size_without_a_known_unit_or_number_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a size"):
+        size_bytes(text)
+
+
+@pytest.mark.parametrize(
+    ("limit", "heap", "expected"),
+    [
+        ("48MiB", 1024, 0.066),  # (1024 - 300) MiB usable: 48 / 724
+        ("32MiB", 1024, 0.044),
+        ("64MiB", 1024, 0.088),
+        ("1GB", 1024, 0.6),  # more than the heap gives: Spark's default
+        ("2GB", 4096, 0.502),  # 2e9 B / (3796 MiB)
+        ("1MiB", 1024, 0.01),  # floored
+        ("100MiB", 512, 0.472),
+    ],
+)
+def test_a_memory_limit_is_the_share_of_the_heap_spark_may_use(
+    limit: str, heap: int, expected: float
+) -> None:
+    got = memory_fraction(limit, heap)
+
+    assert got == expected
+    if expected not in (0.6, 0.01):  # uncapped: the limit is what Spark may use, to 0.1 %
+        usable = (heap - 300) * 2**20 * got
+        assert abs(usable - size_bytes(limit)) / size_bytes(limit) < 0.01
+
+
+def test_a_heap_no_larger_than_sparks_reserve_is_refused() -> None:
+    with pytest.raises(ValueError, match="no memory past the reserved 300"):
+        memory_fraction("1GB", 300)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("512m", 512), ("1g", 1024), ("2G", 2048), ("1048576k", 1024),
+                           (str(3 * 2**30), 3072)],
+)  # fmt: skip
+def test_jvm_memory_settings_in_mib(text: str, expected: int) -> None:
+    assert heap_mib(text) == expected

@@ -24,6 +24,7 @@ from tidemill.core.plans import BatchPlan, InputFile, Limits, TablePlan
 from tidemill.engines.base import RunIO
 from tidemill.engines.spark import session
 from tidemill.engines.spark.engine import SparkEngine
+from tidemill.errors import Failure, NotFoundError
 from tidemill.storage.registry import S3Config, StorageConfig, Storages, open_storages
 from tidemill.storage.s3 import S3Store
 
@@ -180,3 +181,19 @@ def test_a_query_cannot_read_the_servers_environment_or_settings(
     assert read(storage, done.result_uri) == [
         {"e": "${env:HOME}", "k": "${fs.s3a.secret.key}", "a": "${spark.app.name}"}
     ]
+
+
+def test_an_s3_input_gone_since_planning_is_named_as_the_storage_names_it(
+    engine: SparkEngine, s3: tuple[Storages, str], tmp_path: Path
+) -> None:
+    storage, root = s3
+    table = inputs(storage, root)
+    storage.delete(table.files[1].uri)
+
+    with pytest.raises(NotFoundError) as caught:
+        engine.run(plan(root, table, f"{root}/warehouse/m/result.parquet"),
+                   RunIO(storage, scratch=tmp_path))  # fmt: skip
+
+    assert caught.value.failure is Failure.DS_VERIFY_NOT_FOUND
+    assert table.files[1].uri in caught.value.message
+    assert list(storage.list(f"{root}/warehouse/")) == []

@@ -1,9 +1,9 @@
 """The outermost edge: unsigned operator endpoints, and the latency of every request.
 
 `OpsEdge` answers `GET` on the paths of `routes.ops.UNSIGNED` itself, before Pandora
-authentication (they carry no signature); every other request goes on to the API and its
-latency is recorded by route template (`/v2/jobs/{name}`, never the raw path: no job names in
-labels), method and status. A request no route matches is labelled `<unmatched>`.
+authentication (they carry no signature; other methods get 405); every other request goes on
+to the API and its latency is recorded by route template (`/v2/jobs/{name}`, never the raw
+path: no job names in labels), method and status; a request no route matches is `<unmatched>`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from collections.abc import Sequence
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tidemill.api.errors import render
 from tidemill.api.routes.ops import UNSIGNED
+from tidemill.api.wire import new_reqid
+from tidemill.errors import Failure
 from tidemill.runtime import Runtime
 
 UNMATCHED = "<unmatched>"
@@ -31,8 +34,12 @@ class OpsEdge:
             await self.app(scope, receive, send)
             return
         handler = UNSIGNED.get(scope["path"])
-        if handler is not None and scope["method"] == "GET":
-            response = await handler(self.runtime)
+        if handler is not None:
+            if scope["method"] == "GET":
+                response = await handler(self.runtime)
+            else:
+                response = render(Failure.METHOD_NOT_ALLOWED, "method not allowed", new_reqid())
+                response.headers["Allow"] = "GET"
             await response(scope, receive, send)
             return
         started = time.perf_counter()

@@ -10,6 +10,7 @@ Dynamic allocation, where the cluster supports it, may run from one executor up 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tidemill.core.jobs import CONTAINER_CORES
@@ -69,6 +70,7 @@ _UNITS = {
     "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
     "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
 }  # fmt: skip
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]*)")
 
 
 def size_bytes(text: str) -> int:
@@ -76,12 +78,11 @@ def size_bytes(text: str) -> int:
 
     ValueError for text that is not a number and one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB.
     """
-    stripped = text.strip()
-    number = stripped.rstrip("BbKkMmGgTtIi ")
-    unit = stripped[len(number) :].strip().lower() or "b"
-    if unit not in _UNITS or not number:
+    found = _SIZE.fullmatch(text.strip())
+    unit = (found.group(2) or "b").lower() if found else ""
+    if found is None or unit not in _UNITS:
         raise ValueError(f"{text!r} is not a size such as 48MiB or 2GB")
-    return int(float(number) * _UNITS[unit])
+    return int(float(found.group(1)) * _UNITS[unit])
 
 
 def memory_fraction(limit: str, heap_mib: int) -> float:

@@ -30,6 +30,7 @@ def _spark() -> Engine:
         jars=env("TIDEMILL_SPARK__JARS", ""),
         driver_memory=env("TIDEMILL_SPARK__DRIVER_MEMORY") or "1g",
         executor_memory=env("TIDEMILL_SPARK__EXECUTOR_MEMORY") or "1g",
+        cores_max=env("TIDEMILL_SPARK__CORES_MAX", ""),
     )
 
 

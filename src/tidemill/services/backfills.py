@@ -36,6 +36,8 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
     request = rules.parse_request(body)
     limit = rt.settings.backfill.max_slots
     with rt.db.begin() as conn:
+        if not request.dry_run:  # overlapping backfills: one reads and queues at a time
+            store.lock_job(conn, account, name)
         job = need_job(conn, account, name)
         spec = rules.check_backfillable(name, job.mode, schedule_of(job.mode, job.definition))
         slots = rules.slots_between(spec, request.start, request.end, rt.zone, limit)

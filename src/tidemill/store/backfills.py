@@ -15,11 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tidemill.core.batches import BORN, EXECUTING, WAITING, Batch, BatchStatus, check_move
+from tidemill.core.batches import BORN, EXECUTING, WAITING, Batch, BatchStatus
+from tidemill.store import batches as batch_store
 from tidemill.store.batches import _batch
-from tidemill.store.tables import backfills, batches, job_states
+from tidemill.store.tables import backfills, batches, job_states, jobs
 
 S = BatchStatus
+_CHUNK = 500  # run ids per statement (SQLite's limit on bound values is far above)
 RUNNING_STATE = "Running"
 CANCELED_STATE = "Canceled"
 
@@ -108,6 +110,20 @@ def _utc(value: object) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def lock_job(conn: sa.Connection, account: int, job: str) -> None:
+    """Make this transaction the only one queueing a backfill of `job` until it ends, so what
+    it reads of the slots' batches is still true when it queues (SQLite: the write lock,
+    BEGIN IMMEDIATE; PostgreSQL: the job's row). Call first in a fresh transaction."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    conn.execute(
+        sa.select(jobs.c.name)
+        .where(jobs.c.account_id == account, jobs.c.name == job)
+        .with_for_update()
+    )
+
+
 def allocate_run_ids(conn: sa.Connection, account: int, job: str, count: int) -> int:
     """Reserve `count` consecutive run ids of `job` (never reused); the first of them."""
     where = (job_states.c.account_id == account, job_states.c.job_name == job)
@@ -171,34 +187,36 @@ def queue(
 def cancel(
     conn: sa.Connection, account: int, backfill: str, now: datetime
 ) -> list[tuple[str, int]]:
-    """Cancel the backfill: its waiting batches become Canceled, its executing ones
-    Cancelling (their runner ends them); the (job, runId) of those to end. Moves per §7.2."""
-    message = f"backfill {backfill} canceled"
-    for current in WAITING:
-        check_move(current, S.CANCELED, f"a batch of backfill {backfill}")
-    check_move(S.RUNNING, S.CANCELLING, f"a batch of backfill {backfill}")
-    mine = (batches.c.account_id == account, batches.c.backfill_id == backfill)
+    """Cancel the backfill: its waiting batches become Canceled, its running ones Cancelling
+    (their runner ends them), through store.batches.move (§7.2); the (job, runId) to end."""
     conn.execute(
         sa.update(backfills)
         .where(backfills.c.id == backfill, backfills.c.account_id == account)
         .values(state=CANCELED_STATE, ended_at=now)
     )
-    conn.execute(
-        sa.update(batches)
-        .where(*mine, batches.c.status.in_(_waiting()))
-        .values(status=S.CANCELED.value, end_time=now, message=message)
-    )
-    running = conn.execute(
-        sa.select(batches.c.job_name, batches.c.run_id).where(
-            *mine, batches.c.status == S.RUNNING.value
+    rows = conn.execute(
+        sa.select(batches.c.job_name, batches.c.run_id, batches.c.status).where(
+            batches.c.account_id == account, batches.c.backfill_id == backfill,
+            batches.c.status.in_([*_waiting(), S.RUNNING.value]),
         )
-    ).all()
-    conn.execute(
-        sa.update(batches)
-        .where(*mine, batches.c.status == S.RUNNING.value)
-        .values(status=S.CANCELLING.value)
-    )
-    return [(job, run_id) for job, run_id in running]
+    ).all()  # fmt: skip
+    waiting: dict[str, list[int]] = {}
+    running: list[tuple[str, int]] = []
+    for job, run_id, status in rows:
+        if status == S.RUNNING.value:
+            running.append((job, run_id))
+        else:
+            waiting.setdefault(job, []).append(run_id)
+    message = f"backfill {backfill} canceled"
+    for job, run_ids in waiting.items():
+        for i in range(0, len(run_ids), _CHUNK):
+            batch_store.move(conn, account, job, run_ids[i : i + _CHUNK], sorted(WAITING),
+                             status=S.CANCELED, end_time=now, message=message)  # fmt: skip
+    moved = []
+    for job, run_id in running:
+        if batch_store.move(conn, account, job, run_id, [S.RUNNING], status=S.CANCELLING):
+            moved.append((job, run_id))
+    return moved
 
 
 def delete_job_backfills(conn: sa.Connection, account: int, job: str) -> None:

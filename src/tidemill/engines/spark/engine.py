@@ -29,6 +29,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -90,27 +91,27 @@ class SparkEngine:
 
     def __init__(
         self, url: str = session.DEFAULT_URL, *, jars: str = "", driver_memory: str = "1g",
-        executor_memory: str = "1g",
+        executor_memory: str = "1g", cores_max: str = "",
     ) -> None:  # fmt: skip
         self.url = url
         self.jars = jars
         self.driver_memory = driver_memory
         self.executor_memory = executor_memory
+        self.cores_max = cores_max
         self.s3a = hadoop.has_s3a(jars)
 
     def profile(self, memory: str | None = None) -> session.Profile:
         """The Spark application a run with memory limit `memory` ("48MiB") needs; None: the
         default (Spark's own memory fraction). The limit applies per JVM that runs tasks: the
         driver in local mode, each executor on a cluster."""
-        base = session.Profile(self.url, self.jars, self.driver_memory, self.executor_memory)
+        base = session.Profile(
+            self.url, self.jars, self.driver_memory, self.executor_memory, DEFAULT_FRACTION,
+            self.cores_max,
+        )  # fmt: skip
         if memory is None:
             return base
         heap = self.driver_memory if base.local else self.executor_memory
-        fraction = memory_fraction(memory, heap_mib(heap))
-        return session.Profile(
-            self.url, self.jars, self.driver_memory, self.executor_memory,
-            fraction if fraction < DEFAULT_FRACTION else DEFAULT_FRACTION,
-        )  # fmt: skip
+        return replace(base, memory_fraction=memory_fraction(memory, heap_mib(heap)))
 
     def check(
         self, sql_text: str, tables: Mapping[str, Sequence[SchemaField]]
@@ -151,8 +152,14 @@ class SparkEngine:
                     hadoop_conf.set(key, value)
             local = _inputs(plan, io, stack, s3a=s3a)
             names: dict[str, str] = {}
-            for table in plan.tables:
-                _register(spark, table, local, names)
+            try:
+                for table in plan.tables:
+                    _register(spark, table, local, names)
+            except AnalysisException as exc:  # an input Spark reads itself is gone
+                _missing(io.files, local)
+                raise BackendError(
+                    Failure.INTERNAL, f"Spark could not read the inputs: {_first_line(exc)}"
+                ) from exc
             frame = _analysed(spark, plan.sql)
             keys = sql.schema_keys(frame.columns)
             conformed, schema = _conform(frame, keys)
@@ -244,6 +251,15 @@ class StagedFiles(Files, Protocol):
     def rename(self, src: str, dst: str) -> None: ...
 
     def delete_prefix(self, prefix: str) -> int: ...
+
+
+def _missing(files: Files, paths: Mapping[str, str]) -> None:
+    """Raise the Storage's own NotFoundError for the first input Spark was to read itself that
+    is no longer there (listed at planning, deleted since); nothing when all are there."""
+    staged = cast(StagedFiles, files)
+    for uri, path in paths.items():
+        if "://" in path:  # read by Spark itself (local copies were checked by local_path)
+            staged.stat(uri)
 
 
 def _remote_rows(files: StagedFiles, uri: str) -> int:

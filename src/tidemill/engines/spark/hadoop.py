@@ -18,10 +18,17 @@ from urllib.parse import urlsplit
 class S3Endpoint(Protocol):
     """An S3-compatible endpoint with its keys (`tidemill.storage.registry.S3Config`)."""
 
-    endpoint: str
-    access_key: str
-    secret_key: str
-    region: str
+    @property
+    def endpoint(self) -> str: ...
+
+    @property
+    def access_key(self) -> str: ...
+
+    @property
+    def secret_key(self) -> str: ...
+
+    @property
+    def region(self) -> str: ...
 
 
 def s3_endpoint(files: object) -> S3Endpoint | None:

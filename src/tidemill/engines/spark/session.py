@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import threading
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -59,6 +59,7 @@ class Profile:
     driver_memory: str = "1g"
     executor_memory: str = "1g"
     memory_fraction: float = 0.6
+    cores_max: str = ""  # spark.cores.max: the cores one application takes of a cluster
 
     @property
     def local(self) -> bool:
@@ -73,6 +74,8 @@ class Profile:
             "spark.executor.memory": self.executor_memory,
             "spark.memory.fraction": str(self.memory_fraction),
         }
+        if self.cores_max:
+            conf["spark.cores.max"] = self.cores_max
         if self.jars:
             classpath = str(Path(self.jars) / "*")
             conf["spark.driver.extraClassPath"] = classpath
@@ -107,10 +110,13 @@ def shared(profile: Profile) -> SparkSession:
 
 def current(default: Profile) -> SparkSession:
     """The running session whatever its profile (a `check` needs no particular one), or a
-    new one for `default`."""
+    new one for `default` — in local mode (`local[1]`) when `default` names a cluster: a check
+    only analyses, and an application on a cluster holds its executors while it lives."""
     with _lock:
         running = _session if _session is not None and alive(_session) else None
-    return running if running is not None else shared(default)
+    if running is not None:
+        return running
+    return shared(default if default.local else replace(default, url="local[1]"))
 
 
 def local_dir() -> Path | None:
