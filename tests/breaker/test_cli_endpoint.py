@@ -33,3 +33,17 @@ def test_an_endpoint_that_is_not_text_in_the_profile_is_named(tmp_path: Path) ->
 
     assert found.exit_code == EXIT_CONFIG, (found.output, found.exception)
     assert "8080" in found.stderr, found.stderr
+
+
+def test_a_profile_with_a_secret_that_others_can_read_is_warned_about(tmp_path: Path) -> None:
+    profile = tmp_path / "profile.toml"
+    profile.write_text(
+        '[default]\nendpoint = "http://127.0.0.1:9"\naccess_key = "ak"\nsecret_key = "sk"\n'
+    )
+    profile.chmod(0o644)
+    loose = CliRunner().invoke(app, ["jobs", "list"], env={"TIDEMILL_CONFIG": str(profile)})
+    profile.chmod(0o600)
+    tight = CliRunner().invoke(app, ["jobs", "list"], env={"TIDEMILL_CONFIG": str(profile)})
+
+    assert "chmod 600" in loose.stderr and str(profile) in loose.stderr, loose.stderr
+    assert "chmod" not in tight.stderr, tight.stderr

@@ -10,6 +10,8 @@ per profile (`--profile`, else `TIDEMILL_PROFILE`, else `default`):
     endpoint = "http://127.0.0.1:8080"
     access_key = "..."
     secret_key = "..."
+
+A profile file holding a secret key that group or others can read is warned about on stderr.
 """
 
 from __future__ import annotations
@@ -89,6 +91,11 @@ def resolve(
         saved = tables.get(name) or {}
         if not isinstance(saved, dict):
             raise ConfigMissing(f"{path}: [{name}] must be a table")
+        if saved.get("secret_key") and path.stat().st_mode & 0o077:
+            typer.echo(  # as ssh does for a key file: the secret signs every call
+                f"Warning: {path} holds a secret key and others can read it: chmod 600 {path}",
+                err=True,
+            )
     elif profile:
         raise ConfigMissing(f"profile {profile!r} asked for, but {path} does not exist")
     found = {}
