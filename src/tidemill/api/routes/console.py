@@ -26,6 +26,14 @@ _TYPES = {
     ".png": "image/png",
 }
 
+# No other site may frame the console (its Stop/Rerun buttons: clickjacking), nor a browser
+# read its files as another type.
+_GUARDS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
 
 def _asset(name: str) -> Response:
     # Only files that are in the directory, by their plain name: no path leads elsewhere.
@@ -34,7 +42,8 @@ def _asset(name: str) -> Response:
     if path is None or path.suffix not in _TYPES:
         raise NotFoundError(Failure.ROUTE_NOT_FOUND, f"the console has no file {name!r}")
     cache = "no-cache" if name == "index.html" else "max-age=300"
-    return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": cache})
+    headers = {"Cache-Control": cache, **_GUARDS}
+    return FileResponse(path, media_type=_TYPES[path.suffix], headers=headers)
 
 
 @router.get("/console")
