@@ -342,6 +342,15 @@ def _analysed(spark: SparkSession, sql_text: str) -> DataFrame:
         raise InvalidInputError(Failure.JOB_SQL_INVALID, _first_line(exc)) from exc
 
 
+# A map column with each key once, its last value kept (as pyspark's collect gives it): Spark's
+# from_json builds maps with repeated keys, which Parquet readers refuse ("Map keys must be
+# unique"); map_from_entries of unique keys needs no spark.sql.mapKeyDedupPolicy.
+_LAST_KEY_WINS = (
+    "map_from_entries(filter(map_entries({0}),"
+    " (e, i) -> NOT exists(slice(map_keys({0}), i + 2, size({0})), k -> k = e.key)))"
+)
+
+
 def _conform(frame: DataFrame, keys: list[str]) -> tuple[DataFrame, list[SchemaField]]:
     """`frame` with its columns named `keys`, in the types their valtypes name; arrays, maps,
     structs and binary are kept as they are (the DuckDB engine writes them natively too, and
@@ -353,7 +362,9 @@ def _conform(frame: DataFrame, keys: list[str]) -> tuple[DataFrame, list[SchemaF
         simple = field.dataType.simpleString()
         vt = valtype(simple)
         column = F.col(f"c{i}")
-        if not (vt == "string" and simple.startswith(NATIVE)):
+        if simple.startswith("map<"):
+            column = F.expr(_LAST_KEY_WINS.format(f"c{i}"))
+        elif not (vt == "string" and simple.startswith(NATIVE)):
             column = column.cast(spark_type(vt))
         columns.append(column.alias(key))
         schema.append(SchemaField(key, vt))
