@@ -172,14 +172,14 @@ def test_the_planner_orders_jobs_upstream_first_and_ignores_derived_members() ->
               "computation": {"code": "select 1", "type": "sql"}, "params": [],
               "scheduler": {"type": "depend"}, "schema": [{"key": "x", "valtype": "long"}],
               "workflow": "", "retry": {"count": 0}}  # fmt: skip
-    nothing = Current({}, {}, {}, {}, {})
+    only_a = Current({}, {}, {}, {"a": jobs["a"]}, {})  # b's upstream must exist somewhere
 
     assert job_order(jobs) == ["a", "b", "c"]
     assert normal({"a": "", "b": None, "c": [], "d": {"e": ""}, "f": 0}) == {"f": 0}
     same = compare(doc, {**server, "maxConcurrent": 2})
     assert same.action == "unchanged", same
     assert compare(doc, server).fields == {"maxConcurrent": (None, 2)}
-    assert [c.action for c in plan([doc], nothing)] == ["create"]
+    assert [c.action for c in plan([doc], only_a)] == ["create"]
     shouted = Document("datasource", "d", {**datasource_body(), "type": "KODO",
                                            "region": "nb"})  # fmt: skip
     stored = {**datasource_body(), "type": "kodo", "workflow": ""}

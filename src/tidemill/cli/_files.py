@@ -12,13 +12,16 @@ import yaml
 
 
 class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
-    """YAML with YAML 1.2's booleans: only true/false. PyYAML's 1.1 reading turns `on`, `off`,
-    `yes`, `no` into booleans, so a notify target's `on: [failed]` would arrive as `true`."""
+    """YAML as JSON bodies need it: YAML 1.2's booleans only (PyYAML's 1.1 reading turns `on`,
+    `off`, `yes`, `no` into booleans, so a notify target's `on: [failed]` would arrive as
+    `true`), and no implicit timestamps (`2025-01-01` stays the text written: JSON has no
+    dates)."""
 
 
 _BOOL = "tag:yaml.org,2002:bool"
+_DROPPED = (_BOOL, "tag:yaml.org,2002:timestamp")
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(

@@ -23,6 +23,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tidemill.core.notify import SHOWN_SECRET
+from tidemill.core.retries import format_duration, parse_duration
+from tidemill.errors import TidemillError
+
 KINDS = ("workflow", "variable", "datasource", "job", "export")  # the order of creation
 
 
@@ -118,8 +122,11 @@ def document(raw: Any, source: str) -> Document:
 
 
 def upstreams(spec: Mapping[str, Any]) -> list[str]:
-    """The jobs a job's srcs name (type Job, any case)."""
+    """The jobs a job's srcs name (type Job, any case); none when srcs is not a list (the
+    server then refuses the body with its own message)."""
     srcs = spec.get("srcs") or []
+    if not isinstance(srcs, list):
+        return []
     return [
         str(s.get("name")) for s in srcs
         if isinstance(s, dict) and str(s.get("type", "")).lower() == "job"
@@ -192,9 +199,6 @@ def desired_members(doc: Document) -> dict[str, Any]:
     return spec
 
 
-SHOWN_SECRET = "set"  # what GET shows for a stored secret (a job's notify targets)
-
-
 def covers(want: Any, have: Any) -> bool:
     """Whether the server's extension value `have` holds everything the file's `want` says:
     objects may have more members (the server's defaults, such as retry's backoff), lists match
@@ -240,7 +244,7 @@ class Change:
 
 def compare(doc: Document, current: Mapping[str, Any]) -> Change:
     """The change that makes the server's `current` wire object match `doc`."""
-    want = caseless(doc.kind, desired_members(doc))
+    want = caseless(doc.kind, _secrets_shown(desired_members(doc)))
     have = caseless(doc.kind, normal(dict(current)))
     differ: dict[str, tuple[Any, Any]] = {}
     blocked: dict[str, tuple[Any, Any]] = {}
@@ -259,6 +263,35 @@ def compare(doc: Document, current: Mapping[str, Any]) -> Change:
         return Change(doc.kind, doc.name, "blocked", doc.job, blocked, doc.spec)
     return Change(doc.kind, doc.name, "update" if differ else "unchanged", doc.job, differ,
                   doc.spec)  # fmt: skip
+
+
+def _secrets_shown(spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec` with each alert target's secret as the server shows it (`"set"`, issue 14): the
+    server never shows a secret back, so it is neither compared nor printed in the diff (a
+    changed secret alone is not seen: change the target too, or delete and apply); and the
+    durations of retry and notify spelt as the server stores them."""
+    retry = spec.get("retry")
+    if isinstance(retry, dict):
+        spec = {**spec, "retry": {k: _duration(v) if k in DURATIONS else v
+                                  for k, v in retry.items()}}  # fmt: skip
+    targets = spec.get("notify")
+    if not isinstance(targets, list):
+        return spec
+    shown = [{**{k: _duration(v) if k in DURATIONS else v for k, v in t.items()},
+              "secret": SHOWN_SECRET} if isinstance(t, dict) and "secret" in t else t
+             for t in targets]  # fmt: skip
+    return {**spec, "notify": shown}
+
+
+DURATIONS = ("backoff", "maxBackoff", "lateAfter")
+
+
+def _duration(value: Any) -> Any:
+    """A duration spelt as the server stores it ("60s" -> "1m", core.retries); else as is."""
+    try:
+        return format_duration(parse_duration(value, "duration"))
+    except TidemillError:
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +315,7 @@ def plan(docs: Sequence[Document], current: Current, prune: bool = False) -> lis
     """The changes, in order: creates and updates in dependency order, then (with `prune`)
     deletes of what no document names, in reverse order (exports, downstream jobs first, ...)."""
     changes: list[Change] = []
+    check_jobs(docs, current)
     for doc in ordered(docs):
         found = current.find(doc)
         if found is None:
@@ -289,8 +323,66 @@ def plan(docs: Sequence[Document], current: Current, prune: bool = False) -> lis
         else:
             changes.append(compare(doc, found))
     if prune:
+        check_prune(docs, current)
         changes += deletions({d.key for d in docs}, current)
     return changes
+
+
+def check_jobs(docs: Sequence[Document], current: Current) -> None:
+    """Refuse (ManifestError), before anything is changed, what no order of calls can make: a
+    job reading a job that neither the files nor the server have, and a depend cycle (the
+    files' jobs over the server's others; the server refuses both, but only after the
+    resources before them were made)."""
+    files = {d.name: d for d in docs if d.kind == "job"}
+    reads = {name: upstreams(job) for name, job in current.jobs.items()}
+    reads.update({name: upstreams(d.spec) for name, d in files.items()})
+    for doc in files.values():
+        for up in upstreams(doc.spec):
+            if up not in reads:
+                raise ManifestError(
+                    f"{doc.source}: job {doc.name} reads job {up!r}, which neither the files "
+                    "nor the server have"
+                )
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        if name in path:
+            cycle = " -> ".join([*path[path.index(name) :], name])
+            where = files[name].source if name in files else "the server"
+            raise ManifestError(f"{where}: jobs read each other in a cycle: {cycle}")
+        if name in done:
+            return
+        for up in reads.get(name, []):
+            visit(up, [*path, name])
+        done.add(name)
+
+    for name in sorted(files):
+        visit(name, [])
+
+
+def check_prune(docs: Sequence[Document], current: Current) -> None:
+    """With --prune, refuse (ManifestError) before anything is changed a plan that would
+    delete what a resource of the files still needs: a job or datasource a file's job reads,
+    the job a file's export belongs to (the server refuses such a delete, after the deletes
+    before it were made)."""
+    named = {d.key for d in docs}
+    for doc in docs:
+        needs: list[tuple[str, str]] = []
+        if doc.kind == "job":
+            srcs = doc.spec.get("srcs")
+            for src in srcs if isinstance(srcs, list) else []:
+                kind = str(src.get("type", "")).lower() if isinstance(src, dict) else ""
+                if kind in ("job", "datasource"):
+                    needs.append((kind, str(src.get("name"))))
+        if doc.kind == "export":
+            needs.append(("job", doc.job))
+        for kind, name in needs:
+            on_server = getattr(current, kind + "s")
+            if (kind, "", name) not in named and name in on_server:
+                raise ManifestError(
+                    f"{doc.source}: --prune would delete {kind} {name}, which {doc.label} "
+                    "needs: add it to the files, or apply without --prune"
+                )
 
 
 def deletions(named: set[tuple[str, str, str]], current: Current) -> list[Change]:
