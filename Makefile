@@ -41,6 +41,7 @@ bench: venv services
 	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/spark.py
 	$(BIN)/python bench/spark_spill.py
+	TIDEMILL_TEST_MULTI_NODE_SPARK=1 $(BIN)/pytest -q -p no:cacheprovider -s tests/runner/test_multi_node_spark.py
 
 ## console: rebuild the web console's assets (src/tidemill/console/static) from console/ with npm
 console:

@@ -88,6 +88,7 @@ def main() -> int:
         began = time.perf_counter()
         rows = generate(source, 5 * executor_bytes)
         generated = time.perf_counter() - began
+        print(f"generated {source.stat().st_size} bytes in {generated:.0f} s", file=sys.stderr)
         size = source.stat().st_size
 
         storage = open_storages(StorageConfig())
@@ -113,6 +114,7 @@ def main() -> int:
         began = time.perf_counter()
         on_spark = spark_engine.run(plan("spark"), RunIO(storage, scratch=scratch))
         spark_seconds = time.perf_counter() - began
+        print(f"spark ran in {spark_seconds:.0f} s", file=sys.stderr)
         spilled = spill_bytes(session.current(spark_engine.profile()))
         session.stop()
 
@@ -140,11 +142,21 @@ def main() -> int:
 
 def spill_bytes(spark: object) -> tuple[int, int]:
     """(memory, disk) bytes spilled by every stage so far, from Spark's status store."""
-    store = spark.sparkContext._jsc.sc().statusStore()  # type: ignore[attr-defined]
+    context = spark.sparkContext  # type: ignore[attr-defined]
+    jvm = context._jvm
+    # AppStatusStore.stageList(statuses, details, withSummaries, unsortedQuantiles, taskStatus):
+    # Scala's default arguments do not exist for a Java caller
+    stages = (
+        context._jsc.sc()
+        .statusStore()
+        .stageList(
+            None, False, False, context._gateway.new_array(jvm.double, 0), jvm.java.util.ArrayList()
+        )
+    )
     memory = disk = 0
-    for stage in store.stageList(None):
-        memory += int(stage.memoryBytesSpilled())
-        disk += int(stage.diskBytesSpilled())
+    for i in range(stages.size()):
+        memory += int(stages.apply(i).memoryBytesSpilled())
+        disk += int(stages.apply(i).diskBytesSpilled())
     return memory, disk
 
 

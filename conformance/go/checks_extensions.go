@@ -9,7 +9,7 @@ import (
 )
 
 // extensionChecks: Tidemill's extensions (issue 14) leave the Go SDK's decoding
-// intact. A job carrying the extension member maxConcurrent is created with a
+// intact. A job carrying the extension members maxConcurrent and retry is created with a
 // raw request (the SDK's CreateJobInput cannot send it), then GetJob, ListJobs
 // and GetJobHistory — the last over batches a range backfill queued — must
 // decode as they do for any job.
@@ -25,8 +25,9 @@ func (s *suite) extensionChecks() {
 	var members map[string]any
 	_ = json.Unmarshal(body, &members)
 	members["maxConcurrent"] = 2
+	members["retry"] = map[string]any{"attempts": 2, "backoff": "30s"}
 	raw, _ := json.Marshal(members)
-	s.check("ext.create_job_with_maxConcurrent", func() error {
+	s.check("ext.create_job_with_extension_members", func() error {
 		if err := c.CreateDatasource(kodoDatasource(ds, "")); err != nil {
 			return fmt.Errorf("create datasource: %v", err)
 		}

@@ -307,6 +307,5 @@ class WorkerConfig(BaseModel):
             fusion_url=settings.fusion.url,
             warehouse=settings.warehouse,
             spark=settings.spark,
-
             log_format=settings.log_format,
         )

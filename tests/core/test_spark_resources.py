@@ -8,6 +8,7 @@ from tidemill.core.models import JSON
 from tidemill.core.spark_resources import (
     SparkResources,
     heap_mib,
+    local_heap_mib,
     memory_fraction,
     size_bytes,
     spark_resources,
@@ -97,3 +98,14 @@ def test_a_heap_no_larger_than_sparks_reserve_is_refused() -> None:
 )  # fmt: skip
 def test_jvm_memory_settings_in_mib(text: str, expected: int) -> None:
     assert heap_mib(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("limit", "configured", "expected"),
+    [("32MiB", 1024, 512), ("48MiB", 1024, 512), ("200MiB", 1024, 633), ("1GB", 1024, 1024),
+     ("2GB", 4096, 3480), ("64MiB", 400, 400)],
+)  # fmt: skip
+def test_a_local_run_gets_a_heap_for_its_limit_within_the_configured_one(
+    limit: str, configured: int, expected: int
+) -> None:
+    assert local_heap_mib(limit, configured) == expected

@@ -32,7 +32,7 @@ from tests.served import Served
 from tests.support import authorization
 from tidemill.api.openapi import document
 
-MAX_EXAMPLES = int(os.environ.get("TIDEMILL_CONTRACT_EXAMPLES", "15"))  # per operation
+MAX_EXAMPLES = int(os.environ.get("TIDEMILL_CONTRACT_EXAMPLES", "10"))  # per operation
 SEEN: defaultdict[tuple[str, str], list[int]] = defaultdict(list)  # operation -> statuses
 CHECKS = [
     not_a_server_error,
@@ -57,9 +57,12 @@ class PandoraAuth(requests.auth.AuthBase):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data = Path(tmp_path_factory.mktemp("contract")) / "data"
-    served = Served(data).start()
-    yield served
-    served.stop()
+    served = Served(data)
+    try:
+        served.start(timeout=120)  # a loaded machine: the CLI's imports alone take seconds
+        yield served
+    finally:
+        served.stop()
 
 
 @SCHEMA.parametrize()

@@ -47,8 +47,9 @@ def test_configure_sends_tidemill_loggers_as_json_to_stderr(
 
 
 def test_served_with_json_logs_every_log_line_is_json(tmp_path: Path) -> None:
-    served = Served(tmp_path / "data", {"TIDEMILL_LOG_FORMAT": "json"}).start()
+    served = Served(tmp_path / "data", {"TIDEMILL_LOG_FORMAT": "json"})
     try:
+        served.start(timeout=120)
         assert served.http.get("/healthz").status_code == 200
         assert served.http.get("/v2/jobs").status_code == 401  # unsigned
         assert served.request("GET", "/v2/jobs").status_code == 200

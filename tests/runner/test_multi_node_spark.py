@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 
 from tests.conftest import free_port, make_settings
@@ -29,7 +30,16 @@ from tidemill.runtime import build_runtime
 from tidemill.storage.s3 import S3Store
 from tidemill.store import accounts
 
-pytestmark = [pytest.mark.postgres, pytest.mark.s3]
+# Minutes (11.7 measured with the machine's load at ~15 on 2 cores): five JVMs and two nodes.
+# Not part of `make test` (its budget); `make bench` runs it with the variable set.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.s3,
+    pytest.mark.skipif(
+        os.environ.get("TIDEMILL_TEST_MULTI_NODE_SPARK") != "1",
+        reason="takes minutes: set TIDEMILL_TEST_MULTI_NODE_SPARK=1 (make bench does)",
+    ),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 SPARK = str(ROOT / "scripts" / "spark.sh")
@@ -116,12 +126,24 @@ def nodes(
             node.stop()
 
 
+@pytest.fixture
+def clients(nodes: dict[str, Served]) -> Iterator[tuple[Client, Client]]:
+    """Signed clients of nodes a and b that wait minutes: a node's first job create starts its
+    Spark session for the SQL check (seconds, more on a loaded machine)."""
+    http = [httpx.Client(base_url=nodes[n].url, timeout=300) for n in ("a", "b")]
+    try:
+        yield Client(http[0]), Client(http[1])  # type: ignore[arg-type]
+    finally:
+        for one in http:
+            one.close()
+
+
 def test_two_nodes_run_batches_on_one_spark_cluster_with_the_warehouse_on_s3(
-    nodes: dict[str, Served], buckets: tuple[S3Store, dict[str, str]], postgres_url: str,
-    cluster: tuple[str, Path],
+    nodes: dict[str, Served], clients: tuple[Client, Client],
+    buckets: tuple[S3Store, dict[str, str]], postgres_url: str, cluster: tuple[str, Path],
 ) -> None:  # fmt: skip
     s3, names = buckets
-    a, b = (Client(nodes[n].http) for n in ("a", "b"))  # type: ignore[arg-type]
+    a, b = clients
     ok(a.post("/v2/datasources/logs", {
         "region": "nb", "type": "kodo", "noVerifySchema": True, "schema": SCHEMA,
         "spec": {"bucket": names["in"], "keyPrefixes": ["cdn/"], "fileType": "json"},
@@ -148,10 +170,14 @@ def test_two_nodes_run_batches_on_one_spark_cluster_with_the_warehouse_on_s3(
     # One node's only slot spins on Spark; j1 (and j2 after it) must run on the other node.
     ok(b.post("/v2/jobs/slow/actions/start", {}))
     wait_for(a, "slow", {"Running"}, timeout=180)
+    running_on = owner(postgres_url, "slow")
     ok(a.post("/v2/jobs/j1/actions/start", {}))
     assert wait_for(b, "j1", {"Successful", "Failed"}, timeout=300)["status"] == "Successful"
     assert wait_for(a, "j2", {"Successful", "Failed"}, timeout=300)["status"] == "Successful"
-    assert owner(postgres_url, "j1") != owner(postgres_url, "slow")
+    # slow still holds its node's only slot (and the same node), so j1 and j2 ran on the other
+    held = owner(postgres_url, "slow")
+    assert ok(a.get("/v2/jobs/slow/history"))["history"][0]["status"] == "Running"
+    assert held == running_on
 
     # A stop issued on either node ends the spinning batch (its Spark jobs cancelled).
     started = time.monotonic()

@@ -46,6 +46,21 @@ BATCH_STATUSES = [  # §7.2
     "Ready", "Running", "Successful", "Failed", "Cancelling", "Canceled", "Restarting",
 ]  # fmt: skip
 
+# Tidemill's job members (issue 14; docs/extensions.md): old clients ignore them.
+JOB_EXTENSIONS: JSON = {
+    "maxConcurrent": {**INT, "description": "batches of the job executing at once, 1..1000"},
+    "retry": _obj(
+        {"attempts": INT, "backoff": STRING, "maxBackoff": STRING},
+        extra=False,
+    ),
+    "notify": _array(
+        _obj(
+            {"url": STRING, "on": _array(STRING), "lateAfter": STRING, "secret": STRING},
+            extra=False,
+        )
+    ),
+}
+
 SCHEMAS: JSON = {
     "Error": _obj(
         {"error": {"type": "string", "description": "`<code>: <message>` (§1.5, §1.6)"}},
@@ -118,6 +133,7 @@ SCHEMAS: JSON = {
                     {"type": "null"},
                 ]
             },
+            **JOB_EXTENSIONS,
         },
         ("srcs", "computation", "scheduler"),
     ),
@@ -136,6 +152,7 @@ SCHEMAS: JSON = {
                 **_array(STRING),
                 "description": "Tidemill extension: the next fire times of a started job",
             },
+            **JOB_EXTENSIONS,
         },
         ("srcs", "computation", "scheduler", "schema", "workflow"),
     ),
@@ -184,6 +201,87 @@ SCHEMAS: JSON = {
             "rows": _array(_array({})),
         },
         ("runId", "schema", "columns", "total", "rows"),
+    ),
+    # Tidemill extensions (docs/extensions.md): backfills, render, the console's reads
+    "BackfillBody": _obj(
+        {
+            "from": {**STRING, "description": "RFC 3339 with an offset; included"},
+            "to": {**STRING, "description": "RFC 3339 with an offset; included"},
+            "reprocess": {**STRING, "description": "missing (default) | failed | all"},
+            "concurrency": INT,
+            "order": {**STRING, "description": "asc (default) | desc"},
+            "dryRun": BOOL,
+        },
+        ("from", "to"),
+    ),
+    "BackfillQueued": _obj(
+        {
+            "backfillId": STRING,
+            "slots": INT,
+            "batches": _array(_obj({"runId": {"type": ["integer", "null"]}, "batchTime": STRING})),
+        },
+        ("backfillId", "slots", "batches"),
+    ),
+    "Backfill": _obj(
+        {
+            "backfillId": STRING,
+            "job": STRING,
+            "from": STRING,
+            "to": STRING,
+            "reprocess": STRING,
+            "concurrency": INT,
+            "order": STRING,
+            "slots": INT,
+            "state": {**STRING, "description": "Running | Done | Canceled"},
+            "createTime": STRING,
+            "counts": {"type": "object", "additionalProperties": INT},
+            "total": INT,
+        },
+        ("backfillId", "job", "state", "counts", "total"),
+    ),
+    "RenderBody": _obj(
+        {"batchTime": STRING, "params": _array(_obj({"name": STRING, "value": STRING}))}
+    ),
+    "Render": _obj(
+        {
+            "job": STRING,
+            "batchTime": STRING,
+            "params": {"type": "object", "additionalProperties": STRING},
+            "sql": STRING,
+            "engine": _obj({"name": STRING, "reason": STRING, "sql": STRING}),
+            "sources": _array(ANY_OBJECT),
+            "totals": _obj({"files": INT, "bytes": INT}),
+            "exports": _array(_obj({"name": STRING, "type": STRING, "target": {}})),
+        },
+        ("job", "batchTime", "sql", "engine", "sources", "exports"),
+    ),
+    "SelectedFiles": _obj(
+        {
+            "time": STRING,
+            "total": INT,
+            "files": _array(
+                _obj({"name": STRING, "size": INT, "format": STRING, "compression": STRING})
+            ),
+        },
+        ("time", "total", "files"),
+    ),
+    "BatchExports": _obj(
+        {
+            "runId": INT,
+            "exports": _array(
+                _obj(
+                    {
+                        "name": STRING,
+                        "type": STRING,
+                        "status": STRING,
+                        "message": STRING,
+                        "rows": INT,
+                        "attempt": INT,
+                    }
+                )
+            ),
+        },
+        ("runId", "exports"),
     ),
     # §8: exports
     "ExportBody": _obj(
@@ -282,6 +380,7 @@ PATH_PARAMS: dict[str, JSON] = {
     "name": {"type": "string", "pattern": NAME_PATTERN},
     "job": {"type": "string", "pattern": NAME_PATTERN},
     "run_id": {"type": "integer", "minimum": -1, "description": "-1: the latest batch"},
+    "backfill": {"type": "string", "description": "a backfillId (32 hex digits)"},
 }
 
 
@@ -327,6 +426,21 @@ def _unsigned(summary: str, content: JSON, codes: tuple[str, ...] = ("200",)) ->
         "summary": summary,
         "security": [],
         "responses": {code: {"description": summary, "content": content} for code in codes},
+    }
+
+
+def _console(summary: str) -> JSON:
+    """An unsigned console file (text/html, text/javascript, text/css ...) or 404."""
+    return {
+        "summary": summary,
+        "security": [],
+        "responses": {
+            "200": {"description": summary, "content": {"*/*": {"schema": STRING}}},
+            "404": {
+                "description": "No such file",
+                "content": {"application/json": {"schema": _ref("Error")}},
+            },
+        },
     }
 
 
@@ -455,6 +569,51 @@ def _paths() -> JSON:
                     },
                     **ERRORS,
                 },
+            }
+        },
+        "/v2/jobs/{name}/actions/backfill": {
+            "post": _op(
+                "Tidemill extension: queue a batch per schedule slot in a range",
+                job,
+                "BackfillBody",
+                "BackfillQueued",
+            )
+        },
+        "/v2/backfills/{backfill}": {
+            "get": _op("Tidemill extension: a backfill's progress", ("backfill",), None, "Backfill")
+        },
+        "/v2/backfills/{backfill}/cancel": {
+            "post": _op("Tidemill extension: cancel a backfill", ("backfill",), None, "Backfill")
+        },
+        "/v2/jobs/{name}/actions/render": {
+            "post": _op(
+                "Tidemill extension: what a batch would read, run and write (a dry run)",
+                job,
+                "RenderBody",
+                "Render",
+                body_required=False,
+            )
+        },
+        "/v2/console/datasources/{name}/files": {
+            "get": _op(
+                "Tidemill extension (console): the files a datasource selects now",
+                ds,
+                answer="SelectedFiles",
+            )
+        },
+        "/v2/console/jobs/{job}/history/{run_id}/exports": {
+            "get": _op(
+                "Tidemill extension (console): a batch's export outcomes",
+                ("job", "run_id"),
+                answer="BatchExports",
+            )
+        },
+        "/console": {"get": _console("The web console's page")},
+        "/console/": {"get": _console("The web console's page")},
+        "/console/{name}": {
+            "get": {
+                **_console("A file of the web console (its script, styles)"),
+                "parameters": [_param("name", schema=STRING)],
             }
         },
         "/healthz": {

@@ -75,7 +75,8 @@ def resolve(
     profile: str | None,
     environ: dict[str, str] | None = None,
 ) -> Connection:
-    """Option, else environment, else profile file, field by field (ConfigMissing if none)."""
+    """Option, else environment, else profile file, field by field (ConfigMissing if none, or
+    if the endpoint is not an http(s) URL)."""
     env = dict(os.environ) if environ is None else environ
     name = profile or env.get("TIDEMILL_PROFILE") or "default"
     path = profile_path(env)
@@ -101,6 +102,11 @@ def resolve(
                 f"or put {field} = ... under [{name}] in {path}"
             )
         found[field] = str(value)
+    if not found["endpoint"].startswith(("http://", "https://")):  # else Client's ValueError
+        raise ConfigMissing(
+            f"endpoint {found['endpoint']!r} must start with http:// or https://, "
+            "e.g. http://127.0.0.1:8080"
+        )
     return Connection(**found)
 
 

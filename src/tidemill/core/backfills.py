@@ -225,10 +225,11 @@ def plan_slots(
     return chosen[::-1] if request.order is Order.DESC else chosen
 
 
-def state_of(canceled: bool, counts: Mapping[str, int]) -> BackfillState:
-    """A backfill's state from its batches' counts by status."""
+def state_of(canceled: bool, counts: Mapping[str, int], retrying: int = 0) -> BackfillState:
+    """A backfill's state from its batches' counts by status and how many of its Failed
+    batches wait for an automatic retry (they run again: not Done yet)."""
     if canceled:
         return BackfillState.CANCELED
-    if any(counts.get(s.value, 0) for s in ACTIVE):
+    if retrying or any(counts.get(s.value, 0) for s in ACTIVE):
         return BackfillState.RUNNING
     return BackfillState.DONE

@@ -106,3 +106,15 @@ def heap_mib(text: str) -> int:
     if scale is None:
         return int(value) // 2**20  # plain bytes
     return int(float(value[:-1]) * scale)
+
+
+MIN_LOCAL_HEAP_MIB = 512  # above Spark's floor for a JVM that runs tasks (450 MiB)
+
+
+def local_heap_mib(limit: str, configured_mib: int) -> int:
+    """The driver heap (MiB) of a local-mode run whose memory limit is `limit`: what the limit
+    needs at Spark's default fraction plus the reserved 300 MiB, at least 512, at most the
+    configured heap. Small limits get a small JVM, so memory Spark does not account (objects
+    of collect_list, a row's own bytes) is bounded near the limit too."""
+    wanted = -(-size_bytes(limit) // 2**20) / DEFAULT_FRACTION + RESERVED_MIB
+    return int(min(configured_mib, max(MIN_LOCAL_HEAP_MIB, wanted)))

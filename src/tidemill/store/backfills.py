@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from tidemill.core.batches import BORN, EXECUTING, WAITING, Batch, BatchStatus
 from tidemill.store import batches as batch_store
+from tidemill.store import retries as retry_store
 from tidemill.store.batches import _batch
 from tidemill.store.tables import backfills, batches, job_states, jobs
 
@@ -91,17 +92,23 @@ def counts(conn: sa.Connection, account: int, backfill: str) -> dict[str, int]:
 def slot_history(
     conn: sa.Connection, account: int, job: str, start: datetime, end: datetime
 ) -> list[tuple[datetime, int, BatchStatus]]:
-    """(batchTime, runId, status) of the job's batches with a batchTime in [start, end]."""
+    """(batchTime, runId, status) of the job's batches with a batchTime in [start, end]. A
+    Failed batch waiting for an automatic retry is told as Restarting, the status its retry
+    gives it: its slot is being filled (neither `missing` nor `failed` queues it again)."""
     # Read as stored and parsed here: the column type's own result processing costs ~40 us a
     # row, and a range backfilled before holds as many rows as slots.
     raw = sa.type_coerce(batches.c.batch_time, sa.String)
+    retrying = batches.c.retry_at.is_not(None)
     rows = conn.execute(
-        sa.select(raw, batches.c.run_id, batches.c.status).where(
+        sa.select(raw, batches.c.run_id, batches.c.status, retrying).where(
             batches.c.account_id == account, batches.c.job_name == job,
             batches.c.batch_time >= start, batches.c.batch_time <= end,
         )
     )  # fmt: skip
-    return [(_utc(t), r, BatchStatus(s)) for t, r, s in rows]
+    return [
+        (_utc(t), r, S.RESTARTING if s == S.FAILED.value and again else BatchStatus(s))
+        for t, r, s, again in rows
+    ]
 
 
 def _utc(value: object) -> datetime:
@@ -216,7 +223,25 @@ def cancel(
     for job, run_id in running:
         if batch_store.move(conn, account, job, run_id, [S.RUNNING], status=S.CANCELLING):
             moved.append((job, run_id))
+    for job, run_id in _retrying(conn, account, backfill):  # a due retry would run it again
+        retry_store.stop_pending(conn, account, job, run_id)
     return moved
+
+
+def _retrying(conn: sa.Connection, account: int, backfill: str) -> list[tuple[str, int]]:
+    """(job, runId) of the backfill's Failed batches waiting for an automatic retry."""
+    rows = conn.execute(
+        sa.select(batches.c.job_name, batches.c.run_id).where(
+            batches.c.account_id == account, batches.c.backfill_id == backfill,
+            batches.c.status == S.FAILED.value, batches.c.retry_at.is_not(None),
+        )
+    )  # fmt: skip
+    return [(r.job_name, r.run_id) for r in rows]
+
+
+def retrying(conn: sa.Connection, account: int, backfill: str) -> int:
+    """How many of the backfill's Failed batches wait for an automatic retry."""
+    return len(_retrying(conn, account, backfill))
 
 
 def delete_job_backfills(conn: sa.Connection, account: int, job: str) -> None:

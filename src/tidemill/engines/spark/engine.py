@@ -54,7 +54,12 @@ from sqlglot import exp
 from tidemill.core import sql
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan, TablePlan
-from tidemill.core.spark_resources import DEFAULT_FRACTION, heap_mib, memory_fraction
+from tidemill.core.spark_resources import (
+    DEFAULT_FRACTION,
+    heap_mib,
+    local_heap_mib,
+    memory_fraction,
+)
 from tidemill.engines.base import EXCEEDED, Committed, Files, RunIO, Stopped
 from tidemill.engines.spark import hadoop, session, spill
 from tidemill.engines.spark.types import NATIVE, spark_type, valtype
@@ -104,14 +109,19 @@ class SparkEngine:
         """The Spark application a run with memory limit `memory` ("48MiB") needs; None: the
         default (Spark's own memory fraction). The limit applies per JVM that runs tasks: the
         driver in local mode, each executor on a cluster."""
+        driver = heap_mib(self.driver_memory)
         base = session.Profile(
-            self.url, self.jars, self.driver_memory, self.executor_memory, DEFAULT_FRACTION,
+            self.url, self.jars, f"{driver}m", self.executor_memory, DEFAULT_FRACTION,
             self.cores_max,
         )  # fmt: skip
         if memory is None:
             return base
-        heap = self.driver_memory if base.local else self.executor_memory
-        return replace(base, memory_fraction=memory_fraction(memory, heap_mib(heap)))
+        if base.local:  # the driver runs the tasks: its heap follows the limit too
+            heap = local_heap_mib(memory, driver)
+            fraction = memory_fraction(memory, heap)
+            return replace(base, driver_memory=f"{heap}m", memory_fraction=fraction)
+        fraction = memory_fraction(memory, heap_mib(self.executor_memory))
+        return replace(base, memory_fraction=fraction)
 
     def check(
         self, sql_text: str, tables: Mapping[str, Sequence[SchemaField]]

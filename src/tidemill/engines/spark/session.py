@@ -23,6 +23,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from tidemill.core.spark_resources import RESERVED_MIB, heap_mib
+
 DEFAULT_URL = "local[2]"
 
 _FIXED = {
@@ -61,6 +63,21 @@ class Profile:
     memory_fraction: float = 0.6
     cores_max: str = ""  # spark.cores.max: the cores one application takes of a cluster
 
+    def unified_mib(self) -> float:
+        """MiB of Spark's unified memory in each JVM that runs tasks (`memory_fraction` of its
+        heap past the reserved 300 MiB)."""
+        heap = self.driver_memory if self.local else self.executor_memory
+        return (heap_mib(heap) - RESERVED_MIB) * self.memory_fraction
+
+    def serves(self, wanted: Profile) -> bool:
+        """Whether an application of this profile may run a batch that wants `wanted`: the
+        same cluster, jars and executors, and no more unified memory than the batch's limit
+        (less only spills more; the limit is a ceiling)."""
+        same = replace(self, driver_memory="", memory_fraction=0) == replace(
+            wanted, driver_memory="", memory_fraction=0
+        )
+        return same and self.unified_mib() <= wanted.unified_mib() + 0.5
+
     @property
     def local(self) -> bool:
         """Whether tasks run in the driver's JVM (`local`, `local[N]`, `local[*]`)."""
@@ -89,12 +106,16 @@ _profile: Profile | None = None
 _local_dir: Path | None = None
 
 
-def shared(profile: Profile) -> SparkSession:
-    """The process's session for `profile`: the running one when its profile is `profile`,
-    else a new application (the old one is stopped and its JVM ended)."""
+def shared(profile: Profile, *, at_most: bool = False) -> SparkSession:
+    """The process's session for `profile`: the running one when its profile is `profile`
+    (with `at_most`: when it `serves` `profile`, giving no more memory), else a new application
+    (the old one is stopped and its JVM ended: seconds)."""
     global _session, _profile, _local_dir
     with _lock:
-        if _session is not None and (_profile != profile or not alive(_session)):
+        fits = _profile is not None and (
+            _profile.serves(profile) if at_most else _profile == profile
+        )
+        if _session is not None and (not fits or not alive(_session)):
             _end()
         if _session is None:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -169,8 +190,11 @@ def _forget() -> None:
 
 
 def run_session(profile: Profile, zone: str) -> SparkSession:
-    """A fresh session of `profile`'s context: its own temporary views, session zone `zone`."""
-    return _fresh(shared(profile), zone)
+    """A fresh session of a context that serves `profile` (the running one unless it would give
+    more memory than `profile`: a batch's limit is a ceiling, and a stop must not wait for a
+    JVM to start), with its own temporary views and session zone `zone`. An idle worker's
+    `prepare` brings back the default application (`shared` with the exact profile)."""
+    return _fresh(shared(profile, at_most=True), zone)
 
 
 def check_session(default: Profile) -> SparkSession:
