@@ -38,6 +38,7 @@ bench: venv services
 	$(BIN)/python bench/scheduler.py
 	$(BIN)/python bench/hdfs.py
 	$(BIN)/python bench/cdn_logs.py
+	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/spark.py
 	$(BIN)/python bench/spark_spill.py
 	TIDEMILL_TEST_MULTI_NODE_SPARK=1 $(BIN)/pytest -q -p no:cacheprovider -s tests/runner/test_multi_node_spark.py
@@ -59,7 +60,7 @@ types: venv
 
 ## fidelity: Spark answers for cases that have none (real Spark), then the parity report
 ## (docs/spark-fidelity.md); fails while a case is different, unnamed, invalid or unrecorded;
-## then the whole corpus on the Spark engine (make test runs 5 cases of each category there)
+## then the whole corpus on the Spark engine (make test runs 3 cases of each category there)
 fidelity: venv
 	-$(BIN)/python -m tests.fidelity record --missing
 	$(BIN)/python -m tests.fidelity report

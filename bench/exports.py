@@ -2,8 +2,8 @@
 
 * 5M result rows exported to Parquet (snappy, one file) in a local bucket by the kodo exporter,
   as a ratio to DuckDB's own `COPY (SELECT * FROM result) TO ... (FORMAT parquet)` of the same
-  result on the same threads, each side opening its database for the run (goal >= 0.8: export
-  overhead <= 25%).
+  result on the same threads, each side opening its database for the run (goal >= 0.95, issue
+  16: export overhead <= 5%).
 * http export throughput in rows/s into a local receiver (json lines, 2 MiB chunks).
 """
 
@@ -135,8 +135,8 @@ def main() -> None:
         ratio = plain / exported
         print(
             f"export 5M rows to Parquet (local bucket): {exported:.2f} s;"
-            f" plain DuckDB COPY {plain:.2f} s; ratio {ratio:.2f} (goal >= 0.8)"
-            f" {'met' if ratio >= 0.8 else 'NOT met'}"
+            f" plain DuckDB COPY {plain:.2f} s; ratio {ratio:.2f} (goal >= 0.95)"
+            f" {'met' if ratio >= 0.95 else 'NOT met'}"
         )
         rate = http_throughput(work / "http")
         print(f"http export (json, 2 MiB chunks, local receiver): {rate:,.0f} rows/s")

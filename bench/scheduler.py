@@ -127,7 +127,10 @@ def main() -> None:
           f"max {max(lags) * 1000:.0f} ms over {len(lags):,} batches  "
           f"goal p99 <= 1 s  {met(p99 <= 1.0)}")  # fmt: skip
     print(f"  idle CPU   : {cpu:.2f}% of one core (35 s windows between fires)  "
-          f"goal <= 2%  {met(cpu <= 2.0)}")  # fmt: skip
+          f"goal <= 1%  {met(cpu <= 1.0)}")  # fmt: skip
+    if count < 100_000:
+        print(f"  (issue 16 sets both goals at 100,000 jobs: BENCH_SCHED_JOBS=100000; "
+              f"this run had {count:,})")  # fmt: skip
     expected = count * rounds
     print(json.dumps({"scheduler": {
         "jobs": count, "batches": len(lags), "expected_batches": expected,

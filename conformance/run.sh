@@ -93,15 +93,19 @@ if [ "$need_hdfs" = 1 ] && [ -z "${TIDEMILL_HDFS_URL:-}" ]; then
 fi
 export TIDEMILL_HDFS_URL="${TIDEMILL_HDFS_URL:-}"
 
+# The fusion group writes a small CDN-log corpus here, which the server reads as its log root.
+export TIDEMILL_FUSION_DIR="$WORK/cdn"
+mkdir -p "$TIDEMILL_FUSION_DIR"
+
 PORT="$(free_port)"
 LOG="$WORK/server.log"
-TIDEMILL_EXPORTS__CREATE_BUCKETS=true TIDEMILL_FUSION__URL="file://$WORK/cdn" \
+TIDEMILL_EXPORTS__CREATE_BUCKETS=true TIDEMILL_FUSION__URL="file://$TIDEMILL_FUSION_DIR" \
 	"$TIDEMILL" serve --data-dir "$D" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
 SERVER_PID=$!
 
-# Wait up to 30 s for the port to accept connections.
+# Wait up to 120 s for the port to accept connections (a loaded machine is slow to start it).
 up=""
-for _ in $(seq 1 300); do
+for _ in $(seq 1 1200); do
 	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
 		echo "run.sh: server exited early; log:" >&2
 		cat "$LOG" >&2
@@ -113,7 +117,7 @@ for _ in $(seq 1 300); do
 	fi
 	sleep 0.1
 done
-[ -n "$up" ] || { echo "run.sh: server did not listen on $PORT within 30 s; log:" >&2; cat "$LOG" >&2; exit 2; }
+[ -n "$up" ] || { echo "run.sh: server did not listen on $PORT within 120 s; log:" >&2; cat "$LOG" >&2; exit 2; }
 
 BIN="$WORK/conformance"
 (cd "$ROOT/conformance/go" && GOFLAGS=-mod=mod GOPROXY=off go build -o "$BIN" .)

@@ -2,7 +2,10 @@
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync } from "node:fs";
 
-const out = new URL("../src/tidemill/console/static/", import.meta.url).pathname;
+// TIDEMILL_CONSOLE_OUT builds elsewhere (the tests compare such a build with the committed one).
+const out = process.env.TIDEMILL_CONSOLE_OUT
+  ? `${process.env.TIDEMILL_CONSOLE_OUT.replace(/\/$/, "")}/`
+  : new URL("../src/tidemill/console/static/", import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
 await build({
   entryPoints: ["src/main.js"],
@@ -12,7 +15,7 @@ await build({
   target: ["es2020"],
   legalComments: "eof",
   outfile: `${out}app.js`,
-  logLevel: "info",
+  logLevel: process.env.TIDEMILL_CONSOLE_OUT ? "warning" : "info",
 });
 copyFileSync("index.html", `${out}index.html`);
 copyFileSync("style.css", `${out}style.css`);

@@ -236,6 +236,9 @@ def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     data = tmp_path_factory.mktemp("served-api") / "data"
     data.mkdir()
-    server = Served(data).start()
-    yield server
-    server.stop()
+    server = Served(data)
+    try:
+        server.start(timeout=120)  # a loaded machine (2 cores, many agents) starts it slowly
+        yield server
+    finally:
+        server.stop()

@@ -4,7 +4,9 @@
 //
 // Environment: TIDEMILL_URL (e.g. http://127.0.0.1:9000), TIDEMILL_ACCESS_KEY,
 // TIDEMILL_SECRET_KEY; TIDEMILL_HDFS_URL (hdfs://host:port) for the hdfs and
-// exports groups, which need an HDFS the server can reach.
+// exports groups, which need an HDFS the server can reach; TIDEMILL_FUSION_DIR
+// for the fusion group: the local directory the server reads as its
+// TIDEMILL_FUSION__URL (file://), where the program writes CDN logs.
 package main
 
 import (
@@ -61,10 +63,14 @@ func main() {
 		{"workflows", true, (*suite).workflowChecks},
 		{"workflows", true, (*suite).workflowSchedulingChecks}, // start/stop/status with real scheduling
 		{"workflow-lifecycle", true, (*suite).workflowLifecycleChecks},
+		{"extensions", true, (*suite).extensionChecks}, // issue 14: extension members and backfill
 		{"schema", *flagSchemaBucket != "", (*suite).schemaChecks},
 		{"execution", *flagExecution, (*suite).executionChecks},
 		{"exports", *flagExecution && *flagSchemaBucket != "", (*suite).exportChecks},
 		{"hdfs", *flagExecution && *flagSchemaBucket != "", (*suite).hdfsChecks},
+		{"retry-notify", *flagExecution, (*suite).retryNotifyChecks}, // issue 14 extension fields
+
+		{"fusion", *flagExecution, (*suite).fusionChecks},
 	}
 	only := map[string]bool{}
 	for _, g := range strings.Split(*flagOnly, ",") {

@@ -3,6 +3,12 @@ import { token } from "./signing.js";
 
 const STORE = "tidemill.console.keys";
 const TOKEN_SECONDS = 300; // a request's token is valid this long (§2.5 `expires`)
+let skewMs = 0; // the server's clock minus this browser's, from the answers' Date headers
+
+function learnClock(response) {
+  const date = Date.parse(response.headers.get("Date") || "");
+  if (!Number.isNaN(date)) skewMs = date - Date.now();
+}
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -38,15 +44,32 @@ function queryText(query) {
 
 /** One signed request; the parsed JSON answer (null for an empty one). Throws ApiError with
  * the API's own message (`{"error": ...}`) for any non-2xx answer. */
-export async function call(method, path, { query, body, asText = false } = {}) {
+export async function call(method, path, options = {}) {
+  const before = skewMs;
+  try {
+    return await attempt(method, path, options);
+  } catch (error) {
+    // A browser clock far from the server's makes every token look expired: once the
+    // answer's Date has told the difference, sign again with the server's time.
+    if (error.status === 401 && /expired/.test(error.message) && Math.abs(skewMs - before) > 1000) {
+      return attempt(method, path, options);
+    }
+    throw error;
+  }
+}
+
+async function attempt(method, path, { query, body, asText = false }) {
   const k = keys();
   if (!k) throw new ApiError(401, "not signed in");
   const qs = queryText(query);
-  const resource = qs ? `${path}?${decodeURIComponent(qs)}` : path;
+  // The server compares the token's resource with the decoded path (and query) it received.
+  const plainPath = decodeURIComponent(path);
+  const resource = qs ? `${plainPath}?${decodeURIComponent(qs)}` : plainPath;
   const contentType = body === undefined ? "" : "application/json";
   const headers = {
     Authorization: await token(k.accessKey, k.secretKey, {
-      resource, method, contentType, expires: Math.floor(Date.now() / 1000) + TOKEN_SECONDS,
+      resource, method, contentType,
+      expires: Math.floor((Date.now() + skewMs) / 1000) + TOKEN_SECONDS,
     }),
   };
   if (contentType) headers["Content-Type"] = contentType;
@@ -58,6 +81,7 @@ export async function call(method, path, { query, body, asText = false } = {}) {
   } catch (exc) {
     throw new ApiError(0, `the server did not answer: ${exc.message}`);
   }
+  learnClock(response);
   const text = await response.text();
   if (!response.ok) {
     let message = text || response.statusText;
@@ -81,6 +105,7 @@ export const api = {
   history: (job, query) => get(`/v2/jobs/${n(job)}/history`, query),
   exports: (job) => get(`/v2/jobs/${n(job)}/exports`),
   start: (job, params) => post(`/v2/jobs/${n(job)}/actions/start`, params ? { params } : {}),
+  render: (job, params) => post(`/v2/jobs/${n(job)}/actions/render`, params ? { params } : {}),
   stopJob: (job) => call("POST", `/v2/jobs/${n(job)}/actions/stop`),
   stopBatch: (jobName, runId) => post("/v2/batch/actions/stop", { jobName, runId }),
   rerun: (jobName, runId) => post("/v2/batch/actions/rerun", { jobName, runId }),

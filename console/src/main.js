@@ -69,6 +69,12 @@ function App() {
     addEventListener("hashchange", onHash);
     return () => removeEventListener("hashchange", onHash);
   }, []);
+  useEffect(() => {
+    const [page, a, b] = parts;
+    const what = page === "job" ? `Job ${a}` : page === "batch" ? `Batch ${a} #${b}`
+      : (PAGES.find(([id]) => id === page) || PAGES[0])[1];
+    document.title = signedIn ? `${what} · Tidemill` : "Sign in · Tidemill";
+  }, [parts, signedIn]);
   if (!signedIn) return html`<${SignIn} onSignedIn=${() => setSignedIn(true)} />`;
   const go = (href) => { location.hash = href; };
   const current = parts[0] === "job" || parts[0] === "batch" ? "jobs" : parts[0];

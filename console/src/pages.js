@@ -67,24 +67,45 @@ function SqlView({ code }) {
 function StartForm({ name, job, onDone, onError, onCancel }) {
   const declared = job.params || [];
   const [values, setValues] = useState(Object.fromEntries(declared.map((p) => [p.name, p.default || ""])));
-  const submit = async (ev) => {
+  const [dry, setDry] = useState(null);
+  const params = () => {
+    const given = declared.map((p) => ({ name: p.name, value: values[p.name] ?? "" }));
+    return given.length ? given : null;
+  };
+  const run = (action) => async (ev) => {
     ev.preventDefault();
     onError(null);
     try {
-      const params = declared.map((p) => ({ name: p.name, value: values[p.name] ?? "" }));
-      await api.start(name, params.length ? params : null);
-      onDone();
+      await action();
     } catch (error) {
       onError(error);
     }
   };
-  return html`<form class="start-form" onSubmit=${submit}>
-    ${declared.length === 0 ? html`<p class="muted">This job declares no params.</p>` : declared.map((p) => html`<label>
-      ${p.name}<input name=${p.name} value=${values[p.name]} placeholder=${p.default}
-        onInput=${(ev) => setValues({ ...values, [p.name]: ev.target.value })} /></label>`)}
-    <button type="submit" class="primary">Start now</button>
-    <button type="button" onClick=${onCancel}>Cancel</button>
-  </form>`;
+  const start = run(async () => { await api.start(name, params()); onDone(); });
+  const render = run(async () => setDry(await api.render(name, params())));
+  return html`<div>
+    <form class="start-form" onSubmit=${start}>
+      ${declared.length === 0 ? html`<p class="muted">This job declares no params.</p>` : declared.map((p) => html`<label>
+        ${p.name}<input name=${p.name} value=${values[p.name]} placeholder=${p.default}
+          onInput=${(ev) => setValues({ ...values, [p.name]: ev.target.value })} /></label>`)}
+      <button type="submit" class="primary">Start now</button>
+      <button type="button" onClick=${render}>Dry run</button>
+      <button type="button" onClick=${onCancel}>Cancel</button>
+    </form>
+    ${dry ? html`<${DryRun} dry=${dry} />` : null}
+  </div>`;
+}
+
+function DryRun({ dry }) {
+  return html`<div class="panel" id="dry-run"><h2>Dry run at ${when(dry.batchTime)} <span class="muted small">nothing was run</span></h2>
+    <h3>SQL with its variables rendered</h3><pre class="sql">${dry.sql}</pre>
+    <p class="muted small">engine ${dry.engine.name}: ${dry.engine.reason}</p>
+    <h3>Inputs</h3>
+    <table class="list"><thead><tr><th>Table</th><th>Source</th><th>Files</th><th>Size</th></tr></thead>
+      <tbody>${dry.sources.map((s) => html`<tr><td>${s.tableName}</td><td>${s.type} ${s.name}${s.runId ? ` #${s.runId}` : ""}</td>
+        <td>${s.fileCount ?? "—"}</td><td>${s.bytes === undefined ? "—" : bytes(s.bytes)}</td></tr>`)}</tbody></table>
+    ${dry.exports.length ? html`<h3>Exports would write</h3>${dry.exports.map((e) => html`<div><b>${e.name}</b> <span class="muted">${e.type}</span><${Json} value=${e.target} /></div>`)}` : null}
+  </div>`;
 }
 
 const PAGE_SIZE = 10;
@@ -108,7 +129,7 @@ export function JobPage({ name }) {
       <div class="toolbar">
         <button class="primary" onClick=${() => setStarting(!starting)}>Start</button>
         <${Action} label="Stop" action=${() => api.stopJob(name)} onError=${setActionError} onDone=${refresh} />
-        <${Action} label="Rerun" disabled=${!latest || !FINISHED.has(latest.status)}
+        <${Action} label=${latest && FINISHED.has(latest.status) ? `Rerun #${latest.runId}` : "Rerun"} disabled=${!latest || !FINISHED.has(latest.status)}
           action=${() => api.rerun(name, latest.runId)} onError=${setActionError} onDone=${refresh} />
         <span class="muted">${schedulerText(job.scheduler)}${job.workflow ? ` · workflow ${job.workflow}` : ""}</span>
       </div>
@@ -256,6 +277,8 @@ export function VariablesPage() {
   </section>`;
 }
 
+const RUNNING_WORKFLOW = new Set(["Starting", "Started", "Stopping"]);
+
 export function WorkflowsPage() {
   const [actionError, setActionError] = useState(null);
   const { data, error, reload } = usePoll(() => api.workflows(), []);
@@ -269,8 +292,8 @@ export function WorkflowsPage() {
         <td><span class=${`status s-${wf.status.toLowerCase()}`}>${wf.status}</span></td>
         <td>${Object.values(wf.nodes || {}).map((n) => n.name).join(", ") || html`<span class="muted">—</span>`}</td>
         <td>${when(wf.updateTime)}</td>
-        <td class="actions"><${Action} label="Start" action=${() => api.startWorkflow(wf.name)} onError=${setActionError} onDone=${reload} />
-          <${Action} label="Stop" action=${() => api.stopWorkflow(wf.name)} onError=${setActionError} onDone=${reload} /></td>
+        <td class="actions"><${Action} label="Start" disabled=${RUNNING_WORKFLOW.has(wf.status)} action=${() => api.startWorkflow(wf.name)} onError=${setActionError} onDone=${reload} />
+          <${Action} label="Stop" disabled=${!RUNNING_WORKFLOW.has(wf.status)} action=${() => api.stopWorkflow(wf.name)} onError=${setActionError} onDone=${reload} /></td>
       </tr>`)}</tbody></table>`}
   </section>`;
 }

@@ -289,6 +289,8 @@ class WorkerConfig(BaseModel):
     warehouse: str = ""  # settings.warehouse: hdfs exports never write under it
     spark: SparkSettings = SparkSettings()  # where a Spark plan runs (TIDEMILL_SPARK__*)
 
+    log_format: str = "text"  # settings.log_format: how the worker logs
+
     @classmethod
     def of(cls, settings: Settings) -> WorkerConfig:
         return cls(
@@ -305,4 +307,5 @@ class WorkerConfig(BaseModel):
             fusion_url=settings.fusion.url,
             warehouse=settings.warehouse,
             spark=settings.spark,
+            log_format=settings.log_format,
         )

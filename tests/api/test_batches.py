@@ -410,4 +410,5 @@ def test_result_files_are_committed_whole(data: Client, settings: Settings) -> N
 
     directory = next(Path(settings.data_dir / "warehouse").rglob("result.parquet")).parent
 
-    assert sorted(p.name for p in directory.iterdir()) == ["result.parquet"]
+    # the result and the batch log (GET .../log) beside it; no temporary or partial file
+    assert sorted(p.name for p in directory.iterdir()) == ["batch.log", "result.parquet"]

@@ -1,11 +1,14 @@
 """fusion datasources end to end through the API (issue 12, Fusion): a generated CDN-log corpus
-(3 domains x 48 hours, bad lines mixed in) from file:// and from s3:// (SeaweedFS)."""
+(3 domains x 48 hours, bad lines mixed in) from file://, from s3:// (SeaweedFS), from hdfs://
+(the run's MiniDFSCluster; the corpus is written there once per module) and from the log-list
+API."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +26,7 @@ from tidemill.api.app import create_app
 from tidemill.clock import FixedClock
 from tidemill.config import FusionSettings, Settings
 from tidemill.runtime import build_runtime
+from tidemill.storage.registry import StorageConfig, open_storages
 from tidemill.storage.s3 import S3Store
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -41,7 +45,7 @@ def served(tmp_path: Path, url: str, settings: Settings, **fusion: Any) -> Itera
     settings = settings.model_copy(update={"fusion": FusionSettings(url=url, **fusion)})
     runtime = build_runtime(settings, FixedClock(NOW))
     try:
-        if not url.startswith("http"):  # the log-list API serves its own directory
+        if not url.startswith(("http", "hdfs")):  # the API serves its own; hdfs_logs wrote
             for path, data in CORPUS.files.items():
                 runtime.storages.put(f"{url}/{path}", data)
         with TestClient(create_app(settings, runtime), raise_server_exceptions=False) as http:
@@ -50,9 +54,23 @@ def served(tmp_path: Path, url: str, settings: Settings, **fusion: Any) -> Itera
         runtime.close()
 
 
-@pytest.fixture(params=["file", "s3", "api"])
+@pytest.fixture(scope="module")
+def hdfs_logs(hdfs_url: str) -> str:
+    """The corpus on the run's HDFS, written once for this module's tests (they only read)."""
+    url = f"{hdfs_url}/cdn-{uuid.uuid4().hex[:12]}/logs"
+    files = open_storages(StorageConfig())
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda item: files.put(f"{url}/{item[0]}", item[1]), CORPUS.files.items()))
+    return url
+
+
+@pytest.fixture(params=["file", "s3", pytest.param("hdfs", marks=pytest.mark.hdfs), "api"])
 def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Client]:
     settings = make_settings(tmp_path)
+    if request.param == "hdfs":
+        with served(tmp_path, request.getfixturevalue("hdfs_logs"), settings) as made:
+            yield made
+        return
     if request.param == "api":
         root = tmp_path / "api"
         for path, data in CORPUS.files.items():

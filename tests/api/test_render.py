@@ -9,9 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+
 from tests.api.test_batches import SCHEMA, make_datasource, make_job, write_lines
 from tests.support import Client, assert_error, wait_for
+from tidemill.api.app import create_app
 from tidemill.config import Settings
+from tidemill.runtime import build_runtime
 
 DAILY = {"type": "crontab", "spec": {"crontab": "0 0 0 * * *"}}
 
@@ -146,3 +151,29 @@ def test_render_refuses_as_start_does(client: Client, runtime: Any, tmp_path: Pa
         assert_error(client.post("/v2/jobs/j/actions/render", {"batchTime": bad}), 400, "E18007")
     assert_error(client.post("/v2/jobs/j/actions/render", raw=b"[1"), 400, "E18007")
     assert_error(client.post("/v2/jobs/bad name/actions/render", {}), 400, "E18207")
+
+
+@pytest.mark.parametrize(("min_bytes", "engine"), [(2**30, "duckdb"), (0, "spark")])
+def test_render_tells_the_engine_auto_chooses_and_why(
+    settings: Settings, min_bytes: int, engine: str
+) -> None:
+    """TIDEMILL_ENGINE=auto (core.engine_choice): the input's size picks the engine; for Spark
+    the SQL it runs is the Spark SQL itself. Nothing runs, so no Spark session starts."""
+    auto = settings.model_copy(update={"engine": "auto", "engine_spark_min_bytes": min_bytes})
+    runtime = build_runtime(auto)
+    (auto.data_dir / "kodo" / auto.account / "bkt1").mkdir(parents=True, exist_ok=True)
+    write_lines(auto, "bkt1", "cdn/a.json", ['{"url": "/a", "bytes": 1, "hit": true}'])
+    with TestClient(create_app(auto, runtime), raise_server_exceptions=False) as http:
+        client = Client(http)
+        make_datasource(client)
+        make_job(client, "j", "select url, count(*) as n from logs group by url")
+        shown = render(client, "j")
+
+    size = shown["totals"]["bytes"]
+    assert shown["engine"]["name"] == engine
+    if engine == "spark":
+        assert shown["engine"]["reason"] == f"auto: input {size} bytes > 0"
+        assert shown["engine"]["sql"] == shown["sql"]
+    else:
+        assert shown["engine"]["reason"] == f"auto: input {size} bytes <= {2**30}"
+        assert shown["engine"]["sql"] != shown["sql"]

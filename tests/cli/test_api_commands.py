@@ -35,6 +35,17 @@ def test_datasources_from_yaml_and_json_files(tidemill: Tidemill, tmp_path: Path
     updated = tidemill("datasources", "update", "logs", "-f", write(tmp_path / "ds.json", wider))
     got = ok_json(tidemill("datasources", "get", "logs", "-o", "json"))
     deleted = ok_json(tidemill("datasources", "delete", "logs", "-o", "json"))
+    inferred = ok_json(
+        tidemill(
+            "schemas",
+            "infer",
+            "-o",
+            "json",
+            "-f",
+            write(tmp_path / "infer.yaml", {"type": "kodo", "spec": datasource_body()["spec"]}),
+        )
+    )
+    bogus = tidemill("datasources", "list", "-o", "xml")
 
     assert created.exit_code == 0 and "datasource logs created" in created.stdout
     assert [d["name"] for d in listed] == ["logs"] and listed[0]["spec"]["bucket"] == "bkt1"
@@ -43,6 +54,8 @@ def test_datasources_from_yaml_and_json_files(tidemill: Tidemill, tmp_path: Path
     assert [f["key"] for f in got["schema"]] == ["url", "bytes", "hit"]
     assert deleted == {"ok": True, "kind": "datasource", "name": "logs", "action": "delete"}
     assert ok_json(tidemill("datasources", "list", "-o", "json")) == []
+    assert [(f["key"], f["valtype"]) for f in inferred] == [("url", "string"), ("bytes", "long")]
+    assert bogus.exit_code == 2 and "table or json" in bogus.output
 
 
 def test_jobs_exports_variables_and_workflows(tidemill: Tidemill, tmp_path: Path) -> None:
@@ -142,23 +155,30 @@ def test_start_wait_exits_0_when_successful_then_history_result_and_rerun(
         api.create_job("j", job_body(code, params=[{"name": "u", "default": "x"}]))
 
         waited = tidemill("jobs", "start", "j", "--param", "u=y", "--wait")
+        second = tidemill("jobs", "start", "j", "--wait", "-o", "json")
         history = ok_json(tidemill("history", "j", "-o", "json"))
-        page = tidemill("history", "j", "--page", "1", "--size", "1")
+        page = tidemill("history", "j", "--page", "2", "--size", "1")
+        every = ok_json(tidemill("history", "j", "--all", "--size", "1", "-o", "json"))
         result = ok_json(tidemill("result", "j", "1", "-o", "json"))
         shown = tidemill("result", "j", "1")
         rerun = ok_json(tidemill("batches", "rerun", "j", "1", "-o", "json"))
         api.wait("j", 1, timeout=60)
         again = tidemill("batches", "rerun", "j", "1", "--wait", "-o", "json")
+        log = tidemill("batches", "log", "j", "1")
 
     assert waited.exit_code == 0, waited.output
     assert "Successful" in waited.stdout and "elapsed" in waited.stdout
-    assert [(b["runId"], b["status"]) for b in history] == [(1, "Successful")]
-    assert page.exit_code == 0 and "Successful" in page.stdout
+    assert "rows read  3" in waited.stdout  # from the batch log, once the batch ended
+    assert ok_json(second)["runId"] == 2 and json.loads(second.stdout)["status"] == "Successful"
+    assert [(b["runId"], b["status"]) for b in history] == [(2, "Successful"), (1, "Successful")]
+    assert page.exit_code == 0 and "1 of 2 batches (page 2" in page.stdout
+    assert [b["runId"] for b in every] == [2, 1]
     assert result["columns"] == ["url", "b"] and result["rows"] == [["/a", 17], ["/b", 5]]
     assert shown.exit_code == 0 and "/a" in shown.stdout and "2 of 2 rows" in shown.stdout
     assert rerun["preStatus"] == "Successful" and rerun["rerunCount"] == 1
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["status"] == "Successful"
+    assert log.exit_code == 0 and "rows read: 3" in log.stdout and "select url" in log.stdout
 
 
 def test_start_wait_exits_1_when_failed_with_the_message(

@@ -10,6 +10,7 @@ import yaml
 
 from tests.cli.conftest import Tidemill, ok_json
 from tests.client.accounts import OUT_BUCKET, Account, datasource_body, job_body
+from tidemill.cli._files import documents
 from tidemill.cli._plan import Current, Document, compare, job_order, normal, plan
 from tidemill.client import Client
 
@@ -171,11 +172,41 @@ def test_the_planner_orders_jobs_upstream_first_and_ignores_derived_members() ->
               "computation": {"code": "select 1", "type": "sql"}, "params": [],
               "scheduler": {"type": "depend"}, "schema": [{"key": "x", "valtype": "long"}],
               "workflow": "", "retry": {"count": 0}}  # fmt: skip
-    nothing = Current({}, {}, {}, {}, {})
+    only_a = Current({}, {}, {}, {"a": jobs["a"]}, {})  # b's upstream must exist somewhere
 
     assert job_order(jobs) == ["a", "b", "c"]
     assert normal({"a": "", "b": None, "c": [], "d": {"e": ""}, "f": 0}) == {"f": 0}
     same = compare(doc, {**server, "maxConcurrent": 2})
     assert same.action == "unchanged", same
     assert compare(doc, server).fields == {"maxConcurrent": (None, 2)}
-    assert [c.action for c in plan([doc], nothing)] == ["create"]
+    assert [c.action for c in plan([doc], only_a)] == ["create"]
+    shouted = Document("datasource", "d", {**datasource_body(), "type": "KODO",
+                                           "region": "nb"})  # fmt: skip
+    stored = {**datasource_body(), "type": "kodo", "workflow": ""}
+    assert compare(shouted, stored).action == "unchanged"
+    assert compare(shouted, {**stored, "type": "hdfs"}).action == "blocked"
+    retried = Document(
+        "job",
+        "r",
+        {
+            **doc.spec,
+            "retry": {"attempts": 3},
+            "notify": [{"url": "http://h/", "secret": "s" * 20}],
+        },
+    )
+    shown = {**server, "retry": {"attempts": 3, "backoff": "30s"},
+             "notify": [{"url": "http://h/", "on": ["failed"], "secret": "set"}]}  # fmt: skip
+    assert compare(retried, {**shown, "maxConcurrent": 2}).action == "unchanged"
+    assert compare(retried, {**shown, "maxConcurrent": 2, "retry": {"attempts": 2}}).fields == {
+        "retry": ({"attempts": 2}, {"attempts": 3})
+    }
+    text = Document("variable", "v", {"type": "string", "value": "x", "format": "yyyy"})
+    assert compare(text, {"name": "v", "type": "string", "value": "x", "format": ""}).action == (
+        "unchanged"
+    )
+
+
+def test_yaml_keeps_on_and_yes_as_words() -> None:
+    found = documents("x.yaml", "notify: [{on: [failed], secret: no}]\nflag: true\n---\nn: 1\n")
+
+    assert found == [{"notify": [{"on": ["failed"], "secret": "no"}], "flag": True}, {"n": 1}]

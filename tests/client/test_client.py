@@ -113,6 +113,7 @@ def test_start_and_wait_then_result_and_history_pages(api: Client) -> None:
     assert [b.run_id for b in api.iter_history("j", page_size=2)] == [3, 2, 1]
     assert [b.run_id for b in api.iter_history("j", page_size=2, sort_by="runId")] == [1, 2, 3]
 
+    assert "rows written: 2" in api.batch_log("j", 3)
     moved = api.rerun_batch("j", 1)
     assert moved.pre_status == "Successful" and moved.rerun_count == 1
     assert api.wait("j", 1, timeout=60).status == "Successful"
@@ -195,3 +196,30 @@ def test_the_async_client_does_the_same(account: Account) -> None:
     status, runs, code = asyncio.run(scenario())
 
     assert (status, runs, code) == ("Successful", [2, 1], "E18102")
+
+
+def test_extensions_render_and_backfill(api: Client) -> None:
+    api.create_datasource("logs", datasource_body())
+    api.create_job("j", job_body("select count(*) as n from logs where url = '$(who)'",
+                                 params=[{"name": "who", "default": "/a"}]))  # fmt: skip
+    hourly = job_body(
+        "select count(*) as n from logs",
+        scheduler={"type": "crontab", "spec": {"crontab": "0 0 * * * *"}},
+    )
+    api.create_job("hourly", hourly)
+    span = {"from": "2026-11-01T00:00:00+08:00", "to": "2026-11-01T02:00:00+08:00"}
+
+    rendered = api.render_job("j", {"params": [{"name": "who", "value": "/b"}]})
+    dry = api.backfill_job("hourly", {**span, "dryRun": True})
+    made = api.backfill_job("hourly", {**span, "concurrency": 1})
+    canceled = api.cancel_backfill(made.backfill_id)
+    seen = api.get_backfill(made.backfill_id)
+
+    assert "url = '/b'" in rendered.sql and rendered.totals["files"] == 1
+    assert dry.backfill_id == "" and [b.batch_time for b in dry.batches] == [
+        "2026-11-01T00:00:00+08:00", "2026-11-01T01:00:00+08:00", "2026-11-01T02:00:00+08:00"
+    ]  # fmt: skip
+    assert made.backfill_id and made.slots == 3 and all(b.run_id for b in made.batches)
+    assert canceled.backfill_id == made.backfill_id == seen.backfill_id
+    assert seen.job == "hourly" and seen.from_ == span["from"] and seen.total == 3
+    assert seen.state == canceled.state == "Canceled"

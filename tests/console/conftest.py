@@ -8,7 +8,10 @@ the console tests are skipped with the reason.
 from __future__ import annotations
 
 import shutil
+import socket
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +39,29 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]
         '{"url": "/a", "bytes": 10}\n{"url": "/b", "bytes": 5}\n{"url": "/a", "bytes": 7}\n'
     )
     (logs / "2026-11-30.json").write_text('{"url": "/c", "bytes": 1}\n')
-    served = Served(root / "data").start(timeout=120)
-    try:
-        yield served
-    finally:
-        served.stop()
+    served = Served(root / "data")
+    # The server starts (tens of seconds on a loaded machine) while Chromium launches:
+    # `started` waits for it.
+    with ThreadPoolExecutor(1) as pool:
+        starting = pool.submit(served.start, 120)
+        try:
+            yield served
+        finally:
+            starting.result()
+            served.stop()
+
+
+def started(served: Served) -> Served:
+    """`served` once it listens (console_server starts it in the background)."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", served.port), timeout=0.2):
+                return served
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError("tidemill serve did not listen within 120 s") from None
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

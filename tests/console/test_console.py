@@ -8,15 +8,17 @@ tests/console/screenshots/ (gitignored).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.console.conftest import SHOTS
+from tests.console.conftest import SHOTS, started
 from tests.served import Served
 from tests.support import AK, SK
 
@@ -31,9 +33,10 @@ def ok(response: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def pipeline(console_server: Served) -> Served:
-    """Datasources, jobs (manual, depend, slow, crontab in a workflow), exports, a variable."""
-    s = console_server
+def pipeline(console_server: Served, browser: Any) -> Served:
+    """Datasources, jobs (manual, depend, slow, crontab in a workflow), exports, a variable.
+    (After `browser`: Chromium launches while the server starts.)"""
+    s = started(console_server)
     ok(s.request("POST", "/v2/variables/min_bytes", {"type": "string", "value": "2"}))
     ok(s.request("POST", "/v2/workflows/nightly", {"region": "nb", "comment": "every night"}))
     schema = [{"key": "url", "valtype": "string"}, {"key": "bytes", "valtype": "long"}]
@@ -43,7 +46,10 @@ def pipeline(console_server: Served) -> Served:
             "workflow": workflow,
             "spec": {"bucket": "bkt1", "keyPrefixes": ["cdn/"], "fileType": "json"}}))  # fmt: skip
 
-    def job(name: str, src: str, src_type: str, code: str, scheduler: dict[str, Any]) -> None:
+    def job(
+        name: str, src: str, src_type: str, code: str, scheduler: dict[str, Any],
+        params: list[dict[str, str]] | None = None,
+    ) -> None:  # fmt: skip
         body: dict[str, Any] = {
             "srcs": [{"name": src, "type": src_type, "tableName": src}],
             "computation": {"type": "sql", "code": code},
@@ -51,11 +57,13 @@ def pipeline(console_server: Served) -> Served:
         }
         if scheduler["type"] != "depend":
             body["container"] = {"type": "1U2G", "count": 1}
+            body["params"] = params or []
         ok(s.request("POST", f"/v2/jobs/{name}", body))
 
     job("by_url", "logs", "DataSource",
-        "select url, sum(bytes) as total from logs where bytes >= $(min_bytes) group by url "
-        "order by url", {"type": "manual"})  # fmt: skip
+        "select url, sum(bytes) as total from logs where bytes >= $(min_bytes) "
+        "and url <> '$(skip)' group by url order by url", {"type": "manual"},
+        [{"name": "skip", "default": "none"}])  # fmt: skip
     job("top_url", "by_url", "Job", "select url from by_url order by total desc limit 1",
         {"type": "depend"})  # fmt: skip
     job("slow", "logs", "DataSource", SLOW, {"type": "manual"})
@@ -84,16 +92,38 @@ def shot(page: Any, name: str) -> None:
 
 
 def test_the_signer_gives_the_spec_vectors() -> None:
-    """The console's signer (console/src/signing.js) against spec §2.6 A to E, under node."""
+    """The console's signer (console/src/signing.js) against spec §2.6 A to E, under node;
+    with console/node_modules there, the DAG's graph and layout tests too."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed; the browser tests below still sign for real")
+    tests, count = ["test/signing.test.js"], 5
+    if (ROOT / "console" / "node_modules" / "@dagrejs").is_dir():
+        tests, count = [*tests, "test/dag.test.js"], count + 2
     done = subprocess.run(
-        [node, "--test", "test/"], cwd=ROOT / "console", capture_output=True, text=True,
+        [node, "--test", *tests], cwd=ROOT / "console", capture_output=True, text=True,
         timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "# pass 5" in done.stdout, done.stdout
+    assert "# fail 0" in done.stdout, done.stdout
+    assert f"# pass {count}\n" in done.stdout, done.stdout
+
+
+def test_the_committed_assets_are_a_build_of_the_sources(tmp_path: Path) -> None:
+    """`make console` was run after the last edit of console/ (needs its node_modules)."""
+    node = shutil.which("node")
+    if node is None or not (ROOT / "console" / "node_modules" / "esbuild").is_dir():
+        pytest.skip("no node or console/node_modules: run `make console` to check the build")
+    env = {**os.environ, "TIDEMILL_CONSOLE_OUT": str(tmp_path)}
+    done = subprocess.run(
+        [node, "build.mjs"], cwd=ROOT / "console", env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    committed = ROOT / "src" / "tidemill" / "console" / "static"
+    for name in ("app.js", "index.html", "style.css"):
+        same = (tmp_path / name).read_bytes() == (committed / name).read_bytes()
+        assert same, f"{name} differs from a build of console/: run `make console` and commit"
 
 
 def test_the_console_is_served_without_a_signature(pipeline: Served) -> None:
@@ -126,6 +156,21 @@ def test_a_wrong_secret_shows_the_api_message(browser: Any, pipeline: Served) ->
         context.close()
 
 
+def test_a_browser_clock_hours_behind_still_signs_in(browser: Any, pipeline: Served) -> None:
+    """Tokens expire by the server's clock: the page learns it from the answers' Date."""
+    context = browser.new_context(base_url=pipeline.url)
+    try:
+        page = context.new_page()
+        page.clock.set_system_time(time.time() - 2 * 3600)
+        page.goto("/console")
+        page.get_by_label("Access key").fill(AK)
+        page.get_by_label("Secret key").fill(SK)
+        page.get_by_role("button", name="Sign in").click()
+        page.locator("#jobs tbody tr").first.wait_for(timeout=WAIT_MS)
+    finally:
+        context.close()
+
+
 def test_sign_in_lists_the_jobs(page: Any) -> None:
     sent: list[str] = []
     page.on("request", lambda r: sent.append(f"{r.url} {r.headers} {r.post_data or ''}"))
@@ -146,6 +191,11 @@ def test_sign_in_lists_the_jobs(page: Any) -> None:
 def test_a_batch_started_on_the_job_page_reaches_successful(page: Any, pipeline: Served) -> None:
     page.goto("/console#/job/by_url")
     page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Dry run").click()  # the render extension: nothing runs
+    page.locator("#dry-run pre.sql", has_text="bytes >= 2 and url <> 'none'").wait_for()
+    page.get_by_label("skip").fill("/b")  # a start param, for this batch only
+    assert page.locator("#history tbody tr").count() == 0
+    shot(page, "3-job-dry-run")
     page.get_by_role("button", name="Start now").click()
     row = page.locator("#history tbody tr[data-run='1'] [data-status]")
     row.wait_for()
@@ -153,6 +203,7 @@ def test_a_batch_started_on_the_job_page_reaches_successful(page: Any, pipeline:
         "() => document.querySelector(\"#history tr[data-run='1'] [data-status]\")"
         "?.dataset.status === 'Successful'", timeout=WAIT_MS)  # fmt: skip
     assert page.locator("mark.var").first.inner_text() == "$(min_bytes)"
+    assert page.title() == "Job by_url · Tidemill"
     # The depend job ran after it; the API agrees with what the page showed.
     history = ok(pipeline.request("GET", "/v2/jobs/by_url/history"))["history"]
     assert [b["status"] for b in history] == ["Successful"]
@@ -170,9 +221,9 @@ def test_a_batch_started_on_the_job_page_reaches_successful(page: Any, pipeline:
     cells = page.locator("table.result tbody tr").evaluate_all(
         "rs => rs.map(r => [...r.cells].map(c => c.innerText))"
     )
-    assert cells == [["/a", "17"], ["/b", "5"]]  # bytes >= $(min_bytes) = 2
+    assert cells == [["/a", "17"]]  # bytes >= $(min_bytes) = 2, url <> $(skip) = '/b'
     page.locator("text=files").first.wait_for()
-    assert page.locator("#log").count() == 1  # the log, or "log not available"
+    page.locator("pre#log", has_text="url <> '/b'").wait_for()  # the log: rendered SQL
     shot(page, "4-batch")
 
 
@@ -209,6 +260,15 @@ def test_an_api_refusal_is_shown_as_its_message(page: Any, pipeline: Served) -> 
     refused = pipeline.request("POST", "/v2/jobs/top_url/actions/start", {})
     assert refused.status_code == 400
     assert alert.inner_text() == refused.json()["error"]
+
+
+def test_a_bad_name_in_the_address_gets_the_api_message(page: Any) -> None:
+    """The page signs the decoded path, as the server checks it: the answer is the name's
+    refusal (JOB_NAME_INVALID), not a signature failure."""
+    page.goto("/console#/job/no%20such-job")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text().startswith("E18207: "), alert.inner_text()
 
 
 def test_the_dag_draws_the_pipeline_and_opens_a_job(page: Any) -> None:

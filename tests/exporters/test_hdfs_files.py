@@ -181,17 +181,17 @@ def test_no_temporary_file_is_left_or_listed_and_undo_removes_the_export(
 ) -> None:
     outcome = export(files, result, tmp_path, {"path": root + "o", "fileCount": 3})
     temporary = str(outcome.written["temporary"])
-    assert temporary.startswith(root + "o/.tidemill-tmp.")
-    assert not files.exists(temporary + "part-00000.json")
+    assert temporary.startswith(root + ".tidemill-tmp.")
+    assert not files.exists(temporary + "new/part-00000.json")
     # A writer's temporary directory is never shown to a reader of the directory above it.
-    files.put(temporary + "part-00009.json", b"half")
+    files.put(temporary + "new/part-00009.json", b"half")  # as if its clean-up failed
     assert sorted(listing(files, root)) == [f"o/part-0000{i}.json" for i in range(3)]
 
     store = open_kodo(Settings(data_dir=tmp_path / "data")).for_account(AccountScope("acme"))
     assert undo(Targets(), store, files, "hdfs", outcome.written)
 
     assert listing(files, root) == {}
-    assert not files.exists(temporary + "part-00009.json")
+    assert not files.exists(temporary + "new/part-00009.json")
 
 
 def test_the_accounts_roots_are_checked_again_at_the_write(

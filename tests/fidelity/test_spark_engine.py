@@ -8,7 +8,7 @@ must agree: the same valtypes, the same names where the query fixes them, the sa
 
 A Spark batch costs about a second on this machine (a Spark job and its commit), so `make test`
 runs a fixed, category-stratified subset: the `TIDEMILL_FIDELITY_SPARK` cases of each
-category (default 5) with the lowest SHA-256 of their id; `TIDEMILL_FIDELITY_SPARK=all` (what
+category (default 3) with the lowest SHA-256 of their id; `TIDEMILL_FIDELITY_SPARK=all` (what
 `make fidelity` sets) runs the whole corpus. One Spark session serves the module.
 """
 
@@ -31,7 +31,7 @@ from tests.fidelity.tidemill_side import Outcome, TidemillSide
 from tests.fidelity.verdict import judge, named_positions
 
 CORPUS = load()
-PER_CATEGORY = os.environ.get("TIDEMILL_FIDELITY_SPARK", "5")
+PER_CATEGORY = os.environ.get("TIDEMILL_FIDELITY_SPARK", "3")
 
 # py4j leaves its sockets to the garbage collector.
 pytestmark = [

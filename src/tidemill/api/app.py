@@ -95,6 +95,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(PandoraEdge, runtime=runtime)
     routes = [route for module in modules for route in module.router.routes]
+    app.state.api_routes = routes  # what api.openapi must describe (tests/ops/test_openapi.py)
     app.add_middleware(OpsEdge, runtime=runtime, routes=routes)  # outermost: unsigned ops
     return app
 

@@ -194,6 +194,7 @@ def demo(
     typer.echo(
         f"""
 Tidemill is starting at {url}
+  web console    : {url}/console
   data directory : {settings.data_dir.resolve()}
   access key     : {access_key}
   secret key     : {secret_key}
@@ -268,13 +269,18 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from tidemill.api.app import create_app
+    from tidemill.observability.json_logs import log_config
 
+    # JSON lines (TIDEMILL_LOG_FORMAT=json) go to a log system: requests are logged too.
+    json_lines = settings.log_format == "json"
+    level = "INFO" if json_lines else "WARNING"
     uvicorn.run(
         create_app(settings, warm_workers=True),
         host=settings.host,
         port=settings.port,
-        log_level="warning",
-        access_log=False,
+        log_config=log_config(settings.log_format, level),
+        log_level=level.lower(),
+        access_log=json_lines,
     )
 
 

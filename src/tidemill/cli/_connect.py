@@ -75,7 +75,8 @@ def resolve(
     profile: str | None,
     environ: dict[str, str] | None = None,
 ) -> Connection:
-    """Option, else environment, else profile file, field by field (ConfigMissing if none)."""
+    """Option, else environment, else profile file, field by field (ConfigMissing if none, or
+    if the endpoint is not an http(s) URL)."""
     env = dict(os.environ) if environ is None else environ
     name = profile or env.get("TIDEMILL_PROFILE") or "default"
     path = profile_path(env)
@@ -101,6 +102,11 @@ def resolve(
                 f"or put {field} = ... under [{name}] in {path}"
             )
         found[field] = str(value)
+    if not found["endpoint"].startswith(("http://", "https://")):  # else Client's ValueError
+        raise ConfigMissing(
+            f"endpoint {found['endpoint']!r} must start with http:// or https://, "
+            "e.g. http://127.0.0.1:8080"
+        )
     return Connection(**found)
 
 
@@ -112,11 +118,19 @@ class Api:
     out: Output
 
 
+def _option(flag: str, text: str) -> Any:
+    return Annotated[str | None, typer.Option(flag, help=text, show_default=False)]
+
+
 _OPTIONS = [
-    ("endpoint", Annotated[str | None, typer.Option("--endpoint", help="Server URL, e.g. http://127.0.0.1:8080 (else TIDEMILL_ENDPOINT or the profile)", show_default=False)]),  # noqa: E501
-    ("access_key", Annotated[str | None, typer.Option("--access-key", help="Access key (else TIDEMILL_ACCESS_KEY or the profile)", show_default=False)]),  # noqa: E501
-    ("secret_key", Annotated[str | None, typer.Option("--secret-key", help="Secret key (else TIDEMILL_SECRET_KEY or the profile)", show_default=False)]),  # noqa: E501
-    ("profile", Annotated[str | None, typer.Option("--profile", help="Profile in the profile file (else TIDEMILL_PROFILE or 'default')", show_default=False)]),  # noqa: E501
+    ("endpoint", _option("--endpoint", "Server URL, e.g. http://127.0.0.1:8080 (else "
+                                       "TIDEMILL_ENDPOINT or the profile)")),
+    ("access_key", _option("--access-key", "Access key (else TIDEMILL_ACCESS_KEY or the "
+                                           "profile)")),
+    ("secret_key", _option("--secret-key", "Secret key (else TIDEMILL_SECRET_KEY or the "
+                                           "profile)")),
+    ("profile", _option("--profile", "Profile of the profile file (else TIDEMILL_PROFILE or "
+                                     "'default')")),
     ("output", Annotated[str, typer.Option("--output", "-o", help="table or json")]),
 ]  # fmt: skip
 

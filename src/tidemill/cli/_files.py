@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+
+class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
+    """YAML as JSON bodies need it: YAML 1.2's booleans only (PyYAML's 1.1 reading turns `on`,
+    `off`, `yes`, `no` into booleans, so a notify target's `on: [failed]` would arrive as
+    `true`), and no implicit timestamps (`2025-01-01` stays the text written: JSON has no
+    dates)."""
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_DROPPED = (_BOOL, "tag:yaml.org,2002:timestamp")
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 class FileError(Exception):
@@ -29,7 +48,7 @@ def documents(path: str, text: str | None = None) -> list[Any]:
     try:
         if path.endswith(".json"):
             return [json.loads(text)]
-        return [doc for doc in yaml.safe_load_all(text) if doc is not None]
+        return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
     except (ValueError, yaml.YAMLError) as exc:
         raise FileError(
             f"{path} is not valid {'JSON' if path.endswith('.json') else 'YAML'}: {exc}"

@@ -5,13 +5,15 @@ changes, in the order they must be made. A document is `{kind, name, job (export
 spec}`; `spec` is exactly the create body of the kind (spec §4.1, §6.1, §8.1, §9.1, §10.1).
 
 Comparing a document with the server: both sides are normalised (members that are null, "",
-[] or {} dropped; schema entries reduced to key, valtype and required), then each member the
+[] or {} dropped; schema entries reduced to key, valtype and required; enumerations the server
+takes in any case lower-cased), then each member the
 kind can update is compared. A member the server holds but the document leaves out counts as a
 change when the kind's update replaces it (a full replacement clears it). Members the server
 derives (a job's output `schema` and `workflow`) and extension members the document does not
-name are ignored. A kind's fixed members (a datasource's `type`, `region` and `workflow`, an
-export's `type`, a workflow's `region`) cannot change in place: the plan says so and nothing
-is applied.
+name are ignored; an extension member the document names matches when the server's value holds
+all it says (the server may add defaults; a secret it shows as "set" matches any). A kind's
+fixed members (a datasource's `type`, `region` and `workflow`, an export's `type`, a
+workflow's `region`) cannot change in place: the plan says so and nothing is applied.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from tidemill.core.notify import SHOWN_SECRET
+from tidemill.core.retries import format_duration, parse_duration
+from tidemill.errors import TidemillError
 
 KINDS = ("workflow", "variable", "datasource", "job", "export")  # the order of creation
 
@@ -65,6 +71,33 @@ FIXED = {
     "export": ("type",),
 }
 IGNORED = {"name", "schema", "workflow", "noVerifySchema"}  # on top of FIXED, for jobs etc.
+# Enumerations the server compares case-insensitively (§1.4 item 8), some stored lower case:
+# compared lower-cased on both sides. A path is member names; "[]" steps into each element.
+CASELESS = {
+    "datasource": (("type",), ("spec", "fileType")),
+    "job": (("srcs", "[]", "type"), ("computation", "type"), ("scheduler", "type")),
+    "export": (("type",), ("spec", "format"), ("spec", "compression")),
+    "variable": (("type",),),
+    "workflow": (),
+}
+
+
+def _lowered(value: Any, path: Sequence[str]) -> Any:
+    if not path:
+        return value.lower() if isinstance(value, str) else value
+    step, rest = path[0], path[1:]
+    if step == "[]":
+        return [_lowered(v, rest) for v in value] if isinstance(value, list) else value
+    if isinstance(value, dict) and step in value:
+        return {**value, step: _lowered(value[step], rest)}
+    return value
+
+
+def caseless(kind: str, members: dict[str, Any]) -> dict[str, Any]:
+    """`members` with the kind's case-insensitive enumerations lower-cased."""
+    for path in CASELESS[kind]:
+        members = _lowered(members, path)
+    return members
 
 
 def document(raw: Any, source: str) -> Document:
@@ -89,8 +122,11 @@ def document(raw: Any, source: str) -> Document:
 
 
 def upstreams(spec: Mapping[str, Any]) -> list[str]:
-    """The jobs a job's srcs name (type Job, any case)."""
+    """The jobs a job's srcs name (type Job, any case); none when srcs is not a list (the
+    server then refuses the body with its own message)."""
     srcs = spec.get("srcs") or []
+    if not isinstance(srcs, list):
+        return []
     return [
         str(s.get("name")) for s in srcs
         if isinstance(s, dict) and str(s.get("type", "")).lower() == "job"
@@ -153,12 +189,28 @@ def normal(value: Any, member: str = "") -> Any:
 
 
 def desired_members(doc: Document) -> dict[str, Any]:
-    """The document's spec, normalised; a job without scheduler that reads a job is depend
-    (§6.1.6, D-15), as the server shows it."""
+    """The document's spec, normalised as the server shows it: a job without scheduler that
+    reads a job is depend (§6.1.6, D-15); a string variable has no format (§9.1)."""
     spec: dict[str, Any] = normal(dict(doc.spec))
     if doc.kind == "job" and "scheduler" not in spec and upstreams(doc.spec):
         spec["scheduler"] = {"type": "depend"}
+    if doc.kind == "variable" and str(spec.get("type", "")).lower() == "string":
+        spec.pop("format", None)  # ignored for string variables and stored as "" (§9.1)
     return spec
+
+
+def covers(want: Any, have: Any) -> bool:
+    """Whether the server's extension value `have` holds everything the file's `want` says:
+    objects may have more members (the server's defaults, such as retry's backoff), lists match
+    element by element, and a secret the server shows as "set" matches any secret."""
+    if isinstance(want, dict) and isinstance(have, dict):
+        return all(
+            (key == "secret" and have.get(key) == SHOWN_SECRET) or covers(value, have.get(key))
+            for key, value in want.items()
+        )
+    if isinstance(want, list) and isinstance(have, list):
+        return len(want) == len(have) and all(covers(w, h) for w, h in zip(want, have, strict=True))
+    return bool(want == have)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +244,17 @@ class Change:
 
 def compare(doc: Document, current: Mapping[str, Any]) -> Change:
     """The change that makes the server's `current` wire object match `doc`."""
-    want = desired_members(doc)
-    have = normal(dict(current))
+    want = caseless(doc.kind, _secrets_shown(desired_members(doc)))
+    have = caseless(doc.kind, normal(dict(current)))
     differ: dict[str, tuple[Any, Any]] = {}
     blocked: dict[str, tuple[Any, Any]] = {}
     extensions = [k for k in want if k not in UPDATABLE[doc.kind] and k not in FIXED[doc.kind]
                   and k not in IGNORED]  # fmt: skip
-    for member in (*UPDATABLE[doc.kind], *extensions):
+    for member in UPDATABLE[doc.kind]:
         if want.get(member) != have.get(member):
+            differ[member] = (have.get(member), want.get(member))
+    for member in extensions:
+        if not covers(want.get(member), have.get(member)):
             differ[member] = (have.get(member), want.get(member))
     for member in FIXED[doc.kind]:
         if member in want and want.get(member) != have.get(member):
@@ -208,6 +263,35 @@ def compare(doc: Document, current: Mapping[str, Any]) -> Change:
         return Change(doc.kind, doc.name, "blocked", doc.job, blocked, doc.spec)
     return Change(doc.kind, doc.name, "update" if differ else "unchanged", doc.job, differ,
                   doc.spec)  # fmt: skip
+
+
+def _secrets_shown(spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec` with each alert target's secret as the server shows it (`"set"`, issue 14): the
+    server never shows a secret back, so it is neither compared nor printed in the diff (a
+    changed secret alone is not seen: change the target too, or delete and apply); and the
+    durations of retry and notify spelt as the server stores them."""
+    retry = spec.get("retry")
+    if isinstance(retry, dict):
+        spec = {**spec, "retry": {k: _duration(v) if k in DURATIONS else v
+                                  for k, v in retry.items()}}  # fmt: skip
+    targets = spec.get("notify")
+    if not isinstance(targets, list):
+        return spec
+    shown = [{**{k: _duration(v) if k in DURATIONS else v for k, v in t.items()},
+              "secret": SHOWN_SECRET} if isinstance(t, dict) and "secret" in t else t
+             for t in targets]  # fmt: skip
+    return {**spec, "notify": shown}
+
+
+DURATIONS = ("backoff", "maxBackoff", "lateAfter")
+
+
+def _duration(value: Any) -> Any:
+    """A duration spelt as the server stores it ("60s" -> "1m", core.retries); else as is."""
+    try:
+        return format_duration(parse_duration(value, "duration"))
+    except TidemillError:
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +315,7 @@ def plan(docs: Sequence[Document], current: Current, prune: bool = False) -> lis
     """The changes, in order: creates and updates in dependency order, then (with `prune`)
     deletes of what no document names, in reverse order (exports, downstream jobs first, ...)."""
     changes: list[Change] = []
+    check_jobs(docs, current)
     for doc in ordered(docs):
         found = current.find(doc)
         if found is None:
@@ -238,8 +323,66 @@ def plan(docs: Sequence[Document], current: Current, prune: bool = False) -> lis
         else:
             changes.append(compare(doc, found))
     if prune:
+        check_prune(docs, current)
         changes += deletions({d.key for d in docs}, current)
     return changes
+
+
+def check_jobs(docs: Sequence[Document], current: Current) -> None:
+    """Refuse (ManifestError), before anything is changed, what no order of calls can make: a
+    job reading a job that neither the files nor the server have, and a depend cycle (the
+    files' jobs over the server's others; the server refuses both, but only after the
+    resources before them were made)."""
+    files = {d.name: d for d in docs if d.kind == "job"}
+    reads = {name: upstreams(job) for name, job in current.jobs.items()}
+    reads.update({name: upstreams(d.spec) for name, d in files.items()})
+    for doc in files.values():
+        for up in upstreams(doc.spec):
+            if up not in reads:
+                raise ManifestError(
+                    f"{doc.source}: job {doc.name} reads job {up!r}, which neither the files "
+                    "nor the server have"
+                )
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        if name in path:
+            cycle = " -> ".join([*path[path.index(name) :], name])
+            where = files[name].source if name in files else "the server"
+            raise ManifestError(f"{where}: jobs read each other in a cycle: {cycle}")
+        if name in done:
+            return
+        for up in reads.get(name, []):
+            visit(up, [*path, name])
+        done.add(name)
+
+    for name in sorted(files):
+        visit(name, [])
+
+
+def check_prune(docs: Sequence[Document], current: Current) -> None:
+    """With --prune, refuse (ManifestError) before anything is changed a plan that would
+    delete what a resource of the files still needs: a job or datasource a file's job reads,
+    the job a file's export belongs to (the server refuses such a delete, after the deletes
+    before it were made)."""
+    named = {d.key for d in docs}
+    for doc in docs:
+        needs: list[tuple[str, str]] = []
+        if doc.kind == "job":
+            srcs = doc.spec.get("srcs")
+            for src in srcs if isinstance(srcs, list) else []:
+                kind = str(src.get("type", "")).lower() if isinstance(src, dict) else ""
+                if kind in ("job", "datasource"):
+                    needs.append((kind, str(src.get("name"))))
+        if doc.kind == "export":
+            needs.append(("job", doc.job))
+        for kind, name in needs:
+            on_server = getattr(current, kind + "s")
+            if (kind, "", name) not in named and name in on_server:
+                raise ManifestError(
+                    f"{doc.source}: --prune would delete {kind} {name}, which {doc.label} "
+                    "needs: add it to the files, or apply without --prune"
+                )
 
 
 def deletions(named: set[tuple[str, str, str]], current: Current) -> list[Change]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Annotated
 
@@ -12,10 +13,12 @@ from rich.table import Table
 
 from tidemill.cli._connect import Api, api_command
 from tidemill.cli.resources import jobs
-from tidemill.client import WaitTimeout
+from tidemill.client import ApiError, WaitTimeout
 from tidemill.client.models import Batch
 
-batches = typer.Typer(no_args_is_help=True, help="Stop or rerun one batch of a job (spec §7).")
+batches = typer.Typer(
+    no_args_is_help=True, help="Stop or rerun one batch of a job (spec §7), or read its log."
+)
 commands = typer.Typer()  # `history` and `result`, added to the top level
 
 JobName = Annotated[str, typer.Argument(help="Job name")]
@@ -31,14 +34,24 @@ def _param(text: str) -> tuple[str, str]:
     return name, value
 
 
-def rows_read(batch: Batch) -> str:
-    """Rows read, when the server's history reports them (an extension member), else '-'."""
-    extra = batch.model_extra or {}
-    value = extra.get("rowsRead")
-    return str(value) if isinstance(value, int) else "-"
+ROWS_READ = re.compile(r"^rows read: ([\d,]+)$", re.MULTILINE)
 
 
-def progress(job: str, batch: Batch, elapsed: float) -> Table:
+def rows_read(log: str) -> int | None:
+    """`rows read` of a batch log's engine figures (runner.batch_log), when it has them."""
+    match = ROWS_READ.search(log)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def logged_rows_read(api: Api, job: str, run_id: int) -> int | None:
+    """Rows read by an ended batch, from its log; None when the server keeps no log."""
+    try:
+        return rows_read(api.client.batch_log(job, run_id))
+    except ApiError:
+        return None
+
+
+def progress(job: str, batch: Batch, elapsed: float, read: int | None = None) -> Table:
     """The live view of a batch: status, elapsed seconds, rows read when known."""
     table = Table(show_header=False, show_edge=False, box=None)
     table.add_column(style="bold")
@@ -47,7 +60,8 @@ def progress(job: str, batch: Batch, elapsed: float) -> Table:
     table.add_row("job", f"{job}  batch {batch.run_id}")
     table.add_row("status", f"[{style}]{batch.status}[/]")
     table.add_row("elapsed", f"{elapsed:.1f} s")
-    table.add_row("rows read", rows_read(batch))
+    if read is not None:
+        table.add_row("rows read", f"{read:,}")
     if batch.message and batch.ended:
         table.add_row("message", batch.message)
     return table
@@ -63,8 +77,9 @@ def follow(api: Api, job: str, run_id: int, timeout: float, interval: float = 0.
         if live is not None:
             live.start()
         for last in api.client.watch(job, run_id, interval=interval):
+            read = logged_rows_read(api, job, run_id) if last.ended and live else None
             if live is not None:
-                live.update(progress(job, last, time.monotonic() - began), refresh=True)
+                live.update(progress(job, last, time.monotonic() - began, read), refresh=True)
             if not last.ended and time.monotonic() - began > timeout:
                 raise WaitTimeout(f"batch {run_id} of job {job!r} still {last.status} "
                                   f"after {timeout} s", last)  # fmt: skip
@@ -148,22 +163,25 @@ def history(
     sort_by: Annotated[
         str | None, typer.Option("--sort-by", help="runId, endTime, ... ('-' first: descending)")
     ] = None,
-    page: Annotated[int | None, typer.Option("--page", help="Only this page (1-based)")] = None,
+    page: Annotated[int, typer.Option("--page", help="Page (1-based)")] = 1,
     size: Annotated[int, typer.Option("--size", help="Page size")] = 20,
+    every: Annotated[bool, typer.Option("--all", help="Every batch, page after page")] = False,
 ) -> None:
-    """The batches of JOB, newest first: every page, or only --page."""
-    if page is None:
+    """The batches of JOB, newest first: one page (--page, --size), or --all."""
+    if every:
         found = list(api.client.iter_history(job, page_size=100, status=status, sort_by=sort_by))
+        total = len(found)
     else:
-        found = api.client.history(
-            job, page=page, size=size, status=status, sort_by=sort_by
-        ).history
+        answer = api.client.history(job, page=page, size=size, status=status, sort_by=sort_by)
+        found, total = answer.history, answer.total
     api.out.table(
         found,
         [("runId", lambda b: b.run_id), ("status", lambda b: b.status),
          ("batchTime", lambda b: b.batch_time), ("startTime", lambda b: b.start_time),
          ("duration", lambda b: f"{b.duration} s"), ("message", lambda b: b.message)],
     )  # fmt: skip
+    if not api.out.json and total > len(found):
+        typer.echo(f"{len(found)} of {total} batches (page {page}; --all for every one)")
 
 
 @api_command(commands, "result")
@@ -186,3 +204,13 @@ def result(
     console = api.out.console()
     console.print(table)
     console.print(f"{len(found.rows)} of {found.total} rows", style="dim")
+
+
+@api_command(batches, "log")
+def batches_log(api: Api, job: JobName, run_id: RunId) -> None:
+    """Print the log of batch RUN_ID of JOB (rendered SQL, inputs, engine figures, exports)."""
+    text = api.client.batch_log(job, run_id)
+    if api.out.json:
+        api.out.data({"job": job, "runId": run_id, "log": text})
+    else:
+        typer.echo(text, nl=False)

@@ -24,6 +24,7 @@ from tidemill.client.errors import (
     ServerError,
     TidemillClientError,
     TransportError,
+    UnexpectedAnswer,
     WaitTimeout,
 )
 from tidemill.client.models import TERMINAL_STATUSES
@@ -41,5 +42,6 @@ __all__ = [
     "ServerError",
     "TidemillClientError",
     "TransportError",
+    "UnexpectedAnswer",
     "WaitTimeout",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -23,6 +24,12 @@ def _sends(make: Callable[P, c.Call[T]]) -> Callable[Concatenate[Client, P], T]:
 
     method.__name__ = make.__name__
     method.__doc__ = make.__doc__
+    shown = inspect.signature(make)  # for help(): the builder's parameters after self
+    self_parameter = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    method.__signature__ = shown.replace(  # type: ignore[attr-defined]
+        parameters=[self_parameter, *shown.parameters.values()],
+        return_annotation=inspect.Signature.empty,
+    )
     return method
 
 
@@ -94,6 +101,11 @@ class Client:
     stop_batch = _sends(c.stop_batch)
     rerun_batch = _sends(c.rerun_batch)
     result = _sends(c.result)
+    batch_log = _sends(c.batch_log)
+    render_job = _sends(c.render_job)
+    backfill_job = _sends(c.backfill_job)
+    get_backfill = _sends(c.get_backfill)
+    cancel_backfill = _sends(c.cancel_backfill)
 
     list_exports = _sends(c.list_exports)
     get_export = _sends(c.get_export)

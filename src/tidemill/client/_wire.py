@@ -12,8 +12,10 @@ from email.utils import formatdate
 from typing import TypeVar
 from urllib.parse import unquote
 
+from pydantic import ValidationError
+
 from tidemill.client._calls import Call
-from tidemill.client.errors import from_response
+from tidemill.client.errors import UnexpectedAnswer, from_response
 from tidemill.core.signing import SignedRequest, candidates, sign
 
 T = TypeVar("T")
@@ -45,7 +47,17 @@ def signed_headers(
 
 
 def answer(call: Call[T], status: int, body: bytes, reqid: str) -> T:
-    """The parsed 200 answer of `call`; any other status raises the matching ApiError."""
+    """The parsed 200 answer of `call`; any other status raises the matching ApiError, a 200
+    body the call cannot read UnexpectedAnswer."""
     if status != 200:
         raise from_response(status, body, reqid)
-    return call.parse(body)
+    try:
+        return call.parse(body)
+    except (ValueError, TypeError, AttributeError, ValidationError) as exc:
+        shown = body[:200].decode(errors="replace")
+        raise UnexpectedAnswer(
+            f"{call.method} {call.path} answered 200 with a body that is not the API's "
+            f"({type(exc).__name__}; body begins {shown!r})",
+            status,
+            reqid,
+        ) from exc

@@ -22,6 +22,16 @@ class TransportError(TidemillClientError):
     """The server could not be reached, or the connection broke (httpx's error is the cause)."""
 
 
+class UnexpectedAnswer(TidemillClientError):
+    """A 200 answer whose body is not what the call's API section promises (not JSON, not the
+    documented object): e.g. a proxy's page in front of the server. `status`, `reqid` kept."""
+
+    def __init__(self, message: str, status: int, reqid: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reqid = reqid
+
+
 class WaitTimeout(TidemillClientError):
     """`wait` gave up: the batch had not ended within the timeout (the last state is kept)."""
 

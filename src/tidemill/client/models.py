@@ -206,3 +206,50 @@ class StartParam(Model):
 
     name: str
     value: str
+
+
+class Rendered(Model):
+    """A dry run (`POST .../actions/render`, Tidemill extension): the rendered `sql`, the
+    engine's SQL, the `sources` with their files, `totals` and each export's target."""
+
+    job: str = ""
+    batch_time: str = ""
+    params: dict[str, str] = Field(default_factory=dict)
+    sql: str = ""
+    engine: dict[str, Any] = Field(default_factory=dict)
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+    totals: dict[str, Any] = Field(default_factory=dict)
+    exports: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class BackfillBatch(Model):
+    """A batch a backfill queued (`run_id` None in a dry run)."""
+
+    run_id: int | None = None
+    batch_time: str = ""
+
+
+class BackfillCreated(Model):
+    """What `POST .../actions/backfill` answers (Tidemill extension): `backfill_id` is `""`
+    in a dry run."""
+
+    backfill_id: str = ""
+    slots: int = 0
+    batches: list[BackfillBatch] = Field(default_factory=list)
+
+
+class Backfill(Model):
+    """A backfill's request and progress: `state`, and its batches' `counts` by status."""
+
+    backfill_id: str = ""
+    job: str = ""
+    from_: str = Field(default="", alias="from")
+    to: str = ""
+    reprocess: str = ""
+    concurrency: int | None = None
+    order: str = ""
+    slots: int = 0
+    state: str = ""
+    create_time: str = ""
+    counts: dict[str, int] = Field(default_factory=dict)
+    total: int = 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -32,6 +32,11 @@ from tidemill.errors import Failure, InvalidInputError, StateError, malformed
 E = TypeVar("E", bound=StrEnum)
 MAX_CONCURRENCY = 1000  # batches of one backfill running at once, at most
 _SECOND = timedelta(seconds=1)
+# from/to lie in these years (a day either side stays a date in every zone), and one backfill
+# spans at most MAX_SPAN: finding a rare schedule's slots walks every day of the range.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+MAX_SPAN = timedelta(days=36_525)  # 100 years
 
 
 class Reprocess(StrEnum):
@@ -78,6 +83,8 @@ def _moment(body: JSON, key: str) -> datetime:
             f"{key} {text!r} is not an RFC 3339 time with a zone offset, such as "
             '"2026-11-01T00:00:00+08:00" or "2026-10-31T16:00:00Z"'
         )
+    if not EARLIEST <= moment < LATEST:
+        raise malformed(f"{key} {text!r} is outside the years 1900 to 9998 a backfill covers")
     return moment
 
 
@@ -100,6 +107,11 @@ def parse_request(body: JSON) -> BackfillRequest:
     end = _moment(body, "to")
     if end < start:
         raise malformed(f"to ({body['to']}) is before from ({body['from']}): swap them")
+    if end - start > MAX_SPAN:
+        raise malformed(
+            f"from {body['from']} to {body['to']} spans {(end - start).days} days; one backfill"
+            f" covers at most {MAX_SPAN.days} days (100 years): split the range"
+        )
     reprocess = _choice(body, "reprocess", Reprocess, Reprocess.MISSING)
     concurrency = fields.opt_int(body, "concurrency")
     if concurrency is None:
@@ -213,10 +225,11 @@ def plan_slots(
     return chosen[::-1] if request.order is Order.DESC else chosen
 
 
-def state_of(canceled: bool, counts: Mapping[str, int]) -> BackfillState:
-    """A backfill's state from its batches' counts by status."""
+def state_of(canceled: bool, counts: Mapping[str, int], retrying: int = 0) -> BackfillState:
+    """A backfill's state from its batches' counts by status and how many of its Failed
+    batches wait for an automatic retry (they run again: not Done yet)."""
     if canceled:
         return BackfillState.CANCELED
-    if any(counts.get(s.value, 0) for s in ACTIVE):
+    if retrying or any(counts.get(s.value, 0) for s in ACTIVE):
         return BackfillState.RUNNING
     return BackfillState.DONE

@@ -38,8 +38,9 @@ MIN_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_MAX_BACKOFF = timedelta(hours=24)
 _UNITS = {"ms": timedelta(milliseconds=1), "s": timedelta(seconds=1),
-          "m": timedelta(minutes=1), "h": timedelta(hours=1)}  # fmt: skip
-_DURATION = re.compile(r"(\d{1,9})(ms|s|m|h)")
+          "m": timedelta(minutes=1), "h": timedelta(hours=1),
+          "d": timedelta(days=1)}  # fmt: skip
+_DURATION = re.compile(r"(\d{1,9})(ms|s|m|h|d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,8 @@ def _invalid(message: str) -> InvalidInputError:
 
 
 def parse_duration(value: Any, where: str) -> timedelta:
-    """`"30s"` -> 30 seconds: an integer and one unit of ms, s, m, h. JOB_SPEC_INVALID else."""
+    """`"30s"` -> 30 seconds: an integer and one unit of ms, s, m, h, d (the limits are told in
+    days: lateAfter up to "7d"). JOB_SPEC_INVALID else."""
     match = _DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
         raise _invalid(f'{where} {value!r} is not a duration: use e.g. "30s", "10m" or "1h"')

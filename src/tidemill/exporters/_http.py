@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -25,6 +26,15 @@ def chunks(lines: Iterable[bytes], limit: int, separator: bytes = b"\n") -> Iter
         size += extra
     if pending:
         yield separator.join(pending)
+
+
+def shown_url(url: str) -> str:
+    """`url` without its user info: the operator's credentials in TIDEMILL_LOGDB_URL or
+    TIDEMILL_TSDB_URL never reach a batch's message, log or export outcome."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def post(
@@ -55,5 +65,5 @@ def post(
         problem = f"HTTP {response.status_code} {response.text[:200]!r}"
     raise BackendError(
         Failure.INTERNAL,
-        f"{url} failed {what} {options.retries + 1} times (last: {problem})",
+        f"{shown_url(url)} failed {what} {options.retries + 1} times (last: {problem})",
     )

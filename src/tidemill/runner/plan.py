@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from tidemill.config import Settings
 from tidemill.core import job_graph
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.engine_choice import AUTO, choose_engine
@@ -51,6 +52,12 @@ class EngineSetting:
     name: str = "duckdb"
     spark_min_bytes: int = 2**30
     spark_min_container_bytes: int = 0
+
+    @classmethod
+    def of(cls, settings: Settings) -> EngineSetting:
+        """As the settings say (TIDEMILL_ENGINE, TIDEMILL_ENGINE__SPARK_MIN_*)."""
+        return cls(settings.engine, settings.engine_spark_min_bytes,
+                   settings.engine_spark_min_container_bytes)  # fmt: skip
 
 
 def plan_batch(

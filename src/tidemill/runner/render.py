@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 import sqlalchemy as sa
 
 from tidemill.core import job_graph
+from tidemill.core.backfills import EARLIEST, LATEST
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.export_layout import PART_DIGITS, file_layout, kodo_target
 from tidemill.core.jobs import parse_start_params
@@ -54,7 +55,8 @@ MAX_LISTED_FILES = 1000  # files named per source; the totals always count every
 
 def parse_batch_time(body: JSON) -> datetime | None:
     """`batchTime` of a render body: RFC 3339 with an offset ("2025-01-01T10:00:00+08:00",
-    "...Z"), or None when absent. REQ_MALFORMED (E18007) otherwise."""
+    "...Z") in the years 1900 to 9998 (UTC, as a backfill's range), or None when absent.
+    REQ_MALFORMED (E18007) otherwise."""
     raw = body.get("batchTime")
     if raw is None or raw == "":
         return None
@@ -68,6 +70,8 @@ def parse_batch_time(body: JSON) -> datetime | None:
         ) from None
     if moment.tzinfo is None:
         raise malformed(f"batchTime {raw!r} has no offset: add one, e.g. +08:00 or Z")
+    if not EARLIEST <= moment < LATEST:  # the years a backfill's slots may have
+        raise malformed(f"batchTime {raw!r} is outside the years 1900 to 9998")
     return moment.replace(microsecond=0)
 
 
@@ -86,7 +90,7 @@ def render_batch(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
         batch = Batch(name, 0, moment, BatchStatus.READY, values)
         plan = plan_batch(
             conn, account, job, batch, rt.settings.warehouse, rt.zone, os.cpu_count() or 1,
-            rt.sources, engine_setting(rt),
+            rt.sources, EngineSetting.of(rt.settings),
         )  # fmt: skip
         exports = plan_exports(conn, account, job, batch)
         tenant = account_store.scope_of(conn, account).name
@@ -113,12 +117,6 @@ def render_batch(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
             for e in exports
         ],
     }
-
-
-def engine_setting(rt: Runtime) -> EngineSetting:
-    """TIDEMILL_ENGINE and its auto thresholds, as the planner takes them."""
-    s = rt.settings
-    return EngineSetting(s.engine, s.engine_spark_min_bytes, s.engine_spark_min_container_bytes)
 
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:

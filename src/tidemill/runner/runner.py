@@ -592,6 +592,4 @@ def _store_verdict(
 
 def _engine_setting(settings: Settings) -> EngineSetting:
     """TIDEMILL_ENGINE and its auto thresholds, as the planner takes them."""
-    return EngineSetting(
-        settings.engine, settings.engine_spark_min_bytes, settings.engine_spark_min_container_bytes
-    )
+    return EngineSetting.of(settings)

@@ -28,6 +28,7 @@ from tidemill.engines import registry
 from tidemill.engines.base import EXCEEDED, Committed, Engine, RunIO
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters.base import Fence, Unfenced
+from tidemill.observability import json_logs
 from tidemill.runner import batch_log
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence, LeaseLostError
@@ -152,6 +153,9 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
     settings (docs/decisions.md, "Runner")."""
     _exit_with_parent(lifeline)
     spark_environment(config)
+
+    if config.log_format == "json":
+        json_logs.configure("json")
     kodo = open_kodo(config)
     storage = open_storages(config)  # the warehouse (results, upstream results), by URI
     db = create_engine(config.metadata_url)  # the fence: leases are checked before publishing

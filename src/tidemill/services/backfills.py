@@ -17,7 +17,7 @@ from tidemill.core import backfills as rules
 from tidemill.core.models import JSON
 from tidemill.core.names import check_name
 from tidemill.core.schedules import schedule_of
-from tidemill.errors import Failure, NotFoundError, StateError
+from tidemill.errors import Failure, NotFoundError, StateError, malformed
 from tidemill.runtime import Runtime
 from tidemill.services.guards import need_job
 from tidemill.store import backfills as store
@@ -29,22 +29,31 @@ _ID_LENGTH = 32  # hex digits of a backfill id
 def create(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
     """`POST /v2/jobs/{name}/actions/backfill` → {"backfillId", "slots", "batches":
     [{"runId", "batchTime"}...]} (with dryRun: the batches it would queue, runIds null, and
-    backfillId ""). Errors: JOB_NAME_INVALID, REQ_MALFORMED (body, or more slots than
+    backfillId ""). Slots after now are left to the schedule (`to` is taken as now at the
+    most). Errors: JOB_NAME_INVALID, REQ_MALFORMED (body, `from` after now, or more slots than
     `backfill.max_slots`), JOB_NOT_FOUND, JOB_START_REFUSED (manual, depend or back-to-back
     loop job)."""
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     request = rules.parse_request(body)
     limit = rt.settings.backfill.max_slots
     with rt.db.begin() as conn:
+        if not request.dry_run:  # overlapping backfills: one reads and queues at a time
+            store.lock_job(conn, account, name)
         job = need_job(conn, account, name)
         spec = rules.check_backfillable(name, job.mode, schedule_of(job.mode, job.definition))
-        slots = rules.slots_between(spec, request.start, request.end, rt.zone, limit)
-        history = store.slot_history(conn, account, name, request.start, request.end)
+        now = rt.clock.now()
+        if request.start > now:
+            raise malformed(
+                f"from {body['from']} is after now ({rt.timestamp(now)}): a backfill fills"
+                " slots that have come; the job's schedule fires the later ones"
+            )
+        end = min(request.end, now)  # slots after now are the schedule's
+        slots = rules.slots_between(spec, request.start, end, rt.zone, limit)
+        history = store.slot_history(conn, account, name, request.start, end)
         chosen = rules.plan_slots(slots, rules.summarise(history), request)
         if request.dry_run:
             shown = [{"runId": None, "batchTime": rt.timestamp(s)} for s in chosen]
             return {"backfillId": "", "slots": len(chosen), "batches": shown}
-        now = rt.clock.now()
         backfill = uuid.uuid4().hex
         store.insert(
             conn,
@@ -84,8 +93,8 @@ def _need(conn: sa.Connection, account: int, backfill: str) -> store.BackfillRow
     return found
 
 
-def _public(rt: Runtime, row: store.BackfillRow, counts: dict[str, int]) -> JSON:
-    state = rules.state_of(row.state == store.CANCELED_STATE, counts)
+def _public(rt: Runtime, row: store.BackfillRow, counts: dict[str, int], retrying: int) -> JSON:
+    state = rules.state_of(row.state == store.CANCELED_STATE, counts, retrying)
     return {
         "backfillId": row.id,
         "job": row.job,
@@ -108,7 +117,8 @@ def get(rt: Runtime, account: int, backfill: str) -> JSON:
     with rt.db.connect() as conn:
         row = _need(conn, account, backfill)
         counts = store.counts(conn, account, backfill)
-    return _public(rt, row, counts)
+        retrying = store.retrying(conn, account, backfill)
+    return _public(rt, row, counts, retrying)
 
 
 def cancel(rt: Runtime, account: int, backfill: str) -> JSON:
@@ -119,7 +129,8 @@ def cancel(rt: Runtime, account: int, backfill: str) -> JSON:
     with rt.db.begin() as conn:
         row = _need(conn, account, backfill)
         counts = store.counts(conn, account, backfill)
-        state = rules.state_of(row.state == store.CANCELED_STATE, counts)
+        retrying = store.retrying(conn, account, backfill)
+        state = rules.state_of(row.state == store.CANCELED_STATE, counts, retrying)
         if state is rules.BackfillState.DONE:
             raise StateError(
                 Failure.BATCH_CANNOT_STOP,

@@ -19,7 +19,7 @@ from tidemill.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from tidemill.exporters.hdfs_files import export_location
+from tidemill.exporters.hdfs_files import export_location, warehouse_problem
 from tidemill.exporters.http import target_url
 from tidemill.exporters.outbound import check_host
 from tidemill.runtime import Runtime
@@ -76,12 +76,17 @@ def _check_hdfs(rt: Runtime, target: ExportTarget, tenant: str) -> None:
     """An hdfs export's path must lie under one of the account's TIDEMILL_HDFS__ROOTS
     (EXP_SPEC_INVALID; core.hdfs_roots), checked before any namenode is asked. §8.3: an hdfs
     export whose namenode cannot be reached now is refused at create (EXP_SUBMIT_FAILED,
-    E18303) with the storage's reason, within the connect timeout."""
+    E18303) with the storage's reason, within the connect timeout. A path (rendered now) in
+    the warehouse, when that is on HDFS, is EXP_SPEC_INVALID (exporters.hdfs_files)."""
     if target.type != "hdfs":
         return
     path = str(target.spec["path"])
     check_roots([path], rt.settings.hdfs.roots, tenant, Failure.EXP_SPEC_INVALID, "spec.path")
     _, base = export_location(str(target.spec["path"]), rt.clock.now().astimezone(rt.zone))
+    warehouse = rt.settings.warehouse
+    fences = (warehouse,) if warehouse.startswith("hdfs://") else ()
+    if problem := warehouse_problem(base, fences):  # checked again at every run
+        raise InvalidInputError(Failure.EXP_SPEC_INVALID, f"spec.path: {problem}")
     try:
         rt.storages.exists(base.rstrip("/") or base)
     except BackendError as exc:

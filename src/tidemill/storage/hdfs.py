@@ -208,6 +208,50 @@ class HdfsFiles:
         reader = self._reader(uri)  # a missing file fails here, not on enter
         return self._download(uri, reader)
 
+    # -- directories (HDFS only: what makes an hdfs export directory-atomic) -------------------
+
+    def is_directory(self, uri: str) -> bool:
+        """Whether `uri` (a directory URI, with or without a trailing '/') names an existing
+        directory. BackendError naming it when the namenode fails."""
+        namenode, path = parse_uri(uri, prefix=True)
+        try:
+            status = self._call(uri, namenode, "stat", lambda c: c.get_file_info(path))
+        except TidemillError as exc:
+            if exc.failure is Failure.DS_VERIFY_NOT_FOUND:
+                return False
+            raise
+        return bool(status.isdir)
+
+    def move_directory(self, src: str, dst: str) -> None:
+        """Rename directory `src` to `dst` in one namenode call, so a reader sees `dst` whole or
+        not at all. `dst` must not exist and its parent must (the rename is refused otherwise:
+        BackendError naming `dst`); both on one namenode (DS_PATH_ILLEGAL)."""
+        namenode, src_path = parse_uri(src, prefix=True)
+        dst_namenode, dst_path = parse_uri(dst, prefix=True)
+        if dst_namenode != namenode or "/" in (src_path, dst_path):
+            raise InvalidInputError(
+                Failure.DS_PATH_ILLEGAL,
+                f"Cannot move directory {src} to {dst}: both must be below the root of one "
+                "namenode",
+                src=src,
+                dst=dst,
+            )
+        self._call(dst, namenode, "rename", lambda c: c.rename(src_path, dst_path, False))
+
+    def delete_directory(self, uri: str) -> None:
+        """Delete directory `uri` and everything under it, even when it is empty; a missing one
+        is not an error. DS_PATH_ILLEGAL for the namenode's root."""
+        namenode, path = parse_uri(uri, prefix=True)
+        if path == "/":
+            raise InvalidInputError(
+                Failure.DS_PATH_ILLEGAL, f"Cannot delete {uri}: it is the namenode's root", uri=uri
+            )
+        try:
+            self._call(uri, namenode, "delete", lambda c: c.delete(path, True))
+        except TidemillError as exc:
+            if exc.failure is not Failure.DS_VERIFY_NOT_FOUND:
+                raise
+
     # -- internals ------------------------------------------------------------------------------
 
     def _call(

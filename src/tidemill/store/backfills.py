@@ -15,11 +15,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tidemill.core.batches import BORN, EXECUTING, WAITING, Batch, BatchStatus, check_move
+from tidemill.core.batches import BORN, EXECUTING, WAITING, Batch, BatchStatus
+from tidemill.store import batches as batch_store
+from tidemill.store import retries as retry_store
 from tidemill.store.batches import _batch
-from tidemill.store.tables import backfills, batches, job_states
+from tidemill.store.tables import backfills, batches, job_states, jobs
 
 S = BatchStatus
+_CHUNK = 500  # run ids per statement (SQLite's limit on bound values is far above)
 RUNNING_STATE = "Running"
 CANCELED_STATE = "Canceled"
 
@@ -89,23 +92,43 @@ def counts(conn: sa.Connection, account: int, backfill: str) -> dict[str, int]:
 def slot_history(
     conn: sa.Connection, account: int, job: str, start: datetime, end: datetime
 ) -> list[tuple[datetime, int, BatchStatus]]:
-    """(batchTime, runId, status) of the job's batches with a batchTime in [start, end]."""
+    """(batchTime, runId, status) of the job's batches with a batchTime in [start, end]. A
+    Failed batch waiting for an automatic retry is told as Restarting, the status its retry
+    gives it: its slot is being filled (neither `missing` nor `failed` queues it again)."""
     # Read as stored and parsed here: the column type's own result processing costs ~40 us a
     # row, and a range backfilled before holds as many rows as slots.
     raw = sa.type_coerce(batches.c.batch_time, sa.String)
+    retrying = batches.c.retry_at.is_not(None)
     rows = conn.execute(
-        sa.select(raw, batches.c.run_id, batches.c.status).where(
+        sa.select(raw, batches.c.run_id, batches.c.status, retrying).where(
             batches.c.account_id == account, batches.c.job_name == job,
             batches.c.batch_time >= start, batches.c.batch_time <= end,
         )
     )  # fmt: skip
-    return [(_utc(t), r, BatchStatus(s)) for t, r, s in rows]
+    return [
+        (_utc(t), r, S.RESTARTING if s == S.FAILED.value and again else BatchStatus(s))
+        for t, r, s, again in rows
+    ]
 
 
 def _utc(value: object) -> datetime:
     """A stored UTC time: a datetime (PostgreSQL) or SQLite's 'YYYY-MM-DD HH:MM:SS.ffffff'."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def lock_job(conn: sa.Connection, account: int, job: str) -> None:
+    """Make this transaction the only one queueing a backfill of `job` until it ends, so what
+    it reads of the slots' batches is still true when it queues (SQLite: the write lock,
+    BEGIN IMMEDIATE; PostgreSQL: the job's row). Call first in a fresh transaction."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    conn.execute(
+        sa.select(jobs.c.name)
+        .where(jobs.c.account_id == account, jobs.c.name == job)
+        .with_for_update()
+    )
 
 
 def allocate_run_ids(conn: sa.Connection, account: int, job: str, count: int) -> int:
@@ -139,7 +162,7 @@ def queue(
     # rows: ~10x less. What every row shares is converted once.
     dialect = conn.dialect
     columns = ("account_id", "job_name", "run_id", "batch_time", "status", "params", "message",
-               "rerun_count", "queued_at", "uid", "backfill_id")  # fmt: skip
+               "rerun_count", "queued_at", "uid", "backfill_id", "retries")  # fmt: skip
     statement = sa.insert(batches).values(
         {c: sa.bindparam(c, type_=batches.c[c].type) for c in columns}
     )
@@ -152,7 +175,7 @@ def queue(
     shared = {
         "account_id": account, "job_name": job, "status": BORN.value,
         "params": stored("params", params), "message": "", "rerun_count": 0,
-        "queued_at": stored("queued_at", now), "backfill_id": backfill,
+        "queued_at": stored("queued_at", now), "backfill_id": backfill, "retries": 0,
     }  # fmt: skip
     when = batches.c.batch_time.type.dialect_impl(dialect).bind_processor(dialect) or _as_is
     uids = os.urandom(16 * len(slots)).hex()  # 128 random bits each, as store.batches.new_uid
@@ -171,34 +194,54 @@ def queue(
 def cancel(
     conn: sa.Connection, account: int, backfill: str, now: datetime
 ) -> list[tuple[str, int]]:
-    """Cancel the backfill: its waiting batches become Canceled, its executing ones
-    Cancelling (their runner ends them); the (job, runId) of those to end. Moves per §7.2."""
-    message = f"backfill {backfill} canceled"
-    for current in WAITING:
-        check_move(current, S.CANCELED, f"a batch of backfill {backfill}")
-    check_move(S.RUNNING, S.CANCELLING, f"a batch of backfill {backfill}")
-    mine = (batches.c.account_id == account, batches.c.backfill_id == backfill)
+    """Cancel the backfill: its waiting batches become Canceled, its running ones Cancelling
+    (their runner ends them), through store.batches.move (§7.2); the (job, runId) to end."""
     conn.execute(
         sa.update(backfills)
         .where(backfills.c.id == backfill, backfills.c.account_id == account)
         .values(state=CANCELED_STATE, ended_at=now)
     )
-    conn.execute(
-        sa.update(batches)
-        .where(*mine, batches.c.status.in_(_waiting()))
-        .values(status=S.CANCELED.value, end_time=now, message=message)
-    )
-    running = conn.execute(
-        sa.select(batches.c.job_name, batches.c.run_id).where(
-            *mine, batches.c.status == S.RUNNING.value
+    rows = conn.execute(
+        sa.select(batches.c.job_name, batches.c.run_id, batches.c.status).where(
+            batches.c.account_id == account, batches.c.backfill_id == backfill,
+            batches.c.status.in_([*_waiting(), S.RUNNING.value]),
         )
-    ).all()
-    conn.execute(
-        sa.update(batches)
-        .where(*mine, batches.c.status == S.RUNNING.value)
-        .values(status=S.CANCELLING.value)
-    )
-    return [(job, run_id) for job, run_id in running]
+    ).all()  # fmt: skip
+    waiting: dict[str, list[int]] = {}
+    running: list[tuple[str, int]] = []
+    for job, run_id, status in rows:
+        if status == S.RUNNING.value:
+            running.append((job, run_id))
+        else:
+            waiting.setdefault(job, []).append(run_id)
+    message = f"backfill {backfill} canceled"
+    for job, run_ids in waiting.items():
+        for i in range(0, len(run_ids), _CHUNK):
+            batch_store.move(conn, account, job, run_ids[i : i + _CHUNK], sorted(WAITING),
+                             status=S.CANCELED, end_time=now, message=message)  # fmt: skip
+    moved = []
+    for job, run_id in running:
+        if batch_store.move(conn, account, job, run_id, [S.RUNNING], status=S.CANCELLING):
+            moved.append((job, run_id))
+    for job, run_id in _retrying(conn, account, backfill):  # a due retry would run it again
+        retry_store.stop_pending(conn, account, job, run_id)
+    return moved
+
+
+def _retrying(conn: sa.Connection, account: int, backfill: str) -> list[tuple[str, int]]:
+    """(job, runId) of the backfill's Failed batches waiting for an automatic retry."""
+    rows = conn.execute(
+        sa.select(batches.c.job_name, batches.c.run_id).where(
+            batches.c.account_id == account, batches.c.backfill_id == backfill,
+            batches.c.status == S.FAILED.value, batches.c.retry_at.is_not(None),
+        )
+    )  # fmt: skip
+    return [(r.job_name, r.run_id) for r in rows]
+
+
+def retrying(conn: sa.Connection, account: int, backfill: str) -> int:
+    """How many of the backfill's Failed batches wait for an automatic retry."""
+    return len(_retrying(conn, account, backfill))
 
 
 def delete_job_backfills(conn: sa.Connection, account: int, job: str) -> None:

@@ -148,7 +148,7 @@ def move(
     conn: sa.Connection,
     account: int,
     job: str,
-    run_id: int,
+    run_id: int | Sequence[int],
     expected: Sequence[BatchStatus],
     **values: Any,
 ) -> bool:
@@ -158,6 +158,7 @@ def move(
     `expected` status to it must be in core.batches.MOVES (§7.2), else StateError (INTERNAL:
     a bug) before anything is written; as the update applies only while the status is one of
     `expected`, no stored move is ever outside the table. Without `status` the status stays.
+    Several run ids of the job (a backfill's cancel) move together: whether any moved.
     """
     if not expected:
         raise ValueError("move: name the statuses the batch may be in")
@@ -168,7 +169,12 @@ def move(
         values["status"] = target.value
     result = conn.execute(
         sa.update(batches)
-        .where(*_job_filter(account, job), batches.c.run_id == run_id)
+        .where(*_job_filter(account, job))
+        .where(
+            batches.c.run_id == run_id
+            if isinstance(run_id, int)
+            else batches.c.run_id.in_(list(run_id))
+        )
         .where(batches.c.status.in_([s.value for s in expected]))
         .values(**values)
     )

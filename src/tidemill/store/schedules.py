@@ -95,9 +95,17 @@ _STATE_COLUMNS = (
 )  # fmt: skip
 
 
+# Built once: building and cache-keying the statement cost more than running it (GetJob reads
+# it on every request; docs/performance.md).
+_ONE_STATE = sa.select(*_STATE_COLUMNS).where(
+    job_states.c.account_id == sa.bindparam("account"),
+    job_states.c.job_name == sa.bindparam("job"),
+)
+
+
 def active_schedule(conn: sa.Connection, account: int, job: str) -> ScheduleState | None:
     """The schedule of `job` if it is started."""
-    row = conn.execute(sa.select(*_STATE_COLUMNS).where(*_key(account, job))).first()
+    row = conn.execute(_ONE_STATE, {"account": account, "job": job}).first()
     return None if row is None else _state(row)
 
 

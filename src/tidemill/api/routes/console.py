@@ -50,8 +50,9 @@ async def asset(name: str) -> Response:
 
 @router.get("/v2/console/datasources/{name}/files")
 async def selected_files(request: Request, name: str) -> Response:
-    """The files datasource `name` selects now (`services.console.selected_files`)."""
-    return await answer(request, console.selected_files, name)
+    """The files datasource `name` selects now (`services.console.selected_files`). In the
+    threadpool, like a write: listing a bucket or a namenode is I/O, never on the loop."""
+    return await answer(request, console.selected_files, name, write=True)
 
 
 @router.get("/v2/console/jobs/{job}/history/{run_id}/exports")
