@@ -36,11 +36,7 @@ SCOPE = AccountScope("acct", frozenset())
 
 # Contract cases an engine cannot hold, and why (docs/decisions.md has each). They run and
 # must fail on that engine (strict xfail), and hold on every other engine unchanged.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("spark", "test_work_that_cannot_spill_fails_the_run_as_exceeding_the_memory"):
-        "collect_list's buffer is a JVM object outside Spark's unified memory, which the run's"
-        " limit sizes: the 120 MB list fits the 1 GiB heap, and the run succeeds",
-}  # fmt: skip
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(params=registry.names())
