@@ -248,7 +248,9 @@ def test_a_depend_chain_runs_across_two_nodes_with_the_warehouse_on_s3(
 
     # Results live in the warehouse on S3, and never on a node's disk.
     stored = [o.key for o in s3.list(buckets["wh"], "warehouse/")]
-    assert sorted(k.rsplit("/", 3)[-3] for k in stored) == ["j1", "j2", "j3"], stored
+    expected = [f"warehouse/1/{j}/1/{name}" for j in ("j1", "j2", "j3")
+                for name in ("batch.log", "result.parquet")]  # fmt: skip
+    assert sorted(stored) == expected, stored
     for directory in nodes.dirs.values():
         local = [str(p) for p in directory.rglob("*.parquet")]
         assert local == [], f"results on a node's disk: {local}"

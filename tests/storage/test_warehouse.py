@@ -33,6 +33,12 @@ class Env:
     def listed(self) -> list[str]:
         return [info.uri for info in self.runtime.storages.list(self.warehouse + "/")]
 
+    def batch_files(self, job: str, run_id: int) -> list[str]:
+        """What a Successful batch leaves in the warehouse: its batch log (GET .../log) and
+        its result, side by side."""
+        result = result_uri(self.warehouse, 1, job, run_id)
+        return [result.rsplit("/", 1)[0] + "/batch.log", result]
+
 
 @pytest.fixture(params=["file", pytest.param("s3", marks=pytest.mark.s3)])
 def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
@@ -70,7 +76,7 @@ def test_results_go_to_the_warehouse_and_are_read_from_it(env: Env) -> None:
     client.post("/v2/jobs/j/actions/start", {})
     assert wait_for(client, "j")["status"] == "Successful"
 
-    assert env.listed() == [result_uri(env.warehouse, 1, "j", 1)]
+    assert env.listed() == env.batch_files("j", 1)
     rows = client.get("/v2/jobs/j/history/1/result").json()["rows"]
     assert sorted(rows) == [["/a", 17], ["/b", 5]]
     assert not list(settings.data_dir.rglob("*.parquet")), "a result on the node's disk"
@@ -89,7 +95,7 @@ def test_a_depend_child_reads_its_upstream_from_the_warehouse(env: Env) -> None:
 
     assert wait_for(client, "down")["status"] == "Successful"
     assert client.get("/v2/jobs/down/history/1/result").json()["rows"] == [[3]]
-    assert len(env.listed()) == 2
+    assert env.listed() == env.batch_files("down", 1) + env.batch_files("up", 1)
 
 
 def test_a_result_missing_from_the_warehouse_is_404_saying_to_rerun(env: Env) -> None:
@@ -114,7 +120,7 @@ def test_job_delete_deletes_its_results_and_no_other_job_s(env: Env) -> None:
 
     assert client.delete("/v2/jobs/j").status_code == 200
 
-    assert env.listed() == [result_uri(env.warehouse, 1, "j2", 1)]
+    assert env.listed() == env.batch_files("j2", 1)
     assert list(env.runtime.storages.list(job_prefix(env.warehouse, 1, "j"))) == []
 
 
