@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"tidemill/conformance/client"
@@ -35,6 +36,38 @@ func (s *suite) waitFinal(job string, runID int64) (client.BatchHistory, error) 
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// readDatasource creates a manual job running sql over datasource ds (as table t),
+// starts it, waits for its batch to succeed, and returns the batch and the
+// result's rows (spec §6.1, §6.5, §7.3 and Tidemill's result endpoint).
+func (s *suite) readDatasource(job, ds, sql string) (client.BatchHistory, [][]any, error) {
+	c := s.c
+	if err := c.CreateJob(&client.CreateJobInput{JobName: job,
+		Srcs:        []client.JobSrc{{SrcName: ds, Type: "datasource", TableName: "t"}},
+		Computation: client.Computation{Code: sql, Type: "sql"},
+		Container:   &client.JobContainer{Type: "1U2G", Count: 1},
+		Scheduler:   &client.JobScheduler{Type: "manual"}}); err != nil {
+		return client.BatchHistory{}, nil, fmt.Errorf("create job: %v", err)
+	}
+	if err := c.StartJob(&client.StartJobInput{JobName: job}); err != nil {
+		return client.BatchHistory{}, nil, wantOK(err)
+	}
+	b, err := s.waitFinal(job, 0)
+	if err != nil {
+		return b, nil, err
+	}
+	if b.Status != "Successful" {
+		return b, nil, fmt.Errorf("batch %+v did not succeed", b)
+	}
+	var out struct {
+		Rows [][]any `json:"rows"`
+	}
+	path := fmt.Sprintf("/v2/jobs/%s/history/%d/result", job, b.RunID)
+	if err := c.Do(client.Request{Method: http.MethodGet, Path: path}, &out); err != nil {
+		return b, nil, wantOK(err)
+	}
+	return b, out.Rows, nil
 }
 
 // executionChecks (flag -execution): spec §6.5, §6.6 and §7. Batches read the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -57,32 +56,12 @@ func (s *suite) fusionChecks() {
 		return d.err(out)
 	})
 	s.check("fusion.datasource_read", func() error {
-		if err := c.CreateJob(&client.CreateJobInput{JobName: job,
-			Srcs:        []client.JobSrc{{SrcName: ds, Type: "datasource", TableName: "t"}},
-			Computation: client.Computation{Code: "select statusCode as s, count(*) as n from t group by statusCode", Type: "sql"},
-			Container:   &client.JobContainer{Type: "1U2G", Count: 1},
-			Scheduler:   &client.JobScheduler{Type: "manual"}}); err != nil {
-			return fmt.Errorf("create job: %v", err)
-		}
-		if err := c.StartJob(&client.StartJobInput{JobName: job}); err != nil {
-			return wantOK(err)
-		}
-		b, err := s.waitFinal(job, 0)
+		b, rows, err := s.readDatasource(job, ds, "select statusCode as s, count(*) as n from t group by statusCode")
 		if err != nil {
 			return err
 		}
-		if b.Status != "Successful" {
-			return fmt.Errorf("batch %+v did not succeed", b)
-		}
-		var out struct {
-			Rows [][]any `json:"rows"`
-		}
-		path := fmt.Sprintf("/v2/jobs/%s/history/%d/result", job, b.RunID)
-		if err := c.Do(client.Request{Method: http.MethodGet, Path: path}, &out); err != nil {
-			return wantOK(err)
-		}
 		got := map[string]int{}
-		for _, row := range out.Rows {
+		for _, row := range rows {
 			if len(row) != 2 {
 				return fmt.Errorf("row %v: want 2 columns", row)
 			}
@@ -97,7 +76,7 @@ func (s *suite) fusionChecks() {
 		if !strings.Contains(b.Message, "1 of ") || !strings.Contains(b.Message, "could not be parsed") {
 			d.add("message %q does not count the one bad line", b.Message)
 		}
-		return d.err(out)
+		return d.err(rows)
 	})
 }
 
