@@ -13,8 +13,7 @@ from tidemill.core.names import check_name
 from tidemill.core.naming import log_uri
 from tidemill.errors import Failure, NotFoundError
 from tidemill.runtime import Runtime
-from tidemill.services.guards import need_job
-from tidemill.store import batches as store
+from tidemill.services.guards import need_batch, need_job
 
 
 def batch_log(rt: Runtime, account: int, name: str, run_id: int) -> str:
@@ -22,9 +21,7 @@ def batch_log(rt: Runtime, account: int, name: str, run_id: int) -> str:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     with rt.db.connect() as conn:
         need_job(conn, account, name)
-        batch = store.get_batch(conn, account, name, run_id)
-    if batch is None:
-        raise NotFoundError(Failure.BATCH_NOT_FOUND, f"job {name!r} has no batch {run_id}")
+        batch = need_batch(conn, account, name, run_id)
     public = batch_public(batch, rt.clock.now(), rt.timestamp)
     lines = [
         "== status (now) ==",

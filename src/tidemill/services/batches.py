@@ -19,7 +19,7 @@ from tidemill.engines.duckdb.database import preview
 from tidemill.errors import Failure, NotFoundError, StateError
 from tidemill.runtime import Runtime
 from tidemill.services import schedules
-from tidemill.services.guards import need_job
+from tidemill.services.guards import need_batch, need_job
 from tidemill.store import batches as store
 from tidemill.store import repository as repo
 from tidemill.store import retries as retry_store
@@ -130,18 +130,11 @@ def history(rt: Runtime, account: int, name: str, query: dict[str, str]) -> JSON
     return {"total": total, "history": [rules.batch_public(b, now, rt.timestamp) for b in page]}
 
 
-def _need_batch(conn: sa.Connection, account: int, job: str, run_id: int) -> Batch:
-    batch = store.get_batch(conn, account, job, run_id)
-    if batch is None:
-        raise NotFoundError(Failure.BATCH_NOT_FOUND, f"job {job!r} has no batch {run_id}")
-    return batch
-
-
 def stop_batch(rt: Runtime, account: int, body: JSON) -> JSON:
     job_name, run_id = rules.parse_run_id(body)
     with rt.db.begin() as conn:
         _job(conn, account, job_name)
-        batch = _need_batch(conn, account, job_name, run_id)
+        batch = need_batch(conn, account, job_name, run_id)
         if batch.status is S.FAILED and retry_store.stop_pending(conn, account, job_name,
                                                                   batch.run_id):  # fmt: skip
             # issue 14: stopping a batch that waits for its automatic retry ends its retries
@@ -155,7 +148,7 @@ def stop_batch(rt: Runtime, account: int, body: JSON) -> JSON:
         store.move(conn, account, job_name, batch.run_id, [S.RUNNING], status=S.CANCELLING)
     rt.cancel_batch(account, job_name, batch.run_id)
     with rt.db.connect() as conn:
-        after = _need_batch(conn, account, job_name, batch.run_id)
+        after = need_batch(conn, account, job_name, batch.run_id)
     return {"preStatus": batch.status.value, "postStatus": after.status.value}
 
 
@@ -163,7 +156,7 @@ def rerun_batch(rt: Runtime, account: int, body: JSON) -> JSON:
     job_name, run_id = rules.parse_run_id(body)
     with rt.db.begin() as conn:
         _job(conn, account, job_name)
-        batch = _need_batch(conn, account, job_name, run_id)
+        batch = need_batch(conn, account, job_name, run_id)
         if not rules.can_rerun(batch.status):
             advice = "stop it first" if batch.status is S.RUNNING else "wait for it to finish"
             raise StateError(
@@ -184,7 +177,7 @@ def result(rt: Runtime, account: int, name: str, run_id: int, limit: int) -> JSO
     """Tidemill extension: the schema and first rows of a successful batch's result."""
     with rt.db.connect() as conn:
         job = _job(conn, account, name)
-        batch = _need_batch(conn, account, name, run_id)
+        batch = need_batch(conn, account, name, run_id)
     if batch.status is not S.SUCCESSFUL:
         raise NotFoundError(
             Failure.BATCH_NOT_FOUND,

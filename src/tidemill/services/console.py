@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from tidemill.core.models import JSON
 from tidemill.core.names import check_name
-from tidemill.errors import Failure, NotFoundError
+from tidemill.errors import Failure
 from tidemill.runtime import Runtime
-from tidemill.services.guards import need_datasource, need_job
+from tidemill.services.guards import need_batch, need_datasource, need_job
 from tidemill.services.variables import user_variables
 from tidemill.sources.base import Moment
 from tidemill.store import accounts, export_outcomes
-from tidemill.store import batches as batch_store
 
 MAX_FILES = 1000  # files listed at most; `total` still counts them all
 
@@ -61,9 +60,7 @@ def batch_exports(rt: Runtime, account: int, job: str, run_id: int) -> JSON:
     check_name(job, Failure.JOB_NAME_INVALID, "job")
     with rt.db.connect() as conn:
         need_job(conn, account, job)
-        batch = batch_store.get_batch(conn, account, job, run_id)
-        if batch is None:
-            raise NotFoundError(Failure.BATCH_NOT_FOUND, f"job {job!r} has no batch {run_id}")
+        batch = need_batch(conn, account, job, run_id)
         outcomes = export_outcomes.for_batch(conn, batch.uid)
     return {
         "runId": batch.run_id,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from tidemill.core.batches import Batch
 from tidemill.core.models import BUSY_WORKFLOW_STATES, Datasource, Job
 from tidemill.errors import Failure, NotFoundError, StateError
+from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
 
 
@@ -14,6 +16,13 @@ def need_job(conn: sa.Connection, account: int, name: str) -> Job:
     if job is None:
         raise NotFoundError(Failure.JOB_NOT_FOUND, f"job {name!r} does not exist")
     return job
+
+
+def need_batch(conn: sa.Connection, account: int, job: str, run_id: int) -> Batch:
+    batch = batch_store.get_batch(conn, account, job, run_id)
+    if batch is None:
+        raise NotFoundError(Failure.BATCH_NOT_FOUND, f"job {job!r} has no batch {run_id}")
+    return batch
 
 
 def need_datasource(conn: sa.Connection, account: int, name: str) -> Datasource:
