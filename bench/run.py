@@ -214,13 +214,9 @@ def trigger_latency(srv: Server, runs: int) -> tuple[list[float], list[float]]:
     return latencies, handoffs
 
 
-def groupby_ratio(srv: Server, rows: int, runs: int = 9) -> tuple[list[float], list[float]]:
-    """Seconds of Tidemill batches and of plain DuckDB for one GROUP BY over `rows` Parquet
-    rows, `runs` of each, interleaved (the machine is shared and 2 cores: single runs vary by
-    +-15%)."""
-    directory = srv.data / "kodo" / "bench" / "bench-big" / "data"
-    directory.mkdir(parents=True)
-    path = directory / "logs.parquet"
+def generate_logs(path: Path, rows: int) -> None:
+    """The GROUP BY input (also bench/spark.py's): `rows` rows of (url, bytes, hit) as
+    Parquet at `path`, ~900k distinct urls, the same rows for the same SEED."""
     con = duckdb.connect()
     con.execute(f"select setseed({SEED / 100})")
     con.execute(
@@ -228,6 +224,17 @@ def groupby_ratio(srv: Server, rows: int, runs: int = 9) -> tuple[list[float], l
         f"cast(floor(random() * 100000) as bigint) as bytes, (random() < 0.9) as hit "
         f"from range({rows})) to '{path}' (format parquet)"
     )
+    con.close()
+
+
+def groupby_ratio(srv: Server, rows: int, runs: int = 9) -> tuple[list[float], list[float]]:
+    """Seconds of Tidemill batches and of plain DuckDB for one GROUP BY over `rows` Parquet
+    rows, `runs` of each, interleaved (the machine is shared and 2 cores: single runs vary by
+    +-15%)."""
+    directory = srv.data / "kodo" / "bench" / "bench-big" / "data"
+    directory.mkdir(parents=True)
+    path = directory / "logs.parquet"
+    generate_logs(path, rows)
     query = "select url, sum(bytes) as total from logs group by url order by total desc"
     datasource(
         srv,

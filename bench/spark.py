@@ -25,10 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from run import generate_logs  # noqa: E402  (bench/run.py: the same GROUP BY input)
 
 from tidemill.core.models import AccountScope  # noqa: E402
 from tidemill.core.plans import BatchPlan, InputFile, Limits, TablePlan  # noqa: E402
@@ -38,22 +39,9 @@ from tidemill.engines.spark.engine import SparkEngine  # noqa: E402
 from tidemill.storage.local import file_uri  # noqa: E402
 from tidemill.storage.registry import StorageConfig, open_storages  # noqa: E402
 
-SEED = 42
 ZONE = "Asia/Shanghai"
 QUERY = "select url, sum(bytes) as total from logs group by url order by total desc"
 SCHEMA = (("url", "string", False), ("bytes", "long", False), ("hit", "boolean", False))
-
-
-def generate(path: Path, rows: int) -> None:
-    """bench/run.py's GROUP BY input: `rows` rows, ~900k distinct urls."""
-    con = duckdb.connect()
-    con.execute(f"select setseed({SEED / 100})")
-    con.execute(
-        f"copy (select '/item/' || cast(floor(random() * 900000) as bigint) as url, "
-        f"cast(floor(random() * 100000) as bigint) as bytes, (random() < 0.9) as hit "
-        f"from range({rows})) to '{path}' (format parquet)"
-    )
-    con.close()
 
 
 def plan(path: Path, result: Path, run_id: int) -> BatchPlan:
@@ -73,7 +61,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="tidemill-bench-spark-"))
     try:
         data = work / "logs.parquet"
-        generate(data, rows)
+        generate_logs(data, rows)
         (work / "scratch").mkdir()
         io = RunIO(open_storages(StorageConfig(memory=True)), scratch=work / "scratch")
         spark_engine, duckdb_engine = SparkEngine(url), DuckDBEngine()
