@@ -6,6 +6,7 @@ a receiver to (HMAC-SHA256 over "<t>." + the raw body with the target's secret).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -277,3 +278,38 @@ def test_get_job_shows_the_targets_without_their_secret(client: Client) -> None:
     assert shown["notify"] == expected and listed["notify"] == expected
     assert shown["notifyStatus"] == [{"url": "https://example.invalid/h", "pending": 0}]
     assert SECRET not in json.dumps(shown) + json.dumps(listed)
+
+
+def hook_with_password(hook: Receiver) -> str:
+    return f"http://hookuser:hookpass-0123@{hook.url}/hook"
+
+
+def test_a_urls_user_info_is_never_shown_and_still_used_to_deliver(
+    world: World, hook: Receiver
+) -> None:
+    client = data(world)
+    make_job(
+        client,
+        "j",
+        "select url from logs",
+        notify=[{"url": hook_with_password(hook), "on": ["succeeded"], "secret": SECRET}],
+    )
+    client.post("/v2/jobs/j/actions/start", {})
+    wait_for(client, "j")
+    [alert] = arrived(hook, 1)
+    deadline = time.monotonic() + 10
+    while "lastDelivery" not in client.get("/v2/jobs/j").json()["notifyStatus"][0]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+    shown = client.get("/v2/jobs/j").json()
+    listed = client.get("/v2/jobs").json()["jobs"][0]
+    read = json.dumps(shown) + json.dumps(listed)
+
+    hidden = f"http://***@{hook.url}/hook"
+    assert shown["notify"][0]["url"] == hidden and listed["notify"][0]["url"] == hidden
+    assert shown["notifyStatus"][0]["url"] == hidden
+    assert "hookpass" not in read and "hookuser" not in read
+    verified(alert)
+    assert alert.headers["authorization"] == "Basic " + base64.b64encode(
+        b"hookuser:hookpass-0123").decode()  # fmt: skip

@@ -9,7 +9,8 @@ At most 10 targets. `url`: http or https, at most 2048 characters. `on`: a non-e
 "failed" (a batch ended Failed and will not be retried), "succeeded" (a batch ended
 Successful) and "late" (a batch has not succeeded `lateAfter` after its batchTime: 1m..7d,
 required with "late" only). `secret`: the key the alerts to this target are signed with; it is
-stored with the job and never shown again (GetJob shows `"secret": "set"`). Errors:
+stored with the job and never shown again (GetJob shows `"secret": "set"`). A url's user info
+(`user:password@`) is kept for delivery and never shown either (GetJob shows `***@`). Errors:
 JOB_SPEC_INVALID (E18207) naming the member; a target the outbound address policy refuses is
 JOB_SPEC_INVALID too, at create (services.notify).
 
@@ -31,7 +32,7 @@ import hmac
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from tidemill.core.models import JSON
 from tidemill.core.retries import format_duration, parse_duration
@@ -47,6 +48,7 @@ SIGNATURE = "X-Tidemill-Signature"
 EVENT = "X-Tidemill-Event"
 DELIVERY = "X-Tidemill-Delivery"
 SHOWN_SECRET = "set"  # what GetJob shows in place of a secret
+SHOWN_USERINFO = "***"  # what GetJob shows in place of a url's user:password
 
 # Delivery of one alert: attempts, and the back-off between them (doubling, capped).
 DELIVERY_ATTEMPTS = 6
@@ -116,10 +118,24 @@ def notify_field(body: JSON) -> JSON:
     if not isinstance(raw, list) or len(raw) > MAX_TARGETS:
         raise _invalid(f"notify must be a list of at most {MAX_TARGETS} targets")
     targets = [_target(t, i) for i, t in enumerate(raw)]
+    _check_unique(targets)
+    return {"notify": targets} if targets else {}
+
+
+def _check_unique(targets: list[JSON]) -> None:
     urls = [t["url"] for t in targets]
     if len(set(urls)) != len(urls):
         raise _invalid("notify names one url twice; list its events in one target's on")
-    return {"notify": targets} if targets else {}
+
+
+def shown_url(url: str) -> str:
+    """`url` as every read shows it: its user info, if any, replaced by `***`
+    (`https://***@host/path`); a url without user info unchanged."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{SHOWN_USERINFO}@{host}"))
 
 
 def targets_of(definition: Mapping[str, Any]) -> list[JSON]:
@@ -135,13 +151,15 @@ def late_after(target: Mapping[str, Any]) -> timedelta | None:
 
 def extensions_public(definition: Mapping[str, Any]) -> JSON:
     """The issue-14 extension members of GetJob/ListJobs: `retry` as stored, `notify` with
-    each secret shown as "set"."""
+    each secret shown as "set" and each url's user info as `***` (`shown_url`)."""
     body: JSON = {}
     if isinstance(definition.get("retry"), dict):
         body["retry"] = dict(definition["retry"])
     targets = targets_of(definition)
     if targets:
-        body["notify"] = [{**t, "secret": SHOWN_SECRET} for t in targets]
+        body["notify"] = [
+            {**t, "url": shown_url(str(t["url"])), "secret": SHOWN_SECRET} for t in targets
+        ]
     return body
 
 

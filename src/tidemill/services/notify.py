@@ -56,7 +56,7 @@ def check_targets(policy: AddressPolicy, definition: Mapping[str, Any]) -> None:
         if reason is not None:
             raise InvalidInputError(
                 Failure.JOB_SPEC_INVALID,
-                f"notify[{index}].url {target['url']!r} is refused: {reason}",
+                f"notify[{index}].url {rules.shown_url(str(target['url']))!r} is refused: {reason}",
             )
 
 
@@ -183,6 +183,7 @@ def _attempt(
     except (httpx.HTTPError, TidemillError) as exc:
         error = exc.message if isinstance(exc, TidemillError) else (
             f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)  # fmt: skip
+    error = error.replace(delivery.url, rules.shown_url(delivery.url))  # user info unsaid
     if not error:
         status, next_at = store.DELIVERED, None
     elif attempts >= rules.DELIVERY_ATTEMPTS:
@@ -193,8 +194,8 @@ def _attempt(
         store.record(conn, delivery.id, status=status, attempts=attempts, now=now,
                      next_at=next_at, error=error, http_status=status_code)  # fmt: skip
     if error:
-        log.warning("alert %s to %s: attempt %d failed: %s", delivery.id, delivery.url,
-                    attempts, error)  # fmt: skip
+        log.warning("alert %s to %s: attempt %d failed: %s", delivery.id,
+                    rules.shown_url(delivery.url), attempts, error)  # fmt: skip
     return 0 if error else 1
 
 
@@ -221,7 +222,7 @@ def notify_status(rt: Runtime, conn: sa.Connection, account: int, job: Job) -> J
     shown: list[JSON] = []
     for target in targets:
         mine = [d for d in found if d.url == target["url"]]
-        entry: JSON = {"url": target["url"],
+        entry: JSON = {"url": rules.shown_url(str(target["url"])),
                        "pending": sum(d.status == store.PENDING for d in mine)}  # fmt: skip
         tried = [d for d in mine if d.last_at is not None]
         if tried:
