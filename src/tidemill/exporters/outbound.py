@@ -87,7 +87,7 @@ def deadline(seconds: float) -> Iterator[None]:
 
 def _within(timeout: float | None, late: type[Exception]) -> float | None:
     """`timeout` shortened to what is left before this thread's deadline (`late` past it)."""
-    at = getattr(_DEADLINE, "at", None)
+    at: float | None = getattr(_DEADLINE, "at", None)
     if at is None:
         return timeout
     left = at - time.monotonic()
