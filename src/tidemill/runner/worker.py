@@ -180,7 +180,9 @@ def _run(
     answer: once the runner records it, this attempt's lease is over)."""
     redact = batch_log.Redactor.for_plan(plan, config.data_dir, config.warehouse)
     blog = batch_log.BatchLog(plan, redact)
-    batch_log.save(storage, blog)  # what it was given, even if it is killed
+    # What it was given, even if it is killed. Not synced: only a machine crash would lose it,
+    # and after one this attempt is settled and runs again (docs/decisions.md).
+    batch_log.save(storage, blog, durable=False)
     batch_log.reset_peak_memory()
     fence: Fence = Unfenced()
     answer: BatchResult | Outcome
