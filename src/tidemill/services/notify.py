@@ -66,14 +66,14 @@ def _stamp(moment: datetime, zone: Any) -> str:
 
 def batch_ended(
     conn: sa.Connection, account: int, batch: Batch, status: BatchStatus, message: str,
-    now: datetime,
+    now: datetime, job: Job | None,
 ) -> int:  # fmt: skip
     """Queue the alerts of a batch that ended `status` for good; how many. `now` is aware (its
-    zone is the one the alert's times are written in)."""
+    zone is the one the alert's times are written in); `job` is the batch's job as it is now
+    (its targets), None if it is gone."""
     event = {S.FAILED: rules.FAILED, S.SUCCESSFUL: rules.SUCCEEDED}.get(status)
     if event is None:
         return 0
-    job = repo.get_job(conn, account, batch.job_name)
     wanted = [t for t in rules.targets_of(job.definition) if event in t["on"]] if job else []
     if not wanted:
         return 0
