@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tidemill.api.dispatch import DirectRoutes, ExceptionHandler
 from tidemill.api.edge import Edge
@@ -107,6 +107,17 @@ class TidemillAPI(FastAPI):
     """FastAPI with `api.edge.Edge` as its only middleware, in place of the stack FastAPI
     builds (server errors, telemetry, body limit, then any added middleware): the edge does
     what of it the API needs, once (docs/performance.md)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # An HTTP request goes straight to the edge: FastAPI's own __call__ first asks
+        # OpenTelemetry, on every request, whether a tracer is configured (none is).
+        if scope["type"] != "http" or self.root_path:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
         # Built at the first request, once every route and handler is in place.
