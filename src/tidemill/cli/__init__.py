@@ -271,6 +271,7 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from tidemill.api.app import create_app
+    from tidemill.api.http_protocol import CorkedHttpToolsProtocol
     from tidemill.observability.json_logs import log_config
 
     # JSON lines (TIDEMILL_LOG_FORMAT=json) go to a log system: requests are logged too.
@@ -283,6 +284,7 @@ def _serve(settings: Settings) -> None:
         log_config=log_config(settings.log_format, level),
         log_level=level.lower(),
         access_log=json_lines,
+        http=CorkedHttpToolsProtocol,  # httptools, one write a response (api/http_protocol.py)
     )
 
 

@@ -181,7 +181,9 @@ def _run(
     redact = batch_log.Redactor.for_plan(plan, config.data_dir, config.warehouse)
     blog = batch_log.BatchLog(plan, redact)
     fence = _fence(db, plan)  # both saves of the log too: a stale attempt never overwrites
-    batch_log.save(storage, blog, fence)  # what it was given, even if it is killed
+    # What it was given, even if it is killed. Not synced: only a machine crash would lose it,
+    # and after one this attempt is settled and runs again (docs/decisions.md).
+    batch_log.save(storage, blog, fence, durable=False)
     batch_log.reset_peak_memory()
     answer: BatchResult | Outcome
     try:

@@ -32,14 +32,14 @@ from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import JSON, Job
 from tidemill.core.outbound import AddressPolicy
 from tidemill.errors import Failure, InvalidInputError, TidemillError
-from tidemill.exporters.outbound import open_client, refusal
+from tidemill.exporters.outbound import deadline, open_client, refusal
 from tidemill.runtime import Runtime
 from tidemill.store import notify as store
 from tidemill.store import repository as repo
 
 log = logging.getLogger("tidemill.notify")
 S = BatchStatus
-TIMEOUT = 10.0  # seconds per POST
+TIMEOUT = 10.0  # seconds per POST, all of it (exporters.outbound.deadline)
 HOLD = timedelta(minutes=2)  # a claimed alert is not tried by another node for this long
 LATE_HORIZON = timedelta(days=1)  # a batch late for longer than this when seen is not told
 POLL = 1.0  # seconds between passes
@@ -66,14 +66,14 @@ def _stamp(moment: datetime, zone: Any) -> str:
 
 def batch_ended(
     conn: sa.Connection, account: int, batch: Batch, status: BatchStatus, message: str,
-    now: datetime,
+    now: datetime, job: Job | None,
 ) -> int:  # fmt: skip
     """Queue the alerts of a batch that ended `status` for good; how many. `now` is aware (its
-    zone is the one the alert's times are written in)."""
+    zone is the one the alert's times are written in); `job` is the batch's job as it is now
+    (its targets), None if it is gone."""
     event = {S.FAILED: rules.FAILED, S.SUCCESSFUL: rules.SUCCEEDED}.get(status)
     if event is None:
         return 0
-    job = repo.get_job(conn, account, batch.job_name)
     wanted = [t for t in rules.targets_of(job.definition) if event in t["on"]] if job else []
     if not wanted:
         return 0
@@ -177,7 +177,12 @@ def _attempt(
     try:
         # Streamed: of an answer's body no more than the error's text is read (a receiver may
         # send one that never ends, each byte within the read timeout).
-        with client.stream("POST", delivery.url, content=body, headers=headers) as response:
+        # Within TIMEOUT in all: a receiver trickling its headers a byte at a time would
+        # otherwise hold the pass for as long as h11 waits for them (16 KiB).
+        with (
+            deadline(TIMEOUT),
+            client.stream("POST", delivery.url, content=body, headers=headers) as response,
+        ):
             status_code = response.status_code
             error = "" if response.is_success else f"HTTP {status_code} {_head(response)!r}"
     except (httpx.HTTPError, TidemillError) as exc:
