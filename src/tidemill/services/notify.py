@@ -56,7 +56,7 @@ def check_targets(policy: AddressPolicy, definition: Mapping[str, Any]) -> None:
         if reason is not None:
             raise InvalidInputError(
                 Failure.JOB_SPEC_INVALID,
-                f"notify[{index}].url {target['url']!r} is refused: {reason}",
+                f"notify[{index}].url {rules.shown_url(str(target['url']))!r} is refused: {reason}",
             )
 
 
@@ -66,14 +66,14 @@ def _stamp(moment: datetime, zone: Any) -> str:
 
 def batch_ended(
     conn: sa.Connection, account: int, batch: Batch, status: BatchStatus, message: str,
-    now: datetime,
+    now: datetime, job: Job | None,
 ) -> int:  # fmt: skip
     """Queue the alerts of a batch that ended `status` for good; how many. `now` is aware (its
-    zone is the one the alert's times are written in)."""
+    zone is the one the alert's times are written in); `job` is the batch's job as it is now
+    (its targets), None if it is gone."""
     event = {S.FAILED: rules.FAILED, S.SUCCESSFUL: rules.SUCCEEDED}.get(status)
     if event is None:
         return 0
-    job = repo.get_job(conn, account, batch.job_name)
     wanted = [t for t in rules.targets_of(job.definition) if event in t["on"]] if job else []
     if not wanted:
         return 0
@@ -188,6 +188,7 @@ def _attempt(
     except (httpx.HTTPError, TidemillError) as exc:
         error = exc.message if isinstance(exc, TidemillError) else (
             f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)  # fmt: skip
+    error = error.replace(delivery.url, rules.shown_url(delivery.url))  # user info unsaid
     if not error:
         status, next_at = store.DELIVERED, None
     elif attempts >= rules.DELIVERY_ATTEMPTS:
@@ -198,8 +199,8 @@ def _attempt(
         store.record(conn, delivery.id, status=status, attempts=attempts, now=now,
                      next_at=next_at, error=error, http_status=status_code)  # fmt: skip
     if error:
-        log.warning("alert %s to %s: attempt %d failed: %s", delivery.id, delivery.url,
-                    attempts, error)  # fmt: skip
+        log.warning("alert %s to %s: attempt %d failed: %s", delivery.id,
+                    rules.shown_url(delivery.url), attempts, error)  # fmt: skip
     return 0 if error else 1
 
 
@@ -226,7 +227,7 @@ def notify_status(rt: Runtime, conn: sa.Connection, account: int, job: Job) -> J
     shown: list[JSON] = []
     for target in targets:
         mine = [d for d in found if d.url == target["url"]]
-        entry: JSON = {"url": target["url"],
+        entry: JSON = {"url": rules.shown_url(str(target["url"])),
                        "pending": sum(d.status == store.PENDING for d in mine)}  # fmt: skip
         tried = [d for d in mine if d.last_at is not None]
         if tried:
