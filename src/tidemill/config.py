@@ -143,6 +143,8 @@ class BackfillSettings(BaseModel):
     """Range backfills (TIDEMILL_BACKFILL__*), issue 14 item 1."""
 
     max_slots: int = Field(default=100_000, ge=1)  # slots one backfill may queue at most
+    # batches an account's backfills may have waiting at once (a backfill past it is refused)
+    max_waiting: int = Field(default=1_000_000, ge=1)
 
 
 class Settings(BaseSettings):
