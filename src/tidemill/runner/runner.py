@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from tidemill.config import Settings, WorkerConfig
 from tidemill.core.batches import EXECUTING, Batch, BatchStatus
-from tidemill.core.models import SchedulerMode
+from tidemill.core.models import Job, SchedulerMode
 from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
 from tidemill.core.plans import BatchPlan
 from tidemill.errors import BackendError, TidemillError
@@ -410,11 +410,11 @@ class Runner:
             # Fresh work first, then backfills; under the caps of core.caps (issue 14).
             quota = self.runtime.settings.quota.units
             taken = claim(conn, len(free), quota, self._backfill_room(), move)
-        claimed = [(c.account, c.batch) for c in taken]
+        claimed = [(c.account, c.batch, c.job) for c in taken]
         assignments: list[Assignment] = []
-        for account, batch in claimed:
+        for account, batch, job in claimed:
             with self.runtime.db.connect() as conn:
-                plan = self._plan(conn, account, batch)
+                plan = self._plan(conn, account, batch, job)
             if isinstance(plan, Outcome):
                 with self.runtime.db.begin() as conn:
                     for current in (S.RUNNING, S.CANCELLING):  # a stop may have come meanwhile
@@ -444,9 +444,10 @@ class Runner:
         busy = sum(1 for s in self._slots if (a := s.current) is not None and a.batch.backfill_id)
         return len(self._slots) - 1 - busy
 
-    def _plan(self, conn: sa.Connection, account: int, batch: Batch) -> BatchPlan | Outcome:
-        """The batch's plan, or how planning it failed."""
-        job = repo.get_job(conn, account, batch.job_name)
+    def _plan(
+        self, conn: sa.Connection, account: int, batch: Batch, job: Job | None
+    ) -> BatchPlan | Outcome:
+        """The batch's plan, or how planning it failed; `job` as the claim read it."""
         if job is None:
             return Outcome(Ending.REFUSED, f"job {batch.job_name!r} no longer exists")
         try:
