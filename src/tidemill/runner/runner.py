@@ -480,8 +480,6 @@ class Runner:
             succeeded = self._record(assignment, answer)
             if succeeded is None:
                 return  # settled by another process, which undoes it
-            if succeeded:
-                self.notify()  # its depend children wait, committed: claim them now
         except Exception as exc:
             log.exception("cannot record the outcome of %s/%s", batch.job_name, batch.run_id)
             reason = (
@@ -532,8 +530,10 @@ class Runner:
                 self._count(assignment, answer, verdict)
             if not (verdict.succeeded and moved):
                 return False
-            self._trigger_children(conn, account, batch, now)
-            return True
+            children = self._trigger_children(conn, account, batch, now)
+        if children:
+            self.notify()  # they wait, committed: claim them now, not once this slot is free
+        return True
 
     def _count(self, assignment: Assignment, answer: Answer, verdict: Verdict) -> None:
         """The batch's outcome and its exports', in the metrics (observability.metrics)."""
@@ -564,12 +564,14 @@ class Runner:
 
     def _trigger_children(
         self, conn: sa.Connection, account: int, batch: Batch, now: datetime
-    ) -> None:
+    ) -> int:
         """Each depend child gets a batch with the same batchTime and params (§7.1), in the
-        parent's backfill if it has one."""
+        parent's backfill if it has one; how many were queued."""
+        queued = 0
         for child in repo.list_jobs(conn, account, source_type="job", source=batch.job_name):
             if child.mode is not SchedulerMode.DEPEND:
                 continue
+            queued += 1
             run_id = store.allocate_run_id(conn, account, child.name)
             store.insert_batch(
                 conn, account,
@@ -577,6 +579,7 @@ class Runner:
                       backfill_id=batch.backfill_id),  # a backfill's children are in it
                 now,
             )  # fmt: skip
+        return queued
 
 
 def _store_verdict(
