@@ -140,3 +140,35 @@ def test_a_query_is_translated_for_its_columns_and_a_refusal_is_never_remembered
     for _ in range(2):
         with pytest.raises(InvalidInputError):
             engine._translate(typed("long", "SELECT FROM WHERE"))
+
+
+def test_a_run_has_the_python_functions_its_query_calls_and_its_macros_call(
+    tmp_path: Path,
+) -> None:
+    """Functions are registered per run, as macros are: those the query (or a macro it calls)
+    names, whatever the database opened ahead was given."""
+    engine = DuckDBEngine()
+    engine.prepare()
+    engine._sealed(plan(1, "100MiB"), tmp_path, {}).close()  # a run that called none
+    engine.prepare()
+    query = dialect.to_duckdb("""SELECT get_json_object('{"a": 1}', '$.a') AS d""", {})
+    macros = dialect.macros_for(query)
+    functions = dialect.functions_for(query, macros)
+    assert functions == ["tidemill_json_first"]  # called by the macro the query calls
+    con = engine._sealed(plan(1, "100MiB"), tmp_path, {}, macros, functions)
+    try:
+        assert con.execute(query).fetchall() == [("1",)]
+    finally:
+        con.close()
+    engine.prepare()  # made like that run: holds the function already
+    con = engine._sealed(plan(1, "100MiB"), tmp_path, {}, macros, functions)
+    try:
+        assert con.execute(query).fetchall() == [("1",)]
+    finally:
+        con.close()
+    con = engine._sealed(plan(1, "100MiB"), tmp_path, {}, macros)  # opened now, no functions
+    try:
+        with pytest.raises(duckdb.CatalogException, match="tidemill_json_first"):
+            con.execute(query)
+    finally:
+        con.close()

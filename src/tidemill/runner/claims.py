@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from tidemill.core.batches import Batch
 from tidemill.core.caps import Admission, Candidate, max_concurrent, units_of
+from tidemill.core.models import Job
 from tidemill.store import backfills as backfill_store
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
@@ -36,6 +37,7 @@ class Claimed:
     account: int
     batch: Batch
     units: int
+    job: Job | None  # as the claim read it (None: gone); planning uses it, not a new read
 
 
 def claim(
@@ -51,7 +53,7 @@ def claim(
         if e.backfill is not None:
             admission.per_backfill[e.backfill] += 1
             backfilling[e.account] += 1
-    jobs: dict[tuple[int, str], tuple[int, int]] = {}
+    jobs: dict[tuple[int, str], tuple[Job | None, int, int]] = {}
     claimed: list[Claimed] = []
 
     def consider(account: int, batch: Batch, lane: backfill_store.Lane | None) -> bool:
@@ -59,16 +61,16 @@ def claim(
         if key not in jobs:
             job = repo.get_job(conn, account, batch.job_name)
             # A job gone meanwhile: claimed all the same, its planning ends the batch.
-            jobs[key] = (1, 1) if job is None else (
-                max_concurrent(job.definition), units_of(job.definition)
+            jobs[key] = (job, 1, 1) if job is None else (
+                job, max_concurrent(job.definition), units_of(job.definition)
             )  # fmt: skip
-        limit, units = jobs[key]
+        job, limit, units = jobs[key]
         candidate = Candidate(
             account, batch.job_name, None if lane is None else lane.id, units, limit,
             0 if lane is None else lane.concurrency,
         )  # fmt: skip
         if admission.admit(candidate) and move(account, batch, units):
-            claimed.append(Claimed(account, batch, units))
+            claimed.append(Claimed(account, batch, units, job))
             return True
         return False
 

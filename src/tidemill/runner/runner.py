@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from tidemill.config import Settings, WorkerConfig
 from tidemill.core.batches import EXECUTING, Batch, BatchStatus
-from tidemill.core.models import SchedulerMode
+from tidemill.core.models import Job, SchedulerMode
 from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
 from tidemill.core.plans import BatchPlan
 from tidemill.errors import BackendError, TidemillError
@@ -421,11 +421,11 @@ class Runner:
             # Fresh work first, then backfills; under the caps of core.caps (issue 14).
             quota = self.runtime.settings.quota.units
             taken = claim(conn, len(free), quota, self._backfill_room(), move)
-        claimed = [(c.account, c.batch) for c in taken]
+        claimed = [(c.account, c.batch, c.job) for c in taken]
         assignments: list[Assignment] = []
-        for account, batch in claimed:
+        for account, batch, job in claimed:
             with self.runtime.db.connect() as conn:
-                plan = self._plan(conn, account, batch)
+                plan = self._plan(conn, account, batch, job)
             if isinstance(plan, Outcome):
                 with self.runtime.db.begin() as conn:
                     for current in (S.RUNNING, S.CANCELLING):  # a stop may have come meanwhile
@@ -455,9 +455,10 @@ class Runner:
         busy = sum(1 for s in self._slots if (a := s.current) is not None and a.batch.backfill_id)
         return len(self._slots) - 1 - busy
 
-    def _plan(self, conn: sa.Connection, account: int, batch: Batch) -> BatchPlan | Outcome:
-        """The batch's plan, or how planning it failed."""
-        job = repo.get_job(conn, account, batch.job_name)
+    def _plan(
+        self, conn: sa.Connection, account: int, batch: Batch, job: Job | None
+    ) -> BatchPlan | Outcome:
+        """The batch's plan, or how planning it failed; `job` as the claim read it."""
         if job is None:
             return Outcome(Ending.REFUSED, f"job {batch.job_name!r} no longer exists")
         try:
@@ -490,8 +491,6 @@ class Runner:
             succeeded = self._record(assignment, answer)
             if succeeded is None:
                 return  # settled by another process, which undoes it
-            if succeeded:
-                self.notify()  # its depend children wait, committed: claim them now
         except Exception as exc:
             log.exception("cannot record the outcome of %s/%s", batch.job_name, batch.run_id)
             reason = (
@@ -542,8 +541,10 @@ class Runner:
                 self._count(assignment, answer, verdict)
             if not (verdict.succeeded and moved):
                 return False
-            self._trigger_children(conn, account, batch, now)
-            return True
+            children = self._trigger_children(conn, account, batch, now)
+        if children:
+            self.notify()  # they wait, committed: claim them now, not once this slot is free
+        return True
 
     def _count(self, assignment: Assignment, answer: Answer, verdict: Verdict) -> None:
         """The batch's outcome and its exports', in the metrics (observability.metrics)."""
@@ -574,12 +575,14 @@ class Runner:
 
     def _trigger_children(
         self, conn: sa.Connection, account: int, batch: Batch, now: datetime
-    ) -> None:
+    ) -> int:
         """Each depend child gets a batch with the same batchTime and params (§7.1), in the
-        parent's backfill if it has one."""
+        parent's backfill if it has one; how many were queued."""
+        queued = 0
         for child in repo.list_jobs(conn, account, source_type="job", source=batch.job_name):
             if child.mode is not SchedulerMode.DEPEND:
                 continue
+            queued += 1
             run_id = store.allocate_run_id(conn, account, child.name)
             store.insert_batch(
                 conn, account,
@@ -587,6 +590,7 @@ class Runner:
                       backfill_id=batch.backfill_id),  # a backfill's children are in it
                 now,
             )  # fmt: skip
+        return queued
 
 
 def _store_verdict(

@@ -79,7 +79,8 @@ def start_job(rt: Runtime, account: int, name: str, body: JSON) -> None:
                 raise StateError(Failure.JOB_START_REFUSED, f"job {name!r} is already started")
             schedules.activate(rt, conn, account, job, values)
     rt.notify_runner()
-    rt.notify_scheduler()
+    if job.mode is not SchedulerMode.MANUAL:  # a manual batch is no schedule's business
+        rt.notify_scheduler()
 
 
 def stop_job(rt: Runtime, account: int, name: str) -> None:

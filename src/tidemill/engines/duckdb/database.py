@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +100,15 @@ def connect(
     )  # fmt: skip
 
 
-def open_engine(macros: Sequence[str] | None = None) -> duckdb.DuckDBPyConnection:
+def open_engine(
+    macros: Sequence[str] | None = None, functions: Collection[str] | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the Spark macros, not yet sealed: no user SQL until `seal`.
 
     `macros`: the CREATE MACRO statements to run (`dialect.macros_for` of the query); None:
-    every macro (~70 ms). A run names its own, so a pre-opened database holds none."""
+    every macro (~70 ms). `functions`: the names of the Python functions to register
+    (`dialect.functions_for`); None: every one (~8 ms). A run names its own (the DuckDB
+    engine opens its next database with the last run's)."""
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
@@ -119,7 +123,7 @@ def open_engine(macros: Sequence[str] | None = None) -> duckdb.DuckDBPyConnectio
         statements = dialect.MACROS if macros is None else macros
         if statements:
             con.execute(";\n".join(statements))
-        dialect.register_functions(con)
+        dialect.register_functions(con, functions)
     except duckdb.Error as exc:
         raise BackendError(Failure.INTERNAL, f"cannot open DuckDB: {_message(exc)}") from exc
     return con

@@ -53,10 +53,11 @@ Schemas = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # BatchPlan.schem
 @dataclass(frozen=True, slots=True)
 class _Warm:
     """What a pre-opened database was given before its run's plan came: the CREATE MACRO
-    statements run, and the limits set (None: none)."""
+    statements run, the limits set (None: none), the Python functions registered."""
 
     macros: tuple[str, ...] = ()
     limits: Limits | None = None
+    functions: tuple[str, ...] = ()
 
 
 class DuckDBEngine:
@@ -83,7 +84,8 @@ class DuckDBEngine:
         self._close_retired()
         if self._spare is None:
             warm = self._next_warm
-            con = open_engine(macros=warm.macros)  # a run adds the other macros its query calls
+            # A run adds the other macros and functions its query calls.
+            con = open_engine(macros=warm.macros, functions=warm.functions)
             if warm.limits is not None:
                 set_limits(con, *warm.limits)  # closes it if refused
             self._spare, self._spare_warm = con, warm
@@ -117,7 +119,9 @@ class DuckDBEngine:
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             local = localise_inputs(plan, io, stack)
-            con = self._sealed(plan, scratch, local, dialect.macros_for(query))
+            macros = dialect.macros_for(query)
+            functions = dialect.functions_for(query, macros)
+            con = self._sealed(plan, scratch, local, macros, functions)
             stack.callback(self._retire, con)
             notes = _register(con, plan, local, scratch / "cdn")
             temporary = scratch / "result.parquet"
@@ -163,24 +167,30 @@ class DuckDBEngine:
         scratch: Path,
         local: Mapping[str, Path],
         macros: Sequence[str] = (),
+        functions: Sequence[str] = (),
     ) -> duckdb.DuckDBPyConnection:
-        """The run's database with the `macros` its query calls and the plan's limits: it
-        may read only its inputs' directories and `scratch`. The pre-opened database is used
-        when there is one; what it was given already (`_Warm`) is not done again."""
+        """The run's database with the `macros` and Python `functions` its query calls and the
+        plan's limits: it may read only its inputs' directories and `scratch`. The pre-opened
+        database is used when there is one; what it was given already (`_Warm`) is not done
+        again."""
         allowed = {str(scratch), *(str(path.parent) for path in local.values())}
         spare, warm, self._spare = self._spare, self._spare_warm, None
         limits: Limits = (plan.zone, plan.limits.threads, plan.limits.memory)
         given = sorted({*WARM_MACROS, *macros}, key=_MACRO_ORDER.__getitem__)
-        self._next_warm = _Warm(tuple(given), limits)
+        self._next_warm = _Warm(tuple(given), limits, tuple(functions))
         if spare is None:
-            spare, warm = open_engine(macros), _Warm(tuple(macros))
+            spare = open_engine(macros, functions)
+            warm = _Warm(tuple(macros), None, tuple(functions))
         missing = [m for m in macros if m not in warm.macros]
-        if missing:
-            try:
+        unregistered = [f for f in functions if f not in warm.functions]
+        try:
+            if missing:
                 spare.execute(";\n".join(missing))
-            except duckdb.Error as exc:
-                spare.close()
-                raise BackendError(Failure.INTERNAL, f"cannot create macros: {exc}") from exc
+            if unregistered:
+                dialect.register_functions(spare, unregistered)
+        except duckdb.Error as exc:
+            spare.close()
+            raise BackendError(Failure.INTERNAL, f"cannot create macros: {exc}") from exc
         if warm.limits != limits:
             set_limits(spare, *limits)  # closes it if refused
         return seal(
