@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 
+from tidemill import private_files
 from tidemill.errors import ConfigError, Failure
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -35,8 +36,13 @@ def create_engine(url: str) -> sa.Engine:
     except sa.exc.ArgumentError as exc:
         raise ConfigError(Failure.INTERNAL, f"invalid metadata database URL: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
+        if (
+            parsed.database
+            and parsed.database != ":memory:"
+            and not parsed.database.startswith("file:")
+        ):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_files.create(Path(parsed.database))  # it holds secret keys: 0600
         engine = sa.create_engine(
             parsed, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=8
         )
