@@ -261,6 +261,16 @@ def due_crontabs(conn: sa.Connection, now: datetime) -> list[DueGroup]:
     return [DueGroup(e or "", when, n) for e, when, n in rows]
 
 
+def crontabs_due_at(conn: sa.Connection, moment: datetime) -> int:
+    """How many started crontab schedules fire next at `moment` (the next_fire index)."""
+    query = sa.select(sa.func.count()).where(
+        job_states.c.next_fire == moment,
+        job_states.c.active.is_(True),
+        job_states.c.schedule_kind == SchedulerMode.CRONTAB.value,
+    )
+    return int(conn.execute(query).scalar() or 0)
+
+
 def _crontab_due(now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
     return (
         job_states.c.next_fire <= now,
@@ -274,7 +284,7 @@ def _in_group(group: DueGroup) -> tuple[sa.ColumnElement[bool], ...]:
         job_states.c.next_fire == group.next_fire,
         job_states.c.active.is_(True),
         job_states.c.schedule_kind == SchedulerMode.CRONTAB.value,
-        job_states.c.schedule_expr == group.expression,
+        sa.func.coalesce(job_states.c.schedule_expr, "") == group.expression,
     )
 
 
