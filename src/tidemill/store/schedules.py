@@ -82,7 +82,9 @@ class ScheduleState:
     last_fire: datetime | None
 
 
-def _state(row: Any) -> ScheduleState | None:
+def state_from_row(row: Any) -> ScheduleState | None:
+    """The started schedule of a row holding `job_states` columns (active, schedule_kind,
+    schedule_expr, next_fire, last_fire); None when it is not started."""
     if not row.active or row.schedule_kind is None:
         return None
     spec = ScheduleSpec(SchedulerMode(row.schedule_kind), row.schedule_expr or "")
@@ -106,7 +108,7 @@ _ONE_STATE = sa.select(*_STATE_COLUMNS).where(
 def active_schedule(conn: sa.Connection, account: int, job: str) -> ScheduleState | None:
     """The schedule of `job` if it is started."""
     row = conn.execute(_ONE_STATE, {"account": account, "job": job}).first()
-    return None if row is None else _state(row)
+    return None if row is None else state_from_row(row)
 
 
 def active_schedules(conn: sa.Connection, account: int) -> dict[str, ScheduleState]:
@@ -116,7 +118,7 @@ def active_schedules(conn: sa.Connection, account: int) -> dict[str, ScheduleSta
             job_states.c.account_id == account, job_states.c.active.is_(True)
         )
     )
-    return {row.job_name: state for row in rows if (state := _state(row)) is not None}
+    return {row.job_name: state for row in rows if (state := state_from_row(row)) is not None}
 
 
 # --- the scheduler's side --------------------------------------------------------------------
