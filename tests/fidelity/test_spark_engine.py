@@ -31,7 +31,8 @@ from tests.fidelity.tidemill_side import Outcome, TidemillSide
 from tests.fidelity.verdict import judge, named_positions
 
 CORPUS = load()
-PER_CATEGORY = os.environ.get("TIDEMILL_FIDELITY_SPARK", "3")
+PER_CATEGORY = os.environ.get("TIDEMILL_FIDELITY_SPARK", "all")
+THREADS = int(os.environ.get("TIDEMILL_FIDELITY_SPARK_THREADS", "3"))
 
 # py4j leaves its sockets to the garbage collector.
 pytestmark = [
@@ -82,6 +83,14 @@ def sides() -> Iterator[Sides]:
         yield Sides(spark, duckdb)
 
 
+@pytest.fixture(scope="module")
+def spark_outcomes(sides: Sides) -> dict[str, Outcome]:
+    """The Spark engine's outcome of every chosen case that has a current answer, by case id,
+    run `THREADS` at a time on the module's engine."""
+    current = [e for e in CHOSEN if (r := recorded(e)) is not None and not answers.stale(e, r)]
+    return sides.spark.run_all(current, THREADS)
+
+
 def test_the_subset_covers_every_category() -> None:
     assert {e.category for e in CHOSEN} == set(CORPUS.categories)
     if PER_CATEGORY != "all":
@@ -107,11 +116,13 @@ def engines_agree(entry: Entry, spark: Outcome, duckdb: Outcome) -> list[str]:
 
 
 @pytest.mark.parametrize("entry", CHOSEN, ids=[e.case.id for e in CHOSEN])
-def test_spark_engine_answers_as_spark_and_duckdb(entry: Entry, sides: Sides) -> None:
+def test_spark_engine_answers_as_spark_and_duckdb(
+    entry: Entry, sides: Sides, spark_outcomes: dict[str, Outcome]
+) -> None:
     record = recorded(entry)
     if record is None or answers.stale(entry, record):
         pytest.fail(f"no current Spark answer: run python -m tests.fidelity record {entry.case.id}")
-    outcome = sides.spark.run(entry)
+    outcome = spark_outcomes[entry.case.id]
     verdict = judge(entry, record, outcome)
     assert verdict.kind == "identical", describe(entry, record, outcome, verdict)
     theirs = sides.duckdb.run(entry)
