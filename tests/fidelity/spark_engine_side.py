@@ -5,7 +5,7 @@ Batch: `SparkEngine.run(plan, io)` over the corpus tables' Parquet files, given 
 datasource's `InputFile`s read through a real Storage (`file://`), the result committed at the
 plan's `result_uri`. Result: `preview` of that file (what the result endpoint reads). One
 engine (one shared Spark session) serves every case; each run has its own session of it.
-`run_all` runs cases from a few threads at once, as a node's workers would share a Spark
+`run` may be called from a few threads at once, as a node's workers would share a Spark
 application: each case's outcome is its own (its own session, job group, result file).
 
 The driver JVM compiles with C1 only (`JAVA_OPTIONS`, TIDEMILL_SPARK__DRIVER_JAVA_OPTIONS in
@@ -21,8 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -71,12 +70,6 @@ class SparkEngineSide:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         shutil.rmtree(self._root, ignore_errors=True)
-
-    def run_all(self, entries: Sequence[Entry], threads: int) -> dict[str, Outcome]:
-        """`run` of each of `entries` from `threads` threads at once: {case id: outcome}."""
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fidelity-spark") as pool:
-            outcomes = pool.map(self.run, entries)
-            return {e.case.id: o for e, o in zip(entries, outcomes, strict=True)}
 
     def run(self, entry: Entry) -> Outcome:
         """Create, run and read back `entry`'s query on Spark (never raises for its faults)."""

@@ -18,6 +18,7 @@ import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -84,11 +85,15 @@ def sides() -> Iterator[Sides]:
 
 
 @pytest.fixture(scope="module")
-def spark_outcomes(sides: Sides) -> dict[str, Outcome]:
-    """The Spark engine's outcome of every chosen case that has a current answer, by case id,
-    run `THREADS` at a time on the module's engine."""
+def outcomes(sides: Sides) -> dict[str, tuple[Outcome, Outcome]]:
+    """(Spark engine's, DuckDB engine's) outcome of every chosen case that has a current
+    answer, by case id: the Spark runs `THREADS` at a time on the module's engine while this
+    thread runs the DuckDB side (one connection, one case at a time)."""
     current = [e for e in CHOSEN if (r := recorded(e)) is not None and not answers.stale(e, r)]
-    return sides.spark.run_all(current, THREADS)
+    with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="fidelity-spark") as pool:
+        spark = [pool.submit(sides.spark.run, e) for e in current]
+        duckdb = [sides.duckdb.run(e) for e in current]
+        return {e.case.id: (s.result(), d) for e, s, d in zip(current, spark, duckdb, strict=True)}
 
 
 def test_the_subset_covers_every_category() -> None:
@@ -117,15 +122,14 @@ def engines_agree(entry: Entry, spark: Outcome, duckdb: Outcome) -> list[str]:
 
 @pytest.mark.parametrize("entry", CHOSEN, ids=[e.case.id for e in CHOSEN])
 def test_spark_engine_answers_as_spark_and_duckdb(
-    entry: Entry, sides: Sides, spark_outcomes: dict[str, Outcome]
+    entry: Entry, outcomes: dict[str, tuple[Outcome, Outcome]]
 ) -> None:
     record = recorded(entry)
     if record is None or answers.stale(entry, record):
         pytest.fail(f"no current Spark answer: run python -m tests.fidelity record {entry.case.id}")
-    outcome = spark_outcomes[entry.case.id]
+    outcome, theirs = outcomes[entry.case.id]
     verdict = judge(entry, record, outcome)
     assert verdict.kind == "identical", describe(entry, record, outcome, verdict)
-    theirs = sides.duckdb.run(entry)
     if theirs.kind == "refused":  # E18209: with TIDEMILL_ENGINE=auto it runs on Spark
         return
     assert theirs.kind == "ran", f"DuckDB engine: {theirs.kind}: {theirs.message}"
