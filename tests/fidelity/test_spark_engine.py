@@ -18,6 +18,7 @@ import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -31,7 +32,8 @@ from tests.fidelity.tidemill_side import Outcome, TidemillSide
 from tests.fidelity.verdict import judge, named_positions
 
 CORPUS = load()
-PER_CATEGORY = os.environ.get("TIDEMILL_FIDELITY_SPARK", "3")
+PER_CATEGORY = os.environ.get("TIDEMILL_FIDELITY_SPARK", "all")
+THREADS = int(os.environ.get("TIDEMILL_FIDELITY_SPARK_THREADS", "3"))
 
 # py4j leaves its sockets to the garbage collector.
 pytestmark = [
@@ -82,6 +84,18 @@ def sides() -> Iterator[Sides]:
         yield Sides(spark, duckdb)
 
 
+@pytest.fixture(scope="module")
+def outcomes(sides: Sides) -> dict[str, tuple[Outcome, Outcome]]:
+    """(Spark engine's, DuckDB engine's) outcome of every chosen case that has a current
+    answer, by case id: the Spark runs `THREADS` at a time on the module's engine while this
+    thread runs the DuckDB side (one connection, one case at a time)."""
+    current = [e for e in CHOSEN if (r := recorded(e)) is not None and not answers.stale(e, r)]
+    with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="fidelity-spark") as pool:
+        spark = [pool.submit(sides.spark.run, e) for e in current]
+        duckdb = [sides.duckdb.run(e) for e in current]
+        return {e.case.id: (s.result(), d) for e, s, d in zip(current, spark, duckdb, strict=True)}
+
+
 def test_the_subset_covers_every_category() -> None:
     assert {e.category for e in CHOSEN} == set(CORPUS.categories)
     if PER_CATEGORY != "all":
@@ -107,14 +121,15 @@ def engines_agree(entry: Entry, spark: Outcome, duckdb: Outcome) -> list[str]:
 
 
 @pytest.mark.parametrize("entry", CHOSEN, ids=[e.case.id for e in CHOSEN])
-def test_spark_engine_answers_as_spark_and_duckdb(entry: Entry, sides: Sides) -> None:
+def test_spark_engine_answers_as_spark_and_duckdb(
+    entry: Entry, outcomes: dict[str, tuple[Outcome, Outcome]]
+) -> None:
     record = recorded(entry)
     if record is None or answers.stale(entry, record):
         pytest.fail(f"no current Spark answer: run python -m tests.fidelity record {entry.case.id}")
-    outcome = sides.spark.run(entry)
+    outcome, theirs = outcomes[entry.case.id]
     verdict = judge(entry, record, outcome)
     assert verdict.kind == "identical", describe(entry, record, outcome, verdict)
-    theirs = sides.duckdb.run(entry)
     if theirs.kind == "refused":  # E18209: with TIDEMILL_ENGINE=auto it runs on Spark
         return
     assert theirs.kind == "ran", f"DuckDB engine: {theirs.kind}: {theirs.message}"
