@@ -240,11 +240,9 @@ def test_local_path_holds_the_object(store: Buckets, bucket: str) -> None:
     with store.local_path(bucket, "logs/2017-06-01/access.csv.gz") as path:
         assert path.read_bytes() == b"\x1f\x8bcontent"
         assert path.name.endswith(".csv.gz")  # engines detect the format by the suffix
-    if isinstance(store, LocalBuckets):
-        assert path == store.root / bucket / "logs/2017-06-01/access.csv.gz"
-        assert path.exists()
-    else:
-        assert not path.exists()  # the download is removed on exit
+    # a download, or on a local bucket a pinned link (never the key's path, which a symbolic
+    # link swapped in later could redirect: tests/storage/test_local_bucket_races.py)
+    assert not path.exists()  # removed on exit
 
 
 def test_create_bucket_is_idempotent(store: Buckets) -> None:

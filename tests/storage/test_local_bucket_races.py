@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 
 from tidemill.core.models import AccountScope
-from tidemill.errors import Failure, InvalidInputError
+from tidemill.errors import Failure, InvalidInputError, NotFoundError
 from tidemill.storage.base import Buckets
 from tidemill.storage.local_buckets import LocalKodo
 
@@ -113,3 +113,74 @@ def test_the_bucket_still_writes_reads_and_deletes_through_its_own_links(
     assert sorted(o.key for o in world.mallory.list("logs")) == [
         "day/b.json", "day/salaries.json", "inner/b.json", "inner/salaries.json",
     ]  # fmt: skip
+
+
+# Reads: the swap at the read's open (after the key's check) must not show alice's file.
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda b: b.read("logs", "day/salaries.json"),
+        lambda b: _drain(b.open_read("logs", "day/salaries.json")),
+    ],
+    ids=["read", "open_read"],
+)
+def test_a_read_raced_by_a_swap_never_shows_the_other_account(
+    world: World, action: Callable[[Buckets], bytes]
+) -> None:
+    _armed.append(world.swap)
+    try:
+        seen = action(world.mallory)
+    except InvalidInputError as exc:
+        assert exc.failure is Failure.DS_PATH_ILLEGAL and "symbolic link" in exc.message
+        seen = b""
+    assert not _armed, "the swap never happened"
+
+    assert b"alice" not in seen
+
+
+def _drain(stream: BinaryIO) -> bytes:
+    with stream:
+        return stream.read()
+
+
+def test_a_local_path_held_by_an_engine_cannot_be_redirected_by_a_later_swap(
+    world: World,
+) -> None:
+    """The engine opens each input well after it was made local: the widest window."""
+    with world.mallory.local_path("logs", "day/salaries.json") as path:
+        world.swap()
+        seen = path.read_bytes()
+        name = path.name
+
+    assert seen == b"{}\n" and name == "salaries.json"  # its name kept (format by extension)
+    assert not path.exists()  # the pinned copy goes with the block
+    assert sorted(p.name for p in world.payroll.iterdir()) == ["salaries.json"]
+
+
+def test_reads_still_follow_links_inside_the_bucket_and_refuse_directories(
+    world: World,
+) -> None:
+    world.day.with_name("inner").symlink_to(world.day)
+
+    assert world.mallory.read("logs", "inner/salaries.json") == b"{}\n"
+    with world.mallory.local_path("logs", "inner/salaries.json") as path:
+        assert path.read_bytes() == b"{}\n"
+    with pytest.raises(NotFoundError):
+        world.mallory.read("logs", "day")
+    with pytest.raises(NotFoundError):
+        world.mallory.open_read("logs", "no/such.json")
+
+
+def test_a_swap_between_the_open_and_the_pinning_link_still_pins_the_opened_file(
+    world: World,
+) -> None:
+    _armed.extend([world.swap, lambda: None])  # after the open, at the pinned directory's mkdir
+    with world.mallory.local_path("logs", "day/salaries.json") as path:
+        seen = path.read_bytes()
+    assert not _armed, "the swap never happened"
+
+    assert seen == b"{}\n"
+    assert world.alice.read("payroll", "salaries.json") == b'{"who": "alice"}\n'
+    assert sorted(p.name for p in world.payroll.iterdir()) == ["salaries.json"]

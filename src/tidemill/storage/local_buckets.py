@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -18,7 +19,7 @@ from typing import BinaryIO
 from tidemill.core.names import ACCOUNT_NAME
 from tidemill.core.object_keys import check_key, key_problem
 from tidemill.errors import BackendError, ConfigError, Failure, InvalidInputError, NotFoundError
-from tidemill.storage.base import AccountScope, ObjectInfo
+from tidemill.storage.base import AccountScope, ObjectInfo, missing_file
 from tidemill.storage.local import FILE_MODE, TEMP_PREFIX, Fill, LocalFiles, file_uri
 from tidemill.storage.local import _fail as fail  # the file backend's way of telling errors
 
@@ -93,15 +94,25 @@ class LocalBuckets:
             if _within(os.path.realpath(self.files.path(info.uri)), inside)
         )
 
+    # Reads open the key's file first and then check, by what was opened, that it lies inside
+    # the bucket (`_opened`): a symbolic link swapped into the key's path between a check and
+    # an open cannot show another account's file (docs/decisions.md, "safety2").
+
     def read(self, bucket: str, key: str) -> bytes:
         uri = self._uri(bucket, key)
-        with self._errors(bucket, key, "read"):
-            return self.files.read(uri)
+        with (
+            self._errors(bucket, key, "read"),
+            os.fdopen(self._opened(bucket, key, uri), "rb") as f,
+        ):
+            try:
+                return f.read()
+            except OSError as exc:
+                fail("read", uri, exc)
 
     def open_read(self, bucket: str, key: str) -> BinaryIO:
         uri = self._uri(bucket, key)
         with self._errors(bucket, key, "open"):
-            return self.files.open(uri)
+            return os.fdopen(self._opened(bucket, key, uri), "rb")
 
     # Writes and deletes act through an open descriptor of the key's directory, reached and
     # checked one name at a time (`_held`): a symbolic link swapped into the key's path after
@@ -150,9 +161,36 @@ class LocalBuckets:
                     break
 
     def local_path(self, bucket: str, key: str) -> AbstractContextManager[Path]:
+        """A path to the key's file that no later change inside the bucket can redirect: a hard
+        link (a copy across file systems) of the file opened and checked by `_opened`, under the
+        same name in a directory of its own beside the buckets, removed on exit."""
         uri = self._uri(bucket, key)
         with self._errors(bucket, key, "read"):
-            return self.files.local_path(uri)
+            fd = self._opened(bucket, key, uri)
+        return self._pinned(fd, key.rsplit("/", 1)[-1], uri)
+
+    @contextmanager
+    def _pinned(self, fd: int, name: str, uri: str) -> Iterator[Path]:
+        try:
+            directory = self.root.parent / f"{TEMP_PREFIX}read-{uuid.uuid4().hex}"
+            pinned = directory / name
+            try:
+                os.mkdir(directory, 0o700)
+            except OSError as exc:
+                fail("read", uri, exc)
+            try:
+                if not _linked(self.files.path(uri), pinned, os.fstat(fd)):
+                    with os.fdopen(os.dup(fd), "rb") as src, pinned.open("wb") as out:
+                        src.seek(0)  # a private copy of what was opened
+                        shutil.copyfileobj(src, out, 1 << 20)
+                yield pinned
+            finally:
+                with suppress(OSError):
+                    os.unlink(pinned)
+                with suppress(OSError):
+                    os.rmdir(directory)
+        finally:
+            os.close(fd)
 
     # -- names and errors --------------------------------------------------------------------
 
@@ -182,6 +220,31 @@ class LocalBuckets:
                 key=key,
             )
         return uri
+
+    def _opened(self, bucket: str, key: str, uri: str) -> int:
+        """A read-only descriptor of `key`'s regular file, opened first and then checked, by
+        what was opened, to lie inside the bucket; DS_PATH_ILLEGAL when a symbolic link led
+        out of it, NotFoundError when there is no such file (a directory is not one)."""
+        try:  # O_NONBLOCK: a FIFO planted as a key must not hang the open
+            fd = os.open(self.files.path(uri), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as exc:
+            fail("open", uri, exc)
+        try:
+            if not _within(_opened_path(fd), self._real_dir(bucket)):
+                raise InvalidInputError(
+                    Failure.DS_PATH_ILLEGAL,
+                    f"Key {key!r} in bucket {bucket!r} is not allowed: a symbolic link on its "
+                    "path leads out of the bucket",
+                    bucket=bucket,
+                    key=key,
+                )
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise missing_file(uri)
+            os.set_blocking(fd, True)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
 
     @contextmanager
     def _held(self, bucket: str, key: str, uri: str, create: bool) -> Iterator[Sequence[int]]:
@@ -275,6 +338,21 @@ def _within(path: str, directory: str) -> bool:
 def _opened_path(fd: int) -> str:
     """Where the directory open as `fd` is now (Linux: its /proc/self/fd link)."""
     return os.readlink(f"/proc/self/fd/{fd}")
+
+
+def _linked(path: Path, pinned: Path, opened: os.stat_result) -> bool:
+    """Hard-link `path` as `pinned` and keep it only if it is the file `opened` (link, then
+    check: a swap in between links another file, which is removed); False when not linked."""
+    try:
+        os.link(path, pinned)
+        found = os.stat(pinned)
+    except OSError:  # another file system, or links refused
+        return False
+    if (found.st_dev, found.st_ino) == (opened.st_dev, opened.st_ino):
+        return True
+    with suppress(OSError):
+        os.unlink(pinned)
+    return False
 
 
 def _put_at(directory: int, name: str, fill: Fill, uri: str) -> None:
