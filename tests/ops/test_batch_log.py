@@ -149,3 +149,36 @@ def test_a_batch_no_worker_ran_says_so(data: Client, runtime, settings: Settings
 
     assert "status: Canceled" in text
     assert "no worker log" in text
+
+
+def test_a_log_left_by_a_deleted_job_is_not_shown_for_its_namesakes_batch(
+    data: Client, runtime, settings: Settings
+) -> None:
+    """Job j deleted while another node's worker still finishes its batch 1 (that worker writes
+    its log after the delete removed the files), then j recreated: the new batch 1 must not
+    show the old batch's log (it carries the old batch's uid)."""
+    from tidemill.core.batches import Batch, BatchStatus
+    from tidemill.store import accounts
+    from tidemill.store import batches as store
+
+    make_job(data, "j", "select 'old job' as one")
+    run(data, "j")
+    old = next((settings.data_dir / "warehouse").glob("*/j/1/batch.log"))
+    stale = old.read_bytes()
+    assert data.delete("/v2/jobs/j").status_code == 200
+    make_job(data, "j", "select 2 as two")
+    now = runtime.clock.now()
+    with runtime.db.begin() as conn:  # the new j's batch 1, stopped while queued
+        account = accounts.account_id(conn, settings.account)
+        run_id = store.allocate_run_id(conn, account, "j")
+        store.insert_batch(conn, account, Batch("j", run_id, now, BatchStatus.READY), now)
+        assert store.move(conn, account, "j", run_id, [BatchStatus.READY],
+                          status=BatchStatus.CANCELED)  # fmt: skip
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_bytes(stale)  # the old worker's late write, at the same name
+
+    text = log_of(data, "j", run_id)
+
+    assert run_id == 1
+    assert "old job" not in text
+    assert "no worker log" in text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 RESULT_NAME = "result.parquet"
 LOG_NAME = "batch.log"
+LOG_UID_LABEL = "batch uid: "  # the log's head line naming its batch's uid (Batch.uid)
 
 
 def job_prefix(warehouse: str, account: int, job: str) -> str:

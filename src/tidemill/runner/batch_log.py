@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tidemill.core.naming import log_beside
+from tidemill.core.naming import LOG_UID_LABEL, log_beside
 from tidemill.core.plans import BatchPlan, TablePlan
 from tidemill.engines.base import Committed
 from tidemill.errors import TidemillError
@@ -91,6 +91,7 @@ class BatchLog:
         head = [
             f"job: {plan.job}",
             f"batch: {plan.run_id} (attempt {plan.attempt})",
+            f"{LOG_UID_LABEL}{plan.batch_uid}",  # whose log it is (services.batch_logs checks it)
             f"started: {_stamp(self.started)}",
             f"engine: {engine}",
             f"limits: {plan.limits.threads} threads, {plan.limits.memory} working memory",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tidemill.core.batches import WAITING, batch_public
 from tidemill.core.names import check_name
-from tidemill.core.naming import log_uri
+from tidemill.core.naming import LOG_UID_LABEL, log_uri
 from tidemill.errors import Failure, NotFoundError
 from tidemill.runtime import Runtime
 from tidemill.services.guards import need_batch, need_job
@@ -41,8 +41,18 @@ def batch_log(rt: Runtime, account: int, name: str, run_id: int) -> str:
     try:
         worker = rt.storages.read(uri).decode(errors="replace")
     except NotFoundError:
+        worker = None
+    if worker is None or not _belongs(worker, batch.uid):
         worker = _missing(batch.status in WAITING)
     return "\n".join(lines) + "\n" + worker
+
+
+def _belongs(text: str, uid: str) -> bool:
+    """Whether the log `text` is the batch's own: its head names the batch's uid. A log found
+    at the name of a deleted job's batch (its worker finished after the delete, and the job
+    was made again) names another uid and is not shown; neither is one naming none."""
+    head = text[: text.find("\n\n")] if "\n\n" in text else text
+    return bool(uid) and f"\n{LOG_UID_LABEL}{uid}\n" in f"\n{head}\n"
 
 
 def _missing(waiting: bool) -> str:
