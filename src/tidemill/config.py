@@ -18,6 +18,8 @@ class ApiSettings(BaseModel):
     date_skew_seconds: int = 15 * 60  # spec §2.1: Date within 15 minutes of server time
     regions: tuple[str, ...] = ("nb",)  # spec §4.1: only "nb" is documented
     max_json_depth: int = 32  # objects/arrays nested in a body (the body is 1); deeper: E18007
+    # listings (render, datasource files) one account may have in flight; more: 429 (safety2)
+    max_listings_per_account: int = Field(default=2, ge=1)
 
 
 class S3Settings(BaseModel):

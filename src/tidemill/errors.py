@@ -29,6 +29,7 @@ class Failure(StrEnum):
     REGION_INVALID = "REGION_INVALID"
     INTERNAL = "INTERNAL"
     NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
+    REQ_TOO_MANY = "REQ_TOO_MANY"  # Tidemill: an account's listings in flight at the cap (429)
     DS_NAME_INVALID = "DS_NAME_INVALID"
     DS_EXISTS = "DS_EXISTS"
     DS_NOT_FOUND = "DS_NOT_FOUND"

@@ -9,6 +9,7 @@ without a row here, fails `test_every_failure_key_has_a_row_and_a_trigger`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.conftest import OWN_BUCKETS, make_settings
 from tests.support import Client, wait_for
 from tidemill.api.app import create_app
 from tidemill.api.errors import WIRE_BY_FAILURE
+from tidemill.api.listing_gate import ListingGate
 from tidemill.errors import ROW_OF, Failure
 from tidemill.runtime import build_runtime
 
@@ -41,6 +43,7 @@ SPEC: dict[Failure, tuple[int, str, str]] = {
     F.REGION_INVALID: (400, "E18212", "E18212"),
     F.INTERNAL: (500, "E9000", "E9000"),
     F.NOT_IMPLEMENTED: (501, "E9001", "E9001"),
+    F.REQ_TOO_MANY: (429, "E9000", "E9000"),  # no spec row: docs/decisions.md, safety2
     F.DS_NAME_INVALID: (400, "E18103", "E18600"),
     F.DS_EXISTS: (409, "E18101", "E18601"),
     F.DS_NOT_FOUND: (404, "E18102", "E18602"),
@@ -197,6 +200,22 @@ def _started_workflow(e: Env) -> None:
     e.ok(e.c.post("/v2/workflows/w/start"))
 
 
+def _listings_held(e: Env) -> httpx.Response:
+    """The account's listing slots all held (as by slow listings in flight), then one more."""
+    from tidemill.store import accounts
+
+    e.ds()
+    state = e.c.http.app.state  # type: ignore[attr-defined]  # the FastAPI app it runs
+    rt = state.runtime
+    with rt.db.connect() as conn:
+        account = accounts.account_id(conn, rt.settings.account)
+    gate = state.listing_gate = ListingGate(rt.settings.api.max_listings_per_account)
+    with ExitStack() as stack:
+        for _ in range(gate.limit):
+            stack.enter_context(gate.slot(account))
+        return e.c.get("/v2/console/datasources/ds/files")
+
+
 def _finished_batch(e: Env) -> str:
     e.ds()
     e.job()
@@ -253,6 +272,7 @@ TRIGGERS: dict[Failure, Trigger] = {
     F.REGION_INVALID: lambda e: e.c.post("/v2/datasources/d", {**kodo_ds(), "region": "z9"}),
     F.INTERNAL: lambda e: e.c.get("/v2/test-only/boom"),
     F.NOT_IMPLEMENTED: lambda e: e.c.post("/v2/workflows/w/search", {}),
+    F.REQ_TOO_MANY: _listings_held,
     F.DS_NAME_INVALID: lambda e: e.c.post("/v2/datasources/9d", kodo_ds()),
     F.DS_EXISTS: _seq(Env.ds, lambda e: e.c.post("/v2/datasources/ds", kodo_ds())),
     F.DS_NOT_FOUND: lambda e: e.c.get("/v2/datasources/nope"),

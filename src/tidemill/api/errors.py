@@ -32,6 +32,7 @@ WIRE_BY_FAILURE: dict[Failure, tuple[HTTPStatus, str, str]] = {
     Failure.REGION_INVALID: (S.BAD_REQUEST, "E18212", "E18212"),
     Failure.INTERNAL: (S.INTERNAL_SERVER_ERROR, "E9000", "E9000"),
     Failure.NOT_IMPLEMENTED: (S.NOT_IMPLEMENTED, "E9001", "E9001"),
+    Failure.REQ_TOO_MANY: (S.TOO_MANY_REQUESTS, "E9000", "E9000"),  # no spec row (decisions)
     Failure.DS_NAME_INVALID: (S.BAD_REQUEST, "E18103", "E18600"),
     Failure.DS_EXISTS: (S.CONFLICT, "E18101", "E18601"),
     Failure.DS_NOT_FOUND: (S.NOT_FOUND, "E18102", "E18602"),

@@ -601,7 +601,8 @@ def _paths() -> JSON:
         },
         "/v2/jobs/{name}/actions/render": {
             "post": _op(
-                "Tidemill extension: what a batch would read, run and write (a dry run)",
+                "Tidemill extension: what a batch would read, run and write (a dry run); "
+                "at most api.max_listings_per_account per account at once (more: 429)",
                 job,
                 "RenderBody",
                 "Render",
@@ -610,7 +611,8 @@ def _paths() -> JSON:
         },
         "/v2/console/datasources/{name}/files": {
             "get": _op(
-                "Tidemill extension (console): the files a datasource selects now",
+                "Tidemill extension (console): the files a datasource selects now; at most "
+                "api.max_listings_per_account per account at once (more: 429)",
                 ds,
                 answer="SelectedFiles",
             )

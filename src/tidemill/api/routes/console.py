@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
 from tidemill.api.deps import answer
+from tidemill.api.listing_gate import answer_listing
 from tidemill.console import STATIC
 from tidemill.core.batches import run_id_text
 from tidemill.errors import Failure, NotFoundError
@@ -60,8 +61,9 @@ async def asset(name: str) -> Response:
 @router.get("/v2/console/datasources/{name}/files")
 async def selected_files(request: Request, name: str) -> Response:
     """The files datasource `name` selects now (`services.console.selected_files`). In the
-    threadpool, like a write: listing a bucket or a namenode is I/O, never on the loop."""
-    return await answer(request, console.selected_files, name, write=True)
+    threadpool, like a write: listing a bucket or a namenode is I/O, never on the loop (a few
+    per account at once: api.listing_gate)."""
+    return await answer_listing(request, console.selected_files, name)
 
 
 @router.get("/v2/console/jobs/{job}/history/{run_id}/exports")
