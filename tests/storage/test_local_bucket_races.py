@@ -25,9 +25,14 @@ _armed: list[Callable[[], None]] = []
 EVENTS = {"open", "os.mkdir", "os.remove", "os.rename", "os.replace", "os.rmdir"}
 
 
+_scan_hooks: list[Callable[[str, Any], None]] = []
+
+
 def _audit(event: str, args: Any) -> None:
     if event in EVENTS and _armed:
         _armed.pop()()
+    for hook in _scan_hooks:
+        hook(event, args)
 
 
 sys.addaudithook(_audit)  # cannot be removed: inert while nothing is armed
@@ -184,3 +189,38 @@ def test_a_swap_between_the_open_and_the_pinning_link_still_pins_the_opened_file
     assert seen == b"{}\n"
     assert world.alice.read("payroll", "salaries.json") == b'{"who": "alice"}\n'
     assert sorted(p.name for p in world.payroll.iterdir()) == ["salaries.json"]
+
+
+# Listing: the swap made as the walk scans the bucket and undone just before the old walk's
+# realpath filter (a profile hook on that call) must not show alice's names or sizes.
+
+
+def test_a_listing_raced_by_a_swap_never_shows_the_other_accounts_keys(
+    world: World, tmp_path: Path
+) -> None:
+    world.alice.write("payroll", "z-alice-bonus.json", b'{"bonus": 1000000}\n')
+    aside = tmp_path / "aside"
+
+    def swap() -> None:  # the real directory kept outside the bucket
+        os.rename(world.day, aside)
+        os.symlink(world.payroll, world.day)
+
+    def unswap(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_name == "realpath" and world.day.is_symlink():
+            os.unlink(world.day)
+            os.rename(aside, world.day)
+
+    def scanning(event: str, args: Any) -> None:
+        if event == "os.scandir" and not world.day.is_symlink() and not aside.exists():
+            swap()
+            sys.setprofile(unswap)
+
+    _scan_hooks.append(scanning)
+    try:
+        listed = [(o.key, o.size) for o in world.mallory.list("logs")]
+    finally:
+        _scan_hooks.clear()
+        sys.setprofile(None)
+
+    assert all("alice" not in key for key, _ in listed), listed
+    assert all(size == 3 for _, size in listed), listed  # mallory's only file: b"{}\n"

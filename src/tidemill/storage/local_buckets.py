@@ -12,7 +12,8 @@ import shutil
 import stat
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -86,13 +87,24 @@ class LocalBuckets:
                 f"Key prefix {prefix!r} in bucket {bucket!r} is not allowed: it {problem}",
                 bucket=bucket,
             )
-        base = self.bucket_uri(bucket)
-        inside = self._real_dir(bucket)
-        return (
-            ObjectInfo(info.uri[len(base) :], info.size, info.modified)
-            for info in self.files.list(base + prefix)
-            if _within(os.path.realpath(self.files.path(info.uri)), inside)
-        )
+        return self._listed(bucket, prefix)
+
+    def _listed(self, bucket: str, prefix: str) -> Iterator[ObjectInfo]:
+        """The walk of `list`, through directory descriptors: each directory is opened by name
+        in its parent's descriptor and entered only if what was opened lies inside the bucket,
+        and each file is stat'ed by name there (a symbolic link: opened, then checked), so a
+        link swapped in during the walk never shows another account's names or sizes."""
+        directories = prefix[: prefix.rfind("/") + 1].split("/")[:-1]
+        uri = self.bucket_uri(bucket) + prefix
+        with ExitStack() as stack:
+            try:
+                held = stack.enter_context(self._held(bucket, prefix, uri, False))
+            except NotFoundError:  # a file where a directory of the prefix would be
+                return
+            if len(held) <= len(directories):
+                return  # a directory of the prefix is missing: nothing under it
+            base = "".join(f"{d}/" for d in directories)
+            yield from _walk_at(held[-1], base, prefix, self._real_dir(bucket), uri)
 
     # Reads open the key's file first and then check, by what was opened, that it lies inside
     # the bucket (`_opened`): a symbolic link swapped into the key's path between a check and
@@ -338,6 +350,60 @@ def _within(path: str, directory: str) -> bool:
 def _opened_path(fd: int) -> str:
     """Where the directory open as `fd` is now (Linux: its /proc/self/fd link)."""
     return os.readlink(f"/proc/self/fd/{fd}")
+
+
+def _walk_at(directory: int, base: str, prefix: str, inside: str, uri: str) -> Iterator[ObjectInfo]:
+    """Objects under `prefix` in the directory open as `directory` (whose keys start with
+    `base`), in key order (as LocalFiles.list); only what lies inside `inside`."""
+    try:
+        with os.scandir(directory) as scan:
+            entries = [(e.name, e.is_dir(), e.is_symlink()) for e in scan]
+    except (FileNotFoundError, NotADirectoryError):  # removed meanwhile: nothing under it
+        return
+    except OSError as exc:
+        raise BackendError(
+            Failure.INTERNAL, f"Could not list keys under {base or prefix!r}: {_reason(exc)}"
+        ) from exc
+    entries = [entry for entry in entries if not entry[0].startswith(TEMP_PREFIX)]
+    entries.sort(key=lambda entry: entry[0] + "/" if entry[1] else entry[0])
+    for name, is_dir, is_link in entries:
+        key = base + name
+        if is_dir:
+            inner = key + "/"
+            if not (inner.startswith(prefix) or prefix.startswith(inner)):
+                continue
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=directory)
+            except OSError:
+                continue
+            try:
+                if _within(_opened_path(fd), inside):
+                    yield from _walk_at(fd, inner, prefix, inside, uri)
+            finally:
+                os.close(fd)
+        elif key.startswith(prefix):
+            found = _file_at(directory, name, is_link, inside)
+            if found is not None:
+                modified = datetime.fromtimestamp(found.st_mtime, UTC)
+                yield ObjectInfo(key, found.st_size, modified)
+
+
+def _file_at(directory: int, name: str, is_link: bool, inside: str) -> os.stat_result | None:
+    """The status of regular file `name` in `directory`; a symbolic link is opened and
+    followed only if the file it leads to lies inside `inside`; None when it is no such file."""
+    try:
+        if not is_link:
+            found = os.stat(name, dir_fd=directory, follow_symlinks=False)
+            return found if stat.S_ISREG(found.st_mode) else None
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=directory)
+    except OSError:
+        return None
+    try:
+        found = os.fstat(fd)
+        ok = stat.S_ISREG(found.st_mode) and _within(_opened_path(fd), inside)
+        return found if ok else None
+    finally:
+        os.close(fd)
 
 
 def _linked(path: Path, pinned: Path, opened: os.stat_result) -> bool:
