@@ -116,7 +116,7 @@ class SchedulerSettings(BaseModel):
     """The crontab/loop scheduler (TIDEMILL_SCHEDULER__*)."""
 
     enabled: bool = True  # False: this process fires nothing (others sharing the database may)
-    chunk: int = 1000  # due schedules claimed per transaction
+    chunk: int = 10_000  # due schedules claimed per transaction
     max_sleep_seconds: float = 30.0  # look at the store at least this often
     wait_poll_seconds: float = 1.0  # how often a loop waiting on a batch is re-checked
 

@@ -6,6 +6,7 @@ a receiver to (HMAC-SHA256 over "<t>." + the raw body with the target's secret).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -277,3 +278,94 @@ def test_get_job_shows_the_targets_without_their_secret(client: Client) -> None:
     assert shown["notify"] == expected and listed["notify"] == expected
     assert shown["notifyStatus"] == [{"url": "https://example.invalid/h", "pending": 0}]
     assert SECRET not in json.dumps(shown) + json.dumps(listed)
+
+
+def hook_with_password(hook: Receiver) -> str:
+    return f"http://hookuser:hookpass-0123@{hook.url}/hook"
+
+
+def test_a_urls_user_info_is_never_shown_and_still_used_to_deliver(
+    world: World, hook: Receiver
+) -> None:
+    client = data(world)
+    make_job(
+        client,
+        "j",
+        "select url from logs",
+        notify=[{"url": hook_with_password(hook), "on": ["succeeded"], "secret": SECRET}],
+    )
+    client.post("/v2/jobs/j/actions/start", {})
+    wait_for(client, "j")
+    [alert] = arrived(hook, 1)
+    deadline = time.monotonic() + 10
+    while "lastDelivery" not in client.get("/v2/jobs/j").json()["notifyStatus"][0]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+    shown = client.get("/v2/jobs/j").json()
+    listed = client.get("/v2/jobs").json()["jobs"][0]
+    read = json.dumps(shown) + json.dumps(listed)
+
+    hidden = f"http://***@{hook.url}/hook"
+    assert shown["notify"][0]["url"] == hidden and listed["notify"][0]["url"] == hidden
+    assert shown["notifyStatus"][0]["url"] == hidden
+    assert "hookpass" not in read and "hookuser" not in read
+    verified(alert)
+    assert alert.headers["authorization"] == "Basic " + base64.b64encode(
+        b"hookuser:hookpass-0123").decode()  # fmt: skip
+
+
+def test_a_job_read_back_can_be_put_back_unchanged(world: World, hook: Receiver) -> None:
+    client = data(world)
+    make_job(
+        client,
+        "j",
+        "select url from logs",
+        notify=[{"url": hook_with_password(hook), "on": ["succeeded"], "secret": SECRET}],
+    )
+    read = client.get("/v2/jobs/j").json()
+
+    put = client.put("/v2/jobs/j", read)
+    again = client.get("/v2/jobs/j").json()
+    client.post("/v2/jobs/j/actions/start", {})
+    wait_for(client, "j")
+    [alert] = arrived(hook, 1)
+
+    assert put.status_code == 200, put.text
+    assert again["notify"] == read["notify"]
+    verified(alert)  # signed with the secret stored at create
+    assert alert.headers["authorization"] == "Basic " + base64.b64encode(
+        b"hookuser:hookpass-0123").decode()  # fmt: skip
+
+
+def test_a_new_secret_replaces_the_stored_one_and_set_never_becomes_a_secret(
+    world: World, hook: Receiver
+) -> None:
+    client = data(world)
+    make_job(
+        client,
+        "j",
+        "select url from logs",
+        notify=[{"url": hook_with_password(hook), "on": ["succeeded"], "secret": SECRET}],
+    )
+    read = client.get("/v2/jobs/j").json()
+    other = "another-secret-0123456"
+    read["notify"][0]["secret"] = other
+    assert client.put("/v2/jobs/j", read).status_code == 200
+    client.post("/v2/jobs/j/actions/start", {})
+    wait_for(client, "j")
+    [alert] = arrived(hook, 1)
+    verified(alert, other)
+
+    moved = {**read, "notify": [{"url": f"http://{hook.url}/elsewhere", "on": ["failed"],
+                                 "secret": "set"}]}  # fmt: skip
+    error = assert_error(client.put("/v2/jobs/j", moved), 400, "E18207")
+    assert 'notify[0].secret "set" keeps the secret stored for this url' in error["error"]
+    copied = assert_error(client.post("/v2/jobs/k", read | {"notify": [
+        {"url": f"http://***@{hook.url}/hook", "on": ["failed"], "secret": SECRET}]}),
+        400, "E18207")  # fmt: skip
+    assert "send the url with its user info" in copied["error"]
+    fresh = {**read, "notify": [{"url": f"http://{hook.url}/h", "on": ["failed"],
+                                 "secret": "set"}]}  # fmt: skip
+    assert "send the secret" in assert_error(client.post("/v2/jobs/k", fresh), 400, "E18207")[
+        "error"]  # fmt: skip

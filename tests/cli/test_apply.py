@@ -210,3 +210,35 @@ def test_yaml_keeps_on_and_yes_as_words() -> None:
     found = documents("x.yaml", "notify: [{on: [failed], secret: no}]\nflag: true\n---\nn: 1\n")
 
     assert found == [{"notify": [{"on": ["failed"], "secret": "no"}], "flag": True}, {"n": 1}]
+
+
+def test_a_job_with_alert_credentials_applies_once_and_never_prints_them(
+    tidemill: Tidemill, account: Account, tmp_path: Path
+) -> None:
+    hook = {"url": "http://hookuser:hookpass-0123@127.0.0.1:9/h", "on": ["failed"],
+            "secret": "s3cret-for-the-hook-0123"}  # fmt: skip
+    docs: list[dict[str, Any]] = [
+        {"kind": "datasource", "name": "logs", "spec": datasource_body()},
+        {"kind": "job", "name": "j", "spec": job_body("select url from logs", notify=[hook])},
+    ]
+    folder = write_manifests(tmp_path / "alerts", docs)
+    first = tidemill("apply", "-f", str(folder))
+    second = tidemill("apply", "-f", str(folder))
+    docs[1]["spec"]["notify"][0]["on"] = ["failed", "succeeded"]
+    write_manifests(folder, docs)
+    changed = tidemill("apply", "-f", str(folder))
+    shown = tidemill("jobs", "get", "j", "-o", "json")
+    read_back = tmp_path / "read-back"
+    read_back.mkdir()
+    (read_back / "j.json").write_text(
+        json.dumps({"kind": "job", "name": "j", "spec": ok_json(shown)})
+    )
+    again = tidemill("apply", "-f", str(read_back))
+
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0 and "No changes (2 unchanged)." in second.stdout
+    assert changed.exit_code == 0 and "~ job j (update)" in changed.stdout
+    assert again.exit_code == 0, again.output
+    printed = first.output + second.output + changed.output + shown.output + again.output
+    assert "hookpass" not in printed and "s3cret-for" not in printed
+    assert ok_json(shown)["notify"][0]["url"] == "http://***@127.0.0.1:9/h"

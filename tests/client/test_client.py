@@ -223,3 +223,18 @@ def test_extensions_render_and_backfill(api: Client) -> None:
     assert canceled.backfill_id == made.backfill_id == seen.backfill_id
     assert seen.job == "hourly" and seen.from_ == span["from"] and seen.total == 3
     assert seen.state == canceled.state == "Canceled"
+
+
+def test_a_job_with_alerts_read_back_is_put_back_as_it_is(api: Client) -> None:
+    api.create_datasource("logs", datasource_body())
+    hook = {"url": "http://hookuser:hookpass-0123@127.0.0.1:9/h", "on": ["failed"],
+            "secret": "s3cret-for-the-hook-0123"}  # fmt: skip
+    api.create_job("j", job_body("select url from logs", notify=[hook]))
+
+    read = api.get_job("j")
+    api.update_job("j", read)  # GET then PUT, unchanged
+    again = api.get_job("j")
+
+    shown = [{"url": "http://***@127.0.0.1:9/h", "on": ["failed"], "secret": "set"}]
+    assert (read.model_extra or {})["notify"] == shown
+    assert (again.model_extra or {})["notify"] == shown

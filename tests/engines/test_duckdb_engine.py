@@ -10,8 +10,10 @@ import duckdb
 import pytest
 
 from tidemill.core.models import AccountScope
-from tidemill.core.plans import BatchPlan, Limits
+from tidemill.core.plans import BatchPlan, Limits, TablePlan
+from tidemill.engines.duckdb import dialect
 from tidemill.engines.duckdb.engine import DuckDBEngine
+from tidemill.errors import InvalidInputError
 
 
 def plan(threads: int, memory: str) -> BatchPlan:
@@ -61,3 +63,80 @@ def test_a_run_database_reads_and_writes_only_its_directories(tmp_path: Path) ->
     finally:
         con.close()
     assert not (other / "out.csv").exists()
+
+
+def _settings(con: duckdb.DuckDBPyConnection) -> tuple[object, ...]:
+    return (
+        con.execute(
+            "SELECT current_setting('threads'), current_setting('memory_limit'),"
+            " current_setting('TimeZone')"
+        ).fetchone()
+        or ()
+    )
+
+
+def test_a_database_opened_like_the_last_run_still_gets_its_own_plans_limits(
+    tmp_path: Path,
+) -> None:
+    """`prepare` opens the next database with the last plan's limits and macros; a plan
+    with other limits, or the same, gets exactly its own."""
+    engine = DuckDBEngine()
+    engine.prepare()
+    engine._sealed(plan(3, "300MiB"), tmp_path, {}).close()
+    engine.prepare()  # made like the plan above
+    con = engine._sealed(plan(3, "300MiB"), tmp_path, {})
+    try:
+        assert _settings(con)[0::2] == (3, "Asia/Shanghai")
+    finally:
+        con.close()
+    engine.prepare()
+    other = BatchPlan(
+        1, AccountScope("a", frozenset()), "j", 1, "SELECT 1 AS n", (), "mem://r/x.parquet",
+        Limits(1, "100MiB"), "America/Los_Angeles",
+    )  # fmt: skip
+    con = engine._sealed(other, tmp_path, {})
+    try:
+        threads, memory, zone = _settings(con)
+    finally:
+        con.close()
+    assert (threads, zone) == (1, "America/Los_Angeles")
+    assert memory in ("100.0 MiB", "104.8 MB")
+
+
+def test_a_run_has_every_macro_its_query_calls_whatever_the_last_run_needed(
+    tmp_path: Path,
+) -> None:
+    engine = DuckDBEngine()
+    engine.prepare()
+    wrap64 = dialect.macros_for("SELECT tidemill_wrap64(1)")
+    engine._sealed(plan(1, "100MiB"), tmp_path, {}, wrap64).close()
+    engine.prepare()  # holds tidemill_wrap64 (and the last run's macros) already
+    wrap32 = dialect.macros_for("SELECT tidemill_wrap32(1)")
+    con = engine._sealed(plan(1, "100MiB"), tmp_path, {}, wrap32)
+    try:
+        assert con.execute("SELECT tidemill_wrap32(2147483648)").fetchone() == (-2147483648,)
+        assert con.execute("SELECT tidemill_wrap64(1)").fetchone() == (1,)
+    finally:
+        con.close()
+
+
+def test_a_query_is_translated_for_its_columns_and_a_refusal_is_never_remembered() -> None:
+    engine = DuckDBEngine()
+
+    def typed(valtype: str, sql: str = "SELECT a + 1 AS b FROM t") -> BatchPlan:
+        table = TablePlan("t", schema=(("a", valtype, False),))
+        return BatchPlan(
+            1, AccountScope("a", frozenset()), "j", 1, sql, (table,), "mem://r/x.parquet",
+            Limits(1, "100MiB"), "UTC",
+        )  # fmt: skip
+
+    as_long, as_string = engine._translate(typed("long")), engine._translate(typed("string"))
+    assert as_long != as_string  # Spark casts a string operand: the columns are in the key
+    assert (
+        engine._translate(typed("long"))
+        == as_long
+        == dialect.to_duckdb("SELECT a + 1 AS b FROM t", {"t": [("a", "long")]})
+    )
+    for _ in range(2):
+        with pytest.raises(InvalidInputError):
+            engine._translate(typed("long", "SELECT FROM WHERE"))

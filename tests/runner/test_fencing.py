@@ -4,6 +4,7 @@ until it ends. Real SQLite metadata, real local buckets, real report databases."
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import threading
 import time
@@ -13,15 +14,17 @@ from pathlib import Path
 import pytest
 
 from tests.exporters.support import ZONE, context, make_result
-from tidemill.config import Settings
+from tidemill.config import Settings, WorkerConfig
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import AccountScope
+from tidemill.core.naming import LOG_NAME, RESULT_NAME, log_beside
+from tidemill.core.outcomes import Ending, Outcome
 from tidemill.core.plans import BatchPlan, Limits
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportContext, ExportPlan, Targets
 from tidemill.runner.fence import LOST, LeaseFence
 from tidemill.runner.runner import Runner
-from tidemill.runner.worker import execute
+from tidemill.runner.worker import execute, serve
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Buckets
@@ -186,3 +189,33 @@ def test_an_undo_cut_short_by_a_crash_is_finished_when_the_service_starts(
     with rt.db.connect() as conn:
         assert export_outcomes.for_batch(conn, "u1") == []  # every row Undone
         assert export_outcomes.unsettled(conn) == []
+
+
+def test_a_stale_attempt_does_not_overwrite_the_live_attempts_batch_log(
+    rt: Runtime, tmp_path: Path
+) -> None:
+    """A worker still running attempt 0 after the batch moved on to attempt 1 (a rerun) writes
+    no log over attempt 1's: not at its start, not at its end (the real worker loop, `serve`)."""
+    folder = tmp_path / "data" / "warehouse" / "default" / "j" / "1"
+    result = file_uri(folder / RESULT_NAME)
+    plan = BatchPlan(1, SCOPE, "j", 1, "select 42 as n", (), result, Limits(1, "1GB"),
+                     "Asia/Shanghai", owner=OWNER, batch_uid="u1", attempt=0)  # fmt: skip
+    with rt.db.begin() as conn:
+        assert store.move(conn, 1, "j", 1, [S.RUNNING], rerun_count=1)  # attempt 1 is live
+    live = b"job: j\nbatch: 1 (attempt 1)\n"
+    rt.storages.put(log_beside(result), live)
+
+    ours, theirs = multiprocessing.Pipe()
+    worker = threading.Thread(target=serve, args=(theirs, WorkerConfig.of(rt.settings)))
+    worker.start()
+    try:
+        ours.send(plan)
+        assert ours.poll(120), "the worker did not answer"
+        answer = ours.recv()
+    finally:
+        ours.send(None)
+        worker.join(30)
+
+    assert isinstance(answer, Outcome) and answer.ending is Ending.LEASE_LOST
+    assert (folder / LOG_NAME).read_bytes() == live
+    assert not (folder / RESULT_NAME).exists()

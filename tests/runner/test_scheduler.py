@@ -263,6 +263,30 @@ def test_many_due_jobs_fire_across_chunks(world: World) -> None:
     assert [world.times(f"j{i}") for i in range(5)] == [[sh(2025, 1, 1, 11)]] * 5
 
 
+def test_a_crontab_that_no_longer_parses_is_parked_and_the_others_fire(world: World) -> None:
+    for name in ("good", "bad1", "bad2"):
+        world.job(name, HOURLY)
+        world.start(name)
+    with world.rt.db.begin() as conn:  # as stored by a version that accepted it
+        conn.execute(
+            sa.update(job_states)
+            .where(job_states.c.job_name.in_(["bad1", "bad2"]))
+            .values(schedule_expr="0 0 0/1 * * * *")
+        )
+
+    assert world.at(sh(2025, 1, 1, 11)) == 1
+    assert world.times("good") == [sh(2025, 1, 1, 11)]
+    assert world.times("bad1") == world.times("bad2") == []
+    with world.rt.db.connect() as conn:
+        parked = conn.execute(
+            sa.select(job_states.c.job_name, job_states.c.next_fire, job_states.c.active)
+            .where(job_states.c.job_name.in_(["bad1", "bad2"]))
+            .order_by(job_states.c.job_name)
+        ).all()
+    assert [tuple(row) for row in parked] == [("bad1", None, True), ("bad2", None, True)]
+    assert world.at(sh(2025, 1, 1, 12)) == 1
+
+
 def test_two_schedulers_on_one_database_fire_each_slot_once(
     settings_for: Settings, world: World
 ) -> None:

@@ -8,6 +8,8 @@ list's files) must refuse every write instead (`test_read_only_backends_refuse_e
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import uuid
 from collections.abc import Callable
@@ -103,10 +105,12 @@ def test_put_reads_back_with_its_size(storage: Storage, root: str) -> None:
         assert stream.read() == data
 
 
-def test_put_replaces_the_whole_file(storage: Storage, root: str) -> None:
-    storage.put(root + "f", b"a much longer first version")
-    storage.put(root + "f", b"short")
+@pytest.mark.parametrize("durable", [True, False], ids=["durable", "not-durable"])
+def test_put_replaces_the_whole_file(storage: Storage, root: str, durable: bool) -> None:
+    storage.put(root + "f", b"a much longer first version", durable=durable)
+    storage.put(root + "f", b"short", durable=durable)
     assert storage.read(root + "f") == b"short"
+    assert storage.stat(root + "f").size == len(b"short")
 
 
 def test_list_gives_sizes_in_uri_order_under_the_prefix(storage: Storage, root: str) -> None:
@@ -144,7 +148,10 @@ def test_read_ranges(storage: Storage, root: str) -> None:
         storage.read(uri, -1)
 
 
-def test_readers_see_the_old_or_the_new_file_never_half(storage: Storage, root: str) -> None:
+@pytest.mark.parametrize("durable", [True, False], ids=["durable", "not-durable"])
+def test_readers_see_the_old_or_the_new_file_never_half(
+    storage: Storage, root: str, durable: bool
+) -> None:
     uri = root + "atomic.bin"
     old, new = b"o" * (1 << 20), b"n" * (2 << 20)
     storage.put(uri, old)
@@ -160,8 +167,8 @@ def test_readers_see_the_old_or_the_new_file_never_half(storage: Storage, root: 
     thread.start()
     try:
         for _ in range(6):
-            storage.put(uri, new)
-            storage.put(uri, old)
+            storage.put(uri, new, durable=durable)
+            storage.put(uri, old, durable=durable)
     finally:
         done.set()
         thread.join()
@@ -174,10 +181,11 @@ def test_writers_leave_no_temporary_files_listed(
     source = tmp_path / "src.bin"
     source.write_bytes(b"abc")
     storage.put(root + "d/one", b"1")
+    storage.put(root + "d/four", b"4", durable=False)
     storage.upload(root + "d/two", source)
     storage.rename(root + "d/two", root + "d/three")
 
-    assert uris(storage, root) == [root + "d/one", root + "d/three"]
+    assert uris(storage, root) == [root + "d/four", root + "d/one", root + "d/three"]
     assert all(TEMP_PREFIX not in uri for uri in uris(storage, root))
 
 
@@ -310,6 +318,31 @@ def test_registry_routes_by_scheme(tmp_path: Path) -> None:
     assert sorted(storages.backends) == ["file", "hdfs", "mem"]  # s3 only with an endpoint
 
 
+def test_a_durable_local_put_syncs_the_file_and_its_directory_and_the_other_neither(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `durable` changes on file://, through the registry: the fsyncs (the real ones,
+    counted by what they were given: the file's descriptor or its directory's)."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        synced.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    storages = open_storages(StorageConfig())
+    uri = file_uri(tmp_path / "d" / "log.txt")
+
+    storages.put(uri, b"synced")
+    assert synced == ["file", "dir"]
+    synced.clear()
+    storages.put(uri, b"not synced", durable=False)
+    assert synced == []
+    assert (tmp_path / "d" / "log.txt").read_bytes() == b"not synced"
+    assert os.listdir(tmp_path / "d") == ["log.txt"]  # no temporary file left beside it
+
+
 def test_registry_refuses_unserved_schemes_and_cross_backend_renames(tmp_path: Path) -> None:
     storages: Storages = open_storages(StorageConfig(memory=True))
     storages.put("mem://m/a", b"x")
@@ -337,6 +370,7 @@ def test_read_only_backends_refuse_every_write(scheme: str, tmp_path: Path) -> N
     source.write_bytes(b"x")
     writes: list[Callable[[], object]] = [
         lambda: read_only.put(uri, b"x"),
+        lambda: read_only.put(uri, b"x", durable=False),
         lambda: read_only.upload(uri, source),
         lambda: read_only.rename(uri, uri + ".2"),
         lambda: read_only.delete(uri),

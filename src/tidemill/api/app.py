@@ -5,12 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from fastapi import FastAPI
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tidemill.api.auth import PandoraEdge
-from tidemill.api.errors import install_error_handlers
-from tidemill.api.ops_edge import OpsEdge
+from tidemill.api.dispatch import DirectRoutes, ExceptionHandler
+from tidemill.api.edge import Edge
+from tidemill.api.errors import install_error_handlers, on_unexpected
 from tidemill.api.routes import (
     backfills,
     batch_log,
@@ -68,7 +73,7 @@ def create_app(
                 runner.close()
             runtime.close()
 
-    app = FastAPI(
+    app = TidemillAPI(
         title="Tidemill",
         summary="Batch SQL computation, wire-compatible with the Pandora batch API v2",
         lifespan=lifespan,
@@ -93,13 +98,39 @@ def create_app(
     for module in modules:
         app.include_router(module.router)
     install_error_handlers(app)
-    app.add_middleware(PandoraEdge, runtime=runtime)
     routes = [route for module in modules for route in module.router.routes]
     app.state.api_routes = routes  # what api.openapi must describe (tests/ops/test_openapi.py)
-    app.add_middleware(OpsEdge, runtime=runtime, routes=routes)  # outermost: unsigned ops
     return app
 
 
-def serve_app() -> FastAPI:
-    """Zero-argument factory for `uvicorn --factory tidemill.api.app:serve_app`."""
-    return create_app(Settings())
+class TidemillAPI(FastAPI):
+    """FastAPI with `api.edge.Edge` as its only middleware, in place of the stack FastAPI
+    builds (server errors, telemetry, body limit, then any added middleware): the edge does
+    what of it the API needs, once (docs/performance.md)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # An HTTP request goes straight to the edge: FastAPI's own __call__ first asks
+        # OpenTelemetry, on every request, whether a tracer is configured (none is).
+        if scope["type"] != "http" or self.root_path:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # Built at the first request, once every route and handler is in place.
+        handlers = dict(self.exception_handlers)
+        inner: ASGIApp = ExceptionMiddleware(
+            AsyncExitStackMiddleware(self.router),
+            handlers={k: v for k, v in handlers.items() if k not in (500, Exception)},
+            debug=self.debug,
+        )
+        for cls, args, kwargs in reversed(self.user_middleware):  # none in the API itself
+            inner = cls(inner, *args, **kwargs)
+        unexpected = cast(ExceptionHandler, handlers.get(Exception) or on_unexpected)
+        routes: list[BaseRoute] = self.state.api_routes
+        # Added middleware must see every request: then nothing is called directly.
+        direct = DirectRoutes([] if self.user_middleware else routes, handlers)
+        return Edge(inner, self.state.runtime, routes, direct, unexpected)

@@ -1,7 +1,5 @@
-"""The request edge: a request id on every response, then Pandora authentication (§2).
-
-Authentication runs before routing, as the spec's check order demands (auth, then route).
-"""
+"""Pandora authentication (§2) of a request, run by `api.edge.Edge` before routing (the
+spec's check order: auth, then route)."""
 
 from __future__ import annotations
 
@@ -9,13 +7,10 @@ import secrets
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from tidemill.api.errors import render
-from tidemill.api.wire import JSON_TYPE, new_reqid
 from tidemill.core.signing import SignedRequest, parse_authorization, verify
-from tidemill.errors import AuthError, Failure
+from tidemill.errors import AuthError
 from tidemill.runtime import Runtime
 from tidemill.services import accounts
 from tidemill.store.accounts import KeyPair
@@ -44,43 +39,15 @@ class KeyCache:
         return found
 
 
-class PandoraEdge:
-    """Pure ASGI middleware: X-Reqid and exact Content-Type on every response, then auth."""
+class Authenticator:
+    """Pandora authentication of a request's scope (§2), with the access keys cached."""
 
-    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
-        self.app = app
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.keys = KeyCache(runtime)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        reqid = new_reqid()
-        state = scope.setdefault("state", {})
-        state["reqid"] = reqid
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Reqid"] = reqid
-                # The Go SDK compares Content-Type by string equality: no charset parameter.
-                current = headers.get("content-type", JSON_TYPE)
-                if current.startswith(JSON_TYPE):
-                    headers["Content-Type"] = JSON_TYPE
-            await send(message)
-
-        if is_open(scope["path"]):
-            await self.app(scope, receive, send_with_headers)
-            return
-        try:
-            state["account_id"] = await self._authenticate(scope)
-        except AuthError as exc:
-            await render(Failure.AUTH, exc.message, reqid)(scope, receive, send_with_headers)
-            return
-        await self.app(scope, receive, send_with_headers)
-
-    async def _authenticate(self, scope: Scope) -> int:
+    async def account(self, scope: Scope) -> int:
+        """The account whose key signed the request; AuthError when none did."""
         headers: dict[str, str] = {}
         for raw_name, raw_value in scope["headers"]:
             headers.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))

@@ -55,7 +55,21 @@ JOB_EXTENSIONS: JSON = {
     ),
     "notify": _array(
         _obj(
-            {"url": STRING, "on": _array(STRING), "lateAfter": STRING, "secret": STRING},
+            {
+                "url": {
+                    **STRING,
+                    "examples": ["https://hooks.example.com/tidemill"],
+                    "description": "http(s); user info (user:password@) is used to deliver "
+                    "and read back as ***@; ***@ sent on an update keeps the stored one",
+                },
+                "on": _array(STRING),
+                "lateAfter": STRING,
+                "secret": {
+                    **STRING,
+                    "description": '16-256 characters; read back as "set"; '
+                    '"set" sent on an update keeps the stored secret',
+                },
+            },
             extra=False,
         )
     ),

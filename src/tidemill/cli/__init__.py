@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tidemill import private_files
 from tidemill.config import Settings
 from tidemill.errors import (
     AuthError,
@@ -165,8 +166,9 @@ def _demo_credentials(settings: Settings) -> tuple[str, str]:
         pair = create_key(runtime, "demo")
     finally:
         runtime.close()
-    path.write_text(json.dumps({"accessKey": pair.access_key, "secretKey": pair.secret_key}))
-    path.chmod(0o600)
+    saved = json.dumps({"accessKey": pair.access_key, "secretKey": pair.secret_key})
+    if not private_files.write_new(path, saved.encode()):  # 0600 from the start
+        return _demo_credentials(settings)  # another start made it first: use that pair
     return pair.access_key, pair.secret_key
 
 
@@ -269,6 +271,7 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from tidemill.api.app import create_app
+    from tidemill.api.http_protocol import CorkedHttpToolsProtocol
     from tidemill.observability.json_logs import log_config
 
     # JSON lines (TIDEMILL_LOG_FORMAT=json) go to a log system: requests are logged too.
@@ -281,6 +284,7 @@ def _serve(settings: Settings) -> None:
         log_config=log_config(settings.log_format, level),
         log_level=level.lower(),
         access_log=json_lines,
+        http=CorkedHttpToolsProtocol,  # httptools, one write a response (api/http_protocol.py)
     )
 
 

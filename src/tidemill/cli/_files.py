@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,74 @@ class FileError(Exception):
     """A file is missing or does not parse; the message names it."""
 
 
+MAX_DEPTH = 100  # objects and arrays nested in one another (the server takes 32: E18007)
+MAX_VALUES = 1_000_000  # values in one file once its YAML aliases are expanded
+_PLAIN = (str, int, float, bool, type(None))
+_YAML_ONLY = {bytes: "binary (!!binary)", set: "set (!!set)", date: "date (!!timestamp)",
+              datetime: "date (!!timestamp)"}  # fmt: skip
+
+
+def json_values(found: list[Any], path: str) -> None:
+    """FileError unless every document is a value JSON can carry: objects, arrays, text,
+    numbers, booleans and null, nested at most MAX_DEPTH deep and at most MAX_VALUES values
+    with aliases expanded. YAML's `!!binary`, `!!set` and `!!timestamp`, an alias inside its
+    own anchor, and a file of aliases of aliases (a few KB standing for 10^9 values) are what
+    JSON cannot send or the CLI could not walk."""
+    sizes: dict[int, int] = {}  # expanded values under each object or array already counted
+    total = 0
+    for doc in found:
+        total += _size(doc, path, sizes)
+        if total > MAX_VALUES:
+            raise FileError(_too_many(path))
+
+
+def _size(root: Any, path: str, sizes: dict[int, int]) -> int:
+    # Post-order walk without recursion: (value, depth, children done).
+    open_ids: set[int] = set()
+    stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
+    while stack:
+        value, depth, done = stack.pop()
+        if isinstance(value, _PLAIN):
+            continue
+        if not isinstance(value, dict | list | tuple):
+            kind = next((t for c, t in _YAML_ONLY.items() if isinstance(value, c)), None)
+            raise FileError(
+                f"{path} holds a {kind or type(value).__name__} value, which JSON cannot "
+                "carry: write it as text"
+            )
+        key = id(value)
+        children = list(value.values()) if isinstance(value, dict) else list(value)
+        if done:
+            open_ids.discard(key)
+            size = 1 + sum(sizes.get(id(c), 1) for c in children)
+            sizes[key] = size
+            if size > MAX_VALUES:
+                raise FileError(_too_many(path))
+            continue
+        if key in sizes:
+            continue
+        if key in open_ids:
+            raise FileError(f"{path} holds an alias inside its own anchor (a value holding "
+                            "itself), which JSON cannot carry")  # fmt: skip
+        if depth > MAX_DEPTH:
+            raise FileError(f"{path} nests objects and arrays more than {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            bad = next((k for k in value if not isinstance(k, _PLAIN)), None)
+            if bad is not None:
+                raise FileError(f"{path} holds a member name {bad!r} that is not text")
+        open_ids.add(key)
+        stack.append((value, depth, True))
+        stack.extend((c, depth + 1, False) for c in children)
+    return sizes.get(id(root), 1)
+
+
+def _too_many(path: str) -> str:
+    return (
+        f"{path} stands for more than {MAX_VALUES} values once its YAML aliases are expanded:"
+        " write the values out or use fewer aliases of aliases"
+    )
+
+
 def read_text(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
@@ -47,12 +116,17 @@ def documents(path: str, text: str | None = None) -> list[Any]:
     text = read_text(path) if text is None else text
     try:
         if path.endswith(".json"):
-            return [json.loads(text)]
-        return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
+            found = [json.loads(text)]
+        else:
+            found = [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
     except (ValueError, yaml.YAMLError) as exc:
         raise FileError(
             f"{path} is not valid {'JSON' if path.endswith('.json') else 'YAML'}: {exc}"
         ) from None
+    except RecursionError:  # the parsers recurse per level of nesting
+        raise FileError(f"{path} nests objects and arrays too deep to read") from None
+    json_values(found, path)
+    return found
 
 
 def body(path: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tidemill.core.notify import SHOWN_SECRET
+from tidemill.core.notify import SHOWN_SECRET, shown_url
 from tidemill.core.retries import format_duration, parse_duration
 from tidemill.errors import TidemillError
 
@@ -266,9 +266,10 @@ def compare(doc: Document, current: Mapping[str, Any]) -> Change:
 
 
 def _secrets_shown(spec: dict[str, Any]) -> dict[str, Any]:
-    """`spec` with each alert target's secret as the server shows it (`"set"`, issue 14): the
-    server never shows a secret back, so it is neither compared nor printed in the diff (a
-    changed secret alone is not seen: change the target too, or delete and apply); and the
+    """`spec` with each alert target's secret and url user info as the server shows them
+    (`"set"`, `***@`; issue 14): the server never shows them back, so they are neither compared
+    nor printed in the diff (a changed secret or password alone is not seen: change the target
+    too, or delete and apply); and the
     durations of retry and notify spelt as the server stores them."""
     retry = spec.get("retry")
     if isinstance(retry, dict):
@@ -277,13 +278,21 @@ def _secrets_shown(spec: dict[str, Any]) -> dict[str, Any]:
     targets = spec.get("notify")
     if not isinstance(targets, list):
         return spec
-    shown = [{**{k: _duration(v) if k in DURATIONS else v for k, v in t.items()},
-              "secret": SHOWN_SECRET} if isinstance(t, dict) and "secret" in t else t
-             for t in targets]  # fmt: skip
+    shown = [_target_shown(t) if isinstance(t, dict) else t for t in targets]
     return {**spec, "notify": shown}
 
 
 DURATIONS = ("backoff", "maxBackoff", "lateAfter")
+
+
+def _target_shown(target: dict[str, Any]) -> dict[str, Any]:
+    """An alert target as GetJob shows it: secret "set", the url's user info `***`."""
+    shown = {k: _duration(v) if k in DURATIONS else v for k, v in target.items()}
+    if "secret" in shown:
+        shown["secret"] = SHOWN_SECRET
+    if isinstance(shown.get("url"), str):
+        shown["url"] = shown_url(shown["url"])
+    return shown
 
 
 def _duration(value: Any) -> Any:

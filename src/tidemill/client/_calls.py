@@ -30,7 +30,10 @@ class Call(Generic[T]):
 
 
 def _seg(name: str | int) -> str:
-    return quote(str(name), safe="")
+    """`name` as one path segment. `.` and `..` are percent-encoded too: sent plain, HTTP
+    normalises them away and the request reaches another route (RFC 3986 §5.2.4)."""
+    text = quote(str(name), safe="")
+    return text.replace(".", "%2E") if text in (".", "..") else text
 
 
 def _json(raw: bytes) -> Any:

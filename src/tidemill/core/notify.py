@@ -9,9 +9,15 @@ At most 10 targets. `url`: http or https, at most 2048 characters. `on`: a non-e
 "failed" (a batch ended Failed and will not be retried), "succeeded" (a batch ended
 Successful) and "late" (a batch has not succeeded `lateAfter` after its batchTime: 1m..7d,
 required with "late" only). `secret`: the key the alerts to this target are signed with; it is
-stored with the job and never shown again (GetJob shows `"secret": "set"`). Errors:
+stored with the job and never shown again (GetJob shows `"secret": "set"`). A url's user info
+(`user:password@`) is kept for delivery and never shown either (GetJob shows `***@`). Errors:
 JOB_SPEC_INVALID (E18207) naming the member; a target the outbound address policy refuses is
 JOB_SPEC_INVALID too, at create (services.notify).
+
+What GetJob shows can be sent back (docs/decisions.md, "Notify secrets on a read-back"): on an
+update, a target whose `secret` is "set" keeps the secret stored for its url, and a url whose
+user info is `***` keeps the stored url it stands for (`keep_stored`); on a create, or when
+nothing stored matches, either is JOB_SPEC_INVALID.
 
 Each alert is one POST of a JSON body (`alert_body`) with the headers
 
@@ -31,7 +37,7 @@ import hmac
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from tidemill.core.models import JSON
 from tidemill.core.retries import format_duration, parse_duration
@@ -47,6 +53,7 @@ SIGNATURE = "X-Tidemill-Signature"
 EVENT = "X-Tidemill-Event"
 DELIVERY = "X-Tidemill-Delivery"
 SHOWN_SECRET = "set"  # what GetJob shows in place of a secret
+SHOWN_USERINFO = "***"  # what GetJob shows in place of a url's user:password
 
 # Delivery of one alert: attempts, and the back-off between them (doubling, capped).
 DELIVERY_ATTEMPTS = 6
@@ -99,6 +106,9 @@ def _target(raw: Any, index: int) -> JSON:
     elif raw.get("lateAfter") is not None:
         raise _invalid(f'{where}lateAfter is only taken with "late" in on')
     secret = raw.get("secret")
+    if secret == SHOWN_SECRET:  # "keep the stored one": resolved by keep_stored
+        target["secret"] = secret
+        return target
     if not isinstance(secret, str) or not MIN_SECRET <= len(secret) <= MAX_SECRET:
         raise _invalid(
             f"{where}secret is required: {MIN_SECRET}-{MAX_SECRET} characters, the key the "
@@ -116,10 +126,76 @@ def notify_field(body: JSON) -> JSON:
     if not isinstance(raw, list) or len(raw) > MAX_TARGETS:
         raise _invalid(f"notify must be a list of at most {MAX_TARGETS} targets")
     targets = [_target(t, i) for i, t in enumerate(raw)]
+    if not any(_hidden(t) for t in targets):  # else checked once keep_stored resolved them
+        _check_unique(targets)
+    return {"notify": targets} if targets else {}
+
+
+def _check_unique(targets: list[JSON]) -> None:
     urls = [t["url"] for t in targets]
     if len(set(urls)) != len(urls):
         raise _invalid("notify names one url twice; list its events in one target's on")
-    return {"notify": targets} if targets else {}
+
+
+def shown_url(url: str) -> str:
+    """`url` as every read shows it: its user info, if any, replaced by `***`
+    (`https://***@host/path`); a url without user info unchanged."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{SHOWN_USERINFO}@{host}"))
+
+
+def _hides_userinfo(url: str) -> bool:
+    netloc = urlsplit(url).netloc
+    return "@" in netloc and netloc.rsplit("@", 1)[0] == SHOWN_USERINFO
+
+
+def _hidden(target: JSON) -> bool:
+    return target.get("secret") == SHOWN_SECRET or _hides_userinfo(str(target["url"]))
+
+
+def keep_stored(definition: JSON, stored: Mapping[str, Any] | None) -> JSON:
+    """`definition` (a validated job body) with what GetJob hid put back from `stored` (the
+    job's stored definition; None on a create): a url with user info `***` becomes the stored
+    url it shows as (the target at the same position first, else the one stored target that
+    shows so), then a secret "set" becomes the secret stored for that url. JOB_SPEC_INVALID
+    when nothing stored matches (a create, a new url): send the real value."""
+    targets = targets_of(definition)
+    if not any(_hidden(t) for t in targets):
+        return definition
+    old = targets_of(stored) if stored is not None else []
+    resolved = [_restore(t, i, old) for i, t in enumerate(targets)]
+    _check_unique(resolved)
+    return {**definition, "notify": resolved}
+
+
+def _restore(target: JSON, index: int, old: list[JSON]) -> JSON:
+    where = f"notify[{index}]."
+    url = str(target["url"])
+    if _hides_userinfo(url):
+        same = [o for o in old if shown_url(str(o["url"])) == url]
+        if index < len(old) and shown_url(str(old[index]["url"])) == url:
+            same = [old[index]]
+        if len(same) != 1:
+            raise _invalid(
+                f"{where}url {url!r}: {SHOWN_USERINFO}@ stands for the user info of a stored "
+                f"target's url, and {'no' if not same else 'more than one'} stored target "
+                "shows as this url; send the url with its user info"
+            )
+        url = str(same[0]["url"])
+    restored: JSON = {**target, "url": url}
+    if target.get("secret") == SHOWN_SECRET:
+        match = next((o for o in old if o["url"] == url), None)
+        if match is None:
+            raise _invalid(
+                f'{where}secret "{SHOWN_SECRET}" keeps the secret stored for this url, and the '
+                f"job has no stored target with url {shown_url(url)!r}; send the secret "
+                f"({MIN_SECRET}-{MAX_SECRET} characters)"
+            )
+        restored["secret"] = match["secret"]
+    return restored
 
 
 def targets_of(definition: Mapping[str, Any]) -> list[JSON]:
@@ -135,13 +211,15 @@ def late_after(target: Mapping[str, Any]) -> timedelta | None:
 
 def extensions_public(definition: Mapping[str, Any]) -> JSON:
     """The issue-14 extension members of GetJob/ListJobs: `retry` as stored, `notify` with
-    each secret shown as "set"."""
+    each secret shown as "set" and each url's user info as `***` (`shown_url`)."""
     body: JSON = {}
     if isinstance(definition.get("retry"), dict):
         body["retry"] = dict(definition["retry"])
     targets = targets_of(definition)
     if targets:
-        body["notify"] = [{**t, "secret": SHOWN_SECRET} for t in targets]
+        body["notify"] = [
+            {**t, "url": shown_url(str(t["url"])), "secret": SHOWN_SECRET} for t in targets
+        ]
     return body
 
 

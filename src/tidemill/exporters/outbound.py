@@ -5,11 +5,18 @@ resolves to now. `open_client` is the connect-time check: an httpx client whose 
 resolves each host itself, refuses the connection when any address is denied, and connects to
 the very address it checked, so a name that resolves differently later (DNS rebinding) cannot
 slip past. Proxies from the environment are not used (they would hide the real peer).
+`deadline` bounds a whole request: httpx's timeouts are per read and write, so a peer sending
+a byte within each would hold one without end.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpcore
@@ -60,6 +67,63 @@ def check_host(policy: AddressPolicy, host: str, port: int | None, what: str) ->
         raise InvalidInputError(Failure.EXP_SUBMIT_FAILED, f"{what} {host!r} is refused: {reason}")
 
 
+_DEADLINE = threading.local()  # .at: time.monotonic() by which this thread's I/O must end
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Every connect, read and write of guarded connections (`open_client`) in this thread
+    within the block ends `seconds` from now at the latest: past it, httpx raises its
+    ConnectTimeout, ReadTimeout or WriteTimeout. A peer trickling its headers or body a byte
+    at a time stays within each read's timeout; this bounds the request as a whole."""
+    before = getattr(_DEADLINE, "at", None)
+    mine = time.monotonic() + seconds
+    _DEADLINE.at = mine if before is None else min(before, mine)
+    try:
+        yield
+    finally:
+        _DEADLINE.at = before
+
+
+def _within(timeout: float | None, late: type[Exception]) -> float | None:
+    """`timeout` shortened to what is left before this thread's deadline (`late` past it)."""
+    at: float | None = getattr(_DEADLINE, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise late("the request's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write honours the thread's `deadline`."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self.stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, _within(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, _within(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        within = _within(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self.stream.start_tls(ssl_context, server_hostname, within))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
 class _GuardedBackend(httpcore.SyncBackend):
     def __init__(self, policy: AddressPolicy) -> None:
         self.policy = policy
@@ -81,7 +145,9 @@ class _GuardedBackend(httpcore.SyncBackend):
         error: Exception | None = None
         for address in addresses:  # the checked addresses themselves: no second lookup
             try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                within = _within(timeout, httpcore.ConnectTimeout)
+                stream = super().connect_tcp(address, port, within, local_address, socket_options)
+                return _DeadlineStream(stream)
             except httpcore.ConnectError as exc:
                 error = exc
         assert error is not None

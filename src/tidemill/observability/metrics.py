@@ -80,8 +80,11 @@ class Metrics:
     def exported(self, type_: str, status: str) -> None:
         self.exports.labels(type_.lower(), status).inc()
 
-    def fired(self, lag_seconds: float) -> None:
-        self.fire_lag.observe(max(0.0, lag_seconds))
+    def fired(self, lag_seconds: float, count: int = 1) -> None:
+        """`count` slots fired `lag_seconds` after they fell due."""
+        lag = max(0.0, lag_seconds)
+        for _ in range(count):
+            self.fire_lag.observe(lag)
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).observe(seconds)

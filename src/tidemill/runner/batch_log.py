@@ -164,17 +164,23 @@ class BatchLog:
         return "\n".join(parts)
 
 
-def save(storage: Storage, batch_log: BatchLog, fence: Fence | None = None) -> None:
+def save(
+    storage: Storage, batch_log: BatchLog, fence: Fence | None = None, *, durable: bool = True
+) -> None:
     """Store the log beside the batch's result, only while `fence` holds when given. A log
-    that cannot be written never fails the batch: it is reported in the service's log."""
+    that cannot be written never fails the batch: it is reported in the service's log.
+
+    `durable=False` (the log written as the attempt starts, docs/decisions.md "Batch log
+    durability"): the write survives a killed worker, not a machine crash, after which the
+    attempt is settled and runs again, writing a new log."""
     uri = log_beside(batch_log.plan.result_uri)
     data = batch_log.text().encode()
     try:
         if fence is None:
-            storage.put(uri, data)
+            storage.put(uri, data, durable=durable)
         else:
             with fence.publishing():
-                storage.put(uri, data)
+                storage.put(uri, data, durable=durable)
     except TidemillError as exc:
         log.warning("cannot write the log of batch %s/%s: %s", batch_log.plan.job,
                     batch_log.plan.run_id, exc.message)  # fmt: skip

@@ -16,9 +16,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from tidemill.core.batches import Batch, BatchStatus
+from tidemill.core.models import Job
 from tidemill.core.outcomes import Verdict
 from tidemill.core.retries import decide, policy_of, success_message
-from tidemill.store import repository as repo
 from tidemill.store import retries as store
 
 log = logging.getLogger("tidemill.retries")
@@ -26,12 +26,13 @@ S = BatchStatus
 
 
 def apply(
-    conn: sa.Connection, account: int, batch: Batch, verdict: Verdict, now: datetime
-) -> tuple[Verdict, datetime | None]:
-    """(the verdict to store, its message naming the attempt; when to retry, or None)."""
+    conn: sa.Connection, account: int, batch: Batch, verdict: Verdict, now: datetime,
+    job: Job | None,
+) -> tuple[Verdict, datetime | None]:  # fmt: skip
+    """(the verdict to store, its message naming the attempt; when to retry, or None).
+    `job`: the batch's job as it is now (its retry policy), None if it is gone."""
     if verdict.status not in (S.FAILED, S.SUCCESSFUL):
         return verdict, None
-    job = repo.get_job(conn, account, batch.job_name)
     if job is None:
         return verdict, None
     policy = policy_of(job.definition)

@@ -51,6 +51,7 @@ LEASE = timedelta(seconds=30)
 RENEW_EVERY = 10.0
 PREFIX = Settings.model_config["env_prefix"]  # of the variables the settings are read from
 Answer = BatchResult | Outcome  # what a worker answers for one plan (worker.serve)
+ENDS_READ = frozenset({S.FAILED, S.SUCCESSFUL})  # the ends retries and alerts look at
 
 
 def start_forkserver() -> None:
@@ -303,10 +304,13 @@ class Runner:
             if self._stopping.is_set():
                 return
             try:
+                # Waiting batches first: a wake-up is most often one (started, or a parent's
+                # child) and nothing below changes what may be claimed, but retries.
+                self._dispatch()
                 self._end_stopped()
                 self._renew_and_reap()
-                self._retry_due()
-                self._dispatch()
+                if self._retry_due():
+                    self._dispatch()
                 self._sweep_retention()
             except Exception:
                 log.exception("runner loop failed; retrying")
@@ -315,9 +319,9 @@ class Runner:
         """Now, in the configured zone (the times history messages name)."""
         return self.runtime.clock.now().astimezone(self.runtime.zone)
 
-    def _retry_due(self) -> None:
-        """Queue the failed batches whose automatic retry is due (runner.retrying)."""
-        retrying.requeue_due(self.runtime.db, self._now())
+    def _retry_due(self) -> int:
+        """Queue the failed batches whose automatic retry is due (runner.retrying); how many."""
+        return retrying.requeue_due(self.runtime.db, self._now())
 
     def _end_stopped(self) -> None:
         """End our workers whose batch was stopped, rerun or deleted since it was claimed —
@@ -475,6 +479,8 @@ class Runner:
             succeeded = self._record(assignment, answer)
             if succeeded is None:
                 return  # settled by another process, which undoes it
+            if succeeded:
+                self.notify()  # its depend children wait, committed: claim them now
         except Exception as exc:
             log.exception("cannot record the outcome of %s/%s", batch.job_name, batch.run_id)
             reason = (
@@ -578,15 +584,17 @@ def _store_verdict(
 ) -> bool:  # fmt: skip
     """End the executing batch as `verdict` says, if it is still `current`; whether it was.
     A failure its job retries gets its due time (runner.retrying); an end its job's `notify`
-    targets want queues their alerts (services.notify), in the same transaction."""
-    verdict, retry_at = retrying.apply(conn, account, batch, verdict, now)
+    targets want queues their alerts (services.notify), in the same transaction. The job (its
+    retry policy and its targets) is read once, for an end that either may concern."""
+    job = repo.get_job(conn, account, batch.job_name) if verdict.status in ENDS_READ else None
+    verdict, retry_at = retrying.apply(conn, account, batch, verdict, now, job)
     moved = store.move(
         conn, account, batch.job_name, batch.run_id, [current], status=verdict.status,
         end_time=now, message=verdict.message, result_rows=verdict.rows, owner=None,
         lease_until=None, retry_at=retry_at,
     )  # fmt: skip
     if moved and retry_at is None:
-        notify.batch_ended(conn, account, batch, verdict.status, verdict.message, now)
+        notify.batch_ended(conn, account, batch, verdict.status, verdict.message, now, job)
     return moved
 
 

@@ -2,7 +2,10 @@
 
 One thread sleeps until the earliest next_fire in the metadata store (or until nudged: a
 schedule started or changed, a batch ended), then claims the due rows in chunks and, in the same
-transaction, queues one Ready batch per slot fired and writes each job's next fire time. The
+transaction, queues one Ready batch per slot fired and writes each job's next fire time. Crontab
+jobs are fired by group: all jobs due at one time with one expression take one decision and
+set-based statements (100,000 jobs on one minute, docs/performance.md); loops, whose step
+depends on each job's last batch, are decided row by row. The
 decisions (which slot, when next, the missed-slot policy) are `core.schedules`; this is the I/O
 around them. Claims are exclusive (see `store.schedules`), so any number of Tidemill processes
 may run a scheduler against one PostgreSQL; each fires whatever is due when it wakes.
@@ -16,6 +19,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
+from tidemill.core.cron import parse_crontab
 from tidemill.core.models import SchedulerMode
 from tidemill.core.schedules import Fire, NotBefore, Wait, crontab_fire, loop_step
 from tidemill.errors import TidemillError
@@ -88,7 +92,7 @@ class Scheduler:
         if waiting:
             with self.runtime.db.begin() as conn:
                 store.release_waiting(conn, now)
-        fired = 0
+        fired = self._fire_crontabs()
         for _ in range(1000):  # each pass settles its rows; a back-to-back loop needs two
             claimed, count = self._fire_chunk()
             fired += count
@@ -97,6 +101,42 @@ class Scheduler:
         if fired:
             self.runtime.notify_runner()
         return fired
+
+    def _fire_crontabs(self) -> int:
+        """Fire the due crontab jobs group by group (one expression, one due time: one
+        decision), in claims of up to `chunk` jobs; the number fired."""
+        with self.runtime.db.connect() as conn:
+            groups = store.due_crontabs(conn, self.runtime.clock.now())
+        fired = 0
+        lags: list[tuple[float, int]] = []
+        for group in groups:
+            while True:
+                now = self.runtime.clock.now()
+                local = now.astimezone(self.runtime.zone)  # crontabs run in the configured zone
+                try:
+                    fire = crontab_fire(parse_crontab(group.expression), group.next_fire, local)
+                except TidemillError as exc:  # an expression that no longer parses: park them
+                    self._park(group, exc)
+                    break
+                with self.runtime.db.begin() as conn:
+                    store.lock_for_firing(conn)
+                    count = store.fire_crontabs(
+                        conn, group, fire.slot, fire.next_fire, now, self.chunk
+                    )
+                fired += count
+                lags.append(((local - fire.slot).total_seconds(), count))
+                if count < self.chunk:  # the group is done, or another node holds the rest
+                    break
+        for lag, count in lags:  # after the claims: the figure does not delay the firing
+            self.runtime.metrics.fired(lag, count)
+        return fired
+
+    def _park(self, group: store.DueGroup, exc: TidemillError) -> None:
+        with self.runtime.db.begin() as conn:
+            store.lock_for_firing(conn)
+            parked = store.park_crontabs(conn, group)
+        for account, job in parked:
+            log.error("job %r of account %s has a bad schedule: %s", job, account, exc)
 
     def _fire_chunk(self) -> tuple[int, int]:
         now = self.runtime.clock.now()

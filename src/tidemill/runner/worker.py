@@ -180,13 +180,14 @@ def _run(
     answer: once the runner records it, this attempt's lease is over)."""
     redact = batch_log.Redactor.for_plan(plan, config.data_dir, config.warehouse)
     blog = batch_log.BatchLog(plan, redact)
-    batch_log.save(storage, blog)  # what it was given, even if it is killed
+    fence = _fence(db, plan)  # both saves of the log too: a stale attempt never overwrites
+    # What it was given, even if it is killed. Not synced: only a machine crash would lose it,
+    # and after one this attempt is settled and runs again (docs/decisions.md).
+    batch_log.save(storage, blog, fence, durable=False)
     batch_log.reset_peak_memory()
-    fence: Fence = Unfenced()
     answer: BatchResult | Outcome
     try:
         store = kodo.for_account(plan.scope)  # this batch's account's buckets only
-        fence = _fence(db, plan)
         # A Spark driver JVM started here would inherit the limit (and cannot start under
         # it); Spark holds its memory to the executors' settings instead.
         limit_memory(plan.memory_ceiling if plan.engine == "duckdb" else 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import sqlalchemy as sa
 
@@ -12,6 +13,7 @@ from tidemill.core.jobs import JobInput, validate_job
 from tidemill.core.models import JSON, Job, SchemaField
 from tidemill.core.names import check_name
 from tidemill.core.naming import job_prefix
+from tidemill.core.notify import keep_stored
 from tidemill.core.public import job_public
 from tidemill.core.variables import (
     SYSTEM_VARIABLES,
@@ -168,6 +170,7 @@ def _recheck_downstream(conn: sa.Connection, account: int, job: Job) -> None:
 def create(rt: Runtime, account: int, name: str, body: JSON) -> None:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     given = validate_job(body)
+    given = replace(given, definition=keep_stored(given.definition, None))  # no "set" here
     notify.check_targets(rt.settings.outbound.policy, given.definition)  # issue 14 alerts
     with rt.db.begin() as conn:
         if repo.get_job(conn, account, name) is not None:
@@ -183,6 +186,8 @@ def update(rt: Runtime, account: int, name: str, body: JSON) -> None:
     notify.check_targets(rt.settings.outbound.policy, given.definition)  # issue 14 alerts
     with rt.db.begin() as conn:
         stored = need_job(conn, account, name)
+        # What GetJob hid (a notify secret, a url's user info) sent back means "keep it".
+        given = replace(given, definition=keep_stored(given.definition, stored.definition))
         job = _resolve(rt, conn, account, name, given)
         workflow_idle(conn, account, stored.workflow, f"update job {name!r}")
         _check_workflow(conn, account, job, f"update job {name!r}")

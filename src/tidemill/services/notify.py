@@ -32,14 +32,14 @@ from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import JSON, Job
 from tidemill.core.outbound import AddressPolicy
 from tidemill.errors import Failure, InvalidInputError, TidemillError
-from tidemill.exporters.outbound import open_client, refusal
+from tidemill.exporters.outbound import deadline, open_client, refusal
 from tidemill.runtime import Runtime
 from tidemill.store import notify as store
 from tidemill.store import repository as repo
 
 log = logging.getLogger("tidemill.notify")
 S = BatchStatus
-TIMEOUT = 10.0  # seconds per POST
+TIMEOUT = 10.0  # seconds per POST, all of it (exporters.outbound.deadline)
 HOLD = timedelta(minutes=2)  # a claimed alert is not tried by another node for this long
 LATE_HORIZON = timedelta(days=1)  # a batch late for longer than this when seen is not told
 POLL = 1.0  # seconds between passes
@@ -56,7 +56,7 @@ def check_targets(policy: AddressPolicy, definition: Mapping[str, Any]) -> None:
         if reason is not None:
             raise InvalidInputError(
                 Failure.JOB_SPEC_INVALID,
-                f"notify[{index}].url {target['url']!r} is refused: {reason}",
+                f"notify[{index}].url {rules.shown_url(str(target['url']))!r} is refused: {reason}",
             )
 
 
@@ -66,14 +66,14 @@ def _stamp(moment: datetime, zone: Any) -> str:
 
 def batch_ended(
     conn: sa.Connection, account: int, batch: Batch, status: BatchStatus, message: str,
-    now: datetime,
+    now: datetime, job: Job | None,
 ) -> int:  # fmt: skip
     """Queue the alerts of a batch that ended `status` for good; how many. `now` is aware (its
-    zone is the one the alert's times are written in)."""
+    zone is the one the alert's times are written in); `job` is the batch's job as it is now
+    (its targets), None if it is gone."""
     event = {S.FAILED: rules.FAILED, S.SUCCESSFUL: rules.SUCCEEDED}.get(status)
     if event is None:
         return 0
-    job = repo.get_job(conn, account, batch.job_name)
     wanted = [t for t in rules.targets_of(job.definition) if event in t["on"]] if job else []
     if not wanted:
         return 0
@@ -177,12 +177,18 @@ def _attempt(
     try:
         # Streamed: of an answer's body no more than the error's text is read (a receiver may
         # send one that never ends, each byte within the read timeout).
-        with client.stream("POST", delivery.url, content=body, headers=headers) as response:
+        # Within TIMEOUT in all: a receiver trickling its headers a byte at a time would
+        # otherwise hold the pass for as long as h11 waits for them (16 KiB).
+        with (
+            deadline(TIMEOUT),
+            client.stream("POST", delivery.url, content=body, headers=headers) as response,
+        ):
             status_code = response.status_code
             error = "" if response.is_success else f"HTTP {status_code} {_head(response)!r}"
     except (httpx.HTTPError, TidemillError) as exc:
         error = exc.message if isinstance(exc, TidemillError) else (
             f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)  # fmt: skip
+    error = error.replace(delivery.url, rules.shown_url(delivery.url))  # user info unsaid
     if not error:
         status, next_at = store.DELIVERED, None
     elif attempts >= rules.DELIVERY_ATTEMPTS:
@@ -193,8 +199,8 @@ def _attempt(
         store.record(conn, delivery.id, status=status, attempts=attempts, now=now,
                      next_at=next_at, error=error, http_status=status_code)  # fmt: skip
     if error:
-        log.warning("alert %s to %s: attempt %d failed: %s", delivery.id, delivery.url,
-                    attempts, error)  # fmt: skip
+        log.warning("alert %s to %s: attempt %d failed: %s", delivery.id,
+                    rules.shown_url(delivery.url), attempts, error)  # fmt: skip
     return 0 if error else 1
 
 
@@ -221,7 +227,7 @@ def notify_status(rt: Runtime, conn: sa.Connection, account: int, job: Job) -> J
     shown: list[JSON] = []
     for target in targets:
         mine = [d for d in found if d.url == target["url"]]
-        entry: JSON = {"url": target["url"],
+        entry: JSON = {"url": rules.shown_url(str(target["url"])),
                        "pending": sum(d.status == store.PENDING for d in mine)}  # fmt: skip
         tried = [d for d in mine if d.last_at is not None]
         if tried:

@@ -80,8 +80,16 @@ class Storage(Protocol):
         past the end gives what exists (possibly b""). Missing: NotFoundError."""
         ...
 
-    def put(self, uri: str, data: bytes) -> None:
-        """Store `data` at `uri` atomically: readers see the old file or the new, never half."""
+    def put(self, uri: str, data: bytes, *, durable: bool = True) -> None:
+        """Store `data` at `uri` atomically: readers see the old file or the new, never half.
+
+        `durable` (the default): the file survives a crash of the machine once `put` returns.
+        `durable=False` is for a file that a machine crash makes irrelevant (the batch log
+        written as an attempt starts: after a machine crash that attempt runs again and writes
+        a new one): it is still atomic and survives the end of the process, but a machine crash
+        soon after may leave the old file, or none. Backends whose every write is durable
+        anyway (object stores, HDFS) do the same for both.
+        """
         ...
 
     def upload(self, uri: str, source: Path, *, move: bool = False) -> None:

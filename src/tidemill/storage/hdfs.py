@@ -148,7 +148,8 @@ class HdfsFiles:
         end = len(reader) if length is None else min(len(reader), start + length)
         return b"".join(self._chunks(uri, reader, start, end))
 
-    def put(self, uri: str, data: bytes) -> None:
+    def put(self, uri: str, data: bytes, *, durable: bool = True) -> None:
+        # Closing the file waits for its blocks' replicas: every write is as durable as HDFS.
         view = memoryview(data)
         step = self.chunk_bytes
         self._replace(uri, "write", lambda: (view[i : i + step] for i in range(0, len(view), step)))

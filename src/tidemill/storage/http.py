@@ -64,7 +64,7 @@ class HttpFiles:
         end = None if length is None else start + length
         return answer.content[start:end]
 
-    def put(self, uri: str, data: bytes) -> None:
+    def put(self, uri: str, data: bytes, *, durable: bool = True) -> None:
         raise _read_only(uri)
 
     def upload(self, uri: str, source: Path, *, move: bool = False) -> None:

@@ -72,11 +72,11 @@ class LocalFiles:
             except OSError as exc:
                 _fail("read", uri, exc)
 
-    def put(self, uri: str, data: bytes) -> None:
+    def put(self, uri: str, data: bytes, *, durable: bool = True) -> None:
         def fill(out: BinaryIO) -> None:
             out.write(data)
 
-        self._replace(uri, fill)
+        self._replace(uri, fill, durable=durable)
 
     def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
         if move and self._adopt(uri, source):
@@ -175,7 +175,10 @@ class LocalFiles:
         _fsync_dir(path.parent)
         return True
 
-    def _replace(self, uri: str, fill: Fill) -> None:
+    def _replace(self, uri: str, fill: Fill, *, durable: bool = True) -> None:
+        """Write `fill`'s bytes to a temporary file beside `uri`'s and rename it over it; with
+        `durable`, the file is synced before the rename and the directory after it (without,
+        the rename still makes it atomic: a process's end loses nothing, a machine's may)."""
         path = self.path(uri)
         try:
             fd, temp = _temp_beside(path)
@@ -185,8 +188,9 @@ class LocalFiles:
             with os.fdopen(fd, "wb") as out:
                 os.fchmod(out.fileno(), FILE_MODE)
                 fill(out)
-                out.flush()
-                os.fsync(out.fileno())
+                if durable:
+                    out.flush()
+                    os.fsync(out.fileno())
             os.replace(temp, path)
         except OSError as exc:
             Path(temp).unlink(missing_ok=True)
@@ -194,7 +198,8 @@ class LocalFiles:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-        _fsync_dir(path.parent)
+        if durable:
+            _fsync_dir(path.parent)
 
     # -- listing -----------------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ class MemoryFiles:
         data = self._get(uri)[0]
         return data[start:] if length is None else data[start : start + length]
 
-    def put(self, uri: str, data: bytes) -> None:
+    def put(self, uri: str, data: bytes, *, durable: bool = True) -> None:
         self._check(uri)
         with self._lock:
             self._files[uri] = (bytes(data), datetime.now(UTC))

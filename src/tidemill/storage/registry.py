@@ -186,8 +186,8 @@ class Storages:
     def read(self, uri: str, start: int = 0, length: int | None = None) -> bytes:
         return self.backend(uri).read(uri, start, length)
 
-    def put(self, uri: str, data: bytes) -> None:
-        self.backend(uri).put(uri, data)
+    def put(self, uri: str, data: bytes, *, durable: bool = True) -> None:
+        self.backend(uri).put(uri, data, durable=durable)
 
     def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
         self.backend(uri).upload(uri, source, move=move)

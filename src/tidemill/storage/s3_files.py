@@ -63,7 +63,8 @@ class S3Files:
         with _about(uri):
             return self.store.read_range(*_split(uri), start, length)
 
-    def put(self, uri: str, data: bytes) -> None:
+    def put(self, uri: str, data: bytes, *, durable: bool = True) -> None:
+        # S3 answers a PUT once the object is stored: every write is durable.
         with _about(uri):
             self.store.write(*_split(uri), data)
 

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 
+from tidemill import private_files
 from tidemill.errors import ConfigError, Failure
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -22,6 +23,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Page cache up to 32 MiB a connection (default 2 MiB), grown only as pages are read: one
+    # scheduler claim writes 10,000 batches across six indexes (docs/performance.md).
+    cursor.execute("PRAGMA cache_size=-32768")
     cursor.close()
 
 
@@ -32,8 +36,13 @@ def create_engine(url: str) -> sa.Engine:
     except sa.exc.ArgumentError as exc:
         raise ConfigError(Failure.INTERNAL, f"invalid metadata database URL: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
+        if (
+            parsed.database
+            and parsed.database != ":memory:"
+            and not parsed.database.startswith("file:")
+        ):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_files.create(Path(parsed.database))  # it holds secret keys: 0600
         engine = sa.create_engine(
             parsed, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=8
         )

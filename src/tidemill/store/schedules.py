@@ -21,7 +21,7 @@ from tidemill.core.batches import ACTIVE, BORN
 from tidemill.core.models import SchedulerMode
 from tidemill.core.schedules import LastBatch, ScheduleSpec
 from tidemill.store.batches import new_uid
-from tidemill.store.tables import batches, job_states
+from tidemill.store.tables import UTCDateTime, batches, job_states
 
 _ACTIVE = [s.value for s in ACTIVE]
 
@@ -230,6 +230,139 @@ def settle(conn: sa.Connection, outcomes: Sequence[Outcome], now: datetime) -> i
               "queued_at": now, "uid": new_uid()} for o in fired],
         )  # fmt: skip
     return len(fired)
+
+
+# --- crontabs, fired by group -----------------------------------------------------------------
+#
+# Every crontab job due at one moment with one expression fires the same slot and moves to the
+# same next fire time (`core.schedules.crontab_fire` reads nothing else), so the scheduler decides
+# once per (expression, next_fire) group and fires the group with set-based statements: no row
+# travels to Python and back (docs/performance.md, "Scheduler").
+
+
+@dataclass(frozen=True, slots=True)
+class DueGroup:
+    """Crontab jobs due now that share an expression and a next fire time."""
+
+    expression: str
+    next_fire: datetime
+    count: int
+
+
+def due_crontabs(conn: sa.Connection, now: datetime) -> list[DueGroup]:
+    """The started crontab schedules due at `now`, by (expression, next_fire), earliest first."""
+    expr, next_fire = job_states.c.schedule_expr, job_states.c.next_fire
+    rows = conn.execute(
+        sa.select(expr, next_fire, sa.func.count())
+        .where(*_crontab_due(now))
+        .group_by(expr, next_fire)
+        .order_by(next_fire)
+    )
+    return [DueGroup(e or "", when, n) for e, when, n in rows]
+
+
+def _crontab_due(now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        job_states.c.next_fire <= now,
+        job_states.c.active.is_(True),
+        job_states.c.schedule_kind == SchedulerMode.CRONTAB.value,
+    )
+
+
+def _in_group(group: DueGroup) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        job_states.c.next_fire == group.next_fire,
+        job_states.c.active.is_(True),
+        job_states.c.schedule_kind == SchedulerMode.CRONTAB.value,
+        job_states.c.schedule_expr == group.expression,
+    )
+
+
+def _uid(conn: sa.Connection) -> sa.ColumnElement[str]:
+    """A new batch uid computed by the database: 128 random bits in 32 hex digits, as `new_uid`."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.replace(sa.cast(sa.func.gen_random_uuid(), sa.String), "-", "")
+    return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))
+
+
+_BATCH_COLUMNS = (
+    "account_id", "job_name", "run_id", "batch_time", "status", "params", "start_time",
+    "end_time", "message", "rerun_count", "queued_at", "uid", "retries",
+)  # fmt: skip
+
+
+def fire_crontabs(
+    conn: sa.Connection,
+    group: DueGroup,
+    slot: datetime,
+    next_fire: datetime,
+    now: datetime,
+    limit: int,
+) -> int:
+    """Fire `slot` for up to `limit` jobs of `group`: queue one Ready batch each (queued_at
+    `now`) and move their next fire to `next_fire` (> the group's), in this transaction; the
+    count. SQLite: call `lock_for_firing` first. Jobs another node holds (PostgreSQL) or that
+    changed since `due_crontabs` are left alone: whoever holds them fires them."""
+    ids = (job_states.c.account_id, job_states.c.job_name)
+    fired_values = {
+        "next_fire": next_fire, "waiting": False, "last_fire": slot,
+        "last_run": job_states.c.next_run_id, "next_run_id": job_states.c.next_run_id + 1,
+    }  # fmt: skip
+
+    def batch(*columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+        """The batch row from (account_id, job_name, run_id, params) of a fired job."""
+        account, job, run, params = columns
+        return sa.select(
+            account, job, run, sa.literal(slot, UTCDateTime), sa.literal(BORN.value), params,
+            sa.null(), sa.null(), sa.literal(""), sa.literal(0), sa.literal(now, UTCDateTime),
+            _uid(conn), sa.literal(0),
+        )  # fmt: skip
+
+    if conn.dialect.name == "postgresql":
+        # One statement: lock the claim (rows another node holds are skipped), move them (the
+        # compare-and-set on next_fire is checked again on the locked row), and queue a batch
+        # for each row actually moved, from what the update returns.
+        held = (
+            sa.select(*ids)
+            .where(*_in_group(group))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("claimed")
+        )
+        moved = (
+            sa.update(job_states)
+            .where(*(c == held.c[c.name] for c in ids), *_in_group(group))
+            .values(**fired_values)
+            .returning(*ids, job_states.c.last_run, job_states.c.start_params)
+            .cte("moved")
+        )
+        rows = batch(moved.c.account_id, moved.c.job_name, moved.c.last_run, moved.c.start_params)
+        queue = sa.insert(batches).from_select(_BATCH_COLUMNS, rows).returning(batches.c.run_id)
+        return len(conn.execute(queue).all())  # (psycopg reports no rowcount for this form)
+    # SQLite: this transaction holds the write lock, so the claim cannot change between queueing
+    # the batches and moving the rows; ordered by rowid (the order of the next_fire index within
+    # one next_fire, so no sort), it names the same rows in both statements.
+    rowid: sa.ColumnClause[int] = sa.column("rowid", sa.Integer)
+    claimed = sa.select(rowid).select_from(job_states).where(*_in_group(group))
+    mine = rowid.in_(claimed.order_by(rowid).limit(limit))
+    rows = batch(*ids, job_states.c.next_run_id, job_states.c.start_params).where(mine)
+    queued = conn.execute(sa.insert(batches).from_select(_BATCH_COLUMNS, rows)).rowcount
+    moved_count = conn.execute(sa.update(job_states).where(mine).values(**fired_values)).rowcount
+    if queued != moved_count:
+        raise LostClaimError(f"queued {queued} batches but moved {moved_count} schedules")
+    return int(queued)
+
+
+def park_crontabs(conn: sa.Connection, group: DueGroup) -> list[tuple[int, str]]:
+    """Stop firing `group` (its expression no longer parses): next_fire NULL; the jobs."""
+    ids = (job_states.c.account_id, job_states.c.job_name)
+    rows = conn.execute(
+        sa.update(job_states)
+        .where(*_in_group(group))
+        .values(next_fire=None, waiting=False)
+        .returning(*ids)
+    )
+    return [(account, job) for account, job in rows]
 
 
 def release_waiting(conn: sa.Connection, now: datetime) -> int:

@@ -1,4 +1,4 @@
-"""Unsigned operator endpoints (issue 15, items 4 and 5), served by `api.ops_edge.OpsEdge`
+"""Unsigned operator endpoints (issue 15, items 4 and 5), served by `api.edge.Edge`
 ahead of Pandora authentication:
 
 * `GET /healthz`: 200 `{"status": "ok"}` while the process serves requests.

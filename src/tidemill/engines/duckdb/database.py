@@ -128,28 +128,54 @@ def open_engine(macros: Sequence[str] | None = None) -> duckdb.DuckDBPyConnectio
 def seal(
     con: duckdb.DuckDBPyConnection,
     *,
-    time_zone: str = "UTC",
+    time_zone: str | None = "UTC",
     threads: int | None = None,
     memory_limit: str | None = None,
     allowed_directories: Sequence[str] = (),
     temp_directory: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Apply one piece of work's limits to `con`, then shut its file access for good."""
+    """Apply one piece of work's limits to `con`, then shut its file access for good.
+
+    A limit given as None is left as it is (DuckDB's default, or what `set_limits` set).
+    Closes `con` and raises BackendError if DuckDB refuses a setting."""
+    statements = _limit_statements(time_zone, threads, memory_limit)
+    if temp_directory is not None:
+        statements.append(f"SET GLOBAL temp_directory = {quote_literal(temp_directory)}")
+    directories = ", ".join(quote_literal(d) for d in allowed_directories)
+    statements.append(f"SET allowed_directories = [{directories}]")
+    statements.append("SET enable_external_access = false")
+    _settle(con, statements)
+    return con
+
+
+def set_limits(
+    con: duckdb.DuckDBPyConnection, time_zone: str, threads: int, memory_limit: str
+) -> None:
+    """Set the limits `seal` would, ahead of it (on a database opened before its work is
+    known); closes `con` and raises BackendError if DuckDB refuses one."""
+    _settle(con, _limit_statements(time_zone, threads, memory_limit))
+
+
+def _limit_statements(
+    time_zone: str | None, threads: int | None, memory_limit: str | None
+) -> list[str]:
+    statements = []
+    if time_zone is not None:
+        statements.append(f"SET GLOBAL TimeZone = {quote_literal(time_zone)}")
+    if threads is not None:
+        statements.append(f"SET GLOBAL threads = {int(threads)}")
+    if memory_limit is not None:
+        statements.append(f"SET GLOBAL memory_limit = {quote_literal(memory_limit)}")
+    return statements
+
+
+def _settle(con: duckdb.DuckDBPyConnection, statements: Sequence[str]) -> None:
+    """Run the SET `statements` in one call; on a refusal close `con` (BackendError)."""
     try:
-        con.execute(f"SET GLOBAL TimeZone = {quote_literal(time_zone)}")
-        if threads is not None:
-            con.execute(f"SET GLOBAL threads = {int(threads)}")
-        if memory_limit is not None:
-            con.execute(f"SET GLOBAL memory_limit = {quote_literal(memory_limit)}")
-        if temp_directory is not None:
-            con.execute(f"SET GLOBAL temp_directory = {quote_literal(temp_directory)}")
-        directories = ", ".join(quote_literal(d) for d in allowed_directories)
-        con.execute(f"SET allowed_directories = [{directories}]")
-        con.execute("SET enable_external_access = false")
+        con.execute(";\n".join(statements))
     except duckdb.Error as exc:
         con.close()
         raise BackendError(Failure.INTERNAL, f"cannot open DuckDB: {_message(exc)}") from exc
-    return con
 
 
 def output_schema(

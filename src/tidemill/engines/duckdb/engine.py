@@ -13,8 +13,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -32,12 +34,29 @@ from tidemill.engines.duckdb.database import (
     quote_identifier,
     quote_literal,
     seal,
+    set_limits,
 )
 from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.engines.duckdb.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure
 
 STOP_POLL = 0.05  # seconds between looks at `io.stop` while a query runs
+# Spark's 64-bit wraparound: every sum, and every arithmetic on longs, calls it.
+WARM_MACROS = tuple(dialect.macros_for("tidemill_wrap64()"))
+TRANSLATIONS_KEPT = 64  # translated queries a worker remembers (its jobs' runs repeat)
+_MACRO_ORDER = {text: i for i, text in enumerate(dialect.MACROS)}
+
+Limits = tuple[str, int, str]  # (time zone, threads, memory limit) as `seal` sets them
+Schemas = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # BatchPlan.schemas(), frozen
+
+
+@dataclass(frozen=True, slots=True)
+class _Warm:
+    """What a pre-opened database was given before its run's plan came: the CREATE MACRO
+    statements run, and the limits set (None: none)."""
+
+    macros: tuple[str, ...] = ()
+    limits: Limits | None = None
 
 
 class DuckDBEngine:
@@ -47,7 +66,10 @@ class DuckDBEngine:
 
     def __init__(self) -> None:
         self._spare: duckdb.DuckDBPyConnection | None = None
+        self._spare_warm = _Warm()  # what `_spare` was given
+        self._next_warm = _Warm(WARM_MACROS)  # what the next spare is given: see prepare
         self._retired: duckdb.DuckDBPyConnection | None = None  # see _retire
+        self._translated: OrderedDict[tuple[str, Schemas], str] = OrderedDict()
 
     def check(self, sql: str, tables: Mapping[str, Sequence[SchemaField]]) -> list[SchemaField]:
         columns = {name: [(f.key, f.valtype) for f in fields] for name, fields in tables.items()}
@@ -55,13 +77,38 @@ class DuckDBEngine:
 
     def prepare(self) -> None:
         """Between runs: close the last run's database and open the next run's (each ~15 ms
-        that would otherwise lie between a trigger and its Successful)."""
+        that would otherwise lie between a trigger and its Successful), with what the last
+        run's plan needed that the next one likely needs too (its macros and `WARM_MACROS`,
+        its limits): a run then sets only what differs (`_sealed`)."""
         self._close_retired()
         if self._spare is None:
-            self._spare = open_engine(macros=())  # a run adds the macros its query calls
+            warm = self._next_warm
+            con = open_engine(macros=warm.macros)  # a run adds the other macros its query calls
+            if warm.limits is not None:
+                set_limits(con, *warm.limits)  # closes it if refused
+            self._spare, self._spare_warm = con, warm
+
+    def _translate(self, plan: BatchPlan) -> str:
+        """The plan's query for DuckDB (`dialect.to_duckdb`, a pure function of the SQL and
+        the tables' columns), remembered for the last TRANSLATIONS_KEPT queries: a job's
+        runs translate the same SQL over the same columns each time. Refusals are not kept."""
+        schemas = plan.schemas()
+        key = (
+            plan.sql,
+            tuple((name, tuple((k, t) for k, t in cols)) for name, cols in schemas.items()),
+        )
+        found = self._translated.get(key)
+        if found is not None:
+            self._translated.move_to_end(key)
+            return found
+        query = to_duckdb(plan.sql, schemas)  # InvalidInputError for what it refuses
+        self._translated[key] = query
+        if len(self._translated) > TRANSLATIONS_KEPT:
+            self._translated.popitem(last=False)
+        return query
 
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
-        query = to_duckdb(plan.sql, plan.schemas())  # InvalidInputError for what it refuses
+        query = self._translate(plan)
         check_tables_known(sql.referenced_tables(plan.sql), plan.schemas())
         self._close_retired()
         with ExitStack() as stack:
@@ -117,20 +164,28 @@ class DuckDBEngine:
         local: Mapping[str, Path],
         macros: Sequence[str] = (),
     ) -> duckdb.DuckDBPyConnection:
-        """The run's database with the `macros` its query calls: it may read only its inputs'
-        directories and `scratch`."""
+        """The run's database with the `macros` its query calls and the plan's limits: it
+        may read only its inputs' directories and `scratch`. The pre-opened database is used
+        when there is one; what it was given already (`_Warm`) is not done again."""
         allowed = {str(scratch), *(str(path.parent) for path in local.values())}
-        spare, self._spare = self._spare, None
-        if spare is not None and macros:
+        spare, warm, self._spare = self._spare, self._spare_warm, None
+        limits: Limits = (plan.zone, plan.limits.threads, plan.limits.memory)
+        given = sorted({*WARM_MACROS, *macros}, key=_MACRO_ORDER.__getitem__)
+        self._next_warm = _Warm(tuple(given), limits)
+        if spare is None:
+            spare, warm = open_engine(macros), _Warm(tuple(macros))
+        missing = [m for m in macros if m not in warm.macros]
+        if missing:
             try:
-                spare.execute(";\n".join(macros))
+                spare.execute(";\n".join(missing))
             except duckdb.Error as exc:
                 spare.close()
                 raise BackendError(Failure.INTERNAL, f"cannot create macros: {exc}") from exc
+        if warm.limits != limits:
+            set_limits(spare, *limits)  # closes it if refused
         return seal(
-            spare if spare is not None else open_engine(macros),
-            time_zone=plan.zone, threads=plan.limits.threads, memory_limit=plan.limits.memory,
-            allowed_directories=sorted(allowed), temp_directory=str(scratch / "spill"),
+            spare, time_zone=None, allowed_directories=sorted(allowed),
+            temp_directory=str(scratch / "spill"),
         )  # fmt: skip
 
 
