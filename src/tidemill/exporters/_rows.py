@@ -34,7 +34,7 @@ def open_result(ctx: ExportContext, *directories: Path) -> duckdb.DuckDBPyConnec
     """A sandboxed DuckDB that may read the result and read/write `directories`.
 
     Without the Spark macros: exports run only the SQL of this module, on built-in functions,
-    and creating every macro took ~6% of a 5M-row Parquet export (docs/performance.md)."""
+    and creating every macro is work an export does not need (docs/performance.md)."""
     allowed = sorted({str(ctx.result.parent), *(str(d) for d in directories)})
     return seal(
         open_engine(macros=()),
