@@ -6,6 +6,7 @@ The listings are held in flight deterministically: an audit hook (sys.addauditho
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -26,7 +27,10 @@ _blocked: dict[str, Any] = {}  # "dir": the bucket directory whose scans wait; "
 def _audit(event: str, args: Any) -> None:
     if event != "os.scandir" or "dir" not in _blocked:  # armed by the test, after its setup
         return
-    if str(args[0]).startswith(_blocked["dir"]):
+    scanned = args[0]  # a path, or a directory's descriptor (storage.local_buckets)
+    if isinstance(scanned, int):
+        scanned = os.readlink(f"/proc/self/fd/{scanned}")
+    if str(scanned).startswith(_blocked["dir"]):
         _blocked["in"].release()
         _blocked["release"].wait(30)
 
