@@ -116,7 +116,7 @@ class SchedulerSettings(BaseModel):
     """The crontab/loop scheduler (TIDEMILL_SCHEDULER__*)."""
 
     enabled: bool = True  # False: this process fires nothing (others sharing the database may)
-    chunk: int = 10_000  # due schedules claimed per transaction
+    chunk: int = 100_000  # due schedules claimed per transaction (docs/performance.md)
     max_sleep_seconds: float = 30.0  # look at the store at least this often
     wait_poll_seconds: float = 1.0  # how often a loop waiting on a batch is re-checked
 
@@ -143,6 +143,8 @@ class BackfillSettings(BaseModel):
     """Range backfills (TIDEMILL_BACKFILL__*), issue 14 item 1."""
 
     max_slots: int = Field(default=100_000, ge=1)  # slots one backfill may queue at most
+    # batches an account's backfills may have waiting at once (a backfill past it is refused)
+    max_waiting: int = Field(default=1_000_000, ge=1)
 
 
 class Settings(BaseSettings):

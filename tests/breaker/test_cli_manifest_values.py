@@ -78,4 +78,28 @@ def test_what_json_can_say_still_loads_aliases_included(tmp_path: Path) -> None:
     )
     (doc,) = documents(str(path))
     assert doc["spec"]["again"] == [{"key": "a", "valtype": "string"}]
+    merged = tmp_path / "merge.yaml"  # a merge key's members may be overridden: not twice
+    merged.write_text("base: &b {a: 1, b: 2}\nkind: variable\nspec:\n  <<: *b\n  a: 3\n")
+    assert documents(str(merged))[0]["spec"] == {"a": 3, "b": 2}
     assert doc["spec"]["when"] == "2025-01-01"
+
+
+DUPLICATES = {
+    # the first `spec` (its schema, its bucket) was dropped without a word
+    "twice.yaml": "kind: datasource\nname: d\nspec: {type: kodo}\nspec: {region: nb}\n",
+    "nested.yaml": "kind: variable\nname: v\nspec:\n  type: string\n  value: a\n  value: b\n",
+    "flow.yaml": "kind: variable\nname: v\nspec: {type: string, type: time}\n",
+    "twice.json": '{"kind": "variable", "name": "v", "name": "w", "spec": {}}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(DUPLICATES))
+def test_a_member_written_twice_is_refused_naming_it(tmp_path: Path, name: str) -> None:
+    """YAML 1.2 (§3.2.1.1) and JSON (RFC 8259 §4: SHOULD) want member names unique; the
+    readers kept the last silently, so a pasted second `spec:` dropped the first."""
+    path = tmp_path / name
+    path.write_text(DUPLICATES[name])
+    with pytest.raises(FileError) as caught:
+        documents(str(path))
+    message = str(caught.value)
+    assert str(path) in message and "twice" in message, message

@@ -5,12 +5,21 @@ Batch: `SparkEngine.run(plan, io)` over the corpus tables' Parquet files, given 
 datasource's `InputFile`s read through a real Storage (`file://`), the result committed at the
 plan's `result_uri`. Result: `preview` of that file (what the result endpoint reads). One
 engine (one shared Spark session) serves every case; each run has its own session of it.
+`run` may be called from a few threads at once, as a node's workers would share a Spark
+application: each case's outcome is its own (its own session, job group, result file).
+
+The driver JVM compiles with C1 only (`JAVA_OPTIONS`, TIDEMILL_SPARK__DRIVER_JAVA_OPTIONS in
+production): over a thousand small, different queries the JVM spends half its CPU in C2
+compiling code it then barely runs (measured: docs/spark.md). The engine's code, Spark's plans
+and its results are the same with either compiler.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,6 +39,7 @@ from tidemill.storage.local import file_uri
 from tidemill.storage.registry import StorageConfig, open_storages
 
 SCOPE = AccountScope("fidelity", frozenset())
+JAVA_OPTIONS = os.environ.get("TIDEMILL_FIDELITY_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
 
 
 class SparkEngineSide:
@@ -42,13 +52,14 @@ class SparkEngineSide:
         self._root = Path(tempfile.mkdtemp(prefix="tidemill-fidelity-spark-"))
         (self._root / "scratch").mkdir()
         self._storage = open_storages(StorageConfig(memory=True))
-        self._engine = SparkEngine()
+        self._engine = SparkEngine(driver_java_options=JAVA_OPTIONS)
         self._tables = tables
         self._files = {
             name: InputFile(file_uri(path), path.stat().st_size, "parquet", name=f"{name}/part-0")
             for name, path in paths.items()
         }
         self._count = 0
+        self._counting = threading.Lock()
         self.seconds: dict[str, float] = {}
 
     def __enter__(self) -> SparkEngineSide:
@@ -85,10 +96,12 @@ class SparkEngineSide:
         except Exception as exc:
             return Outcome("create_error", f"crash (a 500): {_crash(exc)}")
         schema = [(f.key, f.valtype) for f in created]
-        self._count += 1
-        result = self._root / f"warehouse/result-{self._count}.parquet"
+        with self._counting:
+            self._count += 1
+            number = self._count
+        result = self._root / f"warehouse/result-{number}.parquet"
         plan = BatchPlan(
-            1, SCOPE, "fidelity", self._count, sql,
+            1, SCOPE, "fidelity", number, sql,
             tuple(
                 TablePlan(name, tuple((k, vt, False) for k, vt in table.columns),
                           (self._files[name],), file_type="parquet")

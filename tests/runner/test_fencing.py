@@ -205,8 +205,11 @@ def test_a_stale_attempt_does_not_overwrite_the_live_attempts_batch_log(
     live = b"job: j\nbatch: 1 (attempt 1)\n"
     rt.storages.put(log_beside(result), live)
 
-    ours, theirs = multiprocessing.Pipe()
-    worker = threading.Thread(target=serve, args=(theirs, WorkerConfig.of(rt.settings)))
+    # A worker process as the runner makes one (serve arms itself to die with its parent and
+    # closes the forkserver's pipe: never in the test's own process).
+    context = multiprocessing.get_context("forkserver")
+    ours, theirs = context.Pipe()
+    worker = context.Process(target=serve, args=(theirs, WorkerConfig.of(rt.settings)))
     worker.start()
     try:
         ours.send(plan)
@@ -215,6 +218,8 @@ def test_a_stale_attempt_does_not_overwrite_the_live_attempts_batch_log(
     finally:
         ours.send(None)
         worker.join(30)
+        if worker.is_alive():
+            worker.kill()
 
     assert isinstance(answer, Outcome) and answer.ending is Ending.LEASE_LOST
     assert (folder / LOG_NAME).read_bytes() == live

@@ -4,8 +4,9 @@ recovery)."""
 
 from __future__ import annotations
 
+import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,91 @@ def test_a_batch_interrupted_by_kill_9_is_settled_on_restart(
     rerun = second.request("POST", "/v2/batch/actions/rerun", {"jobName": "slow", "runId": 1})
     assert rerun.status_code == 200, rerun.text
     assert wait_status(second, "slow", {"Running"})["runId"] == 1
+
+
+def scratch_dirs(data_dir: Path) -> set[str]:
+    root = data_dir / "scratch"
+    return {p.name for p in root.iterdir()} if root.exists() else set()
+
+
+def wait_dirs(data_dir: Path, done: Callable[[set[str]], bool], timeout: float = 60) -> set[str]:
+    """The names under <data>/scratch once `done` holds of them (or `timeout` s passed)."""
+    deadline = time.monotonic() + timeout
+    while not done(found := scratch_dirs(data_dir)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
+def test_the_scratch_of_a_run_killed_with_its_service_is_removed_on_restart(
+    data_dir: Path, servers: list[Served]
+) -> None:
+    first = Served(data_dir).start()
+    servers.append(first)
+    setup_jobs(first)
+    stranger = data_dir / "scratch" / "not-an-attempt"  # not named as a run's: never touched
+    stranger.mkdir(parents=True)
+    assert first.request("POST", "/v2/jobs/slow/actions/start", {}).status_code == 200
+    wait_status(first, "slow", {"Running"})
+    left = wait_dirs(data_dir, lambda names: len(names) == 2) - {"not-an-attempt"}
+    first.kill()
+
+    second = Served(data_dir).start()
+    servers.append(second)
+    after = wait_dirs(data_dir, lambda names: names == {"not-an-attempt"}, timeout=15)
+
+    assert len(left) == 1 and next(iter(left)).endswith("-0"), left  # the run's own scratch
+    assert after == {"not-an-attempt"}
+
+
+@pytest.mark.postgres
+def test_a_dead_nodes_scratch_goes_and_a_live_nodes_stays_in_a_shared_data_dir(
+    data_dir: Path, servers: list[Served], postgres_url: str
+) -> None:
+    """Two nodes, one data dir, one PostgreSQL. Each holds a batch Running without using a core
+    (an http export to a listener that never answers). B is killed with -9 and started again:
+    once B's batch is settled (its lease lapses), its scratch goes; A's batch still runs, and
+    its scratch stays."""
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        env = {
+            "TIDEMILL_DATABASE_URL": postgres_url,
+            "TIDEMILL_RUNNER__SLOTS": "1",
+            "TIDEMILL_EXPORTS__HTTP_TIMEOUT": "600",
+            "TIDEMILL_EXPORTS__HTTP_RETRIES": "0",
+        }
+        a = Served(data_dir, env).start()
+        servers.append(a)
+        setup_jobs(a)
+        spec = {"host": f"127.0.0.1:{silent.getsockname()[1]}", "uri": "/in", "format": "json"}
+        for job in ("live", "dead"):
+            response = a.request("POST", f"/v2/jobs/{job}", {
+                "srcs": [{"name": "logs", "type": "DataSource", "tableName": "logs"}],
+                "computation": {"type": "sql", "code": FAST},
+                "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+            })  # fmt: skip
+            assert response.status_code == 200, response.text
+            exported = a.request(
+                "POST", f"/v2/jobs/{job}/exports/h", {"type": "http", "spec": spec}
+            )
+            assert exported.status_code == 200, exported.text
+        assert a.request("POST", "/v2/jobs/live/actions/start", {}).status_code == 200
+        wait_status(a, "live", {"Running"})
+        live = wait_dirs(data_dir, lambda names: len(names) == 1)
+        b = Served(data_dir, env).start()  # A's one slot is busy: B runs "dead"
+        servers.append(b)
+        assert b.request("POST", "/v2/jobs/dead/actions/start", {}).status_code == 200
+        wait_status(b, "dead", {"Running"})
+        both = wait_dirs(data_dir, lambda names: len(names) == 2)
+        b.kill()
+        again = Served(data_dir, env).start()
+        servers.append(again)
+        at_restart = scratch_dirs(data_dir)  # B's lease has not lapsed yet: not known dead
+        settled = wait_status(again, "dead", {"Failed"}, timeout=90)
+        after = wait_dirs(data_dir, lambda names: names == live, timeout=30)
+        still = latest(again, "live")["status"]
+        a.request("POST", "/v2/jobs/live/actions/stop", {})
+
+    assert len(live) == 1 and len(both) == 2 and at_restart == both
+    assert "rerun" in settled["message"]
+    assert after == live and still == "Running"

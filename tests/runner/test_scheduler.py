@@ -6,6 +6,8 @@ store's own state changes (as the runner would), so every step is deterministic.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -285,6 +287,54 @@ def test_a_crontab_that_no_longer_parses_is_parked_and_the_others_fire(world: Wo
         ).all()
     assert [tuple(row) for row in parked] == [("bad1", None, True), ("bad2", None, True)]
     assert world.at(sh(2025, 1, 1, 12)) == 1
+
+
+def _ahead_in_thread(world: World) -> tuple[threading.Thread, dict[str, int]]:
+    result: dict[str, int] = {}
+    thread = threading.Thread(target=lambda: result.update(n=world.scheduler.fire_ahead()))
+    thread.start()
+    time.sleep(0.5)  # the claim is made and held open (the clock stands before the slot)
+    return thread, result
+
+
+def test_a_slot_claimed_ahead_appears_at_its_slot_once(world: World) -> None:
+    for i in range(3):
+        world.job(f"j{i}", HOURLY)
+        world.start(f"j{i}")
+    slot = sh(2025, 1, 1, 11)
+    world.clock.set(slot - timedelta(seconds=1))
+
+    thread, result = _ahead_in_thread(world)
+    assert thread.is_alive()
+    assert [world.times(f"j{i}") for i in range(3)] == [[], [], []]  # not before the slot
+    world.clock.set(slot)
+    thread.join(10)
+
+    assert result == {"n": 3}
+    assert [world.times(f"j{i}") for i in range(3)] == [[slot]] * 3
+    with world.rt.db.connect() as conn:
+        queued = conn.execute(sa.select(batches.c.queued_at)).scalars().all()
+    assert queued == [slot] * 3
+    assert world.scheduler.tick() == 0
+    assert world.at(sh(2025, 1, 1, 12)) == 3
+
+
+def test_a_claim_held_past_the_next_slot_is_rolled_back_for_the_missed_slot_policy(
+    world: World,
+) -> None:
+    world.job("tens", {"type": "crontab", "spec": {"crontab": "*/10 * * * * *"}})
+    world.start("tens")
+    first = sh(2025, 1, 1, 10, 20, 40)
+    world.clock.set(first - timedelta(seconds=1))
+
+    thread, result = _ahead_in_thread(world)
+    world.clock.set(first + timedelta(seconds=10))  # the next slot came while it was held
+    thread.join(10)
+
+    assert result == {"n": 0}
+    assert world.times("tens") == []
+    assert world.scheduler.tick() == 1
+    assert world.times("tens") == [first + timedelta(seconds=10)]
 
 
 def test_two_schedulers_on_one_database_fire_each_slot_once(

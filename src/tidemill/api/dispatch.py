@@ -16,6 +16,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,9 +40,7 @@ def _direct_call(route: BaseRoute) -> tuple[Endpoint, str] | None:
     texts = {name for name, hint in hints.items() if hint is str}
     parameters = set(inspect.signature(route.endpoint).parameters)
     path_names = set(route.param_convertors)
-    convertors_text = all(
-        type(c).__name__ == "StringConvertor" for c in route.param_convertors.values()
-    )
+    convertors_text = all(type(c) is StringConvertor for c in route.param_convertors.values())
     if (
         len(request_names) != 1
         or parameters != {request_names[0], *path_names}

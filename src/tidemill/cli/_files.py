@@ -15,8 +15,28 @@ import yaml
 class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
     """YAML as JSON bodies need it: YAML 1.2's booleans only (PyYAML's 1.1 reading turns `on`,
     `off`, `yes`, `no` into booleans, so a notify target's `on: [failed]` would arrive as
-    `true`), and no implicit timestamps (`2025-01-01` stays the text written: JSON has no
-    dates)."""
+    `true`), no implicit timestamps (`2025-01-01` stays the text written: JSON has no
+    dates), and each member named once in a mapping (YAML 1.2 §3.2.1.1; PyYAML kept the last
+    silently, so a pasted second `spec:` dropped the first)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        lines: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` overrides on purpose
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in lines:
+                    raise yaml.constructor.ConstructorError(
+                        None, None,
+                        f"member {key!r} is written twice (lines {lines[key]} and {line})",
+                        key_node.start_mark,
+                    )  # fmt: skip
+                lines[key] = line
+            except TypeError:  # an unhashable key: SafeLoader refuses it itself
+                continue
+        return super().construct_mapping(node, deep)
 
 
 _BOOL = "tag:yaml.org,2002:bool"
@@ -102,6 +122,16 @@ def _too_many(path: str) -> str:
     )
 
 
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose members are named once (RFC 8259 §4: they SHOULD be)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"member {key!r} is written twice in one object")
+        found[key] = value
+    return found
+
+
 def read_text(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
@@ -116,7 +146,7 @@ def documents(path: str, text: str | None = None) -> list[Any]:
     text = read_text(path) if text is None else text
     try:
         if path.endswith(".json"):
-            found = [json.loads(text)]
+            found = [json.loads(text, object_pairs_hook=_unique_members)]
         else:
             found = [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
     except (ValueError, yaml.YAMLError) as exc:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from typing import Annotated
@@ -25,6 +26,18 @@ commands = typer.Typer()  # `history` and `result`, added to the top level
 JobName = Annotated[str, typer.Argument(help="Job name")]
 RunId = Annotated[int, typer.Argument(help="Batch number (runId); -1 is the latest")]
 EXIT_SUCCESSFUL, EXIT_UNSUCCESSFUL = 0, 1
+
+
+def _seconds(value: float) -> float:
+    """A --timeout: a finite number of seconds above 0, refused (exit 2) before any call."""
+    if not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not a number of seconds above 0, e.g. 600")
+    return value
+
+
+Timeout = Annotated[
+    float, typer.Option("--timeout", help="Seconds --wait waits", callback=_seconds)
+]
 STATUS_STYLE = {"Successful": "green", "Failed": "red", "Canceled": "yellow"}
 
 
@@ -112,7 +125,7 @@ def jobs_start(
     wait: Annotated[
         bool, typer.Option("--wait", help="Follow the batch; exit 0 if Successful, else 1")
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds --wait waits")] = 3600.0,
+    timeout: Timeout = 3600.0,
 ) -> None:
     """Start job NAME (a manual job runs one batch now; crontab/loop jobs start scheduling)."""
     params = dict(_param(p) for p in param or [])
@@ -138,7 +151,7 @@ def batches_rerun(
     job: JobName,
     run_id: RunId,
     wait: Annotated[bool, typer.Option("--wait", help="Follow the rerun to its end")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds --wait waits")] = 3600.0,
+    timeout: Timeout = 3600.0,
 ) -> None:
     """Rerun batch RUN_ID of JOB (it must be Successful, Failed or Canceled)."""
     moved = api.client.rerun_batch(job, run_id)

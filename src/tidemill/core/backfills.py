@@ -26,6 +26,7 @@ from tidemill.core import fields
 from tidemill.core.batches import ACTIVE, BatchStatus
 from tidemill.core.cron import fire_times_between
 from tidemill.core.models import JSON, SchedulerMode
+from tidemill.core.rfc3339 import parse_time
 from tidemill.core.schedules import ScheduleSpec
 from tidemill.errors import Failure, InvalidInputError, StateError, malformed
 
@@ -74,11 +75,8 @@ def _moment(body: JSON, key: str) -> datetime:
     text = fields.opt_str(body, key)
     if text is None:
         raise malformed(f'{key} is required: an RFC 3339 time such as "2026-11-01T00:00:00+08:00"')
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None or "T" not in text.upper():
+    moment = parse_time(text)
+    if moment is None:
         raise malformed(
             f"{key} {text!r} is not an RFC 3339 time with a zone offset, such as "
             '"2026-11-01T00:00:00+08:00" or "2026-10-31T16:00:00Z"'

@@ -31,6 +31,7 @@ def _spark() -> Engine:
         driver_memory=env("TIDEMILL_SPARK__DRIVER_MEMORY") or "1g",
         executor_memory=env("TIDEMILL_SPARK__EXECUTOR_MEMORY") or "1g",
         cores_max=env("TIDEMILL_SPARK__CORES_MAX", ""),
+        driver_java_options=env("TIDEMILL_SPARK__DRIVER_JAVA_OPTIONS", ""),
     )
 
 

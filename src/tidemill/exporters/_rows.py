@@ -16,7 +16,13 @@ from pathlib import Path
 
 import duckdb
 
-from tidemill.engines.duckdb.database import connect, quote_identifier, quote_literal, valtype
+from tidemill.engines.duckdb.database import (
+    open_engine,
+    quote_identifier,
+    quote_literal,
+    seal,
+    valtype,
+)
 from tidemill.engines.duckdb.database import rfc3339_sql as rfc3339
 from tidemill.errors import BackendError, Failure
 from tidemill.exporters.base import ExportContext
@@ -25,9 +31,13 @@ Column = tuple[str, str]  # (name, valtype)
 
 
 def open_result(ctx: ExportContext, *directories: Path) -> duckdb.DuckDBPyConnection:
-    """A sandboxed DuckDB that may read the result and read/write `directories`."""
+    """A sandboxed DuckDB that may read the result and read/write `directories`.
+
+    Without the Spark macros: exports run only the SQL of this module, on built-in functions,
+    and creating every macro is work an export does not need (docs/performance.md)."""
     allowed = sorted({str(ctx.result.parent), *(str(d) for d in directories)})
-    return connect(
+    return seal(
+        open_engine(macros=()),
         time_zone=ctx.zone.key,
         threads=ctx.threads,
         memory_limit=ctx.memory_limit,

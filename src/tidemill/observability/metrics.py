@@ -12,6 +12,7 @@ set: then the batch counters and histogram carry `account` and `job` too. Units:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -60,6 +61,9 @@ class Metrics:
             "API request latency, by method, route template and status code",
             ("method", "route", "status"), buckets=REQUEST_SECONDS, registry=r,
         )  # fmt: skip
+        # The request histogram's series by labels: `labels()` takes a lock and builds a key on
+        # every call, once per API request (docs/performance.md). A series is never removed.
+        self._request_series: dict[tuple[str, str, int], Any] = {}
 
     # --- recording (cheap; called from the runner's and scheduler's threads) ---------------
 
@@ -87,7 +91,12 @@ class Metrics:
             self.fire_lag.observe(lag)
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).observe(seconds)
+        key = (method, route, status)
+        series = self._request_series.get(key)
+        if series is None:
+            series = self.requests.labels(method, route, str(status))
+            self._request_series[key] = series
+        series.observe(seconds)
 
     # --- exposition ------------------------------------------------------------------------
 

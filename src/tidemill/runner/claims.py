@@ -2,15 +2,18 @@
 
 Fresh work first: batches fired by a schedule, started, rerun or triggered by a parent
 (`store.batches.claimable`, oldest first) are looked at before any backfilled one; then each
-backfill's own queue (`store.backfills.claimable_in`), oldest backfill first, at most its
-`concurrency` executing at once. Every candidate passes the caps of core.caps (the job's
-`maxConcurrent`, the backfill's concurrency, the account's quota of container units); what
-does not pass stays where it is, Ready, for a later pass.
+backfill's own queue (`store.backfills.claimable_in`), at most its `concurrency` executing at
+once, one batch at a time to the account with the fewest backfilled batches executing (its
+oldest backfill first, and the oldest backfill among equals): one account's large backfill
+never keeps another account's waiting until it ends. Every candidate passes the caps of
+core.caps (the job's `maxConcurrent`, the backfill's concurrency, the account's quota of
+container units); what does not pass stays where it is, Ready, for a later pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -43,15 +46,17 @@ def claim(
     """Claim up to `free` batches in queue order under the caps; `backfill_room` is how many
     backfilled batches this runner may still start (None: no limit)."""
     admission = Admission(quota, backfill_room=backfill_room)
+    backfilling: Counter[int] = Counter()  # backfilled batches executing, by account
     for e in backfill_store.executing(conn):
         admission.per_job[(e.account, e.job)] += 1
         admission.per_account[e.account] += e.units
         if e.backfill is not None:
             admission.per_backfill[e.backfill] += 1
+            backfilling[e.account] += 1
     jobs: dict[tuple[int, str], tuple[Job | None, int, int]] = {}
     claimed: list[Claimed] = []
 
-    def consider(account: int, batch: Batch, lane: backfill_store.Lane | None) -> None:
+    def consider(account: int, batch: Batch, lane: backfill_store.Lane | None) -> bool:
         key = (account, batch.job_name)
         if key not in jobs:
             job = repo.get_job(conn, account, batch.job_name)
@@ -66,19 +71,29 @@ def claim(
         )  # fmt: skip
         if admission.admit(candidate) and move(account, batch, units):
             claimed.append(Claimed(account, batch, units, job))
+            return True
+        return False
 
     for account, batch in batch_store.claimable(conn, FRESH_LOOKAHEAD):
         if len(claimed) >= free:
             return claimed
         consider(account, batch, None)
-    for lane in backfill_store.lanes(conn):
+    lanes = dict(enumerate(backfill_store.lanes(conn)))  # oldest first
+    queues: dict[int, Iterator[tuple[int, Batch]]] = {}
+    while lanes and len(claimed) < free:
+        # The account running fewest backfilled batches next; the older backfill among equals.
+        index = min(lanes, key=lambda i: (backfilling[lanes[i].account], i))
+        lane = lanes[index]
         room = min(lane.concurrency - admission.per_backfill[lane.id], free - len(claimed))
         if room <= 0:
+            del lanes[index]
             continue
-        for account, batch in backfill_store.claimable_in(conn, lane, room + LANE_SLACK):
-            if len(claimed) >= free:
-                return claimed
-            consider(account, batch, lane)
-        if len(claimed) >= free:
-            break
+        if index not in queues:
+            queues[index] = iter(backfill_store.claimable_in(conn, lane, room + LANE_SLACK))
+        found = next(queues[index], None)
+        if found is None:
+            del lanes[index]
+            continue
+        if consider(found[0], found[1], lane):
+            backfilling[lane.account] += 1
     return claimed

@@ -24,6 +24,7 @@ objects by upload time, spec §8.2); see `export_target`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -38,6 +39,7 @@ from tidemill.core.jobs import parse_start_params
 from tidemill.core.models import JSON, JobSource, SchedulerMode
 from tidemill.core.names import check_name, scoped_target
 from tidemill.core.plans import BatchPlan, ExportPlan
+from tidemill.core.rfc3339 import parse_time
 from tidemill.engines.explain import engine_sql
 from tidemill.errors import Failure, malformed
 from tidemill.exporters.hdfs_files import export_location
@@ -50,6 +52,7 @@ from tidemill.store import accounts as account_store
 from tidemill.store import batches as batch_store
 from tidemill.store import repository as repo
 
+_NO_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?", re.ASCII)
 MAX_LISTED_FILES = 1000  # files named per source; the totals always count every file
 
 
@@ -62,14 +65,11 @@ def parse_batch_time(body: JSON) -> datetime | None:
         return None
     if not isinstance(raw, str):
         raise malformed("batchTime must be a string such as 2025-01-01T10:00:00+08:00")
-    try:
-        moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise malformed(
-            f"batchTime {raw!r} is not RFC 3339: use e.g. 2025-01-01T10:00:00+08:00"
-        ) from None
-    if moment.tzinfo is None:
-        raise malformed(f"batchTime {raw!r} has no offset: add one, e.g. +08:00 or Z")
+    moment = parse_time(raw.strip(), space=True)
+    if moment is None:
+        if _NO_OFFSET.fullmatch(raw.strip()):
+            raise malformed(f"batchTime {raw!r} has no offset: add one, e.g. +08:00 or Z")
+        raise malformed(f"batchTime {raw!r} is not RFC 3339: use e.g. 2025-01-01T10:00:00+08:00")
     if not EARLIEST <= moment < LATEST:  # the years a backfill's slots may have
         raise malformed(f"batchTime {raw!r} is outside the years 1900 to 9998")
     return moment.replace(microsecond=0)

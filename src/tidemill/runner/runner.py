@@ -29,7 +29,7 @@ from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
 from tidemill.core.plans import BatchPlan
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters import failure_message
-from tidemill.runner import retrying, worker
+from tidemill.runner import retrying, scratch, worker
 from tidemill.runner.claims import claim
 from tidemill.runner.exports import (
     BatchResult,
@@ -251,6 +251,7 @@ class Runner:
     def start(self) -> None:
         start_forkserver()
         self.settle_orphans(every=self.runtime.db.dialect.name == "sqlite")
+        self._sweep_scratch()  # what a killed service's runs left (runner.scratch)
         self._slots = [Slot(self, i) for i in range(self._slots_wanted)]
         self._thread = threading.Thread(target=self._loop, name="tidemill-runner", daemon=True)
         self._thread.start()
@@ -358,7 +359,8 @@ class Runner:
             for a in running:
                 store.renew_lease(conn, a.account, a.batch.job_name, a.batch.run_id, self.node,
                                   self._now() + LEASE)  # fmt: skip
-        self.settle_orphans(every=False)
+        if self.settle_orphans(every=False):
+            self._sweep_scratch()  # a dead node's runs, settled now
 
     def _sweep_retention(self) -> None:
         """Every `exports.retention_sweep_seconds`: delete exported objects past retention."""
@@ -366,21 +368,30 @@ class Runner:
             return
         sweep_expired(self.runtime.db, self.runtime.kodo, self._now())
 
-    def settle_orphans(self, *, every: bool) -> None:
+    def settle_orphans(self, *, every: bool) -> int:
         """Batches left executing by a dead process: Running -> Failed, Cancelling -> Canceled;
         then what attempts that did not succeed published is undone (theirs, and any whose undo
-        a crash cut short)."""
+        a crash cut short). How many batches were settled."""
         now = self._now()
+        settled = 0
         with self.runtime.db.begin() as conn:
             for account, batch in store.orphans(conn, now, every=every):
                 verdict = settle(Outcome(Ending.ABANDONED), batch.status)
                 if verdict is not None:
                     _store_verdict(conn, account, batch, batch.status, verdict, now)
+                    settled += 1
         # Committed first: from here the zombie's fence is lost, so nothing appears after the undo.
         with self.runtime.db.connect() as conn:
             pending = export_outcomes.unsettled(conn)
         for batch_uid, attempt in pending:
             self._undo(batch_uid, attempt)
+        return settled
+
+    def _sweep_scratch(self) -> None:
+        try:
+            scratch.sweep(self.runtime.db, self.runtime.settings.data_dir)
+        except Exception:  # never stops the runner: the next sweep tries again
+            log.exception("cannot sweep the scratch directories of ended runs")
 
     def _undo(self, batch_uid: str, attempt: int) -> None:
         try:

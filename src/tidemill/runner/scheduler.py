@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 from tidemill.core.cron import parse_crontab
@@ -27,6 +28,15 @@ from tidemill.runtime import Runtime
 from tidemill.store import schedules as store
 
 log = logging.getLogger("tidemill.scheduler")
+
+AHEAD_MIN_JOBS = 1000  # a slot with fewer crontab jobs is claimed when it comes
+AHEAD_COST = 20e-6  # wall seconds per job of a claim, until one is measured
+MAX_AHEAD = 2.0  # seconds: the longest a claim is held open before its slot
+_SECOND = timedelta(seconds=1)
+
+
+class _Abandoned(Exception):
+    """An ahead claim that must not commit (rolled back; `tick` fires its jobs)."""
 
 
 class Scheduler:
@@ -46,6 +56,7 @@ class Scheduler:
         self.max_sleep = max_sleep if max_sleep is not None else config.max_sleep_seconds
         self.poll = poll if poll is not None else config.wait_poll_seconds
         self._wake = threading.Event()
+        self._cost = AHEAD_COST  # wall seconds per crontab job of a claim, as last measured
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -77,10 +88,92 @@ class Scheduler:
             try:
                 self.tick()
                 timeout = self.sleep_for()
+                with self.runtime.db.connect() as conn:
+                    earliest = store.earliest_fire(conn)
+                if earliest is not None:
+                    left = (earliest - self.runtime.clock.now()) / _SECOND
+                    if left > MAX_AHEAD:  # come back before it to size it
+                        timeout = min(timeout, left - MAX_AHEAD)
+                    elif left > 0:
+                        ahead = self._ahead(earliest)
+                        if left <= ahead and self.fire_ahead():
+                            continue
+                        timeout = min(timeout, left - ahead if left > ahead else left)
             except Exception:
                 log.exception("scheduler pass failed; retrying")
                 timeout = self.poll
             self._wake.wait(timeout)
+
+    # --- large slots: claimed ahead, committed at the slot ---------------------------------
+
+    def _ahead(self, moment: datetime) -> float:
+        """Seconds before `moment` to start claiming the crontab jobs due at it: what a claim
+        of that many jobs took last (with a margin); 0 for fewer than AHEAD_MIN_JOBS."""
+        with self.runtime.db.connect() as conn:
+            jobs = store.crontabs_due_at(conn, moment)
+        if jobs < AHEAD_MIN_JOBS:
+            return 0.0
+        return min(MAX_AHEAD, jobs * self._cost * 1.5 + 0.05)
+
+    def fire_ahead(self) -> int:
+        """Claim the crontab jobs due at the next fire time before it comes, and commit the
+        claim when it comes: their batches appear at their slot instead of as long after it as
+        the claim takes (100,000 jobs on one minute: about a second). The number fired; 0 if
+        nothing was due or a later slot came meanwhile (`tick` fires those by its policy).
+
+        The claim is the one `tick` makes (`store.fire_crontabs` in one transaction, exclusive),
+        only earlier: until it commits, no batch is visible and nothing else can fire its jobs;
+        if this process dies, it is rolled back and the slot is fired late, once."""
+        with self.runtime.db.connect() as conn:
+            moment = store.earliest_fire(conn)
+            groups = [] if moment is None else store.due_crontabs(conn, moment)
+        if moment is None:
+            return 0
+        local = moment.astimezone(self.runtime.zone)
+        decided = []
+        for group in groups:
+            try:
+                decided.append((group, crontab_fire(parse_crontab(group.expression),
+                                                    group.next_fire, local)))  # fmt: skip
+            except TidemillError:
+                continue  # parked by `tick` once due
+        if not decided:
+            return 0
+        began = time.monotonic()
+        counts: list[int] = []
+        try:
+            with self.runtime.db.begin() as conn:
+                store.lock_for_firing(conn)
+                for group, fire in decided:
+                    counts.append(store.fire_crontabs(
+                        conn, group, fire.slot, fire.next_fire, moment, group.count))  # fmt: skip
+                worked = time.monotonic() - began
+                self._hold_until(moment, began + MAX_AHEAD + 1.0)
+                now = self.runtime.clock.now()
+                if any(fire.next_fire <= now for _, fire in decided):
+                    raise _Abandoned()  # a later slot has come meanwhile: `tick` decides
+        except _Abandoned:
+            return 0
+        committed = self.runtime.clock.now()
+        fired = sum(counts)
+        self._learn(fired, worked)
+        for (_, fire), count in zip(decided, counts, strict=True):
+            self.runtime.metrics.fired((committed - fire.slot).total_seconds(), count)
+        if fired:
+            self.runtime.notify_runner()
+        return fired
+
+    def _hold_until(self, moment: datetime, deadline: float) -> None:
+        """Wait in the open claim until `moment` (then it may commit); _Abandoned (roll back)
+        when stopping or past `deadline` (monotonic)."""
+        while (left := (moment - self.runtime.clock.now()).total_seconds()) > 0:
+            if self._stopping.wait(min(left, 0.01)) or time.monotonic() > deadline:
+                raise _Abandoned()
+
+    def _learn(self, jobs: int, seconds: float) -> None:
+        """Note what a claim of `jobs` crontab jobs took (wall), for `_ahead`."""
+        if jobs >= AHEAD_MIN_JOBS:
+            self._cost = seconds / jobs
 
     # --- one pass -------------------------------------------------------------------------
 
@@ -109,8 +202,10 @@ class Scheduler:
             groups = store.due_crontabs(conn, self.runtime.clock.now())
         fired = 0
         lags: list[tuple[float, int]] = []
+        began = time.monotonic()
         for group in groups:
-            while True:
+            left = group.count  # jobs that join the group later fire on the next pass
+            while left > 0:
                 now = self.runtime.clock.now()
                 local = now.astimezone(self.runtime.zone)  # crontabs run in the configured zone
                 try:
@@ -124,9 +219,12 @@ class Scheduler:
                         conn, group, fire.slot, fire.next_fire, now, self.chunk
                     )
                 fired += count
+                left -= count
                 lags.append(((local - fire.slot).total_seconds(), count))
                 if count < self.chunk:  # the group is done, or another node holds the rest
                     break
+        if fired:
+            self._learn(fired, time.monotonic() - began)
         for lag, count in lags:  # after the claims: the figure does not delay the firing
             self.runtime.metrics.fired(lag, count)
         return fired

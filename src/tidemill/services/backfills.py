@@ -32,7 +32,8 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
     backfillId ""). Slots after now are left to the schedule (`to` is taken as now at the
     most). Errors: JOB_NAME_INVALID, REQ_MALFORMED (body, `from` after now, or more slots than
     `backfill.max_slots`), JOB_NOT_FOUND, JOB_START_REFUSED (manual, depend or back-to-back
-    loop job)."""
+    loop job, or more than `backfill.max_waiting` batches of the account's backfills would
+    wait)."""
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     request = rules.parse_request(body)
     limit = rt.settings.backfill.max_slots
@@ -54,6 +55,7 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
         if request.dry_run:
             shown = [{"runId": None, "batchTime": rt.timestamp(s)} for s in chosen]
             return {"backfillId": "", "slots": len(chosen), "batches": shown}
+        _check_backlog(conn, account, len(chosen), rt.settings.backfill.max_waiting)
         backfill = uuid.uuid4().hex
         store.insert(
             conn,
@@ -71,6 +73,22 @@ def create(rt: Runtime, account: int, name: str, body: JSON) -> JSON:
         {"runId": first + i, "batchTime": rt.timestamp(slot)} for i, slot in enumerate(chosen)
     ]
     return {"backfillId": backfill, "slots": len(chosen), "batches": batches}
+
+
+def _check_backlog(conn: sa.Connection, account: int, adding: int, limit: int) -> None:
+    """JOB_START_REFUSED when the account's backfills would have more than `limit` batches
+    waiting with `adding` more (TIDEMILL_BACKFILL__MAX_WAITING): each backfill is held to
+    max_slots, and this holds the account's backlog in the store."""
+    if not adding:
+        return
+    waiting = store.waiting_in_account(conn, account)
+    if waiting + adding > limit:
+        raise StateError(
+            Failure.JOB_START_REFUSED,
+            f"this backfill would queue {adding} batches where this account's backfills have"
+            f" {waiting} waiting already; at most {limit} may wait: let them run, cancel a"
+            " backfill (POST /v2/backfills/<id>/cancel) or narrow from/to",
+        )
 
 
 def _start_params(conn: sa.Connection, account: int, job: str) -> dict[str, str]:

@@ -8,14 +8,30 @@ from tidemill.core.batches import Batch
 from tidemill.core.models import BUSY_WORKFLOW_STATES, Datasource, Job
 from tidemill.errors import Failure, NotFoundError, StateError
 from tidemill.store import batches as batch_store
+from tidemill.store import job_reads
 from tidemill.store import repository as repo
+from tidemill.store.schedules import ScheduleState
+
+
+def _no_job(name: str) -> NotFoundError:
+    return NotFoundError(Failure.JOB_NOT_FOUND, f"job {name!r} does not exist")
 
 
 def need_job(conn: sa.Connection, account: int, name: str) -> Job:
     job = repo.get_job(conn, account, name)
     if job is None:
-        raise NotFoundError(Failure.JOB_NOT_FOUND, f"job {name!r} does not exist")
+        raise _no_job(name)
     return job
+
+
+def need_job_and_schedule(
+    conn: sa.Connection, account: int, name: str
+) -> tuple[Job, ScheduleState | None]:
+    """`need_job` and the job's started schedule, in one read (store.job_reads)."""
+    found = job_reads.job_and_schedule(conn, account, name)
+    if found is None:
+        raise _no_job(name)
+    return found
 
 
 def need_batch(conn: sa.Connection, account: int, job: str, run_id: int) -> Batch:

@@ -34,7 +34,12 @@ from tidemill.errors import (
 )
 from tidemill.runtime import Runtime
 from tidemill.services import notify, schedules
-from tidemill.services.guards import need_datasource, need_job, workflow_idle
+from tidemill.services.guards import (
+    need_datasource,
+    need_job,
+    need_job_and_schedule,
+    workflow_idle,
+)
 from tidemill.services.variables import user_variables
 from tidemill.store import backfills as backfill_store
 from tidemill.store import batches as batch_store
@@ -200,8 +205,8 @@ def update(rt: Runtime, account: int, name: str, body: JSON) -> None:
 def get(rt: Runtime, account: int, name: str) -> JSON:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     with rt.db.connect() as conn:
-        job = need_job(conn, account, name)
-        body = job_public(job, next_fire_times=schedules.fire_times(rt, conn, account, job))
+        job, state = need_job_and_schedule(conn, account, name)  # one read
+        body = job_public(job, next_fire_times=schedules.fire_times(rt, job, state))
         body.update(notify.notify_status(rt, conn, account, job))  # issue 14 extension
         return body
 

@@ -131,15 +131,20 @@ def queue_late(rt: Runtime, now: datetime) -> int:
 
 
 def deliver_due(rt: Runtime, now: datetime) -> int:
-    """POST every alert due at `now`; how many were delivered."""
+    """POST every alert due at `now`; how many were delivered. A target that fails is not
+    tried again in the same pass (its other alerts stay due, unclaimed, for the next one): a
+    receiver that never answers costs a pass one TIMEOUT, not one per alert."""
     with rt.db.connect() as conn:
         due = store.due(conn, now)
     if not due:  # the usual pass: no client (its TLS context costs ~20 ms of CPU to build)
         return 0
     delivered = 0
+    failing: set[str] = set()  # targets that failed in this pass: their others wait a pass
     policy = rt.settings.outbound.policy
     with open_client(policy, TIMEOUT) as client:
         for delivery in due:
+            if delivery.url in failing:  # each would take as long again, likely as vainly
+                continue
             with rt.db.begin() as conn:
                 if not store.claim(conn, delivery, now, HOLD):
                     continue
@@ -151,7 +156,10 @@ def deliver_due(rt: Runtime, now: datetime) -> int:
                                  attempts=delivery.attempts,
                                  error="the job no longer has this notify target")  # fmt: skip
                 continue
-            delivered += _attempt(rt, client, delivery, str(target["secret"]), now)
+            sent = _attempt(rt, client, delivery, str(target["secret"]), now)
+            if not sent:
+                failing.add(delivery.url)
+            delivered += sent
     return delivered
 
 

@@ -51,11 +51,12 @@ def _shown(rt: Runtime, state: store.ScheduleState | None) -> list[str] | None:
     return [rt.timestamp(t) for t in upcoming(state.spec, start, SHOWN_FIRE_TIMES)]
 
 
-def fire_times(rt: Runtime, conn: sa.Connection, account: int, job: Job) -> list[str] | None:
-    """The coming fire times of a started crontab/loop job; None when nothing is scheduled."""
+def fire_times(rt: Runtime, job: Job, state: store.ScheduleState | None) -> list[str] | None:
+    """The coming fire times of a started crontab/loop job, from its schedule `state` (read
+    with the job: store.job_reads); None when nothing is scheduled."""
     if schedule_of(job.mode, job.definition) is None:
         return None
-    return _shown(rt, store.active_schedule(conn, account, job.name))
+    return _shown(rt, state)
 
 
 def all_fire_times(rt: Runtime, conn: sa.Connection, account: int) -> dict[str, list[str]]:

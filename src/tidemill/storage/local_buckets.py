@@ -6,9 +6,12 @@ The views check names and tenancy, then do their I/O through `LocalFiles` (file:
 
 from __future__ import annotations
 
+import errno
 import os
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -16,9 +19,11 @@ from tidemill.core.names import ACCOUNT_NAME
 from tidemill.core.object_keys import check_key, key_problem
 from tidemill.errors import BackendError, ConfigError, Failure, InvalidInputError, NotFoundError
 from tidemill.storage.base import AccountScope, ObjectInfo
-from tidemill.storage.local import LocalFiles, file_uri
+from tidemill.storage.local import FILE_MODE, TEMP_PREFIX, Fill, LocalFiles, file_uri
+from tidemill.storage.local import _fail as fail  # the file backend's way of telling errors
 
 __all__ = ["LocalBuckets", "LocalKodo"]
+DIR_MODE = 0o777  # as mkdir makes directories (the umask applies)
 
 
 class LocalKodo:
@@ -98,29 +103,51 @@ class LocalBuckets:
         with self._errors(bucket, key, "open"):
             return self.files.open(uri)
 
+    # Writes and deletes act through an open descriptor of the key's directory, reached and
+    # checked one name at a time (`_held`): a symbolic link swapped into the key's path after
+    # the check cannot move them out of the bucket (docs/decisions.md, "fixes").
+
     def write(self, bucket: str, key: str, data: bytes) -> None:
         uri = self._uri(bucket, key, existing=True)
-        with self._errors(bucket, key, "write"):
-            self.files.put(uri, data)
+        with self._errors(bucket, key, "write"), self._held(bucket, key, uri, True) as held:
+            _put_at(held[-1], key.rsplit("/", 1)[-1], lambda out: out.write(data), uri)
 
     def upload(self, bucket: str, key: str, source: Path, *, move: bool = False) -> None:
         uri = self._uri(bucket, key, existing=True)
-        with self._errors(bucket, key, "write"):
-            self.files.upload(uri, source, move=move)
+        name = key.rsplit("/", 1)[-1]
+        with self._errors(bucket, key, "write"), self._held(bucket, key, uri, True) as held:
+            if move and _adopt_at(held[-1], name, source, uri):
+                return
+            try:
+                src = source.open("rb")
+            except OSError as exc:
+                raise BackendError(
+                    Failure.INTERNAL, f"Cannot upload {source} to {uri}: {_reason(exc)}", uri=uri
+                ) from exc
+            with src:
+                _put_at(held[-1], name, lambda out: shutil.copyfileobj(src, out, 1 << 20), uri)
+        if move:
+            source.unlink(missing_ok=True)
 
     def delete(self, bucket: str, key: str) -> None:
         uri = self._uri(bucket, key, existing=True)
-        with self._errors(bucket, key, "delete"):
-            self.files.delete(uri)
-        # Best effort: drop directories the delete emptied, so a later key can reuse the name.
-        directory = self._bucket_dir(bucket)
-        parent = self.files.path(uri).parent
-        while parent != directory:
+        *directories, name = key.split("/")
+        with self._errors(bucket, key, "delete"), self._held(bucket, key, uri, False) as held:
+            if len(held) <= len(directories):  # a directory on its path is missing: no object
+                return
             try:
-                parent.rmdir()
-            except OSError:
-                break
-            parent = parent.parent
+                os.unlink(name, dir_fd=held[-1])
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                return  # no such file (a directory is not one)
+            except OSError as exc:
+                fail("delete", uri, exc)
+            # Best effort: drop directories the delete emptied, so a later key can reuse the
+            # name (each by name in its parent's descriptor: never one outside the bucket).
+            for depth in range(len(directories), 0, -1):
+                try:
+                    os.rmdir(directories[depth - 1], dir_fd=held[depth - 1])
+                except OSError:
+                    break
 
     def local_path(self, bucket: str, key: str) -> AbstractContextManager[Path]:
         uri = self._uri(bucket, key)
@@ -155,6 +182,43 @@ class LocalBuckets:
                 key=key,
             )
         return uri
+
+    @contextmanager
+    def _held(self, bucket: str, key: str, uri: str, create: bool) -> Iterator[Sequence[int]]:
+        """Open descriptors of the bucket's directory and of each directory on `key`'s path
+        (made when `create`; the list stops short at the first missing one otherwise). Each is
+        opened by name in the one before and then checked, by what was opened, to lie inside
+        the bucket (a link inside the bucket may be followed); DS_PATH_ILLEGAL otherwise."""
+        inside = self._real_dir(bucket)
+        held: list[int] = []
+        try:
+            try:
+                held.append(os.open(inside, os.O_RDONLY | os.O_DIRECTORY))
+                for name in key.split("/")[:-1]:
+                    if create:
+                        with suppress(FileExistsError):
+                            os.mkdir(name, DIR_MODE, dir_fd=held[-1])
+                    try:
+                        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=held[-1])
+                    except FileNotFoundError:
+                        if create:
+                            raise
+                        break
+                    held.append(fd)
+                    if not _within(_opened_path(fd), inside):
+                        raise InvalidInputError(
+                            Failure.DS_PATH_ILLEGAL,
+                            f"Key {key!r} in bucket {bucket!r} is not allowed: a symbolic link "
+                            "on its path leads out of the bucket",
+                            bucket=bucket,
+                            key=key,
+                        )
+            except OSError as exc:
+                fail("write" if create else "delete", uri, exc)
+            yield held
+        finally:
+            for fd in held:
+                os.close(fd)
 
     def _real_dir(self, bucket: str) -> str:
         return os.path.realpath(self._bucket_dir(bucket))
@@ -206,6 +270,60 @@ class LocalBuckets:
 
 def _within(path: str, directory: str) -> bool:
     return path.startswith(directory.rstrip("/") + "/")
+
+
+def _opened_path(fd: int) -> str:
+    """Where the directory open as `fd` is now (Linux: its /proc/self/fd link)."""
+    return os.readlink(f"/proc/self/fd/{fd}")
+
+
+def _put_at(directory: int, name: str, fill: Fill, uri: str) -> None:
+    """Write `fill`'s bytes to a temporary file in `directory` (a descriptor), synced, and
+    rename it over `name` there: readers see the old file or the new (as LocalFiles.put)."""
+    temp = f"{TEMP_PREFIX}{uuid.uuid4().hex}"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE, dir_fd=directory)
+    except OSError as exc:
+        fail("write", uri, exc)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), FILE_MODE)
+            fill(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, name, src_dir_fd=directory, dst_dir_fd=directory)
+    except BaseException as exc:
+        with suppress(OSError):
+            os.unlink(temp, dir_fd=directory)
+        if isinstance(exc, OSError):
+            fail("write", uri, exc)
+        raise
+    with suppress(OSError):
+        os.fsync(directory)
+
+
+def _adopt_at(directory: int, name: str, source: Path, uri: str) -> bool:
+    """Rename the local file `source` over `name` in `directory`, synced first; False when it
+    is on another file system (then it is copied like any upload)."""
+    try:
+        fd = os.open(source, os.O_RDONLY)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(source, name, dst_dir_fd=directory)
+    except OSError as exc:
+        if exc.errno == errno.EXDEV:
+            return False
+        if exc.filename == str(source) and isinstance(exc, FileNotFoundError):
+            raise BackendError(
+                Failure.INTERNAL, f"Cannot upload {source} to {uri}: {_reason(exc)}", uri=uri
+            ) from exc
+        fail("write", uri, exc)
+    with suppress(OSError):
+        os.fsync(directory)
+    return True
 
 
 def _reason(exc: OSError) -> str:

@@ -117,6 +117,17 @@ def _utc(value: object) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def waiting_in_account(conn: sa.Connection, account: int) -> int:
+    """How many batches wait (queued, not yet executing) in the account's backfills."""
+    return int(
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(batches.join(backfills, batches.c.backfill_id == backfills.c.id))
+            .where(backfills.c.account_id == account, batches.c.status.in_(_waiting()))
+        ).scalar_one()
+    )
+
+
 def lock_job(conn: sa.Connection, account: int, job: str) -> None:
     """Make this transaction the only one queueing a backfill of `job` until it ends, so what
     it reads of the slots' batches is still true when it queues (SQLite: the write lock,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -290,3 +290,17 @@ def count_waiting(conn: sa.Connection) -> int:
     """Batches of every account queued for a runner (Ready, Restarting): the queue's depth."""
     query = sa.select(sa.func.count()).select_from(batches)
     return int(conn.execute(query.where(batches.c.status.in_(_values(WAITING)))).scalar_one())
+
+
+def executing_attempts(conn: sa.Connection, uids: Iterable[str]) -> set[tuple[str, int]]:
+    """(uid, attempt) of those batches among `uids` that execute now (Running, Cancelling;
+    attempt = rerun count): their workers' scratch directories are in use."""
+    wanted = list(uids)
+    if not wanted:
+        return set()
+    rows = conn.execute(
+        sa.select(batches.c.uid, batches.c.rerun_count).where(
+            batches.c.uid.in_(wanted), batches.c.status.in_(_values(EXECUTING))
+        )
+    )
+    return {(str(r.uid), int(r.rerun_count)) for r in rows}

@@ -112,7 +112,8 @@ def delete_datasource(conn: sa.Connection, account: int, name: str) -> None:
 # --- jobs ----------------------------------------------------------------------------------
 
 
-def _job(row: Any) -> Job:
+def job_from_row(row: Any) -> Job:
+    """The Job of a `jobs` row (or of any row holding its columns)."""
     # The srcs are read from the stored definition; job_sources mirrors them for queries.
     sources = tuple(
         JobSource(str(s["type"]).lower(), s["name"], s["tableName"], s.get("fileFilter") or "")
@@ -130,7 +131,7 @@ def _job(row: Any) -> Job:
 
 def get_job(conn: sa.Connection, account: int, name: str) -> Job | None:
     row = _one(conn, jobs, account, name)
-    return None if row is None else _job(row)
+    return None if row is None else job_from_row(row)
 
 
 def list_jobs(
@@ -144,7 +145,7 @@ def list_jobs(
             job_sources.c.source_name == source,
         )
         query = query.where(jobs.c.name.in_(readers))
-    return [_job(row) for row in conn.execute(query)]
+    return [job_from_row(row) for row in conn.execute(query)]
 
 
 def _insert_sources(conn: sa.Connection, account: int, job: Job) -> None:
@@ -394,7 +395,7 @@ def workflow_members(
             .order_by(jobs.c.name)
         )
     )
-    members_jobs = [_job(r) for r in job_rows]
+    members_jobs = [job_from_row(r) for r in job_rows]
     exports: list[Export] = []
     if job_rows:
         exp_rows = conn.execute(

@@ -82,7 +82,9 @@ class ScheduleState:
     last_fire: datetime | None
 
 
-def _state(row: Any) -> ScheduleState | None:
+def state_from_row(row: Any) -> ScheduleState | None:
+    """The started schedule of a row holding `job_states` columns (active, schedule_kind,
+    schedule_expr, next_fire, last_fire); None when it is not started."""
     if not row.active or row.schedule_kind is None:
         return None
     spec = ScheduleSpec(SchedulerMode(row.schedule_kind), row.schedule_expr or "")
@@ -106,7 +108,7 @@ _ONE_STATE = sa.select(*_STATE_COLUMNS).where(
 def active_schedule(conn: sa.Connection, account: int, job: str) -> ScheduleState | None:
     """The schedule of `job` if it is started."""
     row = conn.execute(_ONE_STATE, {"account": account, "job": job}).first()
-    return None if row is None else _state(row)
+    return None if row is None else state_from_row(row)
 
 
 def active_schedules(conn: sa.Connection, account: int) -> dict[str, ScheduleState]:
@@ -116,7 +118,7 @@ def active_schedules(conn: sa.Connection, account: int) -> dict[str, ScheduleSta
             job_states.c.account_id == account, job_states.c.active.is_(True)
         )
     )
-    return {row.job_name: state for row in rows if (state := _state(row)) is not None}
+    return {row.job_name: state for row in rows if (state := state_from_row(row)) is not None}
 
 
 # --- the scheduler's side --------------------------------------------------------------------
@@ -261,6 +263,16 @@ def due_crontabs(conn: sa.Connection, now: datetime) -> list[DueGroup]:
     return [DueGroup(e or "", when, n) for e, when, n in rows]
 
 
+def crontabs_due_at(conn: sa.Connection, moment: datetime) -> int:
+    """How many started crontab schedules fire next at `moment` (the next_fire index)."""
+    query = sa.select(sa.func.count()).where(
+        job_states.c.next_fire == moment,
+        job_states.c.active.is_(True),
+        job_states.c.schedule_kind == SchedulerMode.CRONTAB.value,
+    )
+    return int(conn.execute(query).scalar() or 0)
+
+
 def _crontab_due(now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
     return (
         job_states.c.next_fire <= now,
@@ -274,7 +286,7 @@ def _in_group(group: DueGroup) -> tuple[sa.ColumnElement[bool], ...]:
         job_states.c.next_fire == group.next_fire,
         job_states.c.active.is_(True),
         job_states.c.schedule_kind == SchedulerMode.CRONTAB.value,
-        job_states.c.schedule_expr == group.expression,
+        sa.func.coalesce(job_states.c.schedule_expr, "") == group.expression,
     )
 
 

@@ -53,7 +53,9 @@ class Profile:
     `url`: the master (`local[N]`, `spark://host:7077`). `jars`: a directory of extra jars
     on every JVM's class path ("" none). `driver_memory` / `executor_memory`: JVM heaps as
     Spark writes them ("1g"). `memory_fraction`: spark.memory.fraction (the share of the heap,
-    past 300 MiB, that execution and storage may use before spilling).
+    past 300 MiB, that execution and storage may use before spilling). `driver_java_options`:
+    the driver JVM's extra options, e.g. `-XX:TieredStopAtLevel=1` (JIT with C1 only: half the
+    JVM's CPU for many small batches, measured; docs/spark.md).
     """
 
     url: str = DEFAULT_URL
@@ -62,6 +64,7 @@ class Profile:
     executor_memory: str = "1g"
     memory_fraction: float = 0.6
     cores_max: str = ""  # spark.cores.max: the cores one application takes of a cluster
+    driver_java_options: str = ""  # spark.driver.extraJavaOptions ("" none)
 
     def unified_mib(self) -> float:
         """MiB of Spark's unified memory in each JVM that runs tasks (`memory_fraction` of its
@@ -93,6 +96,8 @@ class Profile:
         }
         if self.cores_max:
             conf["spark.cores.max"] = self.cores_max
+        if self.driver_java_options:
+            conf["spark.driver.extraJavaOptions"] = self.driver_java_options
         if self.jars:
             classpath = str(Path(self.jars) / "*")
             conf["spark.driver.extraClassPath"] = classpath
