@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.api.test_batches import make_datasource, write_lines
+from tests.breaker.hostile import alerting_job, receiver
 from tests.support import Client
 from tidemill.config import Settings
 from tidemill.runtime import Runtime
@@ -22,35 +22,21 @@ from tidemill.services.notify import deliver_due
 from tidemill.store import notify as store
 from tidemill.store.accounts import account_id
 
-SECRET = "s" * 16
-
 
 @pytest.fixture
 def silent() -> Iterator[tuple[str, list[int]]]:
     """host:port of a server that reads each request and never answers; connections seen."""
-    server = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
     seen: list[int] = []
     held: list[socket.socket] = []
 
-    def serve() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                peer, _ = server.accept()
-            except TimeoutError:
-                continue
-            seen.append(1)
-            held.append(peer)
+    def handle(peer: socket.socket, stop: threading.Event) -> None:
+        seen.append(1)
+        held.append(peer)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.getsockname()[1]}", seen
-    stop.set()
-    thread.join(5)
+    with receiver(handle) as address:
+        yield address, seen
     for peer in held:
         peer.close()
-    server.close()
 
 
 def test_a_silent_receiver_costs_a_pass_one_timeout(
@@ -59,16 +45,8 @@ def test_a_silent_receiver_costs_a_pass_one_timeout(
 ) -> None:  # fmt: skip
     monkeypatch.setattr(notify, "TIMEOUT", 1.0)
     address, seen = silent
-    write_lines(settings, "bkt1", "cdn/a.json", ['{"url": "/a", "bytes": 1, "hit": true}'])
-    make_datasource(client)
     url = f"http://{address}/hook"
-    response = client.post("/v2/jobs/j", {
-        "srcs": [{"name": "logs", "type": "DataSource", "tableName": "logs", "fileFilter": ""}],
-        "computation": {"type": "sql", "code": "select 1 as a from logs"},
-        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
-        "notify": [{"url": url, "on": ["failed"], "secret": SECRET}],
-    })  # fmt: skip
-    assert response.status_code == 200, response.text
+    alerting_job(client, settings, url)
     # due a day from now: the app's own Notifier thread (real clock) leaves them to this pass
     now = datetime.now().astimezone() + timedelta(days=1)
     with runtime.db.begin() as conn:

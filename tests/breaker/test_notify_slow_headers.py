@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.api.test_batches import make_datasource, write_lines
+from tests.breaker.hostile import alerting_job, receiver
 from tests.support import Client
 from tidemill.config import Settings
 from tidemill.runtime import Runtime
@@ -23,40 +23,26 @@ from tidemill.services.notify import deliver_due
 from tidemill.store import notify as store
 from tidemill.store.accounts import account_id
 
-SECRET = "s" * 16
-
 
 @pytest.fixture
 def trickle() -> Iterator[str]:
     """host:port of a server that answers `200 OK` and then sends its headers a byte at a time
     for ten minutes (or until the client hangs up)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
 
-    def serve() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                peer, _ = server.accept()
-            except TimeoutError:
-                continue
-            peer.recv(65536)
-            peer.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-            deadline = time.monotonic() + 600
-            try:
-                while not stop.is_set() and time.monotonic() < deadline:
-                    peer.sendall(b"x")
-                    time.sleep(0.05)
-            except OSError:
-                pass  # the client hung up
-            peer.close()
+    def handle(peer: socket.socket, stop: threading.Event) -> None:
+        peer.recv(65536)
+        peer.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        deadline = time.monotonic() + 600
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                peer.sendall(b"x")
+                time.sleep(0.05)
+        except OSError:
+            pass  # the client hung up
+        peer.close()
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join(5)
-    server.close()
+    with receiver(handle) as address:
+        yield address
 
 
 def test_a_receiver_trickling_its_headers_does_not_hold_the_delivery_pass(
@@ -64,16 +50,8 @@ def test_a_receiver_trickling_its_headers_does_not_hold_the_delivery_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setattr(notify, "TIMEOUT", 2.0)  # the whole POST's time; 10 s in service
-    write_lines(settings, "bkt1", "cdn/a.json", ['{"url": "/a", "bytes": 1, "hit": true}'])
-    make_datasource(client)
     url = f"http://{trickle}/hook"
-    response = client.post("/v2/jobs/j", {
-        "srcs": [{"name": "logs", "type": "DataSource", "tableName": "logs", "fileFilter": ""}],
-        "computation": {"type": "sql", "code": "select 1 as a from logs"},
-        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
-        "notify": [{"url": url, "on": ["failed"], "secret": SECRET}],
-    })  # fmt: skip
-    assert response.status_code == 200, response.text
+    alerting_job(client, settings, url)
     # due a day from now: the app's own Notifier thread (real clock) leaves it to this pass
     now = datetime.now().astimezone() + timedelta(days=1)
     with runtime.db.begin() as conn:
