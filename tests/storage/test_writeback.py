@@ -60,3 +60,25 @@ def test_files_removed_meanwhile_and_subdirectories_are_no_trouble(
         time.sleep(0.03)
 
     assert kept.stat().st_ino in flushed
+
+
+def test_an_empty_directory_is_looked_at_every_first_seconds_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flushed: list[int]
+) -> None:
+    looks: list[float] = []
+    real = os.walk
+
+    def counting(top: Path) -> object:
+        looks.append(time.monotonic())
+        return real(top)
+
+    monkeypatch.setattr(os, "walk", counting)
+    with written_back(tmp_path, 0.01, first=0.1):
+        time.sleep(0.35)  # nothing written: ~3 looks, not ~35
+        idle = len(looks)
+        (tmp_path / "out.parquet").write_bytes(b"x" * 4096)
+        time.sleep(0.25)  # the first look that sees data; from then on every 0.01 s
+
+    assert idle <= 4  # fewer under load: the bounds hold either way
+    assert len(looks) - idle >= 3
+    assert flushed

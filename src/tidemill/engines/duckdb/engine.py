@@ -42,9 +42,10 @@ from tidemill.errors import BackendError, Failure
 from tidemill.writeback import written_back
 
 STOP_POLL = 0.05  # seconds between looks at `io.stop` while a query runs
-# Seconds between two flushes of the result while DuckDB writes it: a GROUP BY's result comes
-# in its last ~0.1 s, a few MB at a time (docs/performance.md, session 5, groupby).
-RESULT_WRITEBACK_EVERY = 0.01
+# Seconds between two flushes of the result while DuckDB writes it, and between two looks
+# until it has data: a GROUP BY's result comes in its last ~0.1 s, a few MB at a time
+# (docs/performance.md, "GROUP BY ... (session 5, groupby)").
+RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST = 0.01, 0.05
 # Spark's 64-bit wraparound: every sum, and every arithmetic on longs, calls it.
 WARM_MACROS = tuple(dialect.macros_for("tidemill_wrap64()"))
 TRANSLATIONS_KEPT = 64  # translated queries a worker remembers (its jobs' runs repeat)
@@ -137,7 +138,10 @@ class DuckDBEngine:
             out = scratch / "out"  # the result alone: the spill files are never flushed
             out.mkdir()
             temporary = out / "result.parquet"
-            with _stopping(con, io.stop), written_back(out, RESULT_WRITEBACK_EVERY):
+            with (
+                _stopping(con, io.stop),
+                written_back(out, RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST),
+            ):
                 try:
                     conformed, columns = conform(con, query)
                     row = con.execute(
