@@ -317,7 +317,7 @@ def groupby_ratio(srv: Server, rows: int, runs: int = 9) -> tuple[list[float], l
         settle(srv)
         started += 1
         srv.call("POST", "/v2/jobs/groupby/actions/start", {})
-        if srv.wait("groupby", started, timeout=600, every=0.2) != "Successful":
+        if srv.wait("groupby", started, timeout=600, every=0.5) != "Successful":
             raise SystemExit("the GROUP BY batch failed")
         _, start, end, _ = srv.batch_times("groupby", started)
         return end - start
