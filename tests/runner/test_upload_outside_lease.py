@@ -1,6 +1,7 @@
 """Long uploads run outside the batch's lease (docs/decisions.md, "Uploads outside the lease"):
 only the step that makes an object visible holds it. Real SQLite metadata, a real SeaweedFS
-reached through a slow link (tests/throttle.py), so each upload takes seconds."""
+reached through a slow link (tests/throttle.py), so each upload takes seconds; a real HDFS
+(MiniDFSCluster) for the hidden-name-then-rename path."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ from tidemill.exporters import run_exports, undo
 from tidemill.exporters.base import ExportContext, ExportOutcome, ExportPlan, Targets
 from tidemill.runner.fence import LeaseFence, LeaseLostError
 from tidemill.runtime import Runtime, build_runtime
+from tidemill.storage.hdfs import HdfsFiles
 from tidemill.storage.local import LocalFiles
+from tidemill.storage.registry import open_storages
 from tidemill.storage.s3 import MiB, S3Store
 from tidemill.storage.s3_buckets import GrantedS3Buckets
 from tidemill.storage.s3_files import S3Files
@@ -34,8 +37,6 @@ from tidemill.storage.staging import publish_file, stage_file, stage_object
 from tidemill.store import accounts
 from tidemill.store import batches as store
 from tidemill.store.export_outcomes import BatchKey
-
-pytestmark = pytest.mark.s3
 
 S = BatchStatus
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -87,6 +88,7 @@ def wait_for_transfer(proxy: Throttle, worker: threading.Thread) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.s3
 def test_a_kodo_export_on_s3_leaves_the_database_writable_while_it_uploads(
     rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path
 ) -> None:
@@ -127,6 +129,7 @@ def test_a_kodo_export_on_s3_leaves_the_database_writable_while_it_uploads(
     assert s3.pending_uploads(bucket, key) == ()
 
 
+@pytest.mark.s3
 def test_a_takeover_during_a_result_upload_is_not_held_up_and_wins(
     rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path
 ) -> None:
@@ -159,6 +162,7 @@ def test_a_takeover_during_a_result_upload_is_not_held_up_and_wins(
     assert s3.pending_uploads(bucket, "1/j/1/result.parquet") == ()  # nor left its parts
 
 
+@pytest.mark.s3
 def test_a_crashed_attempts_parts_are_aborted_by_the_undo_and_by_the_next_result(
     s3_settings: S3Settings, tmp_path: Path
 ) -> None:
@@ -188,6 +192,7 @@ def test_a_crashed_attempts_parts_are_aborted_by_the_undo_and_by_the_next_result
     assert s3.stat(bucket, "1/j/1/result.parquet") is not None
 
 
+@pytest.mark.s3
 def test_a_small_object_is_one_put_under_the_lease(
     s3_settings: S3Settings, tmp_path: Path, rt: Runtime
 ) -> None:
@@ -203,3 +208,41 @@ def test_a_small_object_is_one_put_under_the_lease(
     with pytest.raises(TidemillError, match="lost its lease"):
         publish_file(S3Files(s3), f"s3://{bucket}/r.parquet", small, fence(rt))
     assert s3.stat(bucket, "r.parquet") is None
+
+
+@pytest.mark.hdfs
+def test_a_result_on_hdfs_is_renamed_into_place_and_a_stale_attempt_leaves_nothing(
+    hdfs_url: str, rt: Runtime, tmp_path: Path
+) -> None:
+    files = open_storages(Settings(data_dir=tmp_path / "data"))
+    root = f"{hdfs_url}/wh-{uuid.uuid4().hex[:12]}/1/j/1/"
+    first, second = tmp_path / "first.parquet", tmp_path / "second.parquet"
+    first.write_bytes(b"PAR1 first")
+    second.write_bytes(b"PAR1 second")
+
+    publish_file(files, root + "result.parquet", first, fence(rt))
+    with rt.db.begin() as conn:
+        assert store.move(conn, 1, "j", 1, [S.RUNNING], rerun_count=1)  # a later attempt
+    with pytest.raises(LeaseLostError):
+        publish_file(files, root + "result.parquet", second, fence(rt))
+
+    assert files.read(root + "result.parquet") == b"PAR1 first"
+    assert not first.exists() and not second.exists()  # both given up
+    assert [i.uri for i in files.list(root)] == [root + "result.parquet"]
+    hdfs = files.backend(root)
+    assert isinstance(hdfs, HdfsFiles)
+    leftover = [n for n in hdfs_names(hdfs, root) if ".tidemill-tmp." in n]
+    assert leftover == []  # neither attempt left its hidden directory
+
+
+def hdfs_names(hdfs: HdfsFiles, directory: str) -> list[str]:
+    """Every name in `directory`, hidden ones too (a listing never shows those)."""
+    from tidemill.storage.hdfs_calls import CALLS
+
+    namenode, path = directory.split("/", 3)[2], directory.split("/", 3)[3]
+
+    async def names() -> list[str]:
+        client = hdfs._client(directory, f"hdfs://{namenode}")
+        return [s.path async for s in client.list_status("/" + path.rstrip("/"), False)]
+
+    return CALLS.run(names(), 10)
