@@ -36,6 +36,7 @@ from tidemill.runner.preparing import Preparer
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Kodo, Storage
 from tidemill.storage.registry import open_storages
+from tidemill.storage.staging import publish_file
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
 
@@ -60,7 +61,12 @@ def execute(
     """
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
-    io = RunIO(storage, fence or Unfenced(), scratch=scratch, stop=stop)
+    lease = fence or Unfenced()
+
+    def publish(uri: str, source: Path) -> None:
+        publish_file(storage, uri, source, lease)  # the transfer outside the lease
+
+    io = RunIO(storage, lease, scratch=scratch, stop=stop, publish=publish)
     return (engine or registry.engine(plan.engine)).run(plan, io)
 
 

@@ -161,8 +161,7 @@ class DuckDBEngine:
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             measured = figures.read(con)
-            with io.lease.publishing():
-                io.files.upload(plan.result_uri, temporary, move=True)
+            io.publish_result(plan.result_uri, temporary)
             keys = sql.schema_keys(name for name, _ in columns)
             schema = [SchemaField(k, vt) for k, (_, vt) in zip(keys, columns, strict=True)]
             rows = int(row[0]) if row else 0
