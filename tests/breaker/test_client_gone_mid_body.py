@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import MutableMapping
 from email.utils import formatdate
 from typing import Any
 
@@ -32,16 +33,16 @@ def test_a_body_cut_short_by_the_client_is_no_server_error(
         "root_path": "", "headers": [*raw, (b"content-length", b"1000")],
         "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2),
     }  # fmt: skip
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"type": "http.request", "body": b'{"a": 1', "more_body": True},
         {"type": "http.disconnect"},
     ]
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     with caplog.at_level(logging.ERROR):
