@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -39,8 +39,13 @@ from tidemill.engines.duckdb.database import (
 from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.engines.duckdb.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure
+from tidemill.writeback import written_back
 
 STOP_POLL = 0.05  # seconds between looks at `io.stop` while a query runs
+# Seconds between two flushes of the result while DuckDB writes it, and between two looks
+# until it has data: a GROUP BY's result comes in its last ~0.1 s, a few MB at a time
+# (docs/performance.md, "GROUP BY ... (session 5, groupby)").
+RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST = 0.01, 0.05
 # Spark's 64-bit wraparound: every sum, and every arithmetic on longs, calls it.
 WARM_MACROS = tuple(dialect.macros_for("tidemill_wrap64()"))
 TRANSLATIONS_KEPT = 64  # translated queries a worker remembers (its jobs' runs repeat)
@@ -58,6 +63,7 @@ class _Warm:
     macros: tuple[str, ...] = ()
     limits: Limits | None = None
     functions: tuple[str, ...] = ()
+    tracked: bool = False  # `figures.track` ran
 
 
 class DuckDBEngine:
@@ -93,6 +99,11 @@ class DuckDBEngine:
             con = open_engine(macros=warm.macros, functions=warm.functions, threads=1)
             if warm.limits is not None:
                 set_limits(con, *warm.limits)  # closes it if refused
+            try:  # the run's statements are profiled from here: its COPY is the last
+                figures.track(con)
+                warm = replace(warm, tracked=True)
+            except duckdb.Error:
+                pass  # the run tries again, and fails as its own
             self._spare, self._spare_warm = con, warm
 
     def _translate(self, plan: BatchPlan) -> str:
@@ -129,11 +140,15 @@ class DuckDBEngine:
             con = self._sealed(plan, scratch, local, macros, functions)
             stack.callback(self._retire, con)
             notes = _register(con, plan, local, scratch / "cdn")
-            temporary = scratch / "result.parquet"
-            with _stopping(con, io.stop):
+            out = scratch / "out"  # the result alone: the spill files are never flushed
+            out.mkdir()
+            temporary = out / "result.parquet"
+            with (
+                _stopping(con, io.stop),
+                written_back(out, RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST),
+            ):
                 try:
                     conformed, columns = conform(con, query)
-                    figures.track(con)
                     row = con.execute(
                         f"COPY ({conformed}) TO {quote_literal(str(temporary))} (FORMAT parquet)"
                     ).fetchone()
@@ -146,8 +161,7 @@ class DuckDBEngine:
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             measured = figures.read(con)
-            with io.lease.publishing():
-                io.files.upload(plan.result_uri, temporary, move=True)
+            io.publish_result(plan.result_uri, temporary)
             keys = sql.schema_keys(name for name, _ in columns)
             schema = [SchemaField(k, vt) for k, (_, vt) in zip(keys, columns, strict=True)]
             rows = int(row[0]) if row else 0
@@ -198,6 +212,12 @@ class DuckDBEngine:
         except duckdb.Error as exc:
             spare.close()
             raise BackendError(Failure.INTERNAL, f"cannot create macros: {exc}") from exc
+        if not warm.tracked:
+            try:
+                figures.track(spare)
+            except duckdb.Error as exc:
+                spare.close()
+                raise BackendError(Failure.INTERNAL, f"cannot profile the run: {exc}") from exc
         if warm.limits != limits:
             set_limits(spare, *limits)  # closes it if refused
         return seal(
