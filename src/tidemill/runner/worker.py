@@ -34,7 +34,8 @@ from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence, LeaseLostError
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Kodo, Storage
-from tidemill.storage.registry import open_storages
+from tidemill.storage.pinned_inputs import PinnedInputs
+from tidemill.storage.registry import Storages, open_storages
 from tidemill.storage.staging import publish_file
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
@@ -198,7 +199,9 @@ def _run(
         # it); Spark holds its memory to the executors' settings instead.
         limit_memory(plan.memory_ceiling if plan.engine == "duckdb" else 0)
         scratch = scratch_dir(config.data_dir, plan)
-        committed = execute(plan, storage, fence=fence, scratch=scratch)
+        # Local kodo inputs pinned through the account's view: read as they were checked.
+        inputs = PinnedInputs(storage, store) if isinstance(storage, Storages) else storage
+        committed = execute(plan, inputs, fence=fence, scratch=scratch)
         blog.committed(committed, batch_log.process_figures())
         rows = committed.rows
         outcomes = export_result(
