@@ -16,14 +16,10 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from tidemill.config import Settings
 from tidemill.core.models import AccountScope
 from tidemill.errors import Failure, InvalidInputError, NotFoundError
 from tidemill.storage.base import Buckets
-from tidemill.storage.local import file_uri
 from tidemill.storage.local_buckets import LocalKodo
-from tidemill.storage.pinned_inputs import PinnedInputs
-from tidemill.storage.registry import open_storages
 
 _armed: list[Callable[[], None]] = []
 EVENTS = {"open", "os.mkdir", "os.remove", "os.rename", "os.replace", "os.rmdir"}
@@ -228,28 +224,3 @@ def test_a_listing_raced_by_a_swap_never_shows_the_other_accounts_keys(
 
     assert all("alice" not in key for key, _ in listed), listed
     assert all(size == 3 for _, size in listed), listed  # mallory's only file: b"{}\n"
-
-
-def test_an_engine_given_a_listed_kodo_input_reads_what_was_checked(
-    world: World, tmp_path: Path
-) -> None:
-    """The worker hands the engines `PinnedInputs`: a local kodo input URI (as sources.kodo
-    lists it) is made local through the account's view, not by its path, so a link swapped
-    in after the listing leads nowhere (through the plain file backend it led to alice)."""
-    storages = open_storages(Settings(data_dir=tmp_path / "data"))
-    inputs = PinnedInputs(storages, world.mallory)
-    uri = world.mallory.bucket_uri("logs") + "day/salaries.json"
-    with inputs.local_path(uri) as pinned:
-        assert pinned.read_bytes() == b"{}\n" and pinned != world.day / "salaries.json"
-
-    world.swap()
-
-    with storages.local_path(uri) as by_path:  # what the engines were given before
-        assert by_path.read_bytes() == b'{"who": "alice"}\n'
-    with pytest.raises(InvalidInputError) as caught:
-        inputs.local_path(uri)
-    assert caught.value.failure is Failure.DS_PATH_ILLEGAL
-    outside = file_uri(tmp_path / "elsewhere.json")  # any other URI: the wrapped storages'
-    (tmp_path / "elsewhere.json").write_bytes(b"x")
-    with inputs.local_path(outside) as same:
-        assert same == tmp_path / "elsewhere.json"

@@ -13,6 +13,8 @@ In order, for every HTTP request:
    FastAPI application, which answers it as it always did.
 5. An exception no handler took (a bug) becomes the 500 of `api.errors` when no response has
    started, and is raised again for the server to log, as Starlette's ServerErrorMiddleware did.
+   A client gone before sending the body it announced (ClientDisconnect) is no bug: nobody is
+   left to answer, nothing is logged, and the request is counted as CLIENT_GONE (499).
 6. The latency of the request, by route template (`/v2/jobs/{name}`, never the raw path: no
    job names in labels), method (`other` for a method the API has none of) and status; a
    request no route matches is `<unmatched>`.
@@ -26,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,6 +45,7 @@ UNMATCHED = "<unmatched>"
 # methods cannot add a series each to the registry.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 OTHER_METHOD = "other"
+CLIENT_GONE = 499  # the status counted for a client gone mid-request (nginx's "client closed")
 _JSON = JSON_TYPE.encode()
 
 
@@ -104,6 +107,8 @@ class Edge:
                     await render(Failure.AUTH, exc.message, reqid)(scope, receive, send_edge)
                 else:
                     await self.direct.dispatch(scope, receive, send_edge, self.app)
+        except ClientDisconnect:
+            status = status or CLIENT_GONE
         except Exception as exc:
             # A bug: the same 500 answer (and log line) as before, then up to the server.
             response = await self.on_unexpected(Request(scope), exc)

@@ -6,8 +6,10 @@ is read or written, and the create-time checks of datasources and exports (spec 
 
 A key is '/'-separated names relative to its bucket: not empty, no leading '/', no empty name
 (`a//b`), no `.` or `..` name, no backslash (a path separator on other systems), no NUL or other
-control character. A key prefix follows the same rule except that it may be empty or end with
-'/' (it names a "directory").
+control character, and UTF-8 text: a local file name of other bytes lists as lone surrogates
+(Python's surrogateescape), which nothing downstream can write (JSON, logs, DuckDB's paths).
+A key prefix follows the same rule except that it may be empty or end with '/' (it names a
+"directory").
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def key_problem(key: str, *, prefix: bool = False) -> str | None:
         return "holds a backslash: use '/' between names"
     if any(ord(c) < 0x20 or c == "\x7f" for c in key):
         return "holds a control character (such as NUL or a line break)"
+    if not key.isascii() and any("\ud800" <= c <= "\udfff" for c in key):
+        return "is not UTF-8 text (a file name of other bytes): rename the file in UTF-8"
     parts = key.split("/")
     if prefix and parts[-1] == "":
         parts.pop()  # a prefix may end with '/'

@@ -175,7 +175,9 @@ def save(
     durability"): the write survives a killed worker, not a machine crash, after which the
     attempt is settled and runs again, writing a new log."""
     uri = log_beside(batch_log.plan.result_uri)
-    data = batch_log.text().encode()
+    # A name that is not UTF-8 (a local file's, as lone surrogates) is written escaped: it
+    # must not kill the worker before the batch can say what is wrong with it.
+    data = batch_log.text().encode(errors="backslashreplace")
     try:
         if fence is None:
             storage.put(uri, data, durable=durable)

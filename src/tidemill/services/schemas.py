@@ -21,6 +21,7 @@ from tidemill.runtime import Runtime
 from tidemill.services.variables import user_variables, variable_types
 from tidemill.sources.base import Moment
 from tidemill.sources.kodo import no_bucket
+from tidemill.storage.local_buckets import reads_through_buckets
 from tidemill.store import accounts
 
 SAMPLE_FILES = 10
@@ -59,8 +60,9 @@ def infer(
     """
     datasource = Datasource("", "", type_, spec, ())
     moment = Moment(rt.clock.now().astimezone(rt.zone), user_variables(conn, account))
+    scope = accounts.scope_of(conn, account)
     try:
-        files = rt.sources.list(datasource, "", moment, accounts.scope_of(conn, account))
+        files = rt.sources.list(datasource, "", moment, scope)
     except InvalidInputError as exc:
         if type_ != "hdfs" or exc.failure is not Failure.DS_VERIFY_NOT_FOUND:
             raise
@@ -71,10 +73,12 @@ def infer(
         ) from exc
     if not files:
         raise InvalidInputError(Failure.DS_VERIFY_NO_FILES, _nothing_matches(spec, moment))
+    # A kodo file is read through the account's buckets: checked and pinned as it is opened.
+    storage = reads_through_buckets(rt.storages, rt.kodo, scope)
     with ExitStack() as stack:
         names: dict[Path, str] = {}
         for file in files[:SAMPLE_FILES]:
-            names[stack.enter_context(rt.storages.local_path(file.uri))] = file.name or file.uri
+            names[stack.enter_context(storage.local_path(file.uri))] = file.name or file.uri
         return infer_schema(
             list(names), file_type=str(spec["fileType"]).lower(),
             delimiter=spec.get("delimiter"),

@@ -16,16 +16,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from tidemill.core.names import ACCOUNT_NAME
 from tidemill.core.object_keys import check_key, key_problem
 from tidemill.errors import BackendError, ConfigError, Failure, InvalidInputError, NotFoundError
-from tidemill.storage.base import AccountScope, ObjectInfo, missing_file
+from tidemill.storage.base import AccountScope, Kodo, ObjectInfo, Storage, missing_file
 from tidemill.storage.local import FILE_MODE, TEMP_PREFIX, Fill, LocalFiles, file_uri
 from tidemill.storage.local import _fail as fail  # the file backend's way of telling errors
 
-__all__ = ["PIN_PREFIX", "LocalBuckets", "LocalKodo", "sweep_pins"]
+__all__ = [
+    "PIN_PREFIX",
+    "BucketReads",
+    "LocalBuckets",
+    "LocalKodo",
+    "reads_through_buckets",
+    "sweep_pins",
+]
 DIR_MODE = 0o777  # as mkdir makes directories (the umask applies)
 PIN_PREFIX = f"{TEMP_PREFIX}read-"  # `<kodo>/<PIN_PREFIX><uuid>/`: one pinned input (local_path)
 
@@ -46,6 +53,46 @@ class LocalKodo:
                 "are 1-63 lowercase letters, digits or underscores, starting with a letter",
             )
         return LocalBuckets(self.root / scope.name, self.files)
+
+
+def reads_through_buckets(files: Storage, kodo: Kodo, scope: AccountScope) -> Storage:
+    """`files` with the local paths of `kodo`'s files (`file://<kodo root>/...`, what a kodo
+    datasource's listing names) made by `scope`'s buckets (`BucketReads`); `files` itself when
+    `kodo` is not local directories."""
+    if not isinstance(kodo, LocalKodo):
+        return files
+    return cast(Storage, BucketReads(files, kodo, scope))
+
+
+class BucketReads:
+    """A `Storage` whose `local_path` of a URI inside the kodo root goes through the account's
+    `LocalBuckets.local_path` (the file opened, checked to lie inside its bucket, and pinned);
+    everything else is `files`' own.
+
+    A kodo input is listed when its batch is planned and read by the engine later: by its plain
+    path, a directory of its key renamed away and replaced by a symbolic link to another
+    account's bucket in between had the engine read the other account's file. A URI of the kodo
+    root outside `scope`'s directory is refused (DS_PATH_ILLEGAL): no listing names one."""
+
+    def __init__(self, files: Storage, kodo: LocalKodo, scope: AccountScope) -> None:
+        self._files = files
+        self._root = file_uri(kodo.root) + "/"
+        self._own = f"{self._root}{scope.name}/"
+        self._buckets = kodo.for_account(scope)
+
+    def local_path(self, uri: str) -> AbstractContextManager[Path]:
+        if not uri.startswith(self._root):
+            return self._files.local_path(uri)
+        if not uri.startswith(self._own):
+            raise InvalidInputError(
+                Failure.DS_PATH_ILLEGAL,
+                "an input lies in another account's buckets; list the job's sources again",
+            )
+        bucket, _, key = uri[len(self._own) :].partition("/")
+        return self._buckets.local_path(bucket, key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._files, name)
 
 
 class LocalBuckets:
