@@ -36,11 +36,17 @@ class Killed(BaseException):
 
 
 class Faulty(Storages):
-    """The real storages; `hook(src, dst)` runs before each file rename."""
+    """The real storages; `hook(src, dst)` runs before each file rename, `uploading(uri)`
+    before each upload."""
 
     def __init__(self, real: Storages) -> None:
         super().__init__(real.backends)
         self.hook: Callable[[str, str], None] = lambda src, dst: None
+        self.uploading: Callable[[str], None] = lambda uri: None
+
+    def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
+        self.uploading(uri)
+        super().upload(uri, source, move=move)
 
     def rename(self, src: str, dst: str) -> None:
         self.hook(src, dst)
@@ -191,15 +197,13 @@ def test_an_attempt_killed_while_uploading_leaves_the_target_untouched(
     out = root + "o/"
     before = earlier(files, out)
     journal = Journal()
-    holds = iter(range(100))
+    uploads = iter(range(100))
 
-    @contextmanager
-    def dying() -> Iterator[None]:
-        if next(holds) == 2:  # the third upload
+    def dying(uri: str) -> None:
+        if next(uploads) == 2:  # the third upload (they run outside the lease)
             raise Killed
-        yield
 
-    journal.publishing = dying  # type: ignore[method-assign]
+    files.uploading = dying
     with pytest.raises(Killed):
         run(files, result, tmp_path, {"path": out, "fileCount": 3}, journal)
 

@@ -5,6 +5,8 @@ recovery)."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +15,8 @@ from typing import Any
 import pytest
 
 from tests.served import Served
+from tidemill.core.models import AccountScope
+from tidemill.storage.local_buckets import LocalKodo
 
 SLOW = "select sum((a.id * b.id) % 7) as n from range(1000000) a cross join range(1000000) b"
 FAST = "select count(*) as n from logs"
@@ -225,3 +229,47 @@ def test_a_dead_nodes_scratch_goes_and_a_live_nodes_stays_in_a_shared_data_dir(
     assert len(live) == 1 and len(both) == 2 and at_restart == both
     assert "rerun" in settled["message"]
     assert after == live and still == "Running"
+
+
+PIN = """
+import sys, time
+from pathlib import Path
+from tidemill.core.models import AccountScope
+from tidemill.storage.local_buckets import LocalKodo
+kodo = LocalKodo(Path(sys.argv[1]))
+with kodo.for_account(AccountScope("default")).local_path("bkt1", "cdn/a.json") as path:
+    print(path, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_input_pins_of_a_process_killed_with_9_are_removed_on_restart_and_live_ones_stay(
+    data_dir: Path, servers: list[Served]
+) -> None:
+    """A local bucket's read pins its input in `<kodo>/.tidemill-tmp.read-*` (local_path); a
+    reader killed with -9 leaves it. The next service start removes it, but not a pin still
+    held (here by this test's process), nor other names."""
+    kodo = data_dir / "kodo"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", PIN, str(kodo)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout is not None
+        dead = Path(reader.stdout.readline().strip()).parent
+        assert dead.is_dir() and dead.name.startswith(".tidemill-tmp.read-")
+    finally:
+        reader.kill()  # SIGKILL: its pin stays behind
+        reader.communicate()
+    stranger = kodo / ".tidemill-tmp.other"
+    stranger.mkdir()
+    held = LocalKodo(kodo).for_account(AccountScope("default"))
+    with held.local_path("bkt1", "cdn/a.json") as live:
+        assert dead.is_dir()
+        server = Served(data_dir).start()
+        servers.append(server)
+        deadline = time.monotonic() + 15
+        while dead.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not dead.exists(), "the killed reader's pin is still there"
+        assert live.read_text().startswith('{"url"') and stranger.is_dir()
+    assert not live.parent.exists()  # removed by its holder on exit

@@ -22,6 +22,7 @@ from tests.support import AK
 from tidemill.clock import FixedClock
 from tidemill.config import Settings
 from tidemill.core.batches import BatchStatus
+from tidemill.runner.runner import Runner
 from tidemill.runner.scheduler import Scheduler
 from tidemill.runtime import build_runtime
 from tidemill.services import batches as batch_service
@@ -512,3 +513,24 @@ def test_workflow_start_and_stop_drive_the_schedules_of_its_jobs(world: World) -
     with world.rt.db.connect() as conn:
         active = conn.execute(sa.select(job_states.c.active)).scalars().all()
     assert not any(active)
+
+
+def test_a_batch_end_wakes_the_scheduler_only_while_a_loop_waits(world: World) -> None:
+    """A batch's end wakes the scheduler (one pass of its SQL) only when a loop schedule
+    waits for a batch to end; a loop overrunning its interval is released at once."""
+    runner = Runner(world.rt)  # not started: no worker, only its batch-end nudge
+    world.rt.scheduler = world.scheduler
+    world.job("loop", LOOP_10M)
+    world.start("loop")
+    t = sh(2025, 1, 1, 10, 20, 30)
+    world.scheduler.tick()
+    world.move("loop", 1, S.READY, S.RUNNING, start_time=t)
+    world.scheduler._wake.clear()
+
+    runner.wake_waiting_loops()
+    assert not world.scheduler._wake.is_set()  # the loop is not due yet: nothing waits
+
+    assert world.at(t + 10 * MIN) == 0  # due, but its batch still runs: it waits
+    world.scheduler._wake.clear()
+    runner.wake_waiting_loops()
+    assert world.scheduler._wake.is_set()

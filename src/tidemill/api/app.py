@@ -13,6 +13,7 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tidemill.api.answers import AnswerCache
 from tidemill.api.dispatch import DirectRoutes, ExceptionHandler
 from tidemill.api.edge import Edge
 from tidemill.api.errors import install_error_handlers, on_unexpected
@@ -32,6 +33,7 @@ from tidemill.runner.runner import Runner
 from tidemill.runner.scheduler import Scheduler
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.services.notify import Notifier
+from tidemill.store.data_version import DataVersion
 
 
 def create_app(
@@ -71,6 +73,7 @@ def create_app(
             runtime.runner = None
             if runner is not None:
                 runner.close()
+            answers.close()
             runtime.close()
 
     app = TidemillAPI(
@@ -83,6 +86,9 @@ def create_app(
         redirect_slashes=False,  # a trailing '/' is not part of any route (§1.4 item 7)
     )
     app.state.runtime = runtime
+    # GET answers kept while the database is unchanged (api/answers.py; SQLite only).
+    answers = AnswerCache(lambda: DataVersion.of(runtime.db))
+    app.state.answers = answers
     app.state.sdk_codes = settings.error_codes == "sdk"
     modules = (
         datasources,

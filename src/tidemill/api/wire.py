@@ -116,8 +116,17 @@ def _encode(data: Any, separators: tuple[str, str] = (",", ":")) -> bytes:
         return json.dumps(data, separators=separators).encode()
 
 
+def encode_json(data: Any) -> bytes:
+    """The body of a JSON answer (compact, UTF-8)."""
+    return _encode(data)
+
+
 def json_response(data: Any, reqid: str) -> Response:
-    body = _encode(data)
+    return json_body_response(_encode(data), reqid)
+
+
+def json_body_response(body: bytes, reqid: str) -> Response:
+    """200 with `body`, JSON already encoded."""
     return Response(body, 200, headers={"Content-Type": JSON_TYPE, "X-Reqid": reqid})
 
 

@@ -16,7 +16,7 @@ contract suite (tests/engines/test_contract.py) unchanged.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +63,8 @@ UNFENCED: Lease = _NoLease()
 class RunIO:
     """What a run may use besides its plan.
 
-    `files`: input files and the result, by URI. `lease`: held while the result is published.
+    `files`: input files and the result, by URI. `lease`: held while the result is published
+    (`publish_result`).
     `scratch`: a local directory the engine may write (spill, the result before its upload);
     None for the system's temporary directory. `stop`: once set, the run ends as soon as it
     can with `Stopped`, publishing nothing.
@@ -73,6 +74,19 @@ class RunIO:
     lease: Lease = UNFENCED
     scratch: Path | None = None
     stop: threading.Event | None = None
+    # Uploads a result file (given up) to its URI, the transfer outside the lease and only the
+    # step that makes it visible under it (the runner's `storage.staging.publish_file`); None:
+    # the whole upload under the lease.
+    publish: Callable[[str, Path], None] | None = None
+
+    def publish_result(self, uri: str, source: Path) -> None:
+        """Publish the local file `source` (given up) at `uri` while the lease holds; raises
+        the lease's TidemillError when it is lost (nothing is then visible at `uri`)."""
+        if self.publish is not None:
+            self.publish(uri, source)
+            return
+        with self.lease.publishing():
+            self.files.upload(uri, source, move=True)
 
 
 @dataclass(frozen=True, slots=True)

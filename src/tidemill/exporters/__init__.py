@@ -22,6 +22,7 @@ from tidemill.exporters.logdb import export_logdb
 from tidemill.exporters.report import export_report, remove_batch_rows
 from tidemill.exporters.tsdb import export_tsdb
 from tidemill.storage.base import Buckets, Storage
+from tidemill.storage.staging import abort_journaled
 
 log = logging.getLogger("tidemill.exporters")
 
@@ -56,15 +57,18 @@ def undo(
 ) -> bool:
     """Remove what one export of an attempt that did not succeed wrote; whether it could.
 
-    kodo: the objects it put (through `store`); hdfs: its files and temporary directory
-    (through `files`, by URI); report: the rows of its batch key. http, logdb and tsdb deliveries
-    cannot be taken back (False). Raises TidemillError when the target refuses.
+    kodo: the objects it put and its unfinished multipart uploads (through `store`); hdfs: its
+    files and temporary directory (through `files`, by URI); report: the rows of its batch key.
+    http, logdb and tsdb deliveries cannot be taken back (False). Raises TidemillError when
+    the target refuses.
     """
     if type_ == "hdfs":
         undo_hdfs(files, written)
         return True
     if type_ == "kodo":
         bucket = str(written.get("bucket", ""))
+        for key, journal in dict(written.get("uploads") or {}).items():
+            abort_journaled(store, bucket, str(key), dict(journal))  # a crashed transfer's parts
         for key in written.get("keys", ()):
             store.delete(bucket, str(key))
         return True

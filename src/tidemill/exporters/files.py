@@ -2,11 +2,13 @@
 
 Files are produced whole in a local staging directory first (DuckDB COPY; pyarrow for ORC; the
 stream codecs DuckDB lacks afterwards), and only then uploaded, each object in one atomic put:
-a reader never sees a half-written object. The keys are journaled (`ctx.fence.note`) before the
-first put, and the puts run while the attempt's lease is held (`ctx.fence.publishing`): a worker
-whose batch was taken over puts nothing, and an attempt that does not succeed is undone from the
-journal (each put holds the lease on its own, so a takeover waits for one object at most). If
-an upload fails, the objects this attempt already put are removed again.
+a reader never sees a half-written object. The keys (and the ids of S3 multipart uploads) are
+journaled (`ctx.fence.note`) before the first byte is sent; each object's transfer runs outside
+the attempt's lease and only the step that makes it visible (a rename, a CompleteMultipartUpload,
+a small object's one PUT: `storage.staging`) runs while the lease is held
+(`ctx.fence.publishing`): a worker whose batch was taken over publishes nothing, and an attempt
+that does not succeed is undone from the journal. If an upload fails, the objects this attempt
+already put are removed again and its unfinished uploads aborted.
 Overwritten or replaced objects are deleted only after every new object is in place.
 
 Rows are spread over `fileCount` part files in result order (part 0 holds the first rows), so
@@ -21,7 +23,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +42,13 @@ from tidemill.exporters.base import (
 )
 from tidemill.exporters.codecs import compress_file
 from tidemill.storage.base import Buckets
+from tidemill.storage.staging import Staged, stage_object
 
 PART_COLUMN = "__tidemill_part"
 _DUCKDB_PARQUET = {"none": "uncompressed", "snappy": "snappy", "gzip": "gzip"}
 _ORC_CODECS = {"none": "UNCOMPRESSED", "snappy": "SNAPPY", "zlib": "ZLIB"}
 
-Staged = tuple[str, int, Path]  # (partition path ending in '/', part index, local file)
+StagedFile = tuple[str, int, Path]  # (partition path ending in '/', part index, local file)
 
 
 def export_kodo(ctx: ExportContext, plan: ExportPlan) -> ExportOutcome:
@@ -96,16 +99,31 @@ def write_files(
     keys = [target.part_key(part, index, layout.extension, unique) for part, index, _ in staged]
     if len(set(keys)) != len(keys):
         raise BackendError(Failure.INTERNAL, f"two part files would share a key under {where}")
-    written = {"bucket": bucket, "keys": keys, "retention": layout.retention_days}
-    ctx.fence.note(plan.name, plan.type, written)  # undone from here if the attempt fails
+    written: dict[str, Any] = {
+        "bucket": bucket, "keys": keys, "retention": layout.retention_days,
+    }  # fmt: skip
+    uploads: list[Staged | None] = [None] * len(keys)
     put: list[str] = []
     try:
-        for key, (_, _, local) in zip(keys, staged, strict=True):
-            # One object per hold of the lease: a takeover waits for one put at most.
+        for i, (key, (_, _, local)) in enumerate(zip(keys, staged, strict=True)):
+            uploads[i] = stage_object(store, bucket, key, local)  # staged files are ours
+        journal = {k: u.journal for k, u in zip(keys, uploads, strict=True) if u and u.journal}
+        # Undone from here if the attempt fails (its multipart uploads aborted too).
+        ctx.fence.note(
+            plan.name, plan.type, {**written, "uploads": journal} if journal else written
+        )
+        for key, upload in zip(keys, uploads, strict=True):
+            assert upload is not None
+            upload.send()  # the transfer, outside the lease: invisible until committed
+            # Only the publishing step holds the lease: a takeover waits for one short call.
             with ctx.fence.publishing():
-                store.upload(bucket, key, local, move=True)  # staged files are ours to give
+                upload.commit()
             put.append(key)
     except TidemillError:
+        for key, upload in zip(keys, uploads, strict=True):
+            if upload is not None and key not in put:
+                with suppress(TidemillError):
+                    upload.abort()
         for key in put:
             if key not in previous:
                 store.delete(bucket, key)
@@ -145,7 +163,7 @@ def save_mode_outcome(
     return None
 
 
-def stage_files(ctx: ExportContext, layout: FileLayout, stage: Path) -> list[Staged]:
+def stage_files(ctx: ExportContext, layout: FileLayout, stage: Path) -> list[StagedFile]:
     """Produce the part files locally; (partition path, part index, file), in key order."""
     con = _rows.open_result(ctx, stage)
     try:
@@ -253,8 +271,8 @@ def _copy_options(layout: FileLayout) -> str:
     return f"FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER chr(1), COMPRESSION {native}"
 
 
-def _collect(raw: Path) -> list[Staged]:
-    found: list[Staged] = []
+def _collect(raw: Path) -> list[StagedFile]:
+    found: list[StagedFile] = []
     for directory, _, files in os.walk(raw):
         if not files:
             continue
@@ -269,13 +287,13 @@ def _collect(raw: Path) -> list[Staged]:
 
 def _fill_missing(
     con: duckdb.DuckDBPyConnection,
-    found: list[Staged],
+    found: list[StagedFile],
     count: int,
     select: str,
     src: str,
     options: str,
     raw: Path,
-) -> list[Staged]:
+) -> list[StagedFile]:
     """Empty part files for the parts that got no rows: exactly `count` files (§8.2)."""
     have = {index for _, index, _ in found}
     for index in range(count):

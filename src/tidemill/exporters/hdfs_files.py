@@ -3,8 +3,10 @@
 Directory-atomic (issue 12, docs/decisions.md "hdfs exports, directory-atomic"). The part files
 are produced locally exactly as for kodo (`files.stage_files`: every format and codec of §8.8,
 partitionBy, exact fileCount) and uploaded into a work directory beside the target,
-`<parent>/.tidemill-tmp.<uuid>/new/` (no listing shows it: storage.hdfs). Only when all of
-them are there is the export published, under one hold of the attempt's lease:
+`<parent>/.tidemill-tmp.<uuid>/new/` (no listing shows it: storage.hdfs), without holding the
+attempt's lease (the transfer may be long; the work directory is journaled first, so an attempt
+that loses its lease meanwhile leaves only hidden files its undo removes). Only when all of
+them are there is the export published, under one hold of the lease:
 
 * the target directory does not exist: one namenode rename, `new/` → target;
 * it exists: the target is renamed aside into the work directory (`target/`), the files the
@@ -156,8 +158,9 @@ def _publish_directory(
     ctx.fence.note(plan.name, plan.type, written)  # undone from here if the attempt fails
     try:
         for name, local in zip(names, locals_, strict=True):
-            with ctx.fence.publishing():  # one file per hold of the lease
-                files.upload(f"{work}new/{name}", local, move=True)
+            # Outside the lease: the work directory is hidden and journaled; a zombie's upload
+            # there is undone (or rolled back when its next note finds the lease lost).
+            files.upload(f"{work}new/{name}", local, move=True)
         written = {**written, "phase": COMMITTING}
         ctx.fence.note(plan.name, plan.type, written)
         with ctx.fence.publishing():  # the whole swap under one hold
@@ -244,8 +247,8 @@ def _publish_per_file(
     moved: list[str] = []
     try:
         for name, local in zip(names, locals_, strict=True):
-            with ctx.fence.publishing():  # one file per hold of the lease
-                files.upload(temporary + name, local, move=True)
+            files.upload(temporary + name, local, move=True)  # hidden, journaled: no lease
+        ctx.fence.check()  # a zombie stops here (its temporary directory goes below)
         for name, uri in zip(names, uris, strict=True):
             with ctx.fence.publishing():
                 files.rename(temporary + name, uri)

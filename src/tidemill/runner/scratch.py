@@ -8,6 +8,10 @@ from the metadata store, where the lease lives: a directory is in use exactly wh
 executes that attempt (Running or Cancelling with that rerun count) — on whichever node. Any
 other (the batch ended, was settled, rerun, or deleted) is left over and removed. Names not of
 that form are not ours and are left alone.
+
+The same sweep removes the directories local buckets pin read inputs in
+(`<data dir>/kodo/.tidemill-tmp.read-*`) whose process died: those carry no run, so a live one
+is told by the lock its process holds on it (storage.local_buckets.sweep_pins).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tidemill.storage.local_buckets import sweep_pins
 from tidemill.store import batches as store
 
 log = logging.getLogger("tidemill.runner")
@@ -27,8 +32,16 @@ ATTEMPT_DIR = re.compile(r"^([0-9a-f]{32})-(\d+)$")  # <batch uid (uuid4 hex)>-<
 
 
 def sweep(db: sa.Engine, data_dir: Path) -> list[str]:
-    """Remove the scratch directories of attempts no longer executing; the names removed.
+    """Remove the scratch directories of attempts no longer executing, and the input pins of
+    local buckets whose process died (`storage.local_buckets.sweep_pins`); the names removed.
     A directory made after the listing is not looked at (its attempt was claimed first)."""
+    pins = sweep_pins(data_dir.resolve() / "kodo")  # where storage.open_kodo keeps buckets
+    if pins:
+        log.info("removed %d input pin director(ies) of ended processes", len(pins))
+    return pins + _sweep_scratch(db, data_dir)
+
+
+def _sweep_scratch(db: sa.Engine, data_dir: Path) -> list[str]:
     root = data_dir.resolve() / "scratch"
     try:
         entries = [e for e in root.iterdir() if e.is_dir() and not e.is_symlink()]

@@ -7,6 +7,7 @@ The views check names and tenancy, then do their I/O through `LocalFiles` (file:
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import shutil
 import stat
@@ -24,8 +25,16 @@ from tidemill.storage.base import AccountScope, Kodo, ObjectInfo, Storage, missi
 from tidemill.storage.local import FILE_MODE, TEMP_PREFIX, Fill, LocalFiles, file_uri
 from tidemill.storage.local import _fail as fail  # the file backend's way of telling errors
 
-__all__ = ["BucketReads", "LocalBuckets", "LocalKodo", "reads_through_buckets"]
+__all__ = [
+    "PIN_PREFIX",
+    "BucketReads",
+    "LocalBuckets",
+    "LocalKodo",
+    "reads_through_buckets",
+    "sweep_pins",
+]
 DIR_MODE = 0o777  # as mkdir makes directories (the umask applies)
+PIN_PREFIX = f"{TEMP_PREFIX}read-"  # `<kodo>/<PIN_PREFIX><uuid>/`: one pinned input (local_path)
 
 
 class LocalKodo:
@@ -224,12 +233,8 @@ class LocalBuckets:
     @contextmanager
     def _pinned(self, fd: int, name: str, uri: str) -> Iterator[Path]:
         try:
-            directory = self.root.parent / f"{TEMP_PREFIX}read-{uuid.uuid4().hex}"
+            directory, lock = _pin_directory(self.root.parent, uri)
             pinned = directory / name
-            try:
-                os.mkdir(directory, 0o700)
-            except OSError as exc:
-                fail("read", uri, exc)
             try:
                 if not _linked(self.files.path(uri), pinned, os.fstat(fd)):
                     with os.fdopen(os.dup(fd), "rb") as src, pinned.open("wb") as out:
@@ -241,6 +246,7 @@ class LocalBuckets:
                     os.unlink(pinned)
                 with suppress(OSError):
                     os.rmdir(directory)
+                os.close(lock)
         finally:
             os.close(fd)
 
@@ -512,3 +518,56 @@ def _adopt_at(directory: int, name: str, source: Path, uri: str) -> bool:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+def _pin_directory(kodo: Path, uri: str) -> tuple[Path, int]:
+    """A new private directory `<kodo>/<PIN_PREFIX><uuid>` and a descriptor of it holding a
+    shared lock for as long as the pin lives: `sweep_pins` removes only unlocked ones (their
+    process died). Made, then locked: if a sweep removed it in between, another is made."""
+    for _ in range(3):
+        directory = kodo / f"{PIN_PREFIX}{uuid.uuid4().hex}"
+        try:
+            os.mkdir(directory, 0o700)
+        except OSError as exc:
+            fail("read", uri, exc)
+        try:
+            lock = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError as exc:
+            with suppress(OSError):
+                os.rmdir(directory)
+            fail("read", uri, exc)
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            if os.stat(directory, follow_symlinks=False).st_ino == os.fstat(lock).st_ino:
+                return directory, lock
+        except FileNotFoundError:
+            pass
+        os.close(lock)  # swept between the mkdir and the lock
+    raise BackendError(Failure.INTERNAL, f"Cannot read {uri}: its pin directory kept vanishing")
+
+
+def sweep_pins(kodo: Path) -> list[str]:
+    """Remove the pin directories (`<kodo>/<PIN_PREFIX>*`, `LocalBuckets.local_path`) whose
+    process ended without removing them (kill -9, a machine crash); the names removed. A live
+    pin holds a lock on its directory (`_pin_directory`), on whichever node shares the data
+    dir, and is left alone; so is any other name."""
+    try:
+        entries = [e for e in os.scandir(kodo) if e.name.startswith(PIN_PREFIX)]
+    except FileNotFoundError:
+        return []
+    removed: list[str] = []
+    for entry in entries:
+        try:
+            lock = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # gone, or not a directory (a link is never followed)
+        try:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # in use
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.name)
+        finally:
+            os.close(lock)
+    return sorted(removed)

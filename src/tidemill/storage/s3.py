@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import boto3
 from boto3.exceptions import S3UploadFailedError
@@ -40,9 +41,12 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
     from botocore.response import StreamingBody
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import ListObjectsV2OutputTypeDef
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef, ListObjectsV2OutputTypeDef
 
 MiB = 1024 * 1024
+MIN_PART = 5 * MiB  # S3's smallest part but the last
+PART_THREADS = 4  # parts of one multipart upload in flight at once
+Part = dict[str, Any]  # {"PartNumber": n, "ETag": "..."}, as CompleteMultipartUpload takes it
 _UNREACHABLE = (
     EndpointConnectionError,
     ConnectTimeoutError,
@@ -113,9 +117,9 @@ class S3Store:
                 "URL such as http://127.0.0.1:8333",
                 endpoint=endpoint,
             ) from exc
+        self.part_bytes = max(multipart_threshold, MIN_PART)
         self._transfer = TransferConfig(
-            multipart_threshold=multipart_threshold,
-            multipart_chunksize=max(multipart_threshold, 5 * MiB),
+            multipart_threshold=multipart_threshold, multipart_chunksize=self.part_bytes
         )
 
     def can_use(self, bucket: str) -> bool:
@@ -258,6 +262,91 @@ class S3Store:
             raise BackendError(
                 Failure.INTERNAL,
                 f"Cannot upload {source} to bucket {bucket!r} key {key!r}: {exc}",
+                bucket=bucket,
+                key=key,
+            ) from exc
+
+    # -- multipart uploads whose parts travel before the object is published -----------------
+
+    def start_upload(self, bucket: str, key: str) -> str:
+        """Begin a multipart upload of `key` (CreateMultipartUpload); its upload id. Nothing is
+        visible at `key` until `complete_upload`."""
+        _check_new(bucket, key)
+        with self._errors("upload", bucket, key):
+            return self._client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+
+    def send_parts(self, bucket: str, key: str, upload_id: str, source: Path) -> tuple[Part, ...]:
+        """Upload the local file `source` as the parts of upload `upload_id` (each
+        `part_bytes` long but the last, at most PART_THREADS at once); the parts to complete
+        it with. BackendError naming bucket and key when the endpoint or the file fails
+        (NoSuchUpload when the upload was aborted meanwhile)."""
+        step = self.part_bytes
+        size = self._size(bucket, key, source)
+        starts = list(range(0, max(size, 1), step))
+
+        def send(number: int, start: int) -> Part:
+            with source.open("rb") as file:
+                file.seek(start)
+                body = file.read(step)
+            with self._errors("upload", bucket, key):
+                answer = self._client.upload_part(
+                    Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
+                )
+            return {"PartNumber": number, "ETag": answer["ETag"]}
+
+        try:
+            with ThreadPoolExecutor(min(PART_THREADS, len(starts))) as pool:
+                return tuple(pool.map(send, range(1, len(starts) + 1), starts))
+        except OSError as exc:
+            raise BackendError(
+                Failure.INTERNAL,
+                f"Cannot upload {source} to bucket {bucket!r} key {key!r}: {exc}",
+                bucket=bucket,
+                key=key,
+            ) from exc
+
+    def complete_upload(self, bucket: str, key: str, upload_id: str, parts: Sequence[Part]) -> None:
+        """Publish upload `upload_id` at `key` whole (CompleteMultipartUpload: one short call)."""
+        _check(bucket, key)
+        with self._errors("upload", bucket, key):
+            self._client.complete_multipart_upload(
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": [cast("CompletedPartTypeDef", p) for p in parts]},
+            )
+
+    def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        """Drop upload `upload_id` and its parts; one already completed or aborted (or a
+        missing bucket) is not an error."""
+        _check(bucket, key)
+        try:
+            self._client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        except ClientError as exc:
+            if _code(exc) in {"NoSuchUpload", *_NOT_FOUND, *_MISSING_BUCKET}:
+                return
+            raise self._translate(exc, "abort the upload of", bucket, key) from exc
+        except BotoCoreError as exc:
+            raise self._translate(exc, "abort the upload of", bucket, key) from exc
+
+    def pending_uploads(self, bucket: str, key: str) -> tuple[str, ...]:
+        """The ids of the multipart uploads of exactly `key` begun and neither completed nor
+        aborted (ListMultipartUploads)."""
+        _check(bucket, key)
+        found: tuple[str, ...] = ()
+        with self._errors("list the uploads of", bucket, key):
+            paginator = self._client.get_paginator("list_multipart_uploads")
+            for page in paginator.paginate(Bucket=bucket, Prefix=key):
+                found += tuple(u["UploadId"] for u in page.get("Uploads", []) if u["Key"] == key)
+        return found
+
+    def _size(self, bucket: str, key: str, source: Path) -> int:
+        try:
+            return source.stat().st_size
+        except OSError as exc:
+            raise BackendError(
+                Failure.INTERNAL,
+                f"Cannot upload {source} to bucket {bucket!r} key {key!r}: not a readable file",
                 bucket=bucket,
                 key=key,
             ) from exc

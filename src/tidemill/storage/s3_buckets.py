@@ -80,6 +80,12 @@ class GrantedS3Buckets:
     def local_path(self, bucket: str, key: str) -> AbstractContextManager[Path]:
         return self._store.local_path(self._granted(bucket, key), key)
 
+    def s3_store(self, bucket: str, key: str) -> S3Store:
+        """The endpoint's store, for a write of `key` in `bucket` this view allows (the grant
+        and the warehouse fence checked as `upload` checks them)."""
+        self._granted(bucket, key)
+        return self._store
+
     def _fenced(self, bucket: str, key: str) -> bool:
         return any(bucket == b and key.startswith(p) for b, p in self._fences)
 

@@ -16,7 +16,7 @@ from tidemill.errors import Failure, InvalidInputError, NotFoundError, TidemillE
 from tidemill.storage.base import FileInfo
 from tidemill.storage.s3 import S3Store
 
-__all__ = ["S3Files"]
+__all__ = ["S3Files", "split_uri"]
 
 
 class S3Files:
@@ -103,6 +103,11 @@ class S3Files:
     def local_path(self, uri: str) -> AbstractContextManager[Path]:
         with _about(uri):
             return self.store.local_path(*_split(uri))
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """(bucket, key) of the s3:// file URI `uri`; InvalidInputError DS_PATH_ILLEGAL otherwise."""
+    return _split(uri)
 
 
 def _split(uri: str, *, prefix: bool = False) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from tidemill.api.deps import answer, read_body
+from tidemill.api.deps import answer, cached_answer, read_body
 from tidemill.core.names import check_name
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.services import exports, jobs
@@ -28,7 +28,7 @@ async def update(request: Request, name: str) -> Response:
 
 @router.get("/v2/jobs/{name}")
 async def get(request: Request, name: str) -> Response:
-    return await answer(request, jobs.get, name)
+    return await cached_answer(request, jobs.get, name)
 
 
 @router.get("/v2/jobs")

@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -39,8 +39,13 @@ from tidemill.engines.duckdb.database import (
 from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.engines.duckdb.reading import register_source, source_error
 from tidemill.errors import BackendError, Failure
+from tidemill.writeback import written_back
 
 STOP_POLL = 0.05  # seconds between looks at `io.stop` while a query runs
+# Seconds between two flushes of the result while DuckDB writes it, and between two looks
+# until it has data: a GROUP BY's result comes in its last ~0.1 s, a few MB at a time
+# (docs/performance.md, "GROUP BY ... (session 5, groupby)").
+RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST = 0.01, 0.05
 # Spark's 64-bit wraparound: every sum, and every arithmetic on longs, calls it.
 WARM_MACROS = tuple(dialect.macros_for("tidemill_wrap64()"))
 TRANSLATIONS_KEPT = 64  # translated queries a worker remembers (its jobs' runs repeat)
@@ -58,6 +63,7 @@ class _Warm:
     macros: tuple[str, ...] = ()
     limits: Limits | None = None
     functions: tuple[str, ...] = ()
+    tracked: bool = False  # `figures.track` ran
 
 
 class DuckDBEngine:
@@ -80,14 +86,24 @@ class DuckDBEngine:
         """Between runs: close the last run's database and open the next run's (each ~15 ms
         that would otherwise lie between a trigger and its Successful), with what the last
         run's plan needed that the next one likely needs too (its macros and `WARM_MACROS`,
-        its limits): a run then sets only what differs (`_sealed`)."""
+        its limits): a run then sets only what differs (`_sealed`).
+
+        May be called from another thread than `run` (never at the same time): the worker
+        prepares on a thread of lower CPU priority (`runner.preparing`). So the database is
+        opened with one DuckDB thread, the caller (no thread of its own to inherit that
+        priority); a run that wants more starts them itself."""
         self._close_retired()
         if self._spare is None:
             warm = self._next_warm
             # A run adds the other macros and functions its query calls.
-            con = open_engine(macros=warm.macros, functions=warm.functions)
+            con = open_engine(macros=warm.macros, functions=warm.functions, threads=1)
             if warm.limits is not None:
                 set_limits(con, *warm.limits)  # closes it if refused
+            try:  # the run's statements are profiled from here: its COPY is the last
+                figures.track(con)
+                warm = replace(warm, tracked=True)
+            except duckdb.Error:
+                pass  # the run tries again, and fails as its own
             self._spare, self._spare_warm = con, warm
 
     def _translate(self, plan: BatchPlan) -> str:
@@ -124,11 +140,15 @@ class DuckDBEngine:
             con = self._sealed(plan, scratch, local, macros, functions)
             stack.callback(self._retire, con)
             notes = _register(con, plan, local, scratch / "cdn")
-            temporary = scratch / "result.parquet"
-            with _stopping(con, io.stop):
+            out = scratch / "out"  # the result alone: the spill files are never flushed
+            out.mkdir()
+            temporary = out / "result.parquet"
+            with (
+                _stopping(con, io.stop),
+                written_back(out, RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST),
+            ):
                 try:
                     conformed, columns = conform(con, query)
-                    figures.track(con)
                     row = con.execute(
                         f"COPY ({conformed}) TO {quote_literal(str(temporary))} (FORMAT parquet)"
                     ).fetchone()
@@ -141,8 +161,7 @@ class DuckDBEngine:
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             measured = figures.read(con)
-            with io.lease.publishing():
-                io.files.upload(plan.result_uri, temporary, move=True)
+            io.publish_result(plan.result_uri, temporary)
             keys = sql.schema_keys(name for name, _ in columns)
             schema = [SchemaField(k, vt) for k, (_, vt) in zip(keys, columns, strict=True)]
             rows = int(row[0]) if row else 0
@@ -177,7 +196,9 @@ class DuckDBEngine:
         spare, warm, self._spare = self._spare, self._spare_warm, None
         limits: Limits = (plan.zone, plan.limits.threads, plan.limits.memory)
         given = sorted({*WARM_MACROS, *macros}, key=_MACRO_ORDER.__getitem__)
-        self._next_warm = _Warm(tuple(given), limits, tuple(functions))
+        # One thread ahead of time (see prepare); the run sets its own count if it differs.
+        ahead: Limits = (plan.zone, 1, plan.limits.memory)
+        self._next_warm = _Warm(tuple(given), ahead, tuple(functions))
         if spare is None:
             spare = open_engine(macros, functions)
             warm = _Warm(tuple(macros), None, tuple(functions))
@@ -191,6 +212,12 @@ class DuckDBEngine:
         except duckdb.Error as exc:
             spare.close()
             raise BackendError(Failure.INTERNAL, f"cannot create macros: {exc}") from exc
+        if not warm.tracked:
+            try:
+                figures.track(spare)
+            except duckdb.Error as exc:
+                spare.close()
+                raise BackendError(Failure.INTERNAL, f"cannot profile the run: {exc}") from exc
         if warm.limits != limits:
             set_limits(spare, *limits)  # closes it if refused
         return seal(

@@ -32,10 +32,12 @@ TRACKED = (
 
 
 def track(con: duckdb.DuckDBPyConnection) -> None:
-    """Have DuckDB profile the next statements of `con` without printing anything."""
-    con.execute("SET enable_profiling = 'no_output'")
-    con.execute("SET profiling_coverage = 'ALL'")
-    con.execute(f"SET tracked_metrics = [{', '.join(repr(m) for m in TRACKED)}]")
+    """Have DuckDB profile the next statements of `con` without printing anything (one call:
+    each `execute` costs ~0.2 ms). duckdb.Error if it refuses."""
+    con.execute(
+        "SET enable_profiling = 'no_output';\nSET profiling_coverage = 'ALL';\n"
+        f"SET tracked_metrics = [{', '.join(repr(m) for m in TRACKED)}]"
+    )
 
 
 def read(con: duckdb.DuckDBPyConnection) -> dict[str, int | float]:

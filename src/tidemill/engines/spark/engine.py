@@ -218,8 +218,7 @@ class SparkEngine:
                 return Committed(schema, rows, plan.result_uri)
             (part,) = sorted(Path(out).glob("part-*.parquet"))
             rows = pq.ParquetFile(part).metadata.num_rows
-            with io.lease.publishing():
-                io.files.upload(plan.result_uri, part, move=True)
+            io.publish_result(plan.result_uri, part)
             return Committed(schema, rows, plan.result_uri)
 
 

@@ -1,0 +1,171 @@
+"""Uploads split in two: the long transfer, done while the batch's lease is *not* held, and a
+short step that makes the file visible, done while it is (docs/decisions.md, "Uploads outside
+the lease").
+
+`stage_file` (a `Storage` URI) and `stage_object` (a kodo bucket's key) answer a `Staged`:
+
+* S3, files of MIN_PART (5 MiB) or more: a multipart upload. Staging begins it
+  (CreateMultipartUpload), `send` uploads the parts, `commit` completes it (one short call; S3
+  publishes the object whole), `abort` drops it and its parts. `journal` holds the upload id,
+  for an undo after a crash (`abort_journaled`).
+* HDFS: `send` uploads to a hidden temporary directory beside the target (`.tidemill-tmp.*`,
+  never listed), `commit` renames the file into place (one namenode call), `abort` removes the
+  temporary directory.
+* Anything else (local files, where a move is a rename; smaller S3 objects, one PUT): `send`
+  does nothing and `commit` is the whole upload.
+
+The caller runs `send` outside the lease and `commit` under it (`publish_file` does both):
+an attempt that lost its lease sends at most invisible data, and never commits it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, suppress
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from tidemill.core.object_keys import TEMP_PREFIX
+from tidemill.errors import TidemillError
+from tidemill.storage.base import Buckets, Storage
+from tidemill.storage.hdfs import HdfsFiles
+from tidemill.storage.registry import Storages
+from tidemill.storage.s3 import MIN_PART, Part, S3Store
+from tidemill.storage.s3_buckets import GrantedS3Buckets
+from tidemill.storage.s3_files import S3Files, split_uri
+
+__all__ = ["Lease", "Staged", "abort_journaled", "publish_file", "stage_file", "stage_object"]
+
+
+class Lease(Protocol):
+    def publishing(self) -> AbstractContextManager[None]:
+        """Hold the lease for the block; a TidemillError when it is lost already."""
+        ...
+
+
+class Staged(Protocol):
+    journal: dict[str, str]  # {"upload": id} of an S3 multipart upload; {} otherwise
+
+    def send(self) -> None:
+        """The long transfer, invisible to readers (outside the lease)."""
+        ...
+
+    def commit(self) -> None:
+        """Make the file visible at its target, whole (short: under the lease)."""
+        ...
+
+    def abort(self) -> None:
+        """Drop what `send` left (before `commit`). TidemillError when the backend refuses."""
+        ...
+
+
+def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = False) -> Staged:
+    """Stage the upload of local file `source` (given up: moved or removed once committed) to
+    `uri`. `sole_writer`: no one else writes `uri` (a batch's result: only the attempts of one
+    batch, one of them live), so committing also aborts the multipart uploads other attempts
+    left there (a killed worker's parts)."""
+    backend = files.backend(uri) if isinstance(files, Storages) else files
+    if isinstance(backend, S3Files) and _large(source):
+        bucket, key = split_uri(uri)
+        return _Multipart(backend.store, bucket, key, source, sole_writer=sole_writer)
+    if isinstance(backend, HdfsFiles):
+        return _HdfsTemporary(backend, uri, source)
+    return _Whole(lambda: files.upload(uri, source, move=True))
+
+
+def stage_object(store: Buckets, bucket: str, key: str, source: Path) -> Staged:
+    """Stage the upload of local file `source` (given up) to `key` of `bucket` (through the
+    account's view: its grant is checked here)."""
+    if isinstance(store, GrantedS3Buckets) and _large(source):
+        return _Multipart(store.s3_store(bucket, key), bucket, key, source)
+    return _Whole(lambda: store.upload(bucket, key, source, move=True))
+
+
+def abort_journaled(store: Buckets, bucket: str, key: str, journal: dict[str, str]) -> None:
+    """Drop the multipart upload `journal` (a `Staged.journal`) names, if any; one completed
+    or aborted already is not an error."""
+    upload = journal.get("upload")
+    if upload and isinstance(store, GrantedS3Buckets):
+        store.s3_store(bucket, key).abort_upload(bucket, key, upload)
+
+
+def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
+    """Upload `source` (given up) to `uri`, a batch's result that only its attempts write: the
+    transfer outside `lease`, the publish under it; nothing stays behind when either fails."""
+    staged = stage_file(files, uri, source, sole_writer=True)
+    try:
+        staged.send()
+        with lease.publishing():
+            staged.commit()
+    except BaseException:
+        with suppress(TidemillError):  # the failure to report is the upload's or the lease's
+            staged.abort()
+        raise
+
+
+def _large(source: Path) -> bool:
+    try:
+        return source.stat().st_size >= MIN_PART
+    except OSError:
+        return False  # the upload itself reports it
+
+
+class _Whole:
+    def __init__(self, upload: Callable[[], None]) -> None:
+        self.journal: dict[str, str] = {}
+        self._upload = upload
+
+    def send(self) -> None:
+        pass
+
+    def commit(self) -> None:
+        self._upload()
+
+    def abort(self) -> None:
+        pass
+
+
+class _Multipart:
+    def __init__(
+        self, store: S3Store, bucket: str, key: str, source: Path, *, sole_writer: bool = False
+    ) -> None:
+        self.store, self.bucket, self.key, self.source = store, bucket, key, source
+        self.sole_writer = sole_writer
+        self.upload = store.start_upload(bucket, key)
+        self.journal = {"upload": self.upload}
+        self.parts: tuple[Part, ...] = ()
+
+    def send(self) -> None:
+        self.parts = self.store.send_parts(self.bucket, self.key, self.upload, self.source)
+
+    def commit(self) -> None:
+        self.store.complete_upload(self.bucket, self.key, self.upload, self.parts)
+        self.source.unlink(missing_ok=True)
+        if self.sole_writer:  # only dead or stale attempts' uploads: theirs cannot complete
+            for other in self.store.pending_uploads(self.bucket, self.key):
+                with suppress(TidemillError):
+                    self.store.abort_upload(self.bucket, self.key, other)
+
+    def abort(self) -> None:
+        self.store.abort_upload(self.bucket, self.key, self.upload)
+
+
+class _HdfsTemporary:
+    def __init__(self, files: HdfsFiles, uri: str, source: Path) -> None:
+        self.files, self.uri, self.source = files, uri, source
+        parent, name = uri.rsplit("/", 1)
+        self.directory = f"{parent}/{TEMP_PREFIX}{uuid.uuid4().hex}/"
+        self.temporary = self.directory + (name or PurePosixPath(source).name)
+        self.journal: dict[str, str] = {}
+
+    def send(self) -> None:
+        self.files.upload(self.temporary, self.source, move=True)
+
+    def commit(self) -> None:
+        self.files.rename(self.temporary, self.uri)
+        with suppress(TidemillError):  # published: an empty hidden directory is harmless
+            self.files.delete_directory(self.directory)
+
+    def abort(self) -> None:
+        self.files.delete_directory(self.directory)

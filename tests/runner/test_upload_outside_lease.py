@@ -1,0 +1,248 @@
+"""Long uploads run outside the batch's lease (docs/decisions.md, "Uploads outside the lease"):
+only the step that makes an object visible holds it. Real SQLite metadata, a real SeaweedFS
+reached through a slow link (tests/throttle.py), so each upload takes seconds; a real HDFS
+(MiniDFSCluster) for the hidden-name-then-rename path."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.exporters.support import ZONE
+from tests.throttle import Throttle, throttled
+from tidemill.config import S3Settings, Settings
+from tidemill.core.batches import Batch, BatchStatus
+from tidemill.core.models import AccountScope
+from tidemill.engines.base import UNFENCED
+from tidemill.errors import TidemillError
+from tidemill.exporters import run_exports, undo
+from tidemill.exporters.base import ExportContext, ExportOutcome, ExportPlan, Targets
+from tidemill.runner.fence import LeaseFence, LeaseLostError
+from tidemill.runtime import Runtime, build_runtime
+from tidemill.storage.hdfs import HdfsFiles
+from tidemill.storage.local import LocalFiles
+from tidemill.storage.registry import open_storages
+from tidemill.storage.s3 import MiB, S3Store
+from tidemill.storage.s3_buckets import GrantedS3Buckets
+from tidemill.storage.s3_files import S3Files
+from tidemill.storage.staging import publish_file, stage_file, stage_object
+from tidemill.store import accounts
+from tidemill.store import batches as store
+from tidemill.store.export_outcomes import BatchKey
+
+S = BatchStatus
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+OWNER = "node-a"
+RATE = 3 * MiB  # bytes/s through the slow link: a 10 MB object takes ~3 s
+ROWS = 150_000  # ~9.6 MB of CSV: above S3's 5 MiB minimum part, so a multipart upload
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Runtime:
+    runtime = build_runtime(Settings(data_dir=tmp_path / "data"))
+    with runtime.db.begin() as conn:
+        assert accounts.ensure_account(conn, "default", NOW) == 1
+        store.insert_batch(conn, 1, Batch("j", 1, NOW, S.READY, {}, uid="u1"), NOW)
+        assert store.move(conn, 1, "j", 1, [S.READY], status=S.RUNNING, owner=OWNER)
+    return runtime
+
+
+@pytest.fixture
+def slow(s3_settings: S3Settings) -> Iterator[tuple[Throttle, S3Store]]:
+    with throttled(s3_settings.endpoint, RATE) as proxy:
+        secret = s3_settings.secret_key.get_secret_value()
+        yield proxy, S3Store(proxy.endpoint, s3_settings.access_key, secret, read_timeout=60)
+
+
+def fence(rt: Runtime) -> LeaseFence:
+    return LeaseFence(rt.db, BatchKey("u1", 1, "j", 1), OWNER, 0)
+
+
+def big_file(directory: Path, name: str = "result.parquet", fmt: str = "parquet") -> Path:
+    """ROWS rows of 64 hexadecimal digits (incompressible enough to stay ~10 MB)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT md5(range::VARCHAR) || md5((range + 7)::VARCHAR) AS s FROM range(?))"
+        f" TO '{path}' (FORMAT {fmt})",
+        [ROWS],
+    )
+    con.close()
+    return path
+
+
+def wait_for_transfer(proxy: Throttle, worker: threading.Thread) -> None:
+    """Until a megabyte has crossed the slow link (the long transfer is under way)."""
+    deadline = time.monotonic() + 30
+    while proxy.sent < MiB:
+        assert worker.is_alive() and time.monotonic() < deadline, "the upload never started"
+        time.sleep(0.02)
+
+
+@pytest.mark.s3
+def test_a_kodo_export_on_s3_leaves_the_database_writable_while_it_uploads(
+    rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path
+) -> None:
+    proxy, s3 = slow
+    bucket = f"out-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(bucket)
+    objects = GrantedS3Buckets(s3, AccountScope("default", frozenset({bucket})))
+    (tmp_path / "scratch").mkdir()
+    ctx = ExportContext(
+        account=1, tenant="default", job="j", run_id=1, attempt=0,
+        result=big_file(tmp_path / "w"), rows=ROWS, zone=ZONE, store=objects, files=LocalFiles(),
+        targets=Targets(), scratch=tmp_path / "scratch", now=lambda: NOW, batch_uid="u1",
+        fence=fence(rt),
+    )  # fmt: skip
+    plan = ExportPlan("files", "kodo", {
+        "bucket": bucket, "keyPrefix": "o/", "fileCount": 1, "format": "csv",
+    })  # fmt: skip
+    outcomes: list[ExportOutcome] = []
+    worker = threading.Thread(target=lambda: outcomes.extend(run_exports(ctx, [plan])))
+    worker.start()
+    try:
+        wait_for_transfer(proxy, worker)
+        # Another writer of the metadata (the API, another batch's end) within 2 s: before the
+        # fix the export's lease transaction held SQLite's write lock for the whole upload.
+        database = sqlite3.connect(str(rt.db.url.database), timeout=2, isolation_level=None)
+        started = time.monotonic()
+        database.execute("BEGIN IMMEDIATE")
+        database.execute("COMMIT")
+        database.close()
+        waited = time.monotonic() - started
+        assert worker.is_alive(), "the upload ended before the other write: nothing shown"
+    finally:
+        worker.join()
+    assert waited < 1, f"another write waited {waited:.1f} s for the upload"
+    assert [o.status for o in outcomes] == ["Successful"], outcomes
+    (key,) = [o.key for o in objects.list(bucket)]
+    assert objects.read(bucket, key).count(b"\n") == ROWS
+    assert s3.pending_uploads(bucket, key) == ()
+
+
+@pytest.mark.s3
+def test_a_takeover_during_a_result_upload_is_not_held_up_and_wins(
+    rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path
+) -> None:
+    proxy, s3 = slow
+    bucket = f"wh-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(bucket)
+    uri = f"s3://{bucket}/1/j/1/result.parquet"
+    failures: list[BaseException] = []
+
+    def publish() -> None:
+        try:
+            publish_file(S3Files(s3), uri, big_file(tmp_path / "w"), fence(rt))
+        except BaseException as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=publish)
+    worker.start()
+    try:
+        wait_for_transfer(proxy, worker)
+        started = time.monotonic()
+        with rt.db.begin() as conn:  # a stop of the batch, mid-upload
+            assert store.move(conn, 1, "j", 1, [S.RUNNING], status=S.CANCELLING)
+        waited = time.monotonic() - started
+        assert worker.is_alive(), "the upload ended before the takeover: nothing shown"
+    finally:
+        worker.join()
+    assert waited < 1, f"the takeover waited {waited:.1f} s for the upload"
+    assert len(failures) == 1 and isinstance(failures[0], LeaseLostError)
+    assert s3.stat(bucket, "1/j/1/result.parquet") is None  # the stale attempt published nothing
+    assert s3.pending_uploads(bucket, "1/j/1/result.parquet") == ()  # nor left its parts
+
+
+@pytest.mark.s3
+def test_a_crashed_attempts_parts_are_aborted_by_the_undo_and_by_the_next_result(
+    s3_settings: S3Settings, tmp_path: Path
+) -> None:
+    s3 = S3Store(
+        s3_settings.endpoint, s3_settings.access_key, s3_settings.secret_key.get_secret_value()
+    )
+    bucket = f"out-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(bucket)
+    objects = GrantedS3Buckets(s3, AccountScope("default", frozenset({bucket})))
+    # A kodo export killed after sending, before its commit: its journal names the upload.
+    crashed = stage_object(objects, bucket, "o/part-0.csv", big_file(tmp_path / "a", fmt="csv"))
+    crashed.send()
+    assert s3.pending_uploads(bucket, "o/part-0.csv") != ()
+    written = {
+        "bucket": bucket,
+        "keys": ["o/part-0.csv"],
+        "uploads": {"o/part-0.csv": crashed.journal},
+    }
+    assert undo(Targets(), objects, LocalFiles(), "kodo", written)
+    assert s3.pending_uploads(bucket, "o/part-0.csv") == ()
+    # A result upload killed the same way: the next attempt's publish aborts what it left.
+    uri = f"s3://{bucket}/1/j/1/result.parquet"
+    stage_file(S3Files(s3), uri, big_file(tmp_path / "b"), sole_writer=True).send()
+    assert len(s3.pending_uploads(bucket, "1/j/1/result.parquet")) == 1
+    publish_file(S3Files(s3), uri, big_file(tmp_path / "c"), UNFENCED)
+    assert s3.pending_uploads(bucket, "1/j/1/result.parquet") == ()
+    assert s3.stat(bucket, "1/j/1/result.parquet") is not None
+
+
+@pytest.mark.s3
+def test_a_small_object_is_one_put_under_the_lease(
+    s3_settings: S3Settings, tmp_path: Path, rt: Runtime
+) -> None:
+    s3 = S3Store(
+        s3_settings.endpoint, s3_settings.access_key, s3_settings.secret_key.get_secret_value()
+    )
+    bucket = f"wh-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(bucket)
+    small = tmp_path / "small.parquet"
+    small.write_bytes(b"PAR1 small")
+    with rt.db.begin() as conn:
+        assert store.move(conn, 1, "j", 1, [S.RUNNING], rerun_count=1)  # a later attempt
+    with pytest.raises(TidemillError, match="lost its lease"):
+        publish_file(S3Files(s3), f"s3://{bucket}/r.parquet", small, fence(rt))
+    assert s3.stat(bucket, "r.parquet") is None
+
+
+@pytest.mark.hdfs
+def test_a_result_on_hdfs_is_renamed_into_place_and_a_stale_attempt_leaves_nothing(
+    hdfs_url: str, rt: Runtime, tmp_path: Path
+) -> None:
+    files = open_storages(Settings(data_dir=tmp_path / "data"))
+    root = f"{hdfs_url}/wh-{uuid.uuid4().hex[:12]}/1/j/1/"
+    first, second = tmp_path / "first.parquet", tmp_path / "second.parquet"
+    first.write_bytes(b"PAR1 first")
+    second.write_bytes(b"PAR1 second")
+
+    publish_file(files, root + "result.parquet", first, fence(rt))
+    with rt.db.begin() as conn:
+        assert store.move(conn, 1, "j", 1, [S.RUNNING], rerun_count=1)  # a later attempt
+    with pytest.raises(LeaseLostError):
+        publish_file(files, root + "result.parquet", second, fence(rt))
+
+    assert files.read(root + "result.parquet") == b"PAR1 first"
+    assert not first.exists() and not second.exists()  # both given up
+    assert [i.uri for i in files.list(root)] == [root + "result.parquet"]
+    hdfs = files.backend(root)
+    assert isinstance(hdfs, HdfsFiles)
+    leftover = [n for n in hdfs_names(hdfs, root) if ".tidemill-tmp." in n]
+    assert leftover == []  # neither attempt left its hidden directory
+
+
+def hdfs_names(hdfs: HdfsFiles, directory: str) -> list[str]:
+    """Every name in `directory`, hidden ones too (a listing never shows those)."""
+    from tidemill.storage.hdfs_calls import CALLS
+
+    namenode, path = directory.split("/", 3)[2], directory.split("/", 3)[3]
+
+    async def names() -> list[str]:
+        client = hdfs._client(directory, f"hdfs://{namenode}")
+        return [s.path async for s in client.list_status("/" + path.rstrip("/"), False)]
+
+    return CALLS.run(names(), 10)

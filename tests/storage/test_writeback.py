@@ -1,0 +1,84 @@
+"""tidemill.writeback: the files under a directory are flushed to disk while they grow (so the
+fsync before a durable publish finds little left), only when they grew, and never after the
+block."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tidemill.writeback import written_back
+
+
+@pytest.fixture
+def flushed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The inode of each file `os.fdatasync` flushed (the real call still runs)."""
+    inodes: list[int] = []
+    real = os.fdatasync
+
+    def recording(fd: int) -> None:
+        inodes.append(os.fstat(fd).st_ino)
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", recording)
+    return inodes
+
+
+def test_a_file_is_flushed_as_it_grows_and_not_once_it_stops(
+    tmp_path: Path, flushed: list[int]
+) -> None:
+    target = tmp_path / "result.parquet"
+    with written_back(tmp_path, 0.01):
+        with target.open("wb") as out:
+            for _ in range(3):
+                out.write(b"x" * 65536)
+                out.flush()
+                time.sleep(0.06)
+        grown = len(flushed)
+        time.sleep(0.06)  # no longer growing: nothing more to flush
+        assert len(flushed) == grown
+    assert not [t for t in threading.enumerate() if t.name == "tidemill-writeback"]
+
+    assert grown >= 2  # flushed while written, not only once at the end
+    assert set(flushed) == {target.stat().st_ino}
+
+
+def test_files_removed_meanwhile_and_subdirectories_are_no_trouble(
+    tmp_path: Path, flushed: list[int]
+) -> None:
+    (tmp_path / "part=1").mkdir()
+    kept, gone = tmp_path / "part=1" / "a.data", tmp_path / "b.data"
+    with written_back(tmp_path, 0.01):
+        kept.write_bytes(b"a" * 4096)
+        gone.write_bytes(b"b" * 4096)
+        time.sleep(0.05)
+        gone.unlink()
+        time.sleep(0.03)
+
+    assert kept.stat().st_ino in flushed
+
+
+def test_an_empty_directory_is_looked_at_every_first_seconds_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flushed: list[int]
+) -> None:
+    looks: list[float] = []
+    real = os.walk
+
+    def counting(top: Path) -> object:
+        looks.append(time.monotonic())
+        return real(top)
+
+    monkeypatch.setattr(os, "walk", counting)
+    with written_back(tmp_path, 0.01, first=0.1):
+        time.sleep(0.35)  # nothing written: ~3 looks, not ~35
+        idle = len(looks)
+        (tmp_path / "out.parquet").write_bytes(b"x" * 4096)
+        time.sleep(0.25)  # the first look that sees data; from then on every 0.01 s
+
+    assert idle <= 4  # fewer under load: the bounds hold either way
+    assert len(looks) - idle >= 3
+    assert flushed
