@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -37,58 +35,16 @@ def nice_by_task() -> dict[int, int]:
     return tasks
 
 
-class _Observed(DuckDBEngine):
-    """A real DuckDB engine whose `prepare` notes its thread's nice value, and may be held
-    before it starts (a seam: what the worker's preparation looks like from outside)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[int] = []
-        self.hold = threading.Event()
-        self.hold.set()
-
-    def prepare(self) -> None:
-        self.seen.append(nice_by_task()[threading.get_native_id()])
-        self.hold.wait(10)
-        super().prepare()
-
-
 def test_the_engine_is_prepared_on_a_lower_priority_thread() -> None:
     own = os.getpriority(os.PRIO_PROCESS, 0)
-    engine = _Observed()
-    engine.hold.clear()
+    engine = DuckDBEngine()
     preparer = Preparer(engine)
     preparer.start()
-    deadline = time.monotonic() + 5
-    while not engine.seen and time.monotonic() < deadline:  # nobody waits for it yet
-        time.sleep(0.01)
-    engine.hold.set()
     preparer.wait()
 
     assert engine._spare is not None  # the next run's database is open
-    assert engine.seen == [min(own + NICE, 19)]
-
-
-def test_a_plan_waiting_for_the_preparation_lifts_it_to_the_workers_priority() -> None:
-    own = os.getpriority(os.PRIO_PROCESS, 0)
-    engine = _Observed()
-    engine.hold.clear()
-    preparer = Preparer(engine)
     assert preparer.thread is not None and preparer.thread.native_id is not None
-    tid = preparer.thread.native_id
-    preparer.start()
-    assert nice_by_task()[tid] == min(own + NICE, 19)  # lowered while nobody waits
-
-    waiting = threading.Thread(target=preparer.wait)
-    waiting.start()
-    deadline = time.monotonic() + 5
-    while nice_by_task()[tid] != own and time.monotonic() < deadline:
-        time.sleep(0.01)
-    lifted = nice_by_task()[tid]
-    engine.hold.set()
-    waiting.join(10)
-    assert lifted == own
-    assert engine._spare is not None
+    assert nice_by_task()[preparer.thread.native_id] == min(own + NICE, 19)
 
 
 def test_a_runs_threads_have_the_workers_priority(tmp_path: Path) -> None:

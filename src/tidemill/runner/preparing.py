@@ -29,16 +29,11 @@ class Preparer:
     """Runs `engine.prepare()` between plans: `start` after an answer, `wait` before a run.
 
     `start` and `wait` alternate, from one thread. An error of the preparation is raised by
-    `wait`, as `prepare` raised it when called there. A plan that arrives while the
-    preparation still runs lifts it back to the worker's priority for the rest (a batch never
-    waits on a low-priority thread); where the priority could not be lifted (no CAP_SYS_NICE
-    and RLIMIT_NICE too low), nothing is lowered: the thread prepares at the worker's."""
+    `wait`, as `prepare` raised it when called there."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._own = os.getpriority(os.PRIO_PROCESS, 0) if sys.platform == "linux" else 0
         self._aside = engine.name in ASIDE and sys.platform == "linux"
-        self._lowered = self._aside and _can_lift(self._own)
         self._go = threading.Event()
         self._done = threading.Event()
         self._done.set()
@@ -52,25 +47,19 @@ class Preparer:
         if not self._aside:
             self.engine.prepare()
             return
-        self._renice(self._own + NICE)
         self._done.clear()
         self._go.set()
 
     def wait(self) -> None:
-        if not self._done.is_set():
-            self._renice(self._own)  # a plan waits for it: no longer behind the batches
         self._done.wait()
         error, self._error = self._error, None
         if error is not None:
             raise error
 
-    def _renice(self, nice: int) -> None:
-        tid = self.thread.native_id if self.thread is not None else None
-        if self._lowered and tid is not None:
-            with suppress(OSError):  # a thread's own nice value (Linux: a thread is a task)
-                os.setpriority(os.PRIO_PROCESS, tid, nice)
-
     def _loop(self) -> None:
+        with suppress(OSError):  # a thread's own nice value (Linux: a thread is a task)
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + NICE)
         while True:
             self._go.wait()
             self._go.clear()
@@ -80,23 +69,3 @@ class Preparer:
                 self._error = exc
             finally:
                 self._done.set()
-
-
-def _can_lift(own: int) -> bool:
-    """Whether a thread of this process lowered by NICE can be given `own` back (root,
-    CAP_SYS_NICE, or RLIMIT_NICE allowing it): tried on a thread made for the purpose."""
-    lifted: list[bool] = []
-
-    def attempt() -> None:
-        tid = threading.get_native_id()
-        try:
-            os.setpriority(os.PRIO_PROCESS, tid, own + NICE)
-            os.setpriority(os.PRIO_PROCESS, tid, own)
-            lifted.append(True)
-        except OSError:
-            lifted.append(False)
-
-    probe = threading.Thread(target=attempt, name="tidemill-nice-probe")
-    probe.start()
-    probe.join()
-    return lifted == [True]
