@@ -32,7 +32,6 @@ from tidemill.observability import json_logs
 from tidemill.runner import batch_log
 from tidemill.runner.exports import BatchResult, export_result
 from tidemill.runner.fence import LeaseFence, LeaseLostError
-from tidemill.runner.preparing import Preparer
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Kodo, Storage
 from tidemill.storage.local import directory_syncs_deferred
@@ -172,18 +171,16 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
     kodo = open_kodo(config)
     storage = open_storages(config)  # the warehouse (results, upstream results), by URI
     db = create_engine(config.metadata_url)  # the fence: leases are checked before publishing
-    # Before the plan comes: ~15 ms off a DuckDB batch, at a low CPU priority (preparing).
-    # Under auto most batches are DuckDB's; Spark's session starts with the first Spark plan.
-    preparer = Preparer(registry.engine("duckdb" if config.engine == "auto" else config.engine))
     while True:
-        preparer.start()
+        # before the plan comes: ~15 ms off a DuckDB batch. Under auto most batches are
+        # DuckDB's; Spark's session starts with the first Spark plan (seconds, once).
+        registry.engine("duckdb" if config.engine == "auto" else config.engine).prepare()
         try:
             plan = conn.recv()
         except EOFError:
             return
         if plan is None:
             return
-        preparer.wait()
         answer = _run(plan, config, kodo, storage, db)
         conn.send(answer)
 

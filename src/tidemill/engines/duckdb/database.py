@@ -101,24 +101,19 @@ def connect(
 
 
 def open_engine(
-    macros: Sequence[str] | None = None,
-    functions: Collection[str] | None = None,
-    threads: int | None = None,
+    macros: Sequence[str] | None = None, functions: Collection[str] | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the Spark macros, not yet sealed: no user SQL until `seal`.
 
     `macros`: the CREATE MACRO statements to run (`dialect.macros_for` of the query); None:
     every macro (~70 ms). `functions`: the names of the Python functions to register
     (`dialect.functions_for`); None: every one (~8 ms). A run names its own (the DuckDB
-    engine opens its next database with the last run's). `threads`: DuckDB's worker threads
-    from the start (None: its default, one per core), started by the calling thread."""
+    engine opens its next database with the last run's)."""
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
     }
-    if threads is not None:
-        config["threads"] = int(threads)
     try:
         con = duckdb.connect(":memory:", config=config)
         con.execute("SET enable_progress_bar = false")  # it would draw on the service's terminal

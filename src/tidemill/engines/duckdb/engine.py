@@ -93,17 +93,12 @@ class DuckDBEngine:
         """Between runs: close the last run's database and open the next run's (each ~15 ms
         that would otherwise lie between a trigger and its Successful), with what the last
         run's plan needed that the next one likely needs too (its macros and `WARM_MACROS`,
-        its limits): a run then sets only what differs (`_sealed`).
-
-        May be called from another thread than `run` (never at the same time): the worker
-        prepares on a thread of lower CPU priority (`runner.preparing`). So the database is
-        opened with one DuckDB thread, the caller (no thread of its own to inherit that
-        priority); a run that wants more starts them itself."""
+        its limits): a run then sets only what differs (`_sealed`)."""
         self._close_retired()
         if self._spare is None:
             warm = self._next_warm
             # A run adds the other macros and functions its query calls.
-            con = open_engine(macros=warm.macros, functions=warm.functions, threads=1)
+            con = open_engine(macros=warm.macros, functions=warm.functions)
             if warm.limits is not None:
                 set_limits(con, *warm.limits)  # closes it if refused
             try:  # the run's statements are profiled from here: its COPY is the last
@@ -220,9 +215,7 @@ class DuckDBEngine:
         spare, warm, self._spare = self._spare, self._spare_warm, None
         limits: Limits = (plan.zone, plan.limits.threads, plan.limits.memory)
         given = sorted({*WARM_MACROS, *macros}, key=_MACRO_ORDER.__getitem__)
-        # One thread ahead of time (see prepare); the run sets its own count if it differs.
-        ahead: Limits = (plan.zone, 1, plan.limits.memory)
-        self._next_warm = _Warm(tuple(given), ahead, tuple(functions))
+        self._next_warm = _Warm(tuple(given), limits, tuple(functions))
         if spare is None:
             spare = open_engine(macros, functions)
             warm = _Warm(tuple(macros), None, tuple(functions))
