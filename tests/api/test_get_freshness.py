@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.api.test_batches import make_datasource, make_job
-from tests.support import Client, assert_ok_json
+from tests.support import Client, assert_error, assert_ok_json
 from tidemill.api.app import create_app
 from tidemill.config import Settings
 from tidemill.runtime import Runtime
@@ -41,7 +41,7 @@ def database_file(runtime: Runtime) -> str:
     return str(runtime.db.url.database)
 
 
-def test_update_start_and_stop_show_in_the_next_get(data: Client) -> None:
+def test_update_start_stop_and_delete_show_in_the_next_get(data: Client) -> None:
     make_job(data, "job", "select 1 as n from logs", scheduler=HOURLY)
     assert shown(data) == shown(data)  # the second from the kept answer
     assert "nextFireTimes" not in shown(data)
@@ -54,6 +54,9 @@ def test_update_start_and_stop_show_in_the_next_get(data: Client) -> None:
     assert len(shown(data)["nextFireTimes"]) == 3
     assert data.post("/v2/jobs/job/actions/stop").status_code == 200
     assert "nextFireTimes" not in shown(data)
+
+    assert data.delete("/v2/jobs/job").status_code == 200
+    assert_error(data.get("/v2/jobs/job"), 404, "E18202")
 
 
 def test_a_commit_by_another_connection_or_process_shows_in_the_next_get(
