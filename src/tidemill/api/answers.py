@@ -23,6 +23,10 @@ from tidemill.store.data_version import DataVersion
 # Bodies kept at most (one version's worth: every commit empties the cache); past it the cache
 # starts again, so a client walking many names costs memory of at most this many bodies.
 LIMIT = 4096
+# Bytes of bodies kept at most, and the largest body kept: a job's definition is bounded only by
+# the request limit (4 MiB), so a count alone let a few hundred large jobs fill gigabytes.
+MAX_BYTES = 64 * 1024 * 1024
+MAX_BODY = 1024 * 1024
 
 
 class AnswerCache:
@@ -36,6 +40,7 @@ class AnswerCache:
         self._limit = limit
         self._version: int | None = None
         self._bodies: dict[Hashable, bytes] = {}
+        self._bytes = 0
 
     def version(self) -> int | None:
         """The database's version now; None when nothing can be kept. Read it *before* reading
@@ -47,7 +52,7 @@ class AnswerCache:
             return None
         version = self._reader.read()
         if version != self._version:
-            self._bodies = {}
+            self._bodies, self._bytes = {}, 0
             self._version = version
         return version
 
@@ -59,10 +64,12 @@ class AnswerCache:
 
     def put(self, version: int, key: Hashable, body: bytes) -> None:
         """Keep `body`, made from rows read after `version` was."""
-        if version != self._version:
-            return  # the database changed meanwhile: a later request reads again
-        if len(self._bodies) >= self._limit:
-            self._bodies = {}
+        if version != self._version or len(body) > MAX_BODY:
+            return  # the database changed meanwhile (a later request reads again), or too big
+        if len(self._bodies) >= self._limit or self._bytes + len(body) > MAX_BYTES:
+            self._bodies, self._bytes = {}, 0
+        old = self._bodies.get(key)
+        self._bytes += len(body) - (len(old) if old is not None else 0)
         self._bodies[key] = body
 
     def close(self) -> None:
@@ -70,4 +77,4 @@ class AnswerCache:
             self._reader.close()
         self._reader = None
         self._opened = False
-        self._bodies = {}
+        self._bodies, self._bytes = {}, 0

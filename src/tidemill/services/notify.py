@@ -132,18 +132,20 @@ def queue_late(rt: Runtime, now: datetime) -> int:
 
 def deliver_due(rt: Runtime, now: datetime) -> int:
     """POST every alert due at `now`; how many were delivered. A target that fails is not
-    tried again in the same pass (its other alerts stay due, unclaimed, for the next one): a
-    receiver that never answers costs a pass one TIMEOUT, not one per alert."""
+    tried again for its account in the same pass (its other alerts stay due, unclaimed, for
+    the next one): a receiver that never answers costs a pass one TIMEOUT an account, not one
+    per alert. Only for its account: a receiver refusing one account's alerts (a secret it does
+    not know) must not hold another account's to the same url."""
     with rt.db.connect() as conn:
         due = store.due(conn, now)
     if not due:  # the usual pass: no client (its TLS context costs ~20 ms of CPU to build)
         return 0
     delivered = 0
-    failing: set[str] = set()  # targets that failed in this pass: their others wait a pass
+    failing: set[tuple[int, str]] = set()  # (account, url) that failed in this pass
     policy = rt.settings.outbound.policy
     with open_client(policy, TIMEOUT) as client:
         for delivery in due:
-            if delivery.url in failing:  # each would take as long again, likely as vainly
+            if (delivery.account, delivery.url) in failing:  # as long again, likely as vainly
                 continue
             with rt.db.begin() as conn:
                 if not store.claim(conn, delivery, now, HOLD):
@@ -158,7 +160,7 @@ def deliver_due(rt: Runtime, now: datetime) -> int:
                 continue
             sent = _attempt(rt, client, delivery, str(target["secret"]), now)
             if not sent:
-                failing.add(delivery.url)
+                failing.add((delivery.account, delivery.url))
             delivered += sent
     return delivered
 
