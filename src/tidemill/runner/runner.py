@@ -217,8 +217,9 @@ class Slot:
             return answer
         except (EOFError, OSError, BrokenPipeError):
             self._process = None
-            runtime = self.runner.runtime  # the dead worker's unfinished result upload, if any
-            uploads.drop_result_uploads(runtime.db, runtime.storages, assignment.plan)
+            if uploads.may_leave_uploads(assignment.plan):  # its unfinished result upload
+                runtime = self.runner.runtime
+                uploads.drop_result_uploads(runtime.db, runtime.storages, assignment.plan)
             return self._ended()
 
     def _ended(self) -> Outcome:

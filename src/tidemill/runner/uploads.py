@@ -23,11 +23,17 @@ from tidemill.store import batches as store
 log = logging.getLogger("tidemill.runner")
 
 
+def may_leave_uploads(plan: BatchPlan) -> bool:
+    """Whether a worker of `plan` killed mid-run can leave an unfinished upload (its result
+    goes to S3); checked first so nothing else opens the storages on a dead worker's path."""
+    return bool(plan.owner) and plan.result_uri.startswith("s3://")
+
+
 def drop_result_uploads(db: sa.Engine, files: Storage, plan: BatchPlan) -> int:
     """Abort the unfinished multipart uploads of `plan`'s result while its attempt is still
     the batch's executing one (Running, or Cancelling after a stop), else nothing (another
     attempt may be uploading); how many. Never raises."""
-    if not plan.owner or not plan.result_uri.startswith("s3://"):
+    if not may_leave_uploads(plan):
         return 0
     try:
         with db.begin() as conn:  # the row held until the aborts are done
