@@ -1,7 +1,11 @@
 // Command loadgen issues signed GET requests against a Pandora-compatible
 // server for a fixed duration and prints a JSON summary:
 //
-//	{"requests":N,"errors":N,"rps":F,"p50_ms":F,"p90_ms":F,"p99_ms":F,"max_ms":F}
+//	{"requests":N,"errors":N,"rps":F,"p50_ms":F,"p90_ms":F,"p99_ms":F,"max_ms":F,
+//	 "cpu_ms_per_request":F}
+//
+// cpu_ms_per_request is the load generator's own CPU (user + system) over the measured
+// window, per measured request: on a shared machine it competes with the server for cores.
 //
 // Every request is signed afresh (Go SDK form, spec §2.2: the Date header is
 // the current time and the signed resource is the path without the query).
@@ -24,6 +28,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -36,6 +41,7 @@ type Summary struct {
 	P90      float64 `json:"p90_ms"`
 	P99      float64 `json:"p99_ms"`
 	Max      float64 `json:"max_ms"`
+	CPU      float64 `json:"cpu_ms_per_request"`
 }
 
 // Config is one load run.
@@ -92,6 +98,13 @@ func Run(cfg Config) (Summary, error) {
 	measureFrom := start.Add(cfg.Warmup)
 	end := measureFrom.Add(cfg.Duration)
 	results := make([]workerResult, cfg.Connections)
+	cpuDone := make(chan time.Duration, 1)
+	go func() { // this process's CPU over the measured window
+		time.Sleep(time.Until(measureFrom))
+		first := cpuTime()
+		time.Sleep(time.Until(end))
+		cpuDone <- cpuTime() - first
+	}()
 	var wg sync.WaitGroup
 	for w := 0; w < cfg.Connections; w++ {
 		wg.Add(1)
@@ -122,7 +135,20 @@ func Run(cfg Config) (Summary, error) {
 		all = append(all, r.latencies...)
 		errs += r.errors
 	}
-	return summarize(all, errs, cfg.Duration), nil
+	s := summarize(all, errs, cfg.Duration)
+	if s.Requests > 0 {
+		s.CPU = round3(float64(<-cpuDone) / float64(time.Millisecond) / float64(s.Requests))
+	}
+	return s, nil
+}
+
+// cpuTime is the user + system CPU this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func doOne(hc *http.Client, target, signPath, ak, sk string) bool {

@@ -20,7 +20,7 @@ from pathlib import Path
 def written_back(directory: Path, every: float, first: float | None = None) -> Iterator[None]:
     """While the block runs, every `every` seconds, flush (`fdatasync`) each file under
     `directory` that grew since it was last flushed; every `first` seconds (default `every`)
-    until a file there has data (each look costs ~50 us of CPU here: a query that writes its
+    until a file there has data (each look costs ~0.1 ms of CPU here: a query that writes its
     output at its end need not pay for looks at an empty directory). The files stay in the
     page cache (a remote upload reads them again). Errors are ignored: the publish's own fsync
     reports what matters. The thread is joined when the block ends."""

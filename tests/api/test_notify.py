@@ -24,6 +24,7 @@ from tests.exporters.receivers import Received, Receiver, http_receiver
 from tests.support import Client, assert_error, wait_for
 from tidemill.clock import FixedClock
 from tidemill.config import ExportSettings, OutboundSettings, Settings
+from tidemill.core.notify import check_matches
 
 SECRET = "s3cret-for-the-hook-0123"
 
@@ -273,9 +274,12 @@ def test_get_job_shows_the_targets_without_their_secret(client: Client) -> None:
     shown = client.get("/v2/jobs/j").json()
     listed = client.get("/v2/jobs").json()["jobs"][0]
 
+    check = shown["notify"][0]["secretCheck"]  # lets a client holding the secret compare
     expected = [{"url": "https://example.invalid/h", "on": ["failed", "late"],
-                 "lateAfter": "90m", "secret": "set"}]  # fmt: skip
+                 "lateAfter": "90m", "secret": "set", "secretCheck": check}]  # fmt: skip
     assert shown["notify"] == expected and listed["notify"] == expected
+    assert check_matches(check, SECRET, "https://example.invalid/h")
+    assert not check_matches(check, SECRET + "x", "https://example.invalid/h")
     assert shown["notifyStatus"] == [{"url": "https://example.invalid/h", "pending": 0}]
     assert SECRET not in json.dumps(shown) + json.dumps(listed)
 

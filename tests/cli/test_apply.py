@@ -13,6 +13,7 @@ from tests.client.accounts import OUT_BUCKET, Account, datasource_body, job_body
 from tidemill.cli._files import documents
 from tidemill.cli._plan import Current, Document, compare, job_order, normal, plan
 from tidemill.client import Client
+from tidemill.core.notify import check_matches, secret_check
 
 PIPELINE: list[dict[str, Any]] = [
     {"kind": "export", "job": "per_url", "name": "out",
@@ -194,9 +195,19 @@ def test_the_planner_orders_jobs_upstream_first_and_ignores_derived_members() ->
             "notify": [{"url": "http://h/", "secret": "s" * 20}],
         },
     )
+    check = secret_check("s" * 20, "http://h/")
     shown = {**server, "retry": {"attempts": 3, "backoff": "30s"},
-             "notify": [{"url": "http://h/", "on": ["failed"], "secret": "set"}]}  # fmt: skip
+             "notify": [{"url": "http://h/", "on": ["failed"], "secret": "set",
+                         "secretCheck": check}]}  # fmt: skip
     assert compare(retried, {**shown, "maxConcurrent": 2}).action == "unchanged"
+    rekeyed = Document("job", "r", {**retried.spec, "notify": [
+        {"url": "http://h/", "secret": "t" * 20}
+    ]})  # fmt: skip
+    assert compare(rekeyed, {**shown, "maxConcurrent": 2}).fields == {"notify": (
+        shown["notify"], [{"url": "http://h/", "secret": "(changed)"}]
+    )}  # fmt: skip
+    unchecked = {**shown, "notify": [{"url": "http://h/", "on": ["failed"], "secret": "set"}]}
+    assert compare(retried, {**unchecked, "maxConcurrent": 2}).action == "update"
     assert compare(retried, {**shown, "maxConcurrent": 2, "retry": {"attempts": 2}}).fields == {
         "retry": ({"attempts": 2}, {"attempts": 3})
     }
@@ -234,11 +245,28 @@ def test_a_job_with_alert_credentials_applies_once_and_never_prints_them(
         json.dumps({"kind": "job", "name": "j", "spec": ok_json(shown)})
     )
     again = tidemill("apply", "-f", str(read_back))
+    unchanged = tidemill("apply", "-f", str(read_back))
+    docs[1]["spec"]["notify"][0]["secret"] = "an0ther-s3cret-for-the-hook"  # the secret alone
+    write_manifests(folder, docs)
+    rekeyed = tidemill("apply", "-f", str(folder))
+    rekeyed_again = tidemill("apply", "-f", str(folder))
+    docs[1]["spec"]["notify"][0]["url"] = "http://hookuser:n3wpass-0123@127.0.0.1:9/h"
+    write_manifests(folder, docs)
+    repassed = tidemill("apply", "-f", str(folder))
+    stored = ok_json(tidemill("jobs", "get", "j", "-o", "json"))["notify"][0]
 
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0 and "No changes (2 unchanged)." in second.stdout
     assert changed.exit_code == 0 and "~ job j (update)" in changed.stdout
     assert again.exit_code == 0, again.output
+    assert "No changes (1 unchanged)." in unchanged.stdout, unchanged.output
+    assert rekeyed.exit_code == 0 and "~ job j (update)" in rekeyed.stdout, rekeyed.output
+    assert "No changes (2 unchanged)." in rekeyed_again.stdout, rekeyed_again.output
+    assert repassed.exit_code == 0 and "~ job j (update)" in repassed.stdout, repassed.output
+    assert check_matches(stored["secretCheck"], "an0ther-s3cret-for-the-hook",
+                         "http://hookuser:n3wpass-0123@127.0.0.1:9/h")  # fmt: skip
     printed = first.output + second.output + changed.output + shown.output + again.output
+    printed += unchanged.output + rekeyed.output + rekeyed_again.output + repassed.output
     assert "hookpass" not in printed and "s3cret-for" not in printed
+    assert "n3wpass" not in printed and "an0ther" not in printed
     assert ok_json(shown)["notify"][0]["url"] == "http://***@127.0.0.1:9/h"

@@ -7,13 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
-from tidemill.core.models import AccountScope
-from tidemill.core.plans import BatchPlan, Limits, TablePlan
+from tidemill.core.models import AccountScope, SchemaField
+from tidemill.core.plans import BatchPlan, InputFile, Limits, TablePlan
+from tidemill.engines.base import RunIO
 from tidemill.engines.duckdb import dialect
+from tidemill.engines.duckdb.database import open_engine
 from tidemill.engines.duckdb.engine import DuckDBEngine
+from tidemill.engines.duckdb.reading import register_source
 from tidemill.errors import InvalidInputError
+from tidemill.storage.local import LocalFiles, file_uri
 
 
 def plan(threads: int, memory: str) -> BatchPlan:
@@ -172,3 +177,99 @@ def test_a_run_has_the_python_functions_its_query_calls_and_its_macros_call(
             con.execute(query)
     finally:
         con.close()
+
+
+DECLARED = [SchemaField("b", "boolean"), SchemaField("n", "long"), SchemaField("x", "float"),
+            SchemaField("d", "date"), SchemaField("s", "string")]  # fmt: skip
+KINDS = ["BOOLEAN", "BIGINT", "DOUBLE", "TIMESTAMP WITH TIME ZONE", "VARCHAR"]
+
+
+def _parquet(path: Path, select: str) -> Path:
+    with duckdb.connect() as con:
+        con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet)")
+    return path
+
+
+def test_a_datasource_view_has_its_declared_types_whatever_its_files_hold(
+    tmp_path: Path,
+) -> None:
+    """What `DuckDBEngine._conform` remembers by: a view over any TYPED_BY_SCHEMA file type
+    has the declared types, so a query over it has the same output types whatever the files."""
+    (tmp_path / "a.json").write_text(
+        '{"b": true, "n": 1, "x": 1.5, "d": "2026-01-01T00:00:00Z", "s": "a"}\n'
+    )
+    (tmp_path / "a.csv").write_text("b,n,x,d,s\ntrue,1,1.5,2026-01-01T00:00:00Z,a\n")
+    narrow = _parquet(
+        tmp_path / "narrow.parquet",
+        "SELECT true AS b, 1::INTEGER AS n, 1.5::FLOAT AS x, DATE '2026-01-01' AS d, 'a' AS s",
+    )
+    wide = _parquet(
+        tmp_path / "wide.parquet",
+        "SELECT true AS b, 1::DECIMAL(18,0) AS n, 1::BIGINT AS x,"
+        " TIMESTAMP '2026-01-01 00:00:00' AS d, 'a' AS s",
+    )
+    text = _parquet(
+        tmp_path / "text.parquet",
+        "SELECT 'true' AS b, '1' AS n, '1.5' AS x, '2026-01-01T00:00:00Z' AS d, 'a' AS s",
+    )
+    con = open_engine()
+    try:
+        for table, path, file_type in [
+            ("j", tmp_path / "a.json", "json"), ("c", tmp_path / "a.csv", "csv"),
+            ("p1", narrow, "parquet"), ("p2", wide, "parquet"), ("p3", text, "parquet"),
+        ]:  # fmt: skip
+            register_source(
+                con, table, [path], file_type=file_type, schema=DECLARED, delimiter=",",
+                contains_header=True,
+            )  # fmt: skip
+            assert [r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()] == KINDS, table
+        register_source(con, "t", [tmp_path / "a.csv"], file_type="text",
+                        schema=[SchemaField("line", "string")])  # fmt: skip
+        assert [r[1] for r in con.execute("DESCRIBE t").fetchall()] == ["VARCHAR"]
+    finally:
+        con.close()
+
+
+def test_a_jobs_later_runs_conform_as_its_first_over_other_files(tmp_path: Path) -> None:
+    """The second run reuses the first run's `conform` (no DESCRIBE); its output is still
+    typed as declared over a file whose column has another physical type."""
+    engine = DuckDBEngine()
+    (tmp_path / "scratch").mkdir()
+    sql = "SELECT sum(n) AS total, max(n) AS top FROM t"
+    results = []
+    for run, select in enumerate(["SELECT 40::INTEGER AS n", "SELECT 2::DECIMAL(18,0) AS n"]):
+        path = _parquet(tmp_path / f"in-{run}.parquet", select)
+        table = TablePlan(
+            "t", schema=(("n", "long", False),),
+            files=(InputFile(file_uri(path), path.stat().st_size, "parquet"),),
+            file_type="parquet",
+        )  # fmt: skip
+        result = tmp_path / "warehouse" / f"{run}.parquet"
+        scope = AccountScope("a", frozenset())
+        plan = BatchPlan(1, scope, "j", run, sql, (table,), file_uri(result),
+                         Limits(1, "100MiB"), "UTC")  # fmt: skip
+        committed = engine.run(plan, RunIO(LocalFiles(), scratch=tmp_path / "scratch"))
+        assert len(engine._conformed) == 1
+        written = pq.read_table(result)
+        results.append((committed.schema, written.schema.types, written.to_pylist()))
+
+    assert results[0][:2] == results[1][:2]
+    assert [str(t) for t in results[1][1]] == ["int64", "int64"]
+    assert [r[2] for r in results] == [[{"total": 40, "top": 40}], [{"total": 2, "top": 2}]]
+
+
+def test_a_query_over_an_upstream_result_is_conformed_each_run(tmp_path: Path) -> None:
+    """An upstream result's view has the types its file has (the upstream's engine chose
+    them): its conform is never remembered."""
+    engine = DuckDBEngine()
+    (tmp_path / "scratch").mkdir()
+    upstream = _parquet(tmp_path / "up.parquet", "SELECT 1::INTEGER AS n")
+    table = TablePlan("up", schema=(("n", "long", False),), result=file_uri(upstream))
+    committed = engine.run(
+        BatchPlan(1, AccountScope("a", frozenset()), "j", 1, "SELECT n + 1 AS m FROM up",
+                  (table,), file_uri(tmp_path / "r.parquet"), Limits(1, "100MiB"), "UTC"),
+        RunIO(LocalFiles(), scratch=tmp_path / "scratch"),
+    )  # fmt: skip
+
+    assert committed.schema == [SchemaField("m", "long")]
+    assert engine._conformed == {}

@@ -10,11 +10,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+import sqlalchemy as sa
 
 from tests.exporters.support import ZONE
 from tests.throttle import Throttle, throttled
@@ -47,7 +48,11 @@ ROWS = 150_000  # ~9.6 MB of CSV: above S3's 5 MiB minimum part, so a multipart 
 
 @pytest.fixture
 def rt(tmp_path: Path) -> Runtime:
-    runtime = build_runtime(Settings(data_dir=tmp_path / "data"))
+    return with_batch(build_runtime(Settings(data_dir=tmp_path / "data")))
+
+
+def with_batch(runtime: Runtime) -> Runtime:
+    """`runtime` with batch j/1 (uid u1) Running, leased to OWNER."""
     with runtime.db.begin() as conn:
         assert accounts.ensure_account(conn, "default", NOW) == 1
         store.insert_batch(conn, 1, Batch("j", 1, NOW, S.READY, {}, uid="u1"), NOW)
@@ -88,11 +93,10 @@ def wait_for_transfer(proxy: Throttle, worker: threading.Thread) -> None:
         time.sleep(0.02)
 
 
-@pytest.mark.s3
-def test_a_kodo_export_on_s3_leaves_the_database_writable_while_it_uploads(
-    rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path
-) -> None:
-    proxy, s3 = slow
+def kodo_export(
+    rt: Runtime, s3: S3Store, tmp_path: Path
+) -> tuple[ExportContext, ExportPlan, GrantedS3Buckets]:
+    """An export of ROWS rows as one CSV object to a new granted bucket, fenced by `rt`."""
     bucket = f"out-{uuid.uuid4().hex[:10]}"
     s3.create_bucket(bucket)
     objects = GrantedS3Buckets(s3, AccountScope("default", frozenset({bucket})))
@@ -106,6 +110,16 @@ def test_a_kodo_export_on_s3_leaves_the_database_writable_while_it_uploads(
     plan = ExportPlan("files", "kodo", {
         "bucket": bucket, "keyPrefix": "o/", "fileCount": 1, "format": "csv",
     })  # fmt: skip
+    return ctx, plan, objects
+
+
+@pytest.mark.s3
+def test_a_kodo_export_on_s3_leaves_the_database_writable_while_it_uploads(
+    rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path
+) -> None:
+    proxy, s3 = slow
+    ctx, plan, objects = kodo_export(rt, s3, tmp_path)
+    bucket = str(plan.spec["bucket"])
     outcomes: list[ExportOutcome] = []
     worker = threading.Thread(target=lambda: outcomes.extend(run_exports(ctx, [plan])))
     worker.start()
@@ -246,3 +260,28 @@ def hdfs_names(hdfs: HdfsFiles, directory: str) -> list[str]:
         return [s.path async for s in client.list_status("/" + path.rstrip("/"), False)]
 
     return CALLS.run(names(), 10)
+
+
+@pytest.mark.s3
+@pytest.mark.postgres
+def test_the_nodes_lease_renewal_is_not_held_up_by_an_upload_on_postgresql(
+    postgres_url: str, slow: tuple[Throttle, S3Store], tmp_path: Path
+) -> None:
+    """On PostgreSQL the lease is the batch row's lock: the runner renews its batches' leases
+    (`store.renew_lease`, every 10 s) and must not wait behind an upload of one of them."""
+    proxy, s3 = slow
+    rt = with_batch(build_runtime(Settings(data_dir=tmp_path / "data", database_url=postgres_url)))
+    ctx, plan, _ = kodo_export(rt, s3, tmp_path)
+    outcomes: list[ExportOutcome] = []
+    worker = threading.Thread(target=lambda: outcomes.extend(run_exports(ctx, [plan])))
+    worker.start()
+    try:
+        wait_for_transfer(proxy, worker)
+        with rt.db.begin() as conn:
+            conn.execute(sa.text("SET LOCAL lock_timeout = '2s'"))  # fails, not waits, beyond
+            store.renew_lease(conn, 1, "j", 1, OWNER, NOW + timedelta(seconds=30))
+        assert worker.is_alive(), "the upload ended before the renewal: nothing shown"
+    finally:
+        worker.join()
+        rt.db.dispose()
+    assert [o.status for o in outcomes] == ["Successful"], outcomes

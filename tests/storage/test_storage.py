@@ -21,7 +21,7 @@ import pytest
 from tidemill.config import S3Settings
 from tidemill.errors import BackendError, Failure, InvalidInputError, NotFoundError
 from tidemill.storage.base import Storage, join, scheme_of
-from tidemill.storage.local import TEMP_PREFIX, file_uri
+from tidemill.storage.local import TEMP_PREFIX, directory_syncs_deferred, file_uri
 from tidemill.storage.registry import (
     BACKENDS,
     READ_ONLY,
@@ -341,6 +341,48 @@ def test_a_durable_local_put_syncs_the_file_and_its_directory_and_the_other_neit
     assert synced == []
     assert (tmp_path / "d" / "log.txt").read_bytes() == b"not synced"
     assert os.listdir(tmp_path / "d") == ["log.txt"]  # no temporary file left beside it
+
+
+def test_deferred_directory_syncs_sync_each_directory_once_at_the_blocks_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's result and its log renamed into one directory: each file synced as it is
+    written, their directory once, when the block ends (also when it raises); another
+    thread's write in the meantime syncs its own directory at once."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        kind = "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        synced.append(f"{kind} {threading.current_thread().name}")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    storages = open_storages(StorageConfig())
+    staged = tmp_path / "staged.parquet"
+    staged.write_bytes(b"result")
+    batch = tmp_path / "w" / "7"
+    main = threading.current_thread().name
+
+    with directory_syncs_deferred():
+        storages.upload(file_uri(batch / "result.parquet"), staged, move=True)
+        storages.put(file_uri(batch / "log.txt"), b"log")
+        other = threading.Thread(
+            target=storages.put, args=(file_uri(tmp_path / "x" / "f"), b"x"), name="other"
+        )
+        other.start()
+        other.join()
+        assert synced == [f"file {main}", f"file {main}", "file other", "dir other"]
+    assert synced[4:] == [f"dir {main}"]
+    assert sorted(os.listdir(batch)) == ["log.txt", "result.parquet"]
+
+    synced.clear()
+    with pytest.raises(RuntimeError), directory_syncs_deferred():
+        storages.put(file_uri(batch / "log.txt"), b"again")
+        raise RuntimeError("the block failed")
+    assert synced == [f"file {main}", f"dir {main}"]
+    storages.put(file_uri(batch / "log.txt"), b"outside")  # synced at once again
+    assert synced[2:] == [f"file {main}", f"dir {main}"]
 
 
 def test_registry_refuses_unserved_schemes_and_cross_backend_renames(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from tidemill.services import accounts
 from tidemill.store.accounts import KeyPair
 
 _NO_SECRET = secrets.token_urlsafe(32)
+# The headers `core.signing` reads besides the x-qiniu-* ones (lower case, as ASGI gives them).
+_SIGNED = frozenset({b"authorization", b"date", b"content-type", b"content-md5"})
 
 
 def is_open(path: str) -> bool:
@@ -29,6 +31,10 @@ class KeyCache:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         self._keys: dict[str, KeyPair] = {}
+
+    def known(self, access_key: str) -> KeyPair | None:
+        """The key when it is cached (no coroutine, no thread: the common case)."""
+        return self._keys.get(access_key)
 
     async def get(self, access_key: str) -> KeyPair | None:
         found = self._keys.get(access_key)
@@ -48,12 +54,18 @@ class Authenticator:
 
     async def account(self, scope: Scope) -> int:
         """The account whose key signed the request; AuthError when none did."""
+        # The headers a signature can cover (§2.2), the first of each name; no other is read.
         headers: dict[str, str] = {}
         for raw_name, raw_value in scope["headers"]:
-            headers.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
+            name = raw_name.lower()
+            if name in _SIGNED or name.startswith(b"x-qiniu-"):
+                headers.setdefault(name.decode("latin-1"), raw_value.decode("latin-1"))
         credentials = parse_authorization(headers.get("authorization", ""))
-        pair = await self.keys.get(credentials.access_key)
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        pair = self.keys.known(credentials.access_key) or await self.keys.get(
+            credentials.access_key
+        )
+        raw_query = scope.get("query_string", b"")
+        query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
         request = SignedRequest(scope["method"], scope["path"], query, headers)
         settings = self.runtime.settings.api
         # An unknown access key is checked against a secret no client holds, so it fails the

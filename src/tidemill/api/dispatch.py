@@ -51,6 +51,13 @@ def _direct_call(route: BaseRoute) -> tuple[Endpoint, str] | None:
     return route.endpoint, request_names[0]
 
 
+def _literal_prefix(route: BaseRoute) -> str:
+    """The text every path the route matches begins with: its path up to the first
+    parameter ('' when it has no path, e.g. a mount)."""
+    path = getattr(route, "path", None)
+    return path.split("{", 1)[0] if isinstance(path, str) else ""
+
+
 class DirectRoutes:
     """`routes` in the router's order; `handlers` the application's exception handlers (by
     exception class or HTTP status; the one for Exception or 500 is the edge's, not used here)."""
@@ -64,15 +71,21 @@ class DirectRoutes:
         self.status_handlers: dict[int, ExceptionHandler] = {
             key: handler for key, handler in handlers.items() if isinstance(key, int) and key != 500
         }
-        self._by_method: dict[str, list[tuple[BaseRoute, tuple[Endpoint, str] | None]]] = {}
+        self._by_method: dict[str, list[tuple[str, BaseRoute, tuple[Endpoint, str] | None]]] = {}
         for route in routes:
             call = _direct_call(route)
+            prefix = _literal_prefix(route)
             for method in getattr(route, "methods", None) or ():
-                self._by_method.setdefault(method, []).append((route, call))
+                self._by_method.setdefault(method, []).append((prefix, route, call))
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
         """Answer the request from its route's endpoint, or let `app` answer it."""
-        for route, call in self._by_method.get(scope["method"], ()):
+        # A route whose path begins with text the request's does not cannot match it: skip its
+        # regular expression (the router matches against the path less root_path: only then).
+        path = None if scope.get("root_path") else scope["path"]
+        for prefix, route, call in self._by_method.get(scope["method"], ()):
+            if path is not None and not path.startswith(prefix):
+                continue
             match, child = route.matches(scope)
             if match is not Match.FULL:
                 continue  # a route of another method is never a full match: none listed here

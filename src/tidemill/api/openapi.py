@@ -69,6 +69,12 @@ JOB_EXTENSIONS: JSON = {
                     "description": '16-256 characters; read back as "set"; '
                     '"set" sent on an update keeps the stored secret',
                 },
+                "secretCheck": {
+                    **STRING,
+                    "description": "read only (ignored when sent): "
+                    "pbkdf2-sha256$<rounds>$<salt hex>$<hex> of '<secret>\\n<url>', so a "
+                    "client holding the secret and url can tell whether they changed",
+                },
             },
             extra=False,
         )

@@ -11,7 +11,8 @@ kind can update is compared. A member the server holds but the document leaves o
 change when the kind's update replaces it (a full replacement clears it). Members the server
 derives (a job's output `schema` and `workflow`) and extension members the document does not
 name are ignored; an extension member the document names matches when the server's value holds
-all it says (the server may add defaults; a secret it shows as "set" matches any). A kind's
+all it says (the server may add defaults; an alert target's secret and url user info match
+when the check the server shows beside them was made from the file's values). A kind's
 fixed members (a datasource's `type`, `region` and `workflow`, an export's `type`, a
 workflow's `region`) cannot change in place: the plan says so and nothing is applied.
 """
@@ -23,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tidemill.core.notify import SHOWN_SECRET, shown_url
+from tidemill.core.notify import CHECK, SHOWN_SECRET, check_matches, shown_url
 from tidemill.core.retries import format_duration, parse_duration
 from tidemill.errors import TidemillError
 
@@ -70,7 +71,8 @@ FIXED = {
     "job": (),
     "export": ("type",),
 }
-IGNORED = {"name", "schema", "workflow", "noVerifySchema"}  # on top of FIXED, for jobs etc.
+# On top of FIXED, for jobs etc.; `notifyStatus` is what GetJob derives (a read-back has it).
+IGNORED = {"name", "schema", "workflow", "noVerifySchema", "notifyStatus"}
 # Enumerations the server compares case-insensitively (§1.4 item 8), some stored lower case:
 # compared lower-cased on both sides. A path is member names; "[]" steps into each element.
 CASELESS = {
@@ -202,12 +204,9 @@ def desired_members(doc: Document) -> dict[str, Any]:
 def covers(want: Any, have: Any) -> bool:
     """Whether the server's extension value `have` holds everything the file's `want` says:
     objects may have more members (the server's defaults, such as retry's backoff), lists match
-    element by element, and a secret the server shows as "set" matches any secret."""
+    element by element (an alert target's secret is compared by `_target_shown` first)."""
     if isinstance(want, dict) and isinstance(have, dict):
-        return all(
-            (key == "secret" and have.get(key) == SHOWN_SECRET) or covers(value, have.get(key))
-            for key, value in want.items()
-        )
+        return all(covers(value, have.get(key)) for key, value in want.items())
     if isinstance(want, list) and isinstance(have, list):
         return len(want) == len(have) and all(covers(w, h) for w, h in zip(want, have, strict=True))
     return bool(want == have)
@@ -244,8 +243,8 @@ class Change:
 
 def compare(doc: Document, current: Mapping[str, Any]) -> Change:
     """The change that makes the server's `current` wire object match `doc`."""
-    want = caseless(doc.kind, _secrets_shown(desired_members(doc)))
     have = caseless(doc.kind, normal(dict(current)))
+    want = caseless(doc.kind, _secrets_shown(desired_members(doc), have.get("notify")))
     differ: dict[str, tuple[Any, Any]] = {}
     blocked: dict[str, tuple[Any, Any]] = {}
     extensions = [k for k in want if k not in UPDATABLE[doc.kind] and k not in FIXED[doc.kind]
@@ -265,12 +264,13 @@ def compare(doc: Document, current: Mapping[str, Any]) -> Change:
                   doc.spec)  # fmt: skip
 
 
-def _secrets_shown(spec: dict[str, Any]) -> dict[str, Any]:
+def _secrets_shown(spec: dict[str, Any], stored: Any = None) -> dict[str, Any]:
     """`spec` with each alert target's secret and url user info as the server shows them
-    (`"set"`, `***@`; issue 14): the server never shows them back, so they are neither compared
-    nor printed in the diff (a changed secret or password alone is not seen: change the target
-    too, or delete and apply); and the
-    durations of retry and notify spelt as the server stores them."""
+    (`"set"`, `***@`; issue 14), so neither is printed in the diff; a secret (or user info)
+    that differs from what the server holds shows as `CHANGED` instead of "set": the server's
+    target of the same shown url carries a check of both (`core.notify.secret_check`), which
+    the file's values must match. `stored`: the server's `notify` targets. And the durations
+    of retry and notify spelt as the server stores them."""
     retry = spec.get("retry")
     if isinstance(retry, dict):
         spec = {**spec, "retry": {k: _duration(v) if k in DURATIONS else v
@@ -278,20 +278,31 @@ def _secrets_shown(spec: dict[str, Any]) -> dict[str, Any]:
     targets = spec.get("notify")
     if not isinstance(targets, list):
         return spec
-    shown = [_target_shown(t) if isinstance(t, dict) else t for t in targets]
+    held = [t for t in stored if isinstance(t, dict)] if isinstance(stored, list) else []
+    shown = [_target_shown(t, held) if isinstance(t, dict) else t for t in targets]
     return {**spec, "notify": shown}
 
 
 DURATIONS = ("backoff", "maxBackoff", "lateAfter")
 
 
-def _target_shown(target: dict[str, Any]) -> dict[str, Any]:
-    """An alert target as GetJob shows it: secret "set", the url's user info `***`."""
-    shown = {k: _duration(v) if k in DURATIONS else v for k, v in target.items()}
-    if "secret" in shown:
-        shown["secret"] = SHOWN_SECRET
-    if isinstance(shown.get("url"), str):
-        shown["url"] = shown_url(shown["url"])
+CHANGED = "(changed)"  # the diff's file side for a secret or url user info the server lacks
+
+
+def _target_shown(target: dict[str, Any], stored: list[dict[str, Any]]) -> dict[str, Any]:
+    """An alert target as GetJob shows it: secret "set" (or CHANGED when it, or the url's user
+    info, is not what the server's check says), the url's user info `***`; the file's own
+    CHECK (a read-back carries one) left out: the server makes its own."""
+    shown = {k: _duration(v) if k in DURATIONS else v for k, v in target.items() if k != CHECK}
+    url = shown.get("url")
+    if isinstance(url, str):
+        shown["url"] = shown_url(url)
+    secret = shown.get("secret")
+    if secret is not None and secret != SHOWN_SECRET:
+        held = next((t for t in stored if t.get("url") == shown.get("url")), {})
+        same = isinstance(secret, str) and isinstance(url, str)
+        same = same and check_matches(held.get(CHECK), str(secret), str(url))
+        shown["secret"] = SHOWN_SECRET if same else CHANGED
     return shown
 
 

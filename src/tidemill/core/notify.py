@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,6 +55,10 @@ EVENT = "X-Tidemill-Event"
 DELIVERY = "X-Tidemill-Delivery"
 SHOWN_SECRET = "set"  # what GetJob shows in place of a secret
 SHOWN_USERINFO = "***"  # what GetJob shows in place of a url's user:password
+# What GetJob shows beside a target's hidden secret and user info so a client holding them can
+# tell whether they changed (`secret_check`); recomputed by the server, ignored when sent.
+CHECK = "secretCheck"
+CHECK_ITERATIONS = 20_000  # PBKDF2-HMAC-SHA256 rounds: ~14 ms per target written
 
 # Delivery of one alert: attempts, and the back-off between them (doubling, capped).
 DELIVERY_ATTEMPTS = 6
@@ -84,7 +89,7 @@ def _target(raw: Any, index: int) -> JSON:
     where = f"notify[{index}]."
     if not isinstance(raw, dict):
         raise _invalid(f"notify[{index}] must be an object with url, on and secret")
-    unknown = sorted(set(raw) - {"url", "on", "lateAfter", "secret"})
+    unknown = sorted(set(raw) - {"url", "on", "lateAfter", "secret", CHECK})  # CHECK: ignored
     if unknown:
         raise _invalid(f"{where}{unknown[0]} is not a member: use url, on, lateAfter, secret")
     url = _url(raw.get("url"), where)
@@ -163,12 +168,44 @@ def keep_stored(definition: JSON, stored: Mapping[str, Any] | None) -> JSON:
     shows so), then a secret "set" becomes the secret stored for that url. JOB_SPEC_INVALID
     when nothing stored matches (a create, a new url): send the real value."""
     targets = targets_of(definition)
-    if not any(_hidden(t) for t in targets):
+    if not targets:
         return definition
     old = targets_of(stored) if stored is not None else []
     resolved = [_restore(t, i, old) for i, t in enumerate(targets)]
     _check_unique(resolved)
-    return {**definition, "notify": resolved}
+    return {**definition, "notify": [_checked(t, old) for t in resolved]}
+
+
+def secret_check(secret: str, url: str, salt: bytes | None = None) -> str:
+    """A one-way check of a target's secret and its url (user info included):
+    `pbkdf2-sha256$<rounds>$<salt hex>$<digest hex>` of "<secret>\n<url>" (a fresh random salt
+    unless given). GetJob shows it (`CHECK`) so `tidemill apply` can see a changed secret or
+    password without either being shown (docs/decisions.md, "apply sees a changed secret")."""
+    salt = os.urandom(16) if salt is None else salt
+    digest = hashlib.pbkdf2_hmac("sha256", f"{secret}\n{url}".encode(), salt, CHECK_ITERATIONS)
+    return f"pbkdf2-sha256${CHECK_ITERATIONS}${salt.hex()}${digest.hex()}"
+
+
+def check_matches(check: Any, secret: str, url: str) -> bool:
+    """Whether `check` (a `secret_check`) was made from `secret` and `url`; False for anything
+    that is not a check of this form."""
+    parts = check.split("$") if isinstance(check, str) else []
+    if len(parts) != 4 or parts[0] != "pbkdf2-sha256" or parts[1] != str(CHECK_ITERATIONS):
+        return False
+    try:
+        salt = bytes.fromhex(parts[2])
+    except ValueError:
+        return False
+    return hmac.compare_digest(secret_check(secret, url, salt), check)
+
+
+def _checked(target: JSON, old: list[JSON]) -> JSON:
+    """`target` (its real secret and url) with its CHECK: the stored one while the secret and
+    url stay the same (so a read-back stays unchanged), else a new one."""
+    secret, url = str(target["secret"]), str(target["url"])
+    kept = next((o.get(CHECK) for o in old if o["url"] == url and o["secret"] == secret), None)
+    check = kept if isinstance(kept, str) and check_matches(kept, secret, url) else None
+    return {**target, CHECK: check or secret_check(secret, url)}
 
 
 def _restore(target: JSON, index: int, old: list[JSON]) -> JSON:
@@ -185,7 +222,7 @@ def _restore(target: JSON, index: int, old: list[JSON]) -> JSON:
                 "shows as this url; send the url with its user info"
             )
         url = str(same[0]["url"])
-    restored: JSON = {**target, "url": url}
+    restored: JSON = {k: v for k, v in target.items() if k != CHECK} | {"url": url}
     if target.get("secret") == SHOWN_SECRET:
         match = next((o for o in old if o["url"] == url), None)
         if match is None:

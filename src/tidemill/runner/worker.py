@@ -35,6 +35,7 @@ from tidemill.runner.fence import LeaseFence, LeaseLostError
 from tidemill.runner.preparing import Preparer
 from tidemill.storage import open_kodo
 from tidemill.storage.base import Kodo, Storage
+from tidemill.storage.local import directory_syncs_deferred
 from tidemill.storage.local_buckets import reads_through_buckets
 from tidemill.storage.registry import open_storages
 from tidemill.storage.staging import publish_file
@@ -199,6 +200,24 @@ def _run(
     # and after one this attempt is settled and runs again (docs/decisions.md).
     batch_log.save(storage, blog, fence, durable=False)
     batch_log.reset_peak_memory()
+    # The result and the final log are renamed into one directory: one directory sync for
+    # both, at the end of this block, before the answer (docs/decisions.md).
+    with directory_syncs_deferred():
+        answer = _attempt(plan, config, kodo, storage, fence, blog)
+        blog.finish(batch_log.process_figures())
+        batch_log.save(storage, blog, fence)
+    return answer
+
+
+def _attempt(
+    plan: BatchPlan,
+    config: WorkerConfig,
+    kodo: Kodo,
+    storage: Storage,
+    fence: Fence,
+    blog: batch_log.BatchLog,
+) -> BatchResult | Outcome:
+    """Run the plan and its exports: the answer, once noted in `blog`."""
     answer: BatchResult | Outcome
     try:
         store = kodo.for_account(plan.scope)  # this batch's account's buckets only
@@ -231,8 +250,6 @@ def _run(
             Ending.ERROR, f"internal error while running the batch ({type(exc).__name__})"
         )
         blog.failed(answer.message)
-    blog.finish(batch_log.process_figures())
-    batch_log.save(storage, blog, fence)
     return answer
 
 

@@ -11,6 +11,7 @@ import errno
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import BackendError, Failure, InvalidInputError
 from tidemill.storage.base import FileInfo, check_range, missing_file
 
-__all__ = ["TEMP_PREFIX", "LocalFiles", "file_uri"]
+__all__ = ["TEMP_PREFIX", "LocalFiles", "directory_syncs_deferred", "file_uri"]
 FILE_MODE = 0o644  # mkstemp creates 0600; files should be readable like any data file
 _SHAPE_CLASH = (FileExistsError, IsADirectoryError, NotADirectoryError)
 _MISSING = (FileNotFoundError, *_SHAPE_CLASH)
@@ -273,7 +274,42 @@ def _yield(path: Path) -> Iterator[Path]:
     yield path
 
 
+# The calling thread's directories whose sync waits for the end of its
+# `directory_syncs_deferred` block (None: outside one), in the order first deferred.
+_deferred = threading.local()
+
+
+@contextmanager
+def directory_syncs_deferred() -> Iterator[None]:
+    """For the block, the calling thread's durable file:// writes (`put`, `upload`, `rename`)
+    leave the sync of their directory — what makes a rename survive a machine crash — to the
+    block's end, where each directory is synced once, whatever the block raised. Two files
+    renamed into one directory (a batch's result and its log) then cost one directory sync
+    instead of two. A write's file is synced as before; the write is durable once the block
+    has ended, not when it returns. Other threads' writes are not affected; a nested block
+    leaves the syncs to the outer one. Other backends have no directory sync to defer."""
+    if getattr(_deferred, "directories", None) is not None:
+        yield
+        return
+    directories: dict[Path, None] = {}
+    _deferred.directories = directories
+    try:
+        yield
+    finally:
+        _deferred.directories = None
+        for directory in directories:
+            _sync_dir(directory)
+
+
 def _fsync_dir(directory: Path) -> None:
+    pending = getattr(_deferred, "directories", None)
+    if pending is not None:
+        pending[directory] = None
+        return
+    _sync_dir(directory)
+
+
+def _sync_dir(directory: Path) -> None:
     # Makes the rename durable; best effort (some filesystems refuse fsync on directories).
     try:
         fd = os.open(directory, os.O_RDONLY)
