@@ -247,6 +247,22 @@ _HOLD_LEASE = (
 )  # fmt: skip
 
 
+def hold_execution(
+    conn: sa.Connection, account: int, job: str, run_id: int, owner: str, attempt: int
+) -> bool:
+    """Whether attempt `attempt` of the batch is still `owner`'s and executing (Running, or
+    Cancelling: stopped, its end not yet recorded), locking the row as `hold_lease` does: while
+    it holds, no other attempt of the batch can start."""
+    result = conn.execute(
+        sa.update(batches)
+        .where(*_job_filter(account, job), batches.c.run_id == run_id,
+               batches.c.status.in_([s.value for s in EXECUTING]), batches.c.owner == owner,
+               batches.c.rerun_count == attempt)
+        .values(owner=batches.c.owner)
+    )  # fmt: skip
+    return bool(result.rowcount)
+
+
 def renew_lease(
     conn: sa.Connection, account: int, job: str, run_id: int, owner: str, until: datetime
 ) -> None:
