@@ -1,7 +1,8 @@
 """GetJob answers kept between requests (api/answers.py) are never stale: every change to what
 the answer shows, by this server, by another connection or process, or by the scheduler as
 time passes, is in the next answer; accounts never see each other's; a repeated GET with
-nothing changed is answered without reading the job again."""
+nothing changed is answered without reading the job again. On PostgreSQL nothing is kept: a
+node sees what another node changed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +18,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.api.test_batches import make_datasource, make_job
-from tests.support import Client, assert_ok_json
+from tests.conftest import make_settings
+from tests.support import Client, assert_error, assert_ok_json
 from tidemill.api.app import create_app
 from tidemill.config import Settings
-from tidemill.runtime import Runtime
+from tidemill.runtime import Runtime, build_runtime
 from tidemill.services.accounts import create_key
 
 HOURLY = {"type": "crontab", "spec": {"crontab": "0 0 0/1 * *"}}
@@ -41,7 +44,7 @@ def database_file(runtime: Runtime) -> str:
     return str(runtime.db.url.database)
 
 
-def test_update_start_and_stop_show_in_the_next_get(data: Client) -> None:
+def test_update_start_stop_and_delete_show_in_the_next_get(data: Client) -> None:
     make_job(data, "job", "select 1 as n from logs", scheduler=HOURLY)
     assert shown(data) == shown(data)  # the second from the kept answer
     assert "nextFireTimes" not in shown(data)
@@ -54,6 +57,9 @@ def test_update_start_and_stop_show_in_the_next_get(data: Client) -> None:
     assert len(shown(data)["nextFireTimes"]) == 3
     assert data.post("/v2/jobs/job/actions/stop").status_code == 200
     assert "nextFireTimes" not in shown(data)
+
+    assert data.delete("/v2/jobs/job").status_code == 200
+    assert_error(data.get("/v2/jobs/job"), 404, "E18202")
 
 
 def test_a_commit_by_another_connection_or_process_shows_in_the_next_get(
@@ -125,3 +131,38 @@ def test_a_repeated_get_with_nothing_changed_does_not_read_the_job_again(
     assert len(reads) == 1
     assert len({r.content for r in bodies}) == 1
     assert len({r.headers["x-reqid"] for r in bodies}) == 3  # a request id each, as before
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_node_sees_what_another_node_changed(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    def node(name: str) -> Runtime:
+        settings = make_settings(tmp_path / name, postgres_url)
+        settings = settings.model_copy(
+            update={
+                "runner": settings.runner.model_copy(update={"enabled": False}),
+                "scheduler": settings.scheduler.model_copy(update={"enabled": False}),
+            }
+        )
+        return build_runtime(settings)
+
+    a_rt, b_rt = node("a"), node("b")
+    try:
+        with (
+            TestClient(create_app(a_rt.settings, a_rt), raise_server_exceptions=False) as a_http,
+            TestClient(create_app(b_rt.settings, b_rt), raise_server_exceptions=False) as b_http,
+        ):
+            a, b = Client(a_http), Client(b_http)
+            make_datasource(a)
+            make_job(a, "job", "select 1 as n from logs")
+            assert shown(b)["computation"]["code"] == shown(b)["computation"]["code"]
+            changed = {
+                **shown(a),
+                "computation": {"type": "sql", "code": "select 2 as n from logs"},
+            }
+            assert a.put("/v2/jobs/job", changed).status_code == 200
+            assert shown(b)["computation"]["code"] == "select 2 as n from logs"
+    finally:
+        a_rt.close()
+        b_rt.close()

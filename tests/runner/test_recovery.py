@@ -20,6 +20,10 @@ from tidemill.storage.local_buckets import LocalKodo
 
 SLOW = "select sum((a.id * b.id) % 7) as n from range(1000000) a cross join range(1000000) b"
 FAST = "select count(*) as n from logs"
+SLOW_READ = (  # as SLOW, with the kodo input held (pinned) all along
+    "select sum((a.id * b.id) % 7) as n from logs l cross join range(1000000) a"
+    " cross join range(1000000) b"
+)
 
 
 def latest(server: Served, job: str) -> dict[str, Any]:
@@ -99,7 +103,7 @@ def setup_jobs(server: Served) -> None:
             "spec": {"bucket": "bkt1", "keyPrefixes": ["cdn/"], "fileType": "json"},
         }),
     ]  # fmt: skip
-    for name, code in [("slow", SLOW), ("fast", FAST)]:
+    for name, code in [("slow", SLOW), ("fast", FAST), ("slowread", SLOW_READ)]:
         calls.append((f"/v2/jobs/{name}", {
             "srcs": [{"name": "logs", "type": "DataSource", "tableName": "logs"}],
             "computation": {"type": "sql", "code": code},
@@ -164,9 +168,12 @@ def test_the_scratch_of_a_run_killed_with_its_service_is_removed_on_restart(
     setup_jobs(first)
     stranger = data_dir / "scratch" / "not-an-attempt"  # not named as a run's: never touched
     stranger.mkdir(parents=True)
-    assert first.request("POST", "/v2/jobs/slow/actions/start", {}).status_code == 200
-    wait_status(first, "slow", {"Running"})
+    assert first.request("POST", "/v2/jobs/slowread/actions/start", {}).status_code == 200
+    wait_status(first, "slowread", {"Running"})
     left = wait_dirs(data_dir, lambda names: len(names) == 2) - {"not-an-attempt"}
+    deadline = time.monotonic() + 30
+    while not (pinned := pins(data_dir)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the run's kodo input, pinned while the engine reads it
     first.kill()
 
     second = Served(data_dir).start()
@@ -175,6 +182,11 @@ def test_the_scratch_of_a_run_killed_with_its_service_is_removed_on_restart(
 
     assert len(left) == 1 and next(iter(left)).endswith("-0"), left  # the run's own scratch
     assert after == {"not-an-attempt"}
+    assert len(pinned) == 1 and pins(data_dir) == set(), pinned  # swept with the scratch
+
+
+def pins(data_dir: Path) -> set[str]:
+    return {p.name for p in (data_dir / "kodo").glob(".tidemill-tmp.read-*")}
 
 
 @pytest.mark.postgres

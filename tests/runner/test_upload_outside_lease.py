@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,11 +23,13 @@ from tests.throttle import Throttle, throttled
 from tidemill.config import S3Settings, Settings
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import AccountScope
+from tidemill.core.plans import BatchPlan, Limits
 from tidemill.engines.base import UNFENCED
 from tidemill.errors import TidemillError
 from tidemill.exporters import run_exports, undo
 from tidemill.exporters.base import ExportContext, ExportOutcome, ExportPlan, Targets
 from tidemill.runner.fence import LeaseFence, LeaseLostError
+from tidemill.runner.uploads import drop_result_uploads
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage.hdfs import HdfsFiles
 from tidemill.storage.local import LocalFiles
@@ -285,3 +288,27 @@ def test_the_nodes_lease_renewal_is_not_held_up_by_an_upload_on_postgresql(
         worker.join()
         rt.db.dispose()
     assert [o.status for o in outcomes] == ["Successful"], outcomes
+
+
+@pytest.mark.s3
+def test_a_killed_workers_result_upload_is_dropped_by_its_runner_only_while_it_is_the_batchs(
+    rt: Runtime, s3_settings: S3Settings, tmp_path: Path
+) -> None:
+    s3 = S3Store(
+        s3_settings.endpoint, s3_settings.access_key, s3_settings.secret_key.get_secret_value()
+    )
+    bucket = f"wh-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(bucket)
+    uri = f"s3://{bucket}/1/j/1/result.parquet"
+    plan = BatchPlan(1, AccountScope("default"), "j", 1, "select 42 as n", (), uri,
+                     Limits(1, "1GB"), "Asia/Shanghai", owner=OWNER, batch_uid="u1")  # fmt: skip
+    # The worker was killed by a stop in the middle of its result's transfer.
+    stage_file(S3Files(s3), uri, big_file(tmp_path / "a"), sole_writer=True).send()
+    with rt.db.begin() as conn:
+        assert store.move(conn, 1, "j", 1, [S.RUNNING], status=S.CANCELLING)
+
+    other = replace(plan, owner="node-b")  # a runner whose attempt this is not
+    assert drop_result_uploads(rt.db, S3Files(s3), other) == 0
+    assert len(s3.pending_uploads(bucket, "1/j/1/result.parquet")) == 1
+    assert drop_result_uploads(rt.db, S3Files(s3), plan) == 1
+    assert s3.pending_uploads(bucket, "1/j/1/result.parquet") == ()

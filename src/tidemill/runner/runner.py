@@ -29,7 +29,7 @@ from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
 from tidemill.core.plans import BatchPlan
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters import failure_message
-from tidemill.runner import retrying, scratch, worker
+from tidemill.runner import retrying, scratch, uploads, worker
 from tidemill.runner.claims import claim
 from tidemill.runner.exports import (
     BatchResult,
@@ -217,6 +217,9 @@ class Slot:
             return answer
         except (EOFError, OSError, BrokenPipeError):
             self._process = None
+            if uploads.may_leave_uploads(assignment.plan):  # its unfinished result upload
+                runtime = self.runner.runtime
+                uploads.drop_result_uploads(runtime.db, runtime.storages, assignment.plan)
             return self._ended()
 
     def _ended(self) -> Outcome:

@@ -241,7 +241,7 @@ class LocalBuckets:
             directory, lock = _pin_directory(self.root.parent, uri)
             pinned = directory / name
             try:
-                if not _linked(self.files.path(uri), pinned, os.fstat(fd)):
+                if not _linked(fd, pinned):
                     with os.fdopen(os.dup(fd), "rb") as src, pinned.open("wb") as out:
                         src.seek(0)  # a private copy of what was opened
                         shutil.copyfileobj(src, out, 1 << 20)
@@ -457,15 +457,22 @@ def _file_at(directory: int, name: str, is_link: bool, inside: str) -> os.stat_r
         os.close(fd)
 
 
-def _linked(path: Path, pinned: Path, opened: os.stat_result) -> bool:
-    """Hard-link `path` as `pinned` and keep it only if it is the file `opened` (link, then
-    check: a swap in between links another file, which is removed); False when not linked."""
+def _linked(fd: int, pinned: Path) -> bool:
+    """Hard-link the file open as `fd` as `pinned`, linked from where that file is now (its
+    /proc/self/fd link) without following a link, and keep it only if it is that file and no
+    link (link, then check: a swap in between links something else, which is removed); False
+    when not linked. By the key's path, a key that is itself a symbolic link was pinned as the
+    link (Linux's link(2) does not follow it), and the engine later followed its text again."""
+    opened = os.fstat(fd)
     try:
-        os.link(path, pinned)
-        found = os.stat(pinned)
-    except OSError:  # another file system, or links refused
+        os.link(_opened_path(fd), pinned, follow_symlinks=False)
+        found = os.stat(pinned, follow_symlinks=False)
+    except OSError:  # another file system, links refused, the file gone
         return False
-    if (found.st_dev, found.st_ino) == (opened.st_dev, opened.st_ino):
+    if stat.S_ISREG(found.st_mode) and (found.st_dev, found.st_ino) == (
+        opened.st_dev,
+        opened.st_ino,
+    ):
         return True
     with suppress(OSError):
         os.unlink(pinned)

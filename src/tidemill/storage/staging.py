@@ -35,7 +35,10 @@ from tidemill.storage.s3 import MIN_PART, Part, S3Store
 from tidemill.storage.s3_buckets import GrantedS3Buckets
 from tidemill.storage.s3_files import S3Files, split_uri
 
-__all__ = ["Lease", "Staged", "abort_journaled", "publish_file", "stage_file", "stage_object"]
+__all__ = [
+    "Lease", "Staged", "abort_journaled", "abort_pending", "publish_file", "stage_file",
+    "stage_object",
+]  # fmt: skip
 
 
 class Lease(Protocol):
@@ -102,6 +105,20 @@ def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
         with suppress(TidemillError):  # the failure to report is the upload's or the lease's
             staged.abort()
         raise
+
+
+def abort_pending(files: Storage, uri: str) -> int:
+    """Drop every unfinished multipart upload of `uri` (S3; nothing elsewhere); how many. For
+    a batch's result only, while its lease is held (then every such upload is a dead or stale
+    attempt's: `publish_file`'s caller commits only while it holds the lease)."""
+    backend = files.backend(uri) if isinstance(files, Storages) else files
+    if not isinstance(backend, S3Files):
+        return 0
+    bucket, key = split_uri(uri)
+    pending = backend.store.pending_uploads(bucket, key)
+    for upload in pending:
+        backend.store.abort_upload(bucket, key, upload)
+    return len(pending)
 
 
 def _large(source: Path) -> bool:
