@@ -44,7 +44,7 @@ def drop_result_uploads(db: sa.Engine, files: Storage, plan: BatchPlan) -> int:
         # every write of the node for as long as S3 took to answer, or not to (45 s).
         with db.begin() as conn:
             executing = store.hold_execution(conn, plan.account, plan.job, plan.run_id,
-                                             plan.owner, plan.attempt)  # fmt: skip
+                                             plan.owner, plan.attempt, plan.batch_uid)  # fmt: skip
         if not executing:
             return 0  # settled, rerun or taken over: another attempt may be uploading
         return abort_pending(files, plan.result_uri)
