@@ -45,7 +45,7 @@ class LeaseFence:
 
     def _hold(self, conn: sa.Connection) -> None:
         b = self.batch
-        if not store.hold_lease(conn, b.account, b.job, b.run_id, self.owner, self.attempt):
+        if not store.hold_lease(conn, b.account, b.job, b.run_id, self.owner, self.attempt, b.uid):
             raise LeaseLostError()
 
     def note(self, export: str, type_: str, written: Mapping[str, Any]) -> None:

@@ -3,9 +3,12 @@
 The result's parts travel outside the lease (storage.staging); a worker killed (a stop, the
 memory ceiling, a crash) in the middle leaves an unfinished multipart upload of the result
 key, invisible but stored. When its runner sees the worker gone it drops every unfinished
-upload of that key while the batch row still names that attempt as executing (held locked):
-then none can be a live attempt's. A service killed with -9 leaves them to the next attempt's commit
-(`publish_file` aborts the others) or to the bucket's lifecycle rule (docs/decisions.md).
+upload of that key when the batch row still names that attempt as executing: then none can be
+a live attempt's, since another attempt starts only once this one's end is recorded, which its
+runner does after the drop, or once its lease lapses, which the runner keeps renewing. No lock
+is held across the S3 calls (docs/decisions.md, breaker2). A service killed with -9 leaves them
+to the next attempt's commit (`publish_file` aborts the others) or to the bucket's lifecycle
+rule (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -36,11 +39,15 @@ def drop_result_uploads(db: sa.Engine, files: Storage, plan: BatchPlan) -> int:
     if not may_leave_uploads(plan):
         return 0
     try:
-        with db.begin() as conn:  # the row held until the aborts are done
-            if not store.hold_execution(conn, plan.account, plan.job, plan.run_id, plan.owner,
-                                        plan.attempt):  # fmt: skip
-                return 0  # settled, rerun or taken over: another attempt may be uploading
-            return abort_pending(files, plan.result_uri)
+        # A short check, committed before the S3 calls: a lock held across them (SQLite's is
+        # the whole database's; PostgreSQL's the row the node's lease renewal updates) held up
+        # every write of the node for as long as S3 took to answer, or not to (45 s).
+        with db.begin() as conn:
+            executing = store.hold_execution(conn, plan.account, plan.job, plan.run_id,
+                                             plan.owner, plan.attempt, plan.batch_uid)  # fmt: skip
+        if not executing:
+            return 0  # settled, rerun or taken over: another attempt may be uploading
+        return abort_pending(files, plan.result_uri)
     except TidemillError as exc:
         log.warning("cannot drop the unfinished uploads of %s: %s", plan.result_uri, exc.message)
     except sa.exc.SQLAlchemyError as exc:

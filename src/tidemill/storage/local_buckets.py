@@ -11,6 +11,7 @@ import fcntl
 import os
 import shutil
 import stat
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
@@ -35,6 +36,10 @@ __all__ = [
 ]
 DIR_MODE = 0o777  # as mkdir makes directories (the umask applies)
 PIN_PREFIX = f"{TEMP_PREFIX}read-"  # `<kodo>/<PIN_PREFIX><uuid>/`: one pinned input (local_path)
+# `<kodo>/<PINNING_PREFIX><uuid>/`: a pin directory made but not yet locked (`_pin_directory`);
+# only one left by a process that died in between, and older than PINNING_GRACE, is swept.
+PINNING_PREFIX = f"{TEMP_PREFIX}pinning-"
+PINNING_GRACE = 600.0  # seconds
 
 
 class LocalKodo:
@@ -530,27 +535,30 @@ def _reason(exc: OSError) -> str:
 def _pin_directory(kodo: Path, uri: str) -> tuple[Path, int]:
     """A new private directory `<kodo>/<PIN_PREFIX><uuid>` and a descriptor of it holding a
     shared lock for as long as the pin lives: `sweep_pins` removes only unlocked ones (their
-    process died). Made, then locked: if a sweep removed it in between, another is made."""
-    for _ in range(3):
-        directory = kodo / f"{PIN_PREFIX}{uuid.uuid4().hex}"
-        try:
-            os.mkdir(directory, 0o700)
-        except OSError as exc:
-            fail("read", uri, exc)
-        try:
-            lock = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except OSError as exc:
-            with suppress(OSError):
-                os.rmdir(directory)
-            fail("read", uri, exc)
+    process died). It is made under another name (PINNING_PREFIX), locked, and only then
+    renamed to its pin name: a sweep never sees a live pin before its lock (made under its pin
+    name, a sweep between the mkdir and the lock removed it, and the read failed)."""
+    name = uuid.uuid4().hex
+    making, directory = kodo / f"{PINNING_PREFIX}{name}", kodo / f"{PIN_PREFIX}{name}"
+    try:
+        os.mkdir(making, 0o700)
+    except OSError as exc:
+        fail("read", uri, exc)
+    try:
+        lock = os.open(making, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as exc:
+        with suppress(OSError):
+            os.rmdir(making)
+        fail("read", uri, exc)
+    try:
         fcntl.flock(lock, fcntl.LOCK_SH)
-        try:
-            if os.stat(directory, follow_symlinks=False).st_ino == os.fstat(lock).st_ino:
-                return directory, lock
-        except FileNotFoundError:
-            pass
-        os.close(lock)  # swept between the mkdir and the lock
-    raise BackendError(Failure.INTERNAL, f"Cannot read {uri}: its pin directory kept vanishing")
+        os.rename(making, directory)  # the same directory: the lock goes with it
+    except OSError as exc:
+        os.close(lock)
+        with suppress(OSError):
+            os.rmdir(making)
+        fail("read", uri, exc)
+    return directory, lock
 
 
 def sweep_pins(kodo: Path) -> list[str]:
@@ -559,7 +567,9 @@ def sweep_pins(kodo: Path) -> list[str]:
     pin holds a lock on its directory (`_pin_directory`), on whichever node shares the data
     dir, and is left alone; so is any other name."""
     try:
-        entries = [e for e in os.scandir(kodo) if e.name.startswith(PIN_PREFIX)]
+        entries = [
+            e for e in os.scandir(kodo) if e.name.startswith(PIN_PREFIX) or _abandoned(e.name, e)
+        ]
     except FileNotFoundError:
         return []
     removed: list[str] = []
@@ -578,3 +588,14 @@ def sweep_pins(kodo: Path) -> list[str]:
         finally:
             os.close(lock)
     return sorted(removed)
+
+
+def _abandoned(name: str, entry: os.DirEntry[str]) -> bool:
+    """A pin directory being made (PINNING_PREFIX) whose maker died before renaming it: one
+    unchanged for PINNING_GRACE (making one takes microseconds; its lock is not yet held)."""
+    if not name.startswith(PINNING_PREFIX):
+        return False
+    try:
+        return time.time() - entry.stat(follow_symlinks=False).st_mtime > PINNING_GRACE
+    except OSError:
+        return False

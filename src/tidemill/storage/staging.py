@@ -160,9 +160,13 @@ class _Multipart:
         self.store.complete_upload(self.bucket, self.key, self.upload, self.parts)
         self.source.unlink(missing_ok=True)
         if self.sole_writer:  # only dead or stale attempts' uploads: theirs cannot complete
-            for other in self.store.pending_uploads(self.bucket, self.key):
-                with suppress(TidemillError):
-                    self.store.abort_upload(self.bucket, self.key, other)
+            # Best effort, as the aborts: the object is published; an endpoint that refuses the
+            # listing (AccessDenied, NotImplemented) must not fail the attempt that published it.
+            with suppress(TidemillError):
+                others = self.store.pending_uploads(self.bucket, self.key)
+                for other in others:
+                    with suppress(TidemillError):
+                        self.store.abort_upload(self.bucket, self.key, other)
 
     def abort(self) -> None:
         self.store.abort_upload(self.bucket, self.key, self.upload)

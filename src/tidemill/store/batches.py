@@ -220,9 +220,11 @@ def orphans(conn: sa.Connection, now: datetime, *, every: bool = False) -> list[
 
 
 def hold_lease(
-    conn: sa.Connection, account: int, job: str, run_id: int, owner: str, attempt: int
+    conn: sa.Connection, account: int, job: str, run_id: int, owner: str, attempt: int, uid: str
 ) -> bool:
-    """Whether `owner` still runs attempt `attempt` of the batch, locking it if so.
+    """Whether `owner` still runs attempt `attempt` of the batch `uid`, locking it if so (the
+    uid: a job deleted and made again has a run 1 and an attempt 0 of its own, often on the
+    same node).
 
     The fencing check of a worker's publish: a no-op write to the batch row, so from here to the
     end of the transaction nobody can take the batch over (PostgreSQL locks the row, SQLite the
@@ -230,7 +232,7 @@ def hold_lease(
     False once the batch was stopped, settled by another process or rerun.
     """
     key = {"b_account": account, "b_job": job, "b_run_id": run_id, "b_owner": owner,
-           "b_attempt": attempt}  # fmt: skip
+           "b_attempt": attempt, "b_uid": uid}  # fmt: skip
     return bool(conn.execute(_HOLD_LEASE, key).rowcount)
 
 
@@ -242,22 +244,23 @@ _HOLD_LEASE = (
            batches.c.run_id == sa.bindparam("b_run_id"),
            batches.c.status == BatchStatus.RUNNING.value,
            batches.c.owner == sa.bindparam("b_owner"),
-           batches.c.rerun_count == sa.bindparam("b_attempt"))
+           batches.c.rerun_count == sa.bindparam("b_attempt"),
+           batches.c.uid == sa.bindparam("b_uid"))
     .values(owner=batches.c.owner)
 )  # fmt: skip
 
 
 def hold_execution(
-    conn: sa.Connection, account: int, job: str, run_id: int, owner: str, attempt: int
+    conn: sa.Connection, account: int, job: str, run_id: int, owner: str, attempt: int, uid: str
 ) -> bool:
-    """Whether attempt `attempt` of the batch is still `owner`'s and executing (Running, or
+    """Whether attempt `attempt` of the batch `uid` is still `owner`'s and executing (Running, or
     Cancelling: stopped, its end not yet recorded), locking the row as `hold_lease` does: while
     it holds, no other attempt of the batch can start."""
     result = conn.execute(
         sa.update(batches)
         .where(*_job_filter(account, job), batches.c.run_id == run_id,
                batches.c.status.in_([s.value for s in EXECUTING]), batches.c.owner == owner,
-               batches.c.rerun_count == attempt)
+               batches.c.rerun_count == attempt, batches.c.uid == uid)
         .values(owner=batches.c.owner)
     )  # fmt: skip
     return bool(result.rowcount)
