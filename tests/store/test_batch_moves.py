@@ -147,7 +147,6 @@ def test_only_the_batch_store_updates_batches_and_only_move_changes_a_status() -
     writers = [chunk.split("(", 1)[0] for chunk in source.split("\ndef ")[1:]
                if "sa.update(batches)" in chunk]  # fmt: skip
     assert sorted(writers) == ["hold_execution", "hold_lease", "move", "renew_lease"]
-    for name in ("hold_lease", "renew_lease"):  # lease bookkeeping: never a status
     for name in ("hold_execution", "hold_lease", "renew_lease"):  # leases: never a status
         body = source.split(f"\ndef {name}(", 1)[1].split("\ndef ", 1)[0]
         assert "status=" not in body.split(".values(", 1)[1]
