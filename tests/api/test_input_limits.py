@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from tests.support import Client, assert_error, assert_ok_json
 from tidemill.runtime import Runtime
 from tidemill.services import datasources
+from tidemill.store import repository as repo
 
 HUGE = 10**20  # beyond int64
 DATASOURCE: dict[str, Any] = {
@@ -196,8 +198,13 @@ def test_surrogates_as_raw_utf8_bytes_are_e18007(client: Client) -> None:
 
 def test_text_stored_before_the_check_still_lists(client: Client, runtime: Runtime) -> None:
     # A JSON column keeps a lone surrogate (escaped); an older version stored such specs.
+    # Today's rules refuse it at every entrance, so the row is written as that version did.
     spec = {**DATASOURCE["spec"], "keyPrefixes": [f"in{LONE}/"]}
-    datasources.create(runtime, 1, "old", {**DATASOURCE, "spec": spec})
+    datasources.create(runtime, 1, "old", DATASOURCE)
+    with runtime.db.begin() as conn:
+        stored = repo.get_datasource(conn, 1, "old")
+        assert stored is not None
+        repo.update_datasource(conn, 1, replace(stored, spec=spec), runtime.clock.now())
 
     listed = assert_ok_json(client.get("/v2/datasources"))
     got = assert_ok_json(client.get("/v2/datasources/old"))
