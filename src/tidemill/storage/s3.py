@@ -259,12 +259,7 @@ class S3Store:
         except (ClientError, BotoCoreError) as exc:
             raise self._translate(exc, "upload", bucket, key) from exc
         except OSError as exc:
-            raise BackendError(
-                Failure.INTERNAL,
-                f"Cannot upload {source} to bucket {bucket!r} key {key!r}: {exc}",
-                bucket=bucket,
-                key=key,
-            ) from exc
+            raise _unreadable(source, bucket, key, exc) from exc
 
     # -- multipart uploads whose parts travel before the object is published -----------------
 
@@ -298,12 +293,7 @@ class S3Store:
             with ThreadPoolExecutor(min(PART_THREADS, len(starts))) as pool:
                 return tuple(pool.map(send, range(1, len(starts) + 1), starts))
         except OSError as exc:
-            raise BackendError(
-                Failure.INTERNAL,
-                f"Cannot upload {source} to bucket {bucket!r} key {key!r}: {exc}",
-                bucket=bucket,
-                key=key,
-            ) from exc
+            raise _unreadable(source, bucket, key, exc) from exc
 
     def complete_upload(self, bucket: str, key: str, upload_id: str, parts: Sequence[Part]) -> None:
         """Publish upload `upload_id` at `key` whole (CompleteMultipartUpload: one short call)."""
@@ -530,3 +520,13 @@ def _check_new(bucket: str, key: str) -> None:
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _unreadable(source: Path, bucket: str, key: str, exc: OSError) -> BackendError:
+    """The error of an upload whose local file `source` failed to read."""
+    return BackendError(
+        Failure.INTERNAL,
+        f"Cannot upload {source} to bucket {bucket!r} key {key!r}: {exc}",
+        bucket=bucket,
+        key=key,
+    )
