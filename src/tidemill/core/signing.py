@@ -78,7 +78,11 @@ def _qiniu_headers(request: SignedRequest) -> list[tuple[str, str]]:
 
 def go_header_string(request: SignedRequest) -> str:
     """The Go SDK's canonical Qiniu headers: each header *preceded* by a newline (§2.2)."""
-    return "".join(f"\n{name}:{value}" for name, value in _qiniu_headers(request))
+    return _go_form(_qiniu_headers(request))
+
+
+def _go_form(qiniu: list[tuple[str, str]]) -> str:
+    return "".join(f"\n{name}:{value}" for name, value in qiniu)
 
 
 def candidates(request: SignedRequest) -> list[str]:
@@ -91,7 +95,7 @@ def candidates(request: SignedRequest) -> list[str]:
         headers.get("date", ""),
     )
     qiniu = _qiniu_headers(request)
-    go_form = "".join(f"\n{name}:{value}" for name, value in qiniu)
+    go_form = _go_form(qiniu)
     doc_form = "".join(f"{name}:{value}\n" for name, value in qiniu)
     resources = [request.path]
     if request.query:

@@ -82,13 +82,7 @@ class LocalFiles:
     def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
         if move and self._adopt(uri, source):
             return
-        try:
-            src = source.open("rb")
-        except OSError as exc:
-            raise BackendError(
-                Failure.INTERNAL, f"Cannot upload {source} to {uri}: {_reason(exc)}", uri=uri
-            ) from exc
-        with src:
+        with open_source(source, uri) as src:
             self._replace(uri, lambda out: shutil.copyfileobj(src, out, 1 << 20))
         if move:
             source.unlink(missing_ok=True)
@@ -169,9 +163,7 @@ class LocalFiles:
             if exc.errno == errno.EXDEV:
                 return False  # another file system: copy it like any upload
             if exc.filename == str(source) and isinstance(exc, FileNotFoundError):
-                raise BackendError(
-                    Failure.INTERNAL, f"Cannot upload {source} to {uri}: {_reason(exc)}", uri=uri
-                ) from exc
+                raise unreadable_source(source, uri, exc) from exc
             _fail("write", uri, exc)
         _fsync_dir(path.parent)
         return True
@@ -325,3 +317,19 @@ def _sync_dir(directory: Path) -> None:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+def open_source(source: Path, uri: str) -> BinaryIO:
+    """The local file `source` of an upload to `uri`, opened for reading; BackendError naming
+    both when it cannot be."""
+    try:
+        return source.open("rb")
+    except OSError as exc:
+        raise unreadable_source(source, uri, exc) from exc
+
+
+def unreadable_source(source: Path, uri: str, exc: OSError) -> BackendError:
+    """The error of an upload to `uri` whose local file `source` cannot be read."""
+    return BackendError(
+        Failure.INTERNAL, f"Cannot upload {source} to {uri}: {_reason(exc)}", uri=uri
+    )

@@ -23,7 +23,16 @@ from tidemill.core.names import ACCOUNT_NAME
 from tidemill.core.object_keys import check_key, key_problem
 from tidemill.errors import BackendError, ConfigError, Failure, InvalidInputError, NotFoundError
 from tidemill.storage.base import AccountScope, Kodo, ObjectInfo, Storage, missing_file
-from tidemill.storage.local import FILE_MODE, TEMP_PREFIX, Fill, LocalFiles, file_uri
+from tidemill.storage.local import (
+    FILE_MODE,
+    TEMP_PREFIX,
+    Fill,
+    LocalFiles,
+    _reason,
+    file_uri,
+    open_source,
+    unreadable_source,
+)
 from tidemill.storage.local import _fail as fail  # the file backend's way of telling errors
 
 __all__ = [
@@ -195,13 +204,7 @@ class LocalBuckets:
         with self._errors(bucket, key, "write"), self._held(bucket, key, uri, True) as held:
             if move and _adopt_at(held[-1], name, source, uri):
                 return
-            try:
-                src = source.open("rb")
-            except OSError as exc:
-                raise BackendError(
-                    Failure.INTERNAL, f"Cannot upload {source} to {uri}: {_reason(exc)}", uri=uri
-                ) from exc
-            with src:
+            with open_source(source, uri) as src:
                 _put_at(held[-1], name, lambda out: shutil.copyfileobj(src, out, 1 << 20), uri)
         if move:
             source.unlink(missing_ok=True)
@@ -519,17 +522,11 @@ def _adopt_at(directory: int, name: str, source: Path, uri: str) -> bool:
         if exc.errno == errno.EXDEV:
             return False
         if exc.filename == str(source) and isinstance(exc, FileNotFoundError):
-            raise BackendError(
-                Failure.INTERNAL, f"Cannot upload {source} to {uri}: {_reason(exc)}", uri=uri
-            ) from exc
+            raise unreadable_source(source, uri, exc) from exc
         fail("write", uri, exc)
     with suppress(OSError):
         os.fsync(directory)
     return True
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
 
 
 def _pin_directory(kodo: Path, uri: str) -> tuple[Path, int]:
