@@ -35,7 +35,6 @@ from tidemill.engines.duckdb.database import (
     quote_identifier,
     quote_literal,
     seal,
-    set_limits,
 )
 from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.engines.duckdb.reading import register_source, source_error
@@ -107,15 +106,16 @@ class DuckDBEngine:
         self._close_retired()
         if self._spare is None:
             warm = self._next_warm
-            # A run adds the other macros and functions its query calls.
-            con = open_engine(macros=warm.macros, functions=warm.functions)
-            if warm.limits is not None:
-                set_limits(con, *warm.limits)  # closes it if refused
-            try:  # the run's statements are profiled from here: its COPY is the last
-                figures.track(con)
+            # A run adds the other macros and functions its query calls. The run's statements
+            # are profiled from here (`figures.track`): its COPY is the last.
+            try:
+                con = open_engine(
+                    warm.macros, warm.functions, limits=warm.limits, setup=figures.TRACK
+                )
                 warm = replace(warm, tracked=True)
-            except duckdb.Error:
-                pass  # the run tries again, and fails as its own
+            except BackendError:  # the run sets what was refused again, and fails as its own
+                con = open_engine(warm.macros, warm.functions)
+                warm = replace(warm, limits=None)
             self._spare, self._spare_warm = con, warm
 
     def _translate(self, plan: BatchPlan) -> str:
