@@ -11,8 +11,11 @@ the lease").
 * HDFS: `send` uploads to a hidden temporary directory beside the target (`.tidemill-tmp.*`,
   never listed), `commit` renames the file into place (one namenode call), `abort` removes the
   temporary directory.
-* Anything else (local files, where a move is a rename; smaller S3 objects, one PUT): `send`
-  does nothing and `commit` is the whole upload.
+* Local files and local buckets, where a move is a rename: `send` makes the file durable
+  (`storage.local.ready_to_adopt`: its fsync), `commit` renames it into place and syncs the
+  directory. The lease's transaction — SQLite's write lock — then never waits for a disk flush.
+* Anything else (smaller S3 objects, one PUT): `send` does nothing and `commit` is the whole
+  upload.
 
 The caller runs `send` outside the lease and `commit` under it (`publish_file` does both):
 an attempt that lost its lease sends at most invisible data, and never commits it.
@@ -30,6 +33,8 @@ from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import TidemillError
 from tidemill.storage.base import Buckets, Storage
 from tidemill.storage.hdfs import HdfsFiles
+from tidemill.storage.local import LocalFiles, ready_to_adopt
+from tidemill.storage.local_buckets import LocalBuckets
 from tidemill.storage.registry import Storages
 from tidemill.storage.s3 import MIN_PART, Part, S3Store
 from tidemill.storage.s3_buckets import GrantedS3Buckets
@@ -74,6 +79,13 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
         return _Multipart(backend.store, bucket, key, source, sole_writer=sole_writer)
     if isinstance(backend, HdfsFiles):
         return _HdfsTemporary(backend, uri, source)
+    if isinstance(backend, LocalFiles):
+        local = backend
+        return _Renamed(
+            ready=lambda: ready_to_adopt(source, uri),
+            rename=lambda: local.adopt(uri, source, ready=True),
+            upload=lambda: files.upload(uri, source, move=True),
+        )
     return _Whole(lambda: files.upload(uri, source, move=True))
 
 
@@ -82,6 +94,13 @@ def stage_object(store: Buckets, bucket: str, key: str, source: Path) -> Staged:
     account's view: its grant is checked here)."""
     if isinstance(store, GrantedS3Buckets) and _large(source):
         return _Multipart(store.s3_store(bucket, key), bucket, key, source)
+    if isinstance(store, LocalBuckets):
+        buckets = store
+        return _Renamed(
+            ready=lambda: ready_to_adopt(source, buckets.bucket_uri(bucket) + key),
+            rename=lambda: buckets.adopt(bucket, key, source, ready=True),
+            upload=lambda: buckets.upload(bucket, key, source, move=True),
+        )
     return _Whole(lambda: store.upload(bucket, key, source, move=True))
 
 
@@ -138,6 +157,27 @@ class _Whole:
 
     def commit(self) -> None:
         self._upload()
+
+    def abort(self) -> None:
+        pass
+
+
+class _Renamed:
+    """A local file moved into place by a rename: `send` makes it durable (`ready`), `commit`
+    renames it (`rename`; False: another file system, then `upload` copies it)."""
+
+    def __init__(
+        self, ready: Callable[[], None], rename: Callable[[], bool], upload: Callable[[], None]
+    ) -> None:
+        self.journal: dict[str, str] = {}
+        self._ready, self._rename, self._upload = ready, rename, upload
+
+    def send(self) -> None:
+        self._ready()
+
+    def commit(self) -> None:
+        if not self._rename():
+            self._upload()
 
     def abort(self) -> None:
         pass
