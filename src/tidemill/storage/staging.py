@@ -4,18 +4,20 @@ the lease").
 
 `stage_file` (a `Storage` URI) and `stage_object` (a kodo bucket's key) answer a `Staged`:
 
-* S3, files of MIN_PART (5 MiB) or more: a multipart upload. Staging begins it
-  (CreateMultipartUpload), `send` uploads the parts, `commit` completes it (one short call; S3
-  publishes the object whole), `abort` drops it and its parts. `journal` holds the upload id,
-  for an undo after a crash (`abort_journaled`).
+* S3, files of any size: a multipart upload (of one part below MIN_PART, 5 MiB: S3 allows the
+  last part, so the only one, to be smaller). Staging begins it (CreateMultipartUpload), `send`
+  uploads the parts, `commit` completes it (one short call; S3 publishes the object whole),
+  `abort` drops it and its parts. `journal` holds the upload id, for an undo after a crash
+  (`abort_journaled`). A small object costs two more requests than one PUT, all but the
+  complete outside the lease (docs/decisions.md, "session 6, fixes").
 * HDFS: `send` uploads to a hidden temporary directory beside the target (`.tidemill-tmp.*`,
   never listed), `commit` renames the file into place (one namenode call), `abort` removes the
   temporary directory.
 * Local files and local buckets, where a move is a rename: `send` makes the file durable
   (`storage.local.ready_to_adopt`: its fsync), `commit` renames it into place and syncs the
   directory. The lease's transaction — SQLite's write lock — then never waits for a disk flush.
-* Anything else (smaller S3 objects, one PUT): `send` does nothing and `commit` is the whole
-  upload.
+* Anything else (a kodo bucket that is neither on S3 nor local): `send` does nothing and
+  `commit` is the whole upload.
 
 The caller runs `send` outside the lease and `commit` under it (`publish_file` does both):
 an attempt that lost its lease sends at most invisible data, and never commits it.
@@ -36,7 +38,7 @@ from tidemill.storage.hdfs import HdfsFiles
 from tidemill.storage.local import LocalFiles, ready_to_adopt
 from tidemill.storage.local_buckets import LocalBuckets
 from tidemill.storage.registry import Storages
-from tidemill.storage.s3 import MIN_PART, Part, S3Store
+from tidemill.storage.s3 import Part, S3Store
 from tidemill.storage.s3_buckets import GrantedS3Buckets
 from tidemill.storage.s3_files import S3Files, split_uri
 
@@ -74,7 +76,7 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
     batch, one of them live), so committing also aborts the multipart uploads other attempts
     left there (a killed worker's parts)."""
     backend = files.backend(uri) if isinstance(files, Storages) else files
-    if isinstance(backend, S3Files) and _large(source):
+    if isinstance(backend, S3Files):
         bucket, key = split_uri(uri)
         return _Multipart(backend.store, bucket, key, source, sole_writer=sole_writer)
     if isinstance(backend, HdfsFiles):
@@ -92,7 +94,7 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
 def stage_object(store: Buckets, bucket: str, key: str, source: Path) -> Staged:
     """Stage the upload of local file `source` (given up) to `key` of `bucket` (through the
     account's view: its grant is checked here)."""
-    if isinstance(store, GrantedS3Buckets) and _large(source):
+    if isinstance(store, GrantedS3Buckets):
         return _Multipart(store.s3_store(bucket, key), bucket, key, source)
     if isinstance(store, LocalBuckets):
         buckets = store
@@ -138,13 +140,6 @@ def abort_pending(files: Storage, uri: str) -> int:
     for upload in pending:
         backend.store.abort_upload(bucket, key, upload)
     return len(pending)
-
-
-def _large(source: Path) -> bool:
-    try:
-        return source.stat().st_size >= MIN_PART
-    except OSError:
-        return False  # the upload itself reports it
 
 
 class _Whole:
