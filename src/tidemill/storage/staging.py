@@ -80,7 +80,7 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
         bucket, key = split_uri(uri)
         return _Multipart(backend.store, bucket, key, source, sole_writer=sole_writer)
     if isinstance(backend, HdfsFiles):
-        return _HdfsTemporary(backend, uri, source)
+        return _HdfsTemporary(backend, uri, source, sole_writer=sole_writer)
     if isinstance(backend, LocalFiles):
         local = backend
         return _Renamed(
@@ -129,10 +129,13 @@ def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
 
 
 def abort_pending(files: Storage, uri: str) -> int:
-    """Drop every unfinished multipart upload of `uri` (S3; nothing elsewhere); how many. For
-    a batch's result only, while its lease is held (then every such upload is a dead or stale
-    attempt's: `publish_file`'s caller commits only while it holds the lease)."""
+    """Drop every unfinished upload of `uri`: S3's multipart uploads of its key, HDFS's hidden
+    directories beside it (nothing elsewhere); how many. For a batch's result only (its
+    directory is the batch's), while its lease is held (then every such upload is a dead or
+    stale attempt's: `publish_file`'s caller commits only while it holds the lease)."""
     backend = files.backend(uri) if isinstance(files, Storages) else files
+    if isinstance(backend, HdfsFiles):
+        return _drop_hidden(backend, uri, keep="")
     if not isinstance(backend, S3Files):
         return 0
     bucket, key = split_uri(uri)
@@ -207,9 +210,20 @@ class _Multipart:
         self.store.abort_upload(self.bucket, self.key, self.upload)
 
 
+def _drop_hidden(files: HdfsFiles, uri: str, keep: str) -> int:
+    """Delete the hidden directories beside `uri` but `keep`; how many. Only for a batch's
+    result, whose directory only that batch's attempts write (`sole_writer`)."""
+    parent = uri.rsplit("/", 1)[0] + "/"
+    doomed = [d for d in files.hidden_directories(parent) if d != keep]
+    for directory in doomed:
+        files.delete_directory(directory)
+    return len(doomed)
+
+
 class _HdfsTemporary:
-    def __init__(self, files: HdfsFiles, uri: str, source: Path) -> None:
+    def __init__(self, files: HdfsFiles, uri: str, source: Path, *, sole_writer: bool) -> None:
         self.files, self.uri, self.source = files, uri, source
+        self.sole_writer = sole_writer
         parent, name = uri.rsplit("/", 1)
         self.directory = f"{parent}/{TEMP_PREFIX}{uuid.uuid4().hex}/"
         self.temporary = self.directory + (name or PurePosixPath(source).name)
@@ -222,6 +236,9 @@ class _HdfsTemporary:
         self.files.rename(self.temporary, self.uri)
         with suppress(TidemillError):  # published: an empty hidden directory is harmless
             self.files.delete_directory(self.directory)
+        if self.sole_writer:  # killed attempts' hidden uploads (their runner may be gone too)
+            with suppress(TidemillError):  # best effort, as S3's aborts of other uploads
+                _drop_hidden(self.files, self.uri, keep=self.directory)
 
     def abort(self) -> None:
         self.files.delete_directory(self.directory)
