@@ -119,6 +119,7 @@ def write_files(
             with ctx.fence.publishing():
                 upload.commit()
             put.append(key)
+            upload.settle()  # durable before the outcome is recorded, after the lease
     except TidemillError:
         for key, upload in zip(keys, uploads, strict=True):
             if upload is not None and key not in put:

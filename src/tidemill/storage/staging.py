@@ -12,8 +12,10 @@ the lease").
   never listed), `commit` renames the file into place (one namenode call), `abort` removes the
   temporary directory.
 * Local files and local buckets, where a move is a rename: `send` makes the file durable
-  (`storage.local.ready_to_adopt`: its fsync), `commit` renames it into place and syncs the
-  directory. The lease's transaction — SQLite's write lock — then never waits for a disk flush.
+  (`storage.local.ready_to_adopt`: its fsync), `commit` renames it into place, and the
+  directory is synced in `settle`, after the lease (a result's, inside the worker's
+  `directory_syncs_deferred` block, at that block's end). The lease's transaction — SQLite's
+  write lock — then never waits for a disk flush.
 * Anything else (smaller S3 objects, one PUT): `send` does nothing and `commit` is the whole
   upload.
 
@@ -63,6 +65,11 @@ class Staged(Protocol):
         """Make the file visible at its target, whole (short: under the lease)."""
         ...
 
+    def settle(self) -> None:
+        """After `commit`, outside the lease: make what it did durable where that is a step
+        of its own (a local bucket's directory sync); before the publish is reported done."""
+        ...
+
     def abort(self) -> None:
         """Drop what `send` left (before `commit`). TidemillError when the backend refuses."""
         ...
@@ -83,8 +90,9 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
         local = backend
         return _Renamed(
             ready=lambda: ready_to_adopt(source, uri),
-            rename=lambda: local.adopt(uri, source, ready=True),
+            rename=lambda: local.adopt(uri, source, ready=True, settle=False),
             upload=lambda: files.upload(uri, source, move=True),
+            settle=lambda: local.sync_directory(uri),
         )
     return _Whole(lambda: files.upload(uri, source, move=True))
 
@@ -98,8 +106,9 @@ def stage_object(store: Buckets, bucket: str, key: str, source: Path) -> Staged:
         buckets = store
         return _Renamed(
             ready=lambda: ready_to_adopt(source, buckets.bucket_uri(bucket) + key),
-            rename=lambda: buckets.adopt(bucket, key, source, ready=True),
+            rename=lambda: buckets.adopt(bucket, key, source, ready=True, settle=False),
             upload=lambda: buckets.upload(bucket, key, source, move=True),
+            settle=lambda: buckets.sync_directory(bucket, key),
         )
     return _Whole(lambda: store.upload(bucket, key, source, move=True))
 
@@ -124,6 +133,7 @@ def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
         with suppress(TidemillError):  # the failure to report is the upload's or the lease's
             staged.abort()
         raise
+    staged.settle()
 
 
 def abort_pending(files: Storage, uri: str) -> int:
@@ -138,6 +148,10 @@ def abort_pending(files: Storage, uri: str) -> int:
     for upload in pending:
         backend.store.abort_upload(bucket, key, upload)
     return len(pending)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _large(source: Path) -> bool:
@@ -158,26 +172,40 @@ class _Whole:
     def commit(self) -> None:
         self._upload()
 
+    def settle(self) -> None:
+        pass
+
     def abort(self) -> None:
         pass
 
 
 class _Renamed:
     """A local file moved into place by a rename: `send` makes it durable (`ready`), `commit`
-    renames it (`rename`; False: another file system, then `upload` copies it)."""
+    renames it (`rename`; False: another file system, then `upload` copies it, durably),
+    `settle` syncs the directory when the rename left that to it."""
 
     def __init__(
-        self, ready: Callable[[], None], rename: Callable[[], bool], upload: Callable[[], None]
+        self,
+        ready: Callable[[], None],
+        rename: Callable[[], bool],
+        upload: Callable[[], None],
+        settle: Callable[[], None] = _nothing,
     ) -> None:
         self.journal: dict[str, str] = {}
-        self._ready, self._rename, self._upload = ready, rename, upload
+        self._ready, self._rename, self._upload, self._settle = ready, rename, upload, settle
+        self._renamed = False
 
     def send(self) -> None:
         self._ready()
 
     def commit(self) -> None:
-        if not self._rename():
+        self._renamed = self._rename()
+        if not self._renamed:
             self._upload()
+
+    def settle(self) -> None:
+        if self._renamed:
+            self._settle()
 
     def abort(self) -> None:
         pass
@@ -208,6 +236,9 @@ class _Multipart:
                     with suppress(TidemillError):
                         self.store.abort_upload(self.bucket, self.key, other)
 
+    def settle(self) -> None:
+        pass
+
     def abort(self) -> None:
         self.store.abort_upload(self.bucket, self.key, self.upload)
 
@@ -227,6 +258,9 @@ class _HdfsTemporary:
         self.files.rename(self.temporary, self.uri)
         with suppress(TidemillError):  # published: an empty hidden directory is harmless
             self.files.delete_directory(self.directory)
+
+    def settle(self) -> None:
+        pass
 
     def abort(self) -> None:
         self.files.delete_directory(self.directory)
