@@ -19,8 +19,9 @@ the lease").
 * Anything else (smaller S3 objects, one PUT): `send` does nothing and `commit` is the whole
   upload.
 
-The caller runs `send` outside the lease and `commit` under it (`publish_file` does both):
-an attempt that lost its lease sends at most invisible data, and never commits it.
+The caller runs `send` outside the lease, `commit` under it and `settle` after it
+(`publish_file` does all three): an attempt that lost its lease sends at most invisible data,
+and never commits it.
 """
 
 from __future__ import annotations
