@@ -125,9 +125,15 @@ def write_files(
             if upload is not None and key not in put:
                 with suppress(TidemillError):
                     upload.abort()
-        for key in put:
-            if key not in previous:
-                store.delete(bucket, key)
+        doomed = [key for key in put if key not in previous]
+        if doomed:
+            # Under the lease, as they were published: an attempt that lost it (the failure may
+            # be just that) leaves them to the batch's holder, whose attempt may have written
+            # the same keys since (docs/decisions.md, session 6 breaker); its undo of this one
+            # deletes what the journal names.
+            with suppress(TidemillError), ctx.fence.publishing():
+                for key in doomed:
+                    store.delete(bucket, key)
         raise
     stale = previous | (set(existing) if layout.save_mode == "overwrite" else set())
     with ctx.fence.publishing():

@@ -4,10 +4,12 @@ the lease").
 
 `stage_file` (a `Storage` URI) and `stage_object` (a kodo bucket's key) answer a `Staged`:
 
-* S3, files of MIN_PART (5 MiB) or more: a multipart upload. Staging begins it
-  (CreateMultipartUpload), `send` uploads the parts, `commit` completes it (one short call; S3
-  publishes the object whole), `abort` drops it and its parts. `journal` holds the upload id,
-  for an undo after a crash (`abort_journaled`).
+* S3, files of any size: a multipart upload (of one part below MIN_PART, 5 MiB: S3 allows the
+  last part, so the only one, to be smaller). Staging begins it (CreateMultipartUpload), `send`
+  uploads the parts, `commit` completes it (one short call; S3 publishes the object whole),
+  `abort` drops it and its parts. `journal` holds the upload id, for an undo after a crash
+  (`abort_journaled`). A small object costs two more requests than one PUT, all but the
+  complete outside the lease (docs/decisions.md, "session 6, fixes").
 * HDFS: `send` uploads to a hidden temporary directory beside the target (`.tidemill-tmp.*`,
   never listed), `commit` renames the file into place (one namenode call), `abort` removes the
   temporary directory.
@@ -16,8 +18,8 @@ the lease").
   directory is synced in `settle`, after the lease (a result's, inside the worker's
   `directory_syncs_deferred` block, at that block's end). The lease's transaction — SQLite's
   write lock — then never waits for a disk flush.
-* Anything else (smaller S3 objects, one PUT): `send` does nothing and `commit` is the whole
-  upload.
+* Anything else (a kodo bucket that is neither on S3 nor local): `send` does nothing and
+  `commit` is the whole upload.
 
 The caller runs `send` outside the lease, `commit` under it and `settle` after it
 (`publish_file` does all three): an attempt that lost its lease sends at most invisible data,
@@ -39,7 +41,7 @@ from tidemill.storage.hdfs import HdfsFiles
 from tidemill.storage.local import LocalFiles, ready_to_adopt
 from tidemill.storage.local_buckets import LocalBuckets
 from tidemill.storage.registry import Storages
-from tidemill.storage.s3 import MIN_PART, Part, S3Store
+from tidemill.storage.s3 import Part, S3Store
 from tidemill.storage.s3_buckets import GrantedS3Buckets
 from tidemill.storage.s3_files import S3Files, split_uri
 
@@ -82,11 +84,11 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
     batch, one of them live), so committing also aborts the multipart uploads other attempts
     left there (a killed worker's parts)."""
     backend = files.backend(uri) if isinstance(files, Storages) else files
-    if isinstance(backend, S3Files) and _large(source):
+    if isinstance(backend, S3Files):
         bucket, key = split_uri(uri)
         return _Multipart(backend.store, bucket, key, source, sole_writer=sole_writer)
     if isinstance(backend, HdfsFiles):
-        return _HdfsTemporary(backend, uri, source)
+        return _HdfsTemporary(backend, uri, source, sole_writer=sole_writer)
     if isinstance(backend, LocalFiles):
         local = backend
         return _Renamed(
@@ -101,7 +103,7 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
 def stage_object(store: Buckets, bucket: str, key: str, source: Path) -> Staged:
     """Stage the upload of local file `source` (given up) to `key` of `bucket` (through the
     account's view: its grant is checked here)."""
-    if isinstance(store, GrantedS3Buckets) and _large(source):
+    if isinstance(store, GrantedS3Buckets):
         return _Multipart(store.s3_store(bucket, key), bucket, key, source)
     if isinstance(store, LocalBuckets):
         buckets = store
@@ -138,10 +140,13 @@ def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
 
 
 def abort_pending(files: Storage, uri: str) -> int:
-    """Drop every unfinished multipart upload of `uri` (S3; nothing elsewhere); how many. For
-    a batch's result only, while its lease is held (then every such upload is a dead or stale
-    attempt's: `publish_file`'s caller commits only while it holds the lease)."""
+    """Drop every unfinished upload of `uri`: S3's multipart uploads of its key, HDFS's hidden
+    directories beside it (nothing elsewhere); how many. For a batch's result only (its
+    directory is the batch's), while its lease is held (then every such upload is a dead or
+    stale attempt's: `publish_file`'s caller commits only while it holds the lease)."""
     backend = files.backend(uri) if isinstance(files, Storages) else files
+    if isinstance(backend, HdfsFiles):
+        return _drop_hidden(backend, uri, keep="")
     if not isinstance(backend, S3Files):
         return 0
     bucket, key = split_uri(uri)
@@ -153,13 +158,6 @@ def abort_pending(files: Storage, uri: str) -> int:
 
 def _nothing() -> None:
     pass
-
-
-def _large(source: Path) -> bool:
-    try:
-        return source.stat().st_size >= MIN_PART
-    except OSError:
-        return False  # the upload itself reports it
 
 
 class _Whole:
@@ -244,9 +242,20 @@ class _Multipart:
         self.store.abort_upload(self.bucket, self.key, self.upload)
 
 
+def _drop_hidden(files: HdfsFiles, uri: str, keep: str) -> int:
+    """Delete the hidden directories beside `uri` but `keep`; how many. Only for a batch's
+    result, whose directory only that batch's attempts write (`sole_writer`)."""
+    parent = uri.rsplit("/", 1)[0] + "/"
+    doomed = [d for d in files.hidden_directories(parent) if d != keep]
+    for directory in doomed:
+        files.delete_directory(directory)
+    return len(doomed)
+
+
 class _HdfsTemporary:
-    def __init__(self, files: HdfsFiles, uri: str, source: Path) -> None:
+    def __init__(self, files: HdfsFiles, uri: str, source: Path, *, sole_writer: bool) -> None:
         self.files, self.uri, self.source = files, uri, source
+        self.sole_writer = sole_writer
         parent, name = uri.rsplit("/", 1)
         self.directory = f"{parent}/{TEMP_PREFIX}{uuid.uuid4().hex}/"
         self.temporary = self.directory + (name or PurePosixPath(source).name)
@@ -259,6 +268,9 @@ class _HdfsTemporary:
         self.files.rename(self.temporary, self.uri)
         with suppress(TidemillError):  # published: an empty hidden directory is harmless
             self.files.delete_directory(self.directory)
+        if self.sole_writer:  # killed attempts' hidden uploads (their runner may be gone too)
+            with suppress(TidemillError):  # best effort, as S3's aborts of other uploads
+                _drop_hidden(self.files, self.uri, keep=self.directory)
 
     def settle(self) -> None:
         pass
