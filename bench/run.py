@@ -433,8 +433,8 @@ def main() -> None:
         "rows": rows,
         "tidemill_s": tidemill_s,
         "duckdb_s": plain_s,
-        "ratio": ratio,
-        "median_ratio": median_ratio,
+        "ratio": median_ratio,
+        "trimmed_mean_ratio": ratio,
         "best_of_ratio": best_ratio,
         "tidemill_runs_s": tidemill_runs,
         "duckdb_runs_s": plain_runs,
@@ -442,12 +442,15 @@ def main() -> None:
         "load_average": groupby_load,
     }
     print(f"GROUP BY over {rows:,} Parquet rows (2 threads, {len(tidemill_runs)} alternating "
-          f"pairs, means without the {GROUPBY_TRIM:.0%} lowest and highest of each side): "
-          f"Tidemill {tidemill_s:.3f} s, plain DuckDB {plain_s:.3f} s; ratio of medians "
-          f"{median_ratio:.3f}; best of each {best_ratio:.2f}; pairs {min(pairs):.2f}-"
+          f"pairs; the goal's figure is the ratio of the two sides' medians, issue 16): "
+          f"means without the {GROUPBY_TRIM:.0%} lowest and highest of each side: "
+          f"Tidemill {tidemill_s:.3f} s, plain DuckDB {plain_s:.3f} s, ratio "
+          f"{ratio:.3f}; best of each {best_ratio:.2f}; pairs {min(pairs):.2f}-"
           f"{max(pairs):.2f} (median {statistics.median(pairs):.3f}); "
           f"load average {groupby_load:.1f}")  # fmt: skip
-    figure("  ratio plain/Tidemill (trimmed means)", f"{ratio:.3f}", ">= 0.97", ratio >= 0.97)
+    figure(
+        "  ratio plain/Tidemill (medians)", f"{median_ratio:.3f}", ">= 0.97", median_ratio >= 0.97
+    )
     print(json.dumps(report))
 
 
