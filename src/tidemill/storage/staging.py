@@ -6,16 +6,18 @@ the lease").
 
 * S3, files of MIN_PART (5 MiB) or more: a multipart upload. Staging begins it
   (CreateMultipartUpload), `send` uploads the parts, `commit` completes it (one short call; S3
-  publishes the object whole), `abort` drops it and its parts. `journal` holds the upload id,
-  for an undo after a crash (`abort_journaled`).
+  publishes the object whole), `abort` drops it and its parts, `tidy` (a result's) the
+  uploads other attempts left at its key. `journal` holds the upload id, for an undo after a
+  crash (`abort_journaled`).
 * HDFS: `send` uploads to a hidden temporary directory beside the target (`.tidemill-tmp.*`,
   never listed), `commit` renames the file into place (one namenode call), `abort` removes the
-  temporary directory.
+  temporary directory, `tidy` it and (a result's) those other attempts left beside it.
 * Anything else (local files, where a move is a rename; smaller S3 objects, one PUT): `send`
   does nothing and `commit` is the whole upload.
 
-The caller runs `send` outside the lease and `commit` under it (`publish_file` does both):
-an attempt that lost its lease sends at most invisible data, and never commits it.
+The caller runs `send` outside the lease, `commit` under it and `tidy` after it (`publish_file`
+does all three): an attempt that lost its lease sends at most invisible data, and never commits
+it.
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ class Staged(Protocol):
         """Drop what `send` left (before `commit`). TidemillError when the backend refuses."""
         ...
 
+    def tidy(self) -> None:
+        """After `commit`, outside the lease: remove what the upload and, for a sole writer,
+        other attempts left beside the target (best effort: never raises)."""
+        ...
+
 
 def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = False) -> Staged:
     """Stage the upload of local file `source` (given up: moved or removed once committed) to
@@ -105,6 +112,9 @@ def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
         with suppress(TidemillError):  # the failure to report is the upload's or the lease's
             staged.abort()
         raise
+    # Published. The clean-up's calls hold no lock: on SQLite the lease's transaction is the
+    # whole database's write lock, and an endpoint slow to list held every writer with it.
+    staged.tidy()
 
 
 def abort_pending(files: Storage, uri: str) -> int:
@@ -145,6 +155,9 @@ class _Whole:
     def abort(self) -> None:
         pass
 
+    def tidy(self) -> None:
+        pass
+
 
 class _Multipart:
     def __init__(
@@ -162,7 +175,12 @@ class _Multipart:
     def commit(self) -> None:
         self.store.complete_upload(self.bucket, self.key, self.upload, self.parts)
         self.source.unlink(missing_ok=True)
-        if self.sole_writer:  # only dead or stale attempts' uploads: theirs cannot complete
+
+    def tidy(self) -> None:
+        # Only dead or stale attempts' uploads: this attempt still holds the batch, whose
+        # lease its runner renews (only were it to lapse now could a new attempt's upload be
+        # listed: that attempt would fail and run again, nothing wrong would be published).
+        if self.sole_writer:
             # Best effort, as the aborts: the object is published; an endpoint that refuses the
             # listing (AccessDenied, NotImplemented) must not fail the attempt that published it.
             with suppress(TidemillError):
@@ -199,6 +217,8 @@ class _HdfsTemporary:
 
     def commit(self) -> None:
         self.files.rename(self.temporary, self.uri)
+
+    def tidy(self) -> None:
         with suppress(TidemillError):  # published: an empty hidden directory is harmless
             self.files.delete_directory(self.directory)
         if self.sole_writer:  # killed attempts' hidden uploads (their runner may be gone too)
