@@ -118,10 +118,11 @@ def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
 
 
 def abort_pending(files: Storage, uri: str) -> int:
-    """Drop every unfinished upload of `uri`: S3's multipart uploads of its key, HDFS's hidden
-    directories beside it (nothing elsewhere); how many. For a batch's result only (its
-    directory is the batch's), while its lease is held (then every such upload is a dead or
-    stale attempt's: `publish_file`'s caller commits only while it holds the lease)."""
+    """Drop every unfinished upload of `uri`: S3's multipart uploads of its key, the hidden
+    directories beside it (HDFS's temporaries; Spark's staging, engines.spark.hadoop), nothing
+    elsewhere; how many. For a batch's result only (its directory is the batch's), while its
+    lease is held (then every such upload is a dead or stale attempt's: `publish_file`'s caller
+    commits only while it holds the lease)."""
     backend = files.backend(uri) if isinstance(files, Storages) else files
     if isinstance(backend, HdfsFiles):
         return _drop_hidden(backend, uri, keep="")
@@ -131,7 +132,11 @@ def abort_pending(files: Storage, uri: str) -> int:
     pending = backend.store.pending_uploads(bucket, key)
     for upload in pending:
         backend.store.abort_upload(bucket, key, upload)
-    return len(pending)
+    hidden = uri.rsplit("/", 1)[0] + "/" + TEMP_PREFIX
+    doomed = [info.uri for info in backend.list(hidden)]
+    for found in doomed:
+        backend.delete(found)
+    return len(pending) + len({found[len(hidden) :].split("/", 1)[0] for found in doomed})
 
 
 def _large(source: Path) -> bool:
