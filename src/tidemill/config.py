@@ -58,6 +58,9 @@ class HdfsSettings(BaseModel):
     # seconds one call may take: an RPC (a listing is one), or one chunk read or written
     operation_timeout: float = Field(60.0, gt=0)
     chunk_bytes: int = Field(4 * 1024 * 1024, gt=0)  # bytes read or written per call
+    # seconds one storage call may take in all (a whole put or upload with its retries, a whole
+    # read, a listing): past it the call fails naming the file; raise it for very large files
+    deadline: float = Field(300.0, gt=0)
     # URI prefixes an account's hdfs datasources and exports must lie under, `{account}`
     # replaced by its name (core.hdfs_roots); empty: any path (a single-tenant installation)
     roots: tuple[str, ...] = ()

@@ -47,6 +47,7 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 OWNER = "node-a"
 RATE = 3 * MiB  # bytes/s through the slow link: a 10 MB object takes ~3 s
 ROWS = 150_000  # ~9.6 MB of CSV: above S3's 5 MiB minimum part, so a multipart upload
+SMALL_ROWS = 55_000  # ~3.5 MB of CSV, ~3.7 MB of Parquet: below it (an upload of one part)
 
 
 @pytest.fixture
@@ -64,8 +65,14 @@ def with_batch(runtime: Runtime) -> Runtime:
 
 
 @pytest.fixture
-def slow(s3_settings: S3Settings) -> Iterator[tuple[Throttle, S3Store]]:
-    with throttled(s3_settings.endpoint, RATE) as proxy:
+def slow(
+    s3_settings: S3Settings, request: pytest.FixtureRequest
+) -> Iterator[tuple[Throttle, S3Store]]:
+    """The S3 endpoint through a slow link: RATE, or MiB/s for a test of SMALL_ROWS (so its
+    upload too lasts seconds)."""
+    callspec = getattr(request.node, "callspec", None)
+    small = callspec is not None and callspec.params.get("rows") == SMALL_ROWS
+    with throttled(s3_settings.endpoint, MiB if small else RATE) as proxy:
         secret = s3_settings.secret_key.get_secret_value()
         yield proxy, S3Store(proxy.endpoint, s3_settings.access_key, secret, read_timeout=60)
 
@@ -74,15 +81,17 @@ def fence(rt: Runtime) -> LeaseFence:
     return LeaseFence(rt.db, BatchKey("u1", 1, "j", 1), OWNER, 0)
 
 
-def big_file(directory: Path, name: str = "result.parquet", fmt: str = "parquet") -> Path:
-    """ROWS rows of 64 hexadecimal digits (incompressible enough to stay ~10 MB)."""
+def big_file(
+    directory: Path, name: str = "result.parquet", fmt: str = "parquet", rows: int = ROWS
+) -> Path:
+    """`rows` rows of 64 hexadecimal digits (incompressible enough to stay ~64 bytes a row)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / name
     con = duckdb.connect()
     con.execute(
         "COPY (SELECT md5(range::VARCHAR) || md5((range + 7)::VARCHAR) AS s FROM range(?))"
         f" TO '{path}' (FORMAT {fmt})",
-        [ROWS],
+        [rows],
     )
     con.close()
     return path
@@ -97,18 +106,18 @@ def wait_for_transfer(proxy: Throttle, worker: threading.Thread) -> None:
 
 
 def kodo_export(
-    rt: Runtime, s3: S3Store, tmp_path: Path
+    rt: Runtime, s3: S3Store, tmp_path: Path, rows: int = ROWS
 ) -> tuple[ExportContext, ExportPlan, GrantedS3Buckets]:
-    """An export of ROWS rows as one CSV object to a new granted bucket, fenced by `rt`."""
+    """An export of `rows` rows as one CSV object to a new granted bucket, fenced by `rt`."""
     bucket = f"out-{uuid.uuid4().hex[:10]}"
     s3.create_bucket(bucket)
     objects = GrantedS3Buckets(s3, AccountScope("default", frozenset({bucket})))
     (tmp_path / "scratch").mkdir()
     ctx = ExportContext(
         account=1, tenant="default", job="j", run_id=1, attempt=0,
-        result=big_file(tmp_path / "w"), rows=ROWS, zone=ZONE, store=objects, files=LocalFiles(),
-        targets=Targets(), scratch=tmp_path / "scratch", now=lambda: NOW, batch_uid="u1",
-        fence=fence(rt),
+        result=big_file(tmp_path / "w", rows=rows), rows=rows, zone=ZONE, store=objects,
+        files=LocalFiles(), targets=Targets(), scratch=tmp_path / "scratch", now=lambda: NOW,
+        batch_uid="u1", fence=fence(rt),
     )  # fmt: skip
     plan = ExportPlan("files", "kodo", {
         "bucket": bucket, "keyPrefix": "o/", "fileCount": 1, "format": "csv",
@@ -117,11 +126,12 @@ def kodo_export(
 
 
 @pytest.mark.s3
+@pytest.mark.parametrize("rows", [ROWS, SMALL_ROWS], ids=["multipart", "small"])
 def test_a_kodo_export_on_s3_leaves_the_database_writable_while_it_uploads(
-    rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path
+    rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path, rows: int
 ) -> None:
     proxy, s3 = slow
-    ctx, plan, objects = kodo_export(rt, s3, tmp_path)
+    ctx, plan, objects = kodo_export(rt, s3, tmp_path, rows)
     bucket = str(plan.spec["bucket"])
     outcomes: list[ExportOutcome] = []
     worker = threading.Thread(target=lambda: outcomes.extend(run_exports(ctx, [plan])))
@@ -142,13 +152,14 @@ def test_a_kodo_export_on_s3_leaves_the_database_writable_while_it_uploads(
     assert waited < 1, f"another write waited {waited:.1f} s for the upload"
     assert [o.status for o in outcomes] == ["Successful"], outcomes
     (key,) = [o.key for o in objects.list(bucket)]
-    assert objects.read(bucket, key).count(b"\n") == ROWS
+    assert objects.read(bucket, key).count(b"\n") == rows
     assert s3.pending_uploads(bucket, key) == ()
 
 
 @pytest.mark.s3
+@pytest.mark.parametrize("rows", [ROWS, SMALL_ROWS], ids=["multipart", "small"])
 def test_a_takeover_during_a_result_upload_is_not_held_up_and_wins(
-    rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path
+    rt: Runtime, slow: tuple[Throttle, S3Store], tmp_path: Path, rows: int
 ) -> None:
     proxy, s3 = slow
     bucket = f"wh-{uuid.uuid4().hex[:10]}"
@@ -158,7 +169,7 @@ def test_a_takeover_during_a_result_upload_is_not_held_up_and_wins(
 
     def publish() -> None:
         try:
-            publish_file(S3Files(s3), uri, big_file(tmp_path / "w"), fence(rt))
+            publish_file(S3Files(s3), uri, big_file(tmp_path / "w", rows=rows), fence(rt))
         except BaseException as exc:
             failures.append(exc)
 
@@ -210,7 +221,7 @@ def test_a_crashed_attempts_parts_are_aborted_by_the_undo_and_by_the_next_result
 
 
 @pytest.mark.s3
-def test_a_small_object_is_one_put_under_the_lease(
+def test_a_small_object_is_published_only_under_the_lease(
     s3_settings: S3Settings, tmp_path: Path, rt: Runtime
 ) -> None:
     s3 = S3Store(
@@ -225,6 +236,7 @@ def test_a_small_object_is_one_put_under_the_lease(
     with pytest.raises(TidemillError, match="lost its lease"):
         publish_file(S3Files(s3), f"s3://{bucket}/r.parquet", small, fence(rt))
     assert s3.stat(bucket, "r.parquet") is None
+    assert s3.pending_uploads(bucket, "r.parquet") == ()  # its one part dropped too
 
 
 @pytest.mark.hdfs

@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from tests.throttle import throttled
 from tidemill.config import Settings, WorkerConfig
+from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import BackendError, Failure, InvalidInputError, NotFoundError
 from tidemill.storage.hdfs import HdfsFiles
+from tidemill.storage.hdfs_calls import CallLoop
 from tidemill.storage.registry import open_storages
 
 
@@ -71,6 +74,65 @@ def test_a_namenode_that_never_answers_fails_after_the_operation_timeout(
     assert uri in exc.value.message and "TIDEMILL_HDFS__OPERATION_TIMEOUT" in exc.value.message
 
 
+def test_a_call_ends_at_its_deadline_though_one_step_may_take_longer(silent_port: int) -> None:
+    # Each step may take 3 s, the put 1.5 s in all (then its clean-up gets at most 3 s).
+    files = HdfsFiles(connect_timeout=1, operation_timeout=3, deadline=1.5)
+    uri = f"hdfs://127.0.0.1:{silent_port}/data/x.csv"
+    started = time.monotonic()
+
+    with pytest.raises(BackendError) as exc:
+        files.put(uri, b"x")
+
+    assert 1.4 < time.monotonic() - started < 8  # the deadline, then a clean-up of at most 3 s
+    assert exc.value.failure is Failure.INTERNAL
+    assert uri in exc.value.message and "1.5 s" in exc.value.message
+    assert "TIDEMILL_HDFS__DEADLINE" in exc.value.message
+
+
+@pytest.mark.hdfs
+def test_a_put_over_a_slow_link_stops_at_its_deadline_and_leaves_no_temporary_file(
+    root: str, hdfs_url: str
+) -> None:
+    from hdfs_native import Client
+
+    # Every step answers, slowly (the namenode's link at 400 bytes/s: a put takes about 3 s);
+    # no step reaches the 60 s bound, all of them together pass the deadline.
+    with throttled(hdfs_url, 400) as link:
+        slow_root = root.replace(hdfs_url, "hdfs" + link.endpoint[len("http") :])
+        files = HdfsFiles(operation_timeout=60, deadline=1.0)
+        started = time.monotonic()
+        with pytest.raises(BackendError) as exc:
+            files.put(slow_root + "dir/x.bin", b"x" * 3000)
+        waited = time.monotonic() - started
+
+    assert 0.9 < waited < 8  # the deadline, and a bounded clean-up
+    assert slow_root + "dir/x.bin" in exc.value.message and "1 s" in exc.value.message
+    path = "/" + root.partition("://")[2].partition("/")[2] + "dir"
+    client = Client(hdfs_url)
+    left = (
+        [s.path for s in client.list_status(path)] if HdfsFiles().is_directory(root + "dir") else []
+    )
+    assert not [name for name in left if TEMP_PREFIX in name], left
+    assert not HdfsFiles().exists(root + "dir/x.bin")
+
+
+def test_a_caller_stops_waiting_on_a_stuck_call_loop_and_the_next_call_gets_a_new_one() -> None:
+    async def stuck() -> None:
+        time.sleep(3)  # blocks the loop's thread: its own timers cannot fire (a blocking poll)
+
+    async def answer() -> str:
+        return "answered"
+
+    calls = CallLoop(grace=0.3)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        calls.run(stuck(), 0.2)
+
+    assert time.monotonic() - started < 2
+    assert calls.run(answer(), 1) == "answered"  # not queued behind the stuck call
+    assert time.monotonic() - started < 2
+
+
 @pytest.mark.parametrize(
     "uri",
     [
@@ -115,12 +177,13 @@ def test_a_directory_is_no_file(root: str) -> None:
 
 @pytest.mark.hdfs
 def test_a_pickled_backend_works_where_it_is_unpickled(root: str) -> None:
-    files = HdfsFiles(connect_timeout=3, operation_timeout=30, chunk_bytes=1000)
+    files = HdfsFiles(connect_timeout=3, operation_timeout=30, chunk_bytes=1000, deadline=90)
     files.put(root + "before", b"p" * 2500)  # its client and call loop exist now
 
     copy = pickle.loads(pickle.dumps(files))
 
     assert (copy.connect_timeout, copy.operation_timeout, copy.chunk_bytes) == (3, 30, 1000)
+    assert copy.deadline == 90
     assert copy.read(root + "before", 990, 20) == b"p" * 20  # across a chunk boundary
     copy.put(root + "after", b"q")
     assert files.read(root + "after") == b"q"
@@ -159,6 +222,7 @@ def test_the_timeouts_are_settings_that_reach_the_backend(
     monkeypatch.setenv("TIDEMILL_HDFS__CONNECT_TIMEOUT", "1.5")
     monkeypatch.setenv("TIDEMILL_HDFS__OPERATION_TIMEOUT", "7")
     monkeypatch.setenv("TIDEMILL_HDFS__CHUNK_BYTES", "65536")
+    monkeypatch.setenv("TIDEMILL_HDFS__DEADLINE", "42")
     settings = Settings(data_dir=tmp_path)
 
     for config in (settings, WorkerConfig.of(settings)):
@@ -169,6 +233,7 @@ def test_the_timeouts_are_settings_that_reach_the_backend(
             7,
             65536,
         )
+        assert backend.deadline == 42
 
     monkeypatch.setenv("TIDEMILL_HDFS__OPERATION_TIMEOUT", "0")
     with pytest.raises(ValidationError, match="operation_timeout"):

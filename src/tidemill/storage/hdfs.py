@@ -8,9 +8,12 @@ TEMP_PREFIX are writers' temporary files, never listed.
 Timeouts (`HdfsSettings`): a namenode is first reached with a plain TCP connect bounded by
 `connect_timeout`, so an unreachable one fails within that many seconds naming the URI; every call
 after that (one RPC, or one chunk of `chunk_bytes` read or written) is bounded by
-`operation_timeout` (storage.hdfs_calls). Writes go to a temporary file beside the target, then
-an overwriting rename, which the namenode performs atomically: readers see the old file or the
-new, never half.
+`operation_timeout` (storage.hdfs_calls), and each call of this `Storage` (a whole put with its
+retries, a whole read, one read of a stream) by `deadline` in all: past it the call fails with a
+BackendError naming the URI and the deadline, and what it started is cleaned up (a write's
+temporary file deleted, within a short bound of its own). Writes go to a temporary file beside
+the target, then an overwriting rename, which the namenode performs atomically: readers see the
+old file or the new, never half.
 """
 
 from __future__ import annotations
@@ -27,13 +30,13 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import BackendError, Failure, InvalidInputError, TidemillError
 from tidemill.storage.base import FileInfo
-from tidemill.storage.hdfs_calls import CALLS, reason, translate
+from tidemill.storage.hdfs_calls import CALLS, DeadlineExceeded, reason, translate
 from tidemill.storage.hdfs_uris import parse_uri
 
 if TYPE_CHECKING:  # hdfs-native is imported on first use: most installations never need it
@@ -43,6 +46,7 @@ if TYPE_CHECKING:  # hdfs-native is imported on first use: most installations ne
 __all__ = ["HdfsFiles"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # hdfs-native retries a namenode it cannot connect to (Hadoop's dfs.client.failover.* settings):
 # with its defaults a closed port failed after 180 s (measured). One try: the caller's retry
@@ -54,6 +58,32 @@ _CLIENT_CONFIG = {"dfs.client.failover.max.attempts": "0"}
 # retries addBlock 5 times from 400 ms). Seen on the test cluster with 1 MiB blocks.
 _BLOCK_RACES = ("NotReplicatedYetException", "Failed to complete file in time")
 WRITE_ATTEMPTS = 3
+
+# Seconds (at most the operation timeout) a failed call's clean-up may take past its deadline.
+CLEANUP_SECONDS = 10.0
+
+
+class _Deadline(threading.local):
+    """The monotonic time the current thread's outermost storage call must end by (None: in
+    no call). Calls made inside another (rename's stat, delete_prefix's list) keep its end."""
+
+    end: float | None = None
+
+
+_DEADLINE = _Deadline()
+
+
+def _bounded(
+    method: Callable[Concatenate[HdfsFiles, P], T],
+) -> Callable[Concatenate[HdfsFiles, P], T]:
+    """Run `method` within the backend's deadline (an enclosing call's when there is one)."""
+
+    def bounded(self: HdfsFiles, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with self._within_deadline():
+            return method(self, *args, **kwargs)
+
+    bounded.__name__, bounded.__doc__ = method.__name__, method.__doc__
+    return bounded
 
 
 # Clients a forked child inherited (HdfsFiles._client): never used, never dropped.
@@ -71,22 +101,26 @@ class HdfsFiles:
         connect_timeout: float = 5.0,
         operation_timeout: float = 60.0,
         chunk_bytes: int = 4 * 1024 * 1024,
+        deadline: float = 300.0,
     ) -> None:
-        """Seconds to reach a namenode, seconds per call, bytes per streamed call (all > 0;
-        config.HdfsSettings documents them)."""
+        """Seconds to reach a namenode, seconds per hdfs-native call, bytes per streamed call,
+        seconds per call of this Storage in all (all > 0; config.HdfsSettings documents them)."""
         self.connect_timeout = connect_timeout
         self.operation_timeout = operation_timeout
         self.chunk_bytes = chunk_bytes
+        self.deadline = deadline
         self._clients: dict[str, AsyncClient] = {}
         self._pid = os.getpid()
         self._lock = threading.Lock()
 
     def __reduce__(
         self,
-    ) -> tuple[Callable[[float, float, int], HdfsFiles], tuple[float, float, int]]:
+    ) -> tuple[Callable[[float, float, int, float], HdfsFiles], tuple[float, float, int, float]]:
         # Pickled as its settings: clients and the call loop are made again where it is used.
-        return (_reopen, (self.connect_timeout, self.operation_timeout, self.chunk_bytes))
+        settings = (self.connect_timeout, self.operation_timeout, self.chunk_bytes, self.deadline)
+        return (_reopen, settings)
 
+    @_bounded
     def list(self, prefix: str) -> Iterator[FileInfo]:
         namenode, path = parse_uri(prefix, prefix=True)
         statuses: builtins.list[FileStatus] = []
@@ -115,6 +149,7 @@ class HdfsFiles:
         ]
         return iter(sorted(found, key=lambda info: info.uri))
 
+    @_bounded
     def exists(self, uri: str) -> bool:
         namenode, path = parse_uri(uri)
         try:
@@ -125,6 +160,7 @@ class HdfsFiles:
             raise
         return not status.isdir
 
+    @_bounded
     def stat(self, uri: str) -> FileInfo:
         namenode, path = parse_uri(uri)
         status = self._call(uri, namenode, "stat", lambda c: c.get_file_info(path))
@@ -132,10 +168,12 @@ class HdfsFiles:
             raise translate(FileNotFoundError(f"{path} is a directory"), "stat", uri, namenode)
         return _info(uri, status)
 
+    @_bounded
     def open(self, uri: str) -> BinaryIO:
         reader = self._reader(uri)
         return io.BufferedReader(_Stream(self, uri, reader), self.chunk_bytes)
 
+    @_bounded
     def read(self, uri: str, start: int = 0, length: int | None = None) -> bytes:
         if start < 0 or (length is not None and length < 0):
             raise InvalidInputError(
@@ -148,12 +186,14 @@ class HdfsFiles:
         end = len(reader) if length is None else min(len(reader), start + length)
         return b"".join(self._chunks(uri, reader, start, end))
 
+    @_bounded
     def put(self, uri: str, data: bytes, *, durable: bool = True) -> None:
         # Closing the file waits for its blocks' replicas: every write is as durable as HDFS.
         view = memoryview(data)
         step = self.chunk_bytes
         self._replace(uri, "write", lambda: (view[i : i + step] for i in range(0, len(view), step)))
 
+    @_bounded
     def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
         def chunks() -> Iterator[Buffer]:
             with source.open("rb") as file:
@@ -171,6 +211,7 @@ class HdfsFiles:
         if move:
             source.unlink(missing_ok=True)
 
+    @_bounded
     def rename(self, src: str, dst: str) -> None:
         namenode, src_path = parse_uri(src)
         dst_namenode, dst_path = parse_uri(dst)
@@ -184,6 +225,7 @@ class HdfsFiles:
         self.stat(src)  # a missing file, or a directory: NotFoundError naming `src`
         self._move(src, namenode, src_path, dst_path)
 
+    @_bounded
     def delete(self, uri: str) -> None:
         namenode, path = parse_uri(uri)
         try:
@@ -193,6 +235,7 @@ class HdfsFiles:
                 raise
             # e.g. a path under a file: the namenode refuses, but there is nothing to delete
 
+    @_bounded
     def delete_prefix(self, prefix: str) -> int:
         namenode, path = parse_uri(prefix, prefix=True)
         doomed = [info.uri for info in self.list(prefix)]
@@ -205,12 +248,14 @@ class HdfsFiles:
                 self.delete(uri)
         return len(doomed)
 
+    @_bounded
     def local_path(self, uri: str) -> AbstractContextManager[Path]:
         reader = self._reader(uri)  # a missing file fails here, not on enter
         return self._download(uri, reader)
 
     # -- directories (HDFS only: what makes an hdfs export directory-atomic) -------------------
 
+    @_bounded
     def is_directory(self, uri: str) -> bool:
         """Whether `uri` (a directory URI, with or without a trailing '/') names an existing
         directory. BackendError naming it when the namenode fails."""
@@ -223,6 +268,7 @@ class HdfsFiles:
             raise
         return bool(status.isdir)
 
+    @_bounded
     def move_directory(self, src: str, dst: str) -> None:
         """Rename directory `src` to `dst` in one namenode call, so a reader sees `dst` whole or
         not at all. `dst` must not exist and its parent must (the rename is refused otherwise:
@@ -239,6 +285,7 @@ class HdfsFiles:
             )
         self._call(dst, namenode, "rename", lambda c: c.rename(src_path, dst_path, False))
 
+    @_bounded
     def delete_directory(self, uri: str) -> None:
         """Delete directory `uri` and everything under it, even when it is empty; a missing one
         is not an error. DS_PATH_ILLEGAL for the namenode's root."""
@@ -266,6 +313,34 @@ class HdfsFiles:
 
     # -- internals ------------------------------------------------------------------------------
 
+    @contextmanager
+    def _within_deadline(self) -> Iterator[None]:
+        """The current thread's calls end by `deadline` seconds from now (or by an enclosing
+        call's end)."""
+        if _DEADLINE.end is not None:
+            yield
+            return
+        _DEADLINE.end = time.monotonic() + self.deadline
+        try:
+            yield
+        finally:
+            _DEADLINE.end = None
+
+    @contextmanager
+    def _cleaning_up(self) -> Iterator[None]:
+        """A clean-up after a failure gets a short bound of its own, even past the deadline."""
+        saved = _DEADLINE.end
+        _DEADLINE.end = time.monotonic() + min(self.operation_timeout, CLEANUP_SECONDS)
+        try:
+            yield
+        finally:
+            _DEADLINE.end = saved
+
+    def _remaining(self) -> float:
+        """Seconds left to the current call's deadline (the whole deadline outside a call)."""
+        end = _DEADLINE.end
+        return self.deadline if end is None else end - time.monotonic()
+
     def _call(
         self,
         uri: str,
@@ -277,12 +352,20 @@ class HdfsFiles:
         return self._run(uri, namenode, action, make(self._client(uri, namenode)))
 
     def _run(self, uri: str, namenode: str, action: str, call: Coroutine[Any, Any, T]) -> T:
-        """Run `call` within the operation timeout; errors translated."""
+        """Run `call` within the operation timeout and what is left of the deadline; errors
+        translated (DeadlineExceeded when the deadline was the nearer bound)."""
+        remaining = self._remaining()
+        if remaining <= 0:
+            call.close()  # never started
+            raise translate(DeadlineExceeded(self.deadline), action, uri, namenode)
+        timeout = min(self.operation_timeout, remaining)
         try:
-            return CALLS.run(call, self.operation_timeout)
+            return CALLS.run(call, timeout)
         except BaseException as exc:
             if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
                 raise  # KeyboardInterrupt, SystemExit: not ours to translate
+            if isinstance(exc, TimeoutError) and timeout < self.operation_timeout:
+                exc = DeadlineExceeded(self.deadline)
             raise translate(exc, action, uri, namenode) from exc
 
     def _client(self, uri: str, namenode: str) -> AsyncClient:
@@ -321,17 +404,33 @@ class HdfsFiles:
         if parts.hostname is None or parts.port is None:
             return  # a logical name service: hdfs-native resolves it from Hadoop's config
         timeout = self.connect_timeout
+        remaining = self._remaining()
         try:
-            socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
+            if remaining <= 0:
+                raise DeadlineExceeded(self.deadline)
+            address = (parts.hostname, parts.port)
+            socket.create_connection(address, timeout=min(timeout, remaining)).close()
+        except DeadlineExceeded as exc:
+            raise translate(exc, "connect for", uri, namenode) from exc
+        except TimeoutError as exc:
+            if remaining < timeout:
+                raise translate(
+                    DeadlineExceeded(self.deadline), "connect for", uri, namenode
+                ) from exc
+            raise self._unreachable(uri, namenode, exc) from exc
         except OSError as exc:
-            why = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
-            raise BackendError(
-                Failure.INTERNAL,
-                f"Cannot reach the HDFS namenode {namenode} for {uri} within {timeout:g} s "
-                f"({why}); check the URI's host and port and that HDFS is running "
-                "(TIDEMILL_HDFS__CONNECT_TIMEOUT)",
-                uri=uri,
-            ) from exc
+            raise self._unreachable(uri, namenode, exc) from exc
+
+    def _unreachable(self, uri: str, namenode: str, exc: OSError) -> BackendError:
+        """BackendError: the namenode refused or did not take the connect in time."""
+        why = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        return BackendError(
+            Failure.INTERNAL,
+            f"Cannot reach the HDFS namenode {namenode} for {uri} within "
+            f"{self.connect_timeout:g} s ({why}); check the URI's host and port and that HDFS is "
+            "running (TIDEMILL_HDFS__CONNECT_TIMEOUT)",
+            uri=uri,
+        )
 
     def _listing(
         self, prefix: str, namenode: str, directory: str, *, recursive: bool
@@ -364,8 +463,9 @@ class HdfsFiles:
     def _download(self, uri: str, reader: AsyncFileReader) -> Iterator[Path]:
         suffix = "".join(PurePosixPath(parse_uri(uri).path).suffixes)[-40:]
         with tempfile.NamedTemporaryFile(prefix="tidemill-hdfs-", suffix=suffix) as out:
-            for chunk in self._chunks(uri, reader, 0, len(reader)):
-                out.write(chunk)
+            with self._within_deadline():  # the download: one call of its own
+                for chunk in self._chunks(uri, reader, 0, len(reader)):
+                    out.write(chunk)
             out.flush()
             yield Path(out.name)
 
@@ -374,7 +474,8 @@ class HdfsFiles:
 
         A write the namenode refused for a block race is written again, whole, to a new
         temporary file (WRITE_ATTEMPTS in all): hdfs-native does not retry `addBlock` on
-        NotReplicatedYetException as Hadoop's own client does.
+        NotReplicatedYetException as Hadoop's own client does. All attempts end by the call's
+        deadline.
         """
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
@@ -383,7 +484,7 @@ class HdfsFiles:
             except BackendError as exc:
                 if attempt == WRITE_ATTEMPTS or not any(r in exc.message for r in _BLOCK_RACES):
                     raise
-            time.sleep(0.5 * attempt)
+            time.sleep(max(0.0, min(0.5 * attempt, self._remaining())))
 
     def _write_once(self, uri: str, action: str, chunks: Callable[[], Iterator[Buffer]]) -> None:
         namenode, path = parse_uri(uri)
@@ -391,8 +492,9 @@ class HdfsFiles:
         from hdfs_native import WriteOptions
 
         options = WriteOptions(overwrite=False, create_parent=True)
-        writer = self._call(uri, namenode, action, lambda c: c.create(temp, options))
         try:
+            # Inside: a create cut off by the deadline may have made the file all the same.
+            writer = self._call(uri, namenode, action, lambda c: c.create(temp, options))
             try:
                 for chunk in chunks():
                     self._run(uri, namenode, action, writer.write(chunk))
@@ -403,7 +505,9 @@ class HdfsFiles:
             self._run(uri, namenode, action, writer.close())
             self._move(uri, namenode, temp, path)
         except BaseException:
-            with suppress(TidemillError):  # the first failure is the one to report
+            # The first failure is the one to report; the clean-up has a bound of its own, so
+            # it runs even when the failure was the deadline.
+            with suppress(TidemillError), self._cleaning_up():
                 self._call(uri, namenode, "clean up after", lambda c: c.delete(temp, False))
             raise
 
@@ -452,7 +556,8 @@ class _Stream(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
         end = min(self._size, self._position + len(view))
-        data = b"".join(self._files._chunks(self._uri, self._reader, self._position, end))
+        with self._files._within_deadline():  # each read: one call of its own
+            data = b"".join(self._files._chunks(self._uri, self._reader, self._position, end))
         view[: len(data)] = data
         self._position += len(data)
         return len(data)
@@ -463,11 +568,14 @@ def _temporary(relative: str) -> bool:
     return any(name.startswith(TEMP_PREFIX) for name in relative.split("/"))
 
 
-def _reopen(connect_timeout: float, operation_timeout: float, chunk_bytes: int) -> HdfsFiles:
+def _reopen(
+    connect_timeout: float, operation_timeout: float, chunk_bytes: int, deadline: float
+) -> HdfsFiles:
     return HdfsFiles(
         connect_timeout=connect_timeout,
         operation_timeout=operation_timeout,
         chunk_bytes=chunk_bytes,
+        deadline=deadline,
     )
 
 

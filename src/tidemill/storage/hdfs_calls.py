@@ -5,6 +5,11 @@ minutes, and against a namenode that accepts but never answers it waits for ever
 docs/decisions.md, "HDFS storage"). So every call is a coroutine of its `AsyncClient`, run on a
 private event loop thread under `asyncio.wait_for`: at the deadline the call is cancelled (the
 Rust future is dropped) and the caller gets a BackendError. Callers stay synchronous.
+
+hdfs-native's coroutines are polled on the loop's thread itself (pyo3 `async fn`), so a poll that
+blocks would keep the loop's timers from firing: the caller therefore waits at most the call's
+timeout plus a grace, then gives that loop up (its thread is left to finish or not) and the next
+call gets a new one.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any, TypeVar
 
 from tidemill.errors import BackendError, Failure, NotFoundError, TidemillError
 
-__all__ = ["CALLS", "CallLoop", "reason", "translate"]
+__all__ = ["CALLS", "CallLoop", "DeadlineExceeded", "reason", "translate"]
 
 T = TypeVar("T")
 
@@ -28,24 +33,49 @@ _RPC_ERROR = re.compile(r'RPCError\("(?P<cls>[\w.$]+)", "(?P<msg>.*)', re.DOTALL
 _UNREACHABLE = ("refused", "unreachable", "reset by peer", "broken pipe", "timed out", "no route")
 
 
-# Loops a forked child inherited without their threads (CallLoop._get): kept, never closed.
+# Loops a forked child inherited without their threads (CallLoop._get), and loops given up as
+# stuck (CallLoop.run): kept, never closed (closing a running loop is refused).
 _INHERITED: list[asyncio.AbstractEventLoop] = []
+
+
+class DeadlineExceeded(TimeoutError):
+    """A storage call's overall deadline (`seconds`, TIDEMILL_HDFS__DEADLINE) passed."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no answer within the call's deadline of {seconds:g} s")
+        self.seconds = seconds
 
 
 class CallLoop:
     """An event loop in a daemon thread (one per process: a forked child makes its own),
-    running calls with a deadline."""
+    running calls with a deadline. `grace`: seconds a caller waits past a call's timeout for a
+    loop whose thread is blocked before giving it up."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, grace: float = 5.0) -> None:
+        self.grace = grace
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid = 0
 
     def run(self, call: Coroutine[Any, Any, T], timeout: float) -> T:
-        """The result of `call`, or TimeoutError after `timeout` seconds (the call cancelled).
-        Exceptions of the call propagate unchanged."""
-        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(call, timeout), self._get())
-        return future.result()
+        """The result of `call`, or TimeoutError after `timeout` seconds (the call cancelled;
+        at most `timeout + grace` when the loop's thread is blocked). Exceptions of the call
+        propagate unchanged."""
+        loop = self._get()
+        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(call, timeout), loop)
+        try:
+            return future.result(timeout + self.grace)
+        except TimeoutError:
+            if not future.done():  # the loop's own timer could not fire: its thread is stuck
+                future.cancel()
+                self._give_up(loop)
+            raise
+
+    def _give_up(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            if self._loop is loop:
+                _INHERITED.append(loop)
+                self._loop = None
 
     def _get(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -65,6 +95,14 @@ def translate(exc: BaseException, action: str, uri: str, namenode: str) -> Tidem
     namenode that cannot be reached and a call past its deadline: BackendError(INTERNAL). The
     message names the URI and gives the first line of the cause (never a Java stack trace).
     """
+    if isinstance(exc, DeadlineExceeded):
+        return BackendError(
+            Failure.INTERNAL,
+            f"HDFS {action} of {uri} did not finish within its deadline of {exc.seconds:g} s "
+            f"(TIDEMILL_HDFS__DEADLINE; {namenode} answered too slowly or not at all); check "
+            "that HDFS is running and not overloaded, or raise the deadline for larger files",
+            uri=uri,
+        )
     if isinstance(exc, TimeoutError):  # before OSError: TimeoutError is one
         return BackendError(
             Failure.INTERNAL,

@@ -47,6 +47,7 @@ class HdfsConfig:
     connect_timeout: float = 5.0
     operation_timeout: float = 60.0
     chunk_bytes: int = 4 * 1024 * 1024
+    deadline: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ class StorageConfig:
 
 def storage_config(settings: Settings | WorkerConfig) -> StorageConfig:
     h = settings.hdfs
-    hdfs = HdfsConfig(h.connect_timeout, h.operation_timeout, h.chunk_bytes)
+    hdfs = HdfsConfig(h.connect_timeout, h.operation_timeout, h.chunk_bytes, h.deadline)
     s3 = settings.s3
     fusion = getattr(settings, "fusion", None)  # Settings; a WorkerConfig has fusion_url
     fusion_url: str = fusion.url if fusion is not None else getattr(settings, "fusion_url", "")
@@ -99,6 +100,7 @@ def _hdfs(config: StorageConfig) -> Storage | None:
         connect_timeout=hdfs.connect_timeout,
         operation_timeout=hdfs.operation_timeout,
         chunk_bytes=hdfs.chunk_bytes,
+        deadline=hdfs.deadline,
     )
 
 
