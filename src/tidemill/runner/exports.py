@@ -160,6 +160,16 @@ def record_outcomes(
     )
 
 
+def _rewritten(conn: sa.Connection, item: export_outcomes.Expired) -> set[tuple[str, str]]:
+    """(bucket, key) of the objects a later attempt of `item`'s batch wrote (not undone)."""
+    return {
+        (str(o.written.get("bucket", "")), str(key))
+        for o in export_outcomes.for_batch(conn, item.batch_uid)
+        if o.attempt > item.attempt and o.type == "kodo"
+        for key in o.written.get("keys", ())
+    }
+
+
 def undo_attempt(
     db: sa.Engine, settings: Settings, storage: Kodo, batch_uid: str, attempt: int,
     now: datetime, files: Storage,
@@ -201,17 +211,23 @@ def undo_attempt(
 def sweep_expired(db: sa.Engine, storage: Kodo, now: datetime) -> int:
     """Delete the exported objects whose retention ran out (§8.10); how many were deleted.
 
-    Each through its own account's view of the storage, as it was written.
+    Each through its own account's view of the storage, as it was written. A key that a later
+    attempt of the same batch wrote again (a rerun, a retry: part keys are fixed by the spec)
+    is that attempt's object, deleted at its own expiry, not at the earlier one's.
     """
     deleted = 0
     with db.connect() as conn:
         due = export_outcomes.expired(conn, now)
         scopes = {item.account: accounts.scope_of(conn, item.account) for item in due}
+        rewritten = {(item.batch_uid, item.attempt): _rewritten(conn, item) for item in due}
     for item in due:
         bucket = str(item.written.get("bucket", ""))
         store = storage.for_account(scopes[item.account])
+        kept = rewritten[(item.batch_uid, item.attempt)]
         try:
             for key in item.written.get("keys", ()):
+                if (bucket, str(key)) in kept:
+                    continue  # a later attempt's object now: its own expiry deletes it
                 store.delete(bucket, str(key))
                 deleted += 1
         except TidemillError as exc:
