@@ -8,6 +8,7 @@ are its own now: the earlier attempt's expiry leaves them (the later one's delet
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tidemill.runner.exports import record_outcomes, sweep_expired
 from tidemill.runtime import build_runtime
 from tidemill.storage import open_kodo
 from tidemill.storage.base import AccountScope
+from tidemill.store import export_outcomes
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=ZONE)
 # A manual job's one-file export: its key is keyPrefix, the same for every attempt (D-21).
@@ -52,4 +54,31 @@ def test_a_reruns_export_is_kept_past_the_first_attempts_retention(tmp_path: Pat
     assert keys() == written  # the rerun's, 4 hours old
     sweep_expired(rt.db, storage, T0 + timedelta(hours=44, seconds=1))  # the rerun's expiry
     assert keys() == []
+    rt.close()
+
+
+def test_a_retrys_export_outlives_the_failed_attempts_undo_left_to_the_sweep(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", access_key="ak", secret_key="sk")
+    rt = build_runtime(settings)
+    storage = open_kodo(settings)
+    store = storage.for_account(AccountScope("default"))
+    batch = Batch("j", 1, T0, BatchStatus.SUCCESSFUL, {}, uid="c" * 32)
+    result = make_result(tmp_path / "w")
+    plan = ExportPlan("day", "kodo", {**SPEC, "retention": 7}, manual=True)
+    ctx = context(result, store, tmp_path / "scratch0", now=T0, attempt=0)
+    first = run_exports(ctx, [plan])
+    with rt.db.begin() as conn:  # attempt 0 failed later; its undo could not delete: swept
+        record_outcomes(conn, 1, batch, 0, first, T0)
+        export_outcomes.retry_later(conn, batch.uid, "day", 0, T0)
+    retry = T0 + timedelta(minutes=1)
+    ctx = context(result, store, tmp_path / "scratch1", now=retry, attempt=1)
+    second = run_exports(ctx, [replace(plan, previous=(dict(first[0].written),))])
+    assert [o.status for o in second] == ["Successful"], second
+    with rt.db.begin() as conn:
+        record_outcomes(conn, 1, batch, 1, second, retry)
+
+    sweep_expired(rt.db, storage, retry + timedelta(seconds=1))  # attempt 0's undo, swept
+    assert [o.key for o in store.list("outb", "day/")] == ["day/out.json"]
     rt.close()
