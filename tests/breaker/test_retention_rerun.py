@@ -17,7 +17,7 @@ from tidemill.config import Settings
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportPlan
-from tidemill.runner.exports import record_outcomes, sweep_expired
+from tidemill.runner.exports import record_outcomes, sweep_expired, undo_attempt
 from tidemill.runtime import build_runtime
 from tidemill.storage import open_kodo
 from tidemill.storage.base import AccountScope
@@ -80,5 +80,29 @@ def test_a_retrys_export_outlives_the_failed_attempts_undo_left_to_the_sweep(
         record_outcomes(conn, 1, batch, 1, second, retry)
 
     sweep_expired(rt.db, storage, retry + timedelta(seconds=1))  # attempt 0's undo, swept
+    assert [o.key for o in store.list("outb", "day/")] == ["day/out.json"]
+    rt.close()
+
+
+def test_a_late_undo_of_an_attempt_leaves_a_later_attempts_objects(tmp_path: Path) -> None:
+    """The undo of an attempt that did not succeed runs after its batch's status is recorded;
+    a rerun (or a retry) started meanwhile writes the same keys, which the undo deleted."""
+    settings = Settings(data_dir=tmp_path / "data", access_key="ak", secret_key="sk")
+    rt = build_runtime(settings)
+    storage = open_kodo(settings)
+    store = storage.for_account(AccountScope("default"))
+    batch = Batch("j", 1, T0, BatchStatus.SUCCESSFUL, {}, uid="d" * 32)
+    result = make_result(tmp_path / "w")
+    plan = ExportPlan("day", "kodo", SPEC, manual=True)
+    first = run_exports(context(result, store, tmp_path / "s0", now=T0, attempt=0), [plan])
+    with rt.db.begin() as conn:
+        record_outcomes(conn, 1, batch, 0, first, T0)
+    later = T0 + timedelta(seconds=1)
+    rerun = replace(plan, previous=(dict(first[0].written),))
+    second = run_exports(context(result, store, tmp_path / "s1", now=later, attempt=1), [rerun])
+    with rt.db.begin() as conn:
+        record_outcomes(conn, 1, batch, 1, second, later)
+
+    undo_attempt(rt.db, settings, storage, batch.uid, 0, later, rt.storages)
     assert [o.key for o in store.list("outb", "day/")] == ["day/out.json"]
     rt.close()
