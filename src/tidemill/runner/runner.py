@@ -220,6 +220,10 @@ class Slot:
             if uploads.may_leave_uploads(assignment.plan):  # its unfinished result upload
                 runtime = self.runner.runtime
                 uploads.drop_result_uploads(runtime.db, runtime.storages, assignment.plan)
+            runtime = self.runner.runtime  # what it was given, if it died before logging it
+            worker.write_given_log(
+                assignment.plan, self.runner.worker_config, runtime.storages, runtime.db
+            )
             return self._ended()
 
     def _ended(self) -> Outcome:
