@@ -91,8 +91,11 @@ def execute(
         if held is None or scratch is None:
             publish_file(storage, uri, source, lease)  # the transfer outside the lease
             return
-        # Out of the engine's run directory, which it removes when the run returns.
-        kept = source.rename(scratch / f"result-{uuid.uuid4().hex}{source.suffix}")
+        try:  # out of the engine's run directory, which it removes when the run returns
+            kept = source.rename(scratch / f"result-{uuid.uuid4().hex}{source.suffix}")
+        except OSError:  # another file system: published now, as without `held`
+            publish_file(storage, uri, source, lease)
+            return
         staged = stage_file(storage, uri, kept, sole_writer=True)
         try:
             staged.send()
