@@ -164,6 +164,15 @@ def test_the_runner_writes_what_a_dead_worker_was_given_unless_it_did(rt: Runtim
     assert "rows written: 7" in log.read_text()
 
 
+def test_the_runner_writes_the_log_of_a_batch_being_stopped(rt: Runtime) -> None:
+    with rt.db.begin() as conn:  # a stop: its worker is ended, then Canceled is recorded
+        assert store.move(conn, 1, "j", 1, [S.RUNNING], status=S.CANCELLING)
+
+    worker.write_given_log(plan_of(rt), WorkerConfig.of(rt.settings), rt.storages, rt.db)
+
+    assert "select 42 as n" in (folder(rt) / LOG_NAME).read_text()
+
+
 def test_the_runner_writes_no_log_for_an_attempt_that_lost_its_lease(rt: Runtime) -> None:
     with rt.db.begin() as conn:
         assert store.move(conn, 1, "j", 1, [S.RUNNING], rerun_count=1)

@@ -263,7 +263,11 @@ def write_given_log(plan: BatchPlan, config: WorkerConfig, storage: Storage, db:
         redact = batch_log.Redactor.for_plan(plan, config.data_dir, config.warehouse)
         blog = batch_log.BatchLog(plan, redact)
         blog.failed("the worker ended before the batch did (this log is the runner's)")
-        batch_log.save_given_if_missing(storage, blog, _fence(db, plan))
+        fence: Fence = Unfenced()
+        if plan.owner:  # a batch being stopped is still this attempt's, until it is recorded
+            key = BatchKey(plan.batch_uid, plan.account, plan.job, plan.run_id)
+            fence = LeaseFence(db, key, plan.owner, plan.attempt, stopping=True)
+        batch_log.save_given_if_missing(storage, blog, fence)
     except Exception:
         log.exception("cannot write the log of batch %s/%s", plan.job, plan.run_id)
 

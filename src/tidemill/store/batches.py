@@ -257,7 +257,15 @@ def orphans(conn: sa.Connection, now: datetime, *, every: bool = False) -> list[
 
 
 def hold_lease(
-    conn: sa.Connection, account: int, job: str, run_id: int, owner: str, attempt: int, uid: str
+    conn: sa.Connection,
+    account: int,
+    job: str,
+    run_id: int,
+    owner: str,
+    attempt: int,
+    uid: str,
+    *,
+    stopping: bool = False,
 ) -> bool:
     """Whether `owner` still runs attempt `attempt` of the batch `uid`, locking it if so (the
     uid: a job deleted and made again has a run 1 and an attempt 0 of its own, often on the
@@ -266,20 +274,33 @@ def hold_lease(
     The fencing check of a worker's publish: a no-op write to the batch row, so from here to the
     end of the transaction nobody can take the batch over (PostgreSQL locks the row, SQLite the
     database); the reaper, a stop and a rerun all change the row and so wait for the publish.
-    False once the batch was stopped, settled by another process or rerun.
+    False once the batch was stopped, settled by another process or rerun. `stopping`: a
+    batch being stopped (Cancelling, not yet recorded) is still held by this attempt, for the
+    runner's batch log of a worker it ended (`runner.worker.write_given_log`).
     """
     key = {"b_account": account, "b_job": job, "b_run_id": run_id, "b_owner": owner,
            "b_attempt": attempt, "b_uid": uid}  # fmt: skip
-    return bool(conn.execute(_HOLD_LEASE, key).rowcount)
+    return bool(conn.execute(_HOLD_STOPPING if stopping else _HOLD_LEASE, key).rowcount)
 
 
-# Built once (bind parameters): a worker runs it three times per batch, on its critical path.
+# Built once (bind parameters): a worker runs it once or twice per batch, on its critical path.
 _HOLD_LEASE = (
     sa.update(batches)
     .where(batches.c.account_id == sa.bindparam("b_account"),
            batches.c.job_name == sa.bindparam("b_job"),
            batches.c.run_id == sa.bindparam("b_run_id"),
            batches.c.status == BatchStatus.RUNNING.value,
+           batches.c.owner == sa.bindparam("b_owner"),
+           batches.c.rerun_count == sa.bindparam("b_attempt"),
+           batches.c.uid == sa.bindparam("b_uid"))
+    .values(owner=batches.c.owner)
+)  # fmt: skip
+_HOLD_STOPPING = (
+    sa.update(batches)
+    .where(batches.c.account_id == sa.bindparam("b_account"),
+           batches.c.job_name == sa.bindparam("b_job"),
+           batches.c.run_id == sa.bindparam("b_run_id"),
+           batches.c.status.in_([BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]),
            batches.c.owner == sa.bindparam("b_owner"),
            batches.c.rerun_count == sa.bindparam("b_attempt"),
            batches.c.uid == sa.bindparam("b_uid"))
