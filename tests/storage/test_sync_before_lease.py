@@ -1,7 +1,8 @@
-"""A local result's or export file's fsync runs before the batch's lease is taken, never while
-its transaction holds SQLite's write lock (docs/decisions.md, "groupby (session 6)"). Real
-SQLite metadata and lease (`LeaseFence`), real files; `os.fsync` is wrapped (the OS seam) to
-see, at each call on a regular file, whether another writer could take the write lock."""
+"""A local result's or export file's fsyncs — the file's before the batch's lease is taken, its
+directory's after — never run while the lease's transaction holds SQLite's write lock
+(docs/decisions.md, "groupby (session 6)"). Real SQLite metadata and lease (`LeaseFence`),
+real files; `os.fsync` is wrapped (the OS seam) to see, at each call, whether another writer
+could take the write lock then."""
 
 from __future__ import annotations
 
@@ -47,22 +48,23 @@ def fence(rt: Runtime) -> LeaseFence:
 
 
 @pytest.fixture
-def file_syncs(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
-    """For each fsync of a regular file: could another writer take SQLite's write lock then."""
-    seen: list[bool] = []
+def syncs(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, bool]]]:
+    """For each fsync, of a "file" or a "directory": could another writer take SQLite's write
+    lock then."""
+    seen: list[tuple[str, bool]] = []
     real = os.fsync
 
     def fsync(fd: int) -> None:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            other = sqlite3.connect(str(rt.db.url.database), timeout=0, isolation_level=None)
-            try:
-                other.execute("BEGIN IMMEDIATE")
-                other.execute("ROLLBACK")
-                seen.append(True)
-            except sqlite3.OperationalError:  # database is locked: inside the lease
-                seen.append(False)
-            finally:
-                other.close()
+        kind = "directory" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        other = sqlite3.connect(str(rt.db.url.database), timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append((kind, True))
+        except sqlite3.OperationalError:  # database is locked: inside the lease
+            seen.append((kind, False))
+        finally:
+            other.close()
         real(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
@@ -78,14 +80,15 @@ def staged(directory: Path, data: bytes = b"PAR1 result") -> Path:
 
 
 def test_a_local_result_is_synced_before_the_lease_and_published_whole(
-    rt: Runtime, file_syncs: list[bool], tmp_path: Path
+    rt: Runtime, syncs: list[tuple[str, bool]], tmp_path: Path
 ) -> None:
     target = tmp_path / "warehouse" / "1" / "j" / "1" / "result.parquet"
     source = staged(tmp_path / "scratch")
 
     publish_file(LocalFiles(), file_uri(target), source, fence(rt))
 
-    assert file_syncs == [True]  # synced once, with the database free for other writers
+    # the file synced once, then its directory, both with the database free for other writers
+    assert syncs == [("file", True), ("directory", True)]
     assert target.read_bytes() == b"PAR1 result" and not source.exists()
     assert stat.S_IMODE(target.stat().st_mode) == FILE_MODE
 
@@ -102,8 +105,8 @@ def test_a_stale_attempt_syncs_its_file_but_publishes_nothing(rt: Runtime, tmp_p
     assert target.read_bytes() == b"PAR1 first"
 
 
-def test_an_export_file_is_synced_before_the_lease(
-    rt: Runtime, file_syncs: list[bool], tmp_path: Path
+def test_an_export_file_is_synced_before_the_lease_and_its_directory_after(
+    rt: Runtime, syncs: list[tuple[str, bool]], tmp_path: Path
 ) -> None:
     buckets = LocalKodo(tmp_path / "kodo").for_account(AccountScope("default"))
     buckets.create_bucket("out")
@@ -113,6 +116,7 @@ def test_an_export_file_is_synced_before_the_lease(
     upload.send()
     with lease.publishing():
         upload.commit()
+    upload.settle()
 
-    assert file_syncs == [True]
+    assert syncs == [("file", True), ("directory", True)]
     assert buckets.read("out", "o/part-0.parquet") == b"PAR1 result"

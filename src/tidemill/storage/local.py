@@ -150,12 +150,13 @@ class LocalFiles:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def adopt(self, uri: str, source: Path, *, ready: bool = False) -> bool:
+    def adopt(self, uri: str, source: Path, *, ready: bool = False, settle: bool = True) -> bool:
         """Rename the local file `source` into place at `uri`, durably: made durable first
         (`ready_to_adopt`; skipped with `ready`, when the caller did that since the file was
         last written), the directory synced after the rename (or at the end of a
-        `directory_syncs_deferred` block). False if it is on another device (nothing done:
-        copy it like any upload)."""
+        `directory_syncs_deferred` block; left to the caller with `settle=False`:
+        `sync_directory` then). False if it is on another device (nothing done: copy it like
+        any upload)."""
         path = self.path(uri)
         if not ready:
             ready_to_adopt(source, uri)
@@ -168,8 +169,15 @@ class LocalFiles:
             if exc.filename == str(source) and isinstance(exc, FileNotFoundError):
                 raise unreadable_source(source, uri, exc) from exc
             _fail("write", uri, exc)
-        _fsync_dir(path.parent)
+        if settle:
+            _fsync_dir(path.parent)
         return True
+
+    def sync_directory(self, uri: str) -> None:
+        """Sync the directory holding `uri` (what makes a rename into it survive a machine
+        crash), or leave it to the end of the calling thread's `directory_syncs_deferred`
+        block; best effort."""
+        _fsync_dir(self.path(uri).parent)
 
     def _replace(self, uri: str, fill: Fill, *, durable: bool = True) -> None:
         """Write `fill`'s bytes to a temporary file beside `uri`'s and rename it over it; with

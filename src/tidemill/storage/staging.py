@@ -7,20 +7,24 @@ the lease").
 * S3, files of any size: a multipart upload (of one part below MIN_PART, 5 MiB: S3 allows the
   last part, so the only one, to be smaller). Staging begins it (CreateMultipartUpload), `send`
   uploads the parts, `commit` completes it (one short call; S3 publishes the object whole),
-  `abort` drops it and its parts. `journal` holds the upload id, for an undo after a crash
-  (`abort_journaled`). A small object costs two more requests than one PUT, all but the
-  complete outside the lease (docs/decisions.md, "session 6, fixes").
+  `abort` drops it and its parts, `settle` (a result's) the uploads other attempts left at its
+  key. `journal` holds the upload id, for an undo after a crash (`abort_journaled`). A small
+  object costs two more requests than one PUT, all but the complete outside the lease
+  (docs/decisions.md, "session 6, fixes").
 * HDFS: `send` uploads to a hidden temporary directory beside the target (`.tidemill-tmp.*`,
   never listed), `commit` renames the file into place (one namenode call), `abort` removes the
-  temporary directory.
+  temporary directory, `settle` it and (a result's) those other attempts left beside it.
 * Local files and local buckets, where a move is a rename: `send` makes the file durable
-  (`storage.local.ready_to_adopt`: its fsync), `commit` renames it into place and syncs the
-  directory. The lease's transaction — SQLite's write lock — then never waits for a disk flush.
+  (`storage.local.ready_to_adopt`: its fsync), `commit` renames it into place, and the
+  directory is synced in `settle`, after the lease (a result's, inside the worker's
+  `directory_syncs_deferred` block, at that block's end). The lease's transaction — SQLite's
+  write lock — then never waits for a disk flush.
 * Anything else (a kodo bucket that is neither on S3 nor local): `send` does nothing and
   `commit` is the whole upload.
 
-The caller runs `send` outside the lease and `commit` under it (`publish_file` does both):
-an attempt that lost its lease sends at most invisible data, and never commits it.
+The caller runs `send` outside the lease, `commit` under it and `settle` after it
+(`publish_file` does all three): an attempt that lost its lease sends at most invisible data,
+and never commits it.
 """
 
 from __future__ import annotations
@@ -65,6 +69,13 @@ class Staged(Protocol):
         """Make the file visible at its target, whole (short: under the lease)."""
         ...
 
+    def settle(self) -> None:
+        """After `commit`, outside the lease: make what it did durable where that is a step
+        of its own (a local bucket's directory sync); before the publish is reported done.
+        Also the clean-up beside the target (a result's: what other attempts left), best
+        effort: no lock is held across its calls (docs/decisions.md, session 6 breaker)."""
+        ...
+
     def abort(self) -> None:
         """Drop what `send` left (before `commit`). TidemillError when the backend refuses."""
         ...
@@ -85,8 +96,9 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
         local = backend
         return _Renamed(
             ready=lambda: ready_to_adopt(source, uri),
-            rename=lambda: local.adopt(uri, source, ready=True),
+            rename=lambda: local.adopt(uri, source, ready=True, settle=False),
             upload=lambda: files.upload(uri, source, move=True),
+            settle=lambda: local.sync_directory(uri),
         )
     return _Whole(lambda: files.upload(uri, source, move=True))
 
@@ -100,8 +112,9 @@ def stage_object(store: Buckets, bucket: str, key: str, source: Path) -> Staged:
         buckets = store
         return _Renamed(
             ready=lambda: ready_to_adopt(source, buckets.bucket_uri(bucket) + key),
-            rename=lambda: buckets.adopt(bucket, key, source, ready=True),
+            rename=lambda: buckets.adopt(bucket, key, source, ready=True, settle=False),
             upload=lambda: buckets.upload(bucket, key, source, move=True),
+            settle=lambda: buckets.sync_directory(bucket, key),
         )
     return _Whole(lambda: store.upload(bucket, key, source, move=True))
 
@@ -126,13 +139,15 @@ def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
         with suppress(TidemillError):  # the failure to report is the upload's or the lease's
             staged.abort()
         raise
+    staged.settle()
 
 
 def abort_pending(files: Storage, uri: str) -> int:
-    """Drop every unfinished upload of `uri`: S3's multipart uploads of its key, HDFS's hidden
-    directories beside it (nothing elsewhere); how many. For a batch's result only (its
-    directory is the batch's), while its lease is held (then every such upload is a dead or
-    stale attempt's: `publish_file`'s caller commits only while it holds the lease)."""
+    """Drop every unfinished upload of `uri`: S3's multipart uploads of its key, the hidden
+    directories beside it (HDFS's temporaries; Spark's staging, engines.spark.hadoop), nothing
+    elsewhere; how many. For a batch's result only (its directory is the batch's), while its
+    lease is held (then every such upload is a dead or stale attempt's: `publish_file`'s caller
+    commits only while it holds the lease)."""
     backend = files.backend(uri) if isinstance(files, Storages) else files
     if isinstance(backend, HdfsFiles):
         return _drop_hidden(backend, uri, keep="")
@@ -142,7 +157,15 @@ def abort_pending(files: Storage, uri: str) -> int:
     pending = backend.store.pending_uploads(bucket, key)
     for upload in pending:
         backend.store.abort_upload(bucket, key, upload)
-    return len(pending)
+    hidden = uri.rsplit("/", 1)[0] + "/" + TEMP_PREFIX
+    doomed = [info.uri for info in backend.list(hidden)]
+    for found in doomed:
+        backend.delete(found)
+    return len(pending) + len({found[len(hidden) :].split("/", 1)[0] for found in doomed})
+
+
+def _nothing() -> None:
+    pass
 
 
 class _Whole:
@@ -156,26 +179,40 @@ class _Whole:
     def commit(self) -> None:
         self._upload()
 
+    def settle(self) -> None:
+        pass
+
     def abort(self) -> None:
         pass
 
 
 class _Renamed:
     """A local file moved into place by a rename: `send` makes it durable (`ready`), `commit`
-    renames it (`rename`; False: another file system, then `upload` copies it)."""
+    renames it (`rename`; False: another file system, then `upload` copies it, durably),
+    `settle` syncs the directory when the rename left that to it."""
 
     def __init__(
-        self, ready: Callable[[], None], rename: Callable[[], bool], upload: Callable[[], None]
+        self,
+        ready: Callable[[], None],
+        rename: Callable[[], bool],
+        upload: Callable[[], None],
+        settle: Callable[[], None] = _nothing,
     ) -> None:
         self.journal: dict[str, str] = {}
-        self._ready, self._rename, self._upload = ready, rename, upload
+        self._ready, self._rename, self._upload, self._settle = ready, rename, upload, settle
+        self._renamed = False
 
     def send(self) -> None:
         self._ready()
 
     def commit(self) -> None:
-        if not self._rename():
+        self._renamed = self._rename()
+        if not self._renamed:
             self._upload()
+
+    def settle(self) -> None:
+        if self._renamed:
+            self._settle()
 
     def abort(self) -> None:
         pass
@@ -197,7 +234,13 @@ class _Multipart:
     def commit(self) -> None:
         self.store.complete_upload(self.bucket, self.key, self.upload, self.parts)
         self.source.unlink(missing_ok=True)
-        if self.sole_writer:  # only dead or stale attempts' uploads: theirs cannot complete
+
+    def settle(self) -> None:
+        # Only dead or stale attempts' uploads: this attempt still holds the batch, whose
+        # lease its runner renews (only were it to lapse now could a new attempt's upload be
+        # listed: that attempt would fail and run again, nothing wrong would be published).
+        # Outside the lease's transaction: an endpoint slow to list held every writer with it.
+        if self.sole_writer:
             # Best effort, as the aborts: the object is published; an endpoint that refuses the
             # listing (AccessDenied, NotImplemented) must not fail the attempt that published it.
             with suppress(TidemillError):
@@ -234,6 +277,8 @@ class _HdfsTemporary:
 
     def commit(self) -> None:
         self.files.rename(self.temporary, self.uri)
+
+    def settle(self) -> None:
         with suppress(TidemillError):  # published: an empty hidden directory is harmless
             self.files.delete_directory(self.directory)
         if self.sole_writer:  # killed attempts' hidden uploads (their runner may be gone too)
