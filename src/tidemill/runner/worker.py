@@ -282,6 +282,7 @@ def _commit_with_log(
         with fence.publishing():
             staged.commit()
             batch_log.save(storage, blog)  # a log that cannot be written fails nothing
+        staged.settle()  # outside the lease, as `publish_file`'s
         return answer
     except Exception as exc:
         with suppress(TidemillError):  # the failure to report is the commit's or the lease's
