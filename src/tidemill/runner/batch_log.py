@@ -3,8 +3,9 @@
 A worker fills a `BatchLog` as the attempt goes — the rendered SQL and the input files with
 their sizes when it starts, the engine's figures when the result is committed, each export's
 outcome, the error and its causes when it fails — and writes it to `core.naming.log_beside`
-(the batch's directory in the warehouse, beside its result) twice: once at the start (so a
-killed attempt leaves what it was given) and once at the end. The API serves it
+(the batch's directory in the warehouse, beside its result): once the attempt has run a
+short while (so a killed attempt leaves what it was given; the runner writes that for a worker
+that died sooner, `save_given_if_missing`) and once at the end. The API serves it
 (`GET /v2/jobs/{job}/history/{runId}/log`); it is deleted with the batch's files.
 
 The text is for the batch's own account: it never shows the server's paths (the data
