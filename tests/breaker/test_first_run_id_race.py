@@ -1,8 +1,9 @@
-"""A job's first run id, taken by two transactions at once (two parents of one depend child
-ending together on two slots or nodes; a backfill queued while its job is started): both get a
+"""A job's first run id, taken by two transactions at once (two batches of a never-run depend
+child's parent ending together on two slots or nodes, in a backfill or under maxConcurrent; a
+backfill queued while its job is started): both get a
 run id, in turn, and neither transaction fails. On PostgreSQL the second used to find no row
 to advance and insert one too: a unique violation, which failed the outcome transaction of a
-parent that had succeeded (recorded Failed, its child never queued). Real SQLite and
+parent batch that had succeeded (recorded Failed, its child never queued). Real SQLite and
 PostgreSQL; the second transaction is seen waiting on the first before the first commits."""
 
 from __future__ import annotations

@@ -72,8 +72,8 @@ def allocate_run_ids(conn: sa.Connection, account: int, job: str, count: int) ->
 
     One statement, an upsert: the job's counter row is made (a job never run has none) or
     advanced, and read back. Two transactions taking a job's first run ids at once (two
-    parents of one depend child ending together, on two slots or two nodes) then take turns
-    on the row: with an UPDATE and, finding no row, an INSERT, PostgreSQL let both insert and
+    batches of a depend child's parent ending together, on two slots or two nodes) then take
+    turns on the row: with an UPDATE and, finding no row, an INSERT, PostgreSQL let both insert and
     failed the second on the primary key (docs/decisions.md, "session 6, breaker2")."""
     statement = _NEXT_RUN_IDS.get(conn.dialect.name)
     if statement is None:  # built once per dialect (two threads may both build it: no matter)
