@@ -335,12 +335,41 @@ def test_a_durable_local_put_syncs_the_file_and_its_directory_and_the_other_neit
     uri = file_uri(tmp_path / "d" / "log.txt")
 
     storages.put(uri, b"synced")
-    assert synced == ["file", "dir"]
+    assert synced == ["dir", "file", "dir"]  # d's entry in tmp_path (d is new), log.txt, d
     synced.clear()
     storages.put(uri, b"not synced", durable=False)
     assert synced == []
     assert (tmp_path / "d" / "log.txt").read_bytes() == b"not synced"
     assert os.listdir(tmp_path / "d") == ["log.txt"]  # no temporary file left beside it
+
+
+def test_a_new_directorys_entry_is_synced_in_its_parent_once_when_it_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's result adopted into a new run directory (<warehouse>/1/j/1/): the job's
+    directory, which holds the new entry, is synced once; a second file there syncs only its
+    own directory."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    job = tmp_path / "wh" / "1" / "j"
+    job.mkdir(parents=True)
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    storages = open_storages(StorageConfig())
+    result, log = tmp_path / "result.parquet", tmp_path / "log.txt"
+    result.write_bytes(b"PAR1")
+    log.write_bytes(b"done")
+
+    storages.upload(file_uri(job / "1" / "result.parquet"), result, move=True)
+    assert synced == [str(job), str(job / "1")]
+    synced.clear()
+    storages.upload(file_uri(job / "1" / "log.txt"), log, move=True)
+    assert synced == [str(job / "1")]
 
 
 def test_deferred_directory_syncs_sync_each_directory_once_at_the_blocks_end(
@@ -372,8 +401,9 @@ def test_deferred_directory_syncs_sync_each_directory_once_at_the_blocks_end(
         )
         other.start()
         other.join()
-        assert synced == [f"file {main}", f"file {main}", "file other", "dir other"]
-    assert synced[4:] == [f"dir {main}"]
+        # The other thread's new directory x: its entry in tmp_path, its file, x.
+        assert synced == [f"file {main}", f"file {main}", "dir other", "file other", "dir other"]
+    assert synced[5:] == [f"dir {main}"] * 3  # tmp_path (w's entry), w (7's), 7 (the files')
     assert sorted(os.listdir(batch)) == ["log.txt", "result.parquet"]
 
     synced.clear()

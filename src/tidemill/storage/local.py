@@ -92,7 +92,7 @@ class LocalFiles:
         if not source.is_file():
             raise missing_file(src)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_dirs(target.parent)
             os.replace(source, target)
         except OSError as exc:
             _fail("rename", f"{src} to {dst}", exc, uri=dst)
@@ -157,7 +157,7 @@ class LocalFiles:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_dirs(path.parent)
             os.replace(source, path)
         except OSError as exc:
             if exc.errno == errno.EXDEV:
@@ -174,7 +174,7 @@ class LocalFiles:
         the rename still makes it atomic: a process's end loses nothing, a machine's may)."""
         path = self.path(uri)
         try:
-            fd, temp = _temp_beside(path)
+            fd, temp = _temp_beside(path, durable=durable)
         except OSError as exc:
             _fail("write", uri, exc)
         try:
@@ -242,10 +242,27 @@ def _fail(action: str, what: str, exc: OSError, *, uri: str | None = None) -> No
     ) from exc
 
 
-def _temp_beside(path: Path) -> tuple[int, str]:
+def _make_dirs(directory: Path, *, durable: bool = True) -> None:
+    """Make `directory` and its missing parents; with `durable`, also sync the parent of each
+    one made (its entry there), once: POSIX makes a new directory's entry durable only so (ext4
+    and XFS do by their journals). An existing directory costs one stat."""
+    if directory.is_dir():
+        return
+    made: list[Path] = []
+    missing = directory
+    while not missing.exists() and missing != missing.parent:
+        made.append(missing)
+        missing = missing.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    if durable:
+        for new in reversed(made):  # outermost first; deferred ones are synced at the end
+            _fsync_dir(new.parent)
+
+
+def _temp_beside(path: Path, *, durable: bool = True) -> tuple[int, str]:
     # A concurrent delete may remove the emptied parent between mkdir and mkstemp: retry.
     for attempt in range(3):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_dirs(path.parent, durable=durable)
         try:
             return tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
         except FileNotFoundError:
