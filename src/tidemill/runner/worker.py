@@ -37,7 +37,7 @@ from tidemill.storage.base import Kodo, Storage
 from tidemill.storage.local import directory_syncs_deferred
 from tidemill.storage.local_buckets import reads_through_buckets
 from tidemill.storage.registry import open_storages
-from tidemill.storage.staging import publish_file
+from tidemill.storage.staging import publish_copy, publish_file
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
 
@@ -70,8 +70,13 @@ def execute(
     def publish(uri: str, source: Path) -> None:
         publish_file(storage, uri, source, lease)  # the transfer outside the lease
 
+    def publish_staged(src: str, dst: str) -> None:
+        publish_copy(storage, src, dst, lease)  # the copy outside the lease
+
     reads = storage if kodo is None else reads_through_buckets(storage, kodo, plan.scope)
-    io = RunIO(reads, lease, scratch=scratch, stop=stop, publish=publish)
+    io = RunIO(
+        reads, lease, scratch=scratch, stop=stop, publish=publish, publish_staged=publish_staged
+    )
     return (engine or registry.engine(plan.engine)).run(plan, io)
 
 
