@@ -15,7 +15,7 @@ from tidemill.core.plans import BatchPlan, InputFile, Limits, TablePlan
 from tidemill.engines.base import RunIO
 from tidemill.engines.duckdb import dialect
 from tidemill.engines.duckdb.database import open_engine
-from tidemill.engines.duckdb.engine import DuckDBEngine
+from tidemill.engines.duckdb.engine import WARM_MACROS, DuckDBEngine, _Warm
 from tidemill.engines.duckdb.reading import register_source
 from tidemill.errors import InvalidInputError
 from tidemill.storage.local import LocalFiles, file_uri
@@ -92,6 +92,14 @@ def test_a_database_opened_like_the_last_run_still_gets_its_own_plans_limits(
     con = engine._sealed(plan(3, "300MiB"), tmp_path, {})
     try:
         assert _settings(con)[0::2] == (3, "Asia/Shanghai")
+        assert _settings(con)[1] in ("300.0 MiB", "314.5 MB")
+    finally:
+        con.close()
+    engine.prepare()
+    con = engine._sealed(plan(1, "300MiB"), tmp_path, {})  # only the threads differ
+    try:
+        assert _settings(con)[0::2] == (1, "Asia/Shanghai")
+        assert _settings(con)[1] in ("300.0 MiB", "314.5 MB")
     finally:
         con.close()
     engine.prepare()
@@ -106,6 +114,24 @@ def test_a_database_opened_like_the_last_run_still_gets_its_own_plans_limits(
         con.close()
     assert (threads, zone) == (1, "America/Los_Angeles")
     assert memory in ("100.0 MiB", "104.8 MB")
+
+
+def test_a_database_duckdb_refused_to_open_ahead_is_opened_plain_and_the_run_sets_its_limits(
+    tmp_path: Path,
+) -> None:
+    """A limit DuckDB refuses when `prepare` opens the next database (made like the last run)
+    does not stop the worker: that database is opened without it, and the run sets its own."""
+    engine = DuckDBEngine()
+    engine._next_warm = _Warm(WARM_MACROS, ("UTC", 1, "a lot"))
+    engine.prepare()
+    assert engine._spare_warm.limits is None
+    con = engine._sealed(plan(2, "200MiB"), tmp_path, {})
+    try:
+        threads, memory, zone = _settings(con)
+    finally:
+        con.close()
+    assert (threads, zone) == (2, "Asia/Shanghai")
+    assert memory in ("200.0 MiB", "209.7 MB")
 
 
 def test_a_run_has_every_macro_its_query_calls_whatever_the_last_run_needed(

@@ -139,4 +139,5 @@ class TidemillAPI(FastAPI):
         routes: list[BaseRoute] = self.state.api_routes
         # Added middleware must see every request: then nothing is called directly.
         direct = DirectRoutes([] if self.user_middleware else routes, handlers)
-        return Edge(inner, self.state.runtime, routes, direct, unexpected)
+        answers: AnswerCache = self.state.answers
+        return Edge(inner, self.state.runtime, routes, direct, unexpected, answers.version)

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from tidemill.api.answers import AnswerCache
+from tidemill.api.auth import DATA_VERSION
 from tidemill.api.wire import (
     empty_response,
     encode_json,
@@ -80,7 +81,9 @@ async def cached_answer(request: Request, service: Callable[..., Any], name: str
     cache: AnswerCache = request.app.state.answers
     account = int(request.state.account_id)
     reqid = str(request.state.reqid)
-    version = cache.version()  # before the rows are read
+    # Read by the authentication, before anything else the request read (api.auth).
+    state = request.scope.get("state", {})
+    version = state[DATA_VERSION] if DATA_VERSION in state else cache.version()
     key = (service, account, name)
     if version is not None:
         body = cache.get(version, key)

@@ -26,7 +26,7 @@ limit, ops edge, Pandora edge) and one `send` wrapper instead of four: docs/perf
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.routing import BaseRoute, Match
@@ -52,7 +52,8 @@ _JSON = JSON_TYPE.encode()
 class Edge:
     """`app` is the FastAPI application's inner stack (its exception handlers and router);
     `routes` the API's, as its routers list them; `on_unexpected` the handler of exceptions no
-    other handler takes."""
+    other handler takes; `data_version` the metadata database's version (None when it cannot
+    be watched), against which cached access keys are checked (api.auth.KeyCache)."""
 
     def __init__(
         self,
@@ -61,13 +62,14 @@ class Edge:
         routes: Sequence[BaseRoute],
         direct: DirectRoutes,
         on_unexpected: ExceptionHandler,
+        data_version: Callable[[], int | None] = lambda: None,
     ) -> None:
         self.app = app
         self.runtime = runtime
         self.routes = tuple(routes)
         self.direct = direct
         self.on_unexpected = on_unexpected
-        self.auth = Authenticator(runtime)
+        self.auth = Authenticator(runtime, data_version)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

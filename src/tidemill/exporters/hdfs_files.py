@@ -254,9 +254,13 @@ def _publish_per_file(
                 files.rename(temporary + name, uri)
             moved.append(uri)
     except TidemillError:
-        for uri in moved:
-            if uri not in previous:
-                files.delete(uri)
+        doomed = [uri for uri in moved if uri not in previous]
+        if doomed:
+            # Under the lease, as they were renamed: an attempt that lost it leaves them to the
+            # batch's holder, whose attempt may have written the same files since.
+            with suppress(TidemillError), ctx.fence.publishing():
+                for uri in doomed:
+                    files.delete(uri)
         files.delete_prefix(temporary)
         raise
     files.delete_prefix(temporary)

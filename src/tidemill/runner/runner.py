@@ -246,6 +246,10 @@ class Runner:
         self._poll = runtime.settings.runner.poll_seconds
         self._slots: list[Slot] = []
         self._wake = threading.Event()
+        # Held by a dispatch pass from its look at the free slots to its last assignment: the
+        # dispatcher thread and a slot thread that queued depend children (`_record`) both run
+        # passes, and two at once would give one free slot two batches.
+        self._dispatching = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._renewal = Every(RENEW_EVERY)
@@ -421,7 +425,11 @@ class Runner:
         """Claim a batch for each free slot (one short transaction), then plan each claimed
         batch outside it: planning lists the inputs through their Source, which may ask
         remote storage, and no row lock or write transaction is held meanwhile. A batch that
-        cannot be planned ends at once (its own transaction)."""
+        cannot be planned ends at once (its own transaction). One pass at a time."""
+        with self._dispatching:
+            self._dispatch_once()
+
+    def _dispatch_once(self) -> None:
         free = [slot for slot in self._slots if slot.idle.is_set() and slot.current is None]
         if not free:
             return
@@ -559,9 +567,20 @@ class Runner:
             if not (verdict.succeeded and moved):
                 return False
             children = self._trigger_children(conn, account, batch, now)
-        if children:
-            self.notify()  # they wait, committed: claim them now, not once this slot is free
+        if children:  # they wait, committed: claim them now, not once this slot is free
+            self._dispatch_children()
         return True
+
+    def _dispatch_children(self) -> None:
+        """A dispatch pass on this (slot) thread, right after the parent's outcome committed:
+        its children start without waiting for the dispatcher thread to wake and get the GIL
+        (docs/performance.md, session 6). What fails here is left to the dispatcher's next
+        pass: the slot wakes it when it is free (`Slot._run`)."""
+        try:
+            if not self.stopping:
+                self._dispatch()
+        except Exception:
+            log.exception("cannot dispatch the depend children; the dispatcher will")
 
     def _count(self, assignment: Assignment, answer: Answer, verdict: Verdict) -> None:
         """The batch's outcome and its exports', in the metrics (observability.metrics)."""

@@ -1,14 +1,15 @@
-"""What a worker that died while uploading its batch's result left on S3.
+"""What a worker that died while uploading its batch's result left on S3 or HDFS.
 
 The result's parts travel outside the lease (storage.staging); a worker killed (a stop, the
 memory ceiling, a crash) in the middle leaves an unfinished multipart upload of the result
-key, invisible but stored. When its runner sees the worker gone it drops every unfinished
-upload of that key when the batch row still names that attempt as executing: then none can be
-a live attempt's, since another attempt starts only once this one's end is recorded, which its
-runner does after the drop, or once its lease lapses, which the runner keeps renewing. No lock
-is held across the S3 calls (docs/decisions.md, breaker2). A service killed with -9 leaves them
-to the next attempt's commit (`publish_file` aborts the others) or to the bucket's lifecycle
-rule (docs/decisions.md).
+key (S3) or a hidden directory beside it (HDFS), invisible but stored. When its runner sees
+the worker gone it drops every unfinished upload of that key when the batch row still names
+that attempt as executing: then none can be a live attempt's, since another attempt starts
+only once this one's end is recorded, which its runner does after the drop, or once its lease
+lapses, which the runner keeps renewing. No lock is held across the S3 or HDFS calls
+(docs/decisions.md, breaker2). A service killed with -9 leaves them to the next attempt's
+commit (`publish_file` drops the others) or, on S3, to the bucket's lifecycle rule
+(docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ log = logging.getLogger("tidemill.runner")
 
 def may_leave_uploads(plan: BatchPlan) -> bool:
     """Whether a worker of `plan` killed mid-run can leave an unfinished upload (its result
-    goes to S3); checked first so nothing else opens the storages on a dead worker's path."""
-    return bool(plan.owner) and plan.result_uri.startswith("s3://")
+    goes to S3, or to HDFS by a hidden directory); checked first so nothing else opens the
+    storages on a dead worker's path."""
+    return bool(plan.owner) and plan.result_uri.startswith(("s3://", "hdfs://"))
 
 
 def drop_result_uploads(db: sa.Engine, files: Storage, plan: BatchPlan) -> int:

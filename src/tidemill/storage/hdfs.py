@@ -300,6 +300,17 @@ class HdfsFiles:
             if exc.failure is not Failure.DS_VERIFY_NOT_FOUND:
                 raise
 
+    def hidden_directories(self, uri: str) -> builtins.list[str]:
+        """The writers' hidden directories (`.tidemill-tmp.*`) right in directory `uri`, as
+        directory URIs ending in '/'; none when it is missing. A listing never shows them: this
+        is for the clean-up of a batch's own directory (storage.staging)."""
+        namenode, path = parse_uri(uri, prefix=True)
+        return [
+            f"{namenode}{status.path.rstrip('/')}/"
+            for status in self._listing(uri, namenode, path.rstrip("/") or "/", recursive=False)
+            if status.isdir and PurePosixPath(status.path).name.startswith(TEMP_PREFIX)
+        ]
+
     # -- internals ------------------------------------------------------------------------------
 
     @contextmanager

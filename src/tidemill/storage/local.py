@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -22,7 +23,9 @@ from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import BackendError, Failure, InvalidInputError
 from tidemill.storage.base import FileInfo, check_range, missing_file
 
-__all__ = ["TEMP_PREFIX", "LocalFiles", "directory_syncs_deferred", "file_uri"]
+__all__ = [
+    "TEMP_PREFIX", "LocalFiles", "directory_syncs_deferred", "file_uri", "ready_to_adopt",
+]  # fmt: skip
 FILE_MODE = 0o644  # mkstemp creates 0600; files should be readable like any data file
 _SHAPE_CLASH = (FileExistsError, IsADirectoryError, NotADirectoryError)
 _MISSING = (FileNotFoundError, *_SHAPE_CLASH)
@@ -80,7 +83,7 @@ class LocalFiles:
         self._replace(uri, fill, durable=durable)
 
     def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
-        if move and self._adopt(uri, source):
+        if move and self.adopt(uri, source):
             return
         with open_source(source, uri) as src:
             self._replace(uri, lambda out: shutil.copyfileobj(src, out, 1 << 20))
@@ -147,17 +150,18 @@ class LocalFiles:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _adopt(self, uri: str, source: Path) -> bool:
-        """Rename `source` into place, made durable first; False if it is on another device."""
+    def adopt(self, uri: str, source: Path, *, ready: bool = False, settle: bool = True) -> bool:
+        """Rename the local file `source` into place at `uri`, durably: made durable first
+        (`ready_to_adopt`; skipped with `ready`, when the caller did that since the file was
+        last written), the directory synced after the rename (or at the end of a
+        `directory_syncs_deferred` block; left to the caller with `settle=False`:
+        `sync_directory` then). False if it is on another device (nothing done: copy it like
+        any upload)."""
         path = self.path(uri)
+        if not ready:
+            ready_to_adopt(source, uri)
         try:
-            fd = os.open(source, os.O_RDONLY)
-            try:
-                os.fchmod(fd, FILE_MODE)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            _make_dirs(path.parent)
+            _make_dirs(path.parent)  # a new directory: its entry synced (deferred in a block)
             os.replace(source, path)
         except OSError as exc:
             if exc.errno == errno.EXDEV:
@@ -165,8 +169,15 @@ class LocalFiles:
             if exc.filename == str(source) and isinstance(exc, FileNotFoundError):
                 raise unreadable_source(source, uri, exc) from exc
             _fail("write", uri, exc)
-        _fsync_dir(path.parent)
+        if settle:
+            _fsync_dir(path.parent)
         return True
+
+    def sync_directory(self, uri: str) -> None:
+        """Sync the directory holding `uri` (what makes a rename into it survive a machine
+        crash), or leave it to the end of the calling thread's `directory_syncs_deferred`
+        block; best effort."""
+        _fsync_dir(self.path(uri).parent)
 
     def _replace(self, uri: str, fill: Fill, *, durable: bool = True) -> None:
         """Write `fill`'s bytes to a temporary file beside `uri`'s and rename it over it; with
@@ -334,6 +345,27 @@ def _sync_dir(directory: Path) -> None:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+def ready_to_adopt(source: Path, uri: str) -> None:
+    """Make the local file `source` ready to be renamed to `uri` (`LocalFiles.adopt`,
+    `LocalBuckets.adopt`): the mode of a published file (FILE_MODE), and its bytes and size on
+    disk (`fsync`). Done before a batch's lease is taken (`storage.staging`), so the lease's
+    transaction does not wait for a disk flush (docs/decisions.md, "groupby (session 6)").
+    The mode is changed only when it differs: a change after the fsync would leave the inode
+    dirty for the next one. BackendError naming both when `source` cannot be read or synced."""
+    try:
+        fd = os.open(source, os.O_RDONLY)
+        try:
+            if stat.S_IMODE(os.fstat(fd).st_mode) != FILE_MODE:
+                os.fchmod(fd, FILE_MODE)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except FileNotFoundError as exc:
+        raise unreadable_source(source, uri, exc) from exc
+    except OSError as exc:
+        _fail("write", uri, exc)
 
 
 def open_source(source: Path, uri: str) -> BinaryIO:

@@ -21,7 +21,14 @@ from typing import Any, BinaryIO, cast
 
 from tidemill.core.names import ACCOUNT_NAME
 from tidemill.core.object_keys import check_key, key_problem
-from tidemill.errors import BackendError, ConfigError, Failure, InvalidInputError, NotFoundError
+from tidemill.errors import (
+    BackendError,
+    ConfigError,
+    Failure,
+    InvalidInputError,
+    NotFoundError,
+    TidemillError,
+)
 from tidemill.storage.base import AccountScope, Kodo, ObjectInfo, Storage, missing_file
 from tidemill.storage.local import (
     FILE_MODE,
@@ -31,6 +38,7 @@ from tidemill.storage.local import (
     _reason,
     file_uri,
     open_source,
+    ready_to_adopt,
     unreadable_source,
 )
 from tidemill.storage.local import _fail as fail  # the file backend's way of telling errors
@@ -199,15 +207,45 @@ class LocalBuckets:
             _put_at(held[-1], key.rsplit("/", 1)[-1], lambda out: out.write(data), uri)
 
     def upload(self, bucket: str, key: str, source: Path, *, move: bool = False) -> None:
+        if move and self.adopt(bucket, key, source):
+            return
         uri = self._uri(bucket, key, existing=True)
         name = key.rsplit("/", 1)[-1]
-        with self._errors(bucket, key, "write"), self._held(bucket, key, uri, True) as held:
-            if move and _adopt_at(held[-1], name, source, uri):
-                return
-            with open_source(source, uri) as src:
-                _put_at(held[-1], name, lambda out: shutil.copyfileobj(src, out, 1 << 20), uri)
+        with (
+            self._errors(bucket, key, "write"),
+            self._held(bucket, key, uri, True) as held,
+            open_source(source, uri) as src,
+        ):
+            _put_at(held[-1], name, lambda out: shutil.copyfileobj(src, out, 1 << 20), uri)
         if move:
             source.unlink(missing_ok=True)
+
+    def adopt(
+        self, bucket: str, key: str, source: Path, *, ready: bool = False, settle: bool = True
+    ) -> bool:
+        """Rename the local file `source` over `key`, durably: made durable first
+        (`ready_to_adopt`; skipped with `ready`, when the caller did that since the file was
+        last written), the directory synced after (left to the caller with `settle=False`:
+        `sync_directory` then makes the rename durable). False if it is on another file
+        system (nothing done: copy it like any upload)."""
+        uri = self._uri(bucket, key, existing=True)
+        name = key.rsplit("/", 1)[-1]
+        with self._errors(bucket, key, "write"):
+            if not ready:
+                ready_to_adopt(source, uri)
+            with self._held(bucket, key, uri, True) as held:
+                adopted = _adopt_at(held[-1], name, source, uri)
+                if adopted and settle:
+                    _sync_held(held[-1])
+                return adopted
+
+    def sync_directory(self, bucket: str, key: str) -> None:
+        """Sync the directory holding `key` (what makes a rename into it survive a machine
+        crash); best effort, as after every write here."""
+        uri = self._uri(bucket, key, existing=True)
+        with suppress(TidemillError), self._held(bucket, key, uri, False) as held:
+            if len(held) == key.count("/") + 1:  # every directory on the key's path is there
+                _sync_held(held[-1])
 
     def delete(self, bucket: str, key: str) -> None:
         uri = self._uri(bucket, key, existing=True)
@@ -508,15 +546,10 @@ def _put_at(directory: int, name: str, fill: Fill, uri: str) -> None:
 
 
 def _adopt_at(directory: int, name: str, source: Path, uri: str) -> bool:
-    """Rename the local file `source` over `name` in `directory`, synced first; False when it
-    is on another file system (then it is copied like any upload)."""
+    """Rename the local file `source` (made durable already: `ready_to_adopt`) over `name` in
+    `directory` (not synced); False when it is on another file system (then it is copied like
+    any upload)."""
     try:
-        fd = os.open(source, os.O_RDONLY)
-        try:
-            os.fchmod(fd, FILE_MODE)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         os.replace(source, name, dst_dir_fd=directory)
     except OSError as exc:
         if exc.errno == errno.EXDEV:
@@ -524,9 +557,12 @@ def _adopt_at(directory: int, name: str, source: Path, uri: str) -> bool:
         if exc.filename == str(source) and isinstance(exc, FileNotFoundError):
             raise unreadable_source(source, uri, exc) from exc
         fail("write", uri, exc)
+    return True
+
+
+def _sync_held(directory: int) -> None:
     with suppress(OSError):
         os.fsync(directory)
-    return True
 
 
 def _pin_directory(kodo: Path, uri: str) -> tuple[Path, int]:

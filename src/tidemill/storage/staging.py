@@ -13,11 +13,17 @@ the lease").
 * HDFS: `send` uploads to a hidden temporary directory beside the target (`.tidemill-tmp.*`,
   never listed), `commit` renames the file into place (one namenode call), `abort` removes the
   temporary directory.
-* Anything else (local files, where a move is a rename; a kodo bucket that is not on S3):
-  `send` does nothing and `commit` is the whole upload.
+* Local files and local buckets, where a move is a rename: `send` makes the file durable
+  (`storage.local.ready_to_adopt`: its fsync), `commit` renames it into place, and the
+  directory is synced in `settle`, after the lease (a result's, inside the worker's
+  `directory_syncs_deferred` block, at that block's end). The lease's transaction — SQLite's
+  write lock — then never waits for a disk flush.
+* Anything else (a kodo bucket that is neither on S3 nor local): `send` does nothing and
+  `commit` is the whole upload.
 
-The caller runs `send` outside the lease and `commit` under it (`publish_file` does both):
-an attempt that lost its lease sends at most invisible data, and never commits it.
+The caller runs `send` outside the lease, `commit` under it and `settle` after it
+(`publish_file` does all three): an attempt that lost its lease sends at most invisible data,
+and never commits it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import TidemillError
 from tidemill.storage.base import Buckets, Storage
 from tidemill.storage.hdfs import HdfsFiles
+from tidemill.storage.local import LocalFiles, ready_to_adopt
+from tidemill.storage.local_buckets import LocalBuckets
 from tidemill.storage.registry import Storages
 from tidemill.storage.s3 import DELETE_BATCH, Part, S3Store
 from tidemill.storage.s3_buckets import GrantedS3Buckets
@@ -60,6 +68,11 @@ class Staged(Protocol):
         """Make the file visible at its target, whole (short: under the lease)."""
         ...
 
+    def settle(self) -> None:
+        """After `commit`, outside the lease: make what it did durable where that is a step
+        of its own (a local bucket's directory sync); before the publish is reported done."""
+        ...
+
     def abort(self) -> None:
         """Drop what `send` left (before `commit`). TidemillError when the backend refuses."""
         ...
@@ -75,7 +88,15 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
         bucket, key = split_uri(uri)
         return _Multipart(backend.store, bucket, key, source, sole_writer=sole_writer)
     if isinstance(backend, HdfsFiles):
-        return _HdfsTemporary(backend, uri, source)
+        return _HdfsTemporary(backend, uri, source, sole_writer=sole_writer)
+    if isinstance(backend, LocalFiles):
+        local = backend
+        return _Renamed(
+            ready=lambda: ready_to_adopt(source, uri),
+            rename=lambda: local.adopt(uri, source, ready=True, settle=False),
+            upload=lambda: files.upload(uri, source, move=True),
+            settle=lambda: local.sync_directory(uri),
+        )
     return _Whole(lambda: files.upload(uri, source, move=True))
 
 
@@ -84,6 +105,14 @@ def stage_object(store: Buckets, bucket: str, key: str, source: Path) -> Staged:
     account's view: its grant is checked here)."""
     if isinstance(store, GrantedS3Buckets):
         return _Multipart(store.s3_store(bucket, key), bucket, key, source)
+    if isinstance(store, LocalBuckets):
+        buckets = store
+        return _Renamed(
+            ready=lambda: ready_to_adopt(source, buckets.bucket_uri(bucket) + key),
+            rename=lambda: buckets.adopt(bucket, key, source, ready=True, settle=False),
+            upload=lambda: buckets.upload(bucket, key, source, move=True),
+            settle=lambda: buckets.sync_directory(bucket, key),
+        )
     return _Whole(lambda: store.upload(bucket, key, source, move=True))
 
 
@@ -126,6 +155,7 @@ def _send_then_commit(staged: Staged, lease: Lease) -> None:
         with suppress(TidemillError):  # the failure to report is the upload's or the lease's
             staged.abort()
         raise
+    staged.settle()
 
 
 def publish_copy(files: Storage, src: str, dst: str, lease: Lease) -> None:
@@ -149,10 +179,13 @@ def publish_copy(files: Storage, src: str, dst: str, lease: Lease) -> None:
 
 
 def abort_pending(files: Storage, uri: str) -> int:
-    """Drop every unfinished multipart upload of `uri` (S3; nothing elsewhere); how many. For
-    a batch's result only, while its lease is held (then every such upload is a dead or stale
-    attempt's: `publish_file`'s caller commits only while it holds the lease)."""
+    """Drop every unfinished upload of `uri`: S3's multipart uploads of its key, HDFS's hidden
+    directories beside it (nothing elsewhere); how many. For a batch's result only (its
+    directory is the batch's), while its lease is held (then every such upload is a dead or
+    stale attempt's: `publish_file`'s caller commits only while it holds the lease)."""
     backend = files.backend(uri) if isinstance(files, Storages) else files
+    if isinstance(backend, HdfsFiles):
+        return _drop_hidden(backend, uri, keep="")
     if not isinstance(backend, S3Files):
         return 0
     bucket, key = split_uri(uri)
@@ -160,6 +193,10 @@ def abort_pending(files: Storage, uri: str) -> int:
     for upload in pending:
         backend.store.abort_upload(bucket, key, upload)
     return len(pending)
+
+
+def _nothing() -> None:
+    pass
 
 
 class _Whole:
@@ -172,6 +209,41 @@ class _Whole:
 
     def commit(self) -> None:
         self._upload()
+
+    def settle(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+class _Renamed:
+    """A local file moved into place by a rename: `send` makes it durable (`ready`), `commit`
+    renames it (`rename`; False: another file system, then `upload` copies it, durably),
+    `settle` syncs the directory when the rename left that to it."""
+
+    def __init__(
+        self,
+        ready: Callable[[], None],
+        rename: Callable[[], bool],
+        upload: Callable[[], None],
+        settle: Callable[[], None] = _nothing,
+    ) -> None:
+        self.journal: dict[str, str] = {}
+        self._ready, self._rename, self._upload, self._settle = ready, rename, upload, settle
+        self._renamed = False
+
+    def send(self) -> None:
+        self._ready()
+
+    def commit(self) -> None:
+        self._renamed = self._rename()
+        if not self._renamed:
+            self._upload()
+
+    def settle(self) -> None:
+        if self._renamed:
+            self._settle()
 
     def abort(self) -> None:
         pass
@@ -217,13 +289,27 @@ class _Multipart:
                     with suppress(TidemillError):
                         self.store.abort_upload(self.bucket, self.key, other)
 
+    def settle(self) -> None:
+        pass
+
     def abort(self) -> None:
         self.store.abort_upload(self.bucket, self.key, self.upload)
 
 
+def _drop_hidden(files: HdfsFiles, uri: str, keep: str) -> int:
+    """Delete the hidden directories beside `uri` but `keep`; how many. Only for a batch's
+    result, whose directory only that batch's attempts write (`sole_writer`)."""
+    parent = uri.rsplit("/", 1)[0] + "/"
+    doomed = [d for d in files.hidden_directories(parent) if d != keep]
+    for directory in doomed:
+        files.delete_directory(directory)
+    return len(doomed)
+
+
 class _HdfsTemporary:
-    def __init__(self, files: HdfsFiles, uri: str, source: Path) -> None:
+    def __init__(self, files: HdfsFiles, uri: str, source: Path, *, sole_writer: bool) -> None:
         self.files, self.uri, self.source = files, uri, source
+        self.sole_writer = sole_writer
         parent, name = uri.rsplit("/", 1)
         self.directory = f"{parent}/{TEMP_PREFIX}{uuid.uuid4().hex}/"
         self.temporary = self.directory + (name or PurePosixPath(source).name)
@@ -236,6 +322,12 @@ class _HdfsTemporary:
         self.files.rename(self.temporary, self.uri)
         with suppress(TidemillError):  # published: an empty hidden directory is harmless
             self.files.delete_directory(self.directory)
+        if self.sole_writer:  # killed attempts' hidden uploads (their runner may be gone too)
+            with suppress(TidemillError):  # best effort, as S3's aborts of other uploads
+                _drop_hidden(self.files, self.uri, keep=self.directory)
+
+    def settle(self) -> None:
+        pass
 
     def abort(self) -> None:
         self.files.delete_directory(self.directory)

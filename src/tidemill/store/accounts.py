@@ -75,19 +75,24 @@ def account_id(conn: sa.Connection, name: str) -> int:
 
 def scope_of(conn: sa.Connection, account: int) -> AccountScope:
     """The account's name and granted S3 buckets: what its storage view is built from."""
-    name = conn.execute(sa.select(accounts.c.name).where(accounts.c.id == account)).scalar()
+    name = conn.execute(_NAME, {"account": account}).scalar()
     if name is None:
         raise NotFoundError(Failure.REQ_MALFORMED, f"no account with id {account}")
     return AccountScope(str(name), frozenset(granted_buckets(conn, account)))
 
 
 def granted_buckets(conn: sa.Connection, account: int) -> list[str]:
-    rows = conn.execute(
-        sa.select(bucket_grants.c.bucket)
-        .where(bucket_grants.c.account_id == account)
-        .order_by(bucket_grants.c.bucket)
-    )
+    rows = conn.execute(_GRANTS, {"account": account})
     return [str(bucket) for bucket in rows.scalars()]
+
+
+# Built once (bind parameters): planning reads both for every batch.
+_NAME = sa.select(accounts.c.name).where(accounts.c.id == sa.bindparam("account"))
+_GRANTS = (
+    sa.select(bucket_grants.c.bucket)
+    .where(bucket_grants.c.account_id == sa.bindparam("account"))
+    .order_by(bucket_grants.c.bucket)
+)
 
 
 def grant_bucket(conn: sa.Connection, account: int, bucket: str, now: datetime) -> bool:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -277,12 +278,16 @@ class Executing:
 
 def executing(conn: sa.Connection) -> list[Executing]:
     """Every executing batch (Running or Cancelling) of every account."""
-    rows = conn.execute(
-        sa.select(batches.c.account_id, batches.c.job_name, batches.c.backfill_id,
-                  batches.c.units)
-        .where(batches.c.status.in_(_executing()))
-    )  # fmt: skip
+    rows = conn.execute(_executing_query())
     return [Executing(a, j, b, u or 1) for a, j, b, u in rows]
+
+
+@cache
+def _executing_query() -> sa.Select[Any]:
+    """`executing`'s SELECT, built once: the claim runs it at every dispatcher pass."""
+    return sa.select(
+        batches.c.account_id, batches.c.job_name, batches.c.backfill_id, batches.c.units
+    ).where(batches.c.status.in_(_executing()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,18 +303,23 @@ class Lane:
 def lanes(conn: sa.Connection) -> list[Lane]:
     """Backfills with waiting batches, oldest first (whatever their state: a batch of a
     finished backfill that was rerun waits in its backfill's queue)."""
+    return [Lane(i, a, j, c) for i, a, j, c in conn.execute(_lanes_query())]
+
+
+@cache
+def _lanes_query() -> sa.Select[Any]:
+    """`lanes`' SELECT, built once: the claim runs it at every dispatcher pass."""
     waiting = (
         sa.select(batches.c.run_id)
         .where(batches.c.backfill_id == backfills.c.id, batches.c.status.in_(_waiting()))
         .exists()
     )
-    rows = conn.execute(
+    return (
         sa.select(backfills.c.id, backfills.c.account_id, backfills.c.job_name,
                   backfills.c.concurrency)
         .where(waiting)
         .order_by(backfills.c.created_at, backfills.c.id)
     )  # fmt: skip
-    return [Lane(i, a, j, c) for i, a, j, c in rows]
 
 
 def claimable_in(conn: sa.Connection, lane: Lane, limit: int) -> list[tuple[int, Batch]]:

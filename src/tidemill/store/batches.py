@@ -63,18 +63,28 @@ def _job_filter(account: int, job: str) -> list[sa.ColumnElement[bool]]:
 
 def allocate_run_id(conn: sa.Connection, account: int, job: str) -> int:
     """The next run id of `job` (1, 2, 3, ...; never reused)."""
-    where = (job_states.c.account_id == account, job_states.c.job_name == job)
-    updated = conn.execute(
-        sa.update(job_states).where(*where).values(next_run_id=job_states.c.next_run_id + 1)
-    )
-    if updated.rowcount == 0:
+    key = {"s_account": account, "s_job": job}
+    taken = conn.execute(_NEXT_RUN_ID, key).scalar()
+    if taken is None:
         conn.execute(
             sa.insert(job_states).values(
                 account_id=account, job_name=job, next_run_id=2, active=False, start_params={}
             )
         )
         return 1
-    return int(conn.execute(sa.select(job_states.c.next_run_id).where(*where)).scalar_one()) - 1
+    return int(taken) - 1
+
+
+# Built once (bind parameters), one statement: the counter is advanced and read back together
+# (UPDATE ... RETURNING: SQLite 3.35+, PostgreSQL). A depend child's batch is allocated in
+# its parent's outcome transaction, on the hand-off's path.
+_NEXT_RUN_ID = (
+    sa.update(job_states)
+    .where(job_states.c.account_id == sa.bindparam("s_account"),
+           job_states.c.job_name == sa.bindparam("s_job"))
+    .values(next_run_id=job_states.c.next_run_id + 1)
+    .returning(job_states.c.next_run_id)
+)  # fmt: skip
 
 
 def insert_batch(conn: sa.Connection, account: int, batch: Batch, now: datetime) -> None:
@@ -86,22 +96,28 @@ def insert_batch(conn: sa.Connection, account: int, batch: Batch, now: datetime)
             f"{batch.status.value}: a new batch is {BORN.value} (spec §7.2)",
         )
     conn.execute(
-        sa.insert(batches).values(
-            account_id=account,
-            job_name=batch.job_name,
-            run_id=batch.run_id,
-            batch_time=batch.batch_time,
-            status=batch.status.value,
-            params=batch.params,
-            start_time=batch.start_time,
-            end_time=batch.end_time,
-            message=batch.message,
-            rerun_count=batch.rerun_count,
-            queued_at=now,
-            uid=batch.uid or new_uid(),
-            backfill_id=batch.backfill_id,
-        )
+        _INSERT_BATCH,
+        {
+            "account_id": account,
+            "job_name": batch.job_name,
+            "run_id": batch.run_id,
+            "batch_time": batch.batch_time,
+            "status": batch.status.value,
+            "params": batch.params,
+            "start_time": batch.start_time,
+            "end_time": batch.end_time,
+            "message": batch.message,
+            "rerun_count": batch.rerun_count,
+            "queued_at": now,
+            "uid": batch.uid or new_uid(),
+            "backfill_id": batch.backfill_id,
+        },
     )
+
+
+# Built once: the columns come with each execution's parameters (a start's POST, a depend
+# child's insert in its parent's outcome transaction).
+_INSERT_BATCH = sa.insert(batches)
 
 
 # One batch by its key, built once (bind parameters): building and hashing the statement
@@ -176,18 +192,39 @@ def move(
         for current in expected:
             check_move(current, target, f"batch {run_id} of job {job!r}")
         values["status"] = target.value
-    result = conn.execute(
-        sa.update(batches)
-        .where(*_job_filter(account, job))
-        .where(
-            batches.c.run_id == run_id
-            if isinstance(run_id, int)
-            else batches.c.run_id.in_(list(run_id))
-        )
-        .where(batches.c.status.in_([s.value for s in expected]))
-        .values(**values)
-    )
-    return bool(result.rowcount)
+    several = not isinstance(run_id, int)
+    if any(isinstance(v, sa.ClauseElement) for v in values.values()):  # a rerun's counters
+        return bool(conn.execute(
+            sa.update(batches)
+            .where(*_job_filter(account, job),
+                   batches.c.run_id == run_id if isinstance(run_id, int)
+                   else batches.c.run_id.in_(list(run_id)),
+                   batches.c.status.in_([s.value for s in expected]))
+            .values(**values)
+        ).rowcount)  # fmt: skip
+    shape = (tuple(values), several)
+    statement = _MOVES.get(shape)
+    if statement is None:  # built once per shape (two threads may both build it: no matter)
+        run_ids: sa.BindParameter[Any] = sa.bindparam("m_run_id", expanding=several)
+        statement = _MOVES[shape] = (
+            sa.update(batches)
+            .where(batches.c.account_id == sa.bindparam("m_account"),
+                   batches.c.job_name == sa.bindparam("m_job"),
+                   batches.c.run_id.in_(run_ids) if several else batches.c.run_id == run_ids,
+                   batches.c.status.in_(sa.bindparam("m_expected", expanding=True)))
+            .values({batches.c[name]: sa.bindparam(f"v_{name}", type_=batches.c[name].type)
+                     for name in values})
+        )  # fmt: skip
+    params = {f"v_{name}": value for name, value in values.items()}
+    params.update(m_account=account, m_job=job, m_expected=[s.value for s in expected],
+                  m_run_id=run_id if isinstance(run_id, int) else list(run_id))  # fmt: skip
+    return bool(conn.execute(statement, params).rowcount)
+
+
+# `move`'s UPDATE by shape (the columns it sets, one run id or several), built with bind
+# parameters once: building a statement costs several times its execution on SQLite, and
+# every batch moves at least twice (claim, end) on the path from trigger to Successful.
+_MOVES: dict[tuple[tuple[str, ...], bool], sa.Update] = {}
 
 
 def active_batches(conn: sa.Connection, account: int, job: str) -> list[Batch]:
@@ -291,14 +328,21 @@ def successful_at(
     conn: sa.Connection, account: int, job: str, batch_time: datetime
 ) -> Batch | None:
     """The latest successful batch of `job` with this batch time."""
-    row = conn.execute(
-        sa.select(batches)
-        .where(*_job_filter(account, job), batches.c.batch_time == batch_time,
-               batches.c.status == BatchStatus.SUCCESSFUL.value)
-        .order_by(batches.c.run_id.desc())
-        .limit(1)
-    ).first()  # fmt: skip
+    key = {"account": account, "job": job, "batch_time": batch_time}
+    row = conn.execute(_SUCCESSFUL_AT, key).first()
     return None if row is None else _batch(row)
+
+
+# Built once: a depend child's planning reads it on the hand-off's path.
+_SUCCESSFUL_AT = (
+    sa.select(batches)
+    .where(batches.c.account_id == sa.bindparam("account"),
+           batches.c.job_name == sa.bindparam("job"),
+           batches.c.batch_time == sa.bindparam("batch_time"),
+           batches.c.status == BatchStatus.SUCCESSFUL.value)
+    .order_by(batches.c.run_id.desc())
+    .limit(1)
+)  # fmt: skip
 
 
 def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
@@ -311,15 +355,18 @@ def claimable(conn: sa.Connection, limit: int) -> list[tuple[int, Batch]]:
     deadlock (they did, claiming in an order that ties on queued_at left to chance). SQLite
     has no row locks (one writer at a time); the claim's compare-and-set still holds.
     """
-    rows = conn.execute(
-        sa.select(batches)
-        .where(batches.c.status.in_(_values(WAITING)), batches.c.backfill_id.is_(None))
-        .order_by(batches.c.queued_at, batches.c.account_id, batches.c.job_name,
-                  batches.c.run_id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )  # fmt: skip
+    rows = conn.execute(_CLAIMABLE, {"limit": limit})
     return [(r.account_id, _batch(r)) for r in rows]
+
+
+# Built once: the dispatcher runs it at every pass (each start and each hand-off).
+_CLAIMABLE = (
+    sa.select(batches)
+    .where(batches.c.status.in_(_values(WAITING)), batches.c.backfill_id.is_(None))
+    .order_by(batches.c.queued_at, batches.c.account_id, batches.c.job_name, batches.c.run_id)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+    .with_for_update(skip_locked=True)
+)
 
 
 def count_waiting(conn: sa.Connection) -> int:

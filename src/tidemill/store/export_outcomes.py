@@ -123,17 +123,21 @@ def note(
 
 def for_batch(conn: sa.Connection, batch_uid: str) -> list[OutcomeRecord]:
     """Every attempt's outcomes of a batch that may still be visible, oldest attempt first."""
-    rows = conn.execute(
-        sa.select(t)
-        .where(t.c.batch_uid == batch_uid, t.c.status != UNDONE, t.c.purged_at.is_(None))
-        .order_by(t.c.attempt, t.c.export_name)
-    )
+    rows = conn.execute(_FOR_BATCH, {"uid": batch_uid})
     return [
         OutcomeRecord(
             r.export_name, r.type, r.status, r.message, r.rows, dict(r.written or {}), r.attempt
         )
         for r in rows
     ]
+
+
+# Built once (bind parameters): planning reads it for every batch.
+_FOR_BATCH = (
+    sa.select(t)
+    .where(t.c.batch_uid == sa.bindparam("uid"), t.c.status != UNDONE, t.c.purged_at.is_(None))
+    .order_by(t.c.attempt, t.c.export_name)
+)
 
 
 def for_attempt(conn: sa.Connection, batch_uid: str, attempt: int) -> list[OutcomeRecord]:

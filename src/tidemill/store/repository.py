@@ -137,15 +137,24 @@ def get_job(conn: sa.Connection, account: int, name: str) -> Job | None:
 def list_jobs(
     conn: sa.Connection, account: int, *, source_type: str | None = None, source: str | None = None
 ) -> list[Job]:
-    query = sa.select(jobs).where(jobs.c.account_id == account).order_by(jobs.c.name)
     if source_type is not None and source is not None:
-        readers = sa.select(job_sources.c.job_name).where(
-            job_sources.c.account_id == account,
-            job_sources.c.source_type == source_type,
-            job_sources.c.source_name == source,
-        )
-        query = query.where(jobs.c.name.in_(readers))
+        key = {"account": account, "source_type": source_type, "source": source}
+        return [job_from_row(row) for row in conn.execute(_READERS, key)]
+    query = sa.select(jobs).where(jobs.c.account_id == account).order_by(jobs.c.name)
     return [job_from_row(row) for row in conn.execute(query)]
+
+
+# The jobs reading one source, built once (bind parameters): a batch's end lists its job's
+# readers (the depend children it triggers) in the outcome transaction the hand-off waits on.
+_READERS = (
+    sa.select(jobs)
+    .where(jobs.c.account_id == sa.bindparam("account"),
+           jobs.c.name.in_(sa.select(job_sources.c.job_name).where(
+               job_sources.c.account_id == sa.bindparam("account"),
+               job_sources.c.source_type == sa.bindparam("source_type"),
+               job_sources.c.source_name == sa.bindparam("source"))))
+    .order_by(jobs.c.name)
+)  # fmt: skip
 
 
 def _insert_sources(conn: sa.Connection, account: int, job: Job) -> None:
@@ -230,12 +239,20 @@ def get_export(conn: sa.Connection, account: int, job: str, name: str) -> Export
 
 
 def list_exports(conn: sa.Connection, account: int, job: str | None = None) -> list[Export]:
+    if job is not None:  # built once: planning reads a job's exports for every batch
+        return [_export(r) for r in conn.execute(_JOB_EXPORTS, {"account": account, "job": job})]
     query = sa.select(job_exports).where(job_exports.c.account_id == account)
-    if job is not None:
-        query = query.where(job_exports.c.job_name == job)
     return [
         _export(r) for r in conn.execute(query.order_by(job_exports.c.job_name, job_exports.c.name))
     ]
+
+
+_JOB_EXPORTS = (
+    sa.select(job_exports)
+    .where(job_exports.c.account_id == sa.bindparam("account"),
+           job_exports.c.job_name == sa.bindparam("job"))
+    .order_by(job_exports.c.job_name, job_exports.c.name)
+)  # fmt: skip
 
 
 def put_export(
@@ -284,10 +301,16 @@ def get_variable(conn: sa.Connection, account: int, name: str) -> Variable | Non
 
 
 def list_variables(conn: sa.Connection, account: int) -> list[Variable]:
-    rows = conn.execute(
-        sa.select(variables).where(variables.c.account_id == account).order_by(variables.c.name)
-    )
+    rows = conn.execute(_VARIABLES, {"account": account})
     return [Variable(r.name, r.type, r.value, r.format) for r in rows]
+
+
+# Built once: planning reads the account's variables for every batch.
+_VARIABLES = (
+    sa.select(variables)
+    .where(variables.c.account_id == sa.bindparam("account"))
+    .order_by(variables.c.name)
+)
 
 
 def put_variable(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,8 @@ from tidemill.engines.duckdb import _records
 from tidemill.engines.duckdb._records import BadRecord
 from tidemill.errors import Failure, InvalidInputError
 
-# Marks our error() payloads and our view comments (see engines.reading).
+# Marks our error() payloads (see engines.reading).
 VALUE_MARK = "tidemill-bad-value:"
-SOURCE_MARK = "tidemill-source:"
 
 _PAYLOAD = re.compile(re.escape(VALUE_MARK) + r"(\{[^\n]*\})")
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -33,7 +33,7 @@ _SHOWN_CHARS = 80
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """What engines.reading records about a view, in its comment."""
+    """What engines.reading records about a view it created (`remember`)."""
 
     file_type: str
     delimiter: str | None
@@ -51,10 +51,7 @@ def describe(con: duckdb.DuckDBPyConnection, exc: BaseException) -> InvalidInput
     if not isinstance(exc, duckdb.InvalidInputException | duckdb.ConversionException):
         return None  # I/O, permissions, memory, the user's SQL: not the data's fault
     text = str(exc)
-    try:
-        sources = _registered(con)
-    except duckdb.Error:
-        return None
+    sources = _registered(con)
     by_file = {file: source for source in sources for file in source.files}
     if (found := _PAYLOAD.search(text)) is not None:
         payload = json.loads(found.group(1))
@@ -66,24 +63,20 @@ def describe(con: duckdb.DuckDBPyConnection, exc: BaseException) -> InvalidInput
     return None
 
 
+# The sources of each connection's views, kept here rather than in DuckDB (a view comment
+# was one more statement, ~0.3 ms, on every batch's path): held no longer than the connection.
+_SOURCES: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, list[Source]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def remember(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Note that a view of `con` reads `source` (for `describe`)."""
+    _SOURCES.setdefault(con, []).append(source)
+
+
 def _registered(con: duckdb.DuckDBPyConnection) -> list[Source]:
-    query = "SELECT comment FROM duckdb_views() WHERE starts_with(comment, ?)"
-    with con.cursor() as cur:
-        rows = cur.execute(query, [SOURCE_MARK]).fetchall()
-    sources = []
-    for (comment,) in rows:
-        meta = json.loads(comment.removeprefix(SOURCE_MARK))
-        sources.append(
-            Source(
-                file_type=meta["file_type"],
-                delimiter=meta["delimiter"],
-                header=meta["header"],
-                schema=[(k, t, r) for k, t, r in meta["schema"]],
-                files=meta["files"],
-                labels=meta["labels"],
-            )
-        )
-    return sources
+    return list(_SOURCES.get(con, ()))
 
 
 def _bad_value(

@@ -101,30 +101,44 @@ def connect(
 
 
 def open_engine(
-    macros: Sequence[str] | None = None, functions: Collection[str] | None = None
+    macros: Sequence[str] | None = None,
+    functions: Collection[str] | None = None,
+    *,
+    limits: tuple[str, int, str] | None = None,
+    setup: Sequence[str] = (),
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the Spark macros, not yet sealed: no user SQL until `seal`.
 
     `macros`: the CREATE MACRO statements to run (`dialect.macros_for` of the query); None:
     every macro (~70 ms). `functions`: the names of the Python functions to register
     (`dialect.functions_for`); None: every one (~8 ms). A run names its own (the DuckDB
-    engine opens its next database with the last run's)."""
+    engine opens its next database with the last run's). `limits`: (time zone, threads,
+    memory limit) as `seal` sets them; None: DuckDB's defaults. `setup`: more
+    statements to run (SETs). All of it in one call after `duckdb.connect` (each call costs
+    ~0.3 ms; the thread count and memory limit are given to `connect` itself). Raises
+    BackendError if DuckDB refuses any of it (the database is then closed)."""
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
-    }
-    try:
-        con = duckdb.connect(":memory:", config=config)
-        con.execute("SET enable_progress_bar = false")  # it would draw on the service's terminal
         # Spark casts numbers and booleans to strings where a string is expected
         # (length(status), concat(bytes, 'B'), status LIKE '2%'); DuckDB does so only with this.
-        con.execute("SET GLOBAL old_implicit_casting = true")
-        statements = dialect.MACROS if macros is None else macros
-        if statements:
-            con.execute(";\n".join(statements))
+        "old_implicit_casting": True,
+    }
+    statements = ["SET enable_progress_bar = false"]  # it would draw on the service's terminal
+    if limits is not None:
+        zone, config["threads"], config["memory_limit"] = limits
+        statements += _limit_statements(zone, None, None)
+    statements += [*(dialect.MACROS if macros is None else macros), *setup]
+    try:
+        con = duckdb.connect(":memory:", config=config)
+    except duckdb.Error as exc:
+        raise BackendError(Failure.INTERNAL, f"cannot open DuckDB: {_message(exc)}") from exc
+    try:
+        con.execute(";\n".join(statements))
         dialect.register_functions(con, functions)
     except duckdb.Error as exc:
+        con.close()
         raise BackendError(Failure.INTERNAL, f"cannot open DuckDB: {_message(exc)}") from exc
     return con
 
@@ -140,7 +154,7 @@ def seal(
 ) -> duckdb.DuckDBPyConnection:
     """Apply one piece of work's limits to `con`, then shut its file access for good.
 
-    A limit given as None is left as it is (DuckDB's default, or what `set_limits` set).
+    A limit given as None is left as it is (DuckDB's default, or what `open_engine` set).
     Closes `con` and raises BackendError if DuckDB refuses a setting."""
     statements = _limit_statements(time_zone, threads, memory_limit)
     if temp_directory is not None:
@@ -150,14 +164,6 @@ def seal(
     statements.append("SET enable_external_access = false")
     _settle(con, statements)
     return con
-
-
-def set_limits(
-    con: duckdb.DuckDBPyConnection, time_zone: str, threads: int, memory_limit: str
-) -> None:
-    """Set the limits `seal` would, ahead of it (on a database opened before its work is
-    known); closes `con` and raises BackendError if DuckDB refuses one."""
-    _settle(con, _limit_statements(time_zone, threads, memory_limit))
 
 
 def _limit_statements(

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -34,7 +35,6 @@ from tidemill.engines.duckdb.database import (
     quote_identifier,
     quote_literal,
     seal,
-    set_limits,
 )
 from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.engines.duckdb.reading import register_source, source_error
@@ -61,6 +61,15 @@ Conformed = tuple[str, tuple[tuple[str, str], ...]]  # `conform`'s query and (na
 TYPED_BY_SCHEMA = frozenset({"parquet", "json", "csv", "text"})
 
 
+class _Translation(NamedTuple):
+    """A plan's query as DuckDB runs it, and the CREATE MACRO statements (`dialect.macros_for`)
+    and Python function names (`dialect.functions_for`) it calls."""
+
+    query: str
+    macros: tuple[str, ...]
+    functions: tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class _Warm:
     """What a pre-opened database was given before its run's plan came: the CREATE MACRO
@@ -82,7 +91,7 @@ class DuckDBEngine:
         self._spare_warm = _Warm()  # what `_spare` was given
         self._next_warm = _Warm(WARM_MACROS)  # what the next spare is given: see prepare
         self._retired: duckdb.DuckDBPyConnection | None = None  # see _retire
-        self._translated: OrderedDict[Key, str] = OrderedDict()
+        self._translated: OrderedDict[Key, _Translation] = OrderedDict()
         self._conformed: OrderedDict[Key, Conformed] = OrderedDict()
 
     def check(self, sql: str, tables: Mapping[str, Sequence[SchemaField]]) -> list[SchemaField]:
@@ -97,31 +106,41 @@ class DuckDBEngine:
         self._close_retired()
         if self._spare is None:
             warm = self._next_warm
-            # A run adds the other macros and functions its query calls.
-            con = open_engine(macros=warm.macros, functions=warm.functions)
-            if warm.limits is not None:
-                set_limits(con, *warm.limits)  # closes it if refused
-            try:  # the run's statements are profiled from here: its COPY is the last
-                figures.track(con)
+            # A run adds the other macros and functions its query calls. The run's statements
+            # are profiled from here (`figures.track`): its COPY is the last.
+            try:
+                con = open_engine(
+                    warm.macros, warm.functions, limits=warm.limits, setup=figures.TRACK
+                )
                 warm = replace(warm, tracked=True)
-            except duckdb.Error:
-                pass  # the run tries again, and fails as its own
+            except BackendError:  # the run sets what was refused again, and fails as its own
+                con = open_engine(warm.macros, warm.functions)
+                warm = replace(warm, limits=None)
             self._spare, self._spare_warm = con, warm
 
     def _translate(self, plan: BatchPlan) -> str:
+        """The plan's query for DuckDB (`dialect.to_duckdb`): `_translation`'s query."""
+        return self._translation(plan).query
+
+    def _translation(self, plan: BatchPlan) -> _Translation:
         """The plan's query for DuckDB (`dialect.to_duckdb`, a pure function of the SQL and
-        the tables' columns), remembered for the last TRANSLATIONS_KEPT queries: a job's
-        runs translate the same SQL over the same columns each time. Refusals are not kept."""
+        the tables' columns) once its tables are known to be the plan's (`check_tables_known`),
+        with the macros and functions it calls: all three remembered for the last
+        TRANSLATIONS_KEPT queries, as a job's runs translate the same SQL over the same columns
+        each time (the check parses the SQL again, ~0.5 ms). Refusals are not kept."""
         key = _key(plan)
         found = self._translated.get(key)
         if found is not None:
             self._translated.move_to_end(key)
             return found
         query = to_duckdb(plan.sql, plan.schemas())  # InvalidInputError for what it refuses
-        self._translated[key] = query
+        check_tables_known(sql.referenced_tables(plan.sql), plan.schemas())
+        macros = tuple(dialect.macros_for(query))
+        translation = _Translation(query, macros, tuple(dialect.functions_for(query, macros)))
+        self._translated[key] = translation
         if len(self._translated) > TRANSLATIONS_KEPT:
             self._translated.popitem(last=False)
-        return query
+        return translation
 
     def _conform(
         self, con: duckdb.DuckDBPyConnection, plan: BatchPlan, query: str
@@ -145,8 +164,7 @@ class DuckDBEngine:
         return conformed, columns
 
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
-        query = self._translate(plan)
-        check_tables_known(sql.referenced_tables(plan.sql), plan.schemas())
+        query, macros, functions = self._translation(plan)
         self._close_retired()
         with ExitStack() as stack:
             scratch = Path(tempfile.mkdtemp(prefix=".run-", dir=io.scratch))
@@ -154,8 +172,6 @@ class DuckDBEngine:
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             local = localise_inputs(plan, io, stack)
-            macros = dialect.macros_for(query)
-            functions = dialect.functions_for(query, macros)
             con = self._sealed(plan, scratch, local, macros, functions)
             stack.callback(self._retire, con)
             notes = _register(con, plan, local, scratch / "cdn")
@@ -235,11 +251,13 @@ class DuckDBEngine:
             except duckdb.Error as exc:
                 spare.close()
                 raise BackendError(Failure.INTERNAL, f"cannot profile the run: {exc}") from exc
-        if warm.limits != limits:
-            set_limits(spare, *limits)  # closes it if refused
+        # Only the limits that differ from those set ahead, in the sealing's one call.
+        set_ = warm.limits or (None, None, None)
         return seal(
-            spare, time_zone=None, allowed_directories=sorted(allowed),
-            temp_directory=str(scratch / "spill"),
+            spare, time_zone=None if set_[0] == plan.zone else plan.zone,
+            threads=None if set_[1] == plan.limits.threads else plan.limits.threads,
+            memory_limit=None if set_[2] == plan.limits.memory else plan.limits.memory,
+            allowed_directories=sorted(allowed), temp_directory=str(scratch / "spill"),
         )  # fmt: skip
 
 

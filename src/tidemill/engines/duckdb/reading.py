@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -11,7 +10,7 @@ import duckdb
 
 from tidemill.core.models import SchemaField
 from tidemill.engines.duckdb import _locate, _records
-from tidemill.engines.duckdb._locate import SOURCE_MARK, VALUE_MARK
+from tidemill.engines.duckdb._locate import VALUE_MARK
 from tidemill.engines.duckdb._records import BadFile, BadRecord
 from tidemill.engines.duckdb.database import (
     DUCKDB_TYPE_BY_VALTYPE,
@@ -102,26 +101,26 @@ def register_source(
     else:
         raise InvalidInputError(Failure.DS_SPEC_INVALID, f"unknown fileType {file_type!r}")
     body = " UNION ALL ".join(selects) or _empty(fields)
-    meta = {
-        "file_type": file_type,
-        "delimiter": delimiter,
-        "header": bool(contains_header),
-        "schema": [[f.key, f.valtype, f.required] for f in fields],
-        "files": list(labels),
-        "labels": {path: label for path, label in labels.items() if path != label},
-    }
     try:
         con.execute(f"CREATE VIEW {quote_identifier(table)} AS {body}")
-        con.execute(
-            f"COMMENT ON VIEW {quote_identifier(table)}"
-            f" IS {quote_literal(SOURCE_MARK + json.dumps(meta))}"
-        )
     except duckdb.Error as exc:
         raise BackendError(Failure.INTERNAL, f"cannot create the view {table!r}: {exc}") from exc
+    _locate.remember(
+        con,
+        _locate.Source(
+            file_type=file_type,
+            delimiter=delimiter,
+            header=bool(contains_header),
+            schema=[(f.key, f.valtype, f.required) for f in fields],
+            files=list(labels),
+            labels={path: label for path, label in labels.items() if path != label},
+        ),
+    )
 
 
 def source_error(con: duckdb.DuckDBPyConnection, exc: BaseException) -> InvalidInputError | None:
-    """DS_VERIFY_FORMAT naming file, line and fault if `exc` came from reading a source of `con`.
+    """DS_VERIFY_FORMAT naming file, line and fault if `exc` came from reading a source of `con`
+    (the connection `register_source` was given, not another cursor of its database).
 
     None for any other failure (the user's SQL, memory ...). Locating the line may re-read the
     offending file: this is for the failure path only. Use it as::
