@@ -255,8 +255,9 @@ def _fail(action: str, what: str, exc: OSError, *, uri: str | None = None) -> No
 
 def _make_dirs(directory: Path, *, durable: bool = True) -> None:
     """Make `directory` and its missing parents; with `durable`, also sync the parent of each
-    one made (its entry there), once: POSIX makes a new directory's entry durable only so (ext4
-    and XFS do by their journals). An existing directory costs one stat."""
+    one made (its entry there), once, where the file system needs that (`_entries_need_sync`):
+    POSIX makes a new directory's entry durable only so. An existing directory costs one
+    stat."""
     if directory.is_dir():
         return
     made: list[Path] = []
@@ -265,9 +266,51 @@ def _make_dirs(directory: Path, *, durable: bool = True) -> None:
         made.append(missing)
         missing = missing.parent
     directory.mkdir(parents=True, exist_ok=True)
-    if durable:
+    if durable and made and _entries_need_sync(directory):
         for new in reversed(made):  # outermost first; deferred ones are synced at the end
             _fsync_dir(new.parent)
+
+
+# File systems whose journal orders metadata: the sync of a directory (or a file) in it commits
+# the journal's transaction, which holds the new directory's entry in its parent as well, so a
+# sync of that parent would only add a disk flush (1-3 ms here; docs/decisions.md, "session 6,
+# helper fixes").
+_JOURNALED = frozenset({"ext3", "ext4", "xfs"})
+_needs_sync: dict[int, bool] = {}  # st_dev -> whether a new entry needs its parent synced
+
+
+def _entries_need_sync(directory: Path) -> bool:
+    """Whether a new directory's entry under `directory`'s file system needs its parent synced
+    (not ext3/ext4/XFS, or unknown); looked up once per device."""
+    try:
+        device = os.stat(directory).st_dev
+    except OSError:
+        return True
+    known = _needs_sync.get(device)
+    if known is None:
+        known = _needs_sync[device] = file_system_type(directory) not in _JOURNALED
+    return known
+
+
+def file_system_type(path: Path) -> str:
+    """The type of the file system holding `path` ("ext4", "tmpfs"...), from the deepest mount
+    point above it in /proc/self/mountinfo; "" when unknown (no /proc)."""
+    real = os.path.realpath(path)
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return ""
+    best, kind = "", ""
+    for line in lines:
+        fields, _, rest = line.partition(" - ")
+        parts = fields.split()
+        if len(parts) < 5 or not rest:
+            continue
+        mount = parts[4].replace("\\040", " ")
+        inside = real == mount or real.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best):
+            best, kind = mount, rest.split()[0]
+    return kind
 
 
 def _temp_beside(path: Path, *, durable: bool = True) -> tuple[int, str]:
