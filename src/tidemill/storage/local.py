@@ -173,6 +173,43 @@ class LocalFiles:
             _fsync_dir(path.parent)
         return True
 
+    def on_same_device(self, uri: str, source: Path) -> bool:
+        """Whether `adopt` can rename the local file `source` to `uri` (the same file system
+        as `uri`'s deepest existing directory); True when either cannot be looked at (then
+        `adopt` finds out)."""
+        directory = self.path(uri).parent
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent
+        try:
+            return os.stat(source).st_dev == os.stat(directory).st_dev
+        except OSError:
+            return True
+
+    def copy_beside(self, uri: str, source: Path) -> Path:
+        """A durable copy of the local file `source` under a hidden temporary name beside
+        `uri` (TEMP_PREFIX: never listed), for `adopt` to rename into place: the copy from
+        another file system done before, not under, a batch's lease. BackendError naming both
+        when either side fails (nothing left behind)."""
+        path = self.path(uri)
+        with open_source(source, uri) as src:
+            try:
+                fd, temp = _temp_beside(path)
+            except OSError as exc:
+                _fail("write", uri, exc)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    os.fchmod(out.fileno(), FILE_MODE)
+                    shutil.copyfileobj(src, out, 1 << 20)
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                Path(temp).unlink(missing_ok=True)
+                _fail("write", uri, exc)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        return Path(temp)
+
     def sync_directory(self, uri: str) -> None:
         """Sync the directory holding `uri` (what makes a rename into it survive a machine
         crash), or leave it to the end of the calling thread's `directory_syncs_deferred`

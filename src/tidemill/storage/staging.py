@@ -91,6 +91,8 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
         return _HdfsTemporary(backend, uri, source, sole_writer=sole_writer)
     if isinstance(backend, LocalFiles):
         local = backend
+        if not local.on_same_device(uri, source):
+            return _CopiedBeside(local, uri, source)
         return _Renamed(
             ready=lambda: ready_to_adopt(source, uri),
             rename=lambda: local.adopt(uri, source, ready=True, settle=False),
@@ -247,6 +249,34 @@ class _Renamed:
 
     def abort(self) -> None:
         pass
+
+
+class _CopiedBeside:
+    """A local file from another file system: `send` copies it durably to a hidden name beside
+    its target (outside the lease), `commit` renames that into place, `settle` syncs the
+    directory; the source is given up once committed."""
+
+    def __init__(self, files: LocalFiles, uri: str, source: Path) -> None:
+        self.files, self.uri, self.source = files, uri, source
+        self.journal: dict[str, str] = {}
+        self.copy: Path | None = None
+
+    def send(self) -> None:
+        self.copy = self.files.copy_beside(self.uri, self.source)
+
+    def commit(self) -> None:
+        assert self.copy is not None
+        if not self.files.adopt(self.uri, self.copy, ready=True, settle=False):
+            raise AssertionError(f"{self.copy} is beside {self.uri}, on its file system")
+        self.copy = None
+        self.source.unlink(missing_ok=True)
+
+    def settle(self) -> None:
+        self.files.sync_directory(self.uri)
+
+    def abort(self) -> None:
+        if self.copy is not None:
+            self.copy.unlink(missing_ok=True)
 
 
 class _Multipart:
