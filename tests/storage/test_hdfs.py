@@ -116,6 +116,12 @@ def test_a_put_over_a_slow_link_stops_at_its_deadline_and_leaves_no_temporary_fi
     assert not HdfsFiles().exists(root + "dir/x.bin")
 
 
+def test_every_public_call_of_the_backend_is_bounded_by_the_deadline() -> None:
+    public = [n for n in vars(HdfsFiles) if not n.startswith("_") and callable(vars(HdfsFiles)[n])]
+    assert "put" in public and "hidden_directories" in public
+    assert [n for n in public if not hasattr(vars(HdfsFiles)[n], "__wrapped__")] == []
+
+
 def test_a_caller_stops_waiting_on_a_stuck_call_loop_and_the_next_call_gets_a_new_one() -> None:
     async def stuck() -> None:
         time.sleep(3)  # blocks the loop's thread: its own timers cannot fire (a blocking poll)

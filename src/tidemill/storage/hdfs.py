@@ -19,6 +19,7 @@ old file or the new, never half.
 from __future__ import annotations
 
 import builtins
+import functools
 import io
 import os
 import socket
@@ -82,7 +83,7 @@ def _bounded(
         with self._within_deadline():
             return method(self, *args, **kwargs)
 
-    bounded.__name__, bounded.__doc__ = method.__name__, method.__doc__
+    functools.update_wrapper(bounded, method)  # its name, its docstring, `__wrapped__`
     return bounded
 
 
@@ -300,6 +301,7 @@ class HdfsFiles:
             if exc.failure is not Failure.DS_VERIFY_NOT_FOUND:
                 raise
 
+    @_bounded
     def hidden_directories(self, uri: str) -> builtins.list[str]:
         """The writers' hidden directories (`.tidemill-tmp.*`) right in directory `uri`, as
         directory URIs ending in '/'; none when it is missing. A listing never shows them: this
