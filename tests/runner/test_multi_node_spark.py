@@ -203,6 +203,6 @@ def test_two_nodes_run_batches_on_one_spark_cluster_with_the_warehouse_on_s3(
     stored = [o.key for o in s3.list(names["wh"], "warehouse/")]
     results = [k for k in stored if k.endswith("/result.parquet")]
     assert sorted(k.rsplit("/", 3)[-3] for k in results) == ["j1", "j2"], stored
-    assert [k for k in stored if "/.run-" in k] == []  # Spark's staging removed
+    assert [k for k in stored if "/.tidemill-tmp.run-" in k] == []  # Spark's staging removed
     for node in nodes.values():
         assert [str(p) for p in node.data_dir.rglob("*.parquet")] == []

@@ -45,6 +45,10 @@ def claim(
 ) -> list[Claimed]:
     """Claim up to `free` batches in queue order under the caps; `backfill_room` is how many
     backfilled batches this runner may still start (None: no limit)."""
+    fresh = batch_store.claimable(conn, FRESH_LOOKAHEAD)
+    found_lanes = None if fresh else backfill_store.lanes(conn)  # oldest first
+    if not fresh and not found_lanes:
+        return []  # nothing waits (a pass after every batch end): the caps need not be read
     admission = Admission(quota, backfill_room=backfill_room)
     backfilling: Counter[int] = Counter()  # backfilled batches executing, by account
     for e in backfill_store.executing(conn):
@@ -74,11 +78,13 @@ def claim(
             return True
         return False
 
-    for account, batch in batch_store.claimable(conn, FRESH_LOOKAHEAD):
+    for account, batch in fresh:
         if len(claimed) >= free:
             return claimed
         consider(account, batch, None)
-    lanes = dict(enumerate(backfill_store.lanes(conn)))  # oldest first
+    if found_lanes is None:
+        found_lanes = backfill_store.lanes(conn)
+    lanes = dict(enumerate(found_lanes))
     queues: dict[int, Iterator[tuple[int, Batch]]] = {}
     while lanes and len(claimed) < free:
         # The account running fewest backfilled batches next; the older backfill among equals.

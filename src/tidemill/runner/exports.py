@@ -160,6 +160,18 @@ def record_outcomes(
     )
 
 
+def _written_later(conn: sa.Connection, batch_uid: str, attempt: int) -> set[tuple[str, str]]:
+    """(bucket, key) of the kodo objects an attempt of the batch after `attempt` wrote, or is
+    writing (its journal), and that were not undone: part keys are fixed by the spec, so a
+    rerun or a retry writes the same ones."""
+    return {
+        (str(o.written.get("bucket", "")), str(key))
+        for o in export_outcomes.for_batch(conn, batch_uid)
+        if o.attempt > attempt and o.type == "kodo"
+        for key in o.written.get("keys", ())
+    }
+
+
 def undo_attempt(
     db: sa.Engine, settings: Settings, storage: Kodo, batch_uid: str, attempt: int,
     now: datetime, files: Storage,
@@ -177,12 +189,18 @@ def undo_attempt(
         if account is None:
             return 0
         store = storage.for_account(accounts.scope_of(conn, account))  # as it was written
+        kept = _written_later(conn, batch_uid, attempt)
     undone = 0
     for outcome in pending:
         if outcome.status == SKIPPED or not outcome.written:
             continue  # wrote nothing in this attempt
+        written = outcome.written
+        if outcome.type == "kodo":  # a later attempt's object at the same key is not undone
+            bucket = str(written.get("bucket", ""))
+            keys = [k for k in written.get("keys", ()) if (bucket, str(k)) not in kept]
+            written = {**written, "keys": keys}
         try:
-            removed = undo(targets(settings), store, files, outcome.type, outcome.written)
+            removed = undo(targets(settings), store, files, outcome.type, written)
         except TidemillError as exc:
             log.warning("cannot undo export %s of batch %s: %s", outcome.export_name, batch_uid,
                         exc.message)  # fmt: skip
@@ -201,17 +219,25 @@ def undo_attempt(
 def sweep_expired(db: sa.Engine, storage: Kodo, now: datetime) -> int:
     """Delete the exported objects whose retention ran out (§8.10); how many were deleted.
 
-    Each through its own account's view of the storage, as it was written.
+    Each through its own account's view of the storage, as it was written. A key that a later
+    attempt of the same batch wrote again (a rerun, a retry: part keys are fixed by the spec)
+    is that attempt's object, deleted at its own expiry, not at the earlier one's.
     """
     deleted = 0
     with db.connect() as conn:
         due = export_outcomes.expired(conn, now)
         scopes = {item.account: accounts.scope_of(conn, item.account) for item in due}
+        rewritten = {
+            (i.batch_uid, i.attempt): _written_later(conn, i.batch_uid, i.attempt) for i in due
+        }
     for item in due:
         bucket = str(item.written.get("bucket", ""))
         store = storage.for_account(scopes[item.account])
+        kept = rewritten[(item.batch_uid, item.attempt)]
         try:
             for key in item.written.get("keys", ()):
+                if (bucket, str(key)) in kept:
+                    continue  # a later attempt's object now: its own expiry deletes it
                 store.delete(bucket, str(key))
                 deleted += 1
         except TidemillError as exc:

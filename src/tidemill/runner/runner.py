@@ -303,6 +303,8 @@ class Runner:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(5)
+        with self._dispatching:  # a slot thread's pass (its depend children) ends first
+            pass
         for slot in self._slots:
             slot.close()
 
@@ -427,7 +429,8 @@ class Runner:
         remote storage, and no row lock or write transaction is held meanwhile. A batch that
         cannot be planned ends at once (its own transaction). One pass at a time."""
         with self._dispatching:
-            self._dispatch_once()
+            if not self.stopping:  # close() waits for a pass under way, later ones see this
+                self._dispatch_once()
 
     def _dispatch_once(self) -> None:
         free = [slot for slot in self._slots if slot.idle.is_set() and slot.current is None]
@@ -577,8 +580,7 @@ class Runner:
         (docs/performance.md, session 6). What fails here is left to the dispatcher's next
         pass: the slot wakes it when it is free (`Slot._run`)."""
         try:
-            if not self.stopping:
-                self._dispatch()
+            self._dispatch()
         except Exception:
             log.exception("cannot dispatch the depend children; the dispatcher will")
 

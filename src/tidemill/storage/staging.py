@@ -7,12 +7,13 @@ the lease").
 * S3, files of any size: a multipart upload (of one part below MIN_PART, 5 MiB: S3 allows the
   last part, so the only one, to be smaller). Staging begins it (CreateMultipartUpload), `send`
   uploads the parts, `commit` completes it (one short call; S3 publishes the object whole),
-  `abort` drops it and its parts. `journal` holds the upload id, for an undo after a crash
-  (`abort_journaled`). A small object costs two more requests than one PUT, all but the
-  complete outside the lease (docs/decisions.md, "session 6, fixes").
+  `abort` drops it and its parts, `settle` (a result's) the uploads other attempts left at its
+  key. `journal` holds the upload id, for an undo after a crash (`abort_journaled`). A small
+  object costs two more requests than one PUT, all but the complete outside the lease
+  (docs/decisions.md, "session 6, fixes").
 * HDFS: `send` uploads to a hidden temporary directory beside the target (`.tidemill-tmp.*`,
   never listed), `commit` renames the file into place (one namenode call), `abort` removes the
-  temporary directory.
+  temporary directory, `settle` it and (a result's) those other attempts left beside it.
 * Local files and local buckets, where a move is a rename: `send` makes the file durable
   (`storage.local.ready_to_adopt`: its fsync), `commit` renames it into place, and the
   directory is synced in `settle`, after the lease (a result's, inside the worker's
@@ -70,7 +71,9 @@ class Staged(Protocol):
 
     def settle(self) -> None:
         """After `commit`, outside the lease: make what it did durable where that is a step
-        of its own (a local bucket's directory sync); before the publish is reported done."""
+        of its own (a local bucket's directory sync); before the publish is reported done.
+        Also the clean-up beside the target (a result's: what other attempts left), best
+        effort: no lock is held across its calls (docs/decisions.md, session 6 breaker)."""
         ...
 
     def abort(self) -> None:
@@ -181,10 +184,11 @@ def publish_copy(files: Storage, src: str, dst: str, lease: Lease) -> None:
 
 
 def abort_pending(files: Storage, uri: str) -> int:
-    """Drop every unfinished upload of `uri`: S3's multipart uploads of its key, HDFS's hidden
-    directories beside it (nothing elsewhere); how many. For a batch's result only (its
-    directory is the batch's), while its lease is held (then every such upload is a dead or
-    stale attempt's: `publish_file`'s caller commits only while it holds the lease)."""
+    """Drop every unfinished upload of `uri`: S3's multipart uploads of its key, the hidden
+    directories beside it (HDFS's temporaries; Spark's staging, engines.spark.hadoop), nothing
+    elsewhere; how many. For a batch's result only (its directory is the batch's), while its
+    lease is held (then every such upload is a dead or stale attempt's: `publish_file`'s caller
+    commits only while it holds the lease)."""
     backend = files.backend(uri) if isinstance(files, Storages) else files
     if isinstance(backend, HdfsFiles):
         return _drop_hidden(backend, uri, keep="")
@@ -194,7 +198,11 @@ def abort_pending(files: Storage, uri: str) -> int:
     pending = backend.store.pending_uploads(bucket, key)
     for upload in pending:
         backend.store.abort_upload(bucket, key, upload)
-    return len(pending)
+    hidden = uri.rsplit("/", 1)[0] + "/" + TEMP_PREFIX
+    doomed = [info.uri for info in backend.list(hidden)]
+    for found in doomed:
+        backend.delete(found)
+    return len(pending) + len({found[len(hidden) :].split("/", 1)[0] for found in doomed})
 
 
 def _nothing() -> None:
@@ -310,7 +318,13 @@ class _Multipart:
         self.store.complete_upload(self.bucket, self.key, self.upload, self.parts)
         if self.source is not None:
             self.source.unlink(missing_ok=True)
-        if self.sole_writer:  # only dead or stale attempts' uploads: theirs cannot complete
+
+    def settle(self) -> None:
+        # Only dead or stale attempts' uploads: this attempt still holds the batch, whose
+        # lease its runner renews (only were it to lapse now could a new attempt's upload be
+        # listed: that attempt would fail and run again, nothing wrong would be published).
+        # Outside the lease's transaction: an endpoint slow to list held every writer with it.
+        if self.sole_writer:
             # Best effort, as the aborts: the object is published; an endpoint that refuses the
             # listing (AccessDenied, NotImplemented) must not fail the attempt that published it.
             with suppress(TidemillError):
@@ -318,9 +332,6 @@ class _Multipart:
                 for other in others:
                     with suppress(TidemillError):
                         self.store.abort_upload(self.bucket, self.key, other)
-
-    def settle(self) -> None:
-        pass
 
     def abort(self) -> None:
         self.store.abort_upload(self.bucket, self.key, self.upload)
@@ -350,14 +361,13 @@ class _HdfsTemporary:
 
     def commit(self) -> None:
         self.files.rename(self.temporary, self.uri)
+
+    def settle(self) -> None:
         with suppress(TidemillError):  # published: an empty hidden directory is harmless
             self.files.delete_directory(self.directory)
         if self.sole_writer:  # killed attempts' hidden uploads (their runner may be gone too)
             with suppress(TidemillError):  # best effort, as S3's aborts of other uploads
                 _drop_hidden(self.files, self.uri, keep=self.directory)
-
-    def settle(self) -> None:
-        pass
 
     def abort(self) -> None:
         self.files.delete_directory(self.directory)

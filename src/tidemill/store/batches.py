@@ -228,12 +228,18 @@ _MOVES: dict[tuple[tuple[str, ...], bool], sa.Update] = {}
 
 
 def active_batches(conn: sa.Connection, account: int, job: str) -> list[Batch]:
-    rows = conn.execute(
-        sa.select(batches)
-        .where(*_job_filter(account, job), batches.c.status.in_(_values(ACTIVE)))
-        .order_by(batches.c.run_id)
-    )
+    rows = conn.execute(_ACTIVE_BATCHES, {"account": account, "job": job})
     return [_batch(r) for r in rows]
+
+
+# Built once (bind parameters): a start's POST reads it before queuing its batch.
+_ACTIVE_BATCHES = (
+    sa.select(batches)
+    .where(batches.c.account_id == sa.bindparam("account"),
+           batches.c.job_name == sa.bindparam("job"),
+           batches.c.status.in_(_values(ACTIVE)))
+    .order_by(batches.c.run_id)
+)  # fmt: skip
 
 
 def running_jobs(conn: sa.Connection) -> set[tuple[int, str]]:

@@ -34,13 +34,17 @@ def retries_of(conn: sa.Connection, account: int, job: str, run_id: int) -> int:
 
 def due(conn: sa.Connection, now: datetime, limit: int = 100) -> list[Due]:
     """Failed batches whose retry is due at `now`, the longest waiting first."""
-    rows = conn.execute(
-        sa.select(batches.c.account_id, batches.c.job_name, batches.c.run_id)
-        .where(batches.c.retry_at <= now, batches.c.status == S.FAILED.value)
-        .order_by(batches.c.retry_at)
-        .limit(limit)
-    )
+    rows = conn.execute(_DUE, {"now": now, "limit": limit})
     return [Due(r.account_id, r.job_name, r.run_id) for r in rows]
+
+
+# Built once (bind parameters): the runner's loop runs it at every pass.
+_DUE = (
+    sa.select(batches.c.account_id, batches.c.job_name, batches.c.run_id)
+    .where(batches.c.retry_at <= sa.bindparam("now"), batches.c.status == S.FAILED.value)
+    .order_by(batches.c.retry_at)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
 
 
 def requeue(conn: sa.Connection, batch: Due, now: datetime) -> bool:

@@ -400,5 +400,8 @@ def earliest_fire(conn: sa.Connection) -> datetime | None:
 
 
 def any_waiting(conn: sa.Connection) -> bool:
-    query = sa.select(job_states.c.job_name).where(job_states.c.waiting.is_(True)).limit(1)
-    return conn.execute(query).first() is not None
+    return conn.execute(_ANY_WAITING).first() is not None
+
+
+# Built once: the runner asks at every batch's end (`Runner.wake_waiting_loops`).
+_ANY_WAITING = sa.select(job_states.c.job_name).where(job_states.c.waiting.is_(True)).limit(1)

@@ -173,7 +173,7 @@ class SparkEngine:
             conformed, schema = _conform(frame, keys)
             staging = ""
             if hadoop.writes_directly(plan.result_uri, s3a=s3a):
-                staging = f"{plan.result_uri.rsplit('/', 1)[0]}/.run-{uuid.uuid4().hex}"
+                staging = hadoop.staging_uri(plan.result_uri)
                 staged = cast(StagedFiles, io.files)
                 stack.callback(_remove_prefix, staged, staging + "/")
                 out = hadoop.spark_path(staging, s3a=s3a) or staging

@@ -9,10 +9,13 @@ cluster must see the node's file system there). Anything else (`mem://`, `http(s
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
+
+from tidemill.core.object_keys import TEMP_PREFIX
 
 
 class S3Endpoint(Protocol):
@@ -53,6 +56,14 @@ def spark_path(uri: str, *, s3a: bool) -> str | None:
     if scheme == "file":
         return uri[len("file://") :]
     return None
+
+
+def staging_uri(result_uri: str) -> str:
+    """Where Spark writes a result it writes itself (`writes_directly`) before the publish
+    renames its part file to `result_uri`: a new directory beside it, hidden (a writer's
+    temporary name, core.object_keys.TEMP_PREFIX): no listing shows it, and a dead worker's
+    is dropped by its runner with its other unfinished uploads (runner.uploads)."""
+    return f"{result_uri.rsplit('/', 1)[0]}/{TEMP_PREFIX}run-{uuid.uuid4().hex}"
 
 
 def writes_directly(uri: str, *, s3a: bool) -> bool:
