@@ -1,7 +1,8 @@
 """hdfs://: files on HDFS through hdfs-native (a native client: no JVM in the service).
 
 A URI names its namenode and an absolute path: `hdfs://namenode:8020/warehouse/3/result.parquet`.
-One `HdfsFiles` serves every namenode the URIs name (a client per namenode, made on first use).
+One `HdfsFiles` serves every namenode the URIs name (the process's client per namenode, made on
+first use, shared by every `HdfsFiles` and never dropped: `_SHARED`).
 Paths follow the key rule of core.object_keys (no `//`, `.` or `..` names); names starting with
 TEMP_PREFIX are writers' temporary files, never listed.
 
