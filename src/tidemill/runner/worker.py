@@ -39,7 +39,7 @@ from tidemill.storage.base import Kodo, Storage
 from tidemill.storage.local import directory_syncs_deferred
 from tidemill.storage.local_buckets import reads_through_buckets
 from tidemill.storage.registry import open_storages
-from tidemill.storage.staging import Staged, publish_file, stage_file
+from tidemill.storage.staging import Staged, publish_copy, publish_file, stage_file
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
 
@@ -105,8 +105,13 @@ def execute(
             raise
         held.staged = staged
 
+    def publish_staged(src: str, dst: str) -> None:
+        publish_copy(storage, src, dst, lease)  # the copy outside the lease
+
     reads = storage if kodo is None else reads_through_buckets(storage, kodo, plan.scope)
-    io = RunIO(reads, lease, scratch=scratch, stop=stop, publish=publish)
+    io = RunIO(
+        reads, lease, scratch=scratch, stop=stop, publish=publish, publish_staged=publish_staged
+    )
     return (engine or registry.engine(plan.engine)).run(plan, io)
 
 
