@@ -21,12 +21,13 @@ import pytest
 from tidemill.config import S3Settings
 from tidemill.core.models import AccountScope
 from tidemill.core.plans import BatchPlan, InputFile, Limits, TablePlan
-from tidemill.engines.base import RunIO
+from tidemill.engines.base import UNFENCED, RunIO
 from tidemill.engines.spark import session
 from tidemill.engines.spark.engine import SparkEngine
 from tidemill.errors import Failure, NotFoundError
 from tidemill.storage.registry import S3Config, StorageConfig, Storages, open_storages
 from tidemill.storage.s3 import S3Store
+from tidemill.storage.staging import publish_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [{"n": i, "s": f"k{i % 3}"} for i in range(500)]
@@ -121,6 +122,29 @@ def test_s3_inputs_are_read_and_the_result_written_by_spark_itself(
     assert done.rows == 3
     assert [f.uri for f in storage.list(f"{root}/warehouse/")] == [done.result_uri]  # no staging
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_s3_result_staged_by_spark_is_published_by_the_runs_copy_outside_the_lease(
+    engine: SparkEngine, s3: tuple[Storages, str], tmp_path: Path
+) -> None:
+    storage, root = s3
+    table = inputs(storage, root)
+    engine.prepare()
+    published: list[tuple[str, str]] = []
+
+    def publish_staged(src: str, dst: str) -> None:
+        published.append((src, dst))
+        publish_copy(storage, src, dst, UNFENCED)  # the runner's (runner.worker)
+
+    result = f"{root}/warehouse/r/result.parquet"
+    done = engine.run(
+        plan(root, table, result), RunIO(storage, scratch=tmp_path, publish_staged=publish_staged)
+    )
+
+    ((src, dst),) = published
+    assert src.startswith(f"{root}/warehouse/r/.") and "run-" in src and dst == result
+    assert read(storage, done.result_uri) == EXPECTED
+    assert [f.uri for f in storage.list(f"{root}/warehouse/")] == [result]  # staging removed
 
 
 def test_an_s3_upstream_result_is_read_in_place_and_a_rerun_replaces_the_result(

@@ -4,10 +4,11 @@ a successful batch with an export, of a failed one, its errors and its tenancy."
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from tests.api.test_batches import ROWS, make_datasource, make_job, write_lines
+from tests.api.test_batches import ROWS, SLOW, make_datasource, make_job, write_lines
 from tests.support import Client, assert_error, wait_for
 from tidemill.config import Settings
 
@@ -182,3 +183,22 @@ def test_a_log_left_by_a_deleted_job_is_not_shown_for_its_namesakes_batch(
     assert run_id == 1
     assert "old job" not in text
     assert "no worker log" in text
+
+
+def test_a_batch_stopped_as_it_starts_tells_what_it_was_given(
+    data: Client, settings: Settings
+) -> None:
+    """Its worker writes the first log only once the run has lasted 0.2 s; one ended sooner
+    leaves it to the runner (session 6, worker2): either way the log is there."""
+    make_job(data, "slow", SLOW)
+    assert data.post("/v2/jobs/slow/actions/start").status_code == 200
+    scratch = settings.data_dir / "scratch"
+    deadline = time.monotonic() + 60
+    while not (scratch.exists() and any(scratch.iterdir())):  # the worker has the plan
+        assert time.monotonic() < deadline, "the worker never started the batch"
+        time.sleep(0.002)
+    assert data.post("/v2/jobs/slow/actions/stop").status_code == 200
+    assert wait_for(data, "slow", {"Canceled"})["status"] == "Canceled"
+
+    text = log_of(data, "slow")
+    assert SLOW in text and "batch: 1 (attempt 0)" in text

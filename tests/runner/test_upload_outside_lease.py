@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,7 +38,7 @@ from tidemill.storage.registry import open_storages
 from tidemill.storage.s3 import MiB, S3Store
 from tidemill.storage.s3_buckets import GrantedS3Buckets
 from tidemill.storage.s3_files import S3Files
-from tidemill.storage.staging import publish_file, stage_file, stage_object
+from tidemill.storage.staging import publish_copy, publish_file, stage_file, stage_object
 from tidemill.store import accounts
 from tidemill.store import batches as store
 from tidemill.store.export_outcomes import BatchKey
@@ -324,3 +325,101 @@ def test_a_killed_workers_result_upload_is_dropped_by_its_runner_only_while_it_i
     assert len(s3.pending_uploads(bucket, "1/j/1/result.parquet")) == 1
     assert drop_result_uploads(rt.db, S3Files(s3), plan) == 1
     assert s3.pending_uploads(bucket, "1/j/1/result.parquet") == ()
+
+
+@pytest.mark.s3
+def test_an_overwrite_deletes_its_stale_objects_without_holding_the_lease_for_each(
+    rt: Runtime, s3_settings: S3Settings, tmp_path: Path
+) -> None:
+    secret = s3_settings.secret_key.get_secret_value()
+    fast = S3Store(s3_settings.endpoint, s3_settings.access_key, secret)
+    waits: list[float] = []
+    done = threading.Event()
+
+    def probe() -> None:
+        """Another writer of the metadata (the API, another batch's end), every 50 ms."""
+        database = sqlite3.connect(str(rt.db.url.database), timeout=4, isolation_level=None)
+        try:
+            while not done.is_set():
+                started = time.monotonic()
+                database.execute("BEGIN IMMEDIATE")
+                database.execute("COMMIT")
+                waits.append(time.monotonic() - started)
+                time.sleep(0.05)
+        except sqlite3.OperationalError:  # database is locked: waited past its timeout
+            waits.append(float("inf"))
+        finally:
+            database.close()
+
+    # Each request crawls (4,000 bytes/s: a DELETE's signed headers take about 0.15 s).
+    with throttled(s3_settings.endpoint, 4000) as proxy:
+        slow = S3Store(proxy.endpoint, s3_settings.access_key, secret, read_timeout=60)
+        ctx, plan, _ = kodo_export(rt, slow, tmp_path, rows=10)
+        bucket = str(plan.spec["bucket"])
+        where = "o/2026-11-30-20-00-00/"  # keyPrefix o/ and a directory of NOW's time
+        stale = [f"{where}part-{n:05d}.csv" for n in range(1, 41)]  # the target's earlier files
+        for key in stale:
+            fast.write(bucket, key, b"old")
+        plan = replace(plan, spec={**plan.spec, "saveMode": "overwrite"})
+        prober = threading.Thread(target=probe)
+        prober.start()
+        try:
+            outcomes = run_exports(ctx, [plan])
+        finally:
+            done.set()
+            prober.join()
+            slow._client.close()  # its pooled sockets to the link, before the link closes
+    # One delete request per stale object, all under one hold, kept the other writer out for
+    # about 6 s (a database-is-locked error past 4 s); now the hold spans one request.
+    assert max(waits) < 2.5, f"another write waited {max(waits):.1f} s"
+    assert [o.status for o in outcomes] == ["Successful"], outcomes
+    assert [o.key for o in fast.list(bucket)] == [f"{where}part-00000.csv"]
+
+
+@pytest.mark.s3
+def test_a_staged_result_is_copied_outside_the_lease_and_only_completed_under_it(
+    rt: Runtime, s3_settings: S3Settings, tmp_path: Path
+) -> None:
+    import boto3
+
+    secret = s3_settings.secret_key.get_secret_value()
+    s3 = S3Store(s3_settings.endpoint, s3_settings.access_key, secret)
+    client = boto3.client(
+        "s3", endpoint_url=s3_settings.endpoint, aws_access_key_id=s3_settings.access_key,
+        aws_secret_access_key=secret, region_name=s3_settings.region,
+    )  # fmt: skip
+    bucket = f"wh-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(bucket)
+    key = "1/j/1/result.parquet"
+    staged = f"s3://{bucket}/1/j/1/.run-x/part-00000.parquet"  # where Spark wrote it
+    data = big_file(tmp_path / "w").read_bytes()  # ~10 MB: two parts
+    s3.write(bucket, "1/j/1/.run-x/part-00000.parquet", data)
+    seen: list[list[int]] = []
+
+    class Watched:
+        """The batch's real lease, noting at each hold the parts the upload of `key` has."""
+
+        @contextmanager
+        def publishing(self) -> Iterator[None]:
+            with fence(rt).publishing():
+                seen.append([
+                    sum(p["Size"] for p in client.list_parts(
+                        Bucket=bucket, Key=key, UploadId=upload).get("Parts", []))
+                    for upload in s3.pending_uploads(bucket, key)
+                ])  # fmt: skip
+                yield
+
+    try:
+        publish_copy(S3Files(s3), staged, f"s3://{bucket}/{key}", Watched())
+    finally:
+        client.close()
+
+    assert seen == [[len(data)]]  # every byte was in its parts before the hold began
+    assert s3.read(bucket, key) == data
+    assert s3.pending_uploads(bucket, key) == ()
+    with rt.db.begin() as conn:
+        assert store.move(conn, 1, "j", 1, [S.RUNNING], rerun_count=1)  # a later attempt
+    with pytest.raises(LeaseLostError):
+        publish_copy(S3Files(s3), staged, f"s3://{bucket}/1/j/1/other.parquet", fence(rt))
+    assert s3.stat(bucket, "1/j/1/other.parquet") is None
+    assert s3.pending_uploads(bucket, "1/j/1/other.parquet") == ()  # its copied parts dropped

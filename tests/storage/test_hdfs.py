@@ -3,6 +3,7 @@ bounded waits on namenodes that refuse or never answer, errors without Java trac
 
 from __future__ import annotations
 
+import gc
 import pickle
 import socket
 import time
@@ -114,6 +115,29 @@ def test_a_put_over_a_slow_link_stops_at_its_deadline_and_leaves_no_temporary_fi
     )
     assert not [name for name in left if TEMP_PREFIX in name], left
     assert not HdfsFiles().exists(root + "dir/x.bin")
+
+
+@pytest.mark.hdfs
+def test_a_client_outlives_the_backend_that_made_it(root: str) -> None:
+    """Dropping an hdfs-native client shuts its runtime down while holding the GIL, which a
+    thread of that runtime may be waiting for: a deadlock (seen in gdb). So a backend that goes
+    leaves its client to the process, and the next backend uses it."""
+    files = HdfsFiles()
+    files.put(root + "a", b"a")
+    namenode = root.split("/", 3)
+    client = files._client(root + "a", f"hdfs://{namenode[2]}")
+    del files
+    gc.collect()
+
+    other = HdfsFiles()
+    assert other.read(root + "a") == b"a"
+    assert other._client(root + "a", f"hdfs://{namenode[2]}") is client
+
+
+def test_every_public_call_of_the_backend_is_bounded_by_the_deadline() -> None:
+    public = [n for n in vars(HdfsFiles) if not n.startswith("_") and callable(vars(HdfsFiles)[n])]
+    assert "put" in public and "hidden_directories" in public
+    assert [n for n in public if not hasattr(vars(HdfsFiles)[n], "__wrapped__")] == []
 
 
 def test_a_caller_stops_waiting_on_a_stuck_call_loop_and_the_next_call_gets_a_new_one() -> None:

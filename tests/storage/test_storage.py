@@ -9,7 +9,10 @@ list's files) must refuse every write instead (`test_read_only_backends_refuse_e
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable
@@ -21,7 +24,12 @@ import pytest
 from tidemill.config import S3Settings
 from tidemill.errors import BackendError, Failure, InvalidInputError, NotFoundError
 from tidemill.storage.base import Storage, join, scheme_of
-from tidemill.storage.local import TEMP_PREFIX, directory_syncs_deferred, file_uri
+from tidemill.storage.local import (
+    TEMP_PREFIX,
+    directory_syncs_deferred,
+    file_system_type,
+    file_uri,
+)
 from tidemill.storage.registry import (
     BACKENDS,
     READ_ONLY,
@@ -341,6 +349,47 @@ def test_a_durable_local_put_syncs_the_file_and_its_directory_and_the_other_neit
     assert synced == []
     assert (tmp_path / "d" / "log.txt").read_bytes() == b"not synced"
     assert os.listdir(tmp_path / "d") == ["log.txt"]  # no temporary file left beside it
+
+
+@pytest.mark.parametrize("where", ["tmp", "shm"])
+def test_a_new_directorys_entry_is_synced_in_its_parent_once_where_the_file_system_needs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A batch's result adopted into a new run directory (<warehouse>/1/j/1/): the job's
+    directory, which holds the new entry, is synced once, unless the file system's journal
+    commits that entry with the run directory's own sync (ext3/ext4/XFS); a second file there
+    syncs only its own directory."""
+    if where == "shm":
+        if not Path("/dev/shm").is_dir():
+            pytest.skip("no /dev/shm")
+        tmp_path = Path(tempfile.mkdtemp(dir="/dev/shm"))  # tmpfs: no journal
+    kind = subprocess.run(["stat", "-f", "-c", "%T", str(tmp_path)], capture_output=True)
+    journaled = kind.stdout.decode().strip() in ("ext2/ext3", "xfs")  # coreutils' names
+    assert (file_system_type(tmp_path) in ("ext3", "ext4", "xfs")) == journaled
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    job = tmp_path / "wh" / "1" / "j"
+    job.mkdir(parents=True)
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    storages = open_storages(StorageConfig())
+    result, log = tmp_path / "result.parquet", tmp_path / "log.txt"
+    result.write_bytes(b"PAR1")
+    log.write_bytes(b"done")
+    try:
+        storages.upload(file_uri(job / "1" / "result.parquet"), result, move=True)
+        assert synced == ([] if journaled else [str(job)]) + [str(job / "1")]
+        synced.clear()
+        storages.upload(file_uri(job / "1" / "log.txt"), log, move=True)
+        assert synced == [str(job / "1")]
+    finally:
+        if where == "shm":
+            shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def test_deferred_directory_syncs_sync_each_directory_once_at_the_blocks_end(

@@ -10,6 +10,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,3 +121,43 @@ def test_an_export_file_is_synced_before_the_lease_and_its_directory_after(
 
     assert syncs == [("file", True), ("directory", True)]
     assert buckets.read("out", "o/part-0.parquet") == b"PAR1 result"
+
+
+def test_a_result_from_another_file_system_is_copied_beside_its_target_before_the_lease(
+    rt: Runtime, tmp_path: Path
+) -> None:
+    """Scratch on tmpfs, the warehouse on the test's disk: the result is copied, durably, to a
+    hidden name beside its target before the lease is taken; under it only a rename."""
+    import shutil
+    import tempfile
+
+    if not Path("/dev/shm").is_dir() or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on another file system than the test's directory")
+    scratch = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    try:
+        source = scratch / "result.parquet"
+        data = b"PAR1" + os.urandom(300_000)
+        source.write_bytes(data)
+        run = tmp_path / "wh" / "1" / "j" / "1"
+        seen: list[list[int]] = []
+
+        @contextmanager
+        def hold() -> Iterator[None]:
+            """The batch's real lease, noting the sizes of the hidden files beside the target."""
+            with fence(rt).publishing():
+                hidden = sorted(run.glob(".*")) if run.is_dir() else []
+                seen.append([p.stat().st_size for p in hidden])
+                yield
+
+        class Watched:
+            def publishing(self) -> AbstractContextManager[None]:
+                return hold()
+
+        publish_file(LocalFiles(), file_uri(run / "result.parquet"), source, Watched())
+
+        assert seen == [[len(data)]]  # the whole copy was there before the hold began
+        assert (run / "result.parquet").read_bytes() == data
+        assert os.listdir(run) == ["result.parquet"]  # no hidden copy left
+        assert not source.exists()  # given up
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -78,6 +78,10 @@ class RunIO:
     # step that makes it visible under it (the runner's `storage.staging.publish_file`); None:
     # the whole upload under the lease.
     publish: Callable[[str, Path], None] | None = None
+    # Publishes a file staged beside the result (a Spark run's, `src`) at the result's URI
+    # (`dst`), the copy outside the lease and only the step that makes it visible under it
+    # (the runner's `storage.staging.publish_copy`); None: a rename under the lease.
+    publish_staged: Callable[[str, str], None] | None = None
 
     def publish_result(self, uri: str, source: Path) -> None:
         """Publish the local file `source` (given up) at `uri` while the lease holds; raises

@@ -11,6 +11,7 @@ only moves finished bytes. The row forms:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,13 +37,17 @@ def open_result(ctx: ExportContext, *directories: Path) -> duckdb.DuckDBPyConnec
     Without the Spark macros and Python functions: exports run only the SQL of this module,
     on built-in functions, and creating every macro (~70 ms) or registering every function
     (~8 ms) is work an export does not need (docs/performance.md)."""
-    allowed = sorted({str(ctx.result.parent), *(str(d) for d in directories)})
+    # Its temporary files in the batch's scratch (removed with it, swept after a killed
+    # worker), not DuckDB's default `.tmp` under the worker's working directory.
+    spill = ctx.scratch / f"spill-{uuid.uuid4().hex}"
+    allowed = sorted({str(ctx.result.parent), str(spill), *(str(d) for d in directories)})
     return seal(
         open_engine(macros=(), functions=()),
         time_zone=ctx.zone.key,
         threads=ctx.threads,
         memory_limit=ctx.memory_limit,
         allowed_directories=allowed,
+        temp_directory=str(spill),
     )
 
 

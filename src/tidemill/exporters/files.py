@@ -41,7 +41,7 @@ from tidemill.exporters.base import (
 )
 from tidemill.exporters.codecs import compress_file
 from tidemill.storage.base import Buckets
-from tidemill.storage.staging import Staged, stage_object
+from tidemill.storage.staging import Staged, delete_keys, stage_object
 from tidemill.writeback import written_back
 
 PART_COLUMN = "__tidemill_part"
@@ -136,9 +136,7 @@ def write_files(
                     store.delete(bucket, key)
         raise
     stale = previous | (set(existing) if layout.save_mode == "overwrite" else set())
-    with ctx.fence.publishing():
-        for key in sorted(stale - set(keys)):
-            store.delete(bucket, key)
+    delete_keys(store, bucket, sorted(stale - set(keys)), ctx.fence)
     return ExportOutcome(
         plan.name,
         plan.type,

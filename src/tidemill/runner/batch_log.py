@@ -3,8 +3,9 @@
 A worker fills a `BatchLog` as the attempt goes — the rendered SQL and the input files with
 their sizes when it starts, the engine's figures when the result is committed, each export's
 outcome, the error and its causes when it fails — and writes it to `core.naming.log_beside`
-(the batch's directory in the warehouse, beside its result) twice: once at the start (so a
-killed attempt leaves what it was given) and once at the end. The API serves it
+(the batch's directory in the warehouse, beside its result): once the attempt has run a
+short while (so a killed attempt leaves what it was given; the runner writes that for a worker
+that died sooner, `save_given_if_missing`) and once at the end. The API serves it
 (`GET /v2/jobs/{job}/history/{runId}/log`); it is deleted with the batch's files.
 
 The text is for the batch's own account: it never shows the server's paths (the data
@@ -156,6 +157,11 @@ class BatchLog:
             lines += [_figure(name, value) for name, value in process.items()]
         self._sections.append(("end", lines))
 
+    def reopen(self) -> None:
+        """Take back `finish`'s section: the attempt goes on (a publish after it failed)."""
+        if self._sections and self._sections[-1][0] == "end":
+            self._sections.pop()
+
     def text(self) -> str:
         parts = []
         for title, lines in self._sections:
@@ -187,6 +193,26 @@ def save(
     except TidemillError as exc:
         log.warning("cannot write the log of batch %s/%s: %s", batch_log.plan.job,
                     batch_log.plan.run_id, exc.message)  # fmt: skip
+
+
+def save_given_if_missing(
+    storage: Storage, batch_log: BatchLog, fence: Fence | None = None
+) -> bool:
+    """Store `batch_log` (what the attempt was given) unless the log beside the result is this
+    attempt's already (its uid and attempt lines); whether it was stored. For an attempt whose
+    worker ended before writing any log (the worker writes its first log only once the run
+    has lasted `FIRST_LOG_AFTER`): the runner calls it, under the lease, before it records the
+    outcome. Not synced, as the worker's first log (docs/decisions.md)."""
+    plan = batch_log.plan
+    uri = log_beside(plan.result_uri)
+    ours = f"batch: {plan.run_id} (attempt {plan.attempt})\n{LOG_UID_LABEL}{plan.batch_uid}\n"
+    try:
+        if ours in storage.read(uri, 0, 4096).decode(errors="replace"):
+            return False
+    except TidemillError:
+        pass  # none yet (or unreadable): written below
+    save(storage, batch_log, fence, durable=False)
+    return True
 
 
 # --- the worker process's own figures (Linux: /proc/self) -------------------------------------

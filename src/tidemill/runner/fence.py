@@ -36,16 +36,26 @@ class LeaseFence:
     """The fence of attempt `attempt` of a batch owned by runner `owner` (exporters' `Fence`)."""
 
     def __init__(
-        self, db: sa.Engine, batch: export_outcomes.BatchKey, owner: str, attempt: int
+        self,
+        db: sa.Engine,
+        batch: export_outcomes.BatchKey,
+        owner: str,
+        attempt: int,
+        *,
+        stopping: bool = False,
     ) -> None:
+        """`stopping`: the lease also holds while the batch is being stopped (Cancelling, not
+        yet recorded): for the runner's log of a worker it ended, never for a worker's publish."""
         self.db = db
         self.batch = batch
         self.owner = owner
         self.attempt = attempt
+        self.stopping = stopping
 
     def _hold(self, conn: sa.Connection) -> None:
         b = self.batch
-        if not store.hold_lease(conn, b.account, b.job, b.run_id, self.owner, self.attempt, b.uid):
+        if not store.hold_lease(conn, b.account, b.job, b.run_id, self.owner, self.attempt,
+                                b.uid, stopping=self.stopping):  # fmt: skip
             raise LeaseLostError()
 
     def note(self, export: str, type_: str, written: Mapping[str, Any]) -> None:

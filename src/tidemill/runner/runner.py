@@ -220,6 +220,10 @@ class Slot:
             if uploads.may_leave_uploads(assignment.plan):  # its unfinished result upload
                 runtime = self.runner.runtime
                 uploads.drop_result_uploads(runtime.db, runtime.storages, assignment.plan)
+            runtime = self.runner.runtime  # what it was given, if it died before logging it
+            worker.write_given_log(
+                assignment.plan, self.runner.worker_config, runtime.storages, runtime.db
+            )
             return self._ended()
 
     def _ended(self) -> Outcome:
@@ -617,7 +621,10 @@ class Runner:
         """Each depend child gets a batch with the same batchTime and params (§7.1), in the
         parent's backfill if it has one; how many were queued."""
         queued = 0
-        for child in repo.list_jobs(conn, account, source_type="job", source=batch.job_name):
+        # Their rows locked: a child deleted meanwhile takes this batch with it, not after it.
+        children = repo.list_jobs(conn, account, source_type="job", source=batch.job_name,
+                                  lock=True)  # fmt: skip
+        for child in children:
             if child.mode is not SchedulerMode.DEPEND:
                 continue
             queued += 1

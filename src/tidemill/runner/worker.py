@@ -14,6 +14,8 @@ import signal
 import sys
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
@@ -37,11 +39,25 @@ from tidemill.storage.base import Kodo, Storage
 from tidemill.storage.local import directory_syncs_deferred
 from tidemill.storage.local_buckets import reads_through_buckets
 from tidemill.storage.registry import open_storages
-from tidemill.storage.staging import publish_file
+from tidemill.storage.staging import Staged, publish_copy, publish_file, stage_file
 from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
 
 log = logging.getLogger("tidemill.worker")
+
+# An attempt's first batch log (what it was given) is written once the attempt has run this
+# long, seconds: a batch that ends sooner has only its final log, which says all the first one
+# would. A worker that dies sooner leaves it to the runner (`batch_log.save_given_if_missing`).
+FIRST_LOG_AFTER = 0.2
+
+
+class HeldResult:
+    """The result of a batch without exports, sent by the engine's publish but not yet visible:
+    the worker commits it and the final batch log under one hold of the lease (one metadata
+    transaction instead of two). `staged`: None until the engine publishes."""
+
+    def __init__(self) -> None:
+        self.staged: Staged | None = None
 
 
 def execute(
@@ -52,6 +68,7 @@ def execute(
     stop: threading.Event | None = None,
     scratch: Path | None = None,
     kodo: Kodo | None = None,
+    held: HeldResult | None = None,
 ) -> Committed:
     """Run `plan` on `engine` (the plan's, by default) and commit its result atomically.
 
@@ -62,16 +79,39 @@ def execute(
     system's). `kodo`: the buckets a kodo input is read through, as the plan's account
     (`storage.local_buckets.reads_through_buckets`: its file checked and pinned when opened,
     never a path a link swapped in after the listing leads elsewhere); None: `storage`'s.
+    `held` (with `scratch`): the engine's publish only sends the result (outside the lease)
+    and leaves it in `held` for the caller to commit under the lease, or to abort; the
+    `Committed` answered is then not visible yet.
     """
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
     lease = fence or Unfenced()
 
     def publish(uri: str, source: Path) -> None:
-        publish_file(storage, uri, source, lease)  # the transfer outside the lease
+        if held is None or scratch is None:
+            publish_file(storage, uri, source, lease)  # the transfer outside the lease
+            return
+        try:  # out of the engine's run directory, which it removes when the run returns
+            kept = source.rename(scratch / f"result-{uuid.uuid4().hex}{source.suffix}")
+        except OSError:  # another file system: published now, as without `held`
+            publish_file(storage, uri, source, lease)
+            return
+        staged = stage_file(storage, uri, kept, sole_writer=True)
+        try:
+            staged.send()
+        except BaseException:
+            with suppress(TidemillError):
+                staged.abort()
+            raise
+        held.staged = staged
+
+    def publish_staged(src: str, dst: str) -> None:
+        publish_copy(storage, src, dst, lease)  # the copy outside the lease
 
     reads = storage if kodo is None else reads_through_buckets(storage, kodo, plan.scope)
-    io = RunIO(reads, lease, scratch=scratch, stop=stop, publish=publish)
+    io = RunIO(
+        reads, lease, scratch=scratch, stop=stop, publish=publish, publish_staged=publish_staged
+    )
     return (engine or registry.engine(plan.engine)).run(plan, io)
 
 
@@ -193,17 +233,132 @@ def _run(
     redact = batch_log.Redactor.for_plan(plan, config.data_dir, config.warehouse)
     blog = batch_log.BatchLog(plan, redact)
     fence = _fence(db, plan)  # both saves of the log too: a stale attempt never overwrites
-    # What it was given, even if it is killed. Not synced: only a machine crash would lose it,
-    # and after one this attempt is settled and runs again (docs/decisions.md).
-    batch_log.save(storage, blog, fence, durable=False)
+    # What it was given, even if it is killed, once the run has lasted FIRST_LOG_AFTER (a
+    # shorter one has its final log only; the runner writes it for a worker that died sooner).
+    # Not synced: only a machine crash would lose it, and after one this attempt is settled
+    # and runs again (docs/decisions.md).
+    first = _first_log().start(lambda: batch_log.save(storage, blog, fence, durable=False))
     batch_log.reset_peak_memory()
+    # Without exports the result is committed with the final log, under one hold of the lease.
+    held = None if plan.exports else HeldResult()
     # The result and the final log are renamed into one directory: one directory sync for
     # both, at the end of this block, before the answer (docs/decisions.md).
     with directory_syncs_deferred():
-        answer = _attempt(plan, config, kodo, storage, fence, blog)
+        try:
+            answer = _attempt(plan, config, kodo, storage, fence, blog, held)
+        finally:
+            first.cancel()  # never after the final log: waits for a write under way
+        blog.finish(batch_log.process_figures())
+        staged = held.staged if held is not None else None
+        if staged is not None and isinstance(answer, BatchResult):
+            answer = _commit_with_log(staged, storage, fence, blog, answer)
+        else:
+            if staged is not None:  # sent, then the attempt failed: never visible
+                with suppress(TidemillError):
+                    staged.abort()
+            batch_log.save(storage, blog, fence)
+    return answer
+
+
+def write_given_log(plan: BatchPlan, config: WorkerConfig, storage: Storage, db: sa.Engine) -> None:
+    """For the runner, once `plan`'s worker died without an answer: the batch log of what the
+    attempt was given, unless its worker wrote one (it does once the run has lasted
+    FIRST_LOG_AFTER), while the attempt's lease holds; never raises."""
+    try:
+        redact = batch_log.Redactor.for_plan(plan, config.data_dir, config.warehouse)
+        blog = batch_log.BatchLog(plan, redact)
+        blog.failed("the worker ended before the batch did (this log is the runner's)")
+        fence: Fence = Unfenced()
+        if plan.owner:  # a batch being stopped is still this attempt's, until it is recorded
+            key = BatchKey(plan.batch_uid, plan.account, plan.job, plan.run_id)
+            fence = LeaseFence(db, key, plan.owner, plan.attempt, stopping=True)
+        batch_log.save_given_if_missing(storage, blog, fence)
+    except Exception:
+        log.exception("cannot write the log of batch %s/%s", plan.job, plan.run_id)
+
+
+def _commit_with_log(
+    staged: Staged, storage: Storage, fence: Fence, blog: batch_log.BatchLog, answer: BatchResult
+) -> BatchResult | Outcome:
+    """Make the held result visible and store the final log, both under one hold of the
+    lease; the answer, or the failed attempt's Outcome (then nothing is visible and the log
+    says why, written on its own)."""
+    try:
+        with fence.publishing():
+            staged.commit()
+            batch_log.save(storage, blog)  # a log that cannot be written fails nothing
+        staged.settle()  # outside the lease, as `publish_file`'s
+        return answer
+    except Exception as exc:
+        with suppress(TidemillError):  # the failure to report is the commit's or the lease's
+            staged.abort()
+        blog.reopen()
+        outcome: Outcome
+        if isinstance(exc, TidemillError):
+            blog.failed(exc.message, exc)
+            outcome = Outcome(_ending(exc), exc.message)
+        else:  # a bug: as `_attempt`'s
+            log.exception("batch %s/%s crashed", blog.plan.job, blog.plan.run_id)
+            message = f"internal error while running the batch ({type(exc).__name__})"
+            blog.failed(message)
+            outcome = Outcome(Ending.ERROR, message)
         blog.finish(batch_log.process_figures())
         batch_log.save(storage, blog, fence)
-    return answer
+        return outcome
+
+
+class _Delayed:
+    """One thread of the worker that runs a job once it has waited its delay, unless cancelled
+    before (an attempt's first log). A cancel waits for a job under way to end."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._job: tuple[float, Callable[[], None]] | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, job: Callable[[], None], after: float = -1.0) -> _Delayed:
+        with self._ready:
+            wait = FIRST_LOG_AFTER if after < 0 else after
+            self._job = (time.monotonic() + wait, job)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._serve, name="tidemill-first-log", daemon=True
+                )
+                self._thread.start()
+            else:
+                self._ready.notify()
+        return self
+
+    def cancel(self) -> None:
+        with self._ready:  # held by `_serve` while a job runs
+            self._job = None
+
+    def _serve(self) -> None:
+        with self._ready:
+            while True:
+                if self._job is None:
+                    self._ready.wait()
+                    continue
+                due, job = self._job
+                left = due - time.monotonic()
+                if left > 0:
+                    self._ready.wait(left)
+                    continue
+                self._job = None
+                try:
+                    job()
+                except Exception:  # a log that cannot be written never fails the batch
+                    log.exception("cannot write a batch's first log")
+
+
+_DELAYED: list[_Delayed] = []
+
+
+def _first_log() -> _Delayed:
+    """This process's one `_Delayed` (made in the worker, never in the forkserver)."""
+    if not _DELAYED:
+        _DELAYED.append(_Delayed())
+    return _DELAYED[0]
 
 
 def _attempt(
@@ -213,8 +368,9 @@ def _attempt(
     storage: Storage,
     fence: Fence,
     blog: batch_log.BatchLog,
+    held: HeldResult | None = None,
 ) -> BatchResult | Outcome:
-    """Run the plan and its exports: the answer, once noted in `blog`."""
+    """Run the plan and its exports: the answer, once noted in `blog`. `held`: see `execute`."""
     answer: BatchResult | Outcome
     try:
         store = kodo.for_account(plan.scope)  # this batch's account's buckets only
@@ -222,7 +378,7 @@ def _attempt(
         # it); Spark holds its memory to the executors' settings instead.
         limit_memory(plan.memory_ceiling if plan.engine == "duckdb" else 0)
         scratch = scratch_dir(config.data_dir, plan)
-        committed = execute(plan, storage, fence=fence, scratch=scratch, kodo=kodo)
+        committed = execute(plan, storage, fence=fence, scratch=scratch, kodo=kodo, held=held)
         blog.committed(committed, batch_log.process_figures())
         rows = committed.rows
         outcomes = export_result(

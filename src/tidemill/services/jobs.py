@@ -237,6 +237,10 @@ def exists(rt: Runtime, account: int, name: str) -> JSON:
 def delete(rt: Runtime, account: int, name: str) -> None:
     check_name(name, Failure.JOB_NAME_INVALID, "job")
     with rt.db.begin() as conn:
+        # The job's row first (SQLite: the write lock): a parent's outcome transaction that
+        # is queueing this job's batch (it locks its children's rows) ends before, and the
+        # batch is deleted with the others; never left behind, of a job that is gone.
+        backfill_store.lock_job(conn, account, name)
         job = need_job(conn, account, name)
         blockers: Sequence[str] = [
             f"export {e.name!r}" for e in repo.list_exports(conn, account, name)

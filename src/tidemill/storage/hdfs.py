@@ -1,7 +1,8 @@
 """hdfs://: files on HDFS through hdfs-native (a native client: no JVM in the service).
 
 A URI names its namenode and an absolute path: `hdfs://namenode:8020/warehouse/3/result.parquet`.
-One `HdfsFiles` serves every namenode the URIs name (a client per namenode, made on first use).
+One `HdfsFiles` serves every namenode the URIs name (the process's client per namenode, made on
+first use, shared by every `HdfsFiles` and never dropped: `_SHARED`).
 Paths follow the key rule of core.object_keys (no `//`, `.` or `..` names); names starting with
 TEMP_PREFIX are writers' temporary files, never listed.
 
@@ -19,6 +20,7 @@ old file or the new, never half.
 from __future__ import annotations
 
 import builtins
+import functools
 import io
 import os
 import socket
@@ -82,16 +84,28 @@ def _bounded(
         with self._within_deadline():
             return method(self, *args, **kwargs)
 
-    bounded.__name__, bounded.__doc__ = method.__name__, method.__doc__
+    functools.update_wrapper(bounded, method)  # its name, its docstring, `__wrapped__`
     return bounded
 
 
-# Clients a forked child inherited (HdfsFiles._client): never used, never dropped.
+# Clients a forked child inherited, and clients made by a thread that lost the race to make
+# one (HdfsFiles._client): never used, never dropped.
 _INHERITED: list[AsyncClient] = []
+
+# Every client this process made, by namenode and HADOOP_USER_NAME (the user hdfs-native takes
+# when it is made), shared by every HdfsFiles and never dropped: dropping one shuts its tokio
+# runtime down, which waits for the runtime's threads while the dropping thread holds the GIL,
+# and a thread of that runtime waking one of our loop's futures waits for the GIL: a deadlock
+# for ever (caught in gdb in this session: a test's temporary HdfsFiles freed its client while
+# a runtime thread sat in call_soon_threadsafe). The likely cause of session 5's hang.
+_SHARED: dict[tuple[str, str | None], AsyncClient] = {}
+_SHARED_LOCK = threading.Lock()
+_SHARED_PID = [os.getpid()]
 
 
 class HdfsFiles:
-    """The `Storage` of hdfs:// URIs (storage.base). Thread-safe."""
+    """The `Storage` of hdfs:// URIs (storage.base). Thread-safe. Its clients are the process's
+    (one per namenode and user, never dropped: `_SHARED`)."""
 
     scheme = "hdfs"
 
@@ -109,9 +123,6 @@ class HdfsFiles:
         self.operation_timeout = operation_timeout
         self.chunk_bytes = chunk_bytes
         self.deadline = deadline
-        self._clients: dict[str, AsyncClient] = {}
-        self._pid = os.getpid()
-        self._lock = threading.Lock()
 
     def __reduce__(
         self,
@@ -300,6 +311,7 @@ class HdfsFiles:
             if exc.failure is not Failure.DS_VERIFY_NOT_FOUND:
                 raise
 
+    @_bounded
     def hidden_directories(self, uri: str) -> builtins.list[str]:
         """The writers' hidden directories (`.tidemill-tmp.*`) right in directory `uri`, as
         directory URIs ending in '/'; none when it is missing. A listing never shows them: this
@@ -369,13 +381,17 @@ class HdfsFiles:
             raise translate(exc, action, uri, namenode) from exc
 
     def _client(self, uri: str, namenode: str) -> AsyncClient:
-        with self._lock:
-            if self._pid != os.getpid():
+        """This process's client of `namenode` (made on first use, then shared, never dropped:
+        see _SHARED)."""
+        key = (namenode, os.environ.get("HADOOP_USER_NAME"))
+        with _SHARED_LOCK:
+            if _SHARED_PID[0] != os.getpid():
                 # A forked child: the parent's clients hang here, and so does dropping one
                 # (measured), so they are kept, unused, for the life of the process.
-                _INHERITED.extend(self._clients.values())
-                self._clients, self._pid = {}, os.getpid()
-            client = self._clients.get(namenode)
+                _INHERITED.extend(_SHARED.values())
+                _SHARED.clear()
+                _SHARED_PID[0] = os.getpid()
+            client = _SHARED.get(key)
         if client is not None:
             return client
         self._reach(uri, namenode)
@@ -395,8 +411,11 @@ class HdfsFiles:
                 f"Cannot make an HDFS client for {namenode} (for {uri}): {reason(exc)}{hint}",
                 uri=uri,
             ) from exc
-        with self._lock:
-            return self._clients.setdefault(namenode, client)
+        with _SHARED_LOCK:
+            kept = _SHARED.setdefault(key, client)
+            if kept is not client:  # another thread made one first: ours is kept all the same
+                _INHERITED.append(client)
+        return kept
 
     def _reach(self, uri: str, namenode: str) -> None:
         """A TCP connect to the namenode within connect_timeout, else BackendError naming it."""

@@ -95,7 +95,7 @@ class LocalFiles:
         if not source.is_file():
             raise missing_file(src)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_dirs(target.parent)
             os.replace(source, target)
         except OSError as exc:
             _fail("rename", f"{src} to {dst}", exc, uri=dst)
@@ -161,7 +161,7 @@ class LocalFiles:
         if not ready:
             ready_to_adopt(source, uri)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_dirs(path.parent)  # a new directory: its entry synced (deferred in a block)
             os.replace(source, path)
         except OSError as exc:
             if exc.errno == errno.EXDEV:
@@ -172,6 +172,43 @@ class LocalFiles:
         if settle:
             _fsync_dir(path.parent)
         return True
+
+    def on_same_device(self, uri: str, source: Path) -> bool:
+        """Whether `adopt` can rename the local file `source` to `uri` (the same file system
+        as `uri`'s deepest existing directory); True when either cannot be looked at (then
+        `adopt` finds out)."""
+        directory = self.path(uri).parent
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent
+        try:
+            return os.stat(source).st_dev == os.stat(directory).st_dev
+        except OSError:
+            return True
+
+    def copy_beside(self, uri: str, source: Path) -> Path:
+        """A durable copy of the local file `source` under a hidden temporary name beside
+        `uri` (TEMP_PREFIX: never listed), for `adopt` to rename into place: the copy from
+        another file system done before, not under, a batch's lease. BackendError naming both
+        when either side fails (nothing left behind)."""
+        path = self.path(uri)
+        with open_source(source, uri) as src:
+            try:
+                fd, temp = _temp_beside(path)
+            except OSError as exc:
+                _fail("write", uri, exc)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    os.fchmod(out.fileno(), FILE_MODE)
+                    shutil.copyfileobj(src, out, 1 << 20)
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                Path(temp).unlink(missing_ok=True)
+                _fail("write", uri, exc)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        return Path(temp)
 
     def sync_directory(self, uri: str) -> None:
         """Sync the directory holding `uri` (what makes a rename into it survive a machine
@@ -185,7 +222,7 @@ class LocalFiles:
         the rename still makes it atomic: a process's end loses nothing, a machine's may)."""
         path = self.path(uri)
         try:
-            fd, temp = _temp_beside(path)
+            fd, temp = _temp_beside(path, durable=durable)
         except OSError as exc:
             _fail("write", uri, exc)
         try:
@@ -253,10 +290,70 @@ def _fail(action: str, what: str, exc: OSError, *, uri: str | None = None) -> No
     ) from exc
 
 
-def _temp_beside(path: Path) -> tuple[int, str]:
+def _make_dirs(directory: Path, *, durable: bool = True) -> None:
+    """Make `directory` and its missing parents; with `durable`, also sync the parent of each
+    one made (its entry there), once, where the file system needs that (`_entries_need_sync`):
+    POSIX makes a new directory's entry durable only so. An existing directory costs one
+    stat."""
+    if directory.is_dir():
+        return
+    made: list[Path] = []
+    missing = directory
+    while not missing.exists() and missing != missing.parent:
+        made.append(missing)
+        missing = missing.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    if durable and made and _entries_need_sync(directory):
+        for new in reversed(made):  # outermost first; deferred ones are synced at the end
+            _fsync_dir(new.parent)
+
+
+# File systems whose journal orders metadata: the sync of a directory (or a file) in it commits
+# the journal's transaction, which holds the new directory's entry in its parent as well, so a
+# sync of that parent would only add a disk flush (1-3 ms here; docs/decisions.md, "session 6,
+# helper fixes").
+_JOURNALED = frozenset({"ext3", "ext4", "xfs"})
+_needs_sync: dict[int, bool] = {}  # st_dev -> whether a new entry needs its parent synced
+
+
+def _entries_need_sync(directory: Path) -> bool:
+    """Whether a new directory's entry under `directory`'s file system needs its parent synced
+    (not ext3/ext4/XFS, or unknown); looked up once per device."""
+    try:
+        device = os.stat(directory).st_dev
+    except OSError:
+        return True
+    known = _needs_sync.get(device)
+    if known is None:
+        known = _needs_sync[device] = file_system_type(directory) not in _JOURNALED
+    return known
+
+
+def file_system_type(path: Path) -> str:
+    """The type of the file system holding `path` ("ext4", "tmpfs"...), from the deepest mount
+    point above it in /proc/self/mountinfo; "" when unknown (no /proc)."""
+    real = os.path.realpath(path)
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return ""
+    best, kind = "", ""
+    for line in lines:
+        fields, _, rest = line.partition(" - ")
+        parts = fields.split()
+        if len(parts) < 5 or not rest:
+            continue
+        mount = parts[4].replace("\\040", " ")
+        inside = real == mount or real.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best):
+            best, kind = mount, rest.split()[0]
+    return kind
+
+
+def _temp_beside(path: Path, *, durable: bool = True) -> tuple[int, str]:
     # A concurrent delete may remove the emptied parent between mkdir and mkstemp: retry.
     for attempt in range(3):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_dirs(path.parent, durable=durable)
         try:
             return tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
         except FileNotFoundError:

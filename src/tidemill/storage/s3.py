@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 MiB = 1024 * 1024
 MIN_PART = 5 * MiB  # S3's smallest part but the last
+DELETE_BATCH = 1000  # S3's most keys in one DeleteObjects request
 PART_THREADS = 4  # parts of one multipart upload in flight at once
 Part = dict[str, Any]  # {"PartNumber": n, "ETag": "..."}, as CompleteMultipartUpload takes it
 _UNREACHABLE = (
@@ -295,6 +296,41 @@ class S3Store:
         except OSError as exc:
             raise _unreadable(source, bucket, key, exc) from exc
 
+    def copy_parts(self, bucket: str, key: str, upload_id: str, source: str) -> tuple[Part, ...]:
+        """Copy object `source` of `bucket` into the parts of upload `upload_id` of `key`,
+        server-side (UploadPartCopy, `part_bytes` a part but the last, at most PART_THREADS at
+        once); the parts to complete it with. NotFoundError naming `source` when it is
+        missing, BackendError when the endpoint fails."""
+        _check(bucket, source)
+        found = self.stat(bucket, source)
+        if found is None:
+            raise NotFoundError(
+                Failure.DS_VERIFY_NOT_FOUND,
+                f"No object {source!r} in bucket {bucket!r} to copy to {key!r}",
+                bucket=bucket,
+                key=source,
+            )
+        step = self.part_bytes
+        starts = list(range(0, max(found.size, 1), step))
+
+        def send(number: int, start: int) -> Part:
+            with self._errors("copy", bucket, source):
+                if found.size == 0:  # no byte range to copy: an empty part
+                    answer = self._client.upload_part(
+                        Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=b""
+                    )
+                    return {"PartNumber": number, "ETag": answer["ETag"]}
+                end = min(found.size, start + step) - 1
+                copied = self._client.upload_part_copy(
+                    Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                    CopySource={"Bucket": bucket, "Key": source},
+                    CopySourceRange=f"bytes={start}-{end}",
+                )  # fmt: skip
+            return {"PartNumber": number, "ETag": copied["CopyPartResult"]["ETag"]}
+
+        with ThreadPoolExecutor(min(PART_THREADS, len(starts))) as pool:
+            return tuple(pool.map(send, range(1, len(starts) + 1), starts))
+
     def complete_upload(self, bucket: str, key: str, upload_id: str, parts: Sequence[Part]) -> None:
         """Publish upload `upload_id` at `key` whole (CompleteMultipartUpload: one short call)."""
         _check(bucket, key)
@@ -345,6 +381,32 @@ class S3Store:
         _check(bucket, key)
         with self._errors("delete", bucket, key):
             self._client.delete_object(Bucket=bucket, Key=key)
+
+    def delete_many(self, bucket: str, keys: Sequence[str]) -> None:
+        """Delete `keys` (at most DELETE_BATCH) in one DeleteObjects request; a missing one is
+        no error. BackendError naming the bucket and the first key the endpoint refused."""
+        if not keys:
+            return
+        if len(keys) > DELETE_BATCH:
+            raise ValueError(f"{len(keys)} keys in one DeleteObjects (at most {DELETE_BATCH})")
+        for key in keys:
+            _check(bucket, key)
+        with self._errors("delete", bucket, keys[0]):
+            answer = self._client.delete_objects(
+                Bucket=bucket,
+                Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
+            )
+        refused = answer.get("Errors") or []
+        if refused:
+            first = refused[0]
+            why = f"{first.get('Code')} {first.get('Message', '')}".rstrip()
+            raise BackendError(
+                Failure.INTERNAL,
+                f"Cannot delete {len(refused)} of {len(keys)} objects of bucket {bucket!r}, e.g. "
+                f"key {first.get('Key')!r}: {why}",
+                bucket=bucket,
+                key=first.get("Key", ""),
+            )
 
     def local_path(self, bucket: str, key: str) -> AbstractContextManager[Path]:
         stream = self.open_read(bucket, key)  # a missing object fails here, not on enter

@@ -6,7 +6,7 @@ every account; its error translation).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO
@@ -76,6 +76,13 @@ class GrantedS3Buckets:
 
     def delete(self, bucket: str, key: str) -> None:
         self._store.delete(self._granted(bucket, key), key)
+
+    def delete_many(self, bucket: str, keys: Sequence[str]) -> None:
+        """Delete `keys` (at most s3.DELETE_BATCH) in one request, each checked as `delete`
+        checks it."""
+        for key in keys:
+            self._granted(bucket, key)
+        self._store.delete_many(bucket, keys)
 
     def local_path(self, bucket: str, key: str) -> AbstractContextManager[Path]:
         return self._store.local_path(self._granted(bucket, key), key)

@@ -30,7 +30,7 @@ and never commits it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, suppress
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -42,13 +42,13 @@ from tidemill.storage.hdfs import HdfsFiles
 from tidemill.storage.local import LocalFiles, ready_to_adopt
 from tidemill.storage.local_buckets import LocalBuckets
 from tidemill.storage.registry import Storages
-from tidemill.storage.s3 import Part, S3Store
+from tidemill.storage.s3 import DELETE_BATCH, Part, S3Store
 from tidemill.storage.s3_buckets import GrantedS3Buckets
 from tidemill.storage.s3_files import S3Files, split_uri
 
 __all__ = [
-    "Lease", "Staged", "abort_journaled", "abort_pending", "publish_file", "stage_file",
-    "stage_object",
+    "Lease", "Staged", "abort_journaled", "abort_pending", "delete_keys", "publish_copy",
+    "publish_file", "stage_file", "stage_object",
 ]  # fmt: skip
 
 
@@ -94,6 +94,8 @@ def stage_file(files: Storage, uri: str, source: Path, *, sole_writer: bool = Fa
         return _HdfsTemporary(backend, uri, source, sole_writer=sole_writer)
     if isinstance(backend, LocalFiles):
         local = backend
+        if not local.on_same_device(uri, source):
+            return _CopiedBeside(local, uri, source)
         return _Renamed(
             ready=lambda: ready_to_adopt(source, uri),
             rename=lambda: local.adopt(uri, source, ready=True, settle=False),
@@ -119,6 +121,21 @@ def stage_object(store: Buckets, bucket: str, key: str, source: Path) -> Staged:
     return _Whole(lambda: store.upload(bucket, key, source, move=True))
 
 
+def delete_keys(store: Buckets, bucket: str, keys: Sequence[str], lease: Lease) -> None:
+    """Delete `keys` of `bucket`, each batch of them under one hold of `lease`: on S3 one
+    DeleteObjects request per DELETE_BATCH keys (a takeover waits for one request, not one per
+    key); elsewhere (local buckets: an unlink each) all under one hold."""
+    if isinstance(store, GrantedS3Buckets):
+        for start in range(0, len(keys), DELETE_BATCH):
+            with lease.publishing():
+                store.delete_many(bucket, keys[start : start + DELETE_BATCH])
+        return
+    if keys:
+        with lease.publishing():
+            for key in keys:
+                store.delete(bucket, key)
+
+
 def abort_journaled(store: Buckets, bucket: str, key: str, journal: dict[str, str]) -> None:
     """Drop the multipart upload `journal` (a `Staged.journal`) names, if any; one completed
     or aborted already is not an error."""
@@ -130,7 +147,11 @@ def abort_journaled(store: Buckets, bucket: str, key: str, journal: dict[str, st
 def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
     """Upload `source` (given up) to `uri`, a batch's result that only its attempts write: the
     transfer outside `lease`, the publish under it; nothing stays behind when either fails."""
-    staged = stage_file(files, uri, source, sole_writer=True)
+    _send_then_commit(stage_file(files, uri, source, sole_writer=True), lease)
+
+
+def _send_then_commit(staged: Staged, lease: Lease) -> None:
+    """`staged`'s transfer outside `lease`, its commit under it; aborted when either fails."""
     try:
         staged.send()
         with lease.publishing():
@@ -140,6 +161,26 @@ def publish_file(files: Storage, uri: str, source: Path, lease: Lease) -> None:
             staged.abort()
         raise
     staged.settle()
+
+
+def publish_copy(files: Storage, src: str, dst: str, lease: Lease) -> None:
+    """Publish file `src` (a staged result beside `dst`, in the same bucket or file system) at
+    `dst`, a batch's result that only its attempts write. On S3 the bytes are copied
+    server-side into the parts of a multipart upload of `dst` outside `lease` (UploadPartCopy)
+    and only the complete holds it; `src` stays (its staging area is the caller's to remove).
+    Elsewhere a rename (one call: a namenode's or the kernel's) under `lease`."""
+    backend = files.backend(dst) if isinstance(files, Storages) else files
+    if isinstance(backend, S3Files):
+        bucket, key = split_uri(dst)
+        source_bucket, source = split_uri(src)
+        if source_bucket == bucket:
+            store = backend.store
+            staged = _Multipart(store, bucket, key, sole_writer=True)
+            staged.sender = lambda: store.copy_parts(bucket, key, staged.upload, source)
+            _send_then_commit(staged, lease)
+            return
+    with lease.publishing():
+        files.rename(src, dst)
 
 
 def abort_pending(files: Storage, uri: str) -> int:
@@ -218,22 +259,65 @@ class _Renamed:
         pass
 
 
+class _CopiedBeside:
+    """A local file from another file system: `send` copies it durably to a hidden name beside
+    its target (outside the lease), `commit` renames that into place, `settle` syncs the
+    directory; the source is given up once committed."""
+
+    def __init__(self, files: LocalFiles, uri: str, source: Path) -> None:
+        self.files, self.uri, self.source = files, uri, source
+        self.journal: dict[str, str] = {}
+        self.copy: Path | None = None
+
+    def send(self) -> None:
+        self.copy = self.files.copy_beside(self.uri, self.source)
+
+    def commit(self) -> None:
+        assert self.copy is not None
+        if not self.files.adopt(self.uri, self.copy, ready=True, settle=False):
+            raise AssertionError(f"{self.copy} is beside {self.uri}, on its file system")
+        self.copy = None
+        self.source.unlink(missing_ok=True)
+
+    def settle(self) -> None:
+        self.files.sync_directory(self.uri)
+
+    def abort(self) -> None:
+        if self.copy is not None:
+            self.copy.unlink(missing_ok=True)
+
+
 class _Multipart:
+    """A multipart upload of `key`: its parts from the local file `source` (given up once
+    committed), or from what `sender` answers (a server-side copy) when there is none."""
+
     def __init__(
-        self, store: S3Store, bucket: str, key: str, source: Path, *, sole_writer: bool = False
+        self,
+        store: S3Store,
+        bucket: str,
+        key: str,
+        source: Path | None = None,
+        *,
+        sole_writer: bool = False,
     ) -> None:
         self.store, self.bucket, self.key, self.source = store, bucket, key, source
         self.sole_writer = sole_writer
         self.upload = store.start_upload(bucket, key)
         self.journal = {"upload": self.upload}
         self.parts: tuple[Part, ...] = ()
+        self.sender: Callable[[], tuple[Part, ...]] = self._send_file
+
+    def _send_file(self) -> tuple[Part, ...]:
+        assert self.source is not None
+        return self.store.send_parts(self.bucket, self.key, self.upload, self.source)
 
     def send(self) -> None:
-        self.parts = self.store.send_parts(self.bucket, self.key, self.upload, self.source)
+        self.parts = self.sender()
 
     def commit(self) -> None:
         self.store.complete_upload(self.bucket, self.key, self.upload, self.parts)
-        self.source.unlink(missing_ok=True)
+        if self.source is not None:
+            self.source.unlink(missing_ok=True)
 
     def settle(self) -> None:
         # Only dead or stale attempts' uploads: this attempt still holds the batch, whose

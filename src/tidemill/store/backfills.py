@@ -20,7 +20,7 @@ from tidemill.core.batches import BORN, EXECUTING, WAITING, Batch, BatchStatus
 from tidemill.store import batches as batch_store
 from tidemill.store import retries as retry_store
 from tidemill.store.batches import _batch
-from tidemill.store.tables import backfills, batches, job_states, jobs
+from tidemill.store.tables import backfills, batches, jobs
 
 S = BatchStatus
 _CHUNK = 500  # run ids per statement (SQLite's limit on bound values is far above)
@@ -144,20 +144,9 @@ def lock_job(conn: sa.Connection, account: int, job: str) -> None:
 
 
 def allocate_run_ids(conn: sa.Connection, account: int, job: str, count: int) -> int:
-    """Reserve `count` consecutive run ids of `job` (never reused); the first of them."""
-    where = (job_states.c.account_id == account, job_states.c.job_name == job)
-    updated = conn.execute(
-        sa.update(job_states).where(*where).values(next_run_id=job_states.c.next_run_id + count)
-    )
-    if updated.rowcount == 0:
-        conn.execute(
-            sa.insert(job_states).values(
-                account_id=account, job_name=job, next_run_id=count + 1, active=False,
-                start_params={},
-            )
-        )  # fmt: skip
-        return 1
-    return int(conn.execute(sa.select(job_states.c.next_run_id).where(*where)).scalar_one()) - count
+    """Reserve `count` consecutive run ids of `job` (never reused); the first of them
+    (`store.batches.allocate_run_ids`: the counter other writers of the job advance too)."""
+    return batch_store.allocate_run_ids(conn, account, job, count)
 
 
 def queue(

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tidemill.core.batches import (
     ACTIVE,
@@ -63,28 +64,44 @@ def _job_filter(account: int, job: str) -> list[sa.ColumnElement[bool]]:
 
 def allocate_run_id(conn: sa.Connection, account: int, job: str) -> int:
     """The next run id of `job` (1, 2, 3, ...; never reused)."""
-    key = {"s_account": account, "s_job": job}
-    taken = conn.execute(_NEXT_RUN_ID, key).scalar()
-    if taken is None:
-        conn.execute(
-            sa.insert(job_states).values(
-                account_id=account, job_name=job, next_run_id=2, active=False, start_params={}
-            )
+    return allocate_run_ids(conn, account, job, 1)
+
+
+def allocate_run_ids(conn: sa.Connection, account: int, job: str, count: int) -> int:
+    """Reserve `count` consecutive run ids of `job` (never reused); the first of them.
+
+    One statement, an upsert: the job's counter row is made (a job never run has none) or
+    advanced, and read back. Two transactions taking a job's first run ids at once (two
+    batches of a depend child's parent ending together, on two slots or two nodes) then take
+    turns on the row: with an UPDATE and, finding no row, an INSERT, PostgreSQL let both insert and
+    failed the second on the primary key (docs/decisions.md, "session 6, breaker2")."""
+    statement = _NEXT_RUN_IDS.get(conn.dialect.name)
+    if statement is None:  # built once per dialect (two threads may both build it: no matter)
+        statement = _NEXT_RUN_IDS[conn.dialect.name] = _next_run_ids(conn.dialect.name)
+    key = {"s_account": account, "s_job": job, "s_count": count}
+    return int(conn.execute(statement, key).scalar_one()) - count
+
+
+def _next_run_ids(dialect: str) -> sa.Insert:
+    """INSERT ... ON CONFLICT DO UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL) of the run id
+    counter, with bind parameters."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    count = sa.bindparam("s_count", type_=sa.Integer)
+    return (
+        insert(job_states)
+        .values(account_id=sa.bindparam("s_account"), job_name=sa.bindparam("s_job"),
+                next_run_id=count + 1, active=False, start_params={})
+        .on_conflict_do_update(
+            index_elements=[job_states.c.account_id, job_states.c.job_name],
+            set_={"next_run_id": job_states.c.next_run_id + count},
         )
-        return 1
-    return int(taken) - 1
+        .returning(job_states.c.next_run_id)
+    )  # fmt: skip
 
 
-# Built once (bind parameters), one statement: the counter is advanced and read back together
-# (UPDATE ... RETURNING: SQLite 3.35+, PostgreSQL). A depend child's batch is allocated in
-# its parent's outcome transaction, on the hand-off's path.
-_NEXT_RUN_ID = (
-    sa.update(job_states)
-    .where(job_states.c.account_id == sa.bindparam("s_account"),
-           job_states.c.job_name == sa.bindparam("s_job"))
-    .values(next_run_id=job_states.c.next_run_id + 1)
-    .returning(job_states.c.next_run_id)
-)  # fmt: skip
+# `allocate_run_ids`'s statement by dialect name, built once: a depend child's batch is
+# allocated in its parent's outcome transaction, on the hand-off's path.
+_NEXT_RUN_IDS: dict[str, Any] = {}
 
 
 def insert_batch(conn: sa.Connection, account: int, batch: Batch, now: datetime) -> None:
@@ -263,7 +280,15 @@ def orphans(conn: sa.Connection, now: datetime, *, every: bool = False) -> list[
 
 
 def hold_lease(
-    conn: sa.Connection, account: int, job: str, run_id: int, owner: str, attempt: int, uid: str
+    conn: sa.Connection,
+    account: int,
+    job: str,
+    run_id: int,
+    owner: str,
+    attempt: int,
+    uid: str,
+    *,
+    stopping: bool = False,
 ) -> bool:
     """Whether `owner` still runs attempt `attempt` of the batch `uid`, locking it if so (the
     uid: a job deleted and made again has a run 1 and an attempt 0 of its own, often on the
@@ -272,20 +297,33 @@ def hold_lease(
     The fencing check of a worker's publish: a no-op write to the batch row, so from here to the
     end of the transaction nobody can take the batch over (PostgreSQL locks the row, SQLite the
     database); the reaper, a stop and a rerun all change the row and so wait for the publish.
-    False once the batch was stopped, settled by another process or rerun.
+    False once the batch was stopped, settled by another process or rerun. `stopping`: a
+    batch being stopped (Cancelling, not yet recorded) is still held by this attempt, for the
+    runner's batch log of a worker it ended (`runner.worker.write_given_log`).
     """
     key = {"b_account": account, "b_job": job, "b_run_id": run_id, "b_owner": owner,
            "b_attempt": attempt, "b_uid": uid}  # fmt: skip
-    return bool(conn.execute(_HOLD_LEASE, key).rowcount)
+    return bool(conn.execute(_HOLD_STOPPING if stopping else _HOLD_LEASE, key).rowcount)
 
 
-# Built once (bind parameters): a worker runs it three times per batch, on its critical path.
+# Built once (bind parameters): a worker runs it once or twice per batch, on its critical path.
 _HOLD_LEASE = (
     sa.update(batches)
     .where(batches.c.account_id == sa.bindparam("b_account"),
            batches.c.job_name == sa.bindparam("b_job"),
            batches.c.run_id == sa.bindparam("b_run_id"),
            batches.c.status == BatchStatus.RUNNING.value,
+           batches.c.owner == sa.bindparam("b_owner"),
+           batches.c.rerun_count == sa.bindparam("b_attempt"),
+           batches.c.uid == sa.bindparam("b_uid"))
+    .values(owner=batches.c.owner)
+)  # fmt: skip
+_HOLD_STOPPING = (
+    sa.update(batches)
+    .where(batches.c.account_id == sa.bindparam("b_account"),
+           batches.c.job_name == sa.bindparam("b_job"),
+           batches.c.run_id == sa.bindparam("b_run_id"),
+           batches.c.status.in_([BatchStatus.RUNNING.value, BatchStatus.CANCELLING.value]),
            batches.c.owner == sa.bindparam("b_owner"),
            batches.c.rerun_count == sa.bindparam("b_attempt"),
            batches.c.uid == sa.bindparam("b_uid"))

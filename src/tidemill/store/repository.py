@@ -135,11 +135,22 @@ def get_job(conn: sa.Connection, account: int, name: str) -> Job | None:
 
 
 def list_jobs(
-    conn: sa.Connection, account: int, *, source_type: str | None = None, source: str | None = None
+    conn: sa.Connection,
+    account: int,
+    *,
+    source_type: str | None = None,
+    source: str | None = None,
+    lock: bool = False,
 ) -> list[Job]:
+    """The account's jobs by name; with `source_type` and `source`, those reading that source.
+    `lock` (with a source): their rows are locked until the transaction ends (PostgreSQL's FOR
+    UPDATE; SQLite's write transaction holds them all), so none is deleted meanwhile — a
+    parent's outcome transaction queueing its depend children (services.jobs.delete takes the
+    job's row first)."""
     if source_type is not None and source is not None:
         key = {"account": account, "source_type": source_type, "source": source}
-        return [job_from_row(row) for row in conn.execute(_READERS, key)]
+        query = _READERS_LOCKED if lock else _READERS
+        return [job_from_row(row) for row in conn.execute(query, key)]
     query = sa.select(jobs).where(jobs.c.account_id == account).order_by(jobs.c.name)
     return [job_from_row(row) for row in conn.execute(query)]
 
@@ -155,6 +166,7 @@ _READERS = (
                job_sources.c.source_name == sa.bindparam("source"))))
     .order_by(jobs.c.name)
 )  # fmt: skip
+_READERS_LOCKED = _READERS.with_for_update(of=jobs)
 
 
 def _insert_sources(conn: sa.Connection, account: int, job: Job) -> None:

@@ -213,8 +213,11 @@ class SparkEngine:
                     if i.uri.rsplit("/", 1)[-1].startswith("part-") and i.uri.endswith(".parquet")
                 ]
                 rows = _remote_rows(staged, written)
-                with io.lease.publishing():
-                    staged.rename(written, plan.result_uri)
+                if io.publish_staged is not None:
+                    io.publish_staged(written, plan.result_uri)
+                else:
+                    with io.lease.publishing():
+                        staged.rename(written, plan.result_uri)
                 return Committed(schema, rows, plan.result_uri)
             (part,) = sorted(Path(out).glob("part-*.parquet"))
             rows = pq.ParquetFile(part).metadata.num_rows
