@@ -190,25 +190,10 @@ class LocalFiles:
         `uri` (TEMP_PREFIX: never listed), for `adopt` to rename into place: the copy from
         another file system done before, not under, a batch's lease. BackendError naming both
         when either side fails (nothing left behind)."""
-        path = self.path(uri)
         with open_source(source, uri) as src:
-            try:
-                fd, temp = _temp_beside(path)
-            except OSError as exc:
-                _fail("write", uri, exc)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    os.fchmod(out.fileno(), FILE_MODE)
-                    shutil.copyfileobj(src, out, 1 << 20)
-                    out.flush()
-                    os.fsync(out.fileno())
-            except OSError as exc:
-                Path(temp).unlink(missing_ok=True)
-                _fail("write", uri, exc)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-        return Path(temp)
+            return _written_beside(
+                self.path(uri), uri, lambda out: shutil.copyfileobj(src, out, 1 << 20)
+            )
 
     def sync_directory(self, uri: str) -> None:
         """Sync the directory holding `uri` (what makes a rename into it survive a machine
@@ -221,24 +206,12 @@ class LocalFiles:
         `durable`, the file is synced before the rename and the directory after it (without,
         the rename still makes it atomic: a process's end loses nothing, a machine's may)."""
         path = self.path(uri)
+        temp = _written_beside(path, uri, fill, durable=durable)
         try:
-            fd, temp = _temp_beside(path, durable=durable)
-        except OSError as exc:
-            _fail("write", uri, exc)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                os.fchmod(out.fileno(), FILE_MODE)
-                fill(out)
-                if durable:
-                    out.flush()
-                    os.fsync(out.fileno())
             os.replace(temp, path)
         except OSError as exc:
-            Path(temp).unlink(missing_ok=True)
+            temp.unlink(missing_ok=True)
             _fail("write", uri, exc)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
         if durable:
             _fsync_dir(path.parent)
 
@@ -348,6 +321,29 @@ def file_system_type(path: Path) -> str:
         if inside and len(mount) >= len(best):
             best, kind = mount, rest.split()[0]
     return kind
+
+
+def _written_beside(path: Path, uri: str, fill: Fill, *, durable: bool = True) -> Path:
+    """A hidden temporary file beside `path` holding what `fill` writes (owner-only; synced
+    with `durable`); removed again, with BackendError naming `uri`, when anything fails."""
+    try:
+        fd, temp = _temp_beside(path, durable=durable)
+    except OSError as exc:
+        _fail("write", uri, exc)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), FILE_MODE)
+            fill(out)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        _fail("write", uri, exc)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return Path(temp)
 
 
 def _temp_beside(path: Path, *, durable: bool = True) -> tuple[int, str]:
