@@ -21,7 +21,7 @@ from tidemill.core.plans import BatchPlan, Limits
 from tidemill.runner.uploads import drop_result_uploads, may_leave_uploads
 from tidemill.runtime import Runtime
 from tidemill.storage.hdfs import HdfsFiles
-from tidemill.storage.registry import open_storages
+from tidemill.storage.registry import Storages, open_storages
 from tidemill.storage.staging import publish_file, stage_file
 from tidemill.store import batches as store
 
@@ -30,6 +30,15 @@ pytestmark = pytest.mark.hdfs
 
 def _hidden(hdfs: HdfsFiles, directory: str) -> list[str]:
     return [n for n in hdfs_names(hdfs, directory) if ".tidemill-tmp." in n]
+
+
+def _batch_directory(hdfs_url: str, tmp_path: Path) -> tuple[Storages, str, HdfsFiles]:
+    """The storages, a fresh batch directory's URI on HDFS and its backend."""
+    files = open_storages(Settings(data_dir=tmp_path / "data"))
+    root = f"{hdfs_url}/wh-{uuid.uuid4().hex[:12]}/1/j/1/"
+    hdfs = files.backend(root)
+    assert isinstance(hdfs, HdfsFiles)
+    return files, root, hdfs
 
 
 def _killed_midway(files: object, uri: str, tmp_path: Path, name: str) -> None:
@@ -44,10 +53,7 @@ def test_a_killed_attempts_hidden_upload_is_dropped_by_the_next_result(
     rt: Runtime,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    files = open_storages(Settings(data_dir=tmp_path / "data"))
-    root = f"{hdfs_url}/wh-{uuid.uuid4().hex[:12]}/1/j/1/"
-    hdfs = files.backend(root)
-    assert isinstance(hdfs, HdfsFiles)
+    files, root, hdfs = _batch_directory(hdfs_url, tmp_path)
     _killed_midway(files, root + "result.parquet", tmp_path, "killed")
     assert len(_hidden(hdfs, root)) == 1
 
@@ -63,10 +69,7 @@ def test_a_killed_workers_hidden_upload_is_dropped_by_its_runner_only_while_it_i
     rt: Runtime,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    files = open_storages(Settings(data_dir=tmp_path / "data"))
-    root = f"{hdfs_url}/wh-{uuid.uuid4().hex[:12]}/1/j/1/"
-    hdfs = files.backend(root)
-    assert isinstance(hdfs, HdfsFiles)
+    files, root, hdfs = _batch_directory(hdfs_url, tmp_path)
     uri = root + "result.parquet"
     plan = BatchPlan(1, AccountScope("default"), "j", 1, "select 42 as n", (), uri,
                      Limits(1, "1GB"), "Asia/Shanghai", owner=OWNER, batch_uid="u1")  # fmt: skip

@@ -6,21 +6,14 @@ thread's pass is held at the lock that serialises passes until the stop has begu
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from types import TracebackType
 
-from fastapi.testclient import TestClient
-
-from tests.api.test_batches import ROWS, make_datasource, make_depend_job, make_job, write_lines
-from tests.support import Client
-from tidemill.api.app import create_app
-from tidemill.config import RunnerSettings, Settings
+from tests.runner.test_handoff import parent_queued_with_a_depend_child, status
+from tidemill.config import Settings
 from tidemill.core.batches import BatchStatus
 from tidemill.runner.runner import Runner, Slot, start_forkserver
-from tidemill.runtime import Runtime, build_runtime
-from tidemill.store import batches as store
 
 
 class Gate:
@@ -42,24 +35,8 @@ class Gate:
         self.lock.release()
 
 
-def status(runtime: Runtime, account: int, job: str) -> BatchStatus | None:
-    with runtime.db.connect() as conn:
-        batch = store.get_batch(conn, account, job, 1)
-    return None if batch is None else batch.status
-
-
 def test_a_stop_during_the_parents_hand_off_leaves_the_child_ready(settings: Settings) -> None:
-    write_lines(settings, "bkt1", "cdn/a.json", [json.dumps(r) for r in ROWS])
-    api_only = settings.model_copy(update={"runner": RunnerSettings(enabled=False)})
-    with TestClient(create_app(api_only), raise_server_exceptions=False) as http:
-        client = Client(http)
-        make_datasource(client)
-        make_job(client, "up", "select url, bytes from logs")
-        make_depend_job(client, "down", "up", "u", "select count(*) as n from u")
-        assert client.post("/v2/jobs/up/actions/start", {}).status_code == 200
-    runtime = build_runtime(settings)
-    with runtime.db.connect() as conn:
-        ((account, _),) = store.claimable(conn, 10)
+    runtime, account = parent_queued_with_a_depend_child(settings)
 
     # No dispatcher thread: one pass by hand starts the parent on slot 0.
     start_forkserver()

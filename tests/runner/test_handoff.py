@@ -25,7 +25,9 @@ def status(runtime: Runtime, account: int, job: str) -> BatchStatus | None:
     return None if batch is None else batch.status
 
 
-def test_the_parents_slot_starts_its_child_with_no_dispatcher_thread(settings: Settings) -> None:
+def parent_queued_with_a_depend_child(settings: Settings) -> tuple[Runtime, int]:
+    """Job `up` started (its batch Ready: the API ran with no runner) and its depend child
+    `down`; the runtime on `settings` and the account."""
     write_lines(settings, "bkt1", "cdn/a.json", [json.dumps(r) for r in ROWS])
     api_only = settings.model_copy(update={"runner": RunnerSettings(enabled=False)})
     with TestClient(create_app(api_only), raise_server_exceptions=False) as http:
@@ -38,7 +40,11 @@ def test_the_parents_slot_starts_its_child_with_no_dispatcher_thread(settings: S
     with runtime.db.connect() as conn:
         waiting = [(a, b.job_name) for a, b in store.claimable(conn, 10)]
     assert [job for _, job in waiting] == ["up"]  # no runner ran it
-    account = waiting[0][0]
+    return runtime, waiting[0][0]
+
+
+def test_the_parents_slot_starts_its_child_with_no_dispatcher_thread(settings: Settings) -> None:
+    runtime, account = parent_queued_with_a_depend_child(settings)
 
     # A runner whose dispatcher thread never runs: one pass by hand claims the parent; only
     # the parent's slot thread can then claim the child.
