@@ -60,6 +60,34 @@ class Throttle:
                 sock.close()
 
 
+class UploadListingProxy(Throttle):
+    """Forwards everything byte for byte at full speed except ListMultipartUploads requests
+    (`GET /<bucket>?uploads...`), each handed to `on_listing` with the client's socket instead
+    (by default: never answered); `listings` counts them."""
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(upstream, rate=1 << 40)
+        self.listings = 0
+
+    def on_listing(self, client: socket.socket) -> None:
+        """What the client gets for a listing: nothing, unless a subclass answers."""
+
+    def _pump(self, src: socket.socket, dst: socket.socket, slow: bool) -> None:
+        if not slow:  # the server's answers
+            super()._pump(src, dst, slow)
+            return
+        with suppress(OSError):
+            while data := src.recv(1 << 20):
+                line = data.split(b"\r\n", 1)[0]
+                if line.startswith(b"GET ") and b"?uploads" in line:
+                    self.listings += 1
+                    self.on_listing(src)
+                    continue
+                dst.sendall(data)
+        with suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+
 @contextmanager
 def throttled(upstream: str, rate: int) -> Iterator[Throttle]:
     proxy = Throttle(upstream, rate)

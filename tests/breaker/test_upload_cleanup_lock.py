@@ -12,18 +12,16 @@ proxy that never answers ListMultipartUploads (everything else forwarded byte fo
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
-from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.runner.test_upload_outside_lease import NOW, OWNER, big_file, fence, with_batch
-from tests.throttle import Throttle
+from tests.throttle import UploadListingProxy
 from tidemill.config import S3Settings, Settings
 from tidemill.runtime import build_runtime
 from tidemill.storage.s3 import S3Store
@@ -32,28 +30,6 @@ from tidemill.storage.staging import publish_file
 from tidemill.store import batches as store
 
 READ_TIMEOUT = 1.5  # seconds an S3 call waits for an answer
-
-
-class SilentUploadListing(Throttle):
-    """A proxy that swallows ListMultipartUploads (`GET /<bucket>?uploads...`): no answer."""
-
-    def __init__(self, upstream: str) -> None:
-        super().__init__(upstream, rate=1 << 40)
-        self.listings = 0
-
-    def _pump(self, src: socket.socket, dst: socket.socket, slow: bool) -> None:
-        if not slow:
-            super()._pump(src, dst, slow)
-            return
-        with suppress(OSError):
-            while data := src.recv(1 << 20):
-                line = data.split(b"\r\n", 1)[0]
-                if line.startswith(b"GET ") and b"?uploads" in line:
-                    self.listings += 1
-                    continue  # never answered
-                dst.sendall(data)
-        with suppress(OSError):
-            dst.shutdown(socket.SHUT_WR)
 
 
 @pytest.mark.s3
@@ -65,7 +41,7 @@ def test_the_nodes_writes_go_on_while_the_clean_up_waits_for_s3(
     direct = S3Store(s3_settings.endpoint, s3_settings.access_key, secret)
     bucket = f"wh-{uuid.uuid4().hex[:10]}"
     direct.create_bucket(bucket)
-    proxy = SilentUploadListing(s3_settings.endpoint)
+    proxy = UploadListingProxy(s3_settings.endpoint)  # never answers a listing
     try:
         s3 = S3Store(proxy.endpoint, s3_settings.access_key, secret, read_timeout=READ_TIMEOUT)
         uri = f"s3://{bucket}/1/j/1/result.parquet"
