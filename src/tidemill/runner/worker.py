@@ -316,10 +316,9 @@ class _Delayed:
         self._job: tuple[float, Callable[[], None]] | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self, job: Callable[[], None], after: float = -1.0) -> _Delayed:
+    def start(self, job: Callable[[], None], after: float = FIRST_LOG_AFTER) -> _Delayed:
         with self._ready:
-            wait = FIRST_LOG_AFTER if after < 0 else after
-            self._job = (time.monotonic() + wait, job)
+            self._job = (time.monotonic() + after, job)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._serve, name="tidemill-first-log", daemon=True
