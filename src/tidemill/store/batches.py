@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -75,16 +76,16 @@ def allocate_run_ids(conn: sa.Connection, account: int, job: str, count: int) ->
     batches of a depend child's parent ending together, on two slots or two nodes) then take
     turns on the row: with an UPDATE and, finding no row, an INSERT, PostgreSQL let both insert and
     failed the second on the primary key (docs/decisions.md, "session 6, breaker2")."""
-    statement = _NEXT_RUN_IDS.get(conn.dialect.name)
-    if statement is None:  # built once per dialect (two threads may both build it: no matter)
-        statement = _NEXT_RUN_IDS[conn.dialect.name] = _next_run_ids(conn.dialect.name)
+    statement = _next_run_ids(conn.dialect.name)
     key = {"s_account": account, "s_job": job, "s_count": count}
     return int(conn.execute(statement, key).scalar_one()) - count
 
 
+@functools.cache
 def _next_run_ids(dialect: str) -> sa.Insert:
     """INSERT ... ON CONFLICT DO UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL) of the run id
-    counter, with bind parameters."""
+    counter, with bind parameters; built once per dialect (a depend child's batch is allocated
+    in its parent's outcome transaction, on the hand-off's path)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     count = sa.bindparam("s_count", type_=sa.Integer)
     return (
@@ -97,11 +98,6 @@ def _next_run_ids(dialect: str) -> sa.Insert:
         )
         .returning(job_states.c.next_run_id)
     )  # fmt: skip
-
-
-# `allocate_run_ids`'s statement by dialect name, built once: a depend child's batch is
-# allocated in its parent's outcome transaction, on the hand-off's path.
-_NEXT_RUN_IDS: dict[str, Any] = {}
 
 
 def insert_batch(conn: sa.Connection, account: int, batch: Batch, now: datetime) -> None:
