@@ -5,6 +5,8 @@ leaves it to the runner. Real SQLite metadata, real DuckDB, real local files."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -23,7 +25,7 @@ from tidemill.runner import worker
 from tidemill.runner.exports import BatchResult
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage import open_kodo
-from tidemill.storage.local import file_uri
+from tidemill.storage.local import file_system_type, file_uri
 from tidemill.store import accounts
 from tidemill.store import batches as store
 
@@ -80,6 +82,42 @@ def test_a_quick_batch_commits_its_result_and_final_log_under_one_lease_hold(
     text = (folder(rt) / LOG_NAME).read_text()
     assert "select 42 as n" in text and "outcome: succeeded" in text
     assert len(statements) == 1 and "batches" in statements[0]  # one lease check in all
+
+
+def test_a_quick_batchs_syncs_run_outside_the_lease_the_logs_after_its_rename(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result's file synced before the lease, the final log's after it (and after its
+    rename, which on ext3/ext4/XFS commits the result's rename too: no directory sync then),
+    all before the answer; SQLite's write lock is free at every sync."""
+    monkeypatch.setattr(worker, "FIRST_LOG_AFTER", 60.0)
+    synced: list[tuple[str, bool]] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        other = sqlite3.connect(str(rt.db.url.database), timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            free = True
+        except sqlite3.OperationalError:  # database is locked: inside the lease
+            free = False
+        finally:
+            other.close()
+        synced.append((name, free))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    answer, _ = run(rt, plan_of(rt))
+
+    assert isinstance(answer, BatchResult)
+    journaled = file_system_type(folder(rt)) in ("ext3", "ext4", "xfs")
+    names = [name for name, _ in synced]
+    assert names[0].endswith(".parquet") and Path(names[0]).parent != folder(rt)  # staged
+    assert names[1:] == [str(folder(rt) / LOG_NAME)] + ([] if journaled else [str(folder(rt))])
+    assert all(free for _, free in synced)
+    assert "outcome: succeeded" in (folder(rt) / LOG_NAME).read_text()
 
 
 def test_a_lease_lost_before_the_commit_publishes_neither_result_nor_log(rt: Runtime) -> None:

@@ -59,22 +59,34 @@ PINNING_PREFIX = f"{TEMP_PREFIX}pinning-"
 PINNING_GRACE = 600.0  # seconds
 
 
+ACCOUNTS_KEPT = 256  # LocalKodo.for_account's kept views
+
+
 class LocalKodo:
     """The `kodo` directory of the data dir: one directory per account, its buckets inside."""
 
     def __init__(self, root: Path, files: LocalFiles | None = None) -> None:
         self.root = root.absolute()
         self.files = files or LocalFiles()
+        self._accounts: dict[str, LocalBuckets] = {}  # by account name: see for_account
 
     def for_account(self, scope: AccountScope) -> LocalBuckets:
-        """Account A's buckets: the directories under `<root>/A/` (A checked to be one name)."""
+        """Account A's buckets: the directories under `<root>/A/` (A checked to be one name).
+        Kept by name (a `LocalBuckets` holds nothing but its root and `files`): a worker asks
+        twice per batch; at most ACCOUNTS_KEPT are kept."""
+        found = self._accounts.get(scope.name)
+        if found is not None:
+            return found
         if not ACCOUNT_NAME.fullmatch(scope.name):
             raise ConfigError(
                 Failure.INTERNAL,
                 f"account name {scope.name!r} cannot name a storage directory: account names "
                 "are 1-63 lowercase letters, digits or underscores, starting with a letter",
             )
-        return LocalBuckets(self.root / scope.name, self.files)
+        if len(self._accounts) >= ACCOUNTS_KEPT:
+            self._accounts.clear()
+        made = self._accounts[scope.name] = LocalBuckets(self.root / scope.name, self.files)
+        return made
 
 
 def reads_through_buckets(files: Storage, kodo: Kodo, scope: AccountScope) -> Storage:
