@@ -56,19 +56,26 @@ def plan_of(rt: Runtime, sql: str = "select 42 as n") -> BatchPlan:
 
 
 def run(rt: Runtime, plan: BatchPlan) -> tuple[BatchResult | Outcome, list[str]]:
-    """`worker._run` as a worker runs it; the metadata statements it made."""
+    """`worker._run` as a worker runs it; the metadata statements it made, as SQLite ran them
+    (the lease's runs on the pool's DBAPI connection: SQLAlchemy's events do not see it),
+    transaction control left out."""
     config = WorkerConfig.of(rt.settings)
     statements: list[str] = []
+    traced: list[sqlite3.Connection] = []
 
-    def note(*args: object) -> None:
-        statements.append(str(args[2]))
+    def trace(dbapi_connection: sqlite3.Connection, *_: object) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+        traced.append(dbapi_connection)
 
-    sa.event.listen(rt.db, "before_cursor_execute", note)
+    sa.event.listen(rt.db.pool, "checkout", trace)
     try:
         answer = worker._run(plan, config, open_kodo(config), rt.storages, rt.db)
     finally:
-        sa.event.remove(rt.db, "before_cursor_execute", note)
-    return answer, statements
+        sa.event.remove(rt.db.pool, "checkout", trace)
+        for connection in traced:
+            connection.set_trace_callback(None)
+    control = ("BEGIN", "COMMIT", "ROLLBACK")
+    return answer, [s for s in statements if not s.upper().startswith(control)]
 
 
 def test_a_quick_batch_commits_its_result_and_final_log_under_one_lease_hold(
