@@ -194,10 +194,10 @@ class LocalBuckets:
     # an open cannot show another account's file (docs/decisions.md, "safety2").
 
     def read(self, bucket: str, key: str) -> bytes:
-        uri = self._uri(bucket, key)
+        uri, inside = self._checked(bucket, key)
         with (
             self._errors(bucket, key, "read"),
-            os.fdopen(self._opened(bucket, key, uri), "rb") as f,
+            os.fdopen(self._opened(bucket, key, uri, inside), "rb") as f,
         ):
             try:
                 return f.read()
@@ -205,9 +205,9 @@ class LocalBuckets:
                 fail("read", uri, exc)
 
     def open_read(self, bucket: str, key: str) -> BinaryIO:
-        uri = self._uri(bucket, key)
+        uri, inside = self._checked(bucket, key)
         with self._errors(bucket, key, "open"):
-            return os.fdopen(self._opened(bucket, key, uri), "rb")
+            return os.fdopen(self._opened(bucket, key, uri, inside), "rb")
 
     # Writes and deletes act through an open descriptor of the key's directory, reached and
     # checked one name at a time (`_held`): a symbolic link swapped into the key's path after
@@ -283,9 +283,9 @@ class LocalBuckets:
         """A path to the key's file that no later change inside the bucket can redirect: a hard
         link (a copy across file systems) of the file opened and checked by `_opened`, under the
         same name in a directory of its own beside the buckets, removed on exit."""
-        uri = self._uri(bucket, key)
+        uri, inside = self._checked(bucket, key)
         with self._errors(bucket, key, "read"):
-            fd = self._opened(bucket, key, uri)
+            fd = self._opened(bucket, key, uri, inside)
         return self._pinned(fd, key.rsplit("/", 1)[-1], uri)
 
     @contextmanager
@@ -323,11 +323,17 @@ class LocalBuckets:
         """The URI of `key`, checked: a key whose path a symbolic link inside the bucket leads
         out of it (to another account's bucket, or any file of the server) is refused with
         DS_PATH_ILLEGAL. The bucket directory itself may be a link (an operator's choice)."""
+        return self._checked(bucket, key, existing=existing)[0]
+
+    def _checked(self, bucket: str, key: str, *, existing: bool = False) -> tuple[str, str]:
+        """`_uri`'s URI, and the bucket's real directory it was checked against (for
+        `_opened`'s check of the same key: one `realpath` of the bucket, not two)."""
         check_key(bucket, key)
         if existing:
             self._existing_bucket(bucket, key)
         uri = self.bucket_uri(bucket) + key
-        if not _within(os.path.realpath(self.files.path(uri)), self._real_dir(bucket)):
+        inside = self._real_dir(bucket)
+        if not _within(os.path.realpath(self.files.path(uri)), inside):
             raise InvalidInputError(
                 Failure.DS_PATH_ILLEGAL,
                 f"Key {key!r} in bucket {bucket!r} is not allowed: a symbolic link on its path "
@@ -335,18 +341,19 @@ class LocalBuckets:
                 bucket=bucket,
                 key=key,
             )
-        return uri
+        return uri, inside
 
-    def _opened(self, bucket: str, key: str, uri: str) -> int:
+    def _opened(self, bucket: str, key: str, uri: str, inside: str) -> int:
         """A read-only descriptor of `key`'s regular file, opened first and then checked, by
-        what was opened, to lie inside the bucket; DS_PATH_ILLEGAL when a symbolic link led
-        out of it, NotFoundError when there is no such file (a directory is not one)."""
+        what was opened, to lie inside the bucket (`inside`: its real directory, as `_checked`
+        found it); DS_PATH_ILLEGAL when a symbolic link led out of it, NotFoundError when there
+        is no such file (a directory is not one)."""
         try:  # O_NONBLOCK: a FIFO planted as a key must not hang the open
             fd = os.open(self.files.path(uri), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as exc:
             fail("open", uri, exc)
         try:
-            if not _within(_opened_path(fd), self._real_dir(bucket)):
+            if not _within(_opened_path(fd), inside):
                 raise InvalidInputError(
                     Failure.DS_PATH_ILLEGAL,
                     f"Key {key!r} in bucket {bucket!r} is not allowed: a symbolic link on its "
