@@ -184,11 +184,20 @@ class LocalFiles:
         """Whether `adopt` can rename the local file `source` to `uri` (the same file system
         as `uri`'s deepest existing directory); True when either cannot be looked at (then
         `adopt` finds out)."""
-        directory = self.path(uri).parent
-        while not directory.exists() and directory != directory.parent:
-            directory = directory.parent
+        directory = os.path.dirname(self._text(uri))  # strings, not Paths: on a batch's path
+        while True:
+            try:
+                target = os.stat(directory).st_dev
+                break
+            except (FileNotFoundError, NotADirectoryError):
+                parent = os.path.dirname(directory)
+                if parent == directory:
+                    return True
+                directory = parent
+            except OSError:
+                return True
         try:
-            return os.stat(source).st_dev == os.stat(directory).st_dev
+            return os.stat(source).st_dev == target
         except OSError:
             return True
 
