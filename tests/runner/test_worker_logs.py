@@ -5,6 +5,7 @@ leaves it to the runner. Real SQLite metadata, real DuckDB, real local files."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -99,6 +100,7 @@ def test_a_quick_batchs_syncs_run_outside_the_lease_the_logs_after_its_rename(
     all before the answer; SQLite's write lock is free at every sync."""
     monkeypatch.setattr(worker, "FIRST_LOG_AFTER", 60.0)
     synced: list[tuple[str, bool]] = []
+    ahead: list[bool] = []
     real = os.fsync
 
     def fsync(fd: int) -> None:
@@ -113,6 +115,9 @@ def test_a_quick_batchs_syncs_run_outside_the_lease_the_logs_after_its_rename(
         finally:
             other.close()
         synced.append((name, free))
+        if name.endswith(".parquet"):  # on the sending thread: before the result's rename
+            assert not (folder(rt) / RESULT_NAME).exists()
+            ahead.append(True)
         real(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
@@ -123,8 +128,32 @@ def test_a_quick_batchs_syncs_run_outside_the_lease_the_logs_after_its_rename(
     names = [name for name, _ in synced]
     assert names[0].endswith(".parquet") and Path(names[0]).parent != folder(rt)  # staged
     assert names[1:] == [str(folder(rt) / LOG_NAME)] + ([] if journaled else [str(folder(rt))])
-    assert all(free for _, free in synced)
+    assert all(free for _, free in synced) and ahead == [True]
     assert "outcome: succeeded" in (folder(rt) / LOG_NAME).read_text()
+
+
+def test_a_result_whose_transfer_fails_is_never_visible_and_the_log_says_why(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result's transfer (a local file's fsync) runs on the worker's sending thread while
+    the run ends; when it fails the attempt fails as before: nothing published, the final log
+    says why."""
+    monkeypatch.setattr(worker, "FIRST_LOG_AFTER", 60.0)
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".parquet"):
+            raise OSError(errno.EIO, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    answer, _ = run(rt, plan_of(rt))
+
+    assert isinstance(answer, Outcome) and answer.ending is Ending.ERROR
+    assert "Input/output error" in answer.message
+    assert not (folder(rt) / RESULT_NAME).exists()
+    text = (folder(rt) / LOG_NAME).read_text()
+    assert "Input/output error" in text and "outcome: failed" in text
 
 
 def test_a_lease_lost_before_the_commit_publishes_neither_result_nor_log(rt: Runtime) -> None:
