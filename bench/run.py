@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -72,6 +73,7 @@ class Server:
                     raise SystemExit("the server did not come up") from None
                 time.sleep(0.1)
         self.db = sa.create_engine(f"sqlite:///{data / 'tidemill.db'}")
+        self._poller: sqlite3.Connection | None = None  # `wait`'s own connection
 
     def _tidemill(self, *args: str) -> str:
         command = [str(VENV_BIN / "tidemill"), *args, "--data-dir", str(self.data)]
@@ -106,18 +108,23 @@ class Server:
         timestamps, so `every` only trades this process's CPU for promptness: keep it coarse
         while a long batch runs, or the polling competes with it for the 2 cores."""
         deadline = time.monotonic() + timeout
+        if self._poller is None:  # ~7 µs of CPU a look, against ~100 through SQLAlchemy
+            self._poller = sqlite3.connect(
+                f"file:{self.data / 'tidemill.db'}?mode=ro", uri=True, isolation_level=None
+            )
         while time.monotonic() < deadline:
-            with self.db.connect() as conn:
-                status = conn.execute(
-                    sa.text("select status from batches where job_name = :j and run_id = :r"),
-                    {"j": job, "r": run_id},
-                ).scalar()
+            rows = self._poller.execute(  # all fetched: no read transaction stays open
+                "select status from batches where job_name = ? and run_id = ?", (job, run_id)
+            ).fetchall()
+            status = rows[0][0] if rows else None
             if status in ("Successful", "Failed", "Canceled"):
                 return str(status)
             time.sleep(every)
         raise SystemExit(f"{job}/{run_id} did not finish")
 
     def close(self) -> None:
+        if self._poller is not None:
+            self._poller.close()
         self.db.dispose()
         self.process.terminate()
         self.process.wait(timeout=15)
