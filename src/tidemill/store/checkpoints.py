@@ -71,8 +71,9 @@ class Checkpointer:
             version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])
             if version == self._seen:
                 return False
-            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            self._seen = version
+            busy, _, _ = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if not busy:  # another connection's checkpoint under way: look again next time
+                self._seen = version
             self.passes += 1
             return True
 
