@@ -33,6 +33,7 @@ from tidemill.runner.runner import Runner
 from tidemill.runner.scheduler import Scheduler
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.services.notify import Notifier
+from tidemill.store.checkpoints import Checkpointer
 from tidemill.store.data_version import DataVersion
 
 
@@ -48,6 +49,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        checkpointer = Checkpointer.of(runtime.db)  # the WAL's, off the paths' commits
+        if checkpointer is not None:
+            checkpointer.start()
         runner = Runner(runtime) if runtime.settings.runner.enabled else None
         if runner is not None:
             runner.start()
@@ -74,6 +78,8 @@ def create_app(
             if runner is not None:
                 runner.close()
             answers.close()
+            if checkpointer is not None:
+                checkpointer.close()
             runtime.close()
 
     app = TidemillAPI(

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 
 import sqlalchemy as sa
 
@@ -48,6 +49,7 @@ from tidemill.store import repository as repo
 log = logging.getLogger("tidemill.runner")
 S = BatchStatus
 LEASE = timedelta(seconds=30)
+PIPE_ROOM = 32 * 1024  # bytes of plan sent by `Slot.assign` (Linux pipes buffer 64 KiB)
 RENEW_EVERY = 10.0
 PREFIX = Settings.model_config["env_prefix"]  # of the variables the settings are read from
 Answer = BatchResult | Outcome  # what a worker answers for one plan (worker.serve)
@@ -103,7 +105,8 @@ class Slot:
         self.current: Assignment | None = None
         self.idle = threading.Event()
         self.idle.set()
-        self._queue: queue.Queue[Assignment | None] = queue.Queue()
+        # Each assignment, and whether its plan was sent already (`assign`); None: stop.
+        self._queue: queue.Queue[tuple[Assignment, bool] | None] = queue.Queue()
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._lifeline: Connection | None = None  # its EOF tells the worker we are gone
@@ -118,11 +121,43 @@ class Slot:
         self._thread.start()
 
     def assign(self, assignment: Assignment) -> None:
+        """Give the (free) slot a batch. Its plan is sent to the worker on the calling
+        thread when the worker is up: the slot thread, woken through its queue, would first
+        have to get the GIL from this one (docs/performance.md, session 7, serverpath); the
+        slot thread waits for the answer, and does everything else (a worker to start, a
+        send that failed) as before."""
         with self._holding:
             self.idle.clear()
             self._cancelled.clear()
             self.current = assignment
-        self._queue.put(assignment)
+        self._queue.put((assignment, self._send_now(assignment.plan)))
+
+    def _send_now(self, plan: BatchPlan) -> bool:
+        """Send the plan to a live worker now; whether it was sent. Not when a worker is
+        being started (the slot thread or warm() holds `_spawning`; never waited for here),
+        none is up, the batch was stopped already, or the plan would not fit in the pipe's
+        buffer (the worker may be preparing its database: the send would wait for it). The
+        slot thread sends what was not sent (pickling it again), and finds out again what
+        failed here (a worker lost between two batches, a plan that cannot be pickled)."""
+        try:
+            payload = ForkingPickler.dumps(plan)  # as Connection.send pickles it
+        except Exception:
+            return False
+        if len(payload) > PIPE_ROOM or not self._spawning.acquire(blocking=False):
+            return False
+        try:
+            process, conn = self._process, self._conn
+            if process is None or conn is None or self._cancelled.is_set():
+                return False
+            if not process.is_alive():
+                return False
+            try:
+                conn.send_bytes(payload)
+            except (OSError, ValueError):  # its pipe is broken: the worker is gone
+                return False
+            return True
+        finally:
+            self._spawning.release()
 
     def ensure_process(self) -> None:
         with self._spawning:
@@ -184,12 +219,13 @@ class Slot:
 
     def _run(self) -> None:
         while True:
-            assignment = self._queue.get()
-            if assignment is None:
+            given = self._queue.get()
+            if given is None:
                 return
+            assignment, sent = given
             try:
                 try:
-                    answer = self._execute(assignment)
+                    answer = self._execute(assignment, sent)
                 except Exception as exc:  # a bug: the batch still ends, with a useful message
                     log.exception("slot %s failed to run a batch", self.index)
                     answer = Outcome(
@@ -206,13 +242,17 @@ class Slot:
                 self.runner.notify()
                 self.runner.wake_waiting_loops()
 
-    def _execute(self, assignment: Assignment) -> Answer:
+    def _execute(self, assignment: Assignment, sent: bool) -> Answer:
+        """Run the batch on the worker and wait for its answer; `sent`: `assign` sent its
+        plan already."""
         try:
-            self.ensure_process()
-            if self._cancelled.is_set():
-                return self._ended()  # stopped before its worker got the plan
+            if not sent:
+                self.ensure_process()
+                if self._cancelled.is_set():
+                    return self._ended()  # stopped before its worker got the plan
+                assert self._conn is not None
+                self._conn.send(assignment.plan)
             assert self._conn is not None
-            self._conn.send(assignment.plan)
             answer: Answer = self._conn.recv()
             return answer
         except (EOFError, OSError, BrokenPipeError):

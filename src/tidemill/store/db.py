@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from tidemill import private_files
 from tidemill.errors import ConfigError, Failure
+from tidemill.store.checkpoints import AUTOCHECKPOINT_PAGES
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -26,6 +27,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Page cache up to 32 MiB a connection (default 2 MiB), grown only as pages are read: one
     # scheduler claim writes 10,000 batches across six indexes (docs/performance.md).
     cursor.execute("PRAGMA cache_size=-32768")
+    # The server checkpoints on a thread of its own; a commit does only past this many pages
+    # of log (store.checkpoints: a checkpoint in a commit held up the path it was on).
+    cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 
