@@ -40,7 +40,30 @@ def register_source(
     contains_header: bool | None = None,
     names: Mapping[Path, str] | None = None,
 ) -> None:
-    """Create the view `table` over `files`: the declared columns, in order, with their types.
+    """Create the view `table` over `files`: `source_query`'s SELECT (its rules, its errors)."""
+    body = source_query(
+        con, files, file_type=file_type, schema=schema, delimiter=delimiter,
+        contains_header=contains_header, names=names,
+    )  # fmt: skip
+    try:
+        con.execute(f"CREATE VIEW {quote_identifier(table)} AS {body}")
+    except duckdb.Error as exc:
+        raise BackendError(Failure.INTERNAL, f"cannot create the view {table!r}: {exc}") from exc
+
+
+def source_query(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[Path],
+    *,
+    file_type: str,
+    schema: Sequence[SchemaField],
+    delimiter: str | None = None,
+    contains_header: bool | None = None,
+    names: Mapping[Path, str] | None = None,
+) -> str:
+    """A SELECT over `files` (a view's or a CTE's body, for queries of `con`): the declared
+    columns, in order, with their types. `con` is where `source_error` will look for them (it
+    is noted there now) and what reads a csv header or Parquet footers if needed.
 
     Types: boolean BOOLEAN, long BIGINT, float DOUBLE, date TIMESTAMPTZ, string VARCHAR.
 
@@ -100,11 +123,6 @@ def register_source(
         selects = source.parquet_groups(paths)
     else:
         raise InvalidInputError(Failure.DS_SPEC_INVALID, f"unknown fileType {file_type!r}")
-    body = " UNION ALL ".join(selects) or _empty(fields)
-    try:
-        con.execute(f"CREATE VIEW {quote_identifier(table)} AS {body}")
-    except duckdb.Error as exc:
-        raise BackendError(Failure.INTERNAL, f"cannot create the view {table!r}: {exc}") from exc
     _locate.remember(
         con,
         _locate.Source(
@@ -116,6 +134,7 @@ def register_source(
             labels={path: label for path, label in labels.items() if path != label},
         ),
     )
+    return " UNION ALL ".join(selects) or _empty(fields)
 
 
 def source_error(con: duckdb.DuckDBPyConnection, exc: BaseException) -> InvalidInputError | None:
