@@ -354,3 +354,20 @@ def test_a_table_inlined_checks_only_the_columns_the_query_reads(tmp_path: Path)
     with pytest.raises(InvalidInputError, match=r"in-2\.json line 2.*\"m\" is \"1\.5\"") as bad:
         _json_run(engine, tmp_path, "SELECT sum(m) AS s FROM t", lines, run=2)
     assert bad.value.failure is Failure.DS_VERIFY_FORMAT
+
+
+def test_the_macros_a_sources_select_calls_are_given_to_every_database_opened_ahead(
+    tmp_path: Path,
+) -> None:
+    """A source's SELECT calls `_typed` macros (`tidemill_read_long` for `t`'s columns); the
+    first run creates them, and every database `prepare` opens after it has them already."""
+    engine = DuckDBEngine()
+    engine.prepare()
+    lines = '{"n": 1, "m": 10}\n'
+    assert _json_run(engine, tmp_path, "SELECT sum(n) AS s FROM t", lines) == [{"s": 1}]
+    created = dialect.macro_names(sorted(engine._sourced))
+    assert sorted(created) == ["tidemill_bad_value", "tidemill_read_long"]
+    for run in (2, 3):  # the next database, and the one after (not only the last run's)
+        engine.prepare()
+        assert engine._sourced <= set(engine._spare_warm.macros)
+        assert _json_run(engine, tmp_path, "SELECT 1 AS one", lines, run) == [{"one": 1}]

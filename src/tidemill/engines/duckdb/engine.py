@@ -96,6 +96,10 @@ class DuckDBEngine:
         self._spare_warm = _Warm()  # what `_spare` was given
         self._next_warm = _Warm(WARM_MACROS)  # what the next spare is given: see prepare
         self._retired: duckdb.DuckDBPyConnection | None = None  # see _retire
+        self._has: set[str] = set()  # the macros the run's database has (`_sealed`)
+        # The macros the sources' SELECTs of this engine's runs called (`_typed`): every
+        # database opened ahead gets them all (at most ten, one per valtype and requiredness).
+        self._sourced: set[str] = set()
         self._translated: OrderedDict[Key, _Translation] = OrderedDict()
         self._conformed: OrderedDict[Key, Conformed] = OrderedDict()
 
@@ -194,6 +198,9 @@ class DuckDBEngine:
             # docs/performance.md, session 7), or as views when its WITH cannot take them.
             bodies, notes = _sources(con, plan, local, scratch / "cdn")
             sources = {name: body for name, body in bodies.items() if name.lower() in reads}
+            self._add_macros(
+                con, dialect.macros_for(" ".join((sources if inlined else bodies).values()))
+            )
             if not inlined:
                 _create_views(con, bodies)
                 sources = {}
@@ -225,6 +232,22 @@ class DuckDBEngine:
             rows = int(row[0]) if row else 0
             return Committed(schema, rows, plan.result_uri, "; ".join(notes), measured)
 
+    def _add_macros(self, con: duckdb.DuckDBPyConnection, macros: Sequence[str]) -> None:
+        """Create those of `macros` (the sources' SELECTs call them) that `con` lacks, in one
+        call (none once a database opened ahead has them), and have every database opened
+        from now on get them ahead."""
+        missing = [m for m in macros if m not in self._has]
+        if not missing:
+            return
+        try:
+            con.execute(";\n".join(missing))
+        except duckdb.Error as exc:
+            raise BackendError(Failure.INTERNAL, f"cannot create macros: {exc}") from exc
+        self._has.update(missing)
+        self._sourced.update(missing)
+        given = sorted({*self._next_warm.macros, *missing}, key=_MACRO_ORDER.__getitem__)
+        self._next_warm = replace(self._next_warm, macros=tuple(given))
+
     def _retire(self, con: duckdb.DuckDBPyConnection) -> None:
         """Keep the run's database open until `prepare` or the next run: closing it joins its
         threads, ~15 ms that would otherwise delay the batch's answer. Its result is already
@@ -253,12 +276,13 @@ class DuckDBEngine:
         allowed = {str(scratch), *(str(path.parent) for path in local.values())}
         spare, warm, self._spare = self._spare, self._spare_warm, None
         limits: Limits = (plan.zone, plan.limits.threads, plan.limits.memory)
-        given = sorted({*WARM_MACROS, *macros}, key=_MACRO_ORDER.__getitem__)
+        given = sorted({*WARM_MACROS, *self._sourced, *macros}, key=_MACRO_ORDER.__getitem__)
         self._next_warm = _Warm(tuple(given), limits, tuple(functions))
         if spare is None:
             spare = open_engine(macros, functions)
             warm = _Warm(tuple(macros), None, tuple(functions))
         missing = [m for m in macros if m not in warm.macros]
+        self._has = {*warm.macros, *macros}
         unregistered = [f for f in functions if f not in warm.functions]
         try:
             if missing:
