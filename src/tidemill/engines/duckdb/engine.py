@@ -1,9 +1,10 @@
 """The DuckDB engine (`tidemill.engines.base.Engine`): Spark SQL translated by `dialect`, run
 in a sealed in-process database that reads only the batch's input files.
 
-A run: each table's files are made local (`io.files.local_path`), registered as views
-(`reading`), the translated query is written to a Parquet file in a private scratch directory
-(spilling there beyond `plan.limits.memory`), and that file is uploaded to `plan.result_uri`
+A run: each table's files are made local (`io.files.local_path`) and read by a SELECT
+(`reading`) that the query takes as a CTE (or a view: `database.with_sources`); the query is
+written to a Parquet file in a private scratch directory (spilling there beyond
+`plan.limits.memory`), and that file is uploaded to `plan.result_uri`
 while the lease holds. The database can read only the input files' directories and the
 scratch directory, write only the scratch directory, and load no extension (`database.seal`).
 """
