@@ -184,6 +184,7 @@ class DuckDBEngine:
             ):
                 try:
                     conformed, columns = self._conform(con, plan, query)
+                    cpu = figures.clock()
                     row = con.execute(
                         f"COPY ({conformed}) TO {quote_literal(str(temporary))} (FORMAT parquet)"
                     ).fetchone()
@@ -195,7 +196,7 @@ class DuckDBEngine:
                     ) from exc
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
-            measured = figures.read(con)
+            measured = figures.read(con, cpu)
             io.publish_result(plan.result_uri, temporary)
             keys = sql.schema_keys(name for name, _ in columns)
             schema = [SchemaField(k, vt) for k, (_, vt) in zip(keys, columns, strict=True)]
