@@ -214,6 +214,7 @@ class DuckDBEngine:
             ):
                 try:
                     conformed, columns = self._conform(con, plan, query, sources)
+                    cpu = figures.clock()
                     row = con.execute(
                         f"COPY ({with_sources(conformed, sources)})"
                         f" TO {quote_literal(str(temporary))} (FORMAT parquet)"
@@ -226,7 +227,7 @@ class DuckDBEngine:
                     ) from exc
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
-            measured = figures.read(con)
+            measured = figures.read(con, cpu)
             io.publish_result(plan.result_uri, temporary)
             keys = sql.schema_keys(name for name, _ in columns)
             schema = [SchemaField(k, vt) for k, (_, vt) in zip(keys, columns, strict=True)]
