@@ -326,19 +326,24 @@ def conform(
     """
     described = con.execute(f"DESCRIBE {with_sources(query, sources or {})}").fetchall()
     exprs, columns, changed = [], [], False
-    for row in described:
+    for position, row in enumerate(described, 1):
         name, kind = str(row[0]), str(row[1])
         columns.append((name, valtype(kind)))
         wanted = {"long": "BIGINT", "float": "DOUBLE", "date": "TIMESTAMP WITH TIME ZONE"}.get(
             valtype(kind)
         )
-        column = quote_identifier(name)
+        # Each column by its place (`c<position>` of the alias list below), not its name: a
+        # name the query repeats (`SELECT 1 AS n, n FROM t`) would read the first of them.
+        column = f"c{position}"
         if wanted is not None and kind != wanted:
-            exprs.append(f"CAST({column} AS {wanted}) AS {column}")
+            exprs.append(f"CAST({column} AS {wanted}) AS {quote_identifier(name)}")
             changed = True
         else:
-            exprs.append(column)
-    return (f"SELECT {', '.join(exprs)} FROM ({query})" if changed else query), columns
+            exprs.append(f"{column} AS {quote_identifier(name)}")
+    if not changed:
+        return query, columns
+    places = ", ".join(f"c{position}" for position in range(1, len(described) + 1))
+    return f"SELECT {', '.join(exprs)} FROM ({query}) AS conformed({places})", columns
 
 
 _WITH = re.compile(r"\s*WITH(?:\s+RECURSIVE)?\s+", re.IGNORECASE)
