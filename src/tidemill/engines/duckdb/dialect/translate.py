@@ -174,6 +174,7 @@ def to_duckdb(spark_sql: str, tables: Mapping[str, Sequence[tuple[str, str]]] | 
     """
     context = Context(dict(tables or {}))
     query: exp.Expr = parse_query(spark_sql)  # a private copy
+    _refuse_own_names(query)
     for rewrite in PASSES:
         query = rewrite(query, context)
     try:
@@ -182,6 +183,17 @@ def to_duckdb(spark_sql: str, tables: Mapping[str, Sequence[tuple[str, str]]] | 
         raise InvalidInputError(
             Failure.JOB_SQL_INVALID, f"SQL uses something the DuckDB engine cannot run: {exc}"
         ) from exc
+
+
+def _refuse_own_names(query: exp.Expr) -> None:
+    """JOB_SQL_INVALID for a call of a function named like the engine's own (`MACROS`,
+    `FUNCTIONS`: `tidemill_...`): Spark has none of them, and the translation would pass the
+    call through to the macro (`tidemill_bad_value` fails a batch with an input file's error)."""
+    for call in query.find_all(exp.Anonymous):
+        if call.name.lower().startswith("tidemill_"):
+            raise InvalidInputError(
+                Failure.JOB_SQL_INVALID, f"unknown function {call.name}: not a Spark function"
+            )
 
 
 def unsupported(construct: str) -> InvalidInputError:
