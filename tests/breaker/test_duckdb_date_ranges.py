@@ -28,6 +28,6 @@ def test_a_date_with_a_field_out_of_range_is_a_bad_value(tmp_path: Path, text: s
     con = connect(allowed_directories=[str(tmp_path)])
     path = write(tmp_path / "a.json", f'{{"d": "{text}"}}\n')
     register_source(con, "t", [path], file_type="json", schema=[SchemaField("d", "date")])
-    error = failure(con, "SELECT * FROM t")
+    error = failure(con, "SELECT CAST(d AS VARCHAR) FROM t")  # no pytz here
     assert error.failure is Failure.DS_VERIFY_FORMAT
     assert error.message == f'{path} line 1: "d" is "{text}", not a date'
