@@ -17,8 +17,10 @@ import pytest
 from tests.api.test_batches import ROWS, make_datasource, make_job, write_lines
 from tests.support import Client, wait_for
 from tidemill.config import Settings
-from tidemill.core.plans import BatchPlan
-from tidemill.runner.runner import PIPE_ROOM
+from tidemill.core.models import AccountScope
+from tidemill.core.plans import BatchPlan, InputFile, Limits, TablePlan
+from tidemill.runner.runner import FILE_BYTES_AT_LEAST, PIPE_ROOM, Runner, Slot
+from tidemill.runtime import Runtime
 
 FILES = 240
 NAME = "x" * 150  # each input file's key: the plan lists every one
@@ -46,3 +48,27 @@ def test_a_plan_over_the_pipe_room_is_pickled_once(
     assert wait_for(client, "many")["status"] == "Successful"
     assert client.get("/v2/jobs/many/history/1/result").json()["rows"] == [[FILES]]
     assert len(pickled) == 1, pickled
+
+
+def test_a_plan_whose_files_alone_are_over_the_room_is_not_pickled_by_the_assigning_thread(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = PIPE_ROOM // FILE_BYTES_AT_LEAST + 1
+    table = TablePlan("logs", files=tuple(InputFile("file:///k", 1, "json") for _ in range(files)))
+    plan = BatchPlan(1, AccountScope("default"), "j", 1, "select 1", (table,), "file:///r",
+                     Limits(1, "1GB"), "Asia/Shanghai")  # fmt: skip
+    assert len(ForkingPickler.dumps(plan)) > PIPE_ROOM  # the bound holds for the shortest URI
+    pickled: list[object] = []
+    real = ForkingPickler.dumps.__func__  # type: ignore[attr-defined]
+
+    def dumps(cls: type, obj: Any, protocol: int | None = None) -> Any:
+        pickled.append(obj)
+        return real(cls, obj, protocol)
+
+    monkeypatch.setattr(ForkingPickler, "dumps", classmethod(dumps))
+    slot = Slot(Runner(runtime, slots=1), 0)
+    try:
+        assert slot._send_now(plan) == (False, None)
+        assert pickled == []
+    finally:
+        slot._queue.put(None)
