@@ -5,15 +5,104 @@ fsync waits for every byte still only in the page cache. Flushed as the file gro
 final fsync finds little left, and the disk works while the writer computes instead of after
 (an 8 MB result: ~5 ms of fsync on this machine's disk; a 79 MB export: ~60 ms).
 docs/performance.md, "Parquet export vs plain DuckDB COPY" and "GROUP BY ... (session 5)".
+
+One thread per process does the flushing for every block (`written_back`), started with the
+first block and kept: a thread started and joined per block cost every batch ~0.12 ms of its
+own thread's CPU and as much again on the new thread (docs/performance.md, "session 7,
+workerpath").
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+@dataclass(eq=False)
+class _Watch:
+    """One block's directory: looked at every `every` seconds once a file there has data,
+    every `first` seconds until then; `due` (time.monotonic) is its next look."""
+
+    directory: Path
+    every: float
+    first: float
+    due: float
+    flushed: dict[str, int] = field(default_factory=dict)  # path -> size when last flushed
+
+    def flush_grown(self) -> None:
+        for folder, _, files in os.walk(self.directory):
+            for name in files:
+                path = os.path.join(folder, name)
+                try:
+                    size = os.stat(path).st_size
+                    if size == self.flushed.get(path, 0):
+                        continue  # nothing new: no call, no disk cache flush
+                    fd = os.open(path, os.O_RDONLY)
+                except OSError:
+                    continue  # renamed or removed meanwhile: nothing to flush
+                try:
+                    os.fdatasync(fd)
+                    self.flushed[path] = size
+                except OSError:
+                    pass
+                finally:
+                    os.close(fd)
+
+
+class _Flusher:
+    """The process's flushing thread and the blocks' directories it looks at. Its lock is held
+    while it flushes, so a block that ends waits for a flush under way and none follows."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._watches: list[_Watch] = []
+        self._pid = 0  # the process the thread runs in (a forked child starts its own)
+
+    def add(self, watch: _Watch) -> None:
+        with self._changed:
+            self._watches.append(watch)
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                threading.Thread(target=self._serve, name="tidemill-writeback", daemon=True).start()
+            else:
+                self._changed.notify()
+
+    def remove(self, watch: _Watch) -> None:
+        with self._changed:  # held by `_serve` while it flushes
+            self._watches.remove(watch)
+
+    def _serve(self) -> None:
+        with self._changed:
+            while True:
+                if not self._watches:
+                    self._changed.wait()
+                    continue
+                now = time.monotonic()
+                due = min(w.due for w in self._watches)
+                if due > now:
+                    self._changed.wait(due - now)
+                    continue
+                for watch in self._watches:
+                    if watch.due <= now:
+                        watch.flush_grown()
+                        watch.due = time.monotonic() + (
+                            watch.every if watch.flushed else watch.first
+                        )
+
+    def forget(self) -> None:
+        """In a forked child: no thread runs there, and the lock may have been held by it."""
+        self._changed = threading.Condition()
+        self._watches = []
+        self._pid = 0
+
+
+_FLUSHER = _Flusher()
+os.register_at_fork(after_in_child=_FLUSHER.forget)
 
 
 @contextmanager
@@ -23,37 +112,12 @@ def written_back(directory: Path, every: float, first: float | None = None) -> I
     until a file there has data (each look costs ~0.1 ms of CPU here: a query that writes its
     output at its end need not pay for looks at an empty directory). The files stay in the
     page cache (a remote upload reads them again). Errors are ignored: the publish's own fsync
-    reports what matters. The thread is joined when the block ends."""
-    done = threading.Event()
-    flushed: dict[str, int] = {}  # path -> size when last flushed
-
-    def flush_grown() -> None:
-        for folder, _, files in os.walk(directory):
-            for name in files:
-                path = os.path.join(folder, name)
-                try:
-                    size = os.stat(path).st_size
-                    if size == flushed.get(path, 0):
-                        continue  # nothing new: no call, no disk cache flush
-                    fd = os.open(path, os.O_RDONLY)
-                except OSError:
-                    continue  # renamed or removed meanwhile: nothing to flush
-                try:
-                    os.fdatasync(fd)
-                    flushed[path] = size
-                except OSError:
-                    pass
-                finally:
-                    os.close(fd)
-
-    def run() -> None:
-        while not done.wait(every if flushed else (first or every)):
-            flush_grown()
-
-    flusher = threading.Thread(target=run, name="tidemill-writeback", daemon=True)
-    flusher.start()
+    reports what matters. When the block ends, a flush under way has ended and no other
+    follows (the process's one flushing thread, `_Flusher`, goes on waiting for blocks)."""
+    start = first or every
+    watch = _Watch(directory, every, start, time.monotonic() + start)
+    _FLUSHER.add(watch)
     try:
         yield
     finally:
-        done.set()
-        flusher.join()
+        _FLUSHER.remove(watch)

@@ -17,7 +17,7 @@ from tidemill.engines.duckdb import dialect
 from tidemill.engines.duckdb.database import open_engine
 from tidemill.engines.duckdb.engine import WARM_MACROS, DuckDBEngine, _Warm
 from tidemill.engines.duckdb.reading import register_source
-from tidemill.errors import InvalidInputError
+from tidemill.errors import Failure, InvalidInputError
 from tidemill.storage.local import LocalFiles, file_uri
 
 
@@ -299,3 +299,75 @@ def test_a_query_over_an_upstream_result_is_conformed_each_run(tmp_path: Path) -
 
     assert committed.schema == [SchemaField("m", "long")]
     assert engine._conformed == {}
+
+
+def _json_run(
+    engine: DuckDBEngine, tmp_path: Path, sql: str, lines: str, run: int = 1
+) -> list[dict[str, object]]:
+    """`sql` run by `engine` over table `t` (n long, m long) of one JSON file of `lines`."""
+    source = tmp_path / f"in-{run}.json"
+    source.write_text(lines)
+    table = TablePlan(
+        "t", schema=(("n", "long", False), ("m", "long", False)),
+        files=(InputFile(file_uri(source), source.stat().st_size, "json"),), file_type="json",
+    )  # fmt: skip
+    result = tmp_path / "warehouse" / f"{run}.parquet"
+    (tmp_path / "scratch").mkdir(exist_ok=True)
+    plan = BatchPlan(1, AccountScope("a", frozenset()), "j", run, sql, (table,),
+                     file_uri(result), Limits(1, "100MiB"), "UTC")  # fmt: skip
+    engine.run(plan, RunIO(LocalFiles(), scratch=tmp_path / "scratch"))
+    rows: list[dict[str, object]] = pq.read_table(result).to_pylist()
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("sql", "inlined", "rows"),
+    [
+        ("SELECT n FROM t", True, [{"n": 1}, {"n": 2}]),
+        ("SELECT n, n FROM T ORDER BY n DESC", True, [{"n": 2, "n_1": 2}, {"n": 1, "n_1": 1}]),
+        ("WITH x AS (SELECT n FROM t) SELECT sum(n) AS s FROM x", True, [{"s": 3}]),
+        ("WITH RECURSIVE x AS (SELECT n FROM t) SELECT max(n) AS s FROM x", True, [{"s": 2}]),
+        ("SELECT n FROM t WHERE n = 1 UNION ALL SELECT m FROM t WHERE n = 2", True,
+         [{"n": 1}, {"n": 20}]),
+        # The query's own CTE named like the table: the table is a view (Spark reads the CTE)
+        ("WITH T AS (SELECT 5 AS n) SELECT n FROM t", False, [{"n": 5}]),
+    ],
+)  # fmt: skip
+def test_a_querys_tables_are_ctes_of_its_own_with_unless_it_names_one_like_them(
+    tmp_path: Path, sql: str, inlined: bool, rows: list[dict[str, object]]
+) -> None:
+    """`DuckDBEngine.run` gives the query its tables as CTEs of its WITH (one bind fewer than
+    views, docs/performance.md session 7); the answer is the same either way, and a later run
+    (its `conform` remembered) answers the same."""
+    engine = DuckDBEngine()
+    lines = '{"n": 1, "m": 10}\n{"n": 2, "m": 20}\n'
+    assert _json_run(engine, tmp_path, sql, lines) == rows
+    assert [t.inlined for t in engine._translated.values()] == [inlined]
+    assert _json_run(engine, tmp_path, sql, lines, run=2) == rows
+
+
+def test_a_table_inlined_checks_only_the_columns_the_query_reads(tmp_path: Path) -> None:
+    """As a view's: a bad value fails the queries that read its column, naming file and line."""
+    engine = DuckDBEngine()
+    lines = '{"n": 1, "m": 10}\n{"n": 2, "m": 1.5}\n'
+    assert _json_run(engine, tmp_path, "SELECT sum(n) AS s FROM t", lines) == [{"s": 3}]
+    with pytest.raises(InvalidInputError, match=r"in-2\.json line 2.*\"m\" is \"1\.5\"") as bad:
+        _json_run(engine, tmp_path, "SELECT sum(m) AS s FROM t", lines, run=2)
+    assert bad.value.failure is Failure.DS_VERIFY_FORMAT
+
+
+def test_the_macros_a_sources_select_calls_are_given_to_every_database_opened_ahead(
+    tmp_path: Path,
+) -> None:
+    """A source's SELECT calls `_typed` macros (`tidemill_read_long` for `t`'s columns); the
+    first run creates them, and every database `prepare` opens after it has them already."""
+    engine = DuckDBEngine()
+    engine.prepare()
+    lines = '{"n": 1, "m": 10}\n'
+    assert _json_run(engine, tmp_path, "SELECT sum(n) AS s FROM t", lines) == [{"s": 1}]
+    created = dialect.macro_names(sorted(engine._sourced))
+    assert sorted(created) == ["tidemill_bad_value", "tidemill_read_long"]
+    for run in (2, 3):  # the next database, and the one after (not only the last run's)
+        engine.prepare()
+        assert engine._sourced <= set(engine._spare_warm.macros)
+        assert _json_run(engine, tmp_path, "SELECT 1 AS one", lines, run) == [{"one": 1}]

@@ -145,6 +145,36 @@ def test_a_worker_whose_lease_was_taken_over_does_not_publish_its_result(
 
 
 def test_a_publish_in_progress_holds_off_the_takeover_until_it_ends(rt: Runtime) -> None:
+    publish_holds_off_the_takeover(rt)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_publish_holds_off_the_takeover_and_a_stale_one_publishes_nothing(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The fence's lease hold runs its compiled statement on the pool's DBAPI connection:
+    on PostgreSQL too (its parameters named, not positional), the row stays locked until
+    the block ends, a lost lease raises, and the block's own error rolls the hold back."""
+    runtime = build_runtime(Settings(data_dir=tmp_path / "data", database_url=postgres_url))
+    try:
+        with runtime.db.begin() as conn:
+            account = accounts.ensure_account(conn, SCOPE.name, NOW)
+            store.insert_batch(conn, account, Batch("j", 1, NOW, S.READY, {}, uid="u1"), NOW)
+            assert store.move(conn, account, "j", 1, [S.READY], status=S.RUNNING, owner=OWNER)
+        assert account == 1
+        with pytest.raises(RuntimeError), fence(runtime).publishing():
+            raise RuntimeError("the publish failed")
+        with (
+            pytest.raises(Exception, match="lost its lease"),
+            fence(runtime, "node-b").publishing(),
+        ):
+            pass
+        publish_holds_off_the_takeover(runtime)
+    finally:
+        runtime.db.dispose()
+
+
+def publish_holds_off_the_takeover(rt: Runtime) -> None:
     held = threading.Event()
     release = threading.Event()
     moved_at: list[float] = []

@@ -5,6 +5,9 @@ leaves it to the runner. Real SQLite metadata, real DuckDB, real local files."""
 
 from __future__ import annotations
 
+import errno
+import os
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -23,7 +26,7 @@ from tidemill.runner import worker
 from tidemill.runner.exports import BatchResult
 from tidemill.runtime import Runtime, build_runtime
 from tidemill.storage import open_kodo
-from tidemill.storage.local import file_uri
+from tidemill.storage.local import file_system_type, file_uri
 from tidemill.store import accounts
 from tidemill.store import batches as store
 
@@ -54,19 +57,26 @@ def plan_of(rt: Runtime, sql: str = "select 42 as n") -> BatchPlan:
 
 
 def run(rt: Runtime, plan: BatchPlan) -> tuple[BatchResult | Outcome, list[str]]:
-    """`worker._run` as a worker runs it; the metadata statements it made."""
+    """`worker._run` as a worker runs it; the metadata statements it made, as SQLite ran them
+    (the lease's runs on the pool's DBAPI connection: SQLAlchemy's events do not see it),
+    transaction control left out."""
     config = WorkerConfig.of(rt.settings)
     statements: list[str] = []
+    traced: list[sqlite3.Connection] = []
 
-    def note(*args: object) -> None:
-        statements.append(str(args[2]))
+    def trace(dbapi_connection: sqlite3.Connection, *_: object) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+        traced.append(dbapi_connection)
 
-    sa.event.listen(rt.db, "before_cursor_execute", note)
+    sa.event.listen(rt.db.pool, "checkout", trace)
     try:
         answer = worker._run(plan, config, open_kodo(config), rt.storages, rt.db)
     finally:
-        sa.event.remove(rt.db, "before_cursor_execute", note)
-    return answer, statements
+        sa.event.remove(rt.db.pool, "checkout", trace)
+        for connection in traced:
+            connection.set_trace_callback(None)
+    control = ("BEGIN", "COMMIT", "ROLLBACK")
+    return answer, [s for s in statements if not s.upper().startswith(control)]
 
 
 def test_a_quick_batch_commits_its_result_and_final_log_under_one_lease_hold(
@@ -80,6 +90,70 @@ def test_a_quick_batch_commits_its_result_and_final_log_under_one_lease_hold(
     text = (folder(rt) / LOG_NAME).read_text()
     assert "select 42 as n" in text and "outcome: succeeded" in text
     assert len(statements) == 1 and "batches" in statements[0]  # one lease check in all
+
+
+def test_a_quick_batchs_syncs_run_outside_the_lease_the_logs_after_its_rename(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result's file synced before the lease, the final log's after it (and after its
+    rename, which on ext3/ext4/XFS commits the result's rename too: no directory sync then),
+    all before the answer; SQLite's write lock is free at every sync."""
+    monkeypatch.setattr(worker, "FIRST_LOG_AFTER", 60.0)
+    synced: list[tuple[str, bool]] = []
+    ahead: list[bool] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        other = sqlite3.connect(str(rt.db.url.database), timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            free = True
+        except sqlite3.OperationalError:  # database is locked: inside the lease
+            free = False
+        finally:
+            other.close()
+        synced.append((name, free))
+        if name.endswith(".parquet"):  # on the sending thread: before the result's rename
+            assert not (folder(rt) / RESULT_NAME).exists()
+            ahead.append(True)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    answer, _ = run(rt, plan_of(rt))
+
+    assert isinstance(answer, BatchResult)
+    journaled = file_system_type(folder(rt)) in ("ext3", "ext4", "xfs")
+    names = [name for name, _ in synced]
+    assert names[0].endswith(".parquet") and Path(names[0]).parent != folder(rt)  # staged
+    assert names[1:] == [str(folder(rt) / LOG_NAME)] + ([] if journaled else [str(folder(rt))])
+    assert all(free for _, free in synced) and ahead == [True]
+    assert "outcome: succeeded" in (folder(rt) / LOG_NAME).read_text()
+
+
+def test_a_result_whose_transfer_fails_is_never_visible_and_the_log_says_why(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result's transfer (a local file's fsync) runs on the worker's sending thread while
+    the run ends; when it fails the attempt fails as before: nothing published, the final log
+    says why."""
+    monkeypatch.setattr(worker, "FIRST_LOG_AFTER", 60.0)
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".parquet"):
+            raise OSError(errno.EIO, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    answer, _ = run(rt, plan_of(rt))
+
+    assert isinstance(answer, Outcome) and answer.ending is Ending.ERROR
+    assert "Input/output error" in answer.message
+    assert not (folder(rt) / RESULT_NAME).exists()
+    text = (folder(rt) / LOG_NAME).read_text()
+    assert "Input/output error" in text and "outcome: failed" in text
 
 
 def test_a_lease_lost_before_the_commit_publishes_neither_result_nor_log(rt: Runtime) -> None:

@@ -8,6 +8,7 @@ list's files) must refuse every write instead (`test_read_only_backends_refuse_e
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -432,6 +433,59 @@ def test_deferred_directory_syncs_sync_each_directory_once_at_the_blocks_end(
     assert synced == [f"file {main}", f"dir {main}"]
     storages.put(file_uri(batch / "log.txt"), b"outside")  # synced at once again
     assert synced[2:] == [f"file {main}", f"dir {main}"]
+
+
+@pytest.mark.parametrize("where", ["tmp", "shm"])
+def test_deferred_puts_are_synced_after_their_rename_and_cover_the_directory_on_a_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """`directory_syncs_deferred(puts=True)`, a batch's end: the result's file synced as it is
+    adopted, the log written and renamed unsynced, then at the block's end the log's file
+    synced at its final name — which, on ext3/ext4/XFS, commits both renames, so their
+    directory is not synced; elsewhere it is. An unsynced put stays unsynced; a file whose
+    sync fails leaves its directory synced."""
+    if where == "shm":
+        if not Path("/dev/shm").is_dir():
+            pytest.skip("no /dev/shm")
+        tmp_path = Path(tempfile.mkdtemp(dir="/dev/shm"))  # tmpfs: no journal
+    journaled = file_system_type(tmp_path) in ("ext3", "ext4", "xfs")
+    synced: list[str] = []
+    real_fsync = os.fsync
+    failing: list[str] = []
+
+    def counting_fsync(fd: int) -> None:
+        kind = "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        synced.append(f"{kind} {name}")
+        if name in failing:
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    storages = open_storages(StorageConfig())
+    batch = tmp_path / "w" / "7"
+    batch.mkdir(parents=True)
+    staged = tmp_path / "staged.parquet"
+    staged.write_bytes(b"result")
+    result, log = batch / "result.parquet", batch / "log.txt"
+    try:
+        with directory_syncs_deferred(puts=True):
+            storages.upload(file_uri(result), staged, move=True)
+            storages.put(file_uri(log), b"log")
+            storages.put(file_uri(batch / "first.txt"), b"unsynced", durable=False)
+            assert synced == [f"file {staged}"]  # the result's, before its rename
+            assert log.read_bytes() == b"log"  # in place, its sync still to come
+        assert synced[1:] == [f"file {log}"] + ([] if journaled else [f"dir {batch}"])
+
+        synced.clear()
+        failing.append(str(log))
+        with directory_syncs_deferred(puts=True):
+            storages.put(file_uri(log), b"again")
+        assert synced == [f"file {log}", f"dir {batch}"]  # the directory synced all the same
+        assert log.read_bytes() == b"again"
+    finally:
+        if where == "shm":
+            shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def test_registry_refuses_unserved_schemes_and_cross_backend_renames(tmp_path: Path) -> None:

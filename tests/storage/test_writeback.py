@@ -41,7 +41,10 @@ def test_a_file_is_flushed_as_it_grows_and_not_once_it_stops(
         grown = len(flushed)
         time.sleep(0.06)  # no longer growing: nothing more to flush
         assert len(flushed) == grown
-    assert not [t for t in threading.enumerate() if t.name == "tidemill-writeback"]
+    with target.open("ab") as out:  # grown after the block: never flushed
+        out.write(b"y" * 65536)
+    time.sleep(0.06)
+    assert len(flushed) == grown
 
     assert grown >= 2  # flushed while written, not only once at the end
     assert set(flushed) == {target.stat().st_ino}
@@ -82,3 +85,23 @@ def test_an_empty_directory_is_looked_at_every_first_seconds_only(
     assert idle <= 4  # fewer under load: the bounds hold either way
     assert len(looks) - idle >= 3
     assert flushed
+
+
+def test_blocks_one_after_another_and_side_by_side_share_one_thread(
+    tmp_path: Path, flushed: list[int]
+) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    for directory in (a, b):  # one after the other, as a batch's result and then its export
+        with written_back(directory, 0.01):
+            (directory / "out").write_bytes(b"x" * 4096)
+            time.sleep(0.05)
+        assert (directory / "out").stat().st_ino in flushed
+    flushed.clear()
+    with written_back(a, 0.01), written_back(b, 0.01, first=0.02):  # side by side
+        (a / "more").write_bytes(b"x" * 4096)
+        (b / "more").write_bytes(b"x" * 4096)
+        time.sleep(0.08)
+    assert {(a / "more").stat().st_ino, (b / "more").stat().st_ino} <= set(flushed)
+    assert [t.name for t in threading.enumerate()].count("tidemill-writeback") == 1

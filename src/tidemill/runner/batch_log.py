@@ -157,6 +157,12 @@ class BatchLog:
             lines += [_figure(name, value) for name, value in process.items()]
         self._sections.append(("end", lines))
 
+    @property
+    def failing(self) -> bool:
+        """Whether the attempt failed (`failed` was called): `finish` shows the worker's
+        figures only then."""
+        return bool(self._ended)
+
     def reopen(self) -> None:
         """Take back `finish`'s section: the attempt goes on (a publish after it failed)."""
         if self._sections and self._sections[-1][0] == "end":

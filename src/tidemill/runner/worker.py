@@ -7,6 +7,7 @@ down, and stopping a batch is ending the process.
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import os
 import resource
@@ -16,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
@@ -54,10 +56,19 @@ FIRST_LOG_AFTER = 0.2
 class HeldResult:
     """The result of a batch without exports, sent by the engine's publish but not yet visible:
     the worker commits it and the final batch log under one hold of the lease (one metadata
-    transaction instead of two). `staged`: None until the engine publishes."""
+    transaction instead of two). `staged`: None until the engine publishes. `sent`: its
+    transfer (`Staged.send`: a local file's fsync, S3's parts), which runs on the worker's
+    sending thread while the engine and the worker finish the run; `wait_sent` before
+    committing or aborting it."""
 
     def __init__(self) -> None:
         self.staged: Staged | None = None
+        self.sent: Future[None] | None = None
+
+    def wait_sent(self) -> None:
+        """Once the transfer has ended; raises what it raised."""
+        if self.sent is not None:
+            self.sent.result()
 
 
 def execute(
@@ -96,14 +107,11 @@ def execute(
         except OSError:  # another file system: published now, as without `held`
             publish_file(storage, uri, source, lease)
             return
-        staged = stage_file(storage, uri, kept, sole_writer=True)
-        try:
-            staged.send()
-        except BaseException:
-            with suppress(TidemillError):
-                staged.abort()
-            raise
-        held.staged = staged
+        held.staged = stage_file(storage, uri, kept, sole_writer=True)
+        # The transfer beside the engine's end (its run directory's removal, its figures) and
+        # the worker's log lines: a local result's fsync (~0.5 ms of disk here) then no longer
+        # lies on the path. Committed only once it has ended (`_commit_with_log`).
+        held.sent = _sender().submit(held.staged.send)
 
     def publish_staged(src: str, dst: str) -> None:
         publish_copy(storage, src, dst, lease)  # the copy outside the lease
@@ -119,7 +127,14 @@ def scratch_dir(data_dir: Path, plan: BatchPlan) -> Path:
     """The local directory for one attempt's temporary files (spill, the staged result, export
     staging): under `<data dir>/scratch`. The worker removes what it made; the runner removes
     the directory after the attempt, which also clears what a killed worker left."""
-    return data_dir.resolve() / "scratch" / f"{plan.batch_uid or plan.job}-{plan.attempt}"
+    return _resolved(data_dir) / "scratch" / f"{plan.batch_uid or plan.job}-{plan.attempt}"
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(data_dir: Path) -> Path:
+    """`data_dir` resolved (its links followed: one `lstat` per component, ~0.1 ms on a
+    batch's path), once per process: the data directory is not moved while the service runs."""
+    return data_dir.resolve()
 
 
 def limit_memory(ceiling: int) -> None:
@@ -215,6 +230,7 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
         # before the plan comes: ~15 ms off a DuckDB batch. Under auto most batches are
         # DuckDB's; Spark's session starts with the first Spark plan (seconds, once).
         registry.engine("duckdb" if config.engine == "auto" else config.engine).prepare()
+        batch_log.reset_peak_memory()  # the next batch's peak is measured from here
         try:
             plan = conn.recv()
         except EOFError:
@@ -238,22 +254,24 @@ def _run(
     # Not synced: only a machine crash would lose it, and after one this attempt is settled
     # and runs again (docs/decisions.md).
     first = _first_log().start(lambda: batch_log.save(storage, blog, fence, durable=False))
-    batch_log.reset_peak_memory()
     # Without exports the result is committed with the final log, under one hold of the lease.
     held = None if plan.exports else HeldResult()
-    # The result and the final log are renamed into one directory: one directory sync for
-    # both, at the end of this block, before the answer (docs/decisions.md).
-    with directory_syncs_deferred():
+    # The result and the final log are renamed into one directory; at the end of this block,
+    # after the lease and before the answer, the log's file is synced, and with it (on ext4,
+    # XFS: their journals) both renames; elsewhere the directory too (docs/decisions.md).
+    with directory_syncs_deferred(puts=True):
         try:
             answer = _attempt(plan, config, kodo, storage, fence, blog, held)
         finally:
             first.cancel()  # never after the final log: waits for a write under way
-        blog.finish(batch_log.process_figures())
+        blog.finish(batch_log.process_figures() if blog.failing else None)
         staged = held.staged if held is not None else None
-        if staged is not None and isinstance(answer, BatchResult):
-            answer = _commit_with_log(staged, storage, fence, blog, answer)
+        if held is not None and staged is not None and isinstance(answer, BatchResult):
+            answer = _commit_with_log(held, staged, storage, fence, blog, answer)
         else:
-            if staged is not None:  # sent, then the attempt failed: never visible
+            if held is not None and staged is not None:  # the attempt failed: never visible
+                with suppress(Exception):
+                    held.wait_sent()  # never aborted while its transfer runs
                 with suppress(TidemillError):
                     staged.abort()
             batch_log.save(storage, blog, fence)
@@ -278,12 +296,18 @@ def write_given_log(plan: BatchPlan, config: WorkerConfig, storage: Storage, db:
 
 
 def _commit_with_log(
-    staged: Staged, storage: Storage, fence: Fence, blog: batch_log.BatchLog, answer: BatchResult
+    held: HeldResult,
+    staged: Staged,
+    storage: Storage,
+    fence: Fence,
+    blog: batch_log.BatchLog,
+    answer: BatchResult,
 ) -> BatchResult | Outcome:
-    """Make the held result visible and store the final log, both under one hold of the
-    lease; the answer, or the failed attempt's Outcome (then nothing is visible and the log
-    says why, written on its own)."""
+    """Make the held result visible, once its transfer has ended, and store the final log,
+    both under one hold of the lease; the answer, or the failed attempt's Outcome (then
+    nothing is visible and the log says why, written on its own)."""
     try:
+        held.wait_sent()  # its failure is reported as the commit's would be
         with fence.publishing():
             staged.commit()
             batch_log.save(storage, blog)  # a log that cannot be written fails nothing
@@ -351,6 +375,15 @@ class _Delayed:
 
 
 _DELAYED: list[_Delayed] = []
+_SENDER: list[tuple[int, ThreadPoolExecutor]] = []
+
+
+def _sender() -> ThreadPoolExecutor:
+    """This process's one sending thread (`HeldResult.sent`), started with its first transfer
+    and kept; a forked child makes its own (the parent's thread is not in it)."""
+    if not _SENDER or _SENDER[0][0] != os.getpid():
+        _SENDER[:] = [(os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="tidemill-send"))]
+    return _SENDER[0][1]
 
 
 def _first_log() -> _Delayed:

@@ -8,6 +8,7 @@ os.replace'd over it: readers see the old file or the new. `list` skips these na
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import shutil
 import stat
@@ -22,6 +23,8 @@ from typing import BinaryIO, NoReturn
 from tidemill.core.object_keys import TEMP_PREFIX
 from tidemill.errors import BackendError, Failure, InvalidInputError
 from tidemill.storage.base import FileInfo, check_range, missing_file
+
+log = logging.getLogger("tidemill.storage.local")
 
 __all__ = [
     "TEMP_PREFIX", "LocalFiles", "directory_syncs_deferred", "file_uri", "ready_to_adopt",
@@ -77,10 +80,14 @@ class LocalFiles:
                 _fail("read", uri, exc)
 
     def put(self, uri: str, data: bytes, *, durable: bool = True) -> None:
+        """Write `data` at `uri` whole (a temporary file renamed over it). `durable`: synced
+        before it returns — or, inside a `directory_syncs_deferred(puts=True)` block of the
+        calling thread, at that block's end (`directory_syncs_deferred`)."""
+
         def fill(out: BinaryIO) -> None:
             out.write(data)
 
-        self._replace(uri, fill, durable=durable)
+        self._replace(uri, fill, durable=durable, deferrable=True)
 
     def upload(self, uri: str, source: Path, *, move: bool = False) -> None:
         if move and self.adopt(uri, source):
@@ -177,11 +184,20 @@ class LocalFiles:
         """Whether `adopt` can rename the local file `source` to `uri` (the same file system
         as `uri`'s deepest existing directory); True when either cannot be looked at (then
         `adopt` finds out)."""
-        directory = self.path(uri).parent
-        while not directory.exists() and directory != directory.parent:
-            directory = directory.parent
+        directory = os.path.dirname(self._text(uri))  # strings, not Paths: on a batch's path
+        while True:
+            try:
+                target = os.stat(directory).st_dev
+                break
+            except (FileNotFoundError, NotADirectoryError):
+                parent = os.path.dirname(directory)
+                if parent == directory:
+                    return True
+                directory = parent
+            except OSError:
+                return True
         try:
-            return os.stat(source).st_dev == os.stat(directory).st_dev
+            return os.stat(source).st_dev == target
         except OSError:
             return True
 
@@ -201,18 +217,25 @@ class LocalFiles:
         block; best effort."""
         _fsync_dir(self.path(uri).parent)
 
-    def _replace(self, uri: str, fill: Fill, *, durable: bool = True) -> None:
+    def _replace(
+        self, uri: str, fill: Fill, *, durable: bool = True, deferrable: bool = False
+    ) -> None:
         """Write `fill`'s bytes to a temporary file beside `uri`'s and rename it over it; with
         `durable`, the file is synced before the rename and the directory after it (without,
-        the rename still makes it atomic: a process's end loses nothing, a machine's may)."""
+        the rename still makes it atomic: a process's end loses nothing, a machine's may).
+        `deferrable`: inside a `directory_syncs_deferred(puts=True)` block, the file is synced
+        after the rename, at the block's end."""
         path = self.path(uri)
-        temp = _written_beside(path, uri, fill, durable=durable)
+        later = durable and deferrable and _puts_deferred()
+        temp = _written_beside(path, uri, fill, durable=durable, sync=not later)
         try:
             os.replace(temp, path)
         except OSError as exc:
             temp.unlink(missing_ok=True)
             _fail("write", uri, exc)
-        if durable:
+        if later:
+            _defer_file_sync(path)
+        elif durable:
             _fsync_dir(path.parent)
 
     # -- listing -----------------------------------------------------------------------------
@@ -323,9 +346,13 @@ def file_system_type(path: Path) -> str:
     return kind
 
 
-def _written_beside(path: Path, uri: str, fill: Fill, *, durable: bool = True) -> Path:
+def _written_beside(
+    path: Path, uri: str, fill: Fill, *, durable: bool = True, sync: bool = True
+) -> Path:
     """A hidden temporary file beside `path` holding what `fill` writes (owner-only; synced
-    with `durable`); removed again, with BackendError naming `uri`, when anything fails."""
+    with `durable` unless not `sync`: the caller syncs it later; a directory made for it is
+    made durable with `durable`); removed again, with BackendError naming `uri`, when anything
+    fails."""
     try:
         fd, temp = _temp_beside(path, durable=durable)
     except OSError as exc:
@@ -334,7 +361,7 @@ def _written_beside(path: Path, uri: str, fill: Fill, *, durable: bool = True) -
         with os.fdopen(fd, "wb") as out:
             os.fchmod(out.fileno(), FILE_MODE)
             fill(out)
-            if durable:
+            if durable and sync:
                 out.flush()
                 os.fsync(out.fileno())
     except OSError as exc:
@@ -371,30 +398,71 @@ def _yield(path: Path) -> Iterator[Path]:
 
 
 # The calling thread's directories whose sync waits for the end of its
-# `directory_syncs_deferred` block (None: outside one), in the order first deferred.
+# `directory_syncs_deferred` block (None: outside one), in the order first deferred; and, in a
+# block with `puts`, the files of its durable `put`s, whose own sync waits too (else None).
 _deferred = threading.local()
 
 
 @contextmanager
-def directory_syncs_deferred() -> Iterator[None]:
+def directory_syncs_deferred(*, puts: bool = False) -> Iterator[None]:
     """For the block, the calling thread's durable file:// writes (`put`, `upload`, `rename`)
     leave the sync of their directory — what makes a rename survive a machine crash — to the
     block's end, where each directory is synced once, whatever the block raised. Two files
     renamed into one directory (a batch's result and its log) then cost one directory sync
     instead of two. A write's file is synced as before; the write is durable once the block
     has ended, not when it returns. Other threads' writes are not affected; a nested block
-    leaves the syncs to the outer one. Other backends have no directory sync to defer."""
+    leaves the syncs to the outer one. Other backends have no directory sync to defer.
+
+    With `puts`, a durable `put` is written and renamed into place unsynced, and its file is
+    synced at the block's end, after every rename of the block and before the directories;
+    a directory that holds such a file, on a file system whose journal orders metadata
+    (ext3, ext4, XFS), is then not synced: the file's sync commits the journal, and with it
+    every rename made before it on that file system — its own and, say, the batch's result
+    renamed beside it (docs/decisions.md, "session 7, workerpath"). A batch's final log then
+    costs one disk flush instead of two, none of it inside the lease. A file whose sync fails
+    is reported in the service's log and its directory synced as without `puts`."""
     if getattr(_deferred, "directories", None) is not None:
         yield
         return
     directories: dict[Path, None] = {}
-    _deferred.directories = directories
+    files: dict[Path, None] | None = {} if puts else None
+    _deferred.directories, _deferred.files = directories, files
     try:
         yield
     finally:
-        _deferred.directories = None
+        _deferred.directories = _deferred.files = None
+        committed: set[Path] = set()  # directories whose renames a file's sync committed
+        for path in files or ():
+            if _sync_file(path) and not _entries_need_sync(path.parent):
+                committed.add(path.parent)
         for directory in directories:
-            _sync_dir(directory)
+            if directory not in committed:
+                _sync_dir(directory)
+
+
+def _puts_deferred() -> bool:
+    return getattr(_deferred, "files", None) is not None
+
+
+def _defer_file_sync(path: Path) -> None:
+    """Sync `path` (a durable put's file) and its directory at the end of the calling thread's
+    `directory_syncs_deferred(puts=True)` block."""
+    _deferred.files[path] = None
+    _deferred.directories[path.parent] = None
+
+
+def _sync_file(path: Path) -> bool:
+    """fsync the file at `path`; whether that succeeded (a failure is logged)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        log.warning("cannot sync %s: %s", path, _reason(exc))
+        return False
+    return True
 
 
 def _fsync_dir(directory: Path) -> None:

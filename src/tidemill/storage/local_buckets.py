@@ -59,22 +59,34 @@ PINNING_PREFIX = f"{TEMP_PREFIX}pinning-"
 PINNING_GRACE = 600.0  # seconds
 
 
+ACCOUNTS_KEPT = 256  # LocalKodo.for_account's kept views
+
+
 class LocalKodo:
     """The `kodo` directory of the data dir: one directory per account, its buckets inside."""
 
     def __init__(self, root: Path, files: LocalFiles | None = None) -> None:
         self.root = root.absolute()
         self.files = files or LocalFiles()
+        self._accounts: dict[str, LocalBuckets] = {}  # by account name: see for_account
 
     def for_account(self, scope: AccountScope) -> LocalBuckets:
-        """Account A's buckets: the directories under `<root>/A/` (A checked to be one name)."""
+        """Account A's buckets: the directories under `<root>/A/` (A checked to be one name).
+        Kept by name (a `LocalBuckets` holds nothing but its root and `files`): a worker asks
+        twice per batch; at most ACCOUNTS_KEPT are kept."""
+        found = self._accounts.get(scope.name)
+        if found is not None:
+            return found
         if not ACCOUNT_NAME.fullmatch(scope.name):
             raise ConfigError(
                 Failure.INTERNAL,
                 f"account name {scope.name!r} cannot name a storage directory: account names "
                 "are 1-63 lowercase letters, digits or underscores, starting with a letter",
             )
-        return LocalBuckets(self.root / scope.name, self.files)
+        if len(self._accounts) >= ACCOUNTS_KEPT:
+            self._accounts.clear()
+        made = self._accounts[scope.name] = LocalBuckets(self.root / scope.name, self.files)
+        return made
 
 
 def reads_through_buckets(files: Storage, kodo: Kodo, scope: AccountScope) -> Storage:
@@ -182,10 +194,10 @@ class LocalBuckets:
     # an open cannot show another account's file (docs/decisions.md, "safety2").
 
     def read(self, bucket: str, key: str) -> bytes:
-        uri = self._uri(bucket, key)
+        uri, inside = self._checked(bucket, key)
         with (
             self._errors(bucket, key, "read"),
-            os.fdopen(self._opened(bucket, key, uri), "rb") as f,
+            os.fdopen(self._opened(bucket, key, uri, inside), "rb") as f,
         ):
             try:
                 return f.read()
@@ -193,9 +205,9 @@ class LocalBuckets:
                 fail("read", uri, exc)
 
     def open_read(self, bucket: str, key: str) -> BinaryIO:
-        uri = self._uri(bucket, key)
+        uri, inside = self._checked(bucket, key)
         with self._errors(bucket, key, "open"):
-            return os.fdopen(self._opened(bucket, key, uri), "rb")
+            return os.fdopen(self._opened(bucket, key, uri, inside), "rb")
 
     # Writes and deletes act through an open descriptor of the key's directory, reached and
     # checked one name at a time (`_held`): a symbolic link swapped into the key's path after
@@ -271,9 +283,9 @@ class LocalBuckets:
         """A path to the key's file that no later change inside the bucket can redirect: a hard
         link (a copy across file systems) of the file opened and checked by `_opened`, under the
         same name in a directory of its own beside the buckets, removed on exit."""
-        uri = self._uri(bucket, key)
+        uri, inside = self._checked(bucket, key)
         with self._errors(bucket, key, "read"):
-            fd = self._opened(bucket, key, uri)
+            fd = self._opened(bucket, key, uri, inside)
         return self._pinned(fd, key.rsplit("/", 1)[-1], uri)
 
     @contextmanager
@@ -311,11 +323,17 @@ class LocalBuckets:
         """The URI of `key`, checked: a key whose path a symbolic link inside the bucket leads
         out of it (to another account's bucket, or any file of the server) is refused with
         DS_PATH_ILLEGAL. The bucket directory itself may be a link (an operator's choice)."""
+        return self._checked(bucket, key, existing=existing)[0]
+
+    def _checked(self, bucket: str, key: str, *, existing: bool = False) -> tuple[str, str]:
+        """`_uri`'s URI, and the bucket's real directory it was checked against (for
+        `_opened`'s check of the same key: one `realpath` of the bucket, not two)."""
         check_key(bucket, key)
         if existing:
             self._existing_bucket(bucket, key)
         uri = self.bucket_uri(bucket) + key
-        if not _within(os.path.realpath(self.files.path(uri)), self._real_dir(bucket)):
+        inside = self._real_dir(bucket)
+        if not _within(os.path.realpath(self.files.path(uri)), inside):
             raise InvalidInputError(
                 Failure.DS_PATH_ILLEGAL,
                 f"Key {key!r} in bucket {bucket!r} is not allowed: a symbolic link on its path "
@@ -323,18 +341,19 @@ class LocalBuckets:
                 bucket=bucket,
                 key=key,
             )
-        return uri
+        return uri, inside
 
-    def _opened(self, bucket: str, key: str, uri: str) -> int:
+    def _opened(self, bucket: str, key: str, uri: str, inside: str) -> int:
         """A read-only descriptor of `key`'s regular file, opened first and then checked, by
-        what was opened, to lie inside the bucket; DS_PATH_ILLEGAL when a symbolic link led
-        out of it, NotFoundError when there is no such file (a directory is not one)."""
+        what was opened, to lie inside the bucket (`inside`: its real directory, as `_checked`
+        found it); DS_PATH_ILLEGAL when a symbolic link led out of it, NotFoundError when there
+        is no such file (a directory is not one)."""
         try:  # O_NONBLOCK: a FIFO planted as a key must not hang the open
             fd = os.open(self.files.path(uri), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as exc:
             fail("open", uri, exc)
         try:
-            if not _within(_opened_path(fd), self._real_dir(bucket)):
+            if not _within(_opened_path(fd), inside):
                 raise InvalidInputError(
                     Failure.DS_PATH_ILLEGAL,
                     f"Key {key!r} in bucket {bucket!r} is not allowed: a symbolic link on its "

@@ -93,7 +93,16 @@ def parse_files(files: Sequence[LogFile], scratch: Path, table: str) -> Parsed:
 
 
 def register(con: duckdb.DuckDBPyConnection, table: str, parsed: Parsed) -> None:
-    """The view `table` over `parsed`'s Parquet files (an empty view for none)."""
+    """The view `table` over `parsed`'s Parquet files (`query`)."""
+    try:
+        con.execute(f"CREATE VIEW {quote_identifier(table)} AS {query(parsed)}")
+    except duckdb.Error as exc:
+        raise BackendError(Failure.INTERNAL, f"cannot create the view {table!r}: {exc}") from exc
+
+
+def query(parsed: Parsed) -> str:
+    """A SELECT of `parsed`'s rows (a view's or a CTE's body): its Parquet files read with
+    the fixed schema, no row for none."""
     if parsed.files:
         listed = ", ".join(quote_literal(str(p)) for p in parsed.files)
         body = f"SELECT * FROM read_parquet([{listed}])"
@@ -106,10 +115,7 @@ def register(con: duckdb.DuckDBPyConnection, table: str, parsed: Parsed) -> None
             " CAST(NULL AS BIGINT) AS bytes, CAST(NULL AS VARCHAR) AS referer,"
             ' CAST(NULL AS VARCHAR) AS "userAgent" WHERE false'
         )
-    try:
-        con.execute(f"CREATE VIEW {quote_identifier(table)} AS {body}")
-    except duckdb.Error as exc:
-        raise BackendError(Failure.INTERNAL, f"cannot create the view {table!r}: {exc}") from exc
+    return body
 
 
 def _open(path: Path, name: str, compression: str) -> BinaryIO:

@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import sqlglot
+import sqlglot.errors
+from sqlglot import exp
 
 from tidemill.core import sql
 from tidemill.engines.duckdb import dialect
@@ -307,9 +310,12 @@ def conformed(con: duckdb.DuckDBPyConnection, query: str) -> str:
     return conform(con, query)[0]
 
 
-def conform(con: duckdb.DuckDBPyConnection, query: str) -> tuple[str, list[tuple[str, str]]]:
+def conform(
+    con: duckdb.DuckDBPyConnection, query: str, sources: Mapping[str, str] | None = None
+) -> tuple[str, list[tuple[str, str]]]:
     """`query` with its columns in the types their valtypes name (BIGINT, DOUBLE, TIMESTAMPTZ),
-    and its (column name, valtype) pairs.
+    and its (column name, valtype) pairs. `sources`: tables `query` reads that are not views
+    of `con` (`with_sources`: name → SELECT); the answer does not include them.
 
     A DATE (Spark's to_date, date_add, ...) becomes the instant its day starts in the session
     zone, as Spark's DATE does when written as a `date` valtype (spec §3.2).
@@ -318,7 +324,7 @@ def conform(con: duckdb.DuckDBPyConnection, query: str) -> tuple[str, list[tuple
     would come back as 1.4e8 and lose digits past 2**53. Spark keeps BIGINT; so does this (a
     sum past BIGINT fails the batch, as in Spark's ANSI mode, instead of rounding silently).
     """
-    described = con.execute(f"DESCRIBE {query}").fetchall()
+    described = con.execute(f"DESCRIBE {with_sources(query, sources or {})}").fetchall()
     exprs, columns, changed = [], [], False
     for row in described:
         name, kind = str(row[0]), str(row[1])
@@ -333,6 +339,47 @@ def conform(con: duckdb.DuckDBPyConnection, query: str) -> tuple[str, list[tuple
         else:
             exprs.append(column)
     return (f"SELECT {', '.join(exprs)} FROM ({query})" if changed else query), columns
+
+
+_WITH = re.compile(r"\s*WITH(?:\s+RECURSIVE)?\s+", re.IGNORECASE)
+
+
+def with_sources(query: str, sources: Mapping[str, str]) -> str:
+    """`query` with `sources` (table name → its SELECT) as the first CTEs of its own WITH,
+    each NOT MATERIALIZED: inlined where it is read, as a view's body is, so a column the query
+    never reads is never checked. `query` must be one `inlinable` allows for these names.
+
+    Not a `WITH ... SELECT * FROM (query)` around it: that renames repeated output names
+    (`n, n` → `n, n_1`)."""
+    if not sources:
+        return query
+    ctes = ", ".join(
+        f"{quote_identifier(name)} AS NOT MATERIALIZED ({body})" for name, body in sources.items()
+    )
+    if (found := _WITH.match(query)) is not None:
+        return f"{found.group(0)}{ctes}, {query[found.end() :]}"
+    return f"WITH {ctes} {query}"
+
+
+def inlinable(query: str, tables: Iterable[str]) -> bool:
+    """Whether `with_sources` can give `query` (DuckDB SQL) `tables` as CTEs: it is a SELECT,
+    or begins with a WITH none of whose CTEs is named like one of `tables` (DuckDB refuses two
+    CTEs of one name in a WITH, whatever their case). False for anything else (a query in
+    parentheses, say): its tables are then views. Parses `query` when it has a WITH."""
+    head = query.lstrip()[:6].upper()
+    if head.startswith("SELECT"):
+        return True
+    if not head.startswith("WITH"):
+        return False
+    try:
+        tree = sqlglot.parse_one(query, read="duckdb")
+    except sqlglot.errors.SqlglotError:
+        return False
+    with_ = tree.args.get("with_")
+    if not isinstance(with_, exp.With):
+        return False
+    names = {cte.alias.lower() for cte in with_.expressions}
+    return not names & {table.lower() for table in tables}
 
 
 def rfc3339_sql(expr: str) -> str:

@@ -1,9 +1,10 @@
 """The DuckDB engine (`tidemill.engines.base.Engine`): Spark SQL translated by `dialect`, run
 in a sealed in-process database that reads only the batch's input files.
 
-A run: each table's files are made local (`io.files.local_path`), registered as views
-(`reading`), the translated query is written to a Parquet file in a private scratch directory
-(spilling there beyond `plan.limits.memory`), and that file is uploaded to `plan.result_uri`
+A run: each table's files are made local (`io.files.local_path`) and read by a SELECT
+(`reading`) that the query takes as a CTE (or a view: `database.with_sources`); the query is
+written to a Parquet file in a private scratch directory (spilling there beyond
+`plan.limits.memory`), and that file is uploaded to `plan.result_uri`
 while the lease holds. The database can read only the input files' directories and the
 scratch directory, write only the scratch directory, and load no extension (`database.seal`).
 """
@@ -30,14 +31,16 @@ from tidemill.engines.duckdb import cdn, dialect, figures
 from tidemill.engines.duckdb.database import (
     check_tables_known,
     conform,
+    inlinable,
     open_engine,
     output_schema,
     quote_identifier,
     quote_literal,
     seal,
+    with_sources,
 )
 from tidemill.engines.duckdb.dialect import to_duckdb
-from tidemill.engines.duckdb.reading import register_source, source_error
+from tidemill.engines.duckdb.reading import source_error, source_query
 from tidemill.errors import BackendError, Failure
 from tidemill.writeback import written_back
 
@@ -55,19 +58,22 @@ Limits = tuple[str, int, str]  # (time zone, threads, memory limit) as `seal` se
 Schemas = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # BatchPlan.schemas(), frozen
 Key = tuple[str, Schemas]  # a plan's SQL and its tables' columns
 Conformed = tuple[str, tuple[tuple[str, str], ...]]  # `conform`'s query and (name, valtype)s
-# Views whose columns `reading.register_source` casts to their declared types: a query over
+# Tables whose columns `reading.source_query` casts to their declared types: a query over
 # them has the same output types whatever the files (an upstream result's view has its file's
 # types, which the upstream's engine chose; a CDN table is parsed by `cdn`).
 TYPED_BY_SCHEMA = frozenset({"parquet", "json", "csv", "text"})
 
 
 class _Translation(NamedTuple):
-    """A plan's query as DuckDB runs it, and the CREATE MACRO statements (`dialect.macros_for`)
-    and Python function names (`dialect.functions_for`) it calls."""
+    """A plan's query as DuckDB runs it, the CREATE MACRO statements (`dialect.macros_for`)
+    and Python function names (`dialect.functions_for`) it calls, the names of the tables it
+    reads (lower case), and whether those can be CTEs of its own WITH (`database.inlinable`)."""
 
     query: str
     macros: tuple[str, ...]
     functions: tuple[str, ...]
+    reads: frozenset[str]
+    inlined: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,10 @@ class DuckDBEngine:
         self._spare_warm = _Warm()  # what `_spare` was given
         self._next_warm = _Warm(WARM_MACROS)  # what the next spare is given: see prepare
         self._retired: duckdb.DuckDBPyConnection | None = None  # see _retire
+        self._has: set[str] = set()  # the macros the run's database has (`_sealed`)
+        # The macros the sources' SELECTs of this engine's runs called (`_typed`): every
+        # database opened ahead gets them all (at most ten, one per valtype and requiredness).
+        self._sourced: set[str] = set()
         self._translated: OrderedDict[Key, _Translation] = OrderedDict()
         self._conformed: OrderedDict[Key, Conformed] = OrderedDict()
 
@@ -134,21 +144,31 @@ class DuckDBEngine:
             self._translated.move_to_end(key)
             return found
         query = to_duckdb(plan.sql, plan.schemas())  # InvalidInputError for what it refuses
-        check_tables_known(sql.referenced_tables(plan.sql), plan.schemas())
+        referenced = sql.referenced_tables(plan.sql)
+        check_tables_known(referenced, plan.schemas())
         macros = tuple(dialect.macros_for(query))
-        translation = _Translation(query, macros, tuple(dialect.functions_for(query, macros)))
+        reads = frozenset(name.lower() for name in referenced)
+        translation = _Translation(
+            query, macros, tuple(dialect.functions_for(query, macros)), reads,
+            inlinable(query, [t.table for t in plan.tables]),
+        )  # fmt: skip
         self._translated[key] = translation
         if len(self._translated) > TRANSLATIONS_KEPT:
             self._translated.popitem(last=False)
         return translation
 
     def _conform(
-        self, con: duckdb.DuckDBPyConnection, plan: BatchPlan, query: str
+        self,
+        con: duckdb.DuckDBPyConnection,
+        plan: BatchPlan,
+        query: str,
+        sources: Mapping[str, str],
     ) -> tuple[str, list[tuple[str, str]]]:
-        """`conform(con, query)`, remembered like translations when every table of the plan
-        is a datasource read by `register_source` (TYPED_BY_SCHEMA): its view's columns are
+        """`conform(con, query, sources)`, remembered like translations when every table of
+        the plan is a datasource read by `source_query` (TYPED_BY_SCHEMA): its columns are
         cast to their declared types, so the query's output types, and so the casts `conform`
-        adds, depend only on the SQL and the declared columns — the key — not on the files.
+        adds, depend only on the SQL and the declared columns — the key — not on the files
+        (nor on `sources`, which name them: the query remembered does not hold them).
         Saves its DESCRIBE (~1.3 ms, a bind of the whole query) on a job's later runs."""
         fixed = all(t.result is None and t.file_type in TYPED_BY_SCHEMA for t in plan.tables)
         key = _key(plan)
@@ -156,7 +176,7 @@ class DuckDBEngine:
         if found is not None:
             self._conformed.move_to_end(key)
             return found[0], list(found[1])
-        conformed, columns = conform(con, query)
+        conformed, columns = conform(con, query, sources)
         if fixed:
             self._conformed[key] = (conformed, tuple(columns))
             if len(self._conformed) > TRANSLATIONS_KEPT:
@@ -164,7 +184,7 @@ class DuckDBEngine:
         return conformed, columns
 
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
-        query, macros, functions = self._translation(plan)
+        query, macros, functions, reads, inlined = self._translation(plan)
         self._close_retired()
         with ExitStack() as stack:
             scratch = Path(tempfile.mkdtemp(prefix=".run-", dir=io.scratch))
@@ -174,7 +194,17 @@ class DuckDBEngine:
             local = localise_inputs(plan, io, stack)
             con = self._sealed(plan, scratch, local, macros, functions)
             stack.callback(self._retire, con)
-            notes = _register(con, plan, local, scratch / "cdn")
+            # Each table a SELECT over its files; the query reads those it names as CTEs of its
+            # own WITH (one bind, in the COPY, instead of a CREATE VIEW's and the COPY's:
+            # docs/performance.md, session 7), or as views when its WITH cannot take them.
+            bodies, notes = _sources(con, plan, local, scratch / "cdn")
+            sources = {name: body for name, body in bodies.items() if name.lower() in reads}
+            self._add_macros(
+                con, dialect.macros_for(" ".join((sources if inlined else bodies).values()))
+            )
+            if not inlined:
+                _create_views(con, bodies)
+                sources = {}
             out = scratch / "out"  # the result alone: the spill files are never flushed
             out.mkdir()
             temporary = out / "result.parquet"
@@ -183,9 +213,11 @@ class DuckDBEngine:
                 written_back(out, RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST),
             ):
                 try:
-                    conformed, columns = self._conform(con, plan, query)
+                    conformed, columns = self._conform(con, plan, query, sources)
+                    cpu = figures.clock()
                     row = con.execute(
-                        f"COPY ({conformed}) TO {quote_literal(str(temporary))} (FORMAT parquet)"
+                        f"COPY ({with_sources(conformed, sources)})"
+                        f" TO {quote_literal(str(temporary))} (FORMAT parquet)"
                     ).fetchone()
                 except duckdb.Error as exc:
                     if io.stop is not None and io.stop.is_set():
@@ -195,12 +227,28 @@ class DuckDBEngine:
                     ) from exc
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
-            measured = figures.read(con)
+            measured = figures.read(con, cpu)
             io.publish_result(plan.result_uri, temporary)
             keys = sql.schema_keys(name for name, _ in columns)
             schema = [SchemaField(k, vt) for k, (_, vt) in zip(keys, columns, strict=True)]
             rows = int(row[0]) if row else 0
             return Committed(schema, rows, plan.result_uri, "; ".join(notes), measured)
+
+    def _add_macros(self, con: duckdb.DuckDBPyConnection, macros: Sequence[str]) -> None:
+        """Create those of `macros` (the sources' SELECTs call them) that `con` lacks, in one
+        call (none once a database opened ahead has them), and have every database opened
+        from now on get them ahead."""
+        missing = [m for m in macros if m not in self._has]
+        if not missing:
+            return
+        try:
+            con.execute(";\n".join(missing))
+        except duckdb.Error as exc:
+            raise BackendError(Failure.INTERNAL, f"cannot create macros: {exc}") from exc
+        self._has.update(missing)
+        self._sourced.update(missing)
+        given = sorted({*self._next_warm.macros, *missing}, key=_MACRO_ORDER.__getitem__)
+        self._next_warm = replace(self._next_warm, macros=tuple(given))
 
     def _retire(self, con: duckdb.DuckDBPyConnection) -> None:
         """Keep the run's database open until `prepare` or the next run: closing it joins its
@@ -230,12 +278,13 @@ class DuckDBEngine:
         allowed = {str(scratch), *(str(path.parent) for path in local.values())}
         spare, warm, self._spare = self._spare, self._spare_warm, None
         limits: Limits = (plan.zone, plan.limits.threads, plan.limits.memory)
-        given = sorted({*WARM_MACROS, *macros}, key=_MACRO_ORDER.__getitem__)
+        given = sorted({*WARM_MACROS, *self._sourced, *macros}, key=_MACRO_ORDER.__getitem__)
         self._next_warm = _Warm(tuple(given), limits, tuple(functions))
         if spare is None:
             spare = open_engine(macros, functions)
             warm = _Warm(tuple(macros), None, tuple(functions))
         missing = [m for m in macros if m not in warm.macros]
+        self._has = {*warm.macros, *macros}
         unregistered = [f for f in functions if f not in warm.functions]
         try:
             if missing:
@@ -268,18 +317,19 @@ def _key(plan: BatchPlan) -> Key:
     )
 
 
-def _register(
+def _sources(
     con: duckdb.DuckDBPyConnection, plan: BatchPlan, local: Mapping[str, Path], cdn_dir: Path
-) -> list[str]:
-    """One view per table of `plan`, over its local files; the notes of CDN log tables (bad
-    lines skipped). DS_VERIFY_FORMAT when a table's bad lines exceed its share."""
+) -> tuple[dict[str, str], list[str]]:
+    """A SELECT per table of `plan` (by name), over its local files; the notes of CDN log
+    tables (bad lines skipped). DS_VERIFY_FORMAT when a table's bad lines exceed its share.
+    Every table's files are checked as before (a csv header, Parquet footers) whether or
+    not the query reads it."""
+    bodies: dict[str, str] = {}
     notes: list[str] = []
     for table in plan.tables:
         if table.result is not None:
-            con.execute(
-                f"CREATE VIEW {quote_identifier(table.table)} AS "
-                f"SELECT * FROM read_parquet({quote_literal(str(local[table.result]))})"
-            )
+            path = quote_literal(str(local[table.result]))
+            bodies[table.table] = f"SELECT * FROM read_parquet({path})"
             continue
         files = [local[f.uri] for f in table.files]
         names = {local[f.uri]: f.name or f.uri for f in table.files}
@@ -287,16 +337,25 @@ def _register(
             logs = [(local[f.uri], f.name or f.uri, f.compression) for f in table.files]
             parsed = cdn.parse_files(logs, cdn_dir, table.table)
             parsed.check(table.table, table.bad_line_share)
-            cdn.register(con, table.table, parsed)
+            bodies[table.table] = cdn.query(parsed)
             if parsed.note:
                 notes.append(f"table {table.table}: {parsed.note}")
             continue
-        register_source(
-            con, table.table, files, file_type=table.file_type,
+        bodies[table.table] = source_query(
+            con, files, file_type=table.file_type,
             schema=[SchemaField(k, t, r) for k, t, r in table.schema],
             delimiter=table.delimiter, contains_header=table.contains_header, names=names,
         )  # fmt: skip
-    return notes
+    return bodies, notes
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, bodies: Mapping[str, str]) -> None:
+    """A view per table (name → SELECT), for a query whose WITH cannot take them."""
+    for name, body in bodies.items():
+        try:
+            con.execute(f"CREATE VIEW {quote_identifier(name)} AS {body}")
+        except duckdb.Error as exc:
+            raise BackendError(Failure.INTERNAL, f"cannot create the view {name!r}: {exc}") from exc
 
 
 @contextmanager

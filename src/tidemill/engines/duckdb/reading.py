@@ -9,8 +9,7 @@ from pathlib import Path
 import duckdb
 
 from tidemill.core.models import SchemaField
-from tidemill.engines.duckdb import _locate, _records
-from tidemill.engines.duckdb._locate import VALUE_MARK
+from tidemill.engines.duckdb import _locate, _records, _typed, dialect
 from tidemill.engines.duckdb._records import BadFile, BadRecord
 from tidemill.engines.duckdb.database import (
     DUCKDB_TYPE_BY_VALTYPE,
@@ -40,7 +39,35 @@ def register_source(
     contains_header: bool | None = None,
     names: Mapping[Path, str] | None = None,
 ) -> None:
-    """Create the view `table` over `files`: the declared columns, in order, with their types.
+    """Create the view `table` over `files`: `source_query`'s SELECT (its rules, its errors),
+    and the macros it calls unless `con` has them."""
+    body = source_query(
+        con, files, file_type=file_type, schema=schema, delimiter=delimiter,
+        contains_header=contains_header, names=names,
+    )  # fmt: skip
+    macros = [
+        m.replace("CREATE MACRO", "CREATE MACRO IF NOT EXISTS", 1) for m in dialect.macros_for(body)
+    ]
+    try:
+        con.execute(";\n".join([*macros, f"CREATE VIEW {quote_identifier(table)} AS {body}"]))
+    except duckdb.Error as exc:
+        raise BackendError(Failure.INTERNAL, f"cannot create the view {table!r}: {exc}") from exc
+
+
+def source_query(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[Path],
+    *,
+    file_type: str,
+    schema: Sequence[SchemaField],
+    delimiter: str | None = None,
+    contains_header: bool | None = None,
+    names: Mapping[Path, str] | None = None,
+) -> str:
+    """A SELECT over `files` (a view's or a CTE's body, for queries of `con`): the declared
+    columns, in order, with their types. `con` is where `source_error` will look for them (it
+    is noted there now) and what reads a csv header or Parquet footers if needed. It calls
+    macros of `_typed` (`dialect.macros_for(body)` names them), which `con` must have.
 
     Types: boolean BOOLEAN, long BIGINT, float DOUBLE, date TIMESTAMPTZ, string VARCHAR.
 
@@ -100,11 +127,6 @@ def register_source(
         selects = source.parquet_groups(paths)
     else:
         raise InvalidInputError(Failure.DS_SPEC_INVALID, f"unknown fileType {file_type!r}")
-    body = " UNION ALL ".join(selects) or _empty(fields)
-    try:
-        con.execute(f"CREATE VIEW {quote_identifier(table)} AS {body}")
-    except duckdb.Error as exc:
-        raise BackendError(Failure.INTERNAL, f"cannot create the view {table!r}: {exc}") from exc
     _locate.remember(
         con,
         _locate.Source(
@@ -116,6 +138,7 @@ def register_source(
             labels={path: label for path, label in labels.items() if path != label},
         ),
     )
+    return " UNION ALL ".join(selects) or _empty(fields)
 
 
 def source_error(con: duckdb.DuckDBPyConnection, exc: BaseException) -> InvalidInputError | None:
@@ -249,38 +272,14 @@ class _Source:
         return None
 
     def column(self, field: SchemaField, text: str) -> str:
-        """SQL: the VARCHAR expression `text` as `field`'s type, failing on what does not fit.
-
-        Each conversion tries the common case first; only a value it refuses reaches the
-        NULL test and the error, so valid data pays for neither.
-        """
-        null = self.error(field, "NULL") if field.required else "NULL"
-        refused = f"CASE WHEN {text} IS NULL THEN {null} ELSE {self.error(field, text)} END"
-        converted = {
-            "string": f"COALESCE({text}, {null})" if field.required else text,
-            # DuckDB's cast rounds 1.5 and 1e-3: a long has neither a point nor an exponent.
-            "long": f"COALESCE(CASE WHEN NOT (contains({text}, '.') OR contains({text}, 'e')"
-            f" OR contains({text}, 'E')) THEN TRY_CAST({text} AS BIGINT) END, {refused})",
-            "float": f"COALESCE(TRY_CAST({text} AS DOUBLE), {refused})",
-            "boolean": f"CASE {text} WHEN 'true' THEN true WHEN 'false' THEN false ELSE"
-            f" CASE lower({text}) WHEN 'true' THEN true WHEN 'false' THEN false"
-            f" ELSE {refused} END END",
-            # DuckDB's cast once the value ends with a zone (it would take a zone-less time as
-            # local time), else the exact RFC 3339 shape in any letter case.
-            "date": f"COALESCE(CASE WHEN suffix({text}, 'Z') OR {text} LIKE '%+__:__'"
-            f" OR {text} LIKE '%-__:__' THEN TRY_CAST({text} AS TIMESTAMPTZ) END,"
-            f" CASE WHEN regexp_full_match({text}, {quote_literal(_records.RFC3339.pattern)})"
-            f" THEN TRY_CAST(upper({text}) AS TIMESTAMPTZ) END, {refused})",
-        }[field.valtype]
+        """SQL: the VARCHAR expression `text` as `field`'s type, failing on what does not fit
+        (`_typed.read`: a macro of every database `open_engine` opens)."""
+        converted = _typed.read(field.valtype, field.required, text, self.file_column, field.key)
         kind = DUCKDB_TYPE_BY_VALTYPE[field.valtype]
         return f"CAST({converted} AS {kind}) AS {quote_identifier(field.key)}"
 
     def error(self, field: SchemaField, value: str) -> str:
-        payload = (
-            f"json_object('file', {self.file_column}, 'column', {quote_literal(field.key)},"
-            f" 'valtype', {quote_literal(field.valtype)}, 'value', CAST({value} AS VARCHAR))"
-        )
-        return f"error({quote_literal(VALUE_MARK)} || {payload})"
+        return _typed.bad_value(value, self.file_column, field.key, field.valtype)
 
     def _first_record(self, path: Path, delimiter: str) -> list[str | None] | None:
         try:

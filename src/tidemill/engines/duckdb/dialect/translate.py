@@ -20,6 +20,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from tidemill.core.sql import parse_query
+from tidemill.engines.duckdb import _typed
 from tidemill.engines.duckdb.dialect import (
     aggregates,
     arrays,
@@ -84,6 +85,7 @@ MACROS: tuple[str, ...] = (
     *subqueries.MACROS,
     *basics.MACROS,
     *literals.MACROS,
+    *_typed.MACROS,  # what a source's SELECT calls (`reading`), not the translation
 )
 
 _MACRO_NAME = re.compile(r'^\s*CREATE\s+MACRO\s+"?(\w+)"?', re.IGNORECASE)
