@@ -57,6 +57,7 @@ def test_a_successful_batch_tells_sql_inputs_figures_and_exports(
     assert "rows read: 3" in text  # the three lines of the one input file
     assert f"bytes read: {size:,} bytes" in text  # DuckDB read the input once
     assert "peak memory: " in text and "spill: 0 bytes" in text
+    assert "cpu: " in text and "query: " in text  # the COPY's CPU and wall seconds
     assert "worker peak rss: " in text
     assert "e1 (kodo): Successful, 2 rows" in text
     assert "outcome: succeeded" in text
