@@ -201,3 +201,26 @@ def test_depend_children_of_a_backfill_come_before_its_further_slots(engine: sa.
         store.insert_batch(conn, acct, Batch("child", 1, T0, S.READY, backfill_id=bf), T0)
 
     assert take(engine, free=1) == [("child", 1)]
+
+
+def test_the_executing_batches_and_lanes_read_at_once_are_what_each_read_gives(
+    engine: sa.Engine,
+) -> None:
+    # The claim reads both in one statement when fresh work waits (executing_and_lanes).
+    acct, other = account(engine), account(engine, "other")
+    job(engine, acct, "old", max_concurrent=10)
+    job(engine, other, "new", max_concurrent=10)
+    job(engine, acct, "tick")
+    backfill(engine, other, "new", slots=3, concurrency=2, created=T0 + timedelta(hours=1),
+             backfill_id="n" * 32)  # fmt: skip
+    backfill(engine, acct, "old", slots=3, concurrency=1, backfill_id="o" * 32)
+    fresh(engine, acct, "tick")
+    assert take(engine, free=3) == [("tick", 1), ("old", 1), ("new", 1)]
+    fresh(engine, acct, "tick")
+
+    with engine.connect() as conn:
+        running, lanes = backfill_store.executing_and_lanes(conn)
+        assert lanes == backfill_store.lanes(conn)
+        assert [lane.id for lane in lanes] == ["o" * 32, "n" * 32]  # oldest first
+        assert sorted(running, key=repr) == sorted(backfill_store.executing(conn), key=repr)
+        assert len(running) == 3

@@ -181,3 +181,24 @@ def test_a_fusion_datasource_on_a_node_without_the_setting_fails_the_batch_by_na
     assert "datasource 'logs' is of type fusion" in failed["message"]
     assert "runs hdfs, kodo sources only" in failed["message"]
     assert "TIDEMILL_FUSION__URL" in failed["message"]
+
+
+def test_a_user_variable_is_read_as_it_is_when_each_batch_is_planned(env: Env) -> None:
+    # The plan reads the account's variables only when the SQL or a path names one
+    # (runner.plan._Variables): the value is still the one current at planning, and a plan
+    # naming none is unchanged by them.
+    env.put("logs/20261123/a.json", b'{"n": 1}\n')
+    setup_job(env)
+    ok(env.client.post("/v2/variables/limit", {"type": "string", "value": "5"}))
+    ok(env.client.put("/v2/jobs/j", {
+        "srcs": [{"name": "logs", "type": "DataSource", "tableName": "t", "fileFilter": "*.json*"}],
+        "computation": {"type": "sql", "code": "select n from t limit $(limit)"},
+        "container": {"type": "1U2G", "count": 1}, "scheduler": {"type": "manual"},
+    }))  # fmt: skip
+    assert plan(env).sql.endswith("limit 5")
+    ok(env.client.put("/v2/variables/limit", {"type": "string", "value": "7"}))
+    assert plan(env).sql.endswith("limit 7")
+    ok(env.client.delete("/v2/variables/limit"))
+    with pytest.raises(InvalidInputError) as raised:
+        plan(env)
+    assert raised.value.failure is Failure.JOB_SQL_UNDEF_VAR

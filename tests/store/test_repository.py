@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tidemill.core.models import (
+    AccountScope,
     Datasource,
     Export,
     Job,
@@ -20,6 +21,7 @@ from tidemill.core.models import (
     Workflow,
     WorkflowStatus,
 )
+from tidemill.errors import NotFoundError
 from tidemill.store import accounts
 from tidemill.store import repository as repo
 from tidemill.store.db import migrate, open_database
@@ -261,3 +263,24 @@ def test_workflow_members(engine: sa.Engine, account: int) -> None:
     assert [d.name for d in datasources] == ["ds"]
     assert [j.name for j in jobs] == ["j"]
     assert [e.name for e in exports] == ["e"]
+
+
+def test_an_accounts_scope_is_its_name_and_only_its_own_grants(
+    engine: sa.Engine, account: int
+) -> None:
+    # One statement (the account joined to its grants): none, several, and another
+    # account's grants never in it.
+    with engine.begin() as conn:
+        other = accounts.ensure_account(conn, "other", NOW)
+        accounts.grant_bucket(conn, other, "theirs", NOW)
+    with engine.connect() as conn:
+        assert accounts.scope_of(conn, account) == AccountScope("acme", frozenset())
+    with engine.begin() as conn:
+        accounts.grant_bucket(conn, account, "bkt-b", NOW)
+        accounts.grant_bucket(conn, account, "bkt-a", NOW)
+    with engine.connect() as conn:
+        scope = accounts.scope_of(conn, account)
+        assert scope == AccountScope("acme", frozenset({"bkt-a", "bkt-b"}))
+        assert accounts.scope_of(conn, other).granted == frozenset({"theirs"})
+        with pytest.raises(NotFoundError):
+            accounts.scope_of(conn, max(account, other) + 1)

@@ -46,12 +46,16 @@ def claim(
     """Claim up to `free` batches in queue order under the caps; `backfill_room` is how many
     backfilled batches this runner may still start (None: no limit)."""
     fresh = batch_store.claimable(conn, FRESH_LOOKAHEAD)
-    found_lanes = None if fresh else backfill_store.lanes(conn)  # oldest first
-    if not fresh and not found_lanes:
-        return []  # nothing waits (a pass after every batch end): the caps need not be read
+    if fresh:  # the caps and the backfills' queues (oldest first) in one statement
+        running, found_lanes = backfill_store.executing_and_lanes(conn)
+    else:
+        found_lanes = backfill_store.lanes(conn)
+        if not found_lanes:
+            return []  # nothing waits (a pass after every batch end): the caps need not be read
+        running = backfill_store.executing(conn)
     admission = Admission(quota, backfill_room=backfill_room)
     backfilling: Counter[int] = Counter()  # backfilled batches executing, by account
-    for e in backfill_store.executing(conn):
+    for e in running:
         admission.per_job[(e.account, e.job)] += 1
         admission.per_account[e.account] += e.units
         if e.backfill is not None:
@@ -82,8 +86,6 @@ def claim(
         if len(claimed) >= free:
             return claimed
         consider(account, batch, None)
-    if found_lanes is None:
-        found_lanes = backfill_store.lanes(conn)
     lanes = dict(enumerate(found_lanes))
     queues: dict[int, Iterator[tuple[int, Batch]]] = {}
     while lanes and len(claimed) < free:

@@ -8,6 +8,7 @@ files the plan names.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from tidemill.core.jobs import container_limits, container_memory, memory_ceilin
 from tidemill.core.models import Datasource, Job, SchemaField
 from tidemill.core.naming import result_uri
 from tidemill.core.plans import BatchPlan, Limits, TablePlan
+from tidemill.core.variables import UserVariable
 from tidemill.engines import registry
 from tidemill.errors import Failure, InvalidInputError
 from tidemill.services.variables import user_variables
@@ -32,7 +34,41 @@ from tidemill.store import repository as repo
 
 
 def _lookup(conn: sa.Connection, account: int) -> job_graph.JobLookup:
-    return lambda name: repo.get_job(conn, account, name)
+    """The account's jobs by name, each read once per plan: a depend child's root and its
+    upstream's sources are walked from the same parent (one statement less per child)."""
+    found: dict[str, Job | None] = {}
+
+    def lookup(name: str) -> Job | None:
+        if name not in found:
+            found[name] = repo.get_job(conn, account, name)
+        return found[name]
+
+    return lookup
+
+
+class _Variables(Mapping[str, UserVariable]):
+    """The account's variables (`services.variables.user_variables`), read when first looked
+    at: within the plan, on its connection, as fresh as before; a batch whose SQL and paths
+    name no `$(variable)` reads none (`core.variables.fill` looks only at referenced names),
+    one statement less on its path (docs/performance.md, "session 7, planpath")."""
+
+    def __init__(self, conn: sa.Connection, account: int) -> None:
+        self._conn, self._account = conn, account
+        self._read: dict[str, UserVariable] | None = None
+
+    def _all(self) -> dict[str, UserVariable]:
+        if self._read is None:
+            self._read = user_variables(self._conn, self._account)
+        return self._read
+
+    def __getitem__(self, name: str) -> UserVariable:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def _file_type(ds: Datasource) -> str:
@@ -71,7 +107,7 @@ def plan_batch(
     lookup = _lookup(conn, account)
     root = job_graph.root_of(job, lookup)
     params = effective_params(root, batch.params)
-    user = user_variables(conn, account)
+    user = _Variables(conn, account)
     scope = account_store.scope_of(conn, account)
     moment = Moment(batch.batch_time.astimezone(zone), user, batch.params, params)
 

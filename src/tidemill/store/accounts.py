@@ -74,11 +74,17 @@ def account_id(conn: sa.Connection, name: str) -> int:
 
 
 def scope_of(conn: sa.Connection, account: int) -> AccountScope:
-    """The account's name and granted S3 buckets: what its storage view is built from."""
-    name = conn.execute(_NAME, {"account": account}).scalar()
-    if name is None:
+    """The account's name and granted S3 buckets: what its storage view is built from.
+
+    One statement (the account joined to its grants: a row per grant, one with a NULL bucket
+    when there is none): planning reads it for every batch (docs/performance.md, "session 7,
+    planpath")."""
+    rows = conn.execute(_SCOPE, {"account": account}).all()
+    if not rows:
         raise NotFoundError(Failure.REQ_MALFORMED, f"no account with id {account}")
-    return AccountScope(str(name), frozenset(granted_buckets(conn, account)))
+    return AccountScope(
+        str(rows[0][0]), frozenset(str(bucket) for _, bucket in rows if bucket is not None)
+    )
 
 
 def granted_buckets(conn: sa.Connection, account: int) -> list[str]:
@@ -86,8 +92,12 @@ def granted_buckets(conn: sa.Connection, account: int) -> list[str]:
     return [str(bucket) for bucket in rows.scalars()]
 
 
-# Built once (bind parameters): planning reads both for every batch.
-_NAME = sa.select(accounts.c.name).where(accounts.c.id == sa.bindparam("account"))
+# Built once (bind parameters): planning reads the scope for every batch.
+_SCOPE = (
+    sa.select(accounts.c.name, bucket_grants.c.bucket)
+    .select_from(accounts.outerjoin(bucket_grants, bucket_grants.c.account_id == accounts.c.id))
+    .where(accounts.c.id == sa.bindparam("account"))
+)
 _GRANTS = (
     sa.select(bucket_grants.c.bucket)
     .where(bucket_grants.c.account_id == sa.bindparam("account"))

@@ -279,6 +279,37 @@ def _executing_query() -> sa.Select[Any]:
     ).where(batches.c.status.in_(_executing()))
 
 
+def executing_and_lanes(conn: sa.Connection) -> tuple[list[Executing], list[Lane]]:
+    """`executing` and `lanes` in one statement (a UNION ALL; the claim reads both whenever
+    fresh batches wait: one statement less on a trigger's path, docs/performance.md,
+    "session 7, planpath"). Each part as its own function gives it, lanes oldest first."""
+    running: list[Executing] = []
+    found: list[Lane] = []
+    for kind, account, job, backfill, number, _ in conn.execute(_executing_and_lanes_query()):
+        if kind == 0:
+            running.append(Executing(account, job, backfill, number or 1))
+        else:
+            found.append(Lane(backfill, account, job, number))
+    return running, found
+
+
+@cache
+def _executing_and_lanes_query() -> sa.Select[Any]:
+    """`executing_and_lanes`' statement, built once: (kind: 0 executing, 1 lane; account;
+    job; backfill id; units or concurrency; the backfill's created_at, for the lanes' order)."""
+    running = sa.select(
+        sa.literal(0, sa.Integer).label("kind"), batches.c.account_id, batches.c.job_name,
+        batches.c.backfill_id, batches.c.units,
+        sa.cast(sa.null(), backfills.c.created_at.type).label("created_at"),
+    ).where(batches.c.status.in_(_executing()))  # fmt: skip
+    waiting = sa.select(
+        sa.literal(1, sa.Integer), backfills.c.account_id, backfills.c.job_name,
+        backfills.c.id, backfills.c.concurrency, backfills.c.created_at,
+    ).where(_has_waiting())  # fmt: skip
+    union = sa.union_all(running, waiting).subquery()
+    return sa.select(union).order_by(union.c.kind, union.c.created_at, union.c.backfill_id)
+
+
 @dataclass(frozen=True, slots=True)
 class Lane:
     """A backfill with batches waiting: its id, job and concurrency."""
@@ -298,17 +329,21 @@ def lanes(conn: sa.Connection) -> list[Lane]:
 @cache
 def _lanes_query() -> sa.Select[Any]:
     """`lanes`' SELECT, built once: the claim runs it at every dispatcher pass."""
-    waiting = (
+    return (
+        sa.select(backfills.c.id, backfills.c.account_id, backfills.c.job_name,
+                  backfills.c.concurrency)
+        .where(_has_waiting())
+        .order_by(backfills.c.created_at, backfills.c.id)
+    )  # fmt: skip
+
+
+def _has_waiting() -> sa.Exists:
+    """A backfill has a batch waiting (Ready or Restarting) in its queue."""
+    return (
         sa.select(batches.c.run_id)
         .where(batches.c.backfill_id == backfills.c.id, batches.c.status.in_(_waiting()))
         .exists()
     )
-    return (
-        sa.select(backfills.c.id, backfills.c.account_id, backfills.c.job_name,
-                  backfills.c.concurrency)
-        .where(waiting)
-        .order_by(backfills.c.created_at, backfills.c.id)
-    )  # fmt: skip
 
 
 def claimable_in(conn: sa.Connection, lane: Lane, limit: int) -> list[tuple[int, Batch]]:
