@@ -11,14 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.store.test_checkpoints import _file_alone, _write
+from tests.store.test_checkpoints import _file_alone, _write, table_and_checkpointer
 from tidemill.api.app import create_app
 from tidemill.config import Settings
-from tidemill.store.checkpoints import Checkpointer
-from tidemill.store.db import create_engine
 
 
 def _checkpoint_threads() -> list[threading.Thread]:
@@ -28,12 +25,7 @@ def _checkpoint_threads() -> list[threading.Thread]:
 def test_the_thread_outlives_a_failing_checkpoint(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = tmp_path / "db.sqlite"
-    engine = create_engine(f"sqlite:///{db}")
-    with engine.begin() as conn:
-        conn.execute(sa.text("create table t (x text)"))
-    checkpointer = Checkpointer.of(engine, period=0.02)
-    assert checkpointer is not None
+    db, engine, checkpointer = table_and_checkpointer(tmp_path)
     good = checkpointer._connection
     broken = sqlite3.connect(db)
     broken.close()  # every call on it raises sqlite3.ProgrammingError

@@ -36,6 +36,19 @@ def _write(engine: sa.Engine, rows: int) -> None:
         )
 
 
+def table_and_checkpointer(
+    tmp_path: Path, period: float = 0.02
+) -> tuple[Path, sa.Engine, Checkpointer]:
+    """A SQLite file with a table `t (x text)`, its engine, and its checkpointer (not started)."""
+    db = tmp_path / "db.sqlite"
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table t (x text)"))
+    checkpointer = Checkpointer.of(engine, period=period)
+    assert checkpointer is not None
+    return db, engine, checkpointer
+
+
 def test_commits_leave_the_log_and_a_tick_copies_it_into_the_file(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
     engine = create_engine(f"sqlite:///{db}")
@@ -60,12 +73,7 @@ def test_commits_leave_the_log_and_a_tick_copies_it_into_the_file(tmp_path: Path
 
 
 def test_the_thread_checkpoints_what_was_committed(tmp_path: Path) -> None:
-    db = tmp_path / "db.sqlite"
-    engine = create_engine(f"sqlite:///{db}")
-    with engine.begin() as conn:
-        conn.execute(sa.text("create table t (x text)"))
-    checkpointer = Checkpointer.of(engine, period=0.02)
-    assert checkpointer is not None
+    db, engine, checkpointer = table_and_checkpointer(tmp_path)
     checkpointer.start()
     try:
         _write(engine, 10)

@@ -27,6 +27,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tidemill.store.side_connection import side_connection
+
 log = logging.getLogger("tidemill.store")
 
 # The automatic checkpoint's threshold in pages (SQLite's default: 1,000), above what the
@@ -52,16 +54,8 @@ class Checkpointer:
     def of(cls, engine: sa.Engine, period: float = PERIOD) -> Checkpointer | None:
         """The database's checkpointer; None where there is no WAL to checkpoint (not
         SQLite, or a database in memory)."""
-        if engine.dialect.name != "sqlite":
-            return None
-        database = engine.url.database or ""
-        if database in ("", ":memory:") or "mode=memory" in database:
-            return None
-        cargs, cparams = engine.dialect.create_connect_args(engine.url)
-        cparams = {**cparams, "check_same_thread": False, "isolation_level": None}
-        connection = engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
-        connection.execute("PRAGMA busy_timeout=10000")
-        return cls(connection, period)
+        connection = side_connection(engine)
+        return None if connection is None else cls(connection, period)
 
     def tick(self) -> bool:
         """Checkpoint if anything was committed since the last tick; whether it did.

@@ -19,6 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tidemill.store.side_connection import side_connection
+
 
 class DataVersion:
     """The `data_version` of a SQLite database file, read on a connection that never writes."""
@@ -31,16 +33,8 @@ class DataVersion:
     def of(cls, engine: sa.Engine) -> DataVersion | None:
         """The database's version reader; None when its changes cannot be seen this way
         (not SQLite, or a database in memory)."""
-        if engine.dialect.name != "sqlite":
-            return None
-        database = engine.url.database or ""
-        if database in ("", ":memory:") or "mode=memory" in database:
-            return None
-        cargs, cparams = engine.dialect.create_connect_args(engine.url)
-        cparams = {**cparams, "check_same_thread": False, "isolation_level": None}
-        connection = engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
-        connection.execute("PRAGMA busy_timeout=10000")
-        return cls(connection)
+        connection = side_connection(engine)
+        return None if connection is None else cls(connection)
 
     def read(self) -> int:
         """The current version: it differs from an earlier reading iff some other connection
