@@ -20,6 +20,7 @@ from tidemill.core.models import AccountScope
 from tidemill.core.naming import LOG_NAME, RESULT_NAME, log_beside
 from tidemill.core.outcomes import Ending, Outcome
 from tidemill.core.plans import BatchPlan, Limits
+from tidemill.engines import registry
 from tidemill.exporters import run_exports
 from tidemill.exporters.base import ExportContext, ExportPlan, Targets
 from tidemill.runner.fence import LOST, LeaseFence
@@ -137,10 +138,12 @@ def test_a_worker_whose_lease_was_taken_over_does_not_publish_its_result(
     with rt.db.begin() as conn:
         store.move(conn, 1, "j", 1, [S.RUNNING], status=S.FAILED, owner=None)
 
+    engine = registry.ENGINES["duckdb"]()  # its own: the test looks into its scratch
     with pytest.raises(Exception, match="lost its lease"):
-        execute(plan, rt.storages, fence=fence(rt), scratch=scratch)
+        execute(plan, rt.storages, fence=fence(rt), scratch=scratch, engine=engine)
 
     assert not warehouse.exists()  # nothing published
+    engine.prepare()  # what a worker runs after its answer: it removes the run's directory
     assert list(scratch.iterdir()) == []  # and nothing left behind
 
 

@@ -301,21 +301,6 @@ def hold_lease(
     return bool(conn.execute(_HOLD_STOPPING if stopping else _HOLD_LEASE, key).rowcount)
 
 
-def lease_parameters(
-    account: int, job: str, run_id: int, owner: str, attempt: int, uid: str
-) -> dict[str, Any]:
-    """The bind parameters of `hold_lease_statement` (and `hold_lease`'s)."""
-    return {"b_account": account, "b_job": job, "b_run_id": run_id, "b_owner": owner,
-            "b_attempt": attempt, "b_uid": uid}  # fmt: skip
-
-
-def hold_lease_statement() -> sa.Update:
-    """`hold_lease`'s statement (not `stopping`; parameters: `lease_parameters`), for a
-    caller that runs it compiled on a DBAPI connection of its own (`runner.fence`, on every
-    batch's path; no expanding parameters in it)."""
-    return _HOLD_LEASE
-
-
 # Built once (bind parameters): a worker runs it once or twice per batch, on its critical path.
 _HOLD_LEASE = (
     sa.update(batches)
@@ -339,6 +324,21 @@ _HOLD_STOPPING = (
            batches.c.uid == sa.bindparam("b_uid"))
     .values(owner=batches.c.owner)
 )  # fmt: skip
+
+
+def lease_parameters(
+    account: int, job: str, run_id: int, owner: str, attempt: int, uid: str
+) -> dict[str, Any]:
+    """The bind parameters of `hold_lease_statement` (and `hold_lease`'s)."""
+    return {"b_account": account, "b_job": job, "b_run_id": run_id, "b_owner": owner,
+            "b_attempt": attempt, "b_uid": uid}  # fmt: skip
+
+
+def hold_lease_statement() -> sa.Update:
+    """`hold_lease`'s statement (not `stopping`; parameters: `lease_parameters`), for a
+    caller that runs it compiled on a DBAPI connection of its own (`runner.fence`, on every
+    batch's path; no expanding parameters in it)."""
+    return _HOLD_LEASE
 
 
 def hold_execution(
