@@ -346,6 +346,17 @@ def file_system_type(path: Path) -> str:
     return kind
 
 
+def fill_file(fd: int, fill: Fill, *, sync: bool = True) -> None:
+    """Write what `fill` writes into the new file open at `fd` (closed after), owner-only
+    (FILE_MODE), and fsync it when `sync`. OSError as the system raises it."""
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), FILE_MODE)
+        fill(out)
+        if sync:
+            out.flush()
+            os.fsync(out.fileno())
+
+
 def _written_beside(
     path: Path, uri: str, fill: Fill, *, durable: bool = True, sync: bool = True
 ) -> Path:
@@ -358,12 +369,7 @@ def _written_beside(
     except OSError as exc:
         _fail("write", uri, exc)
     try:
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), FILE_MODE)
-            fill(out)
-            if durable and sync:
-                out.flush()
-                os.fsync(out.fileno())
+        fill_file(fd, fill, sync=durable and sync)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
         _fail("write", uri, exc)

@@ -37,6 +37,7 @@ from tidemill.storage.local import (
     LocalFiles,
     _reason,
     file_uri,
+    fill_file,
     open_source,
     ready_to_adopt,
     unreadable_source,
@@ -548,11 +549,7 @@ def _put_at(directory: int, name: str, fill: Fill, uri: str) -> None:
     except OSError as exc:
         fail("write", uri, exc)
     try:
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), FILE_MODE)
-            fill(out)
-            out.flush()
-            os.fsync(out.fileno())
+        fill_file(fd, fill)
         os.replace(temp, name, src_dir_fd=directory, dst_dir_fd=directory)
     except BaseException as exc:
         with suppress(OSError):
