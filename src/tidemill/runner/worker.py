@@ -22,6 +22,7 @@ from contextlib import suppress
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -46,6 +47,7 @@ from tidemill.store.db import create_engine
 from tidemill.store.export_outcomes import BatchKey
 
 log = logging.getLogger("tidemill.worker")
+T = TypeVar("T")
 
 # An attempt's first batch log (what it was given) is written once the attempt has run this
 # long, seconds: a batch that ends sooner has only its final log, which says all the first one
@@ -374,23 +376,23 @@ class _Delayed:
                     log.exception("cannot write a batch's first log")
 
 
-_DELAYED: list[_Delayed] = []
-_SENDER: list[tuple[int, ThreadPoolExecutor]] = []
+def _one_per_process(make: Callable[[], T]) -> Callable[[], T]:
+    """A getter of what `make` makes, made on first use and kept for this process; a forked
+    child makes its own (the parent's threads are not in it)."""
+    made: list[tuple[int, T]] = []
+
+    def get() -> T:
+        if not made or made[0][0] != os.getpid():
+            made[:] = [(os.getpid(), make())]
+        return made[0][1]
+
+    return get
 
 
-def _sender() -> ThreadPoolExecutor:
-    """This process's one sending thread (`HeldResult.sent`), started with its first transfer
-    and kept; a forked child makes its own (the parent's thread is not in it)."""
-    if not _SENDER or _SENDER[0][0] != os.getpid():
-        _SENDER[:] = [(os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="tidemill-send"))]
-    return _SENDER[0][1]
-
-
-def _first_log() -> _Delayed:
-    """This process's one `_Delayed` (made in the worker, never in the forkserver)."""
-    if not _DELAYED:
-        _DELAYED.append(_Delayed())
-    return _DELAYED[0]
+# This process's one `_Delayed` (made in the worker, never in the forkserver) and its one
+# sending thread (`HeldResult.sent`), each started with its first use and kept.
+_first_log = _one_per_process(_Delayed)
+_sender = _one_per_process(lambda: ThreadPoolExecutor(1, thread_name_prefix="tidemill-send"))
 
 
 def _attempt(
