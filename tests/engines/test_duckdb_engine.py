@@ -17,7 +17,7 @@ from tidemill.engines.duckdb import dialect
 from tidemill.engines.duckdb.database import open_engine
 from tidemill.engines.duckdb.engine import WARM_MACROS, DuckDBEngine, _Warm
 from tidemill.engines.duckdb.reading import register_source
-from tidemill.errors import Failure, InvalidInputError
+from tidemill.errors import BackendError, Failure, InvalidInputError
 from tidemill.storage.local import LocalFiles, file_uri
 
 
@@ -284,20 +284,51 @@ def test_a_jobs_later_runs_conform_as_its_first_over_other_files(tmp_path: Path)
     assert [r[2] for r in results] == [[{"total": 40, "top": 40}], [{"total": 2, "top": 2}]]
 
 
-def test_a_query_over_an_upstream_result_is_conformed_each_run(tmp_path: Path) -> None:
+def test_a_query_over_an_upstream_result_is_conformed_again_when_its_file_schema_changes(
+    tmp_path: Path,
+) -> None:
     """An upstream result's view has the types its file has (the upstream's engine chose
-    them): its conform is never remembered."""
+    them): its conform is remembered for that file's Parquet schema only. A later file with
+    the same schema reuses it; one whose column is text gets its own (reusing the first would
+    cast the text to BIGINT and fail)."""
     engine = DuckDBEngine()
     (tmp_path / "scratch").mkdir()
-    upstream = _parquet(tmp_path / "up.parquet", "SELECT 1::INTEGER AS n")
+    answers = []
+    for run, select in enumerate(
+        ["SELECT 1::INTEGER AS n", "SELECT 41::INTEGER AS n", "SELECT 'x' AS n"], 1
+    ):
+        upstream = _parquet(tmp_path / f"up-{run}.parquet", select)
+        table = TablePlan("up", schema=(("n", "long", False),), result=file_uri(upstream))
+        result = tmp_path / f"r-{run}.parquet"
+        committed = engine.run(
+            BatchPlan(1, AccountScope("a", frozenset()), "j", run, "SELECT n AS m FROM up",
+                      (table,), file_uri(result), Limits(1, "100MiB"), "UTC"),
+            RunIO(LocalFiles(), scratch=tmp_path / "scratch"),
+        )  # fmt: skip
+        answers.append(
+            (committed.schema, pq.read_table(result).to_pylist(), len(engine._conformed))
+        )
+
+    assert answers == [
+        ([SchemaField("m", "long")], [{"m": 1}], 1),
+        ([SchemaField("m", "long")], [{"m": 41}], 1),
+        ([SchemaField("m", "string")], [{"m": "x"}], 2),
+    ]
+
+
+def test_an_upstream_result_that_is_no_parquet_file_is_never_remembered(tmp_path: Path) -> None:
+    engine = DuckDBEngine()
+    (tmp_path / "scratch").mkdir()
+    upstream = tmp_path / "up.parquet"
+    upstream.write_bytes(b"not parquet")
     table = TablePlan("up", schema=(("n", "long", False),), result=file_uri(upstream))
-    committed = engine.run(
-        BatchPlan(1, AccountScope("a", frozenset()), "j", 1, "SELECT n + 1 AS m FROM up",
-                  (table,), file_uri(tmp_path / "r.parquet"), Limits(1, "100MiB"), "UTC"),
-        RunIO(LocalFiles(), scratch=tmp_path / "scratch"),
+    plan = BatchPlan(
+        1, AccountScope("a", frozenset()), "j", 1, "SELECT n AS m FROM up", (table,),
+        file_uri(tmp_path / "r.parquet"), Limits(1, "100MiB"), "UTC",
     )  # fmt: skip
 
-    assert committed.schema == [SchemaField("m", "long")]
+    with pytest.raises(BackendError):
+        engine.run(plan, RunIO(LocalFiles(), scratch=tmp_path / "scratch"))
     assert engine._conformed == {}
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import pyarrow.parquet as pq
 
 from tidemill.core import sql
 from tidemill.core.models import SchemaField
@@ -58,6 +59,8 @@ Limits = tuple[str, int, str]  # (time zone, threads, memory limit) as `seal` se
 Schemas = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # BatchPlan.schemas(), frozen
 Key = tuple[str, Schemas]  # a plan's SQL and its tables' columns
 Conformed = tuple[str, tuple[tuple[str, str], ...]]  # `conform`'s query and (name, valtype)s
+# A remembered `conform`'s key: the plan's, and each upstream result table's `_footer`.
+ConformKey = tuple[Key, tuple[tuple[str, str], ...]]
 # Tables whose columns `reading.source_query` casts to their declared types: a query over
 # them has the same output types whatever the files (an upstream result's view has its file's
 # types, which the upstream's engine chose; a CDN table is parsed by `cdn`).
@@ -103,7 +106,7 @@ class DuckDBEngine:
         # database opened ahead gets them all (at most ten, one per valtype and requiredness).
         self._sourced: set[str] = set()
         self._translated: OrderedDict[Key, _Translation] = OrderedDict()
-        self._conformed: OrderedDict[Key, Conformed] = OrderedDict()
+        self._conformed: OrderedDict[ConformKey, Conformed] = OrderedDict()
 
     def check(self, sql: str, tables: Mapping[str, Sequence[SchemaField]]) -> list[SchemaField]:
         columns = {name: [(f.key, f.valtype) for f in fields] for name, fields in tables.items()}
@@ -164,21 +167,24 @@ class DuckDBEngine:
         plan: BatchPlan,
         query: str,
         sources: Mapping[str, str],
+        local: Mapping[str, Path],
     ) -> tuple[str, list[tuple[str, str]]]:
-        """`conform(con, query, sources)`, remembered like translations when every table of
-        the plan is a datasource read by `source_query` (TYPED_BY_SCHEMA): its columns are
-        cast to their declared types, so the query's output types, and so the casts `conform`
-        adds, depend only on the SQL and the declared columns — the key — not on the files
-        (nor on `sources`, which name them: the query remembered does not hold them).
-        Saves its DESCRIBE (~1.3 ms, a bind of the whole query) on a job's later runs."""
-        fixed = all(t.result is None and t.file_type in TYPED_BY_SCHEMA for t in plan.tables)
-        key = _key(plan)
-        found = self._conformed.get(key) if fixed else None
-        if found is not None:
+        """`conform(con, query, sources)`, remembered like translations when the query's
+        output types, and so the casts `conform` adds, depend only on what the key holds:
+        every table of the plan is a datasource read by `source_query` (TYPED_BY_SCHEMA),
+        whose columns are cast to their declared types (the SQL and the declared columns are
+        the key), or an upstream result, whose view has the types DuckDB reads from its file's
+        Parquet schema (`_footer`, part of the key: another schema is another key). Not on the
+        files otherwise, nor on `sources`, which name them: the query remembered does not hold
+        them. `local`: the run's local file of each input URI. Saves the DESCRIBE (~1.1-1.4 ms,
+        a bind of the whole query) on a job's later runs, a depend child's too."""
+        key = _conform_key(plan, local)
+        found = self._conformed.get(key) if key is not None else None
+        if found is not None and key is not None:
             self._conformed.move_to_end(key)
             return found[0], list(found[1])
         conformed, columns = conform(con, query, sources)
-        if fixed:
+        if key is not None:
             self._conformed[key] = (conformed, tuple(columns))
             if len(self._conformed) > TRANSLATIONS_KEPT:
                 self._conformed.popitem(last=False)
@@ -214,7 +220,7 @@ class DuckDBEngine:
                 written_back(out, RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST),
             ):
                 try:
-                    conformed, columns = self._conform(con, plan, query, sources)
+                    conformed, columns = self._conform(con, plan, query, sources, local)
                     cpu = figures.clock()
                     row = con.execute(
                         f"COPY ({with_sources(conformed, sources)})"
@@ -326,6 +332,35 @@ def _key(plan: BatchPlan) -> Key:
         plan.sql,
         tuple((name, tuple((k, t) for k, t in cols)) for name, cols in plan.schemas().items()),
     )
+
+
+def _conform_key(plan: BatchPlan, local: Mapping[str, Path]) -> ConformKey | None:
+    """The key `DuckDBEngine._conform` remembers the plan's query under; None when its
+    output types may depend on more (a CDN table's, or an upstream result whose footer
+    cannot be read: its DESCRIBE then says what is wrong)."""
+    footers = []
+    for table in plan.tables:
+        if table.result is not None:
+            footer = _footer(local[table.result])
+            if footer is None:
+                return None
+            footers.append((table.table, footer))
+        elif table.file_type not in TYPED_BY_SCHEMA:
+            return None
+    return _key(plan), tuple(footers)
+
+
+def _footer(path: Path) -> str | None:
+    """What DuckDB takes a Parquet file's column types from, as text: its schema (each
+    column's physical and logical type, nesting and repetition), its writer and its key-value
+    metadata; read by pyarrow from the footer (~0.04 ms, against ~1.2 ms for the DESCRIBE it
+    lets a run skip). None when it cannot be read."""
+    try:
+        meta = pq.read_metadata(path)
+    except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
+        return None
+    schema = str(meta.schema).partition("\n")[2]  # its first line is the object's address
+    return f"{meta.created_by}\n{sorted((meta.metadata or {}).items())}\n{schema}"
 
 
 def _sources(
