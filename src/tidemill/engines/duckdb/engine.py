@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tidemill.core import sql
@@ -357,7 +358,7 @@ def _footer(path: Path) -> str | None:
     lets a run skip). None when it cannot be read."""
     try:
         meta = pq.read_metadata(path)
-    except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
+    except (OSError, ValueError, pa.ArrowException):  # any of pyarrow's (its NotImplemented too)
         return None
     schema = str(meta.schema).partition("\n")[2]  # its first line is the object's address
     return f"{meta.created_by}\n{sorted((meta.metadata or {}).items())}\n{schema}"
