@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import Job, SchedulerMode
-from tidemill.runner.claims import Claimed, claim
+from tidemill.runner.claims import Claimed, Pass, claim, claim_pass
 from tidemill.store import accounts
 from tidemill.store import backfills as backfill_store
 from tidemill.store import batches as store
@@ -82,6 +82,13 @@ def take(
     engine: sa.Engine, free: int, quota: int = 100, room: int | None = None
 ) -> list[tuple[str, int]]:
     """Claim as the runner does (moving each to Running); (job, runId) of those claimed."""
+    return [(c.batch.job_name, c.batch.run_id) for c in take_pass(engine, free, quota, room)[0]]
+
+
+def take_pass(
+    engine: sa.Engine, free: int, quota: int = 100, room: int | None = None
+) -> tuple[list[Claimed], bool]:
+    """`take` as the runner's pass does: what was claimed, and whether nothing is left waiting."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
 
@@ -92,8 +99,9 @@ def take(
                 units=units,
             )  # fmt: skip
 
-        taken: list[Claimed] = claim(conn, free, quota, room, move)
-    return [(c.batch.job_name, c.batch.run_id) for c in taken]
+        done: Pass = claim_pass(conn, free, quota, room, move)
+        assert claim(conn, 0, quota, room, move) == []  # `claim` is the same, without `drained`
+    return done.claimed, done.drained
 
 
 def finish(engine: sa.Engine, acct: int, name: str, run_id: int) -> None:
@@ -224,3 +232,31 @@ def test_the_executing_batches_and_lanes_read_at_once_are_what_each_read_gives(
         assert [lane.id for lane in lanes] == ["o" * 32, "n" * 32]  # oldest first
         assert sorted(running, key=repr) == sorted(backfill_store.executing(conn), key=repr)
         assert len(running) == 3
+
+
+def test_a_pass_is_drained_only_when_it_leaves_nothing_waiting(engine: sa.Engine) -> None:
+    acct = account(engine)
+    job(engine, acct, "one")
+    job(engine, acct, "j", max_concurrent=100)
+    assert take_pass(engine, free=2) == ([], True)  # nothing queued
+
+    fresh(engine, acct, "one")
+    claimed, drained = take_pass(engine, free=2)
+    assert [c.batch.run_id for c in claimed] == [1] and drained  # all it read, it claimed
+
+    fresh(engine, acct, "one")  # the job's cap (one at a time) keeps it Ready
+    assert take_pass(engine, free=2) == ([], False)
+    finish(engine, acct, "one", 1)
+    claimed, drained = take_pass(engine, free=1)
+    assert [c.batch.run_id for c in claimed] == [2] and drained
+
+    fresh(engine, acct, "j")
+    fresh(engine, acct, "j")
+    claimed, drained = take_pass(engine, free=1)  # one slot for two
+    assert [c.batch.run_id for c in claimed] == [1] and not drained
+
+    backfill(engine, acct, "j", slots=2, concurrency=1)  # a backfill's lane waits
+    claimed, drained = take_pass(engine, free=1)
+    assert [c.batch.run_id for c in claimed] == [2] and not drained
+    claimed, drained = take_pass(engine, free=5)
+    assert len(claimed) == 1 and not drained  # its second slot waits for the first

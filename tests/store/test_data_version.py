@@ -3,13 +3,15 @@ then; no reader where changes cannot be seen that way (PostgreSQL, in-memory SQL
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from tidemill.api.answers import AnswerCache
+from tidemill.store.accounts import find_key, find_key_sqlite, put_key
 from tidemill.store.data_version import DataVersion
-from tidemill.store.db import create_engine
+from tidemill.store.db import create_engine, open_database
 
 
 def test_the_version_changes_at_each_commit_of_another_connection_and_only_then(
@@ -63,4 +65,26 @@ def test_a_body_made_across_a_change_is_not_kept(tmp_path: Path) -> None:
         assert AnswerCache(lambda: None).version() is None  # nothing is kept
     finally:
         cache.close()
+        engine.dispose()
+
+
+def test_a_key_read_on_the_readers_connection_is_the_stored_key_now(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        put_key(conn, "acme", "AK1", "secret-1", now)
+    reader = DataVersion.of(engine)
+    assert reader is not None
+    try:
+        found = reader.run(lambda c: find_key_sqlite(c, "AK1"))
+        with engine.connect() as conn:
+            assert found == find_key(conn, "AK1")
+        assert found is not None and found.secret_key == "secret-1" and found.account == "acme"
+        assert reader.run(lambda c: find_key_sqlite(c, "AK2")) is None
+        with engine.begin() as conn:  # rotated through another connection: seen at once
+            put_key(conn, "acme", "AK1", "secret-2", now)
+        rotated = reader.run(lambda c: find_key_sqlite(c, "AK1"))
+        assert rotated is not None and rotated.secret_key == "secret-2"
+    finally:
+        reader.close()
         engine.dispose()

@@ -42,15 +42,20 @@ class AnswerCache:
         self._bodies: dict[Hashable, bytes] = {}
         self._bytes = 0
 
-    def version(self) -> int | None:
-        """The database's version now; None when nothing can be kept. Read it *before* reading
-        the rows a body is made of."""
+    def reader(self) -> DataVersion | None:
+        """The version's reader, opened at the first use; None when there is none."""
         if not self._opened:
             self._reader = self._open_version()
             self._opened = True
-        if self._reader is None:
+        return self._reader
+
+    def version(self) -> int | None:
+        """The database's version now; None when nothing can be kept. Read it *before* reading
+        the rows a body is made of."""
+        reader = self.reader()
+        if reader is None:
             return None
-        version = self._reader.read()
+        version = reader.read()
         if version != self._version:
             self._bodies, self._bytes = {}, 0
             self._version = version

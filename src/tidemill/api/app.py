@@ -146,4 +146,6 @@ class TidemillAPI(FastAPI):
         # Added middleware must see every request: then nothing is called directly.
         direct = DirectRoutes([] if self.user_middleware else routes, handlers)
         answers: AnswerCache = self.state.answers
-        return Edge(inner, self.state.runtime, routes, direct, unexpected, answers.version)
+        return Edge(
+            inner, self.state.runtime, routes, direct, unexpected, answers.version, answers.reader
+        )

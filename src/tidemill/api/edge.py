@@ -39,6 +39,7 @@ from tidemill.api.routes.ops import UNSIGNED
 from tidemill.api.wire import JSON_TYPE, new_reqid
 from tidemill.errors import AuthError, Failure
 from tidemill.runtime import Runtime
+from tidemill.store.data_version import DataVersion
 
 UNMATCHED = "<unmatched>"
 # The methods named in labels; any other token (h11 accepts every one) is `other`, so made-up
@@ -53,7 +54,8 @@ class Edge:
     """`app` is the FastAPI application's inner stack (its exception handlers and router);
     `routes` the API's, as its routers list them; `on_unexpected` the handler of exceptions no
     other handler takes; `data_version` the metadata database's version (None when it cannot
-    be watched), against which cached access keys are checked (api.auth.KeyCache)."""
+    be watched), against which cached access keys are checked (api.auth.KeyCache), and
+    `reader` its reader (None: there is none), on whose connection they are read."""
 
     def __init__(
         self,
@@ -63,13 +65,14 @@ class Edge:
         direct: DirectRoutes,
         on_unexpected: ExceptionHandler,
         data_version: Callable[[], int | None] = lambda: None,
+        reader: Callable[[], DataVersion | None] = lambda: None,
     ) -> None:
         self.app = app
         self.runtime = runtime
         self.routes = tuple(routes)
         self.direct = direct
         self.on_unexpected = on_unexpected
-        self.auth = Authenticator(runtime, data_version)
+        self.auth = Authenticator(runtime, data_version, reader)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

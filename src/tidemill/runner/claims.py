@@ -40,19 +40,46 @@ class Claimed:
     job: Job | None  # as the claim read it (None: gone); planning uses it, not a new read
 
 
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """What one claim took, and whether it left nothing waiting: every waiting fresh batch
+    it read (fewer than it looks at) was claimed and no backfill had a batch waiting. The
+    runner then knows a later pass has nothing to claim until new work is queued."""
+
+    claimed: list[Claimed]
+    drained: bool
+
+
 def claim(
     conn: sa.Connection, free: int, quota: int, backfill_room: int | None, move: Move
 ) -> list[Claimed]:
     """Claim up to `free` batches in queue order under the caps; `backfill_room` is how many
     backfilled batches this runner may still start (None: no limit)."""
+    return claim_pass(conn, free, quota, backfill_room, move).claimed
+
+
+def claim_pass(
+    conn: sa.Connection, free: int, quota: int, backfill_room: int | None, move: Move
+) -> Pass:
+    """`claim`, telling also whether it left anything waiting (`Pass.drained`)."""
     fresh = batch_store.claimable(conn, FRESH_LOOKAHEAD)
     if fresh:  # the caps and the backfills' queues (oldest first) in one statement
         running, found_lanes = backfill_store.executing_and_lanes(conn)
     else:
         found_lanes = backfill_store.lanes(conn)
-        if not found_lanes:
-            return []  # nothing waits (a pass after every batch end): the caps need not be read
+        if not found_lanes:  # nothing waits (a pass after every batch end): no caps to read
+            return Pass([], drained=True)
         running = backfill_store.executing(conn)
+    claimed = _claim(conn, free, quota, backfill_room, move, fresh, running, found_lanes)
+    drained = not found_lanes and len(claimed) == len(fresh) < FRESH_LOOKAHEAD
+    return Pass(claimed, drained)
+
+
+def _claim(
+    conn: sa.Connection, free: int, quota: int, backfill_room: int | None, move: Move,
+    fresh: list[tuple[int, Batch]], running: list[backfill_store.Executing],
+    found_lanes: list[backfill_store.Lane],
+) -> list[Claimed]:  # fmt: skip
     admission = Admission(quota, backfill_room=backfill_room)
     backfilling: Counter[int] = Counter()  # backfilled batches executing, by account
     for e in running:

@@ -6,6 +6,7 @@ dispatcher thread claims batches; one thread per slot owns one worker process an
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -31,7 +32,7 @@ from tidemill.core.plans import BatchPlan
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters import failure_message
 from tidemill.runner import retrying, scratch, uploads, worker
-from tidemill.runner.claims import claim
+from tidemill.runner.claims import claim_pass
 from tidemill.runner.exports import (
     BatchResult,
     plan_exports,
@@ -250,7 +251,7 @@ class Slot:
                 with self._holding:
                     self.current = None
                     self.idle.set()
-                self.runner.notify()
+                self.runner.slot_freed()
                 self.runner.wake_waiting_loops()
 
     def _execute(self, assignment: Assignment, sent: bool, payload: Payload | None) -> Answer:
@@ -304,6 +305,11 @@ class Runner:
         self._poll = runtime.settings.runner.poll_seconds
         self._slots: list[Slot] = []
         self._wake = threading.Event()
+        # New work (`notify`) takes the next number; a pass that left nothing waiting keeps the
+        # number it began under: until another is taken, a freed slot finds nothing to claim.
+        self._work = itertools.count()
+        self._work_seen = next(self._work)
+        self._drained_at = -1  # `_work_seen` when a pass last left nothing waiting
         # Held by a dispatch pass from its look at the free slots to its last assignment: the
         # dispatcher thread and a slot thread that queued depend children (`_record`) both run
         # passes, and two at once would give one free slot two batches.
@@ -311,6 +317,8 @@ class Runner:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._renewal = Every(RENEW_EVERY)
+        # What the loop looks at besides claiming: at most once a poll, not at every wake-up.
+        self._housekeeping = Every(self._poll)
         self._sweep = Every(runtime.settings.exports.retention_sweep_seconds, wait_first=True)
 
     def start(self) -> None:
@@ -327,6 +335,18 @@ class Runner:
             slot.ensure_process()
 
     def notify(self) -> None:
+        """Work may be waiting (a batch queued, a slot refused one): the next pass claims."""
+        self._queued()
+        self._wake.set()
+
+    def _queued(self) -> None:
+        """Work may be waiting: the next pass claims (this thread runs it, no wake-up)."""
+        self._work_seen = next(self._work)
+
+    def slot_freed(self) -> None:
+        """A slot is free: the next pass claims, unless the last one left nothing waiting and
+        no work was queued since (`notify`); a poll's pass claims whatever (other nodes and
+        processes queue work without telling this one)."""
         self._wake.set()
 
     def wake_waiting_loops(self) -> None:
@@ -381,17 +401,24 @@ class Runner:
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            self._wake.wait(self._poll)
+            woken = self._wake.wait(self._poll)
             self._wake.clear()
             if self._stopping.is_set():
                 return
             try:
                 # Waiting batches first: a wake-up is most often one (started, or a parent's
                 # child) and nothing below changes what may be claimed, but retries.
-                self._dispatch()
+                if not woken or self._drained_at != self._work_seen:
+                    self._dispatch()
+                # Once a poll, not at each of a batch's wake-ups (its start, its end): a stop
+                # on another node and a retry's due time are looked at as often as before
+                # when idle (docs/decisions.md, session 8, serverpath8).
+                if not self._housekeeping.due():
+                    continue
                 self._end_stopped()
                 self._renew_and_reap()
                 if self._retry_due():
+                    self._queued()
                     self._dispatch()
                 self._sweep_retention()
             except Exception:
@@ -494,6 +521,7 @@ class Runner:
         free = [slot for slot in self._slots if slot.idle.is_set() and slot.current is None]
         if not free:
             return
+        work = self._work_seen  # before the reads: work queued after them is claimed later
         now = self._now()
         with self.runtime.db.begin() as conn:
 
@@ -506,7 +534,10 @@ class Runner:
 
             # Fresh work first, then backfills; under the caps of core.caps (issue 14).
             quota = self.runtime.settings.quota.units
-            taken = claim(conn, len(free), quota, self._backfill_room(), move)
+            done = claim_pass(conn, len(free), quota, self._backfill_room(), move)
+        if done.drained:
+            self._drained_at = work
+        taken = done.claimed
         claimed = [(c.account, c.batch, c.job) for c in taken]
         assignments: list[Assignment] = []
         for account, batch, job in claimed:
@@ -630,6 +661,7 @@ class Runner:
                 return False
             children = self._trigger_children(conn, account, batch, now)
         if children:  # they wait, committed: claim them now, not once this slot is free
+            self._queued()  # for the dispatcher's passes too, if the one below fails
             self._dispatch_children()
         return True
 

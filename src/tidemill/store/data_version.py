@@ -15,11 +15,14 @@ connection is a database of its own): `DataVersion.of` gives None there, and cal
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from tidemill.store.side_connection import side_connection
+
+T = TypeVar("T")
 
 
 class DataVersion:
@@ -41,6 +44,14 @@ class DataVersion:
         committed in between (a commit this one cannot make: it never writes)."""
         with self._lock:
             return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+
+    def run(self, read: Callable[[Any], T]) -> T:
+        """`read(connection)` on this reader's connection, under its lock: a read only (the
+        connection must never write, or `read` would miss its commits), each statement its
+        own read transaction (autocommit). For the hottest small reads of a request, on the
+        event loop: no pool checkout and no SQLAlchemy execution (~10 µs against ~40-100)."""
+        with self._lock:
+            return read(self._connection)
 
     def close(self) -> None:
         with self._lock:
