@@ -79,9 +79,9 @@ _NOISE = re.compile(r"\n\s*(?:Candidate functions:|LINE \d+:).*", re.DOTALL)
 _schema_lock = threading.Lock()
 # DuckDB 2.0 starts 8 threads per database for asynchronous I/O tasks (`async_threads`),
 # at connect, and joins them at close: one does (~0.8 ms less CPU per database). Not none:
-# without any, work beyond `memory_limit` cannot spill and fails as out of memory (its
-# temporary files are written by them). Local Parquet, JSON, CSV and text reads and the
-# Parquet write cost the same with one (docs/performance.md, session 8, workerpath8).
+# without any, work beyond `memory_limit` fails as out of memory instead of spilling
+# (measured: the engine contract's spill tests). Local Parquet, JSON, CSV and text reads and
+# the Parquet write cost the same with one (docs/performance.md, session 8, workerpath8).
 ASYNC_THREADS: Mapping[str, int] = {"async_threads": 1}
 
 
