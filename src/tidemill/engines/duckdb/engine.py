@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from tidemill.core import sql
 from tidemill.core.models import SchemaField
@@ -60,11 +58,9 @@ Limits = tuple[str, int, str]  # (time zone, threads, memory limit) as `seal` se
 Schemas = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # BatchPlan.schemas(), frozen
 Key = tuple[str, Schemas]  # a plan's SQL and its tables' columns
 Conformed = tuple[str, tuple[tuple[str, str], ...]]  # `conform`'s query and (name, valtype)s
-Footer = tuple[str, tuple[tuple[bytes, bytes], ...]]  # a Parquet file's schema, its key-values
-ConformKey = tuple[str, Schemas, tuple[Footer, ...]]  # Key and the upstream results' footers
 # Tables whose columns `reading.source_query` casts to their declared types: a query over
 # them has the same output types whatever the files (an upstream result's view has its file's
-# types, which the upstream's engine chose: `_footer`; a CDN table is parsed by `cdn`).
+# types, which the upstream's engine chose; a CDN table is parsed by `cdn`).
 TYPED_BY_SCHEMA = frozenset({"parquet", "json", "csv", "text"})
 
 
@@ -107,7 +103,7 @@ class DuckDBEngine:
         # database opened ahead gets them all (at most ten, one per valtype and requiredness).
         self._sourced: set[str] = set()
         self._translated: OrderedDict[Key, _Translation] = OrderedDict()
-        self._conformed: OrderedDict[ConformKey, Conformed] = OrderedDict()
+        self._conformed: OrderedDict[Key, Conformed] = OrderedDict()
 
     def check(self, sql: str, tables: Mapping[str, Sequence[SchemaField]]) -> list[SchemaField]:
         columns = {name: [(f.key, f.valtype) for f in fields] for name, fields in tables.items()}
@@ -168,27 +164,15 @@ class DuckDBEngine:
         plan: BatchPlan,
         query: str,
         sources: Mapping[str, str],
-        local: Mapping[str, Path],
     ) -> tuple[str, list[tuple[str, str]]]:
         """`conform(con, query, sources)`, remembered like translations when every table of
-        the plan is a datasource read by `source_query` (TYPED_BY_SCHEMA: its columns are cast
-        to their declared types) or an upstream result (its view has its file's types, which
-        the upstream's engine chose: those are read from the file's footer, `_footer`, and are
-        part of the key). The query's output types, and so the casts `conform` adds, then
-        depend only on the SQL, the declared columns and those footers — the key — not on the
-        files' rows (nor on `sources`, which name them: the query remembered does not hold
-        them). Saves its DESCRIBE (~1.3 ms, a bind of the whole query) on a job's later runs;
-        reading a footer costs ~0.04 ms."""
-        footers: list[tuple[str, tuple[tuple[bytes, bytes], ...]]] = []
-        fixed = True
-        for table in plan.tables:
-            if table.result is not None:
-                footer = _footer(local[table.result])
-                fixed = fixed and footer is not None
-                footers.append(footer or ("", ()))
-            else:
-                fixed = fixed and table.file_type in TYPED_BY_SCHEMA
-        key = (*_key(plan), tuple(footers))
+        the plan is a datasource read by `source_query` (TYPED_BY_SCHEMA): its columns are
+        cast to their declared types, so the query's output types, and so the casts `conform`
+        adds, depend only on the SQL and the declared columns — the key — not on the files
+        (nor on `sources`, which name them: the query remembered does not hold them).
+        Saves its DESCRIBE (~1.3 ms, a bind of the whole query) on a job's later runs."""
+        fixed = all(t.result is None and t.file_type in TYPED_BY_SCHEMA for t in plan.tables)
+        key = _key(plan)
         found = self._conformed.get(key) if fixed else None
         if found is not None:
             self._conformed.move_to_end(key)
@@ -230,7 +214,7 @@ class DuckDBEngine:
                 written_back(out, RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST),
             ):
                 try:
-                    conformed, columns = self._conform(con, plan, query, sources, local)
+                    conformed, columns = self._conform(con, plan, query, sources)
                     cpu = figures.clock()
                     row = con.execute(
                         f"COPY ({with_sources(conformed, sources)})"
@@ -342,20 +326,6 @@ def _key(plan: BatchPlan) -> Key:
         plan.sql,
         tuple((name, tuple((k, t) for k, t in cols)) for name, cols in plan.schemas().items()),
     )
-
-
-def _footer(path: Path) -> Footer | None:
-    """What of the Parquet file at `path` decides the types DuckDB's `read_parquet` gives its
-    columns: its schema as Parquet writes it (every field's physical and logical type,
-    repetition and nesting; pyarrow's text of it, without the first line, which names the
-    Python object) and its key-value metadata. None if pyarrow cannot read the footer (the
-    query's DuckDB then reports the file as before)."""
-    try:
-        metadata = pq.read_metadata(path)
-    except (OSError, ValueError, pa.ArrowException):
-        return None
-    text = str(metadata.schema).partition("\n")[2]
-    return text, tuple(sorted((metadata.metadata or {}).items()))
 
 
 def _sources(
