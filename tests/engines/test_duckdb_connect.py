@@ -145,3 +145,17 @@ def test_an_engine_opened_ahead_takes_its_limits_and_sandbox_when_sealed(tmp_pat
     assert settings[1].endswith("MiB") and float(settings[1].split()[0]) < 100
     with pytest.raises(duckdb.PermissionException):
         con.execute(f"select * from read_csv('{tmp_path / 'a.csv'}')")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_a_database_starts_one_io_thread_beyond_its_limit() -> None:
+    # DuckDB's own default would start 8 asynchronous I/O threads per database, each started
+    # at connect and joined at close on every batch (docs/performance.md, session 8); none
+    # would stop spilling (the engine contract's spill test).
+    before = len(list(Path("/proc/self/task").iterdir()))
+    con = open_engine([], [], limits=("UTC", 1, "100MB"))
+    try:
+        assert len(list(Path("/proc/self/task").iterdir())) == before + 1
+        assert con.execute("select current_setting('async_threads')").fetchone() == (1,)
+    finally:
+        con.close()

@@ -77,6 +77,12 @@ VALTYPE_BY_DUCKDB_TYPE: Mapping[str, str] = {
 # DuckDB appends candidate signatures and a caret under the *transpiled* SQL: drop both.
 _NOISE = re.compile(r"\n\s*(?:Candidate functions:|LINE \d+:).*", re.DOTALL)
 _schema_lock = threading.Lock()
+# DuckDB 2.0 starts 8 threads per database for asynchronous I/O tasks (`async_threads`),
+# at connect, and joins them at close: one does (~0.8 ms less CPU per database). Not none:
+# without any, work beyond `memory_limit` fails as out of memory instead of spilling
+# (measured: the engine contract's spill tests). Local Parquet, JSON, CSV and text reads and
+# the Parquet write cost the same with one (docs/performance.md, session 8, workerpath8).
+ASYNC_THREADS: Mapping[str, int] = {"async_threads": 1}
 
 
 def connect(
@@ -127,6 +133,7 @@ def open_engine(
         # Spark casts numbers and booleans to strings where a string is expected
         # (length(status), concat(bytes, 'B'), status LIKE '2%'); DuckDB does so only with this.
         "old_implicit_casting": True,
+        **ASYNC_THREADS,
     }
     statements = ["SET enable_progress_bar = false"]  # it would draw on the service's terminal
     if limits is not None:
@@ -405,7 +412,7 @@ def preview(path: Path, limit: int, time_zone: str) -> tuple[list[str], list[tup
     binary values base64 text (as Spark's JSON writer prints them), arrays lists, structs
     and maps objects, at any depth; decimals inside them are floats.
     """
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=dict(ASYNC_THREADS))
     try:
         con.execute(f"SET TimeZone = {quote_literal(time_zone)}")
         source = f"read_parquet({quote_literal(str(path))})"
