@@ -317,7 +317,7 @@ class Runner:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._renewal = Every(RENEW_EVERY)
-        # What the loop looks at besides claiming: at most once a poll, not at every wake-up.
+        # Stops made on other nodes and due retries: at most once a poll, not at every wake-up.
         self._housekeeping = Every(self._poll)
         self._sweep = Every(runtime.settings.exports.retention_sweep_seconds, wait_first=True)
 
@@ -410,17 +410,17 @@ class Runner:
                 # child) and nothing below changes what may be claimed, but retries.
                 if not woken or self._drained_at != self._work_seen:
                     self._dispatch()
+                self._renew_and_reap()  # each on its own period (`Every`)
+                self._sweep_retention()
                 # Once a poll, not at each of a batch's wake-ups (its start, its end): a stop
                 # on another node and a retry's due time are looked at as often as before
                 # when idle (docs/decisions.md, session 8, serverpath8).
                 if not self._housekeeping.due():
                     continue
                 self._end_stopped()
-                self._renew_and_reap()
                 if self._retry_due():
                     self._queued()
                     self._dispatch()
-                self._sweep_retention()
             except Exception:
                 log.exception("runner loop failed; retrying")
 

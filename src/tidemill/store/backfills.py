@@ -276,7 +276,7 @@ def _executing_query() -> sa.Select[Any]:
     """`executing`'s SELECT, built once: the claim runs it at every dispatcher pass."""
     return sa.select(
         batches.c.account_id, batches.c.job_name, batches.c.backfill_id, batches.c.units
-    ).where(batches.c.status.in_(_executing()))
+    ).where(batch_store.status_in(_executing()))
 
 
 def executing_and_lanes(conn: sa.Connection) -> tuple[list[Executing], list[Lane]]:
@@ -301,7 +301,7 @@ def _executing_and_lanes_query() -> sa.Select[Any]:
         sa.literal(0, sa.Integer).label("kind"), batches.c.account_id, batches.c.job_name,
         batches.c.backfill_id, batches.c.units,
         sa.cast(sa.null(), backfills.c.created_at.type).label("created_at"),
-    ).where(batches.c.status.in_(_executing()))  # fmt: skip
+    ).where(batch_store.status_in(_executing()))  # fmt: skip
     waiting = sa.select(
         sa.literal(1, sa.Integer), backfills.c.account_id, backfills.c.job_name,
         backfills.c.id, backfills.c.concurrency, backfills.c.created_at,
@@ -341,7 +341,7 @@ def _has_waiting() -> sa.Exists:
     """A backfill has a batch waiting (Ready or Restarting) in its queue."""
     return (
         sa.select(batches.c.run_id)
-        .where(batches.c.backfill_id == backfills.c.id, batches.c.status.in_(_waiting()))
+        .where(batches.c.backfill_id == backfills.c.id, batch_store.status_in(_waiting()))
         .exists()
     )
 
