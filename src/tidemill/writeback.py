@@ -64,8 +64,8 @@ class _Watch:
 class _Flusher:
     """The process's flushing thread and the blocks' directories it looks at. Its lock guards
     the list and each file's opening, not the flush itself: a block that ends (`remove`) waits
-    for no `fdatasync` under way (at load one takes up to ~55 ms and held the end of the
-    batch's COPY 0.4-4 ms in about half the batches: docs/performance.md, "session 8,
+    for no `fdatasync` under way (at load one takes up to ~55 ms, and the end of a batch's
+    COPY waited 0.4-4 ms for one in some batches: docs/performance.md, "session 8,
     groupby8"); no file is opened for the block after that."""
 
     def __init__(self) -> None:
@@ -119,8 +119,8 @@ os.register_at_fork(after_in_child=_FLUSHER.forget)
 def written_back(directory: Path, every: float, first: float | None = None) -> Iterator[None]:
     """While the block runs, every `every` seconds, flush (`fdatasync`) each file under
     `directory` that grew since it was last flushed; every `first` seconds (default `every`)
-    until a file there has data (each look costs ~0.1 ms of CPU here: a query that writes its
-    output at its end need not pay for looks at an empty directory). The files stay in the
+    until a file there has data (each look costs ~10 µs of CPU here: a query that writes its
+    output at its end need not pay for many looks at an empty directory). The files stay in the
     page cache (a remote upload reads them again). Errors are ignored: the publish's own fsync
     reports what matters. When the block ends no file under `directory` is opened for a flush
     any more; one opened before may still be in its `fdatasync` (harmless: the publish's own
