@@ -33,8 +33,12 @@ class _Watch:
     first: float
     due: float
     flushed: dict[str, int] = field(default_factory=dict)  # path -> size when last flushed
+    active: bool = True  # False once its block ended: no file is opened for it after that
 
-    def flush_grown(self) -> None:
+    def flush_grown(self, lock: threading.Condition) -> None:
+        """Flush the files that grew. Each is opened under `lock` while the watch is still
+        active (`_Flusher.remove` clears it under the same lock), its `fdatasync` runs
+        outside it: a block that ends does not wait for a flush under way."""
         for folder, _, files in os.walk(self.directory):
             for name in files:
                 path = os.path.join(folder, name)
@@ -42,7 +46,10 @@ class _Watch:
                     size = os.stat(path).st_size
                     if size == self.flushed.get(path, 0):
                         continue  # nothing new: no call, no disk cache flush
-                    fd = os.open(path, os.O_RDONLY)
+                    with lock:
+                        if not self.active:
+                            return
+                        fd = os.open(path, os.O_RDONLY)
                 except OSError:
                     continue  # renamed or removed meanwhile: nothing to flush
                 try:
@@ -55,8 +62,11 @@ class _Watch:
 
 
 class _Flusher:
-    """The process's flushing thread and the blocks' directories it looks at. Its lock is held
-    while it flushes, so a block that ends waits for a flush under way and none follows."""
+    """The process's flushing thread and the blocks' directories it looks at. Its lock guards
+    the list and each file's opening, not the flush itself: a block that ends (`remove`) waits
+    for no `fdatasync` under way (at load one takes up to ~55 ms, and the end of a batch's
+    COPY waited 0.4-4 ms for one in some batches: docs/performance.md, "session 8,
+    groupby8"); no file is opened for the block after that."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
@@ -73,26 +83,26 @@ class _Flusher:
                 self._changed.notify()
 
     def remove(self, watch: _Watch) -> None:
-        with self._changed:  # held by `_serve` while it flushes
+        with self._changed:  # `flush_grown` opens each file under it
+            watch.active = False
             self._watches.remove(watch)
 
     def _serve(self) -> None:
-        with self._changed:
-            while True:
+        while True:
+            lock = self._changed
+            with lock:
                 if not self._watches:
-                    self._changed.wait()
+                    lock.wait()
                     continue
                 now = time.monotonic()
                 due = min(w.due for w in self._watches)
                 if due > now:
-                    self._changed.wait(due - now)
+                    lock.wait(due - now)
                     continue
-                for watch in self._watches:
-                    if watch.due <= now:
-                        watch.flush_grown()
-                        watch.due = time.monotonic() + (
-                            watch.every if watch.flushed else watch.first
-                        )
+                ready = [w for w in self._watches if w.due <= now]
+            for watch in ready:
+                watch.flush_grown(lock)
+                watch.due = time.monotonic() + (watch.every if watch.flushed else watch.first)
 
     def forget(self) -> None:
         """In a forked child: no thread runs there, and the lock may have been held by it."""
@@ -109,11 +119,13 @@ os.register_at_fork(after_in_child=_FLUSHER.forget)
 def written_back(directory: Path, every: float, first: float | None = None) -> Iterator[None]:
     """While the block runs, every `every` seconds, flush (`fdatasync`) each file under
     `directory` that grew since it was last flushed; every `first` seconds (default `every`)
-    until a file there has data (each look costs ~0.1 ms of CPU here: a query that writes its
-    output at its end need not pay for looks at an empty directory). The files stay in the
+    until a file there has data (each look costs ~10 µs of CPU here: a query that writes its
+    output at its end need not pay for many looks at an empty directory). The files stay in the
     page cache (a remote upload reads them again). Errors are ignored: the publish's own fsync
-    reports what matters. When the block ends, a flush under way has ended and no other
-    follows (the process's one flushing thread, `_Flusher`, goes on waiting for blocks)."""
+    reports what matters. When the block ends no file under `directory` is opened for a flush
+    any more; one opened before may still be in its `fdatasync` (harmless: the publish's own
+    fsync waits for the same pages), the block does not wait for it (the process's one
+    flushing thread, `_Flusher`, goes on waiting for blocks)."""
     start = first or every
     watch = _Watch(directory, every, start, time.monotonic() + start)
     _FLUSHER.add(watch)

@@ -1,7 +1,7 @@
 """The worker's kept threads (session 7, workerpath): the write-back flusher (one per process)
-and the result's sending thread. A child forked while the parent's flusher is in the middle of
-a flush — holding the lock a block's start and end take — starts its own flusher and sending
-thread, and neither waits for the parent's (which do not exist in the child)."""
+and the result's sending thread. A child forked while the parent's flusher holds the lock a
+block's start and end take (it opens a file to flush under it) starts its own flusher and
+sending thread, and neither waits for the parent's (which do not exist in the child)."""
 
 from __future__ import annotations
 
@@ -47,15 +47,16 @@ def test_a_child_forked_mid_flush_runs_its_own_kept_threads(
 ) -> None:
     parent = os.getpid()
     in_flush, release = threading.Event(), threading.Event()
-    real = os.fdatasync
+    real = os.open
 
-    def held(fd: int) -> None:  # the parent's flusher stops inside a flush, holding its lock
+    def held(path: str, flags: int, *args: int) -> int:  # the parent's flusher stops while
+        # it opens a file to flush, holding its lock
         if os.getpid() == parent and threading.current_thread().name == "tidemill-writeback":
             in_flush.set()
             release.wait(10)
-        real(fd)
+        return real(path, flags, *args)
 
-    monkeypatch.setattr(os, "fdatasync", held)
+    monkeypatch.setattr(os, "open", held)
     assert worker._sender().submit(lambda: 1).result(10) == 1  # the parent's sending thread
     mine = tmp_path / "parent"
     mine.mkdir()

@@ -105,3 +105,35 @@ def test_blocks_one_after_another_and_side_by_side_share_one_thread(
         time.sleep(0.08)
     assert {(a / "more").stat().st_ino, (b / "more").stat().st_ino} <= set(flushed)
     assert [t.name for t in threading.enumerate()].count("tidemill-writeback") == 1
+
+
+def test_a_block_that_ends_does_not_wait_for_a_flush_under_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_flush, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+    real = os.fdatasync
+
+    def held(fd: int) -> None:  # the flusher stops inside its fdatasync until released
+        calls.append(fd)
+        if threading.current_thread().name == "tidemill-writeback":
+            in_flush.set()
+            release.wait(10)
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", held)
+    target = tmp_path / "result.parquet"
+    safety = threading.Timer(10, release.set)  # a block that waited would still end
+    safety.start()
+    try:
+        with written_back(tmp_path, 0.01):
+            target.write_bytes(b"x" * 65536)
+            assert in_flush.wait(10), "the flusher never flushed"
+        assert not release.is_set()  # the block ended while the flush was still under way
+        with target.open("ab") as out:  # grown after the block: no file is opened for it
+            out.write(b"y" * 65536)
+    finally:
+        release.set()
+        safety.cancel()
+    time.sleep(0.06)
+    assert len(calls) == 1
