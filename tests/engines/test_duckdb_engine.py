@@ -402,3 +402,47 @@ def test_the_macros_a_sources_select_calls_are_given_to_every_database_opened_ah
         engine.prepare()
         assert engine._sourced <= set(engine._spare_warm.macros)
         assert _json_run(engine, tmp_path, "SELECT 1 AS one", lines, run) == [{"one": 1}]
+
+
+def test_an_upstream_result_whose_column_names_mimic_the_footers_text_is_conformed_anew(
+    tmp_path: Path,
+) -> None:
+    """break8: `_footer` was pyarrow's printed Parquet schema, which prints column names as
+    they are: names holding a newline and a made-up annotation (an upstream job's SQL alias
+    may say anything; keys are cut at 128 characters) made two files whose columns differ
+    in type, a TIMESTAMPTZ and a naive TIMESTAMP, print alike under the same declared keys.
+    The second run took the first's conform (no cast) and wrote the naive timestamp
+    uncast: another instant than its DESCRIBE gives in a zone other than UTC."""
+    p, q = "p" * 128, "q" * 128  # the keys keep the first 128 characters: both files' keys
+
+    def ann(utc: str) -> str:
+        return (
+            f"Timestamp(isAdjustedToUTC={utc}, timeUnit=microseconds,"
+            " is_from_converted_type=false, force_set_converted_type=false)"
+        )
+
+    line = "\n  required int64 field_id=-1 "
+    first = f"{p} ({ann('false')});{line}{q}"
+    second = f"{q} ({ann('true')});{line}{q}"
+    at = "TIMESTAMPTZ '2026-01-01 00:00:00+00'"
+    selects = [
+        f'SELECT {at} AS "{first}", {at} AS "{q}"',
+        f'SELECT TIMESTAMP \'2026-01-01 00:00:00\' AS "{p}", {at} AS "{second}"',
+    ]
+    (tmp_path / "scratch").mkdir()
+
+    def run(engine: DuckDBEngine, index: int) -> object:
+        upstream = _parquet(tmp_path / f"up-{index}.parquet", selects[index])
+        table = TablePlan("up", schema=((p, "date", False), (q, "date", False)),
+                          result=file_uri(upstream))  # fmt: skip
+        result = tmp_path / f"r-{index}-{id(engine)}.parquet"
+        engine.run(
+            BatchPlan(1, AccountScope("a", frozenset()), "j", index + 1, "SELECT * FROM up",
+                      (table,), file_uri(result), Limits(1, "100MiB"), "Asia/Shanghai"),
+            RunIO(LocalFiles(), scratch=tmp_path / "scratch"),
+        )  # fmt: skip
+        return pq.read_table(result).to_pylist()
+
+    remembering = DuckDBEngine()
+    run(remembering, 0)
+    assert run(remembering, 1) == run(DuckDBEngine(), 1)

@@ -356,13 +356,20 @@ def _footer(path: Path) -> str | None:
     column's physical and logical type, nesting and repetition), its writer and its key-value
     metadata; read by pyarrow from the footer (~0.3 ms of CPU in a worker, where its code is
     cold after DuckDB's work; ~0.04 in a loop), against ~1.1-1.3 ms for the DESCRIBE it lets a
-    run skip. None when it cannot be read."""
+    run skip. None when it cannot be read.
+
+    The printed schema shows column names as they are, and a name may hold a newline and a
+    made-up type (an upstream job's SQL alias): two files of other types could print alike
+    (tests/engines/test_duckdb_engine.py, break8). So the text begins with the columns'
+    names as Arrow serialises them (each name's length, then its bytes, nested ones too):
+    with every name known, the printed lines between them can be read one way only."""
     try:
         meta = pq.read_metadata(path)
+        names = meta.schema.to_arrow_schema().serialize().to_pybytes().hex()
     except (OSError, ValueError, pa.ArrowException):  # any of pyarrow's (its NotImplemented too)
         return None
     schema = str(meta.schema).partition("\n")[2]  # its first line is the object's address
-    return f"{meta.created_by}\n{sorted((meta.metadata or {}).items())}\n{schema}"
+    return f"{names}\n{meta.created_by}\n{sorted((meta.metadata or {}).items())}\n{schema}"
 
 
 def _sources(
