@@ -406,21 +406,23 @@ class Runner:
             if self._stopping.is_set():
                 return
             try:
-                # Waiting batches first: a wake-up is most often one (started, or a parent's
-                # child) and nothing below changes what may be claimed, but retries.
-                if not woken or self._drained_at != self._work_seen:
+                # Once a poll, not at each of a batch's wake-ups (its start, its end): a stop
+                # on another node and a retry's due time are looked at as often as before
+                # when idle (docs/decisions.md, session 8, serverpath8). And once a poll the
+                # pass claims whatever the last one found: work queued by another node or
+                # process tells this one nothing, and wake-ups restart the poll's timer, so a
+                # busy node would otherwise not look for it (break8).
+                housekeeping = self._housekeeping.due()
+                if housekeeping:
+                    self._end_stopped()
+                    self._retry_due()
+                    self._queued()
+                # Waiting batches next: a wake-up is most often one (started, or a parent's
+                # child).
+                if not woken or housekeeping or self._drained_at != self._work_seen:
                     self._dispatch()
                 self._renew_and_reap()  # each on its own period (`Every`)
                 self._sweep_retention()
-                # Once a poll, not at each of a batch's wake-ups (its start, its end): a stop
-                # on another node and a retry's due time are looked at as often as before
-                # when idle (docs/decisions.md, session 8, serverpath8).
-                if not self._housekeeping.due():
-                    continue
-                self._end_stopped()
-                if self._retry_due():
-                    self._queued()
-                    self._dispatch()
             except Exception:
                 log.exception("runner loop failed; retrying")
 
