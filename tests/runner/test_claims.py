@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from tidemill.core.batches import Batch, BatchStatus
 from tidemill.core.models import Job, SchedulerMode
-from tidemill.runner.claims import Claimed, Pass, claim, claim_pass
+from tidemill.runner.claims import Claimed, Pass, claim_pass
 from tidemill.store import accounts
 from tidemill.store import backfills as backfill_store
 from tidemill.store import batches as store
@@ -100,7 +100,7 @@ def take_pass(
             )  # fmt: skip
 
         done: Pass = claim_pass(conn, free, quota, room, move)
-        assert claim(conn, 0, quota, room, move) == []  # `claim` is the same, without `drained`
+        assert claim_pass(conn, 0, quota, room, move).claimed == []  # no free slot: none taken
     return done.claimed, done.drained
 
 

@@ -50,18 +50,12 @@ class Pass:
     drained: bool
 
 
-def claim(
-    conn: sa.Connection, free: int, quota: int, backfill_room: int | None, move: Move
-) -> list[Claimed]:
-    """Claim up to `free` batches in queue order under the caps; `backfill_room` is how many
-    backfilled batches this runner may still start (None: no limit)."""
-    return claim_pass(conn, free, quota, backfill_room, move).claimed
-
-
 def claim_pass(
     conn: sa.Connection, free: int, quota: int, backfill_room: int | None, move: Move
 ) -> Pass:
-    """`claim`, telling also whether it left anything waiting (`Pass.drained`)."""
+    """Claim up to `free` batches in queue order under the caps, and tell whether the pass
+    left anything waiting (`Pass.drained`); `backfill_room` is how many backfilled batches
+    this runner may still start (None: no limit)."""
     fresh = batch_store.claimable(conn, FRESH_LOOKAHEAD)
     if fresh:  # the caps and the backfills' queues (oldest first) in one statement
         running, found_lanes = backfill_store.executing_and_lanes(conn)

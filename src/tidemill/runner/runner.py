@@ -418,8 +418,9 @@ class Runner:
                     self._retry_due()
                     self._queued()
                 # Waiting batches next: a wake-up is most often one (started, or a parent's
-                # child).
-                if not woken or housekeeping or self._drained_at != self._work_seen:
+                # child). A housekeeping pass has taken a new work number (`_queued`), so it
+                # claims too.
+                if not woken or self._drained_at != self._work_seen:
                     self._dispatch()
                 self._renew_and_reap()  # each on its own period (`Every`)
                 self._sweep_retention()
