@@ -7,11 +7,9 @@ The views check names and tenancy, then do their I/O through `LocalFiles` (file:
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import shutil
 import stat
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
@@ -19,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from tidemill import locked_dirs
 from tidemill.core.names import ACCOUNT_NAME
 from tidemill.core.object_keys import check_key, key_problem
 from tidemill.errors import (
@@ -57,7 +56,7 @@ PIN_PREFIX = f"{TEMP_PREFIX}read-"  # `<kodo>/<PIN_PREFIX><uuid>/`: one pinned i
 # `<kodo>/<PINNING_PREFIX><uuid>/`: a pin directory made but not yet locked (`_pin_directory`);
 # only one left by a process that died in between, and older than PINNING_GRACE, is swept.
 PINNING_PREFIX = f"{TEMP_PREFIX}pinning-"
-PINNING_GRACE = 600.0  # seconds
+PINNING_GRACE = locked_dirs.GRACE  # seconds
 
 
 ACCOUNTS_KEPT = 256  # LocalKodo.for_account's kept views
@@ -583,68 +582,17 @@ def _sync_held(directory: int) -> None:
 
 def _pin_directory(kodo: Path, uri: str) -> tuple[Path, int]:
     """A new private directory `<kodo>/<PIN_PREFIX><uuid>` and a descriptor of it holding a
-    shared lock for as long as the pin lives: `sweep_pins` removes only unlocked ones (their
-    process died). It is made under another name (PINNING_PREFIX), locked, and only then
-    renamed to its pin name: a sweep never sees a live pin before its lock (made under its pin
-    name, a sweep between the mkdir and the lock removed it, and the read failed)."""
-    name = uuid.uuid4().hex
-    making, directory = kodo / f"{PINNING_PREFIX}{name}", kodo / f"{PIN_PREFIX}{name}"
+    shared lock for as long as the pin lives (`locked_dirs.make`): `sweep_pins` removes only
+    unlocked ones (their process died)."""
     try:
-        os.mkdir(making, 0o700)
+        return locked_dirs.make(kodo, PIN_PREFIX, PINNING_PREFIX)
     except OSError as exc:
         fail("read", uri, exc)
-    try:
-        lock = os.open(making, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError as exc:
-        with suppress(OSError):
-            os.rmdir(making)
-        fail("read", uri, exc)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_SH)
-        os.rename(making, directory)  # the same directory: the lock goes with it
-    except OSError as exc:
-        os.close(lock)
-        with suppress(OSError):
-            os.rmdir(making)
-        fail("read", uri, exc)
-    return directory, lock
 
 
 def sweep_pins(kodo: Path) -> list[str]:
     """Remove the pin directories (`<kodo>/<PIN_PREFIX>*`, `LocalBuckets.local_path`) whose
     process ended without removing them (kill -9, a machine crash); the names removed. A live
     pin holds a lock on its directory (`_pin_directory`), on whichever node shares the data
-    dir, and is left alone; so is any other name."""
-    try:
-        entries = [
-            e for e in os.scandir(kodo) if e.name.startswith(PIN_PREFIX) or _abandoned(e.name, e)
-        ]
-    except FileNotFoundError:
-        return []
-    removed: list[str] = []
-    for entry in entries:
-        try:
-            lock = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except OSError:
-            continue  # gone, or not a directory (a link is never followed)
-        try:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # in use
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(entry.name)
-        finally:
-            os.close(lock)
-    return sorted(removed)
-
-
-def _abandoned(name: str, entry: os.DirEntry[str]) -> bool:
-    """A pin directory being made (PINNING_PREFIX) whose maker died before renaming it: one
-    unchanged for PINNING_GRACE (making one takes microseconds; its lock is not yet held)."""
-    if not name.startswith(PINNING_PREFIX):
-        return False
-    try:
-        return time.time() - entry.stat(follow_symlinks=False).st_mtime > PINNING_GRACE
-    except OSError:
-        return False
+    dir, and is left alone; so is any other name (`locked_dirs.sweep`)."""
+    return locked_dirs.sweep(kodo, PIN_PREFIX, PINNING_PREFIX)
