@@ -11,6 +11,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -40,23 +41,27 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(params=registry.names())
-def engine(request: pytest.FixtureRequest) -> Engine:
-    """A fresh engine of each registered kind."""
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A fresh engine of each registered kind, closed after the test."""
     gap = KNOWN_GAPS.get((request.param, request.node.originalname))
     if gap is not None:
         request.applymarker(pytest.mark.xfail(strict=True, reason=gap))
-    return registry.ENGINES[request.param]()
+    made = registry.ENGINES[request.param]()
+    yield made
+    made.close()
 
 
-STORAGES = ["file", "mem"]
+# "file-kept": file storage, and the engine may keep a directory between runs (`RunIO.keep`,
+# as a worker lets it): a test's later runs use what an earlier one kept.
+STORAGES = ["file", "mem", "file-kept"]
 
 
 class Bench:
     """One test's storage (a fresh root on one backend), its scratch directory, and helpers to
     write inputs, make plans and read results back."""
 
-    def __init__(self, storage: Storages, root: str, scratch: Path) -> None:
-        self.storage, self.root, self.scratch = storage, root, scratch
+    def __init__(self, storage: Storages, root: str, scratch: Path, keep: Path | None) -> None:
+        self.storage, self.root, self.scratch, self.keep = storage, root, scratch, keep
 
     def put(self, name: str, data: bytes, fmt: str) -> InputFile:
         uri = f"{self.root}/in/{name}"
@@ -71,7 +76,22 @@ class Bench:
         return BatchPlan(1, SCOPE, "j", 1, sql, tables, result, Limits(threads, memory), ZONE)
 
     def io(self, stop: threading.Event | None = None, lease: Lease = UNFENCED) -> RunIO:
-        return RunIO(self.storage, lease, scratch=self.scratch, stop=stop)
+        return RunIO(self.storage, lease, scratch=self.scratch, stop=stop, keep=self.keep)
+
+    def written(self) -> int:
+        """Bytes of the files the engine has under its scratch and keep directories now."""
+        return size_of(self.scratch) + (size_of(self.keep) if self.keep else 0)
+
+    def left(self, engine: Engine) -> list[str]:
+        """What is left under the scratch directory after `engine.prepare` (the last run's
+        files are gone by then), and under the keep directory after `engine.close` (what
+        the engine kept goes with it; a later run opens anew)."""
+        engine.prepare()
+        left = [p.name for p in self.scratch.iterdir()]
+        if self.keep is not None:
+            engine.close()
+            left += [p.name for p in self.keep.iterdir()]
+        return left
 
     def read(self, uri: str) -> pa.Table:
         return pq.read_table(pa.BufferReader(self.storage.read(uri)))
@@ -84,12 +104,13 @@ class Bench:
 @pytest.fixture(params=STORAGES)
 def bench(request: pytest.FixtureRequest, tmp_path: Path) -> Bench:
     storage = open_storages(StorageConfig(memory=True))
-    root = (
-        file_uri(tmp_path / "store") if request.param == "file" else f"mem://t-{uuid.uuid4().hex}"
-    )
+    root = f"mem://t-{uuid.uuid4().hex}" if request.param == "mem" else file_uri(tmp_path / "store")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    return Bench(storage, root, scratch)
+    keep = tmp_path / "keep" if request.param == "file-kept" else None
+    if keep is not None:
+        keep.mkdir()
+    return Bench(storage, root, scratch, keep)
 
 
 LOGS: list[dict[str, Any]] = [
@@ -178,8 +199,8 @@ def test_a_run_commits_the_query_result_with_the_schema_check_predicted(
 
     assert checked == committed.schema == expected_schema
     assert committed.result_uri == plan.result_uri and bench.published() == [plan.result_uri]
-    engine.prepare()  # removes what the run left in its scratch at the latest
-    assert list(bench.scratch.iterdir()) == []
+    # what the run left in its scratch is removed by the next prepare at the latest
+    assert bench.left(engine) == []
     table = bench.read(committed.result_uri)
     assert_types(table, committed.schema)
     regions = {"a": "north", "b": "south", "c": "north"}
@@ -313,7 +334,7 @@ def test_work_beyond_the_memory_limit_spills_to_scratch_and_succeeds(
 
     def watch() -> None:  # what the run keeps in its scratch directory, at most
         while not done.is_set():
-            peak[0] = max(peak[0], size_of(bench.scratch))
+            peak[0] = max(peak[0], bench.written())
             time.sleep(0.01)
 
     watcher = threading.Thread(target=watch)
@@ -330,8 +351,8 @@ def test_work_beyond_the_memory_limit_spills_to_scratch_and_succeeds(
     first = pq.ParquetFile(pa.BufferReader(result)).read_row_group(0).slice(0, 1).to_pylist()
     assert first == [{"s": f"value-{ROWS - 1:012d}-{'x' * 40}", "id": ROWS - 1}]
     assert peak[0] > len(result)  # it spilled there, beyond the result itself
-    engine.prepare()  # removes what the run left in its scratch at the latest
-    assert list(bench.scratch.iterdir()) == []  # and cleaned up
+    # what the run left in its scratch is removed by the next prepare at the latest
+    assert bench.left(engine) == []  # and cleaned up
 
 
 def test_work_that_cannot_spill_fails_the_run_as_exceeding_the_memory(
@@ -385,8 +406,8 @@ def test_stop_ends_a_running_query_and_publishes_nothing(engine: Engine, bench: 
     assert time.monotonic() - stopped < 5
     assert len(outcome) == 1 and isinstance(outcome[0], Stopped)
     assert bench.published() == []
-    engine.prepare()  # removes what the run left in its scratch at the latest
-    assert list(bench.scratch.iterdir()) == []
+    # what the run left in its scratch is removed by the next prepare at the latest
+    assert bench.left(engine) == []
 
 
 def test_a_run_stopped_before_it_starts_does_not_run(engine: Engine, bench: Bench) -> None:

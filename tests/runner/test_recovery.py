@@ -16,6 +16,7 @@ import pytest
 
 from tests.served import Served
 from tidemill.core.models import AccountScope
+from tidemill.engines.base import KEPT_PREFIX
 from tidemill.storage.local_buckets import LocalKodo
 
 SLOW = "select sum((a.id * b.id) % 7) as n from range(1000000) a cross join range(1000000) b"
@@ -148,8 +149,15 @@ def test_a_batch_interrupted_by_kill_9_is_settled_on_restart(
 
 
 def scratch_dirs(data_dir: Path) -> set[str]:
+    """The names under <data>/scratch but the engines' kept directories (`kept_dirs`)."""
     root = data_dir / "scratch"
-    return {p.name for p in root.iterdir()} if root.exists() else set()
+    names = {p.name for p in root.iterdir()} if root.exists() else set()
+    return {name for name in names if not name.startswith(KEPT_PREFIX)}
+
+
+def kept_dirs(data_dir: Path) -> set[str]:
+    """The directories workers' engines keep between runs (engines.base.keep_area)."""
+    return {p.name for p in (data_dir / "scratch").glob(f"{KEPT_PREFIX}*")}
 
 
 def wait_dirs(data_dir: Path, done: Callable[[set[str]], bool], timeout: float = 60) -> set[str]:
@@ -174,6 +182,7 @@ def test_the_scratch_of_a_run_killed_with_its_service_is_removed_on_restart(
     deadline = time.monotonic() + 30
     while not (pinned := pins(data_dir)) and time.monotonic() < deadline:
         time.sleep(0.05)  # the run's kodo input, pinned while the engine reads it
+    kept = kept_dirs(data_dir)  # its worker's engine's, made when the run started
     first.kill()
 
     second = Served(data_dir).start()
@@ -183,6 +192,7 @@ def test_the_scratch_of_a_run_killed_with_its_service_is_removed_on_restart(
     assert len(left) == 1 and next(iter(left)).endswith("-0"), left  # the run's own scratch
     assert after == {"not-an-attempt"}
     assert len(pinned) == 1 and pins(data_dir) == set(), pinned  # swept with the scratch
+    assert len(kept) == 1 and not kept & kept_dirs(data_dir), kept  # so is the kept directory
 
 
 def pins(data_dir: Path) -> set[str]:
@@ -229,18 +239,23 @@ def test_a_dead_nodes_scratch_goes_and_a_live_nodes_stays_in_a_shared_data_dir(
         assert b.request("POST", "/v2/jobs/dead/actions/start", {}).status_code == 200
         wait_status(b, "dead", {"Running"})
         both = wait_dirs(data_dir, lambda names: len(names) == 2)
+        deadline = time.monotonic() + 30
+        while len(kept_both := kept_dirs(data_dir)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # each node's worker keeps one, made as its engine's run starts
         b.kill()
         again = Served(data_dir, env).start()
         servers.append(again)
         at_restart = scratch_dirs(data_dir)  # B's lease has not lapsed yet: not known dead
         settled = wait_status(again, "dead", {"Failed"}, timeout=90)
         after = wait_dirs(data_dir, lambda names: names == live, timeout=30)
+        kept_after = kept_dirs(data_dir)
         still = latest(again, "live")["status"]
         a.request("POST", "/v2/jobs/live/actions/stop", {})
 
     assert len(live) == 1 and len(both) == 2 and at_restart == both
     assert "rerun" in settled["message"]
     assert after == live and still == "Running"
+    assert len(kept_both) == 2 and len(kept_both & kept_after) == 1  # B's went, A's stays
 
 
 PIN = """

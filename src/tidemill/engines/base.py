@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from tidemill import locked_dirs
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan
 from tidemill.errors import Failure, TidemillError
@@ -67,13 +68,17 @@ class RunIO:
     (`publish_result`).
     `scratch`: a local directory the engine may write (spill, the result before its upload);
     None for the system's temporary directory. `stop`: once set, the run ends as soon as it
-    can with `Stopped`, publishing nothing.
+    can with `Stopped`, publishing nothing. `keep`: a local directory (on the file system of
+    the inputs, as a worker's `<data dir>/scratch`) under which the engine may keep one
+    directory of its own between runs of the same account (`keep_area`), removed when it
+    keeps it no longer; None: nothing is kept between runs.
     """
 
     files: Files
     lease: Lease = UNFENCED
     scratch: Path | None = None
     stop: threading.Event | None = None
+    keep: Path | None = None
     # Uploads a result file (given up) to its URI, the transfer outside the lease and only the
     # step that makes it visible under it (the runner's `storage.staging.publish_file`); None:
     # the whole upload under the lease.
@@ -133,6 +138,11 @@ class Engine(Protocol):
         after each answer), and remove what the last run left in its `io.scratch`."""
         ...
 
+    def close(self) -> None:
+        """Release what the engine keeps between runs (open databases, directories kept under
+        `RunIO.keep`); a later `prepare` or `run` opens anew. A worker calls it on its way out."""
+        ...
+
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
         """Run `plan.sql` over `plan.tables` and commit the result at `plan.result_uri`.
 
@@ -142,11 +152,29 @@ class Engine(Protocol):
         `io.lease.publishing()`. Raises InvalidInputError for SQL or input data the engine
         refuses (naming the file), BackendError for a failure of the engine (memory beyond
         `plan.limits`: "exceeded the container's memory"), Stopped when `io.stop` was set;
-        whatever it raises, nothing was published. What the run wrote in `io.scratch` is gone
-        by the end of the next `prepare` or `run` at the latest (DuckDB's: off the answer's
+        whatever it raises, nothing was published. What the run wrote in `io.scratch` (or in
+        its directory under `io.keep`) is gone by the end of the next `prepare` or `run` at
+        the latest (DuckDB's: off the answer's
         path, docs/performance.md session 7).
         """
         ...
+
+
+# `<RunIO.keep>/<KEPT_PREFIX><uuid>/`: an engine's directory kept between runs (`keep_area`);
+# `<KEEPING_PREFIX><uuid>` while it is made.
+KEPT_PREFIX, KEEPING_PREFIX = ".tidemill-kept-", ".tidemill-keeping-"
+
+
+def keep_area(keep: Path) -> tuple[Path, int]:
+    """A new private directory under `keep` (`RunIO.keep`) for an engine to keep between runs,
+    and a descriptor holding its lock (`locked_dirs.make`): close it once the directory is
+    removed. A process that dies leaves it to `sweep_kept`. OSError as the system raises it."""
+    return locked_dirs.make(keep, KEPT_PREFIX, KEEPING_PREFIX)
+
+
+def sweep_kept(keep: Path) -> list[str]:
+    """Remove the kept directories under `keep` whose process ended (`keep_area`); the names."""
+    return locked_dirs.sweep(keep, KEPT_PREFIX, KEEPING_PREFIX)
 
 
 def localise_inputs(plan: BatchPlan, io: RunIO, stack: ExitStack) -> dict[str, Path]:

@@ -11,7 +11,9 @@ that form are not ours and are left alone.
 
 The same sweep removes the directories local buckets pin read inputs in
 (`<data dir>/kodo/.tidemill-tmp.read-*`) whose process died: those carry no run, so a live one
-is told by the lock its process holds on it (storage.local_buckets.sweep_pins).
+is told by the lock its process holds on it (storage.local_buckets.sweep_pins); so are the
+directories engines keep between runs (`<data dir>/scratch/.tidemill-kept-*`,
+engines.base.sweep_kept).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tidemill.engines.base import sweep_kept
 from tidemill.storage.local_buckets import sweep_pins
 from tidemill.store import batches as store
 
@@ -33,12 +36,16 @@ ATTEMPT_DIR = re.compile(r"^([0-9a-f]{32})-(\d+)$")  # <batch uid (uuid4 hex)>-<
 
 def sweep(db: sa.Engine, data_dir: Path) -> list[str]:
     """Remove the scratch directories of attempts no longer executing, and the input pins of
-    local buckets whose process died (`storage.local_buckets.sweep_pins`); the names removed.
+    local buckets and the engines' kept directories whose process died (`sweep_pins`,
+    `sweep_kept`); the names removed.
     A directory made after the listing is not looked at (its attempt was claimed first)."""
     pins = sweep_pins(data_dir.resolve() / "kodo")  # where storage.open_kodo keeps buckets
     if pins:
         log.info("removed %d input pin director(ies) of ended processes", len(pins))
-    return pins + _sweep_scratch(db, data_dir)
+    kept = sweep_kept(data_dir.resolve() / "scratch")  # the workers' `RunIO.keep`
+    if kept:
+        log.info("removed %d kept engine director(ies) of ended processes", len(kept))
+    return pins + kept + _sweep_scratch(db, data_dir)
 
 
 def _sweep_scratch(db: sa.Engine, data_dir: Path) -> list[str]:

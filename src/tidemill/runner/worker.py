@@ -82,6 +82,7 @@ def execute(
     scratch: Path | None = None,
     kodo: Kodo | None = None,
     held: HeldResult | None = None,
+    keep: Path | None = None,
 ) -> Committed:
     """Run `plan` on `engine` (the plan's, by default) and commit its result atomically.
 
@@ -94,7 +95,8 @@ def execute(
     never a path a link swapped in after the listing leads elsewhere); None: `storage`'s.
     `held` (with `scratch`): the engine's publish only sends the result (outside the lease)
     and leaves it in `held` for the caller to commit under the lease, or to abort; the
-    `Committed` answered is then not visible yet.
+    `Committed` answered is then not visible yet. `keep`: where the engine may keep a
+    directory between runs of one account (`RunIO.keep`); None: nothing is kept.
     """
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
@@ -120,7 +122,13 @@ def execute(
 
     reads = storage if kodo is None else reads_through_buckets(storage, kodo, plan.scope)
     io = RunIO(
-        reads, lease, scratch=scratch, stop=stop, publish=publish, publish_staged=publish_staged
+        reads,
+        lease,
+        scratch=scratch,
+        stop=stop,
+        publish=publish,
+        publish_staged=publish_staged,
+        keep=keep,
     )
     return (engine or registry.engine(plan.engine)).run(plan, io)
 
@@ -228,19 +236,22 @@ def serve(conn: Connection, config: WorkerConfig, lifeline: Connection | None = 
     kodo = open_kodo(config)
     storage = open_storages(config)  # the warehouse (results, upstream results), by URI
     db = create_engine(config.metadata_url)  # the fence: leases are checked before publishing
-    while True:
-        # before the plan comes: ~15 ms off a DuckDB batch. Under auto most batches are
-        # DuckDB's; Spark's session starts with the first Spark plan (seconds, once).
-        registry.engine("duckdb" if config.engine == "auto" else config.engine).prepare()
-        batch_log.reset_peak_memory()  # the next batch's peak is measured from here
-        try:
-            plan = conn.recv()
-        except EOFError:
-            return
-        if plan is None:
-            return
-        answer = _run(plan, config, kodo, storage, db)
-        conn.send(answer)
+    try:
+        while True:
+            # before the plan comes: ~15 ms off a DuckDB batch. Under auto most batches are
+            # DuckDB's; Spark's session starts with the first Spark plan (seconds, once).
+            registry.engine("duckdb" if config.engine == "auto" else config.engine).prepare()
+            batch_log.reset_peak_memory()  # the next batch's peak is measured from here
+            try:
+                plan = conn.recv()
+            except EOFError:
+                return
+            if plan is None:
+                return
+            answer = _run(plan, config, kodo, storage, db)
+            conn.send(answer)
+    finally:  # a worker killed leaves its engine's kept directory to the runner's sweep
+        registry.close_all()
 
 
 def _run(
@@ -412,7 +423,11 @@ def _attempt(
         # it); Spark holds its memory to the executors' settings instead.
         limit_memory(plan.memory_ceiling if plan.engine == "duckdb" else 0)
         scratch = scratch_dir(config.data_dir, plan)
-        committed = execute(plan, storage, fence=fence, scratch=scratch, kodo=kodo, held=held)
+        # The engine may keep a directory beside the attempts' (a DuckDB database sealed to it
+        # serves the account's next batch: docs/decisions.md, "A kept DuckDB database").
+        committed = execute(
+            plan, storage, fence=fence, scratch=scratch, kodo=kodo, held=held, keep=scratch.parent
+        )
         blog.committed(committed, batch_log.process_figures())
         rows = committed.rows
         outcomes = export_result(

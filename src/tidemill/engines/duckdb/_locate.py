@@ -75,6 +75,12 @@ def remember(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     _SOURCES.setdefault(con, []).append(source)
 
 
+def forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what `remember` noted for `con`: a database kept for another run reads other
+    files."""
+    _SOURCES.pop(con, None)
+
+
 def _registered(con: duckdb.DuckDBPyConnection) -> list[Source]:
     return list(_SOURCES.get(con, ()))
 

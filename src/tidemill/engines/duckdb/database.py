@@ -176,6 +176,21 @@ def seal(
     return con
 
 
+def apply_limits(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    time_zone: str | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> None:
+    """Set one piece of work's limits on a database sealed already (DuckDB accepts these SETs
+    after the seal; not `allowed_directories` nor `temp_directory`). None: left as it is.
+    Closes `con` and raises BackendError if DuckDB refuses a setting."""
+    statements = _limit_statements(time_zone, threads, memory_limit)
+    if statements:
+        _settle(con, statements)
+
+
 def _limit_statements(
     time_zone: str | None, threads: int | None, memory_limit: str | None
 ) -> list[str]:

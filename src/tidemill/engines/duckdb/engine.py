@@ -7,11 +7,17 @@ written to a Parquet file in a private scratch directory (spilling there beyond
 `plan.limits.memory`), and that file is uploaded to `plan.result_uri`
 while the lease holds. The database can read only the input files' directories and the
 scratch directory, write only the scratch directory, and load no extension (`database.seal`).
+
+Given `RunIO.keep` (a worker), a small run that ends well leaves its database for the next run
+of the same account: sealed to one directory of that account under `keep`, into which each
+run's inputs are hard-linked (docs/decisions.md, "A kept DuckDB database").
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import tempfile
 import threading
 from collections import OrderedDict
@@ -28,9 +34,17 @@ import pyarrow.parquet as pq
 from tidemill.core import sql
 from tidemill.core.models import SchemaField
 from tidemill.core.plans import BatchPlan
-from tidemill.engines.base import EXCEEDED, Committed, RunIO, Stopped, localise_inputs
-from tidemill.engines.duckdb import cdn, dialect, figures
+from tidemill.engines.base import (
+    EXCEEDED,
+    Committed,
+    RunIO,
+    Stopped,
+    keep_area,
+    localise_inputs,
+)
+from tidemill.engines.duckdb import _locate, cdn, dialect, figures
 from tidemill.engines.duckdb.database import (
+    apply_limits,
     check_tables_known,
     conform,
     inlinable,
@@ -55,6 +69,11 @@ RESULT_WRITEBACK_EVERY, RESULT_WRITEBACK_FIRST = 0.01, 0.05
 WARM_MACROS = tuple(dialect.macros_for("tidemill_wrap64()"))
 TRANSLATIONS_KEPT = 64  # translated queries a worker remembers (its jobs' runs repeat)
 _MACRO_ORDER = {text: i for i, text in enumerate(dialect.MACROS)}
+# A run's database is kept for the next run of its account (`RunIO.keep`) when DuckDB's peak
+# buffer memory stayed within this: a small batch, whose database start (~14 ms of CPU) is most
+# of its cost. A larger run's database is closed, and its memory with it.
+KEEP_PEAK_MEMORY = 256 * 2**20  # bytes (a trivial query peaks at 32-64 MiB: the Parquet writer)
+KEEP_INPUTS = 256  # a run with more input files is not linked into the kept directory
 
 Limits = tuple[str, int, str]  # (time zone, threads, memory limit) as `seal` sets them
 Schemas = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # BatchPlan.schemas(), frozen
@@ -91,6 +110,22 @@ class _Warm:
     tracked: bool = False  # `figures.track` ran
 
 
+@dataclass(frozen=True, slots=True)
+class _Area:
+    """The engine's directory under `RunIO.keep` for one account's runs (`keep_area`), locked
+    while it lives: the kept database may read and write it only. `owner`: the account (id,
+    name); `keep`: the `RunIO.keep` it lies under."""
+
+    path: Path
+    lock: int
+    owner: tuple[int, str]
+    keep: Path
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.close(self.lock)
+
+
 class DuckDBEngine:
     """Runs Spark SQL on DuckDB. One run at a time; `check` may be called from any thread."""
 
@@ -103,6 +138,14 @@ class DuckDBEngine:
         self._retired: duckdb.DuckDBPyConnection | None = None  # see _retire
         self._leftovers: list[Path] = []  # the last run's directory: see _close_retired
         self._has: set[str] = set()  # the macros the run's database has (`_sealed`)
+        self._functions: set[str] = set()  # the Python functions it has registered
+        self._limits: Limits | None = None  # and the limits it was set to
+        # The database a run of `_area`'s account left sealed to that directory (`_keep`),
+        # what it has (`_Warm`), and whether the last run used it.
+        self._area: _Area | None = None
+        self._kept: duckdb.DuckDBPyConnection | None = None
+        self._kept_warm = _Warm()
+        self._reused = False
         # The macros the sources' SELECTs of this engine's runs called (`_typed`): every
         # database opened ahead gets them all (at most ten, one per valtype and requiredness).
         self._sourced: set[str] = set()
@@ -117,9 +160,10 @@ class DuckDBEngine:
         """Between runs: close the last run's database and open the next run's (each ~15 ms
         that would otherwise lie between a trigger and its Successful), with what the last
         run's plan needed that the next one likely needs too (its macros and `WARM_MACROS`,
-        its limits): a run then sets only what differs (`_sealed`)."""
+        its limits): a run then sets only what differs (`_sealed`). None is opened while the
+        last run used a kept database (`_keep`): the next run of its account uses it too."""
         self._close_retired()
-        if self._spare is None:
+        if self._spare is None and not (self._reused and self._kept is not None):
             warm = self._next_warm
             # A run adds the other macros and functions its query calls. The run's statements
             # are profiled from here (`figures.track`): its COPY is the last.
@@ -132,6 +176,15 @@ class DuckDBEngine:
                 con = open_engine(warm.macros, warm.functions)
                 warm = replace(warm, limits=None)
             self._spare, self._spare_warm = con, warm
+
+    def close(self) -> None:
+        """Close every database this engine holds (the kept one, the spare, the retired) and
+        remove its kept directory and the last run's."""
+        self._drop_kept()
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
+        self._close_retired()
 
     def _translate(self, plan: BatchPlan) -> str:
         """The plan's query for DuckDB (`dialect.to_duckdb`): `_translation`'s query."""
@@ -194,14 +247,23 @@ class DuckDBEngine:
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
         query, macros, functions, reads, inlined = self._translation(plan)
         self._close_retired()
+        area = self._area_for(plan, io)
         with ExitStack() as stack:
-            scratch = Path(tempfile.mkdtemp(prefix=".run-", dir=io.scratch))
+            scratch = Path(tempfile.mkdtemp(prefix=".run-", dir=area.path if area else io.scratch))
             stack.callback(self._leave, scratch)  # removed after the answer
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
             local = localise_inputs(plan, io, stack)
-            con = self._sealed(plan, scratch, local, macros, functions)
-            stack.callback(self._retire, con)
+            # A database sealed to the account's kept directory reads the inputs there; a query
+            # whose tables are views (not inlined) is not kept: views outlive its run.
+            linked = _linked(local, scratch / "in") if area is not None and inlined else None
+            if linked is not None:
+                local = linked
+            con = self._sealed(
+                plan, scratch, local, macros, functions, area if linked is not None else None
+            )
+            kept = [False]  # set once the run has ended well and its database may serve more
+            stack.callback(lambda: self._keep(con) if kept[0] else self._retire(con))
             # Each table a SELECT over its files; the query reads those it names as CTEs of its
             # own WITH (one bind, in the COPY, instead of a CREATE VIEW's and the COPY's:
             # docs/performance.md, session 7), or as views when its WITH cannot take them.
@@ -240,6 +302,8 @@ class DuckDBEngine:
             keys = sql.schema_keys(name for name, _ in columns)
             schema = [SchemaField(k, vt) for k, (_, vt) in zip(keys, columns, strict=True)]
             rows = int(row[0]) if row else 0
+            peak = measured.get("peak_memory_bytes")
+            kept[0] = linked is not None and peak is not None and peak <= KEEP_PEAK_MEMORY
             return Committed(schema, rows, plan.result_uri, "; ".join(notes), measured)
 
     def _add_macros(self, con: duckdb.DuckDBPyConnection, macros: Sequence[str]) -> None:
@@ -288,44 +352,101 @@ class DuckDBEngine:
         local: Mapping[str, Path],
         macros: Sequence[str] = (),
         functions: Sequence[str] = (),
+        area: _Area | None = None,
     ) -> duckdb.DuckDBPyConnection:
         """The run's database with the `macros` and Python `functions` its query calls and the
-        plan's limits: it may read only its inputs' directories and `scratch`. The pre-opened
-        database is used when there is one; what it was given already (`_Warm`) is not done
-        again."""
-        allowed = {str(scratch), *(str(path.parent) for path in local.values())}
-        spare, warm, self._spare = self._spare, self._spare_warm, None
+        plan's limits: it may read only its inputs' directories and `scratch`, or with `area`
+        (the inputs linked into `scratch` inside it) only `area`, and is then the database
+        kept there when there is one (`_keep`). Otherwise the pre-opened database is used when
+        there is one. What a database was given already (`_Warm`) is not done again."""
         limits: Limits = (plan.zone, plan.limits.threads, plan.limits.memory)
         given = sorted({*WARM_MACROS, *self._sourced, *macros}, key=_MACRO_ORDER.__getitem__)
         self._next_warm = _Warm(tuple(given), limits, tuple(functions))
-        if spare is None:
-            spare = open_engine(macros, functions)
+        self._limits = limits
+        kept = self._kept if area is not None else None
+        self._reused = kept is not None
+        con: duckdb.DuckDBPyConnection | None
+        if kept is not None:
+            con, warm, self._kept = kept, self._kept_warm, None  # back once the run ends well
+        else:
+            con, warm, self._spare = self._spare, self._spare_warm, None
+        if con is None:
+            con = open_engine(macros, functions)
             warm = _Warm(tuple(macros), None, tuple(functions))
         missing = [m for m in macros if m not in warm.macros]
         self._has = {*warm.macros, *macros}
+        self._functions = {*warm.functions, *functions}
         unregistered = [f for f in functions if f not in warm.functions]
         try:
             if missing:
-                spare.execute(";\n".join(missing))
+                con.execute(";\n".join(missing))
             if unregistered:
-                dialect.register_functions(spare, unregistered)
+                dialect.register_functions(con, unregistered)
         except duckdb.Error as exc:
-            spare.close()
+            con.close()
             raise BackendError(Failure.INTERNAL, f"cannot create macros: {exc}") from exc
         if not warm.tracked:
             try:
-                figures.track(spare)
+                figures.track(con)
             except duckdb.Error as exc:
-                spare.close()
+                con.close()
                 raise BackendError(Failure.INTERNAL, f"cannot profile the run: {exc}") from exc
         # Only the limits that differ from those set ahead, in the sealing's one call.
         set_ = warm.limits or (None, None, None)
+        zone = None if set_[0] == plan.zone else plan.zone
+        threads = None if set_[1] == plan.limits.threads else plan.limits.threads
+        memory = None if set_[2] == plan.limits.memory else plan.limits.memory
+        if kept is not None:  # sealed to `area` already
+            apply_limits(con, time_zone=zone, threads=threads, memory_limit=memory)
+            return con
+        if area is not None:
+            allowed, spill = [str(area.path)], area.path / "spill"
+        else:
+            allowed = sorted({str(scratch), *(str(path.parent) for path in local.values())})
+            spill = scratch / "spill"
         return seal(
-            spare, time_zone=None if set_[0] == plan.zone else plan.zone,
-            threads=None if set_[1] == plan.limits.threads else plan.limits.threads,
-            memory_limit=None if set_[2] == plan.limits.memory else plan.limits.memory,
-            allowed_directories=sorted(allowed), temp_directory=str(scratch / "spill"),
+            con, time_zone=zone, threads=threads, memory_limit=memory,
+            allowed_directories=allowed, temp_directory=str(spill),
         )  # fmt: skip
+
+    def _area_for(self, plan: BatchPlan, io: RunIO) -> _Area | None:
+        """The kept directory of `plan`'s account under `io.keep`, made when there is none:
+        another account's (or one under another `keep`) is removed first, with the database
+        kept there. None when `io.keep` is None or the directory cannot be made: nothing is
+        then kept, and the run is sealed to its own directories as before."""
+        owner = (plan.account, plan.scope.name)
+        area = self._area
+        if area is not None and (area.owner != owner or area.keep != io.keep):
+            self._drop_kept()
+            area = None
+        if area is None and io.keep is not None:
+            try:
+                path, lock = keep_area(io.keep)
+            except OSError:
+                return None
+            area = self._area = _Area(path, lock, owner, io.keep)
+        return area
+
+    def _keep(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Keep the run's database (sealed to `_area`) for the next run of its account, with
+        what it has now; the last run's files are removed before that run starts
+        (`_close_retired`), so it reads only its own."""
+        _locate.forget(con)
+        if self._kept is not None:  # never: `_sealed` took it; closed rather than leaked
+            self._kept.close()
+        self._kept = con
+        self._kept_warm = _Warm(
+            tuple(self._has), self._limits, tuple(self._functions), tracked=True
+        )
+
+    def _drop_kept(self) -> None:
+        """Close the kept database and remove its directory (another account's run came)."""
+        con, self._kept = self._kept, None
+        if con is not None:
+            con.close()
+        area, self._area = self._area, None
+        if area is not None:
+            area.remove()
 
 
 def _key(plan: BatchPlan) -> Key:
@@ -370,6 +491,28 @@ def _footer(path: Path) -> str | None:
         return None
     schema = str(meta.schema).partition("\n")[2]  # its first line is the object's address
     return f"{names}\n{meta.created_by}\n{sorted((meta.metadata or {}).items())}\n{schema}"
+
+
+def _linked(local: Mapping[str, Path], into: Path) -> dict[str, Path] | None:
+    """A hard link to each input file (URI → path) in the new directory `into`, named
+    `<n>-<its name>` (the suffix kept: DuckDB reads compression from it); None when one cannot
+    be linked (another file system, a link) or there are more than KEEP_INPUTS: the run then
+    reads them where they are. Links, not symbolic links: DuckDB follows a symbolic link
+    before it checks `allowed_directories`."""
+    if len(local) > KEEP_INPUTS:
+        return None
+    try:
+        into.mkdir()
+        linked = {}
+        for n, (uri, path) in enumerate(local.items()):
+            target = into / f"{n}-{path.name}"
+            os.link(path, target, follow_symlinks=False)
+            if not stat.S_ISREG(os.lstat(target).st_mode):
+                return None
+            linked[uri] = target
+    except OSError:
+        return None
+    return linked
 
 
 def _sources(

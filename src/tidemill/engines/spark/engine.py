@@ -143,6 +143,10 @@ class SparkEngine:
         """Start the shared session now (seconds) rather than in the first run."""
         session.shared(self.profile())
 
+    def close(self) -> None:
+        """Nothing of a run's is kept: the shared session is the process's (`session.shared`)
+        and ends with it."""
+
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
         _refuse(plan.sql, plan.schemas())
         with ExitStack() as stack:
