@@ -15,23 +15,32 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.optimizer.scope import build_scope
+from sqlglot.tokenizer_core import Token, TokenType
 
+from tidemill.core import spark_functions
 from tidemill.errors import Failure, InvalidInputError
 
-# The table-valued functions Spark has. Anything else in FROM (DuckDB's read_csv,
-# read_text, duckdb_settings ...) is not Spark SQL and is refused before any engine sees it.
-SPARK_TABLE_FUNCTIONS = frozenset(
+# The table-valued functions Spark has but `sql_keywords` (Spark's own keyword list, which no
+# engine here gives). Anything else in FROM (DuckDB's read_csv, read_text, duckdb_settings ...)
+# is not Spark SQL and is refused before any engine sees it.
+SPARK_TABLE_FUNCTIONS = spark_functions.SPARK_TABLE_FUNCTIONS - {"sql_keywords"}
+
+# Calls Spark's grammar reads itself (SqlBaseParser.g4, `primaryExpression` and `groupingSet`),
+# which `SHOW FUNCTIONS` does not list: each runs in pyspark (tests/engines/test_spark_functions).
+SPARK_SYNTAX_FUNCTIONS = frozenset(
     {
-        "range",
-        "explode",
-        "explode_outer",
-        "posexplode",
-        "posexplode_outer",
-        "inline",
-        "inline_outer",
-        "json_tuple",
-        "stack",
+        "try_cast",  # try_cast(x AS int)
+        "percentile_cont",  # percentile_cont(0.5) WITHIN GROUP (ORDER BY x)
+        "percentile_disc",
+        "timestampadd",  # timestampadd(DAY, 1, ts); also dateadd / date_add with a unit
+        "timestampdiff",  # timestampdiff(DAY, a, b); also datediff / date_diff with a unit
+        "identifier",  # identifier('column name')
+        "cube",  # GROUP BY cube(a), rollup(a)
+        "rollup",
     }
+)
+_SPARK_CALLABLE = (
+    spark_functions.SPARK_FUNCTIONS | spark_functions.SPARK_TABLE_FUNCTIONS | SPARK_SYNTAX_FUNCTIONS
 )
 
 # Functions no Spark query needs that would show this server's configuration, files or state
@@ -63,6 +72,7 @@ _SCHEMA_KEY_MAX = 128
 _ILLEGAL_KEY_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
 _SPARK = Dialect.get_or_raise("spark")
+_START = Token(TokenType.SEMICOLON, ";")  # before the first token
 
 
 def parse_query(spark_sql: str) -> exp.Query | exp.Values:
@@ -94,6 +104,7 @@ def _parsed(spark_sql: str) -> exp.Query | exp.Values:
         raise _invalid(f"SQL must be a query (SELECT ...), not {kind}")
     _check_table_functions(statement)
     _check_server_functions(statement)
+    _check_spark_functions(statement, spark_sql)
     return statement
 
 
@@ -161,6 +172,39 @@ def _check_server_functions(statement: exp.Expr) -> None:
                 f"function {name}() is not available: it would expose the server's "
                 "configuration or files; job SQL may read only its tables"
             )
+
+
+def _check_spark_functions(statement: exp.Expr, spark_sql: str) -> None:
+    """JOB_SQL_INVALID for a call of a function Spark does not have (`spark_functions`, Spark's
+    `SHOW FUNCTIONS`), where Spark fails the query with UNRESOLVED_ROUTINE: an engine's own
+    function (DuckDB's `setseed`, `list_value`, `string_agg` ...) would otherwise run, with
+    an answer Spark never gives or state that outlives the batch.
+
+    sqlglot parses some engines' names into its own nodes (`string_agg` is a GroupConcat), so
+    the names are read from the tokens as written: a name followed by `(` is a call unless it
+    names a CTE or a table alias with its column list (`WITH c(a) AS`, `AS v(a, b)`)."""
+    known = _SPARK_CALLABLE
+    for call in statement.find_all(exp.Anonymous):
+        if call.name.lower() not in known and not call.find_ancestor(exp.Hint):
+            raise _not_spark(call.name)
+    aliases = {alias.name.lower() for alias in statement.find_all(exp.TableAlias)}
+    tokens = [_START, *_SPARK.tokenize(spark_sql)]
+    for before, name, after in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        if (
+            after.token_type is TokenType.L_PAREN
+            and before.text.upper() != "WITHIN"  # percentile_cont(..) WITHIN GROUP (..)
+            and name.token_type in (TokenType.VAR, TokenType.IDENTIFIER)
+            and name.text.lower() not in known
+            and name.text.lower() not in aliases
+        ):
+            raise _not_spark(name.text)
+
+
+def _not_spark(name: str) -> InvalidInputError:
+    return _invalid(
+        f"unknown function {name}(): not a Spark SQL function (Spark "
+        f"{spark_functions.SPARK_VERSION}'s built-in functions are the ones available)"
+    )
 
 
 def _describe_parse_error(exc: ParseError) -> str:

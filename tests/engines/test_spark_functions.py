@@ -1,0 +1,78 @@
+"""`core.spark_functions` and `core.sql`'s function check, side by side with real Spark: the
+written lists are Spark's own, every call the check accepts by Spark's grammar runs in Spark,
+and every name it refuses Spark refuses too (UNRESOLVED_ROUTINE)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tidemill.core import spark_functions
+from tidemill.core.sql import SPARK_SYNTAX_FUNCTIONS, parse_query
+from tidemill.engines.spark import session
+from tidemill.engines.spark.engine import SparkEngine
+from tidemill.errors import InvalidInputError
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+T = "(SELECT 1 AS a, 2 AS b, TIMESTAMP '2024-05-01 08:30:00' AS ts) AS t"
+
+# one query per name of SPARK_SYNTAX_FUNCTIONS
+SYNTAX = {
+    "try_cast": f"SELECT try_cast(a AS int) AS n FROM {T}",
+    "percentile_cont": f"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY a) AS m FROM {T}",
+    "percentile_disc": f"SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY a) AS m FROM {T}",
+    "timestampadd": f"SELECT timestampadd(DAY, 1, ts) AS d FROM {T}",
+    "timestampdiff": f"SELECT timestampdiff(DAY, ts, ts) AS n FROM {T}",
+    "identifier": f"SELECT identifier('a') AS a FROM {T}",
+    "cube": f"SELECT a, b, count(*) AS n FROM {T} GROUP BY cube(a, b)",
+    "rollup": f"SELECT a, count(*) AS n FROM {T} GROUP BY rollup(a)",
+}
+
+# names the check refuses (tests/core/test_spark_functions.py), each an engine's own
+REFUSED = ["setseed", "current_query_id", "txid_current", "list_value", "string_agg", "strftime"]
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[object]:
+    yield session.shared(SparkEngine().profile())
+
+
+def test_the_written_lists_are_sparks_own(spark: object) -> None:
+    import pyspark
+    from pyspark.sql import SparkSession
+
+    assert isinstance(spark, SparkSession)
+    assert pyspark.__version__ == spark_functions.SPARK_VERSION  # else run the script again
+    listed = {row[0].lower() for row in spark.sql("SHOW FUNCTIONS").collect()}
+    words = {name for name in listed if re.fullmatch(r"[a-z_][a-z0-9_]*", name)}
+    registry = spark._jsparkSession.sessionState().tableFunctionRegistry()
+    found = registry.listFunction().iterator()
+    tables = set()
+    while found.hasNext():
+        tables.add(found.next().funcName().lower())
+    assert words == spark_functions.SPARK_FUNCTIONS
+    assert tables == spark_functions.SPARK_TABLE_FUNCTIONS
+
+
+def test_every_call_accepted_by_sparks_grammar_runs_in_spark(spark: object) -> None:
+    assert set(SYNTAX) == SPARK_SYNTAX_FUNCTIONS
+    for name, sql in SYNTAX.items():
+        parse_query(sql)  # accepted here ...
+        assert spark.sql(sql).collect(), name  # type: ignore[attr-defined]  # ... and in Spark
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_a_name_refused_here_is_one_spark_does_not_resolve(spark: object, name: str) -> None:
+    from pyspark.errors import AnalysisException
+
+    sql = f"SELECT {name}(a, ',') AS x FROM {T}"
+    with pytest.raises(InvalidInputError, match="not a Spark SQL function"):
+        parse_query(sql)
+    with pytest.raises(AnalysisException, match="UNRESOLVED_ROUTINE"):
+        spark.sql(sql).collect()  # type: ignore[attr-defined]
