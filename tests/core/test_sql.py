@@ -129,6 +129,17 @@ def test_spark_query_becomes_duckdb(spark_sql, expected) -> None:
             "xxhash64 is not supported on the DuckDB engine",
             id="no-duckdb-equivalent",
         ),
+        pytest.param(  # Spark's, passed by name, and DuckDB has no such function: not a run's
+            "select spark_partition_id() as p from logs",  # catalog error later
+            "the Spark function spark_partition_id() is not supported on the DuckDB engine",
+            id="spark-function-duckdb-lacks",
+        ),
+        pytest.param(
+            "select url, monotonically_increasing_id() as i from logs",
+            "the Spark function monotonically_increasing_id() is not supported on the DuckDB"
+            " engine",
+            id="spark-function-duckdb-lacks-2",
+        ),
     ],
 )
 def test_sql_that_is_not_one_runnable_query_is_job_sql_invalid(spark_sql, message) -> None:

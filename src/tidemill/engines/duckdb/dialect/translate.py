@@ -10,11 +10,13 @@ also registers `FUNCTIONS` (Python scalar functions, for the rare rules SQL cann
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
+import duckdb
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, UnsupportedError
@@ -177,6 +179,7 @@ def to_duckdb(spark_sql: str, tables: Mapping[str, Sequence[tuple[str, str]]] | 
     _refuse_own_names(query)
     for rewrite in PASSES:
         query = rewrite(query, context)
+    _refuse_missing_functions(query)
     try:
         return query.sql(dialect=_DUCKDB, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as exc:
@@ -194,6 +197,33 @@ def _refuse_own_names(query: exp.Expr) -> None:
             raise InvalidInputError(
                 Failure.JOB_SQL_INVALID, f"unknown function {call.name}: not a Spark function"
             )
+
+
+def _refuse_missing_functions(query: exp.Expr) -> None:
+    """JOB_SQL_INVALID for a Spark function the translation passed through by name that
+    DuckDB has no function, macro or registered function of (`spark_partition_id`,
+    `monotonically_increasing_id` ...): refused when the job is written, not failed with a
+    catalog error when it runs."""
+    for call in query.find_all(exp.Anonymous):
+        name = call.name.lower()
+        if name not in _duckdb_functions() and name not in _MACRO_INDEX and name not in _PASSED:
+            raise unsupported(f"the Spark function {call.name}()")
+
+
+_OWN = frozenset(name for name, *_ in FUNCTIONS)
+_PASSED = _OWN | {"try"}  # and DuckDB's TRY(expression), which the casts pass writes
+
+
+@functools.cache
+def _duckdb_functions() -> frozenset[str]:
+    """The names of DuckDB's built-in functions and macros (lower case), read once from a
+    database without extensions: what any run's database has before `MACROS`."""
+    con = duckdb.connect(":memory:", config={"autoload_known_extensions": False})
+    try:
+        rows = con.execute("SELECT DISTINCT lower(function_name) FROM duckdb_functions()")
+        return frozenset(name for (name,) in rows.fetchall())
+    finally:
+        con.close()
 
 
 def unsupported(construct: str) -> InvalidInputError:
