@@ -1,9 +1,9 @@
 """Attacks on the kept DuckDB database (`RunIO.keep`, docs/decisions.md "A kept DuckDB database").
 
 What the kept database promises: a batch's answer is as with a new database, and a batch reads
-only its own account's directory. The tests marked xfail (strict) show where that does not hold
-on the commit they were written against (9242fab); the others hold and pin a property the tests
-of tests/engines/test_duckdb_kept.py do not.
+only its own account's directory. Three of these failed on the commit they were written against
+(9242fab): a seed set by an earlier batch, DuckDB's statement counters (both now refused as not
+Spark SQL), and a kept directory removed under the engine (now dropped and made again).
 """
 
 from __future__ import annotations
@@ -55,24 +55,10 @@ def _answer(made: DuckDBEngine, runs: Runs, plan: BatchPlan, keep: bool) -> list
     return runs.rows(committed.result_uri)
 
 
-SETSEED_DEFECT = (
-    "defect: `setseed` passes the SQL checks and seeds the kept database's random engine; a "
-    "later batch's rand() and uuid() are then fixed by an earlier batch's SQL (two workers "
-    "hand out the same UUIDs)"
-)
-COUNTER_DEFECT = (
-    "defect: current_query_id() / txid_current() pass the SQL checks and count the statements "
-    "the kept database ran for earlier batches: one batch, run twice, answers differently "
-    "(with a new database per batch it answers alike)"
-)
-
-
 # --- state carried from one batch to the next ----------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "keep", [pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=SETSEED_DEFECT)), False]
-)
+@pytest.mark.parametrize("keep", [True, False])
 def test_an_earlier_batchs_setseed_does_not_fix_a_later_batchs_random_values(
     tmp_path: Path, keep: bool
 ) -> None:
@@ -84,11 +70,9 @@ def test_an_earlier_batchs_setseed_does_not_fix_a_later_batchs_random_values(
         runs = Runs(tmp_path / worker)
         made = DuckDBEngine()
         try:
-            try:
+            with pytest.raises(InvalidInputError, match="setseed"):  # not Spark SQL: refused
                 seed = runs.plan("SELECT setseed(0.25) AS s FROM t", (runs.table(LINES),))
                 _answer(made, runs, seed, keep)
-            except InvalidInputError:
-                pass  # refusing setseed is a fix too
             sql = "SELECT rand() AS r, cast(uuid() AS string) AS u FROM t"
             answers.append(_answer(made, runs, runs.plan(sql, (runs.table(LINES),)), keep))
         finally:
@@ -96,17 +80,20 @@ def test_an_earlier_batchs_setseed_does_not_fix_a_later_batchs_random_values(
     assert answers[0] != answers[1]
 
 
-@pytest.mark.parametrize(
-    "keep", [pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=COUNTER_DEFECT)), False]
-)
+@pytest.mark.parametrize("keep", [True, False])
 def test_an_identical_batch_answers_alike_whatever_ran_before_in_the_kept_database(
     engine: DuckDBEngine, runs: Runs, keep: bool
 ) -> None:
-    sql = "SELECT current_query_id() AS q, txid_current() AS tx FROM t"
-    try:  # the first: translation and conform remembered
-        _answer(engine, runs, runs.plan(sql, (runs.table(LINES),)), keep)
-    except InvalidInputError:
-        return  # refusing the functions is a fix too
+    # DuckDB's statement counters, which count what the kept database ran before, are refused
+    # as not Spark SQL (tests/core/test_spark_functions.py) ...
+    for counter in ("current_query_id()", "txid_current()"):
+        with pytest.raises(InvalidInputError, match="not a Spark SQL function"):
+            _answer(
+                engine, runs, runs.plan(f"SELECT {counter} AS q FROM t", (runs.table(LINES),)), keep
+            )
+    # ... and a query of Spark's functions answers alike batch after batch, kept or not.
+    sql = "SELECT x, md5(cast(x AS string)) AS h, row_number() OVER (ORDER BY x) AS n, uuid() IS NULL AS u FROM t"
+    _answer(engine, runs, runs.plan(sql, (runs.table(LINES),)), keep)  # translation remembered
     second = _answer(engine, runs, runs.plan(sql, (runs.table(LINES),)), keep)
     kept = engine._kept
     third = _answer(engine, runs, runs.plan(sql, (runs.table(LINES),)), keep)
@@ -114,13 +101,6 @@ def test_an_identical_batch_answers_alike_whatever_ran_before_in_the_kept_databa
     assert second == third
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: once the kept directory is gone (removed by anything but the engine) every "
-    "later batch of that account on that worker fails with a raw FileNotFoundError from "
-    "mkdtemp (outside the engine contract) until another account's batch comes: the engine "
-    "never drops the stale area",
-)
 def test_an_account_whose_kept_directory_vanished_still_gets_answers(
     engine: DuckDBEngine, runs: Runs
 ) -> None:

@@ -247,9 +247,8 @@ class DuckDBEngine:
     def run(self, plan: BatchPlan, io: RunIO) -> Committed:
         query, macros, functions, reads, inlined = self._translation(plan)
         self._close_retired()
-        area = self._area_for(plan, io)
+        area, scratch = self._run_dir(plan, io)
         with ExitStack() as stack:
-            scratch = Path(tempfile.mkdtemp(prefix=".run-", dir=area.path if area else io.scratch))
             stack.callback(self._leave, scratch)  # removed after the answer
             if io.stop is not None and io.stop.is_set():
                 raise Stopped()
@@ -408,6 +407,22 @@ class DuckDBEngine:
             con, time_zone=zone, threads=threads, memory_limit=memory,
             allowed_directories=allowed, temp_directory=str(spill),
         )  # fmt: skip
+
+    def _run_dir(self, plan: BatchPlan, io: RunIO) -> tuple[_Area | None, Path]:
+        """The run's kept directory (`_area_for`) and its own new directory, in that one or
+        else in `io.scratch`. A kept directory removed by something else (an operator, a
+        sweep that misjudged) is dropped with its database, and a new one made."""
+        area = self._area_for(plan, io)
+        try:
+            return area, Path(
+                tempfile.mkdtemp(prefix=".run-", dir=area.path if area else io.scratch)
+            )
+        except FileNotFoundError:
+            if area is None:
+                raise
+        self._drop_kept()
+        area = self._area_for(plan, io)
+        return area, Path(tempfile.mkdtemp(prefix=".run-", dir=area.path if area else io.scratch))
 
     def _area_for(self, plan: BatchPlan, io: RunIO) -> _Area | None:
         """The kept directory of `plan`'s account under `io.keep`, made when there is none:
