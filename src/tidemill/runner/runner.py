@@ -29,6 +29,7 @@ from tidemill.core.batches import EXECUTING, Batch, BatchStatus
 from tidemill.core.models import Job, SchedulerMode
 from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
 from tidemill.core.plans import BatchPlan
+from tidemill.engines.base import sweep_kept
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters import failure_message
 from tidemill.runner import retrying, scratch, uploads, worker
@@ -271,7 +272,10 @@ class Slot:
             answer: Answer = self._conn.recv()
             return answer
         except (EOFError, OSError, BrokenPipeError):
-            self._process = None
+            process, self._process = self._process, None
+            if process is not None:  # its lock on its kept directory goes with it
+                process.join(1.0)
+            self.runner.sweep_kept()  # its last run's inputs, linked there (RunIO.keep)
             if uploads.may_leave_uploads(assignment.plan):  # its unfinished result upload
                 runtime = self.runner.runtime
                 uploads.drop_result_uploads(runtime.db, runtime.storages, assignment.plan)
@@ -385,6 +389,7 @@ class Runner:
             pass
         for slot in self._slots:
             slot.close()
+        self.sweep_kept()  # the workers ended: their engines' kept directories
 
     def cancel(self, account: int, job: str, run_id: int, wait: float = 2.0) -> None:
         """End the worker running that batch; its slot then records it Canceled."""
@@ -497,6 +502,15 @@ class Runner:
         for batch_uid, attempt in pending:
             self._undo(batch_uid, attempt)
         return settled
+
+    def sweep_kept(self) -> None:
+        """Remove the kept directories of this node's workers that ended (`sweep_kept`): a
+        worker killed (a stop, a shutdown, a crash) leaves its last run's files there, which
+        its `prepare` would have removed."""
+        try:
+            sweep_kept(worker.keep_dir(self.runtime.settings.data_dir))
+        except OSError:  # never stops the runner: the next sweep (`scratch.sweep`) tries again
+            log.exception("cannot sweep the kept directories of ended workers")
 
     def _sweep_scratch(self) -> None:
         try:

@@ -140,6 +140,13 @@ def scratch_dir(data_dir: Path, plan: BatchPlan) -> Path:
     return _resolved(data_dir) / "scratch" / f"{plan.batch_uid or plan.job}-{plan.attempt}"
 
 
+def keep_dir(data_dir: Path) -> Path:
+    """Where a worker's engines keep a database between batches (`RunIO.keep`): the parent of
+    every attempt's scratch directory. A kept directory whose worker ended is removed by the
+    runner (`Runner.sweep_kept`, `scratch.sweep`)."""
+    return _resolved(data_dir) / "scratch"
+
+
 @functools.lru_cache(maxsize=8)
 def _resolved(data_dir: Path) -> Path:
     """`data_dir` resolved (its links followed: one `lstat` per component, ~0.1 ms on a
@@ -426,7 +433,13 @@ def _attempt(
         # The engine may keep a directory beside the attempts' (a DuckDB database sealed to it
         # serves the account's next batch: docs/decisions.md, "A kept DuckDB database").
         committed = execute(
-            plan, storage, fence=fence, scratch=scratch, kodo=kodo, held=held, keep=scratch.parent
+            plan,
+            storage,
+            fence=fence,
+            scratch=scratch,
+            kodo=kodo,
+            held=held,
+            keep=keep_dir(config.data_dir),
         )
         blog.committed(committed, batch_log.process_figures())
         rows = committed.rows
