@@ -400,10 +400,12 @@ def test_stop_ends_a_running_query_and_publishes_nothing(engine: Engine, bench: 
     assert runner.is_alive(), outcome  # the query is long: still running
     stopped = time.monotonic()
     stop.set()
-    runner.join(10)
+    runner.join(60)
 
+    # LONG runs for many minutes: ending within 20 s means the stop ended it. (Spark's task
+    # interruption took 5.2 s once on a loaded two-core CI machine; it is ~1 s here.)
     assert not runner.is_alive()
-    assert time.monotonic() - stopped < 5
+    assert time.monotonic() - stopped < 20
     assert len(outcome) == 1 and isinstance(outcome[0], Stopped)
     assert bench.published() == []
     # what the run left in its scratch is removed by the next prepare at the latest
