@@ -296,9 +296,10 @@ def generate_logs(path: Path, rows: int) -> None:
 
 def settle(srv: Server, most: float = 3.0) -> None:
     """Wait (at most `most` seconds) until the server and its workers are idle: no more than
-    one clock tick of CPU in 0.2 s. After a batch its worker closes the run's database and
-    opens the next (~50 ms of CPU), and the runner records the end: work that would otherwise
-    run beside whichever side is timed next."""
+    one clock tick of CPU in 0.2 s. After a batch its worker removes the run's directory and
+    closes the run's database and opens the next unless it keeps it (a large batch's database
+    is not kept: docs/decisions.md, "A kept DuckDB database"), and the runner records the
+    end: work that would otherwise run beside whichever side is timed next."""
     deadline = time.monotonic() + most
     tick = 1 / (os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100)
     last = process_tree_cpu(srv.process.pid)
