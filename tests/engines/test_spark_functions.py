@@ -76,3 +76,22 @@ def test_a_name_refused_here_is_one_spark_does_not_resolve(spark: object, name: 
         parse_query(sql)
     with pytest.raises(AnalysisException, match="UNRESOLVED_ROUTINE"):
         spark.sql(sql).collect()  # type: ignore[attr-defined]
+
+
+def test_no_example_of_sparks_own_function_docs_is_refused_as_not_spark(spark: object) -> None:
+    # DESCRIBE FUNCTION EXTENDED gives each function's examples (`> SELECT ...;`): 868 in
+    # Spark 3.5.9, each valid Spark SQL. None may be refused as calling a non-Spark function.
+    examples = []
+    for name in sorted(spark_functions.SPARK_FUNCTIONS):
+        rows = spark.sql(f"DESCRIBE FUNCTION EXTENDED `{name}`").collect()  # type: ignore[attr-defined]
+        text = "\n".join(row[0] for row in rows)
+        examples += re.findall(r"^\s*> (SELECT .*?);\s*$", text, re.MULTILINE)
+    assert len(examples) > 800
+    refused = []
+    for sql in examples:
+        try:
+            parse_query(sql)
+        except InvalidInputError as exc:
+            if "not a Spark SQL function" in exc.message:
+                refused.append((sql, exc.message))
+    assert refused == []
