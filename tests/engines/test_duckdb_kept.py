@@ -66,7 +66,8 @@ class Runs:
         return RunIO(self.files, scratch=self.scratch, stop=stop, keep=self.keep)
 
     def rows(self, uri: str) -> list[dict[str, object]]:
-        return pq.read_table(self.files.path(uri)).to_pylist()
+        rows: list[dict[str, object]] = pq.read_table(self.files.path(uri)).to_pylist()
+        return rows
 
     def areas(self) -> list[str]:
         return sorted(p.name for p in self.keep.iterdir())

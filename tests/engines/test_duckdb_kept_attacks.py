@@ -92,7 +92,10 @@ def test_an_identical_batch_answers_alike_whatever_ran_before_in_the_kept_databa
                 engine, runs, runs.plan(f"SELECT {counter} AS q FROM t", (runs.table(LINES),)), keep
             )
     # ... and a query of Spark's functions answers alike batch after batch, kept or not.
-    sql = "SELECT x, md5(cast(x AS string)) AS h, row_number() OVER (ORDER BY x) AS n, uuid() IS NULL AS u FROM t"
+    sql = (
+        "SELECT x, md5(cast(x AS string)) AS h, row_number() OVER (ORDER BY x) AS n,"
+        " uuid() IS NULL AS u FROM t"
+    )
     _answer(engine, runs, runs.plan(sql, (runs.table(LINES),)), keep)  # translation remembered
     second = _answer(engine, runs, runs.plan(sql, (runs.table(LINES),)), keep)
     kept = engine._kept
