@@ -154,8 +154,7 @@ class Engine(Protocol):
         `plan.limits`: "exceeded the container's memory"), Stopped when `io.stop` was set;
         whatever it raises, nothing was published. What the run wrote in `io.scratch` (or in
         its directory under `io.keep`) is gone by the end of the next `prepare` or `run` at
-        the latest (DuckDB's: off the answer's
-        path, docs/performance.md session 7).
+        the latest (DuckDB's: off the answer's path, docs/performance.md session 7).
         """
         ...
 
