@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 TARGET = Path(__file__).resolve().parent.parent / "src" / "tidemill" / "core" / "spark_functions.py"
 WORD = re.compile(r"[a-z_][a-z0-9_]*")
@@ -34,16 +35,21 @@ def spark_names() -> tuple[str, frozenset[str], frozenset[str]]:
         .getOrCreate()
     )
     try:
-        listed = {row[0].lower() for row in spark.sql("SHOW FUNCTIONS").collect()}
-        registry = spark._jsparkSession.sessionState().tableFunctionRegistry()
-        found = registry.listFunction().iterator()
-        tables = set()
-        while found.hasNext():
-            tables.add(found.next().funcName().lower())
+        return (pyspark.__version__, *names_in(spark))
     finally:
         spark.stop()
-    words = frozenset(name for name in listed if WORD.fullmatch(name))
-    return pyspark.__version__, words, frozenset(tables)
+
+
+def names_in(spark: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The word names `SHOW FUNCTIONS` lists in `spark` (a SparkSession) and its table-valued
+    functions, lower case."""
+    listed = {row[0].lower() for row in spark.sql("SHOW FUNCTIONS").collect()}
+    registry = spark._jsparkSession.sessionState().tableFunctionRegistry()
+    found = registry.listFunction().iterator()
+    tables = set()
+    while found.hasNext():
+        tables.add(found.next().funcName().lower())
+    return frozenset(name for name in listed if WORD.fullmatch(name)), frozenset(tables)
 
 
 def module_text(version: str, functions: frozenset[str], tables: frozenset[str]) -> str:

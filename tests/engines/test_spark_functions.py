@@ -4,8 +4,11 @@ and every name it refuses Spark refuses too (UNRESOLVED_ROUTINE)."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -38,6 +41,15 @@ SYNTAX = {
 REFUSED = ["setseed", "current_query_id", "txid_current", "list_value", "string_agg", "strftime"]
 
 
+def _script() -> ModuleType:
+    path = Path(__file__).resolve().parents[2] / "scripts" / "spark_functions.py"
+    spec = importlib.util.spec_from_file_location("spark_functions_script", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
     yield session.shared(SparkEngine().profile())
@@ -49,13 +61,7 @@ def test_the_written_lists_are_sparks_own(spark: object) -> None:
 
     assert isinstance(spark, SparkSession)
     assert pyspark.__version__ == spark_functions.SPARK_VERSION  # else run the script again
-    listed = {row[0].lower() for row in spark.sql("SHOW FUNCTIONS").collect()}
-    words = {name for name in listed if re.fullmatch(r"[a-z_][a-z0-9_]*", name)}
-    registry = spark._jsparkSession.sessionState().tableFunctionRegistry()
-    found = registry.listFunction().iterator()
-    tables = set()
-    while found.hasNext():
-        tables.add(found.next().funcName().lower())
+    words, tables = _script().names_in(spark)  # read as the script reads them
     assert words == spark_functions.SPARK_FUNCTIONS
     assert tables == spark_functions.SPARK_TABLE_FUNCTIONS
 

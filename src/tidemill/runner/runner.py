@@ -29,7 +29,6 @@ from tidemill.core.batches import EXECUTING, Batch, BatchStatus
 from tidemill.core.models import Job, SchedulerMode
 from tidemill.core.outcomes import Ending, Outcome, Verdict, settle
 from tidemill.core.plans import BatchPlan
-from tidemill.engines.base import sweep_kept
 from tidemill.errors import BackendError, TidemillError
 from tidemill.exporters import failure_message
 from tidemill.runner import retrying, scratch, uploads, worker
@@ -504,11 +503,11 @@ class Runner:
         return settled
 
     def sweep_kept(self) -> None:
-        """Remove the kept directories of this node's workers that ended (`sweep_kept`): a
-        worker killed (a stop, a shutdown, a crash) leaves its last run's files there, which
-        its `prepare` would have removed."""
+        """Remove the kept directories of this node's workers that ended
+        (`scratch.sweep_kept_dirs`): a worker killed (a stop, a shutdown, a crash) leaves its
+        last run's files there, which its `prepare` would have removed."""
         try:
-            sweep_kept(worker.keep_dir(self.runtime.settings.data_dir))
+            scratch.sweep_kept_dirs(self.runtime.settings.data_dir)
         except OSError:  # never stops the runner: the next sweep (`scratch.sweep`) tries again
             log.exception("cannot sweep the kept directories of ended workers")
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tidemill.engines.base import sweep_kept
+from tidemill.runner.worker import keep_dir
 from tidemill.storage.local_buckets import sweep_pins
 from tidemill.store import batches as store
 
@@ -42,10 +43,17 @@ def sweep(db: sa.Engine, data_dir: Path) -> list[str]:
     pins = sweep_pins(data_dir.resolve() / "kodo")  # where storage.open_kodo keeps buckets
     if pins:
         log.info("removed %d input pin director(ies) of ended processes", len(pins))
-    kept = sweep_kept(data_dir.resolve() / "scratch")  # the workers' `RunIO.keep`
+    return pins + sweep_kept_dirs(data_dir) + _sweep_scratch(db, data_dir)
+
+
+def sweep_kept_dirs(data_dir: Path) -> list[str]:
+    """Remove the directories the engines of this node's workers kept between runs
+    (`worker.keep_dir`, `RunIO.keep`) whose worker ended (`engines.base.sweep_kept`): a worker
+    killed leaves its last run's files there. The names removed; OSError as raised."""
+    kept = sweep_kept(keep_dir(data_dir))
     if kept:
         log.info("removed %d kept engine director(ies) of ended processes", len(kept))
-    return pins + kept + _sweep_scratch(db, data_dir)
+    return kept
 
 
 def _sweep_scratch(db: sa.Engine, data_dir: Path) -> list[str]:

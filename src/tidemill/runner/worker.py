@@ -143,7 +143,7 @@ def scratch_dir(data_dir: Path, plan: BatchPlan) -> Path:
 def keep_dir(data_dir: Path) -> Path:
     """Where a worker's engines keep a database between batches (`RunIO.keep`): the parent of
     every attempt's scratch directory. A kept directory whose worker ended is removed by the
-    runner (`Runner.sweep_kept`, `scratch.sweep`)."""
+    runner (`scratch.sweep_kept_dirs`)."""
     return _resolved(data_dir) / "scratch"
 
 

@@ -413,15 +413,9 @@ class DuckDBEngine:
         else in `io.scratch`. A kept directory removed by something else (an operator, a
         sweep that misjudged) is dropped with its database, and a new one made."""
         area = self._area_for(plan, io)
-        try:
-            return area, Path(
-                tempfile.mkdtemp(prefix=".run-", dir=area.path if area else io.scratch)
-            )
-        except FileNotFoundError:
-            if area is None:
-                raise
-        self._drop_kept()
-        area = self._area_for(plan, io)
+        if area is not None and not area.path.is_dir():  # removed under it: made again
+            self._drop_kept()
+            area = self._area_for(plan, io)
         return area, Path(tempfile.mkdtemp(prefix=".run-", dir=area.path if area else io.scratch))
 
     def _area_for(self, plan: BatchPlan, io: RunIO) -> _Area | None:
