@@ -34,6 +34,16 @@ from tidemill.errors import Failure, InvalidInputError
             "SELECT * FROM (SELECT range AS id FROM RANGE(3)) AS range",
             id="spark-table-function",
         ),
+        pytest.param(  # Spark's typed literal (`typeConstructor`): X, any case, a space
+            "select X '1010' as b, x /* hex */ '0a' as c, X'ff' as d",
+            "SELECT UNHEX('1010') AS b, UNHEX('0a') AS c /* hex */, UNHEX('ff') AS d",
+            id="binary-literal-with-a-space",
+        ),
+        pytest.param(  # a struct's field of a call's result is not a qualified call
+            "select upper(a).x, t.s.x from t",
+            "SELECT UPPER(a).x, t.s.x FROM t",
+            id="field-of-a-call",
+        ),
         pytest.param(
             "select split(url, '/')[0] as s from logs",
             "SELECT STR_SPLIT_REGEX(url, '/')[1] AS s FROM logs",
@@ -139,6 +149,35 @@ def test_spark_query_becomes_duckdb(spark_sql, expected) -> None:
             "the Spark function monotonically_increasing_id() is not supported on the DuckDB"
             " engine",
             id="spark-function-duckdb-lacks-2",
+        ),
+        pytest.param(  # Spark: UNRESOLVED_ROUTINE; sqlglot reads a call of `upper`
+            "select default.upper(a) as u from t",
+            "function default.upper() is qualified: Spark calls only its built-in functions, "
+            "by their bare name; write upper(...)",
+            id="qualified-function",
+        ),
+        pytest.param(  # Spark: REQUIRES_SINGLE_PART_NAMESPACE
+            "select system.builtin.count(*) as n from t",
+            "function system.builtin.count() is qualified: Spark calls only its built-in "
+            "functions, by their bare name; write count(...)",
+            id="qualified-builtin-function",
+        ),
+        pytest.param(
+            "select * from default.range(3)",
+            "function default.range() is qualified: Spark calls only its built-in functions, "
+            "by their bare name; write range(...)",
+            id="qualified-table-function",
+        ),
+        pytest.param(
+            "select t.left(a, 1) as l from t",
+            "function t.left() is qualified: Spark calls only its built-in functions, by their "
+            "bare name; write left(...)",
+            id="call-qualified-by-a-table",
+        ),
+        pytest.param(
+            "select X 'fg' as b",
+            "binary literal X'fg' at line 1: write hexadecimal digits (0-9, a-f) only",
+            id="binary-literal-not-hex",
         ),
     ],
 )

@@ -101,3 +101,36 @@ def test_no_example_of_sparks_own_function_docs_is_refused_as_not_spark(spark: o
             if "not a Spark SQL function" in exc.message:
                 refused.append((sql, exc.message))
     assert refused == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "default.upper(s)",
+        "system.builtin.upper(s)",
+        "spark_catalog.default.upper(s)",
+        "t.upper(s)",
+        "`default`.upper(s)",
+    ],
+)
+def test_a_qualified_call_refused_here_is_one_spark_refuses(spark: object, call: str) -> None:
+    from pyspark.errors import AnalysisException
+
+    sql = f"SELECT {call} AS u FROM (SELECT 'a' AS s) AS t"
+    with pytest.raises(InvalidInputError, match="is qualified: Spark calls only"):
+        parse_query(sql)
+    with pytest.raises(
+        AnalysisException, match=r"UNRESOLVED_ROUTINE|REQUIRES_SINGLE_PART_NAMESPACE"
+    ):
+        spark.sql(sql).collect()  # type: ignore[attr-defined]
+
+
+def test_a_binary_literal_with_a_space_is_read_as_spark_reads_it(spark: object) -> None:
+    # Spark's typed literal X '...' (any case, comments between), odd digits padded
+    sql = "SELECT X '1010' AS a, x /* c */ '0A' AS b, X '' AS c, X '101' AS d"
+    (row,) = spark.sql(sql).collect()  # type: ignore[attr-defined]
+    assert row.asDict() == {"a": b"\x10\x10", "b": b"\n", "c": b"", "d": b"\x01\x01"}
+    parsed = parse_query(sql)
+    assert [e.this.sql(dialect="spark") for e in parsed.expressions] == [
+        "X'1010'", "X'0A'", "X''", "X'101'",
+    ]  # fmt: skip

@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError
@@ -73,6 +72,7 @@ _ILLEGAL_KEY_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
 _SPARK = Dialect.get_or_raise("spark")
 _START = Token(TokenType.SEMICOLON, ";")  # before the first token
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]*")
 
 
 def parse_query(spark_sql: str) -> exp.Query | exp.Values:
@@ -89,7 +89,8 @@ def _parsed(spark_sql: str) -> exp.Query | exp.Values:
     # Shared between callers (validation asks for the tables and the DuckDB text of the same
     # SQL): never mutate what this returns.
     try:
-        statements = [s for s in sqlglot.parse(spark_sql, read=_SPARK) if s is not None]
+        tokens = _binary_literals(_SPARK.tokenize(spark_sql))
+        statements = [s for s in _SPARK.parser().parse(tokens, spark_sql) if s is not None]
     except ParseError as exc:
         raise _invalid(_describe_parse_error(exc)) from exc
     except SqlglotError as exc:  # TokenError: an unterminated string or quoted name
@@ -104,8 +105,37 @@ def _parsed(spark_sql: str) -> exp.Query | exp.Values:
         raise _invalid(f"SQL must be a query (SELECT ...), not {kind}")
     _check_table_functions(statement)
     _check_server_functions(statement)
-    _check_spark_functions(statement, spark_sql)
+    _check_qualified_calls(statement)
+    _check_spark_functions(statement, tokens)
     return statement
+
+
+def _binary_literals(tokens: list[Token]) -> list[Token]:
+    """`tokens` with each `X '...'` (a name X, any case, then a string: Spark's typed literal,
+    SqlBaseParser.g4 `typeConstructor`, AstBuilder's "X" case) made one binary literal, as
+    `X'...'` is; sqlglot reads only the form without a space. A digit that is not hexadecimal
+    is JOB_SQL_INVALID, as Spark's INVALID_TYPED_LITERAL."""
+    merged: list[Token] = []
+    for token in tokens:
+        before = merged[-1] if merged else None
+        if (
+            token.token_type is TokenType.STRING
+            and before is not None
+            and before.token_type is TokenType.VAR
+            and before.text.upper() == "X"
+        ):
+            if _HEX_DIGITS.fullmatch(token.text) is None:
+                raise _invalid(
+                    f"binary literal X'{token.text}' at line {token.line}: write hexadecimal "
+                    "digits (0-9, a-f) only"
+                )
+            merged[-1] = Token(
+                TokenType.HEX_STRING, token.text, token.line, token.col, before.start,
+                token.end, [*before.comments, *token.comments],
+            )  # fmt: skip
+            continue
+        merged.append(token)
+    return merged
 
 
 def referenced_tables(spark_sql: str) -> set[str]:
@@ -174,7 +204,29 @@ def _check_server_functions(statement: exp.Expr) -> None:
             )
 
 
-def _check_spark_functions(statement: exp.Expr, spark_sql: str) -> None:
+def _check_qualified_calls(statement: exp.Expr) -> None:
+    """JOB_SQL_INVALID for a function called with a qualifier (`default.upper(a)`,
+    `system.builtin.upper(a)`, `FROM default.range(3)`): Spark 3.5 resolves only a bare name
+    among its built-in functions and fails a qualified one (UNRESOLVED_ROUTINE,
+    REQUIRES_SINGLE_PART_NAMESPACE); sqlglot reads it as a call of the bare name."""
+    for dot in statement.find_all(exp.Dot):
+        if isinstance(dot.expression, exp.Func) and not dot.find_ancestor(exp.Hint):
+            raise _qualified(dot.this.sql(dialect=_SPARK), dot.expression)
+    for table in statement.find_all(exp.Table):
+        if isinstance(table.this, exp.Func) and (table.args.get("db") or table.args.get("catalog")):
+            qualifier = ".".join(part.name for part in table.parts[:-1])
+            raise _qualified(qualifier, table.this)
+
+
+def _qualified(qualifier: str, call: exp.Func) -> InvalidInputError:
+    name = call.name if isinstance(call, exp.Anonymous) else call.sql_name()
+    return _invalid(
+        f"function {qualifier}.{name.lower()}() is qualified: Spark calls only its built-in "
+        f"functions, by their bare name; write {name.lower()}(...)"
+    )
+
+
+def _check_spark_functions(statement: exp.Expr, tokens: list[Token]) -> None:
     """JOB_SQL_INVALID for a call of a function Spark does not have (`spark_functions`, Spark's
     `SHOW FUNCTIONS`), where Spark fails the query with UNRESOLVED_ROUTINE: an engine's own
     function (DuckDB's `setseed`, `list_value`, `string_agg` ...) would otherwise run, with
@@ -188,7 +240,7 @@ def _check_spark_functions(statement: exp.Expr, spark_sql: str) -> None:
         if call.name.lower() not in known and not call.find_ancestor(exp.Hint):
             raise _not_spark(call.name)
     aliases = {alias.name.lower() for alias in statement.find_all(exp.TableAlias)}
-    tokens = [_START, *_SPARK.tokenize(spark_sql)]
+    tokens = [_START, *tokens]
     for before, name, after in zip(tokens, tokens[1:], tokens[2:], strict=False):
         if (
             after.token_type is TokenType.L_PAREN

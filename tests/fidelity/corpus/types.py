@@ -73,4 +73,5 @@ CASES = [
          "cast(1 as smallint) as sm, cast(1 as tinyint) as ti, cast(1 as float) as fl"),
     Case("types/null-output-type", "select null as n, cast(null as int) as i"),
     Case("types/binary-literal", "select X'616263' as b"),
+    Case("types/binary-literal-spaced", "select X '0a1B' as b, x /* odd */ '101' as o, X '' as e"),
 ]  # fmt: skip
