@@ -40,8 +40,8 @@ from tidemill.errors import Failure, InvalidInputError
             id="binary-literal-with-a-space",
         ),
         pytest.param(  # a struct's field of a call's result is not a qualified call
-            "select upper(a).x, t.s.x from t",
-            "SELECT UPPER(a).x, t.s.x FROM t",
+            "select upper(a).x, t.s.x, s.*, arr[0].x from t",
+            "SELECT UPPER(a).x, t.s.x, s.*, arr[1].x FROM t",
             id="field-of-a-call",
         ),
         pytest.param(
@@ -173,6 +173,12 @@ def test_spark_query_becomes_duckdb(spark_sql, expected) -> None:
             "function t.left() is qualified: Spark calls only its built-in functions, by their "
             "bare name; write left(...)",
             id="call-qualified-by-a-table",
+        ),
+        pytest.param(  # sqlglot reads it as a column `d`.`percentile_cont(..)`
+            "select d.percentile_cont(0.5) within group (order by a) as p from t",
+            "function d.percentile_cont() is qualified: Spark calls only its built-in "
+            "functions, by their bare name; write percentile_cont(...)",
+            id="qualified-within-group",
         ),
         pytest.param(
             "select X 'fg' as b",

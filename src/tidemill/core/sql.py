@@ -73,6 +73,7 @@ _ILLEGAL_KEY_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 _SPARK = Dialect.get_or_raise("spark")
 _START = Token(TokenType.SEMICOLON, ";")  # before the first token
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]*")
+_NAMES = (exp.Identifier, exp.Star)  # what may follow a dot and not be a call
 
 
 def parse_query(spark_sql: str) -> exp.Query | exp.Values:
@@ -209,17 +210,24 @@ def _check_qualified_calls(statement: exp.Expr) -> None:
     `system.builtin.upper(a)`, `FROM default.range(3)`): Spark 3.5 resolves only a bare name
     among its built-in functions and fails a qualified one (UNRESOLVED_ROUTINE,
     REQUIRES_SINGLE_PART_NAMESPACE); sqlglot reads it as a call of the bare name."""
-    for dot in statement.find_all(exp.Dot):
-        if isinstance(dot.expression, exp.Func) and not dot.find_ancestor(exp.Hint):
+    for dot in statement.find_all(exp.Dot):  # `a.b` is a field; `a.f(x)`, a call
+        if not isinstance(dot.expression, _NAMES) and not dot.find_ancestor(exp.Hint):
             raise _qualified(dot.this.sql(dialect=_SPARK), dot.expression)
+    for column in statement.find_all(exp.Column):  # `d.percentile_cont(..) WITHIN GROUP (..)`
+        if not isinstance(column.this, _NAMES) and column.table:
+            qualifier = ".".join(part.name for part in column.parts[:-1])
+            raise _qualified(qualifier, column.this)
     for table in statement.find_all(exp.Table):
         if isinstance(table.this, exp.Func) and (table.args.get("db") or table.args.get("catalog")):
             qualifier = ".".join(part.name for part in table.parts[:-1])
             raise _qualified(qualifier, table.this)
 
 
-def _qualified(qualifier: str, call: exp.Func) -> InvalidInputError:
-    name = call.name if isinstance(call, exp.Anonymous) else call.sql_name()
+def _qualified(qualifier: str, call: exp.Expr) -> InvalidInputError:
+    function = call if isinstance(call, exp.Func) else call.find(exp.Func)
+    name = "" if function is None else function.name
+    if function is not None and not isinstance(function, exp.Anonymous):
+        name = function.sql_name()
     return _invalid(
         f"function {qualifier}.{name.lower()}() is qualified: Spark calls only its built-in "
         f"functions, by their bare name; write {name.lower()}(...)"
