@@ -75,6 +75,9 @@ VALTYPE_BY_DUCKDB_TYPE: Mapping[str, str] = {
 
 
 # DuckDB appends candidate signatures and a caret under the *transpiled* SQL: drop both.
+_MISSING_FUNCTION = re.compile(
+    r"Catalog Error: \w+ Function with name \"?([^\s\"]+)\"? does not exist"
+)
 _NOISE = re.compile(r"\n\s*(?:Candidate functions:|LINE \d+:).*", re.DOTALL)
 _schema_lock = threading.Lock()
 # DuckDB 2.0 starts 8 threads per database for asynchronous I/O tasks (`async_threads`),
@@ -237,7 +240,7 @@ def output_schema(
         try:
             described = cur.execute(f"DESCRIBE {duckdb_sql}").fetchall()
         except duckdb.Error as exc:
-            raise InvalidInputError(Failure.JOB_SQL_INVALID, _message(exc)) from exc
+            raise InvalidInputError(Failure.JOB_SQL_INVALID, _bind_message(exc)) from exc
     keys = sql.schema_keys(str(row[0]) for row in described)
     return [(key, valtype(str(row[1]))) for key, row in zip(keys, described, strict=True)]
 
@@ -325,6 +328,20 @@ def quote_literal(text: str) -> str:
 
 def _message(exc: duckdb.Error) -> str:
     return " ".join(_NOISE.sub("", str(exc)).split())
+
+
+def _bind_message(exc: duckdb.Error) -> str:
+    """What to tell the user of a query DuckDB cannot bind. A function it does not have is a
+    Spark function the translation passes on by the name sqlglot gives it (`csc`, `rint`,
+    `width_bucket`: `core.sql` has refused every name Spark lacks): named as the engine's gap,
+    without DuckDB's "Did you mean" (another engine's function, which job SQL cannot call).
+    Anything else (an unknown column, mixed types) is DuckDB's own message."""
+    missing = _MISSING_FUNCTION.match(str(exc))
+    if missing is not None:
+        return (
+            f"the Spark function {missing.group(1).lower()}() is not supported on the DuckDB engine"
+        )
+    return _message(exc)
 
 
 def conformed(con: duckdb.DuckDBPyConnection, query: str) -> str:
