@@ -14,6 +14,22 @@ from tidemill.errors import Failure, InvalidInputError
     ("spark_sql", "expected"),
     [
         pytest.param(
+            "select array_remove(a, 3) as r from t",
+            "SELECT CASE WHEN 3 IS NULL THEN NULL ELSE LIST_FILTER(a, LAMBDA _tidemill_u :"
+            " _tidemill_u IS DISTINCT FROM 3) END AS r FROM t",
+            id="array-remove-keeps-null-elements",
+        ),
+        pytest.param(
+            "select sequence(n, 1) as r from t",
+            "SELECT TIDEMILL_SEQUENCE(n, 1, CASE WHEN n <= 1 THEN 1 ELSE -1 END) AS r FROM t",
+            id="sequence-default-step-follows-direction",
+        ),
+        pytest.param(
+            "select (a, b + 1) as r from t",
+            "SELECT {'a': a, 'col2': b + 1} AS r FROM t",
+            id="parenthesized-values-are-a-struct-with-sparks-names",
+        ),
+        pytest.param(
             "select url, count(*) as hits from logs group by url",
             "SELECT url, COUNT(*) AS hits FROM logs GROUP BY url",
             id="group-by",
@@ -74,6 +90,44 @@ def test_spark_query_becomes_duckdb(spark_sql, expected) -> None:
 @pytest.mark.parametrize(
     ("spark_sql", "message"),
     [
+        pytest.param(
+            "select make_interval(1, 2, 0, 3, 4, 5, 6.000001)",
+            "make_interval is not supported on the DuckDB engine",
+            id="make-interval",
+        ),
+        pytest.param(
+            "select cast(make_interval(100, null, 3) as string)",
+            "make_interval is not supported on the DuckDB engine",
+            id="make-interval-as-text",
+        ),
+        pytest.param(
+            "select sequence(timestamp'2020-01-02 00:00:00', timestamp'2020-01-01 00:00:00')",
+            "sequence over timestamps is not supported on the DuckDB engine",
+            id="sequence-of-timestamps",
+        ),
+        pytest.param(
+            "select sequence(1.5, 3)",
+            "sequence of values that are not integers or dates is not supported on the DuckDB"
+            " engine",
+            id="sequence-of-decimals",
+        ),
+        pytest.param(
+            "select make_timestamp(2020, 1, 1, 0, 0, 0, '+05:00')",
+            "make_timestamp with a time zone that is not a literal region name is not supported on"
+            " the DuckDB engine",
+            id="make-timestamp-offset-zone",
+        ),
+        pytest.param(
+            "select make_timestamp(y, 1, 1, 0, 0, 0, z) from values (2020, 'UTC') as t(y, z)",
+            "make_timestamp with a time zone that is not a literal region name is not supported on"
+            " the DuckDB engine",
+            id="make-timestamp-zone-column",
+        ),
+        pytest.param(
+            "select array((1, 2), (3, a)) from t",
+            "array of structs with different field names is not supported on the DuckDB engine",
+            id="array-of-structs-differently-named",
+        ),
         pytest.param("", "SQL is empty: write one SELECT statement", id="empty"),
         pytest.param(" ;\n", "SQL is empty: write one SELECT statement", id="only-semicolon"),
         pytest.param("-- nothing", "SQL is empty: write one SELECT statement", id="only-comment"),

@@ -86,4 +86,12 @@ CASES = [
         " order by id",
         True,
     ),
+    # array_remove keeps NULL elements (DuckDB's `<>` filter dropped them); NULL when x is NULL
+    _c("array-remove-keeps-nulls", "array_remove(array(1, null, i, 3, null), 3) as r"),
+    _c("array-remove-null-value", "array_remove(array(1, null), cast(null as int)) as r"),
+    _c("array-remove-strings", "array_remove(split(concat(csv, ',,z'), ','), 'a') as r"),
+    Case(
+        "collections/array-remove-values-column",
+        "select array_remove(a, 1) as r from values (array(1, null, 3)), (null) as t(a)",
+    ),
 ]

@@ -253,4 +253,34 @@ CASES += [
         "SELECT to_date('2024-01-02 10:00:00') AS a, to_date('2024-01-02T10') AS b, "
         "to_date('2024-13-02') AS c, to_date('2024-01-02x') AS d",
     ),
+    # make_timestamp's 7th argument is the zone the wall-clock time is read in; sec = 60
+    # (after rounding to microseconds) is the next minute, other seconds >= 60 and hour 24 NULL
+    _c(
+        "make-timestamp-zone",
+        "SELECT make_timestamp(2014, 12, 28, 6, 30, 45.887, 'CET') AS a,"
+        " make_timestamp(2019, 6, 30, 23, 59, 1, 'America/New_York') AS b,"
+        " make_timestamp(2019, 1, 30, 23, 59, 1, 'UTC') AS c,"
+        " make_timestamp(2019, 1, 30, 23, 59, 1, null) AS d",
+    ),
+    _c(
+        "make-timestamp-sec-60",
+        "SELECT make_timestamp(2019, 6, 30, 23, 59, 60) AS a,"
+        " make_timestamp(2019, 12, 31, 23, 59, 60, 'UTC') AS b,"
+        " make_timestamp(2019, 6, 30, 23, 59, 59.9999999) AS c,"
+        " make_timestamp(2019, 6, 30, 23, 59, 59.9999994) AS d,"
+        " make_timestamp(2019, 6, 30, 23, 59, 60.5) AS e,"
+        " make_timestamp(2019, 6, 30, 23, 59, 61) AS f",
+    ),
+    _c(
+        "make-timestamp-hour-24",
+        "SELECT make_timestamp(2019, 6, 30, 24, 0, 0) AS a,"
+        " make_timestamp(2019, 6, 30, -1, 0, 0) AS b,"
+        " make_timestamp(2019, 6, 30, 1, 60, 0) AS c",
+    ),
+    _c(
+        "make-timestamp-ltz",
+        "SELECT make_timestamp_ltz(2014, 12, 28, 6, 30, 45.887) AS a,"
+        " make_timestamp_ltz(2014, 12, 28, 6, 30, 45.887, 'CET') AS b,"
+        " make_timestamp_ltz(2019, 6, 30, 23, 59, 60) AS c",
+    ),
 ]

@@ -189,4 +189,24 @@ CASES = [
         "select id, explode(from_json(json, 'array<int>')) as v from t",
         api=True,
     ),
+    # sequence's default step is -1 when start > stop (1 day / -1 day for dates)
+    _c(
+        "sequence-descending",
+        "select sequence(5, 1) as a, sequence(-1, -3) as b, sequence(1, 1) as c",
+    ),
+    _c(
+        "sequence-steps",
+        "select sequence(1, 9, 4) as a, sequence(9, 1, -4) as b, sequence(1, 1, 0) as c,"
+        " sequence(1, 5, null) as d, sequence(1L, 5, 2) as e",
+    ),
+    _c(
+        "sequence-columns",
+        "select id, sequence(cast(id as int), 2) as s from values (4), (0), (null) as t(id)",
+    ),
+    _c(
+        "sequence-dates",
+        "select sequence(date'2020-01-05', date'2020-01-01') as a,"
+        " sequence(to_date('2020-02-27'), to_date('2020-03-01')) as b",
+    ),
+    _c("sequence-explode-descending", "select explode(sequence(3, 1)) as v", ordered=False),
 ]

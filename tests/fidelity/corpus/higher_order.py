@@ -42,4 +42,16 @@ CASES = [
     _c("map-zip-with", "map_zip_with(map('a', id), map('a', 1), (k, x, y) -> x + y) as r"),
     _c("array-sort-comparator", f"array_sort({_NUMS}, (a, b) -> b - a) as r"),
     _c("transform-nested", "transform(array(array(1, 2), array(id)), a -> size(a)) as r"),
+    # struct field names: a lambda variable or column names its field, other values col<n>
+    _c("zip-with-tuple-names", "zip_with(array(1, id), array('a', 'b'), (x, y) -> (y, x)) as r"),
+    _c("zip-with-struct-names", "zip_with(array(id), array('a'), (x, y) -> struct(x, y)) as r"),
+    _c("zip-with-tuple-literals", "zip_with(array(id), array('a'), (x, y) -> (1, 'a')) as r"),
+    _c(
+        "zip-with-named-struct",
+        "zip_with(array(id), array('a'), (x, y) -> named_struct('x', y, 'y', x)) as r",
+    ),
+    _c("transform-tuple-names", "transform(array(1, id), (x, i) -> (x, i, x + 1)) as r"),
+    _c("tuple-of-columns", "(id, csv, id + 1) as r"),
+    _c("tuple-literals", "(1, 'a') as r"),
+    _c("array-of-tuples", "array((1, 2), (3, id + 1)) as r"),
 ]

@@ -10,6 +10,12 @@ Spark's rules (Spark SQL reference, "Array/Map functions"; collectionExpressions
   array holding a NULL array is NULL; arrays_overlap is three-valued; reverse of an array.
 * str_to_map(text, pairDelim=',', keyValueDelim=':'): both delimiters are regexes; a pair
   without a key-value delimiter maps to NULL.
+* array_remove(a, x) keeps a's NULL elements (NULL when x is NULL); DuckDB's `<>` filter would
+  drop them.
+* sequence(start, stop[, step]): the default step is 1 when start <= stop, else -1 (for dates
+  1 day / -1 day); a step of the wrong sign, or 0 with start <> stop, fails the query as Spark's
+  "Illegal sequence boundaries" does; a step of 0 with start = stop is [start]. A sequence over
+  timestamps, or of dates with a step, is refused.
 """
 
 from __future__ import annotations
@@ -62,6 +68,19 @@ MACROS: tuple[str, ...] = (
         THEN NULL
         ELSE false
     END""",
+    """CREATE MACRO tidemill_sequence(a, b, s) AS CASE
+        WHEN a IS NULL OR b IS NULL OR s IS NULL THEN NULL
+        WHEN (s > 0 AND a > b) OR (s < 0 AND a < b) OR (s = 0 AND a <> b)
+        THEN error('Illegal sequence boundaries: ' || CAST(a AS VARCHAR) || ' to '
+            || CAST(b AS VARCHAR) || ' by ' || CAST(s AS VARCHAR))
+        WHEN s = 0 THEN [CAST(a AS BIGINT)]
+        ELSE generate_series(CAST(a AS BIGINT), CAST(b AS BIGINT), CAST(s AS BIGINT))
+    END""",
+    """CREATE MACRO tidemill_sequence_days(a, b) AS CASE
+        WHEN a IS NULL OR b IS NULL THEN NULL
+        ELSE list_transform(range(0, abs(b - a) + 1),
+            lambda _tidemill_i: a + CAST(_tidemill_i * sign(b - a) AS INTEGER))
+    END""",
     """CREATE MACRO tidemill_str_to_map(s, pairs, kv) AS CASE WHEN s IS NOT NULL THEN
         map_from_entries(list_transform(string_split_regex(s, pairs), lambda e: {
             'key': string_split_regex(e, kv)[1],
@@ -80,6 +99,8 @@ _SET_FUNCTIONS = (
     exp.Anonymous,
     exp.MapContainsKey,
     exp.ArraysZip,
+    exp.ArrayRemove,
+    exp.GenerateSeries,
 )
 
 
@@ -93,10 +114,18 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     ):
         return query
     annotate(query, context)
-    return bottom_up(query, _rewrite_node)
+    return bottom_up(query, lambda node: _rewrite_node(node, context))
 
 
-def _rewrite_node(node: exp.Expr) -> exp.Expr:
+def _rewrite_node(node: exp.Expr, context: Context) -> exp.Expr:
+    if isinstance(node, exp.ArrayRemove):
+        return template(
+            """CASE WHEN _x IS NULL THEN NULL
+                ELSE list_filter(_a, lambda _tidemill_u: _tidemill_u IS DISTINCT FROM _x) END""",
+            a=node.this, x=node.expression,
+        )  # fmt: skip
+    if type(node) is exp.GenerateSeries and not node.args.get("is_end_exclusive"):
+        return _sequence(node, context)
     if isinstance(node, exp.ArraySize) or (
         isinstance(node, exp.Anonymous) and function_name(node) == "cardinality"
     ):
@@ -137,6 +166,34 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
             node.args.get("key_value_delim") or exp.Literal.string(":"),
         )
     return node
+
+
+_NOT_SEQUENCED = frozenset(
+    {exp.DType.DECIMAL, exp.DType.DOUBLE, exp.DType.FLOAT, exp.DType.VARCHAR, exp.DType.TEXT,
+     exp.DType.BOOLEAN}
+)  # fmt: skip
+
+
+def _sequence(node: exp.GenerateSeries, context: Context) -> exp.Expr:
+    """Spark's sequence(start, stop[, step]) (see the module docstring)."""
+    from tidemill.engines.duckdb.dialect.datetimes import temporal_kind
+    from tidemill.engines.duckdb.dialect.translate import unsupported
+
+    start, stop, step = node.args["start"], node.args["end"], node.args.get("step")
+    for arg in (start, stop, step):
+        if arg is not None and arg.type is not None and arg.type.this in _NOT_SEQUENCED:
+            # Spark: DATATYPE_MISMATCH.SEQUENCE_WRONG_INPUT_TYPES
+            raise unsupported("sequence of values that are not integers or dates")
+    kinds = {temporal_kind(start, context), temporal_kind(stop, context)}
+    if "timestamp" in kinds:
+        raise unsupported("sequence over timestamps")
+    if "date" in kinds:
+        if step is not None:
+            raise unsupported("sequence of dates with a step")
+        return call("tidemill_sequence_days", start, stop)
+    if step is None:
+        step = template("CASE WHEN _a <= _b THEN 1 ELSE -1 END", a=start, b=stop)
+    return call("tidemill_sequence", start, stop, step)
 
 
 def _is_array(node: exp.Expr) -> bool:

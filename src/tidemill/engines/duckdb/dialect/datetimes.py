@@ -13,6 +13,7 @@ behaviour measured side by side with pyspark 3.5.9.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -57,10 +58,20 @@ MACROS: tuple[str, ...] = (
         - isodow(d) + 6) % 7 + 1 AS INTEGER)""",
     """CREATE MACRO tidemill_make_date(y, m, d) AS TRY_CAST(
         CAST(y AS VARCHAR) || '-' || CAST(m AS VARCHAR) || '-' || CAST(d AS VARCHAR) AS DATE)""",
-    """CREATE MACRO tidemill_make_timestamp(y, mo, d, h, mi, s) AS CAST(TRY_CAST(
-        CAST(y AS VARCHAR) || '-' || CAST(mo AS VARCHAR) || '-' || CAST(d AS VARCHAR) || ' '
-        || CAST(h AS VARCHAR) || ':' || CAST(mi AS VARCHAR) || ':'
-        || CAST(CAST(s AS DECIMAL(18, 6)) AS VARCHAR) AS TIMESTAMP) AS TIMESTAMPTZ)""",
+    # Spark's MakeTimestamp: sec is read as decimal(16,6); exactly 60 is the next minute's 0,
+    # anything else outside [0, 60), an hour outside 0..23 or an invalid day is NULL
+    """CREATE MACRO tidemill_make_wall(y, mo, d, h, mi, s) AS CASE
+        WHEN h < 0 OR h > 23 THEN NULL
+        WHEN CAST(s AS DECIMAL(16, 6)) = 60 THEN TRY_CAST(
+            CAST(y AS VARCHAR) || '-' || CAST(mo AS VARCHAR) || '-' || CAST(d AS VARCHAR) || ' '
+            || CAST(h AS VARCHAR) || ':' || CAST(mi AS VARCHAR) || ':00' AS TIMESTAMP)
+            + INTERVAL 1 MINUTE
+        ELSE TRY_CAST(
+            CAST(y AS VARCHAR) || '-' || CAST(mo AS VARCHAR) || '-' || CAST(d AS VARCHAR) || ' '
+            || CAST(h AS VARCHAR) || ':' || CAST(mi AS VARCHAR) || ':'
+            || CAST(CAST(s AS DECIMAL(16, 6)) AS VARCHAR) AS TIMESTAMP) END""",
+    """CREATE MACRO tidemill_make_timestamp(y, mo, d, h, mi, s) AS
+        CAST(tidemill_make_wall(y, mo, d, h, mi, s) AS TIMESTAMPTZ)""",
     "CREATE MACRO tidemill_seconds(x) AS CAST(trunc(TRY_CAST(x AS DOUBLE)) AS BIGINT)",
     # java.time's ChronoUnit.MONTHS.between: whole months, counting the day and time of day
     "CREATE MACRO tidemill_month_rest(t) AS epoch_us(t) - epoch_us(date_trunc('month', t))",
@@ -106,6 +117,9 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     Nodes are rewritten children first, so a rule sees its arguments already translated.
     Raises InvalidInputError (E18209) naming a pattern letter or construct it cannot honour.
     """
+    if query.find(exp.MakeInterval) is not None:
+        # sqlglot's INTERVAL text is neither Spark's interval text nor exact below a millisecond
+        raise unsupported("make_interval")
     for diff in list(query.find_all(exp.DateDiff)):  # a unit: keep the time of day
         if diff.args.get("unit") is not None:
             for key in ("this", "expression"):
@@ -170,6 +184,12 @@ _TS_CALLS = frozenset(
 )  # fmt: skip
 # where an interval value may stand: it becomes its text
 _OUTPUT_PARENTS = (exp.Alias, exp.Select, exp.Cast, exp.Paren)
+
+
+def temporal_kind(node: exp.Expr, context: Context) -> str | None:
+    """'date' or 'timestamp' when `node` (rewritten by this module's pass) is one, else None
+    (not a date or timestamp, or unknown)."""
+    return _temporal(node, _timestamp_columns(context))
 
 
 def _tagged(node: exp.Expr, kind: str) -> exp.Expr:
@@ -394,10 +414,15 @@ def _rewrite_function(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Extract):
         return _extract(node.this.name, node.expression)
     if isinstance(node, exp.TimestampFromParts):  # make_timestamp
-        if node.args.get("zone") is not None:
-            raise unsupported("make_timestamp with a time zone argument")
         keys = ("year", "month", "day", "hour", "min", "sec")
-        return _call("tidemill_make_timestamp", *(node.args[k] for k in keys))
+        parts = [p for p in (node.args.get(k) for k in keys) if isinstance(p, exp.Expr)]
+        if len(parts) != len(keys) or node.args.get("milli") is not None:
+            raise unsupported("make_timestamp without its six date and time fields")
+        # sqlglot reads Spark's 7th argument, the time zone, as `nano`
+        zone = node.args.get("zone") or node.args.get("nano")
+        if zone is None:
+            return _call("tidemill_make_timestamp", *parts)
+        return _make_timestamp_in(zone, parts)
     if isinstance(node, exp.AtTimeZone):  # from_utc_timestamp
         wall = exp.cast(_ts(node.this), "TIMESTAMP")
         utc = _call("timezone", exp.Literal.string("UTC"), wall)
@@ -430,9 +455,41 @@ def _rewrite_function(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def _make_timestamp_in(zone: exp.Expr, parts: list[exp.Expr]) -> exp.Expr:
+    """make_timestamp(..., zone): the wall-clock time read in `zone`. Only a literal zone that
+    is a time-zone database name both Spark and DuckDB know (or NULL: NULL) is taken: DuckDB
+    fails a batch on Spark's offset forms ('+05:00', 'GMT+8') and on an unknown name."""
+    if isinstance(zone, exp.Null):
+        return exp.cast(exp.Null(), "TIMESTAMPTZ")
+    name = zone.name if isinstance(zone, exp.Literal) and zone.is_string else None
+    if name is None or name not in _zone_names():
+        raise unsupported("make_timestamp with a time zone that is not a literal region name")
+    wall = _call("tidemill_make_wall", *parts)
+    return _tagged(exp.cast(_call("timezone", exp.Literal.string(name), wall), "TIMESTAMPTZ"),
+                   "timestamp")  # fmt: skip
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """Time-zone database names (`Area/City`, `UTC`, `CET` ...), without the offset forms and
+    the names Spark reads through java's ZoneId.SHORT_IDS (EST is -05:00 there, a link to
+    America/Panama in recent tz data)."""
+    import zoneinfo
+
+    excluded = ("EST", "MST", "HST", "localtime", "Factory")
+    return frozenset(
+        n for n in zoneinfo.available_timezones()
+        if not any(c.isdigit() for c in n) and n not in excluded
+    )  # fmt: skip
+
+
 def _rewrite_call(node: exp.Anonymous) -> exp.Expr:
     name = node.name.lower()
     args = node.expressions
+    if name == "make_timestamp_ltz" and len(args) in (6, 7):  # Spark 3.5: make_timestamp's twin
+        if len(args) == 6:
+            return _call("tidemill_make_timestamp", *args)
+        return _make_timestamp_in(args[6], list(args[:6]))
     if name == "weekday" and len(args) == 1:  # Monday = 0
         return exp.Sub(this=_call("isodow", _date(args[0])), expression=exp.Literal.number(1))
     if name in ("date_part", "datepart") and len(args) == 2:

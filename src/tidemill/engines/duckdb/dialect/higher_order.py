@@ -9,6 +9,11 @@ Spark's rules (Spark SQL reference, "Lambda functions"; higherOrderFunctions.sca
 * zip_with(a, b, f): pairs by position up to the longer array, NULL for the missing side.
 * map_filter, transform_keys, transform_values: over the map's entries.
 
+A struct a lambda builds (`struct(x, y)`, `named_struct('p', x)`, `(y, x)`) keeps Spark's field
+names: a column or lambda variable names its field, any other value is `col<n>` (Spark's
+CreateStruct); a parenthesized `(a, b)` where a value stands is such a struct too, not DuckDB's
+unnamed row.
+
 Refused by name: map_zip_with, array_sort with a comparator.
 """
 
@@ -40,7 +45,20 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     return bottom_up(query, _rewrite_node)
 
 
+# where a parenthesized list `(a, b)` is a value, which Spark makes a struct (elsewhere, as in
+# `(a, b) IN (...)`, VALUES rows or GROUP BY lists, it is not)
+_VALUE_PARENTS = (exp.Alias, exp.Select, exp.Lambda, exp.PropertyEQ, exp.Array, exp.Func)
+
+
 def _rewrite_node(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Tuple) and isinstance(node.parent, _VALUE_PARENTS):
+        return _struct(node.expressions)
+    if isinstance(node, exp.Array) and len({_field_names(e) for e in node.expressions}) > 1:
+        names = {_field_names(e) for e in node.expressions}
+        if None not in names:  # Spark: DATATYPE_MISMATCH.DATA_DIFF_TYPES; DuckDB renames them
+            from tidemill.engines.duckdb.dialect.translate import unsupported
+
+            raise unsupported("array of structs with different field names")
     if isinstance(node, exp.Transform | exp.ArrayFilter):
         _index_from_zero(node.args.get("expression"))
         return node
@@ -84,6 +102,31 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def _field_names(node: exp.Expr) -> tuple[str, ...] | None:
+    """The field names of a struct built in place (lower case: Spark compares them so), else
+    None."""
+    if not isinstance(node, exp.Struct):
+        return None
+    keys = [e.this for e in node.expressions if isinstance(e, exp.PropertyEQ)]
+    if len(keys) != len(node.expressions):
+        return None
+    return tuple(k.name.lower() for k in keys)
+
+
+def _struct(values: list[exp.Expr]) -> exp.Expr:
+    """Spark's struct(values...): a column or lambda variable names its field, others col<n>."""
+    fields: list[exp.Expr] = []
+    for i, value in enumerate(values):
+        if isinstance(value, exp.Column | exp.Identifier):
+            key = exp.to_identifier(value.name)
+        elif isinstance(value, exp.Alias):
+            key, value = exp.to_identifier(value.alias), value.this
+        else:
+            key = exp.to_identifier(f"col{i + 1}")
+        fields.append(exp.PropertyEQ(this=key, expression=value.copy()))
+    return exp.Struct(expressions=fields)
+
+
 def _index_from_zero(function: exp.Expr | None) -> None:
     """A `(x, i) -> ...` lambda of Spark sees i from 0: DuckDB's i becomes `i - 1`."""
     if not isinstance(function, exp.Lambda) or len(function.expressions) != 2:
@@ -112,7 +155,8 @@ def _substituted(body: exp.Expr, values: dict[str, exp.Expr]) -> exp.Expr:
         if (
             isinstance(node, exp.Identifier)
             and node.name in values
-            and not isinstance(node.parent, exp.Column | exp.Alias | exp.Dot | exp.PropertyEQ)
+            and not isinstance(node.parent, exp.Column | exp.Alias | exp.Dot)
+            and not (isinstance(node.parent, exp.PropertyEQ) and node.arg_key == "this")
         ):
             return values[node.name].copy()
         return node
