@@ -81,6 +81,32 @@ from tidemill.errors import Failure, InvalidInputError
             "SELECT COALESCE(a, 'x') AS n, CASE WHEN a > 1 THEN 'y' ELSE 'n' END AS i FROM t",
             id="nvl-and-if",
         ),
+        pytest.param(  # Spark's default LIKE escape character is a backslash; DuckDB has none
+            r"select a like 'x\_%' as l, a not ilike 'y' as i from t",
+            r"SELECT a LIKE 'x\_%' ESCAPE '\' AS l, a NOT ILIKE 'y' ESCAPE '\' AS i FROM t",
+            id="like-escape-character",
+        ),
+        pytest.param(
+            "select a like 'x/_' escape '/' as l, a like any ('p%', 'q') as y from t",
+            "SELECT a LIKE 'x/_' ESCAPE '/' AS l, ((a LIKE 'p%' ESCAPE '\\') OR"
+            " (a LIKE 'q' ESCAPE '\\')) AS y FROM t",
+            id="like-escape-clause-and-any",
+        ),
+        pytest.param(
+            "select current_database() as d, current_catalog() as c, current_schema() as s",
+            "SELECT 'default' AS d, 'spark_catalog' AS c, 'default' AS s",
+            id="session-names-are-sparks",
+        ),
+        pytest.param(
+            "select typeof(1) as a, typeof(-2147483648) as b, typeof(map('k', 1.5)) as c",
+            "SELECT 'int' AS a, 'int' AS b, 'map<string,decimal(2,1)>' AS c",
+            id="typeof-names-spark-types",
+        ),
+        pytest.param(
+            "select bin(13.3) as b",
+            "SELECT BIN(TRY_CAST(TRUNC(13.3) AS BIGINT)) AS b",
+            id="bin-casts-to-bigint",
+        ),
     ],
 )
 def test_spark_query_becomes_duckdb(spark_sql, expected) -> None:
@@ -238,6 +264,68 @@ def test_spark_query_becomes_duckdb(spark_sql, expected) -> None:
             "select X 'fg' as b",
             "binary literal X'fg' at line 1: write hexadecimal digits (0-9, a-f) only",
             id="binary-literal-not-hex",
+        ),
+        pytest.param(  # Spark: INVALID_FORMAT.ESC_IN_THE_MIDDLE (tests/engines/test_spark_like.py)
+            r"select a like '\\%x\\Users%' as l from t",
+            r"[INVALID_FORMAT.ESC_IN_THE_MIDDLE] The format is invalid: '\%x\Users%'. The escape"
+            " character is not allowed to precede 'U'.",
+            id="like-escape-in-the-middle",
+        ),
+        pytest.param(  # Spark: INVALID_FORMAT.ESC_AT_THE_END
+            r"select a like 'x\\' as l from t",
+            r"[INVALID_FORMAT.ESC_AT_THE_END] The format is invalid: 'x\'. The escape character"
+            " is not allowed to end with.",
+            id="like-escape-at-the-end",
+        ),
+        pytest.param(  # ILIKE checks the lowered pattern, as Spark does
+            r"select a ilike 'x\\B' as l from t",
+            r"[INVALID_FORMAT.ESC_IN_THE_MIDDLE] The format is invalid: 'x\b'. The escape"
+            " character is not allowed to precede 'b'.",
+            id="ilike-escape-in-the-middle",
+        ),
+        pytest.param(
+            "select a like any ('x/y') as l from t where a like 'q/' escape '/'",
+            "[INVALID_FORMAT.ESC_AT_THE_END] The format is invalid: 'q/'. The escape character"
+            " is not allowed to end with.",
+            id="like-escape-clause-at-the-end",
+        ),
+        pytest.param(
+            "select format_number(1.5, '#.#') as f",
+            "format_number with a DecimalFormat pattern (a second argument that is not an"
+            " integer) is not supported on the DuckDB engine",
+            id="format-number-pattern",
+        ),
+        pytest.param(
+            "select version() as v",
+            "version() (Spark's answer names its build) is not supported on the DuckDB engine",
+            id="version",
+        ),
+        pytest.param(
+            "select current_user() as u",
+            "current_user() (Spark's answer is the user running Spark) is not supported on the"
+            " DuckDB engine",
+            id="current-user",
+        ),
+        pytest.param(
+            "select to_json(named_struct('a', 1), map('dateFormat', 'yyyy')) as j",
+            "to_json option 'dateFormat' (only timestampFormat is honoured) is not supported on"
+            " the DuckDB engine",
+            id="to-json-option",
+        ),
+        pytest.param(
+            "select to_json(map(named_struct('a', 1), 2)) as j",
+            "to_json of a map with struct<a:int> keys is not supported on the DuckDB engine",
+            id="to-json-struct-key",
+        ),
+        pytest.param(
+            "select typeof(bin(1)) as t",
+            "typeof(BIN(1)) (its Spark type) is not supported on the DuckDB engine",
+            id="typeof-unknown",
+        ),
+        pytest.param(
+            "select bin(true) as b",
+            "bin of a boolean is not supported on the DuckDB engine",
+            id="bin-of-boolean",
         ),
     ],
 )

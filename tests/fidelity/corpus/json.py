@@ -165,4 +165,43 @@ CASES = [
     _lax("from-json-text-fields", "from_json(doc, 'a STRING, b STRING') as r"),
     _lax("from-json-map", "from_json(doc, 'map<string,string>') as r"),
     _lax("from-json-array", "from_json(doc, 'array<int>') as r"),
+    # to_json writes by the value's Spark type: timestamps yyyy-MM-dd'T'HH:mm:ss.SSSXXX in the
+    # session zone, doubles as Java prints them, decimals with their scale, binary as base64,
+    # NULL struct fields left out at any depth, NULL array members and map values as null.
+    Case(
+        "json/to-json-timestamps",
+        "select id, to_json(named_struct('ts', ts, 'd', cast(ts as date), 'a', array(ts))) as r,"
+        " to_json(map('k', ts)) as m from t order by id",
+        True,
+    ),
+    Case(
+        "json/to-json-timestamp-literals",
+        "select to_json(named_struct('a', timestamp'2015-08-26 01:02:03',"
+        " 'b', timestamp'2015-08-26 01:02:03.123456', 'c', timestamp'1900-01-01 00:00:00',"
+        " 'd', date'2015-08-26')) as r",
+    ),
+    Case(
+        "json/to-json-timestamp-format",
+        "select id, to_json(named_struct('time', ts), map('timestampFormat', 'dd/MM/yyyy HH:mm'))"
+        " as r from t order by id",
+        True,
+    ),
+    Case(
+        "json/to-json-numbers",
+        "select id, to_json(named_struct('x', x, 'n', n, 'q', x * 1e10, 'w', 1.50BD, 'b', true,"
+        " 'bin', X'01', 'z', cast(null as int), 'f', 0.1D + 0.2D)) as r from t order by id",
+        True,
+    ),
+    Case(
+        "json/to-json-nested-nulls",
+        "select id, to_json(array(named_struct('a', n, 'b', cast(null as int)), null)) as r,"
+        " to_json(named_struct('a', array(x, null), 'm', map('k', cast(null as string)))) as q,"
+        " to_json(map(id, s)) as m from t order by id",
+        True,
+    ),
+    Case(
+        "json/to-json-escapes",
+        "select to_json(named_struct('s', concat('a\"b\\\\c', char(10), char(9), char(1),"
+        " char(31), '/é'), 'é', 1)) as r from t where id = 1",
+    ),
 ]

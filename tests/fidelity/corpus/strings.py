@@ -18,7 +18,24 @@ TABLES = {
             (8, "x,y", 5, None),
         ),
     ),
+    "strings_like": Table(
+        columns=(("id", "long"), ("s", "string"), ("p", "string"), ("x", "float")),
+        rows=(
+            (1, "a_b", "a\\_b", 13.3),
+            (2, "axb", "a\\_b", -13.7),
+            (3, "50%", "50\\%", 0.0),
+            (4, "a\\b", "a\\\\b", None),
+            (5, None, "a\\b", 1e20),
+            (6, "A_B", None, 2.5),
+            (7, "line\nbreak", "line_break", -1.0),
+            (8, "AxB%", "a_b\\%", 7.9),
+        ),
+    ),
 }
+
+
+def _like(slug: str, select: str) -> Case:
+    return Case(f"strings/{slug}", f"select id, {select} from strings_like order by id", True)
 
 
 def _c(slug: str, select: str, *, where: str = "") -> Case:
@@ -145,5 +162,51 @@ CASES = [
         "strings/t-format-string",
         "select id, format_string('%s|%5d', s, n) as r from t order by id",
         True,
+    ),
+    # LIKE's default escape character is a backslash ('\\' in SQL text is one backslash;
+    # '\_' and '\%' keep theirs), ESCAPE names another; a column pattern is checked per row.
+    _like("like-escaped-underscore", r"s like 'a\_b' as r, s like 'a\\_b' as q"),
+    _like("like-escaped-percent", r"s like '50\%' as r, s like '%\%' as q"),
+    _like("like-escaped-backslash", r"s like 'a\\\\b' as r, s like '%\\\\%' as q"),
+    _like("like-column-pattern", "s like p as r, s not like p as q"),
+    _like("ilike-column-pattern", "s ilike p as r, s not ilike p as q"),
+    _like("like-function", r"like(s, p) as r, ilike(s, 'a\_b') as q"),
+    _like("like-escape-clause", "s like 'a/_b' escape '/' as r, s ilike 'a!_b' escape '!' as q"),
+    _like("like-escape-itself", "s like '50%%' escape '%' as r, s like 'a__b' escape '_' as q"),
+    _like("like-newline", "s like 'line_break' as r, s like 'line%' as q"),
+    _like(
+        "like-any-all",
+        r"s like any ('a\_b', '%\%') as a, s like all ('a%', '%b') as b,"
+        r" s not like any ('a\_b', 'x%') as c, s not like all ('a\_b', '50\%') as d,"
+        " s like some ('%x%', null) as e",
+    ),
+    # bin casts its argument to BIGINT first (a fraction truncated, a string parsed)
+    _like("bin-of-double", "bin(x) as r"),
+    _like(
+        "bin-of-decimal-and-string",
+        "bin(13.3) as a, bin(-13.3) as b, bin('13') as c,"
+        " bin('abc') as d, bin(-1) as e, bin(id - 5) as f",
+    ),
+    # typeof names Spark's types
+    _like(
+        "typeof-literals",
+        "typeof(1) as a, typeof(1L) as b, typeof(1.5) as c, typeof(-2147483648) as d,"
+        " typeof('x') as e, typeof(null) as f, typeof(array(1, null)) as g,"
+        " typeof(map('a', 1)) as h, typeof(named_struct('a', 1, 'b', 'x')) as i,"
+        " typeof(X'01') as j, typeof(1.5 * 2) as k, typeof(1e3) as l",
+    ),
+    _like("typeof-columns", "typeof(id) as a, typeof(s) as b, typeof(x) as c, typeof(id + x) as d"),
+    Case(
+        "strings/format-number-decimal",
+        "select id, format_number(n * 1.005, 2) as r, format_number(2.5, 0) as q"
+        " from strings_t order by id",
+        True,
+        differs="format_number rounds HALF_EVEN on the exact decimal (5.025 → 5.02); the macro"
+        " formats a DOUBLE with DuckDB's format, which gives 5.03",
+    ),
+    # the session's names are Spark's, not DuckDB's
+    Case(
+        "strings/session-names",
+        "select current_database() as a, current_catalog() as b, current_schema() as c",
     ),
 ]

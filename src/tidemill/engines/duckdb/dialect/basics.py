@@ -49,8 +49,28 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     return query.transform(_fill_gaps)
 
 
+# What Spark's session answers (a fresh session: database `default` of catalog `spark_catalog`);
+# DuckDB's own calls would answer `memory` / `main`.
+_SESSION_NAMES: dict[type[exp.Expr], str] = {
+    exp.CurrentDatabase: "default",
+    exp.CurrentSchema: "default",
+    exp.CurrentCatalog: "spark_catalog",
+}
+# Calls whose Spark answer names Spark's build or the machine's user: refused.
+_ENGINE_ANSWERS = {
+    "version": "version() (Spark's answer names its build)",
+    "user": "user() (Spark's answer is the user running Spark)",
+}
+
+
 def _fill_gaps(node: exp.Expr) -> exp.Expr:
     """Rewrite one node where sqlglot's Spark → DuckDB translation is missing or wrong."""
+    if type(node) in _SESSION_NAMES:
+        return exp.Literal.string(_SESSION_NAMES[type(node)])
+    if isinstance(node, exp.CurrentUser | exp.SessionUser):
+        raise _unsupported("current_user() (Spark's answer is the user running Spark)")
+    if isinstance(node, exp.Anonymous) and node.name.lower() in _ENGINE_ANSWERS:
+        raise _unsupported(_ENGINE_ANSWERS[node.name.lower()])
     if _is_spark_range(node):
         return _range_with_id(node)
     if isinstance(node, exp.ToBase64):  # Spark encodes a string's UTF-8 bytes
@@ -84,3 +104,9 @@ def _range_with_id(table: exp.Expr) -> exp.Expr:
     alias = table.args.get("alias")
     name = alias.name if isinstance(alias, exp.TableAlias) and alias.name else "range"
     return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(name)))
+
+
+def _unsupported(construct: str) -> Exception:
+    from tidemill.engines.duckdb.dialect.translate import unsupported
+
+    return unsupported(construct)

@@ -26,9 +26,11 @@ from __future__ import annotations
 import json
 import re
 
+import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from tidemill.engines.duckdb.dialect import datetime_patterns as patterns
 from tidemill.engines.duckdb.dialect import jackson
 from tidemill.engines.duckdb.dialect._nodes import (
     bottom_up,
@@ -97,8 +99,8 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         return call("tidemill_json_array_length", *node.expressions)
     if isinstance(node, exp.JSONKeys) and node.this is not None and not node.expressions:
         return call("tidemill_json_object_keys", node.this)
-    if isinstance(node, exp.JSONFormat) and isinstance(node.this, exp.Struct):
-        return to_json_struct(node.this)
+    if isinstance(node, exp.JSONFormat):
+        return to_json(node)
     if name == "schema_of_json" and isinstance(node, exp.Anonymous):
         return _schema_of_json(node.expressions)
     if isinstance(node, exp.FromJson):
@@ -152,28 +154,132 @@ def _get_json_object(document: exp.Expr, path: exp.Expr) -> exp.Expr:
     return call("tidemill_json_string", document, exp.Literal.string(converted))
 
 
-def to_json_struct(struct: exp.Struct) -> exp.Expr:
-    """to_json of a struct literal: Spark leaves out the fields that are NULL."""
-    fields = []
-    for field in struct.expressions:
-        if not isinstance(field, exp.PropertyEQ):
-            return exp.JSONFormat(this=struct)
-        value = field.expression
-        text = (
-            to_json_struct(value)
-            if isinstance(value, exp.Struct)
-            else exp.cast(call("to_json", value), exp.DataType.build("VARCHAR"))
-        )
-        fields.append(
-            template(
-                "CASE WHEN _v IS NOT NULL THEN _k || _text END",
-                v=value,
-                k=exp.Literal.string(json.dumps(field.name) + ":"),
-                text=text,
-            )
-        )
-    joined = call("concat_ws", exp.Literal.string(","), *fields)
-    return template("'{' || _joined || '}'", joined=joined)
+# Set on a to_json node (JSONFormat) by `strings.rewrite_typed`, before coercion: the Spark type
+# of its argument.
+TO_JSON_TYPE = "tidemill_to_json_type"
+_VALUE = "tidemill_json_value"
+_TS = "tidemill_json_ts"
+_TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"  # Spark's JSONOptions default
+_INTEGRAL_OR_BOOLEAN = ("tinyint", "smallint", "int", "bigint", "boolean")
+
+
+def to_json(node: exp.JSONFormat) -> exp.Expr:
+    """to_json(value[, options]) as Spark's JacksonGenerator writes it, built from the Spark
+    type of the value: struct fields that are NULL left out (at any depth), NULL array members
+    and map values written `null`, doubles as Java prints them, decimals with their scale,
+    dates `yyyy-MM-dd`, timestamps `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` in the session zone (or the
+    `timestampFormat` option, the only one honoured), binary as base64, map keys as text."""
+    spark_type = node.meta.get(TO_JSON_TYPE)
+    if not isinstance(spark_type, str):
+        raise _unsupported("to_json of a value whose Spark type is not known")
+    kind, _ = _split(spark_type)
+    if kind not in ("struct", "array", "map"):
+        raise _unsupported(f"to_json of a {spark_type}")
+    pattern = _timestamp_format(node.args.get("options"))
+    text = _json_sql(_VALUE, spark_type, 0, pattern)
+    built = sqlglot.parse_one(f"CASE WHEN {_VALUE} IS NOT NULL THEN {text} END", read="duckdb")
+    for column in list(built.find_all(exp.Column)):
+        if column.name == _VALUE and not column.table:
+            column.replace(node.this.copy())
+    for encode in list(built.find_all(exp.ToBase64)):  # DuckDB's, of bytes: not Spark's base64
+        encode.replace(call("to_base64", encode.this))
+    return built
+
+
+def _timestamp_format(options: exp.Expr | None) -> str:
+    if options is None:
+        return _TIMESTAMP_FORMAT
+    keys = options.args.get("keys") if isinstance(options, exp.VarMap) else None
+    values = options.args.get("values") if isinstance(options, exp.VarMap) else None
+    if not isinstance(keys, exp.Array) or not isinstance(values, exp.Array):
+        raise _unsupported("to_json with options that are not a map(...) of string literals")
+    pattern = _TIMESTAMP_FORMAT
+    for key_node, value_node in zip(keys.expressions, values.expressions, strict=True):
+        key, value = literal_text(key_node), literal_text(value_node)
+        if key is None or value is None:
+            raise _unsupported("to_json with options that are not a map(...) of string literals")
+        if key != "timestampFormat":
+            raise _unsupported(f"to_json option {key!r} (only timestampFormat is honoured)")
+        pattern = value
+    return pattern
+
+
+def _json_sql(value: str, spark_type: str, depth: int, pattern: str) -> str:
+    """DuckDB SQL writing `value` (SQL of Spark type `spark_type`, not NULL) as Spark's JSON."""
+    kind, members = _split(spark_type)
+    var = f"tidemill_j{depth}"
+    if kind == "string":
+        return f"CAST(to_json(CAST({value} AS VARCHAR)) AS VARCHAR)"
+    if kind == "void":
+        return "CAST(NULL AS VARCHAR)"
+    if kind in _INTEGRAL_OR_BOOLEAN:
+        return f"CAST({value} AS VARCHAR)"
+    if kind.startswith("decimal("):
+        return f"CAST(CAST({value} AS {kind.upper()}) AS VARCHAR)"
+    if kind == "double":
+        return f"tidemill_double_to_string({value})"
+    if kind == "date":
+        return f"'\"' || strftime({value}, '%Y-%m-%d') || '\"'"
+    if kind == "timestamp":
+        try:
+            printed = patterns.format_sql(exp.column(_TS), pattern).sql(dialect="duckdb")
+        except patterns.PatternError as exc:
+            raise _unsupported(f"to_json timestampFormat {pattern!r} ({exc})") from exc
+        return "'\"' || " + printed.replace(_TS, f"CAST({value} AS TIMESTAMPTZ)") + " || '\"'"
+    if kind == "binary":
+        return f"'\"' || to_base64({value}) || '\"'"
+    if kind == "array":
+        inner = _json_sql(var, members[0][1], depth + 1, pattern)
+        listed = f"list_transform({value}, lambda {var}: coalesce({inner}, 'null'))"
+        return f"'[' || array_to_string({listed}, ',') || ']'"
+    if kind == "map":
+        key_type = members[0][1]
+        if key_type == "string":
+            key = f"CAST(to_json(CAST({var}.key AS VARCHAR)) AS VARCHAR)"
+        elif key_type in _INTEGRAL_OR_BOOLEAN:
+            key = f"'\"' || CAST({var}.key AS VARCHAR) || '\"'"
+        else:  # Spark writes a date key as its day number, a struct key as `[1]` ...
+            raise _unsupported(f"to_json of a map with {key_type} keys")
+        item = _json_sql(f"{var}.value", members[1][1], depth + 1, pattern)
+        pair = f"{key} || ':' || coalesce({item}, 'null')"
+        listed = f"list_transform(map_entries({value}), lambda {var}: {pair})"
+        return f"'{{' || array_to_string({listed}, ',') || '}}'"
+    if kind == "struct":
+        fields = []
+        for index, (name, field_type) in enumerate(members, start=1):
+            field = f"struct_extract_at({value}, {index})"
+            label = json.dumps(name, ensure_ascii=False).replace("'", "''") + ":"
+            text = _json_sql(field, field_type, depth + 1, pattern)
+            fields.append(f"CASE WHEN {field} IS NOT NULL THEN '{label}' || {text} END")
+        joined = f"concat_ws(',', {', '.join(fields)})" if fields else "''"
+        return f"CASE WHEN {value} IS NOT NULL THEN '{{' || {joined} || '}}' END"
+    raise _unsupported(f"to_json of a value of type {spark_type}")  # float: Java's digits
+
+
+def _split(spark_type: str) -> tuple[str, list[tuple[str, str]]]:
+    """`array<int>` → ('array', [('', 'int')]); `struct<a:int>` → ('struct', [('a', 'int')])."""
+    if not spark_type.endswith(">") or "<" not in spark_type:
+        return spark_type, []
+    kind, _, inner = spark_type[:-1].partition("<")
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(inner):
+        if char in "<(":
+            depth += 1
+        elif char in ">)":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(inner[start:index])
+            start = index + 1
+    parts.append(inner[start:])
+    if kind == "struct":
+        return kind, [(p.partition(":")[0], p.partition(":")[2]) for p in parts]
+    return kind, [("", p) for p in parts]
+
+
+def _unsupported(construct: str) -> Exception:
+    from tidemill.engines.duckdb.dialect.translate import unsupported
+
+    return unsupported(construct)
 
 
 def _schema_of_json(args: list[exp.Expr]) -> exp.Expr:

@@ -17,6 +17,11 @@ Spark's rules (Spark SQL reference, "String functions"; UTF8String, stringExpres
 * elt(n, ...): the n-th argument, NULL out of range. find_in_set(s, list): 1-based, 0 if absent
   or `s` contains a comma.
 * sha2(s, 0|256) is SHA-256; other bit lengths are refused (DuckDB has no SHA-224/384/512).
+* LIKE/ILIKE (also NOT, ANY/SOME/ALL and like()/ilike()): the escape character is a backslash
+  unless ESCAPE names one (DuckDB has none by default). It may only precede `_`, `%` or itself:
+  Spark fails the query otherwise (INVALID_FORMAT.ESC_IN_THE_MIDDLE, ESC_AT_THE_END). A literal
+  pattern breaking that is refused; any other fails the batch with Spark's error on the rows
+  Spark fails on (subject and pattern not NULL). ILIKE checks the lowered pattern, as Spark.
 
 Refused by name (no DuckDB equivalent with Spark's answer): soundex, crc32, conv, hash,
 xxhash64, sha2 with 224/384/512 bits.
@@ -28,6 +33,7 @@ import re
 
 from sqlglot import exp
 
+from tidemill.engines.duckdb.dialect import json_values
 from tidemill.engines.duckdb.dialect._nodes import (
     bottom_up,
     call,
@@ -37,6 +43,8 @@ from tidemill.engines.duckdb.dialect._nodes import (
     template,
 )
 from tidemill.engines.duckdb.dialect.context import Context
+from tidemill.engines.duckdb.dialect.types import INTEGRAL, SparkTypes, is_numeric, wider_all
+from tidemill.errors import Failure, InvalidInputError
 
 _INT_MAX = 2147483647
 
@@ -120,6 +128,10 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
 
 
 def _rewrite_node(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Escape) and isinstance(node.this, exp.Like | exp.ILike):
+        return _like(node.this, node.expression)
+    if isinstance(node, exp.Like | exp.ILike) and not isinstance(node.parent, exp.Escape):
+        return _like(node, exp.Literal.string("\\"))
     if isinstance(node, exp.Substring):
         return _substring(node)
     if isinstance(node, exp.StrPosition) and node.args.get("position") is not None:
@@ -163,10 +175,207 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def rewrite_typed(query: exp.Expr, context: Context) -> exp.Expr:
+    """The rewrites that need the Spark type of an argument, run first (before coercion, on
+    the tree as Spark wrote it): typeof, bin, format_number's second argument, to_json."""
+    wanted = [
+        node
+        for node in query.find_all(exp.Typeof, exp.JSONFormat, exp.Anonymous)
+        if not isinstance(node, exp.Anonymous)
+        or (node.name.lower() in ("bin", "format_number") and len(node.expressions) in (1, 2))
+    ]
+    if not wanted:
+        return query
+    types = SparkTypes(query, context)
+    found = [(node, _spark_type(_typed_argument(node), types)) for node in wanted]
+    for node, spark_type in found:
+        if isinstance(node, exp.JSONFormat):
+            node.meta[json_values.TO_JSON_TYPE] = spark_type
+        elif isinstance(node, exp.Typeof):
+            name = spark_type if _names_exactly(node.this) else None
+            if name is None:
+                raise _unsupported(f"typeof({node.this.sql(dialect='spark')}) (its Spark type)")
+            node.replace(exp.Literal.string(name))
+        elif not isinstance(node, exp.Anonymous):
+            continue
+        elif node.name.lower() == "bin" and len(node.expressions) == 1:
+            _bin(node, spark_type)
+        elif node.name.lower() == "format_number" and len(node.expressions) == 2:
+            _format_number(node, spark_type)
+    return query
+
+
+def _spark_type(node: exp.Expr, types: SparkTypes) -> str | None:
+    """`types.of(node)`, also for what it leaves to sqlglot's annotator when there are no
+    tables (struct, map and array literals) and for a negative integer literal (Spark reads
+    -2147483648 as one INT literal, not the negation of a BIGINT)."""
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and node.this.is_int:
+        value = -int(node.this.name)
+        return "int" if value >= -(2**31) else "bigint" if value >= -(2**63) else None
+    if isinstance(node, exp.Paren):
+        return _spark_type(node.this, types)
+    if isinstance(node, exp.HexString):  # X'01'
+        return "binary"
+    if isinstance(node, exp.Struct):
+        fields = []
+        for field in node.expressions:
+            if not isinstance(field, exp.PropertyEQ):
+                return None
+            field_type = _spark_type(field.expression, types)
+            if field_type is None:
+                return None
+            fields.append(f"{field.name}:{field_type}")
+        return f"struct<{','.join(fields)}>"
+    if isinstance(node, exp.Array) and not types.of(node):
+        members = [_spark_type(e, types) for e in node.expressions]
+        element = wider_all(members) if node.expressions else "void"
+        return f"array<{element}>" if element is not None else None
+    if isinstance(node, exp.VarMap):
+        keys, values = node.args.get("keys"), node.args.get("values")
+        if not isinstance(keys, exp.Array) or not isinstance(values, exp.Array):
+            return None
+        key = wider_all(_spark_type(e, types) for e in keys.expressions) or "void"
+        item = wider_all(_spark_type(e, types) for e in values.expressions) or "void"
+        return f"map<{key},{item}>"
+    return types.of(node)
+
+
+def _typed_argument(node: exp.Expr) -> exp.Expr:
+    argument: exp.Expr = node.expressions[-1] if isinstance(node, exp.Anonymous) else node.this
+    return argument  # bin's value, format_number's digits, typeof's and to_json's value
+
+
+def _bin(node: exp.Anonymous, spark_type: str | None) -> None:
+    """Spark's bin casts its argument to BIGINT (bin(13.3) = '1101', bin(-1) has 64 digits)."""
+    if not (is_numeric(spark_type) or spark_type in ("string", "void")):
+        raise _unsupported(f"bin of a {spark_type or 'value of unknown type'}")
+    value = node.expressions[0]
+    value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("BIGINT")))
+
+
+def _format_number(node: exp.Anonymous, spark_type: str | None) -> None:
+    """format_number(x, d): an integral d is digits; a string is a Java DecimalFormat pattern
+    (HALF_EVEN rounding, its own grouping rules), refused."""
+    if spark_type in (*INTEGRAL, "void"):
+        return
+    raise _unsupported(
+        "format_number with a DecimalFormat pattern (a second argument that is not an integer)"
+    )
+
+
+# The nodes whose Spark type `types.SparkTypes` works out by Spark's own rules (not from
+# sqlglot's annotator, which knows other engines' function signatures).
+_TYPED_BY_RULE = (
+    exp.Literal, exp.Null, exp.Boolean, exp.Cast, exp.Paren, exp.Predicate, exp.Connector,
+    exp.Not, exp.Is, exp.Div, exp.IntDiv, exp.Add, exp.Sub, exp.Mul, exp.Mod, exp.Case, exp.If,
+    exp.Coalesce, exp.Nvl2, exp.Count, exp.Array, exp.Struct, exp.PropertyEQ, exp.HexString,
+)  # fmt: skip
+
+
+def _names_exactly(node: exp.Expr) -> bool:
+    """Whether typeof(`node`) can be written as a constant: its Spark type follows from Spark's
+    rules on literals, casts, the tables' columns and a few operators."""
+    if isinstance(node, exp.Neg):
+        return _names_exactly(node.this)
+    if isinstance(node, exp.Column):
+        return node.find_ancestor(exp.Select) is not None and not any(
+            node.root().find_all(exp.Subquery, exp.CTE, exp.Lateral, exp.Unnest)
+        )
+    if isinstance(node, exp.VarMap):
+        return all(_names_exactly(e) for e in (*node.args["keys"].expressions,
+                                                *node.args["values"].expressions))  # fmt: skip
+    if not isinstance(node, _TYPED_BY_RULE):
+        return False
+    return all(_names_exactly(child) for child in node.iter_expressions() if _is_value(child))
+
+
+def _is_value(node: exp.Expr) -> bool:
+    return not isinstance(node, exp.DataType | exp.Identifier | exp.Var)
+
+
 def _unsupported(construct: str) -> Exception:
     from tidemill.engines.duckdb.dialect.translate import unsupported
 
     return unsupported(construct)
+
+
+def _like(node: exp.Like | exp.ILike, escape: exp.Expr) -> exp.Expr:
+    """Spark's LIKE/ILIKE with its escape character (see the module docstring)."""
+    char = literal_text(escape)
+    if char is None or len(char) != 1:
+        raise _unsupported("LIKE with an ESCAPE that is not one character")
+    lower = isinstance(node, exp.ILike)
+    if lower and char.lower() != char.upper():
+        raise _unsupported("ILIKE with a letter as its escape character")
+    quantified = node.expression
+    if isinstance(quantified, exp.Any | exp.All):
+        patterns = quantified.this.expressions if isinstance(quantified.this, exp.Tuple) else []
+        if not patterns:
+            raise _unsupported("LIKE ANY/ALL without a list of patterns")
+        joined: type[exp.Or | exp.And] = exp.Or if isinstance(quantified, exp.Any) else exp.And
+        parts = [exp.Paren(this=_like_one(node, node.this, p, char, lower)) for p in patterns]
+        result: exp.Expr = parts[0]
+        for part in parts[1:]:
+            result = joined(this=result, expression=part)
+        return exp.Paren(this=result)
+    return _like_one(node, node.this, quantified, char, lower)
+
+
+_LIKE_ERROR = (
+    "'[INVALID_FORMAT.ESC_IN_THE_MIDDLE or ESC_AT_THE_END] The format is invalid: ''' || _p || "
+    "'''. The escape character ''' || _char || ''' may only precede _, % or itself.'"
+)
+
+
+def _like_one(
+    node: exp.Like | exp.ILike, subject: exp.Expr, pattern: exp.Expr, char: str, lower: bool
+) -> exp.Expr:
+    like = node.__class__(
+        this=subject.copy(), expression=pattern.copy(), negate=node.args.get("negate")
+    )
+    matched = exp.Escape(this=like, expression=exp.Literal.string(char))
+    text = literal_text(pattern)
+    if text is not None:
+        error = _like_pattern_error(text.lower() if lower else text, char)
+        if error is not None:
+            raise InvalidInputError(Failure.JOB_SQL_INVALID, error)
+        return matched
+    if isinstance(pattern, exp.Null):
+        return matched
+    # Not a literal: Spark fails the query on a row whose pattern is malformed; so does this.
+    quoted = char if char.isalnum() else "\\" + char
+    checked = call("lower", pattern.copy()) if lower else pattern.copy()
+    return template(
+        f"CASE WHEN _s IS NOT NULL AND NOT regexp_full_match(_p, _valid) "
+        f"THEN error({_LIKE_ERROR}) ELSE _matched END",
+        s=subject.copy(),
+        p=checked,
+        valid=exp.Literal.string(f"(?s)([^{quoted}]|{quoted}[_%{quoted}])*"),
+        char=exp.Literal.string(char),
+        matched=matched,
+    )
+
+
+def _like_pattern_error(pattern: str, char: str) -> str | None:
+    """Spark's error for a LIKE pattern (StringUtils.escapeLikeRegex), None if it is valid."""
+    index = 0
+    while index < len(pattern):
+        if pattern[index] != char:
+            index += 1
+            continue
+        if index + 1 == len(pattern):
+            return (
+                f"[INVALID_FORMAT.ESC_AT_THE_END] The format is invalid: '{pattern}'. "
+                "The escape character is not allowed to end with."
+            )
+        following = pattern[index + 1]
+        if following not in ("_", "%", char):
+            return (
+                f"[INVALID_FORMAT.ESC_IN_THE_MIDDLE] The format is invalid: '{pattern}'. "
+                f"The escape character is not allowed to precede '{following}'."
+            )
+        index += 2
+    return None
 
 
 def _substring(node: exp.Substring) -> exp.Expr:
