@@ -39,8 +39,23 @@ MACROS: tuple[str, ...] = (
     "CREATE MACRO timestamp_seconds(n) AS to_timestamp(n)",
     "CREATE MACRO raise_error(msg) AS error(CAST(msg AS VARCHAR))",
     "CREATE MACRO assert_true(c) AS CASE WHEN c THEN NULL ELSE error('assertion failed') END",
-    """CREATE MACRO format_number(x, d) AS
-        CASE WHEN d < 0 THEN NULL ELSE format('{:,.{}f}', CAST(x AS DOUBLE), d) END""",
+    # `text`: a DECIMAL or integer as DuckDB writes it ('-1234.5'), grouped by thousands, with
+    # `d` digits after the point (zeros added) and a '-' when `negative`
+    """CREATE MACRO tidemill_format_digits(text, negative, d) AS
+        (CASE WHEN negative THEN '-' ELSE '' END)
+        || format('{:,}', CAST(split_part(ltrim(text, '-'), '.', 1) AS HUGEINT))
+        || CASE WHEN d = 0 THEN '' ELSE '.' || rpad(split_part(text, '.', 2), d, '0') END""",
+    # Spark formats with java.text.DecimalFormat, HALF_EVEN, on the exact value: a DECIMAL or an
+    # integer is rounded and written as text here (through a DOUBLE, 5.025 became 5.03 and
+    # 9007199254740993 lost its last digit); a DOUBLE's exact binary value is what fmt rounds.
+    # The sign stays on a value that rounds to zero ('-0.00'), as DecimalFormat's.
+    """CREATE MACRO format_number(x, d) AS CASE
+        WHEN d < 0 THEN NULL
+        WHEN typeof(x) LIKE 'DECIMAL%' THEN tidemill_format_digits(
+            CAST(round_even(x, d) AS VARCHAR), x < 0, d)
+        WHEN typeof(x) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT')
+        THEN tidemill_format_digits(CAST(x AS VARCHAR), x < 0, d)
+        ELSE format('{:,.{}f}', CAST(x AS DOUBLE), d) END""",
 )
 
 

@@ -201,7 +201,7 @@ def rewrite_typed(query: exp.Expr, context: Context) -> exp.Expr:
         elif node.name.lower() == "bin" and len(node.expressions) == 1:
             _bin(node, spark_type)
         elif node.name.lower() == "format_number" and len(node.expressions) == 2:
-            _format_number(node, spark_type)
+            _format_number(node, spark_type, _spark_type(node.expressions[0], types))
     return query
 
 
@@ -253,10 +253,13 @@ def _bin(node: exp.Anonymous, spark_type: str | None) -> None:
     value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("BIGINT")))
 
 
-def _format_number(node: exp.Anonymous, spark_type: str | None) -> None:
+def _format_number(node: exp.Anonymous, spark_type: str | None, value_type: str | None) -> None:
     """format_number(x, d): an integral d is digits; a string is a Java DecimalFormat pattern
-    (HALF_EVEN rounding, its own grouping rules), refused."""
+    (HALF_EVEN rounding, its own grouping rules), refused. A DECIMAL `x` is rounded exactly
+    (the `format_number` macro), which DuckDB does only to a constant number of digits."""
     if spark_type in (*INTEGRAL, "void"):
+        if (value_type or "").startswith("decimal") and not node.expressions[1].is_int:
+            raise _unsupported("format_number of a decimal to a number of digits that varies")
         return
     raise _unsupported(
         "format_number with a DecimalFormat pattern (a second argument that is not an integer)"
