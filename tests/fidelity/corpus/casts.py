@@ -131,4 +131,10 @@ CASES = [
     _c("cast-in-arithmetic", "cast(s as int) + cast(d as int)"),
     Case("casts/cast-in-group-by",
          "select cast(d as int) as k, count(*) as c from casts_values group by cast(d as int)"),
+    # a decimal beyond a BIGINT keeps its low 64 bits (then 32, 16, 8), as Spark's toLong
+    Case("casts/decimal-beyond-bigint-wraps",
+         "select cast(12345678901234567890123.5 as bigint) as a,"
+         " cast(12345678901234567890123.5 as int) as b,"
+         " cast(-9223372036854775809.9 as bigint) as c, cast(9223372036854775808.5 as bigint) as d,"
+         " cast(99999999999999999999999999999999999999 as smallint) as e"),
 ]  # fmt: skip

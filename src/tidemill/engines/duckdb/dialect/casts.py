@@ -6,7 +6,8 @@ cost what the inline SQL costs). The rules, each checked against Spark 3.5.9:
 
 * fraction → integral truncates toward zero; double → int/bigint saturates at the type's
   bounds and NaN is 0; double → tinyint/smallint goes through int, then wraps; integral and
-  decimal → a narrower integral wraps (two's complement), as Scala's `toInt`/`toShort` do.
+  decimal → a narrower integral wraps (two's complement), as Scala's `toInt`/`toShort` do,
+  a decimal beyond a BIGINT's range too (its low 64 bits, as `BigInteger.longValue`).
 * string → integral: trimmed, optional sign, digits, an optional fraction that is dropped;
   anything else (`1e3`, `1_000`, `-`) or out of range is NULL.
 * string → double: trimmed Java syntax (`1.5d`, `.5`, `5.`, `1e5`), `NaN`, `Infinity` and
@@ -160,9 +161,9 @@ def _cast(node: exp.Expr, source: str, target: str) -> exp.Expr | None:
                 return call("tidemill_double_to_long", node)
             whole = call("tidemill_double_to_int", node)
             return whole if target == "int" else _narrow(whole, target, wrap=True)
-        if decimal(source) is not None:
-            whole = duckdb_cast(exp.Anonymous(this="trunc", expressions=[node]), "BIGINT")
-            return _narrow(whole, target, wrap=True)
+        if decimal(source) is not None:  # beyond a BIGINT too: its low 64 bits (toLong)
+            whole = duckdb_cast(exp.Anonymous(this="trunc", expressions=[node]), "HUGEINT")
+            return _narrow(call("tidemill_wrap64", whole), target, wrap=True)
         if source in INTEGRAL and INTEGRAL.index(source) > INTEGRAL.index(target):
             return _narrow(node, target, wrap=True)
         return None
