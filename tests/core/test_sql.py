@@ -104,7 +104,7 @@ from tidemill.errors import Failure, InvalidInputError
         ),
         pytest.param(
             "select bin(13.3) as b",
-            "SELECT BIN(TRY_CAST(TRUNC(13.3) AS BIGINT)) AS b",
+            "SELECT BIN(TIDEMILL_WRAP64(TRY_CAST(TRUNC(13.3) AS INT128))) AS b",
             id="bin-casts-to-bigint",
         ),
     ],
