@@ -66,3 +66,16 @@ def test_a_bad_pattern_beside_a_null_subject_is_no_error(spark: object) -> None:
     sql = r"SELECT s LIKE p AS l FROM VALUES (CAST(NULL AS STRING), 'a\\b') AS t(s, p)"
     assert [tuple(r) for r in spark.sql(sql).collect()] == [(None,)]  # type: ignore[attr-defined]
     assert _run(sql) == [(None,)]
+
+
+@pytest.mark.parametrize("call", ["like('a/_b', 'a//_b', '/')", "ilike('a', 'A', '/')"])
+def test_like_with_a_third_argument_is_refused_as_spark_refuses_it(
+    spark: object, call: str
+) -> None:
+    # sqlglot reads like(s, p, c) as s LIKE p ESCAPE c; Spark's like() takes two arguments
+    sql = f"SELECT {call} AS l"
+    with pytest.raises(Exception, match=r"WRONG_NUM_ARGS"):
+        spark.sql(sql).collect()  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInputError, match=r"takes 2 arguments, found 3") as caught:
+        to_duckdb(sql)
+    assert caught.value.failure is Failure.JOB_SQL_INVALID

@@ -108,7 +108,35 @@ def _parsed(spark_sql: str) -> exp.Query | exp.Values:
     _check_server_functions(statement)
     _check_qualified_calls(statement)
     _check_spark_functions(statement, tokens)
+    _check_like_calls(tokens)
     return statement
+
+
+def _check_like_calls(tokens: list[Token]) -> None:
+    """JOB_SQL_INVALID for `like(s, p, c)` / `ilike(s, p, c)`: Spark's functions take two
+    arguments (WRONG_NUM_ARGS), while sqlglot reads the call as `s LIKE p ESCAPE c`. The
+    escape character is written `s LIKE p ESCAPE 'c'`."""
+    for at, token in enumerate(tokens[:-1]):
+        if token.token_type not in (TokenType.LIKE, TokenType.ILIKE):
+            continue
+        if tokens[at + 1].token_type is not TokenType.L_PAREN:
+            continue
+        depth, commas = 0, 0
+        for inner in tokens[at + 1 :]:
+            if inner.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
+                depth += 1
+            elif inner.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
+                depth -= 1
+                if depth == 0:
+                    break
+            elif inner.token_type is TokenType.COMMA and depth == 1:
+                commas += 1
+        if commas > 1:
+            name = token.text.lower()
+            raise _invalid(
+                f"{name}() takes 2 arguments, found {commas + 1}: write s {name.upper()} "
+                "pattern ESCAPE 'c' for another escape character"
+            )
 
 
 def _binary_literals(tokens: list[Token]) -> list[Token]:
