@@ -131,6 +131,12 @@ CASES = [
     _c("cast-in-arithmetic", "cast(s as int) + cast(d as int)"),
     Case("casts/cast-in-group-by",
          "select cast(d as int) as k, count(*) as c from casts_values group by cast(d as int)"),
+    # an integral value's bytes, big-endian, two's complement (a long column: 8 bytes)
+    _c("integral-to-binary", "hex(cast(n as binary))"),
+    Case("casts/integral-literals-to-binary",
+         "select hex(cast(123 as binary)) as a, hex(cast(-123 as binary)) as b,"
+         " hex(cast(123Y as binary)) as c, hex(cast(-1S as binary)) as d,"
+         " cast(-123L as binary) as e, cast(cast(null as int) as binary) as f"),
     # a decimal beyond a BIGINT keeps its low 64 bits (then 32, 16, 8), as Spark's toLong
     Case("casts/decimal-beyond-bigint-wraps",
          "select cast(12345678901234567890123.5 as bigint) as a,"

@@ -16,8 +16,9 @@ cost what the inline SQL costs). The rules, each checked against Spark 3.5.9:
 * double → decimal rounds the double's shortest decimal text half up (Spark goes through
   `BigDecimal(Double.toString)`), not the binary value.
 * double → string prints as Java's `Double.toString`: 1.0E10, 1.0E-4, 0.001, NaN, Infinity.
-* string ↔ binary are UTF-8 bytes; arrays, maps and structs print as `[1, 2]`, `{a -> 1}`,
-  `{1, x}` with `null` for NULL members.
+* string ↔ binary are UTF-8 bytes; an integral value → binary is its bytes, big-endian;
+  arrays, maps and structs print as `[1, 2]`, `{a -> 1}`, `{1, x}` with `null` for NULL
+  members.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ MACROS: tuple[str, ...] = (
         WHEN x <= -2147483648.0 THEN -2147483648
         ELSE CAST(trunc(x) AS BIGINT)
     END AS INTEGER)""",
+    # An integral value's `bits` bits (two's complement), big-endian: Spark's CAST to BINARY.
+    """CREATE MACRO tidemill_integral_bytes(v, bits) AS unhex(lpad(
+        to_hex(CAST(v AS HUGEINT) & ((CAST(1 AS HUGEINT) << bits) - 1)), bits // 4, '0'))""",
     # Two's complement wrap of a BIGINT into `bits` bits (Scala's Long.toInt/toShort/toByte).
     "CREATE MACRO tidemill_low_bits(v, bits) AS "
     "CAST(v AS BIGINT) & ((CAST(1 AS BIGINT) << bits) - 1)",
@@ -182,6 +186,8 @@ def _cast(node: exp.Expr, source: str, target: str) -> exp.Expr | None:
         return to_string(node, source)
     if target == "binary" and source == "string":
         return exp.Anonymous(this="encode", expressions=[node])
+    if target == "binary" and source in INTEGRAL:  # its bytes, big-endian, as Spark's
+        return call("tidemill_integral_bytes", node, exp.Literal.number(_BITS.get(source, 64)))
     if target in ("date", "timestamp") and source == "string":
         return _keep_cast(call("tidemill_trim", node), target)
     return None
