@@ -117,6 +117,21 @@ def test_spark_query_becomes_duckdb(spark_sql, expected) -> None:
     ("spark_sql", "message"),
     [
         pytest.param(
+            "select bitmap_count(x'10')",
+            "bitmap_count is not supported on the DuckDB engine",
+            id="bitmap-count",
+        ),
+        pytest.param(
+            "select bitmap_construct_agg(bitmap_bit_position(a)) from t",
+            "bitmap_construct_agg is not supported on the DuckDB engine",
+            id="bitmap-construct-agg",
+        ),
+        pytest.param(
+            "select 128Y",
+            "a tinyint literal out of its range (128) is not supported on the DuckDB engine",
+            id="tinyint-literal-out-of-range",
+        ),
+        pytest.param(
             "select make_interval(1, 2, 0, 3, 4, 5, 6.000001)",
             "make_interval is not supported on the DuckDB engine",
             id="make-interval",

@@ -462,4 +462,19 @@ CASES += [
     _case(
         "bool-and-empty", "select bool_and(b) a, bool_or(b) o from (select true b) t where false"
     ),
+    # sum/try_sum of an untyped NULL is a DOUBLE; over a VALUES bigint column sum wraps and
+    # try_sum is NULL past BIGINT's range
+    _case(
+        "sum-of-void",
+        "select sum(c) s, try_sum(c) t, sum(null) n, try_sum(null) m"
+        " from values (null), (null) as tab(c)",
+    ),
+    _case(
+        "sum-values-overflow",
+        "select sum(c) s, try_sum(c) t from values (9223372036854775807L), (1L) as tab(c)",
+    ),
+    _case(
+        "sum-values-int-literal-overflow",
+        "select sum(c) s from values (9223372036854775807), (1) as tab(c)",
+    ),
 ]

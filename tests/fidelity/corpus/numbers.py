@@ -108,4 +108,28 @@ CASES = [
     Case("numbers/integer-literal-division", "select 1 / 2 as a, 1 / 0 as b, 0 / 0 as c"),
     Case("numbers/double-literals-by-zero",
          "select 1.5d / 0 as a, 1.5d % 0 as b, 1.5 / 0 as c, 7 div 0 as d"),
+    # Spark's grammar reads `-2147483648` as one int literal; `-(2147483648)` negates a bigint
+    Case(
+        "numbers/negative-int-literal-overflow",
+        "select try_multiply(-2147483648, 10) as a, try_subtract(-2147483648, 1) as b,"
+        " -2147483648 * 2 as c, - 2147483648 * 2 as d, -(2147483648) * 2 as e,"
+        " abs(-2147483648) as f, -(-2147483648) as g",
+    ),
+    Case(
+        "numbers/negative-bigint-decimal-literals",
+        "select -9223372036854775808 as a, -9223372036854775808 - 1 as b,"
+        " -(9223372036854775808) as c, -9223372036854775809 as d, 9223372036854775808 as e",
+    ),
+    Case(
+        "numbers/negative-suffixed-literals",
+        "select -128Y as a, -32768S as b, -9223372036854775808L * 2 as c",
+    ),
+    Case(
+        "numbers/values-column-overflow",
+        "select a + 1 as x, -2147483648 + a as y from values (2147483647), (-1) as t(a)",
+    ),
+    Case(
+        "numbers/values-column-wider-type",
+        "select a + 1 as x from values (2147483647), (2147483648) as t(a)",
+    ),
 ]  # fmt: skip

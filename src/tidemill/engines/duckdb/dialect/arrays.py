@@ -106,6 +106,11 @@ _SET_FUNCTIONS = (
 
 def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
     """`query` with Spark's collection function definitions (see the module docstring)."""
+    for node in query.find_all(exp.BitmapConstructAgg, exp.BitmapOrAgg, exp.BitmapCount):
+        # sqlglot writes Snowflake's bitmap format, not Spark's 4096-byte bitmap
+        from tidemill.engines.duckdb.dialect.translate import unsupported
+
+        raise unsupported(function_name(node))
     if not any(
         isinstance(node, exp.ArraySize | exp.Bracket | exp.StrToMap | exp.Reverse)
         or function_name(node) in ("cardinality", "array_repeat")

@@ -120,6 +120,8 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
     elif isinstance(node, exp.Neg | exp.Abs) and _wraps(node, types):
         spark_type = str(types.of(node))
         _replace_named(node, _typed(overflow.wrapped(node, spark_type), spark_type), types)
+    elif isinstance(node, exp.Sum) and _void_sum(node, types):
+        pass
     elif isinstance(node, exp.Sum | exp.Window | exp.Filter) and _is_long_sum(node, types):
         _replace_named(node, _typed(overflow.wrapped_sum(node), "bigint"), types)
     elif isinstance(node, exp.SafeAdd | exp.SafeSubtract | exp.SafeMultiply):
@@ -337,8 +339,23 @@ def _try_arithmetic(node: exp.Expr, types: SparkTypes) -> None:
         _replace(node, overflow.plain(node), types)
 
 
+def _void_sum(node: exp.Expr, types: SparkTypes) -> bool:
+    """sum/try_sum of an untyped NULL (a NULL literal, a VALUES column of NULLs): Spark's sum
+    is a DOUBLE there (DuckDB's an INT128); the NULL argument becomes a DOUBLE NULL."""
+    arg = node.this if isinstance(node, exp.Sum) else node.expressions[0]
+    if types.of(arg) != "void":
+        return False
+    typed = node.copy()
+    typed_arg = typed.this if isinstance(typed, exp.Sum) else typed.expressions[0]
+    typed_arg.replace(exp.cast(typed_arg.copy(), exp.DataType.build("DOUBLE")))
+    _replace_named(node, _typed(typed, "double"), types)
+    return True
+
+
 def _try_sum(node: exp.Expr, types: SparkTypes) -> None:
     """try_sum of integral values: NULL past BIGINT's range, as Spark (not wrapped)."""
+    if _void_sum(node, types):
+        return
     if types.of(node.expressions[0]) not in INTEGRAL:
         return
     outer = node

@@ -52,6 +52,7 @@ Pass = Callable[[exp.Expr, Context], exp.Expr]
 # Order matters: later passes see what earlier ones wrote. Coercion runs first, on the tree as
 # Spark wrote it, because it needs the Spark types of expressions that later passes rewrite.
 PASSES: tuple[Pass, ...] = (
+    literals.signed,  # Spark's negative and suffixed integer literals, before any type is read
     strings.rewrite_typed,  # typeof, bin, to_json: Spark types of the arguments as written
     coercion.rewrite,
     datetimes.rewrite,

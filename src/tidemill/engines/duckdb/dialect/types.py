@@ -186,10 +186,10 @@ def literal_type(literal: exp.Literal) -> str:
         return "double"
     if "." not in text:
         digits = text.lstrip("+-")
-        value = int(digits)
-        if value <= 2**31 - 1:
+        value = int(text)  # signed: `-2147483648` is one literal for Spark's grammar
+        if -(2**31) <= value <= 2**31 - 1:
             return "int"
-        if value <= 2**63 - 1:
+        if -(2**63) <= value <= 2**63 - 1:
             return "bigint"
         return decimal_type(len(digits.lstrip("0")) or 1, 0)
     whole, _, fraction = text.lstrip("+-").partition(".")
@@ -214,7 +214,7 @@ class SparkTypes:
         self._pending: tuple[exp.Expr, Context] | None = (query, context)
 
     def _annotate(self, query: exp.Expr, context: Context) -> None:
-        if not context.tables and query.find(exp.Subquery, exp.CTE) is None:
+        if not context.tables and query.find(exp.Subquery, exp.CTE, exp.Values) is None:
             return  # no column to type
         for number, node in enumerate(query.walk()):
             node.meta[_TAG] = number
@@ -278,7 +278,14 @@ class SparkTypes:
             return spark_type_of(node.to)
         if isinstance(node, exp.Column):
             return annotated
+        if isinstance(node, exp.Abs):
+            inner = self.of(node.this)
+            return "double" if inner == "string" else inner
         if isinstance(node, exp.Neg):
+            if isinstance(node.this, exp.Literal) and node.this.is_int:
+                # Spark's grammar reads `-2147483648` (also `- 2147483648`) as one literal, typed
+                # by its negative value: int; `-(2147483648)` negates a bigint
+                return literal_type(exp.Literal(this=f"-{node.this.this}", is_string=False))
             inner = self.of(node.this)
             return "double" if inner == "string" else inner
         if isinstance(node, exp.Predicate | exp.Connector | exp.Not | exp.Is):
