@@ -219,4 +219,13 @@ CASES = [
         "strings/session-names",
         "select current_database() as a, current_catalog() as b, current_schema() as c",
     ),
+    # binary from text: to_binary's default format is hex; base64 decoding is lenient (padding,
+    # spaces); unhex of a character that is not a hex digit is NULL
+    Case(
+        "strings/binary-from-text",
+        "select to_binary('616263') as a, to_binary('abc') as b, to_binary('abc', 'base64') as c,"
+        " to_binary('YW Jj', 'BASE64') as d, to_binary('abc', 'utf-8') as e,"
+        " unbase64('ab') as f, unbase64('YW-_') as g, unhex('-1') as h, unhex('zz') as i,"
+        " unhex('abc') as j, to_binary(cast(null as string)) as k",
+    ),
 ]

@@ -49,6 +49,29 @@ from tidemill.errors import Failure, InvalidInputError
 _INT_MAX = 2147483647
 
 MACROS: tuple[str, ...] = (
+    # unhex: NULL for a character that is not a hex digit (DuckDB's unhex fails the query);
+    # an odd count of digits gets a leading 0 on both engines.
+    """CREATE MACRO tidemill_unhex(s) AS
+        CASE WHEN regexp_full_match(s, '[0-9a-fA-F]*') THEN unhex(s) END""",
+    # unbase64: Spark's lenient decoding (a MIME decoder): the text up to the first '=', any
+    # character outside the base64 alphabet skipped ('-' and '_' too), a last lone character
+    # dropped, the padding restored (DuckDB's from_base64 wants it exact).
+    """CREATE MACRO tidemill_base64_digits(s) AS regexp_replace(
+        split_part(s, '=', 1), '[^A-Za-z0-9+/]', '', 'g')""",
+    """CREATE MACRO tidemill_unbase64_digits(t) AS from_base64(CASE length(t) % 4
+        WHEN 0 THEN t WHEN 1 THEN left(t, length(t) - 1) WHEN 2 THEN t || '==' ELSE t || '='
+        END)""",
+    "CREATE MACRO tidemill_unbase64(s) AS tidemill_unbase64_digits(tidemill_base64_digits(s))",
+    # to_binary(s[, 'hex' | 'base64']) fails the query on malformed text, as Spark's
+    # (CONVERSION_INVALID_INPUT); try_to_binary is refused by name.
+    """CREATE MACRO tidemill_to_binary_hex(s) AS CASE
+        WHEN regexp_full_match(s, '[0-9a-fA-F]*') THEN unhex(s)
+        ELSE error('[CONVERSION_INVALID_INPUT] The value ' || s
+            || ' (HEX) cannot be converted to BINARY because it is malformed') END""",
+    """CREATE MACRO tidemill_to_binary_base64(s) AS CASE
+        WHEN length(tidemill_base64_digits(s)) % 4 <> 1 THEN tidemill_unbase64(s)
+        ELSE error('[CONVERSION_INVALID_INPUT] The value ' || s
+            || ' (BASE64) cannot be converted to BINARY because it is malformed') END""",
     """CREATE MACRO tidemill_substr(s, pos, len) AS CASE
         WHEN s IS NULL OR pos IS NULL OR len IS NULL THEN NULL
         WHEN (CASE WHEN pos > 0 THEN pos - 1 WHEN pos < 0 THEN length(s) + pos ELSE 0 END) < 0
@@ -128,6 +151,8 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
 
 
 def _rewrite_node(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.ToBinary | exp.FromBase64 | exp.Unhex):
+        return _binary_from_text(node)
     if isinstance(node, exp.Escape) and isinstance(node.this, exp.Like | exp.ILike):
         return _like(node.this, node.expression)
     if isinstance(node, exp.Like | exp.ILike) and not isinstance(node.parent, exp.Escape):
@@ -173,6 +198,29 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
     if name in _REFUSED:
         raise _unsupported(_REFUSED[name])
     return node
+
+
+_TO_BINARY = {
+    "hex": "tidemill_to_binary_hex",
+    "base64": "tidemill_to_binary_base64",
+    "utf-8": "encode",
+    "utf8": "encode",
+}
+
+
+def _binary_from_text(node: exp.Expr) -> exp.Expr:
+    """unhex, unbase64 and to_binary with Spark's answers (the macros above). to_binary's
+    format is 'hex' (the default), 'base64', 'utf-8' or 'utf8' in any case, a literal: Spark
+    refuses any other (DATATYPE_MISMATCH.INVALID_ARG_VALUE)."""
+    if isinstance(node, exp.Unhex):
+        return exp.Anonymous(this="tidemill_unhex", expressions=[node.this])
+    if isinstance(node, exp.FromBase64):
+        return exp.Anonymous(this="tidemill_unbase64", expressions=[node.this])
+    form = node.args.get("format")
+    name = "hex" if form is None else form.name.lower() if form.is_string else None
+    if name not in _TO_BINARY:
+        raise _unsupported("to_binary with a format other than 'hex', 'base64', 'utf-8', 'utf8'")
+    return exp.Anonymous(this=_TO_BINARY[name], expressions=[node.this])
 
 
 def rewrite_typed(query: exp.Expr, context: Context) -> exp.Expr:
