@@ -136,3 +136,30 @@ def test_a_binary_literal_with_a_space_is_read_as_spark_reads_it(spark: object) 
     assert [e.this.sql(dialect="spark") for e in parsed.expressions] == [
         "X'1010'", "X'0A'", "X''", "X'101'",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["truncate(525, -1)", "current_time()", "unnest(array(1))", "xor(true, false)", "list(1)"],
+)
+def test_a_keyword_call_sqlglot_reads_is_refused_as_spark_refuses_it(
+    spark: object, call: str
+) -> None:
+    # sqlglot's tokenizer makes these names keywords, and its parser functions of other engines
+    from pyspark.errors import AnalysisException
+
+    sql = f"SELECT {call} AS x"
+    with pytest.raises(InvalidInputError, match="not a Spark SQL function"):
+        parse_query(sql)
+    with pytest.raises(AnalysisException, match="UNRESOLVED_ROUTINE"):
+        spark.sql(sql).collect()  # type: ignore[attr-defined]
+
+
+def test_the_double_colon_cast_is_refused_as_spark_3_refuses_it(spark: object) -> None:
+    from pyspark.errors import ParseException
+
+    sql = "SELECT '1' :: int AS x"
+    with pytest.raises(InvalidInputError, match=r"is not Spark 3\.5 SQL: write CAST"):
+        parse_query(sql)
+    with pytest.raises(ParseException, match="PARSE_SYNTAX_ERROR"):
+        spark.sql(sql).collect()  # type: ignore[attr-defined]
