@@ -477,4 +477,19 @@ CASES += [
         "sum-values-int-literal-overflow",
         "select sum(c) s from values (9223372036854775807), (1) as tab(c)",
     ),
+    # WITHIN GROUP (ORDER BY x DESC) as a window: DuckDB's quantile ignored the DESC there
+    _case(
+        "percentile-desc-over-window",
+        "select v, k, percentile_cont(0.25) within group (order by v desc) over () as c,"
+        " percentile_disc(0.25) within group (order by v desc) over (partition by k) as d,"
+        " percentile_cont(0.3) within group (order by v desc) over (partition by k) as e"
+        " from values (1, 1), (2, 1), (3, 2), (4, 2), (9, 2), (null, 1) as t(v, k)",
+    ),
+    _case(
+        "percentile-desc-aggregate",
+        "select percentile_cont(0.0) within group (order by v desc) as a,"
+        " percentile_disc(0.5) within group (order by v desc) as b,"
+        " percentile_cont(0.3) within group (order by v desc) as c"
+        " from values (0.0), (1.5), (3.25), (4.0) as t(v)",
+    ),
 ]

@@ -178,9 +178,23 @@ def _percentile_approx(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
 
 
 def _within_group(node: exp.Expr, wrap: _Wrapper) -> exp.Expr | None:
-    if isinstance(node.this, exp.PercentileDisc):
-        return _double(wrap(node.copy()))
-    return None
+    """percentile_cont / percentile_disc (q) WITHIN GROUP (ORDER BY x [DESC]), a DOUBLE over x
+    as a DOUBLE, as Spark's (DuckDB's quantile of a DECIMAL keeps its scale: 3.32 for 3.325).
+    DuckDB's quantile ignores a DESC order when it runs as a window (OVER): a descending order
+    is taken as the ascending order of -x, and the answer negated back (0.0 - ...: no -0.0)."""
+    call = node.copy()
+    order = call.expression
+    ordered = order.expressions[0] if isinstance(order, exp.Order) and order.expressions else None
+    if not isinstance(ordered, exp.Ordered):
+        return None
+    descending = bool(ordered.args.get("desc"))
+    value = _double(ordered.this)
+    ordered.set("desc", False)
+    ordered.set("this", exp.Neg(this=exp.paren(value)) if descending else value)
+    answer = _double(wrap(call))
+    if not descending:
+        return answer
+    return exp.paren(exp.Sub(this=exp.Literal.number(0.0), expression=answer))
 
 
 def _skewness(node: exp.Expr, wrap: _Wrapper) -> exp.Expr:
