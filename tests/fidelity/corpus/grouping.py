@@ -291,3 +291,77 @@ CASES += [
         " count(*) n from grouping_sales group by 1, 2 with cube",
     ),
 ]
+
+CASES += [
+    _case(
+        "grouping-id-column-name",
+        "SELECT k, grouping__id FROM VALUES (1), (2) AS t(k) GROUP BY GROUPING SETS ((k), ())",
+    ),
+    _case(
+        "grouping-id-column-two",
+        "select region, channel, grouping__id, grouping_id(), grouping(region)"
+        " from grouping_sales group by cube(region, channel)",
+    ),
+    _case(
+        "grouping-id-star-names",
+        "select * from (select region, grouping__id, grouping_id(), grouping(region), count(*) n"
+        " from grouping_sales group by rollup(region))",
+    ),
+    _case(
+        "commutative-sets",
+        "SELECT a + b AS s, b, sum(c) AS t FROM VALUES (1,1,1),(2,2,2) AS t(a,b,c)"
+        " GROUP BY GROUPING SETS ((a + b), (b + a), (b))",
+    ),
+    _case(
+        "commutative-select",
+        "SELECT b * a AS p, sum(c) AS t FROM VALUES (1,2,1),(2,2,2) AS t(a,b,c)"
+        " GROUP BY ROLLUP (a * b)",
+    ),
+    _case(
+        "commutative-chain",
+        "SELECT a + b + c AS s, count(*) AS n FROM VALUES (1,2,3),(3,2,1),(1,1,1) AS t(a,b,c)"
+        " GROUP BY GROUPING SETS ((c + (b + a)), ())",
+    ),
+    _case(
+        "empty-sets-empty-input",
+        "SELECT count(*) AS c FROM VALUES (1) AS t(k) WHERE k > 100 GROUP BY GROUPING SETS (())",
+    ),
+    _case(
+        "rollup-empty-input",
+        "SELECT k, count(*) AS c, sum(k) AS s FROM VALUES (1) AS t(k) WHERE k > 100"
+        " GROUP BY ROLLUP (k)",
+    ),
+    _case(
+        "cube-empty-input-having",
+        "SELECT k, count(*) AS c FROM VALUES (1) AS t(k) WHERE k > 100"
+        " GROUP BY CUBE (k) HAVING count(*) >= 0",
+    ),
+    _case(
+        "global-aggregate-empty-input",
+        "SELECT count(*) AS c, sum(k) AS s FROM VALUES (1) AS t(k) WHERE k > 100",
+    ),
+    _case(
+        "having-grouping",
+        "select region, product, sum(qty) s from grouping_sales group by rollup(region, product)"
+        " having grouping(product) = 1",
+    ),
+    _case(
+        "sets-with-aliases",
+        "select upper(region) r, product p, sum(qty) s from grouping_sales"
+        " group by grouping sets ((r), (p), (r, p))",
+    ),
+    _case(
+        "sets-with-ordinals",
+        "select region, product, sum(qty) s from grouping_sales"
+        " group by grouping sets ((1), (1, 2))",
+    ),
+    _case(
+        "cube-expressions",
+        "select qty % 2 odd, upper(channel) ch, count(*) n, grouping_id() g from grouping_sales"
+        " group by cube(qty % 2, upper(channel))",
+    ),
+    _case(
+        "rollup-expression-reordered",
+        "select 1 + qty q, count(*) n from grouping_sales group by rollup(qty + 1)",
+    ),
+]

@@ -30,11 +30,113 @@ def rewrite(query: exp.Expr, context: Context) -> exp.Expr:
         group = select.args.get("group")
         columns = None  # Spark: grouping() and grouping_id() need sets, ROLLUP or CUBE
         if isinstance(group, exp.Group):
+            if any(_is_empty(e) for e in group.expressions):
+                raise _refused("GROUP BY () (a Spark 3.5 syntax error)")
             columns = [_ordinal_resolved(c, select) for c in _standard_form(group)]
             if not _has_grouping_analytics(group):
                 columns = None
         _spell_grouping_id(select, columns)
+        if isinstance(group, exp.Group) and _has_grouping_analytics(group):
+            _one_spelling(select, group)
+            _no_row_from_nothing(select)
     return query
+
+
+# Spark's Canonicalize: operands of these are ordered, so `b + a` is the grouping expression
+# `a + b` (the flattened chain of one operator, e.g. `a + b + c`, is one commutative set).
+_COMMUTATIVE = (
+    exp.Add, exp.Mul, exp.And, exp.Or, exp.EQ, exp.NullSafeEQ, exp.NEQ,
+    exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor,
+)  # fmt: skip
+_MIRRORED: dict[type[exp.Expr], type[exp.Expr]] = {exp.LT: exp.GT, exp.LTE: exp.GTE}
+
+
+def _canonical(node: exp.Expr) -> str:
+    """A key equal for expressions Spark's Canonicalize makes equal (case-blind names,
+    commutative operands in any order, `a < b` as `b > a`)."""
+    if isinstance(node, exp.Paren):
+        return _canonical(node.this)
+    if isinstance(node, exp.Identifier):
+        return f"id:{str(node.this).lower()}"
+    mirrored = _MIRRORED.get(type(node))
+    if mirrored is not None and isinstance(node, exp.Binary):
+        return f"{mirrored.__name__}({_canonical(node.right)},{_canonical(node.left)})"
+    if isinstance(node, _COMMUTATIVE) and isinstance(node, exp.Binary):
+        operands: list[exp.Expr] = []
+        pending: list[exp.Expr] = [node]
+        while pending:
+            current = pending.pop()
+            while isinstance(current, exp.Paren):
+                current = current.this
+            if type(current) is type(node):
+                pending.extend([current.left, current.right])
+            else:
+                operands.append(current)
+        return f"{type(node).__name__}({','.join(sorted(_canonical(o) for o in operands))})"
+    parts = [type(node).__name__]
+    for key in sorted(node.args):
+        value = node.args[key]
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            parts.append(f"{key}={_canonical(v) if isinstance(v, exp.Expr) else repr(v)}")
+    return "(" + ";".join(parts) + ")"
+
+
+def _one_spelling(select: exp.Select, group: exp.Group) -> None:
+    """Grouping expressions equal for Spark but spelt differently (`a + b`, `b + a`) take the
+    first spelling, in the sets and in the SELECT, HAVING and ORDER BY: DuckDB compares them
+    as written and would leave the `(b + a)` set's `a + b` NULL."""
+    first: dict[str, exp.Expr] = {}
+    for e in _flattened(list(group.expressions)):
+        if isinstance(e, exp.Column | exp.Literal):
+            continue
+        key = _canonical(e)
+        if key not in first:
+            first[key] = e
+        elif e.sql() != first[key].sql():
+            e.replace(first[key].copy())
+    if not first:
+        return
+    for key_name in ("expressions", "having", "order"):
+        value = select.args.get(key_name)
+        roots = value if isinstance(value, list) else [value]
+        for root in roots:
+            if isinstance(root, exp.Expr):
+                _respell(root, first)
+
+
+def _respell(root: exp.Expr, first: dict[str, exp.Expr]) -> None:
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, exp.Query | exp.Subquery):
+            continue
+        if not isinstance(node, exp.Column | exp.Literal | exp.Identifier):
+            chosen = first.get(_canonical(node))
+            if chosen is not None:
+                if node.sql() != chosen.sql():
+                    node.replace(chosen.copy())
+                continue
+        pending.extend(node.iter_expressions())
+
+
+def _no_row_from_nothing(select: exp.Select) -> None:
+    """Spark 3.5 runs GROUPING SETS, ROLLUP and CUBE as an Expand under a grouped aggregate,
+    so an empty input gives no row, even for the `()` set (DuckDB: one row of totals). Every
+    group of a non-empty input has a row, so `count(*) > 0` keeps exactly Spark's rows."""
+    condition: exp.Expr = exp.GT(
+        this=exp.Count(this=exp.Star(), big_int=True), expression=exp.Literal.number(0)
+    )
+    having = select.args.get("having")
+    if isinstance(having, exp.Having):
+        condition = exp.And(this=exp.Paren(this=having.this.copy()), expression=condition)
+    select.set("having", exp.Having(this=condition))
+
+
+def _is_empty(e: exp.Expr) -> bool:
+    return (isinstance(e, exp.Tuple) and not e.expressions) or (
+        isinstance(e, exp.Paren) and e.this is None
+    )
 
 
 def _ordinal_resolved(column: exp.Expr, select: exp.Select) -> exp.Expr:
@@ -102,6 +204,16 @@ def _spell_grouping_id(select: exp.Select, columns: list[exp.Expr] | None) -> No
             args = list(node.expressions)
         elif isinstance(node, exp.Grouping) and columns is None:
             raise _refused("grouping() without GROUPING SETS, ROLLUP or CUBE")
+        elif isinstance(node, exp.Grouping):
+            if (
+                node.parent is select
+                and node.arg_key == "expressions"
+                and len(node.expressions) == 1
+                and isinstance(node.expressions[0], exp.Column)
+            ):  # Spark's name for the unaliased column, `grouping(k)`
+                name = f"grouping({node.expressions[0].name})"
+                node.replace(exp.alias_(node.copy(), exp.to_identifier(name, quoted=True)))
+            continue
         elif _is_grouping_id_column(node):
             args = []
         else:
@@ -112,8 +224,16 @@ def _spell_grouping_id(select: exp.Select, columns: list[exp.Expr] | None) -> No
             raise _refused(
                 "grouping_id(...) whose arguments are not the GROUP BY columns in their order"
             )
-        replacement = exp.Grouping(expressions=[c.copy() for c in columns])
+        replacement: exp.Expr = exp.Grouping(expressions=[c.copy() for c in columns])
         # Spark's grouping_id() is a BIGINT; DuckDB's grouping() too.
+        if node.parent is select and node.arg_key == "expressions":
+            # Spark's name for the unaliased column: `grouping__id`, `grouping_id()`, ...
+            spark_name = (
+                "grouping__id"
+                if isinstance(node, exp.Column)
+                else f"grouping_id({', '.join(a.sql(dialect='spark') for a in args)})"
+            )
+            replacement = exp.alias_(replacement, exp.to_identifier(spark_name, quoted=True))
         node.replace(replacement)
 
 

@@ -39,6 +39,7 @@ from tidemill.engines.duckdb.dialect import (
     joins,
     json_values,
     literals,
+    pivot,
     regex,
     strings,
     subqueries,
@@ -53,6 +54,7 @@ Pass = Callable[[exp.Expr, Context], exp.Expr]
 # Spark wrote it, because it needs the Spark types of expressions that later passes rewrite.
 PASSES: tuple[Pass, ...] = (
     literals.signed,  # Spark's negative and suffixed integer literals, before any type is read
+    pivot.rewrite,  # PIVOT as Spark's GROUP BY, on the tree as written (its names, its types)
     strings.rewrite_typed,  # typeof, bin, to_json: Spark types of the arguments as written
     coercion.rewrite,
     datetimes.rewrite,
@@ -85,6 +87,7 @@ MACROS: tuple[str, ...] = (
     *higher_order.MACROS,
     *aggregates.MACROS,
     *grouping.MACROS,
+    *pivot.MACROS,
     *joins.MACROS,
     *subqueries.MACROS,
     *basics.MACROS,
