@@ -385,6 +385,11 @@ def test_sql_that_is_not_one_runnable_query_is_job_sql_invalid(spark_sql, messag
             {"a", "b", "c"},
             id="semi-and-anti-join",
         ),
+        pytest.param(
+            "with s as (select a, c from t) select * from s pivot (sum(a) for c in ('x'))",
+            {"t"},
+            id="pivot-of-a-cte",
+        ),
         pytest.param("select 1", set(), id="no-table"),
         pytest.param("values (1)", set(), id="values"),
     ],

@@ -205,7 +205,10 @@ def referenced_tables(spark_sql: str) -> set[str]:
         ".".join(part.name for part in source.parts)
         for scope in root.traverse()
         for source in scope.sources.values()
-        if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier)
+        if isinstance(source, exp.Table)
+        and isinstance(source.this, exp.Identifier)
+        # a PIVOT's source is listed as a table (under its own key) even when a CTE names it
+        and not (len(source.parts) == 1 and source.name in scope.cte_sources)
     }
 
 

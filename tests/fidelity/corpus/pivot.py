@@ -183,4 +183,10 @@ CASES: list[Case] = [
         "SELECT * FROM (SELECT Year, COURSE, earnings FROM pivot_sales)"
         " PIVOT (SUM(Earnings), MAX(EARNINGS) FOR Course IN ('Java'))",
     ),
+    # a PIVOT of a CTE reads the CTE, not a table of that name
+    _case(
+        "of-a-cte",
+        "WITH s AS (SELECT year, course, earnings FROM pivot_sales)"
+        " SELECT * FROM s PIVOT (sum(earnings) FOR course IN ('dotNET', 'Java'))",
+    ),
 ]
