@@ -329,7 +329,9 @@ def _is_type(node: exp.Cast, *names: str) -> bool:
 
 def _rewrite_node(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Cast):
-        if _is_type(node, "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMPLTZ", "TIMESTAMPNTZ"):
+        if _is_type(node, "TIMESTAMPNTZ"):
+            return _ntz(node.this)
+        if _is_type(node, "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMPLTZ"):
             return _call(values.TO_TIMESTAMP, node.this)
         if _is_type(node, "DATE"):
             return _call(values.TO_DATE, node.this)
@@ -518,7 +520,7 @@ def _rewrite_call(node: exp.Anonymous) -> exp.Expr:
 
 def _ntz(node: exp.Expr) -> exp.Expr:
     """to_timestamp_ntz(x): the wall clock the text names, any zone in it ignored."""
-    wall = _call("tidemill_naive_of_parts", _call("tidemill_text_parts", exp.cast(node, "VARCHAR")))
+    wall = _call(values.TEXT_TO_WALL, exp.cast(node.copy(), "VARCHAR"))
     return exp.Case(
         ifs=[exp.If(this=_is_text(node), true=exp.cast(wall, "TIMESTAMPTZ"))],
         default=_call(values.TO_TIMESTAMP, node),
