@@ -30,9 +30,12 @@ from tidemill.engines.duckdb.dialect.types import (
     branches,
     comparison_type,
     decimal,
+    is_atomic,
     is_numeric,
+    wider,
     wider_all,
 )
+from tidemill.errors import Failure, InvalidInputError
 
 MACROS: tuple[str, ...] = (
     *casts.MACROS,
@@ -426,11 +429,54 @@ def _widen(node: exp.Expr, members: list[exp.Expr], types: SparkTypes, *, string
         return
     common = wider_all(member_types, strings=strings)
     if common is None:
+        _refuse_incompatible(_construct(node), member_types, strings=strings)
         return
     for member, member_type in zip(members, member_types, strict=True):
         if member_type != common and member_type != "void":
             _replace_member(member, common, member_type, types)
     types.forget(node)
+
+
+_CONSTRUCTS = {
+    exp.Case: "CASE", exp.If: "IF", exp.Coalesce: "COALESCE/NVL", exp.Nvl2: "NVL2",
+    exp.Greatest: "greatest", exp.Least: "least", exp.Array: "array", exp.In: "IN",
+    exp.Union: "UNION", exp.Intersect: "INTERSECT", exp.Except: "EXCEPT",
+}  # fmt: skip
+
+
+def _construct(node: exp.Expr) -> str:
+    return _CONSTRUCTS.get(type(node), node.key.upper())
+
+
+def _refuse_incompatible(construct: str, member_types: list[str | None], *, strings: bool) -> None:
+    """Spark refuses (DATATYPE_MISMATCH / INCOMPATIBLE_COLUMN_TYPE) the members of a CASE, IF,
+    COALESCE, IN list, array(), greatest/least or set operation column with no wider common
+    type (TypeCoercion.findWiderCommonType): boolean with a number, string, date or binary;
+    binary with anything but binary; a date or timestamp with a number. Raised only when every
+    type is one this module knows exactly (a map, struct or interval is left alone)."""
+    if not all(_known(t) for t in member_types):
+        return
+    listed = [str(t) for t in member_types]
+    ordered = [t for t in dict.fromkeys(listed) if "string" in t]
+    ordered += [t for t in listed if "string" not in t]
+    so_far: str | None = "void"
+    for member_type in ordered:
+        combined = wider(so_far, member_type, strings=strings)
+        if combined is None:
+            raise InvalidInputError(
+                Failure.JOB_SQL_INVALID,
+                f"{construct} combines {str(so_far).upper()} and {member_type.upper()}, types with "
+                "no common type: Spark refuses the query (DATATYPE_MISMATCH)",
+            )
+        so_far = combined
+
+
+def _known(spark_type: str | None) -> bool:
+    if spark_type is None:
+        return False
+    if spark_type.startswith("array<"):
+        return _known(spark_type[6:-1])
+    return spark_type == "void" or is_atomic(spark_type) or decimal(spark_type) is not None
 
 
 def _replace_member(member: exp.Expr, target: str, source: str | None, types: SparkTypes) -> None:
@@ -530,6 +576,7 @@ def _widen_set_operation(node: exp.SetOperation, types: SparkTypes) -> None:
             continue
         common = wider_all(member_types)
         if common is None:
+            _refuse_incompatible(_construct(node), member_types, strings=True)
             continue
         for member, member_type in zip(members, member_types, strict=True):
             if member_type != common and member_type != "void":
