@@ -218,4 +218,9 @@ CASES: list[Case] = [
             ]
         ),
     ),
+    _c(
+        "non-finite-double-to-timestamp",
+        "SELECT cast(double('inf') AS timestamp) AS a, cast(double('-inf') AS timestamp) AS b, "
+        "cast(double('nan') AS timestamp) AS c, cast(1.5 AS timestamp) AS d",
+    ),
 ]

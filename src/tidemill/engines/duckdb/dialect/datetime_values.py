@@ -256,7 +256,8 @@ MACROS: tuple[str, ...] = (
     f"""CREATE MACRO {TO_TIMESTAMP}(x) AS CASE
         WHEN typeof(x) = 'VARCHAR' THEN {TEXT_TO_TIMESTAMP}(CAST(x AS VARCHAR))
         WHEN typeof(x) IN {_NUMERIC} OR typeof(x) LIKE 'DECIMAL%'
-            THEN to_timestamp(TRY_CAST(x AS DOUBLE))
+            THEN CASE WHEN isfinite(TRY_CAST(x AS DOUBLE)) THEN to_timestamp(TRY_CAST(x AS DOUBLE))
+                END  -- Spark: NaN and infinities are NULL
         ELSE TRY_CAST(x AS TIMESTAMPTZ) END""",
     # Spark's cast to DATE: text as above, a timestamp's day in the session zone
     f"""CREATE MACRO {TO_DATE}(x) AS CASE
