@@ -147,4 +147,16 @@ CASES = [
          "select bytes + 0 as b, count(*) as c from coercion_log group by bytes + 0"),
     Case("coercion/order-by-string-as-number",
          "select line, bytes from coercion_log order by bytes + 0, line", ordered=True),
+    # string functions' integer arguments from text: cast to INT, NULL when not a number
+    _c("text-int-arguments",
+       "concat_ws('|', lpad('hi', bytes), left('abcd', bytes), substr('abcdef', bytes), "
+       "repeat('a', bytes), split_part('a,b,c', ',', bytes), space(bytes), "
+       "cast(locate('b', 'abcb', bytes) as string), substring_index('a.b.c', '.', bytes), "
+       "overlay('abcde' placing 'x' from bytes))"),
+    Case("coercion/widened-branches-and-in-lists",
+         "select if(line > 3, date '2020-01-02', '2020-01-01') as a, coalesce(null, 1, '2') as b, "
+         "1 in ('1', 2.5) as c, array(1, 'a') as d, greatest(1, cast(2 as bigint), 1.5) as e, "
+         "case when line > 3 then timestamp '2020-01-01 10:00:00' else date '2020-01-01' end as f "
+         "from coercion_log order by line", ordered=True),
+    Case("coercion/pmod-of-text", "select pmod('7', 3) as a, pmod(7, '3') as b, pmod('x', 3) as c"),
 ]  # fmt: skip

@@ -132,4 +132,15 @@ CASES = [
         "numbers/values-column-wider-type",
         "select a + 1 as x from values (2147483647), (2147483648) as t(a)",
     ),
+    # round/bround of an integral type to negative places: exact, then wrapped to the type
+    Case("numbers/round-integral-wraps",
+         "select round(cast(127 as tinyint), -1) as a, round(cast(-128 as tinyint), -1) as b, "
+         "round(cast(32767 as smallint), -1) as c, round(2147483647, -1) as d, "
+         "round(cast(9223372036854775807 as bigint), -1) as e, "
+         "bround(cast(127 as tinyint), -1) as f, bround(2147483647, -2) as g, "
+         "round(cast(12 as tinyint), -1) as h, "
+         "round(cast(9223372036854775807 as bigint), -19) as i, "
+         "round(cast(9223372036854775807 as bigint), -20) as j, "
+         "bround(cast(-9223372036854775807 as bigint), -5) as k, bround(25, -1) as l, "
+         "round(25, -1) as m"),
 ]  # fmt: skip

@@ -21,6 +21,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from tidemill.engines.duckdb.dialect import casts, overflow
+from tidemill.engines.duckdb.dialect._nodes import template
 from tidemill.engines.duckdb.dialect.context import Context
 from tidemill.engines.duckdb.dialect.types import (
     FRACTIONAL,
@@ -112,7 +113,31 @@ def _tables_key(context: Context) -> tuple[tuple[str, tuple[tuple[str, str], ...
 def _visit(node: exp.Expr, types: SparkTypes) -> None:
     for child in list(node.iter_expressions()):
         _visit(child, types)
+    _int_arguments(node, types)
     _coerce(node, types)
+
+
+# Integer arguments of string functions (ImplicitTypeCasts to IntegerType): a string, a
+# fraction or a bigint there is cast to INT as Spark casts it (NULL for text that is not a
+# number, truncated, wrapped), where DuckDB's implicit cast fails the batch or rounds.
+_INT_ARGUMENTS: dict[type[exp.Expr], tuple[str, ...]] = {
+    exp.Pad: ("expression",), exp.Left: ("expression",), exp.Right: ("expression",),
+    exp.Substring: ("start", "length"), exp.Repeat: ("times",), exp.RegexpSplit: ("limit",),
+    exp.SubstringIndex: ("count",), exp.Space: ("this",), exp.Overlay: ("from_", "for_"),
+    exp.Elt: ("this",), exp.SplitPart: ("part_index",), exp.RegexpExtract: ("group",),
+    exp.RegexpExtractAll: ("group",),
+}  # fmt: skip
+_TO_INT = ("string", "bigint", "float", "double")
+
+
+def _int_arguments(node: exp.Expr, types: SparkTypes) -> None:
+    for arg in _INT_ARGUMENTS.get(type(node), ()):
+        child = node.args.get(arg)
+        if not isinstance(child, exp.Expr):
+            continue
+        source = types.of(child)
+        if source in _TO_INT or decimal(source) is not None:
+            _cast_arg(node, arg, "int", types)
 
 
 def _coerce(node: exp.Expr, types: SparkTypes) -> None:
@@ -162,7 +187,12 @@ def _coerce(node: exp.Expr, types: SparkTypes) -> None:
     elif isinstance(node, exp.Sign) and types.of(node.this) in (*FRACTIONAL, *INTEGRAL):
         _replace(node, _typed(casts.call("tidemill_signum", node.this.copy()), "double"), types)
     elif _is_call(node, "pmod") and len(node.expressions) == 2:
+        for member in list(node.expressions):  # a string operand is a double (PromoteStrings)
+            if types.of(member) == "string":
+                _replace(member, casts.call("tidemill_str_to_double", member.copy()), types)
         _null_on_zero_arg(node.expressions[1])
+    elif isinstance(node, exp.StrPosition) and types.of(node.args.get("position")) == "string":
+        _locate_from_text(node, types)
     elif isinstance(node, exp.Between):
         _between(node, types)
     elif isinstance(node, exp.ToBase64 | exp.Length) and types.of(node.this) == "binary":
@@ -207,6 +237,11 @@ def _round(node: exp.Expr, types: SparkTypes) -> None:
         value, places = node.expressions[0], (node.expressions[1:] or [None])[0]
         macro = "tidemill_bround"
     source = types.of(value)
+    scale = _integer_literal(places) if places is not None else None
+    if source in INTEGRAL and scale is not None and scale < 0:
+        rounded = _round_integral(value, source, -scale, even=macro == "tidemill_bround")
+        _replace(node, _typed(rounded, str(source)), types)
+        return
     if source == "string":
         value = casts.call("tidemill_str_to_double", value.copy())
         source = "double"
@@ -214,6 +249,53 @@ def _round(node: exp.Expr, types: SparkTypes) -> None:
         return
     digits = places.copy() if places is not None else exp.Literal.number(0)
     _replace(node, _typed(casts.call(macro, value.copy(), digits), "double"), types)
+
+
+_DUCKDB_INTEGRAL = {
+    "tinyint": "TINYINT",
+    "smallint": "SMALLINT",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+}
+
+
+def _round_integral(value: exp.Expr, source: str, digits: int, *, even: bool) -> exp.Expr:
+    """round/bround of an integral value to `digits` places left of the point: Spark rounds
+    exactly (BigDecimal.setScale, HALF_UP / HALF_EVEN) and narrows to the argument's type as
+    Java does (its low bits: round(127Y, -1) is -126), where DuckDB fails on overflow."""
+    if digits >= 20:  # beyond any BIGINT's half: 0
+        return casts.duckdb_cast(exp.Literal.number(0), _DUCKDB_INTEGRAL[source], safe=False)
+    power, half = 10**digits, 10**digits // 2
+    if even:
+        sql = (
+            f"sign(_h) * (abs(_h) // {power} + CASE WHEN abs(_h) % {power} > {half} OR "
+            f"(abs(_h) % {power} = {half} AND (abs(_h) // {power}) % 2 = 1) THEN 1 ELSE 0 END)"
+            f" * {power}"
+        )
+    else:
+        sql = f"sign(_h) * ((abs(_h) + {half}) // {power}) * {power}"
+    huge = casts.duckdb_cast(value.copy(), "HUGEINT", safe=False)
+    exact = template(sql, h=huge)
+    if source == "bigint":
+        return casts.call("tidemill_wrap64", exact)
+    wrapped = casts.call("tidemill_wrap", exact, exp.Literal.number(_BITS[source]))
+    return casts.duckdb_cast(wrapped, _DUCKDB_INTEGRAL[source], safe=False)
+
+
+_BITS = {"tinyint": 8, "smallint": 16, "int": 32}
+
+
+def _locate_from_text(node: exp.StrPosition, types: SparkTypes) -> None:
+    """locate(sub, s, pos) with a text position: Spark casts it to INT, and a NULL position
+    (text that is not a number) answers 0."""
+    _cast_arg(node, "position", "int", types)
+    position = node.args["position"].copy()
+    answer = exp.If(
+        this=exp.Is(this=position, expression=exp.Null()),
+        true=exp.Literal.number(0),
+        false=node.copy(),
+    )
+    _replace(node, _typed(answer, "int"), types)
 
 
 def _null_on_zero_arg(divisor: exp.Expr) -> None:
