@@ -4,8 +4,6 @@ Asia/Shanghai); the fidelity corpus `datetime_text` compares them with real Spar
 
 from __future__ import annotations
 
-import time
-
 import duckdb
 import pytest
 
@@ -52,14 +50,3 @@ def test_bare_time_is_read_on_today(con: duckdb.DuckDBPyConnection) -> None:
         " hour(tidemill_timestamp('10:11:12 UTC')), tidemill_timestamp('10') IS NULL"
     ).fetchone()
     assert got == (10, 11, 18, True)
-
-
-def test_nested_text_casts_plan_quickly(con: duckdb.DuckDBPyConnection) -> None:
-    started = time.monotonic()
-    con.execute(
-        "SELECT "
-        + ", ".join(
-            f"tidemill_text(tidemill_timestamp('2020-01-01 00:00:00 UTC+{i}'))" for i in range(17)
-        )
-    ).fetchall()
-    assert time.monotonic() - started < 5

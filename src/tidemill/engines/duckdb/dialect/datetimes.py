@@ -172,7 +172,7 @@ def _as_text(node: exp.Expr, timestamps: frozenset[str]) -> None:
         value = node.args.get(key)
         for arg in value if isinstance(value, list) else [value]:
             if isinstance(arg, exp.Expr) and _maybe_timestamp(arg, timestamps):
-                arg.replace(_call(values.TO_TEXT, arg.copy()))
+                arg.replace(_text(arg.copy()))
 
 
 _DATE_CALLS = frozenset(
@@ -323,6 +323,13 @@ def _parsed(node: exp.Expr, fmt: exp.Expr | None, what: str) -> exp.Expr:
     )
 
 
+def _text(value: exp.Expr) -> exp.Expr:
+    """Spark's text of `value`: `TO_TEXT`, or `TO_TEXT_ONCE` when `value` holds one of the
+    engine's own macros (which may be large; the macro names its argument five times)."""
+    own = any(call.name.lower().startswith("tidemill_") for call in value.find_all(exp.Anonymous))
+    return _call(values.TO_TEXT_ONCE if own else values.TO_TEXT, value)
+
+
 def _is_type(node: exp.Cast, *names: str) -> bool:
     return node.to.this in {exp.DataType.Type[name] for name in names}
 
@@ -336,7 +343,7 @@ def _rewrite_node(node: exp.Expr) -> exp.Expr:
         if _is_type(node, "DATE"):
             return _call(values.TO_DATE, node.this)
         if _is_type(node, "TEXT", "VARCHAR", "CHAR"):
-            return _call(values.TO_TEXT, node.this)
+            return _text(node.this)
         if _is_type(node, "INTERVAL"):
             raise unsupported("CAST to INTERVAL")
         return node
