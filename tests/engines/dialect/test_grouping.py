@@ -13,23 +13,24 @@ from tidemill.errors import Failure, InvalidInputError
     [
         (
             "select a, b, count(*) from t group by a, b with rollup",
-            "SELECT a, b, COUNT(*) FROM t GROUP BY ROLLUP (a, b)",
+            "SELECT a, b, COUNT(*) FROM t GROUP BY ROLLUP (a, b) HAVING COUNT(*) > 0",
         ),
         (
             "select a, b, count(*) from t group by a, b with cube",
-            "SELECT a, b, COUNT(*) FROM t GROUP BY CUBE (a, b)",
+            "SELECT a, b, COUNT(*) FROM t GROUP BY CUBE (a, b) HAVING COUNT(*) > 0",
         ),
         (
             "select a, count(*) from t group by 1 with rollup",
-            "SELECT a, COUNT(*) FROM t GROUP BY ROLLUP (1)",
+            "SELECT a, COUNT(*) FROM t GROUP BY ROLLUP (1) HAVING COUNT(*) > 0",
         ),
         (
             "select a, b, count(*) from t group by a, b grouping sets ((a), (b), ())",
-            "SELECT a, b, COUNT(*) FROM t GROUP BY GROUPING SETS ((a), (b), ())",
+            "SELECT a, b, COUNT(*) FROM t GROUP BY GROUPING SETS ((a), (b), ())"
+            " HAVING COUNT(*) > 0",
         ),
         (
             "select a, count(*) from t group by a, rollup(b, c)",
-            "SELECT a, COUNT(*) FROM t GROUP BY a, ROLLUP (b, c)",
+            "SELECT a, COUNT(*) FROM t GROUP BY a, ROLLUP (b, c) HAVING COUNT(*) > 0",
         ),
     ],
 )
@@ -99,4 +100,7 @@ def test_plain_group_by_is_printed_as_written() -> None:
 def test_grouping_id_over_ordinals_names_the_select_items() -> None:
     sql = to_duckdb("select upper(b) u, a, grouping_id() g from t group by 1, 2 with cube")
 
-    assert sql == "SELECT UPPER(b) AS u, a, GROUPING(UPPER(b), a) AS g FROM t GROUP BY CUBE (1, 2)"
+    assert sql == (
+        "SELECT UPPER(b) AS u, a, GROUPING(UPPER(b), a) AS g FROM t GROUP BY CUBE (1, 2)"
+        " HAVING COUNT(*) > 0"
+    )
