@@ -84,7 +84,7 @@ def test_the_refused_list_holds_the_configuration_readers() -> None:
 
 def test_spark_functions_of_similar_names_are_still_available(client: Client) -> None:
     assert client.post("/v2/datasources/ds", DATASOURCE).status_code == 200
-    code = "SELECT current_date() AS d, current_timestamp() AS ts, version() AS v FROM t"
+    code = "SELECT current_date() AS d, current_timestamp() AS ts, current_database() AS db FROM t"
     job = {
         "srcs": [{"name": "ds", "type": "DataSource", "tableName": "t"}],
         "computation": {"type": "sql", "code": code},
@@ -93,3 +93,17 @@ def test_spark_functions_of_similar_names_are_still_available(client: Client) ->
     }
 
     assert client.post("/v2/jobs/j", job).status_code == 200
+
+
+def test_version_is_refused_as_its_answer_names_sparks_build(client: Client) -> None:
+    # version() answered DuckDB's version before; Spark's names its own build
+    assert client.post("/v2/datasources/ds", DATASOURCE).status_code == 200
+    job = {
+        "srcs": [{"name": "ds", "type": "DataSource", "tableName": "t"}],
+        "computation": {"type": "sql", "code": "SELECT version() AS v FROM t"},
+        "container": {"type": "1U2G", "count": 1},
+        "scheduler": {"type": "manual"},
+    }
+
+    body = assert_error(client.post("/v2/jobs/j", job), 400, "E18209")
+    assert "version()" in body["error"], body
