@@ -26,7 +26,13 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from tidemill.engines.duckdb.dialect.types import FRACTIONAL, INTEGRAL, TYPE_META, decimal
+from tidemill.engines.duckdb.dialect.types import (
+    FRACTIONAL,
+    INTEGRAL,
+    TYPE_META,
+    decimal,
+    type_members,
+)
 
 _WHITESPACE = "chr(32)||chr(9)||chr(10)||chr(11)||chr(12)||chr(13)"
 _BITS = {"tinyint": 8, "smallint": 16, "int": 32}
@@ -264,22 +270,8 @@ def _text_sql(value: str, spark_type: str, depth: int) -> str:
 def split_type(spark_type: str) -> tuple[str, list[str]]:
     """`array<int>` → ('array', ['int']); `map<string,int>` → ('map', ['string', 'int']);
     `struct<a:int,b:string>` → ('struct', ['int', 'string']) (field types only)."""
-    if "<" not in spark_type or not spark_type.endswith(">"):
-        return spark_type, []
-    kind, _, inner = spark_type[:-1].partition("<")
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(inner):
-        if char in "<(":
-            depth += 1
-        elif char in ">)":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(inner[start:i])
-            start = i + 1
-    parts.append(inner[start:])
-    if kind == "struct":
-        parts = [part.partition(":")[2] for part in parts]
-    return kind, [part.strip() for part in parts]
+    kind, members = type_members(spark_type)
+    return kind, [member for _, member in members]
 
 
 def _narrow(node: exp.Expr, target: str, *, wrap: bool = False) -> exp.Expr:

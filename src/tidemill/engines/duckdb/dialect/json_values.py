@@ -40,6 +40,7 @@ from tidemill.engines.duckdb.dialect._nodes import (
     template,
 )
 from tidemill.engines.duckdb.dialect.context import Context
+from tidemill.engines.duckdb.dialect.types import type_members
 
 # DuckDB's JSON reader accepts what Jackson rejects (trailing commas, NaN) and rejects what
 # Jackson reads (text after the first value, single quotes, raw control characters): such text
@@ -172,7 +173,7 @@ def to_json(node: exp.JSONFormat) -> exp.Expr:
     spark_type = node.meta.get(TO_JSON_TYPE)
     if not isinstance(spark_type, str):
         raise _unsupported("to_json of a value whose Spark type is not known")
-    kind, _ = _split(spark_type)
+    kind, _ = type_members(spark_type)
     if kind not in ("struct", "array", "map"):
         raise _unsupported(f"to_json of a {spark_type}")
     pattern = _timestamp_format(node.args.get("options"))
@@ -206,7 +207,7 @@ def _timestamp_format(options: exp.Expr | None) -> str:
 
 def _json_sql(value: str, spark_type: str, depth: int, pattern: str) -> str:
     """DuckDB SQL writing `value` (SQL of Spark type `spark_type`, not NULL) as Spark's JSON."""
-    kind, members = _split(spark_type)
+    kind, members = type_members(spark_type)
     var = f"tidemill_j{depth}"
     if kind == "string":
         return f"CAST(to_json(CAST({value} AS VARCHAR)) AS VARCHAR)"
@@ -254,26 +255,6 @@ def _json_sql(value: str, spark_type: str, depth: int, pattern: str) -> str:
         joined = f"concat_ws(',', {', '.join(fields)})" if fields else "''"
         return f"CASE WHEN {value} IS NOT NULL THEN '{{' || {joined} || '}}' END"
     raise _unsupported(f"to_json of a value of type {spark_type}")  # float: Java's digits
-
-
-def _split(spark_type: str) -> tuple[str, list[tuple[str, str]]]:
-    """`array<int>` → ('array', [('', 'int')]); `struct<a:int>` → ('struct', [('a', 'int')])."""
-    if not spark_type.endswith(">") or "<" not in spark_type:
-        return spark_type, []
-    kind, _, inner = spark_type[:-1].partition("<")
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(inner):
-        if char in "<(":
-            depth += 1
-        elif char in ">)":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(inner[start:index])
-            start = index + 1
-    parts.append(inner[start:])
-    if kind == "struct":
-        return kind, [(p.partition(":")[0], p.partition(":")[2]) for p in parts]
-    return kind, [("", p) for p in parts]
 
 
 def _unsupported(construct: str) -> Exception:

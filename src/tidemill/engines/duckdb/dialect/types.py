@@ -34,6 +34,29 @@ _TAG = "tidemill_node"
 TYPE_META = "tidemill_spark_type"
 
 
+def type_members(spark_type: str) -> tuple[str, list[tuple[str, str]]]:
+    """A Spark type name's kind and members, as (field name, type): `array<int>` →
+    ('array', [('', 'int')]); `map<string,int>` → ('map', [('', 'string'), ('', 'int')]);
+    `struct<a:int,b:string>` → ('struct', [('a', 'int'), ('b', 'string')]); an atomic type
+    has none."""
+    if "<" not in spark_type or not spark_type.endswith(">"):
+        return spark_type, []
+    kind, _, inner = spark_type[:-1].partition("<")
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(inner):
+        if char in "<(":
+            depth += 1
+        elif char in ">)":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(inner[start:index])
+            start = index + 1
+    parts.append(inner[start:])
+    if kind == "struct":
+        return kind, [(p.partition(":")[0].strip(), p.partition(":")[2].strip()) for p in parts]
+    return kind, [("", p.strip()) for p in parts]
+
+
 def decimal(spark_type: str | None) -> tuple[int, int] | None:
     """(precision, scale) of a `decimal(p,s)` type, else None."""
     match = _DECIMAL.fullmatch(spark_type or "")
