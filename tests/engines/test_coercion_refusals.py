@@ -5,13 +5,9 @@ function does not take (date_add's days, bool_and's values, a CAST to an array).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tidemill.engines.duckdb.dialect import to_duckdb
-from tidemill.engines.spark import session
-from tidemill.engines.spark.engine import SparkEngine
 from tidemill.errors import Failure, InvalidInputError
 
 pytestmark = [
@@ -76,11 +72,6 @@ def test_refused_at_translation(sql: str, named: str) -> None:
 @pytest.mark.parametrize("sql", ACCEPTED)
 def test_accepted_when_spark_widens(sql: str) -> None:
     assert to_duckdb(sql)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    yield session.shared(SparkEngine().profile())
 
 
 def test_spark_refuses_them_too_and_answers_the_rest(spark: object) -> None:

@@ -4,15 +4,13 @@ inference would give exactly that schema (checked side by side with real pyspark
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tidemill.engines.spark import footers, session
-from tidemill.engines.spark.engine import SparkEngine
+from tidemill.engines.spark import footers
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
@@ -84,11 +82,6 @@ def test_a_file_with_sparks_own_schema_keeps_inference(tmp_path: Path) -> None:
     table = pa.table(SAME).replace_schema_metadata({footers.SPARK_METADATA: b"{}"})
     pq.write_table(table, tmp_path / "spark.parquet")
     assert not footers.inferred_as_declared([str(tmp_path / "spark.parquet")], DECLARED)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    yield session.shared(SparkEngine().profile())
 
 
 def test_spark_infers_the_declared_types_exactly_where_the_footers_say_so(

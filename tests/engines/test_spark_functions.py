@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -14,8 +13,6 @@ import pytest
 
 from tidemill.core import spark_functions
 from tidemill.core.sql import SPARK_SYNTAX_FUNCTIONS, parse_query
-from tidemill.engines.spark import session
-from tidemill.engines.spark.engine import SparkEngine
 from tidemill.errors import InvalidInputError
 
 pytestmark = [
@@ -48,11 +45,6 @@ def _script() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    yield session.shared(SparkEngine().profile())
 
 
 def test_the_written_lists_are_sparks_own(spark: object) -> None:

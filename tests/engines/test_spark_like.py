@@ -4,15 +4,11 @@ column pattern Spark fails on fails the DuckDB run with Spark's error class."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import duckdb
 import pytest
 
 from tidemill.engines.duckdb.dialect import to_duckdb
 from tidemill.engines.duckdb.dialect.translate import macros_for
-from tidemill.engines.spark import session
-from tidemill.engines.spark.engine import SparkEngine
 from tidemill.errors import Failure, InvalidInputError
 
 pytestmark = [
@@ -27,11 +23,6 @@ def _run(spark_sql: str) -> list[tuple[object, ...]]:
     for macro in macros_for(duckdb_sql):
         con.execute(macro)
     return con.execute(duckdb_sql).fetchall()
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    yield session.shared(SparkEngine().profile())
 
 
 @pytest.mark.parametrize(
